@@ -1,0 +1,47 @@
+dnl config.m4 for kbjobs: builds ext/*.c (Zend glue) and engine/*.c (the plain C
+dnl engine) into kbjobs.so.
+
+PHP_ARG_ENABLE([kbjobs],
+  [whether to enable kbjobs],
+  [AS_HELP_STRING([--enable-kbjobs], [Enable the kbjobs job engine])],
+  [yes])
+
+if test "$PHP_KBJOBS" != "no"; then
+  dnl libmariadb, or the MySQL client through mysql_config when pkg-config has none.
+  PKG_CHECK_MODULES([MARIADB], [libmariadb >= 3.1], [], [
+    AC_PATH_PROG([MYSQL_CONFIG], [mysql_config], [no])
+    if test "$MYSQL_CONFIG" = "no"; then
+      AC_MSG_ERROR([kbjobs needs libmariadb (pkg-config libmariadb) or mysql_config])
+    fi
+    MARIADB_CFLAGS=`$MYSQL_CONFIG --include`
+    MARIADB_LIBS=`$MYSQL_CONFIG --libs`
+  ])
+  dnl libcurl 7.62 brought the URL API the engine parses URLs with.
+  PKG_CHECK_MODULES([CURL], [libcurl >= 7.62.0])
+  dnl jansson 2.13 brought jansson_version_str().
+  PKG_CHECK_MODULES([JANSSON], [jansson >= 2.13])
+  PKG_CHECK_MODULES([XML2], [libxml-2.0 >= 2.9])
+
+  for flags in "$MARIADB_CFLAGS" "$CURL_CFLAGS" "$JANSSON_CFLAGS" "$XML2_CFLAGS"; do
+    PHP_EVAL_INCLINE([$flags])
+  done
+  for libs in "$MARIADB_LIBS" "$CURL_LIBS" "$JANSSON_LIBS" "$XML2_LIBS"; do
+    PHP_EVAL_LIBLINE([$libs], [KBJOBS_SHARED_LIBADD])
+  done
+  PHP_SUBST([KBJOBS_SHARED_LIBADD])
+
+  dnl Zend macros leave parameters unused, so ext/ drops that one warning, as php-src
+  dnl does; the engine keeps the full set.
+  kbjobs_srcdir=PHP_EXT_SRCDIR(kbjobs)
+  KBJOBS_COMMON_CFLAGS="-std=gnu11 -Wall -Wextra -I$kbjobs_srcdir/engine"
+  KBJOBS_EXT_SOURCES=`cd "$kbjobs_srcdir" && echo ext/*.c`
+  KBJOBS_ENGINE_SOURCES=`cd "$kbjobs_srcdir" && echo engine/*.c`
+
+  PHP_NEW_EXTENSION([kbjobs], [$KBJOBS_EXT_SOURCES], [$ext_shared], [],
+    [$KBJOBS_COMMON_CFLAGS -Wno-unused-parameter -DZEND_ENABLE_STATIC_TSRMLS_CACHE=1])
+  PHP_ADD_SOURCES_X(PHP_EXT_DIR(kbjobs), [$KBJOBS_ENGINE_SOURCES],
+    [$KBJOBS_COMMON_CFLAGS],
+    [shared_objects_kbjobs], [yes])
+  PHP_ADD_BUILD_DIR([$ext_builddir/ext])
+  PHP_ADD_BUILD_DIR([$ext_builddir/engine])
+fi

@@ -1,0 +1,38 @@
+// Shared helpers of the browser tests: Debian's Chromium driven by playwright-core,
+// a login through WordPress's real form, screenshots under the test output folder.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export function env(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the browser tests through \`make test-browser\``);
+  return value;
+}
+
+export const outputDir = join(env('KBJOBS_TEST_OUTPUT'), 'browser');
+mkdirSync(outputDir, { recursive: true });
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+// Opens a new context logged in as the admin of the site at baseUrl.
+export async function loggedInPage(browser, baseUrl) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => { throw err; });
+  await page.goto(`${baseUrl}/wp-login.php`);
+  await page.fill('#user_login', env('KBJOBS_ADMIN_USER'));
+  await page.fill('#user_pass', env('KBJOBS_ADMIN_PASSWORD'));
+  await Promise.all([page.waitForURL(/wp-admin/), page.click('#wp-submit')]);
+  return page;
+}
+
+export async function screenshot(page, name) {
+  await page.screenshot({ path: join(outputDir, `${name}.png`), fullPage: true });
+}

@@ -1,0 +1,42 @@
+<?php
+/**
+ * Base class of the WordPress integration tests: helpers to run the real tools.
+ */
+
+namespace KBJobs\Tests;
+
+abstract class TestCase extends \PHPUnit\Framework\TestCase {
+
+	/**
+	 * Runs a command with the test instance's environment and returns [exit code,
+	 * stdout, stderr].
+	 *
+	 * @param string[] $argv Command and arguments, not passed through a shell.
+	 * @return array{0:int,1:string,2:string}
+	 */
+	protected static function run_command( array $argv, ?string $stdin = null ): array {
+		$proc = proc_open( $argv, array( 0 => array( 'pipe', 'r' ), 1 => array( 'pipe', 'w' ), 2 => array( 'pipe', 'w' ) ), $pipes );
+		if ( ! is_resource( $proc ) ) {
+			self::fail( 'cannot start ' . implode( ' ', $argv ) );
+		}
+		if ( null !== $stdin ) {
+			fwrite( $pipes[0], $stdin );
+		}
+		fclose( $pipes[0] );
+		$out = stream_get_contents( $pipes[1] );
+		$err = stream_get_contents( $pipes[2] );
+		fclose( $pipes[1] );
+		fclose( $pipes[2] );
+		return array( proc_close( $proc ), $out, $err );
+	}
+
+	/**
+	 * Runs the real WP-CLI (tools/wp) against the test site.
+	 *
+	 * @param string ...$args Arguments after `wp`.
+	 * @return array{0:int,1:string,2:string}
+	 */
+	protected static function wp( string ...$args ): array {
+		return self::run_command( array_merge( array( getenv( 'KBJOBS_ROOT' ) . '/tools/wp' ), $args ) );
+	}
+}

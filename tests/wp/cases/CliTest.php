@@ -1,0 +1,47 @@
+<?php
+/**
+ * `wp kb` commands through the real WP-CLI binary against the real site.
+ */
+
+namespace KBJobs\Tests;
+
+final class CliTest extends TestCase {
+
+	public function test_kb_version_as_json_names_the_extension_and_libraries(): void {
+		list( $code, $out, $err ) = self::wp( 'kb', 'version', '--format=json' );
+		$this->assertSame( 0, $code, $err );
+		$rows = json_decode( $out, true );
+		$this->assertIsArray( $rows, $out );
+		$versions = array_column( $rows, 'version', 'component' );
+		$this->assertSame( phpversion( 'kbjobs' ), $versions['extension'] );
+		$this->assertSame( KBJOBS_PLUGIN_VERSION, $versions['plugin'] );
+		$this->assertArrayHasKey( 'libmariadb', $versions );
+		$this->assertArrayHasKey( 'libxml2', $versions );
+		$this->assertSame( '', $err, 'no notices or deprecations on stderr' );
+	}
+
+	public function test_kb_version_supports_csv_fields_and_count(): void {
+		list( $code, $out ) = self::wp( 'kb', 'version', '--format=csv', '--fields=component' );
+		$this->assertSame( 0, $code );
+		$lines = explode( "\n", trim( $out ) );
+		$this->assertSame( 'component', $lines[0] );
+		$this->assertContains( 'extension', $lines );
+
+		list( $code, $out ) = self::wp( 'kb', 'version', '--format=count' );
+		$this->assertSame( 0, $code );
+		$this->assertSame( (string) count( \KBJobs_Health::version_rows() ), trim( $out ) );
+	}
+
+	public function test_kb_version_refuses_an_unknown_format(): void {
+		list( $code, , $err ) = self::wp( 'kb', 'version', '--format=xml' );
+		$this->assertNotSame( 0, $code );
+		$this->assertStringContainsString( 'Invalid value specified for \'format\'', $err );
+	}
+
+	public function test_kb_help_documents_the_command(): void {
+		list( $code, $out ) = self::wp( 'help', 'kb', 'version' );
+		$this->assertSame( 0, $code );
+		$this->assertStringContainsString( 'AVAILABLE FIELDS', $out );
+		$this->assertStringContainsString( 'wp kb version --format=json', $out );
+	}
+}

@@ -1,0 +1,38 @@
+<?php
+/**
+ * Loads the test WordPress in a PHP without kbjobs and reports, as JSON, what the
+ * plugin did. Run by NoExtensionTest.
+ */
+$_SERVER['HTTP_HOST']   = parse_url( getenv( 'KBJOBS_WP_URL' ), PHP_URL_HOST ) . ':' . parse_url( getenv( 'KBJOBS_WP_URL' ), PHP_URL_PORT );
+$_SERVER['REQUEST_URI'] = '/wp-admin/';
+require getenv( 'KBJOBS_WP_DIR' ) . '/wp-load.php';
+require_once ABSPATH . 'wp-admin/includes/plugin.php';
+
+$notice_for = static function ( int $user_id ): string {
+	wp_set_current_user( $user_id );
+	ob_start();
+	do_action( 'admin_notices' );
+	return (string) ob_get_clean();
+};
+
+$subscriber = wp_insert_user(
+	array(
+		'user_login' => 'kbjobs_probe_' . wp_generate_password( 6, false ),
+		'user_pass'  => wp_generate_password(),
+		'role'       => 'subscriber',
+	)
+);
+
+echo wp_json_encode(
+	array(
+		'extension_loaded'        => extension_loaded( 'kbjobs' ),
+		'plugin_active'           => is_plugin_active( 'kb-jobs/kb-jobs.php' ),
+		'admin_class_loaded'      => class_exists( 'KBJobs_Admin', false ),
+		'article_type_registered' => post_type_exists( 'kb_article' ),
+		'notice'                  => $notice_for( 1 ),
+		'notice_for_subscriber'   => $notice_for( $subscriber ),
+	)
+);
+
+require_once ABSPATH . 'wp-admin/includes/user.php';
+wp_delete_user( $subscriber );

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# wordpress.sh install - a self-contained WordPress for one kbjobs instance.
+#
+# Copies Debian's wordpress package into $KBJOBS_WP_DIR, writes our own wp-config.php,
+# links the plugin in, adds the offline mu-plugin, installs the site with wp_install()
+# and activates kb-jobs. Idempotent. Needs the instance's MariaDB running.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+kbj_env_load
+
+[ "${1:-}" = install ] || { echo "usage: $0 install" >&2; exit 2; }
+[ -d /usr/share/wordpress ] || kbj_die "Debian's wordpress package is missing (tools/install-deps.sh)"
+
+if [ ! -f "$KBJOBS_WP_DIR/wp-settings.php" ]; then
+  mkdir -p "$(dirname "$KBJOBS_WP_DIR")"
+  # Debian's tree links to files outside it: copy what the links point to.
+  cp -rL /usr/share/wordpress "$KBJOBS_WP_DIR.tmp"
+  rm -f "$KBJOBS_WP_DIR.tmp/wp-config.php"
+  mv "$KBJOBS_WP_DIR.tmp" "$KBJOBS_WP_DIR"
+fi
+
+cfg=$KBJOBS_WP_DIR/wp-config.php
+if [ ! -f "$cfg" ] || ! grep -q "kbjobs dev or test site" "$cfg"; then
+  disable_cron=false
+  [ "$KBJOBS_MODE" = test ] && disable_cron=true
+  sed -e "s|@DB_NAME@|$KBJOBS_DB_NAME|" -e "s|@DB_USER@|$KBJOBS_DB_USER|" \
+      -e "s|@DB_PASSWORD@|$KBJOBS_DB_PASSWORD|" -e "s|@DB_SOCKET@|$KBJOBS_DB_SOCKET|" \
+      -e "s|@DB_PREFIX@|$KBJOBS_DB_PREFIX|" -e "s|@WP_URL@|$KBJOBS_WP_URL|g" \
+      -e "s|@HOME@|$KBJOBS_HOME|" -e "s|@DATA_DIR@|$KBJOBS_DATA_DIR|" \
+      -e "s|@DISABLE_CRON@|$disable_cron|" \
+      "$KBJOBS_ROOT/tools/wordpress/wp-config.php.in" > "$cfg.tmp"
+  for i in 1 2 3 4 5 6 7 8; do
+    sed -i "s|@SALT$i@|$(kbj_random 48)|" "$cfg.tmp"
+  done
+  mv "$cfg.tmp" "$cfg"
+fi
+
+mkdir -p "$KBJOBS_WP_DIR/wp-content/plugins" "$KBJOBS_WP_DIR/wp-content/mu-plugins" "$KBJOBS_DATA_DIR"
+ln -sfn "$KBJOBS_ROOT/wp-plugin" "$KBJOBS_WP_DIR/wp-content/plugins/kb-jobs"
+cp "$KBJOBS_ROOT/tools/wordpress/kbjobs-offline.php" "$KBJOBS_WP_DIR/wp-content/mu-plugins/"
+
+ext=$(kbj_extension) || kbj_die "the extension is not built (make)"
+php -d extension="$ext" -d auto_prepend_file="$KBJOBS_ROOT/tools/php/prepend.php" \
+  "$KBJOBS_ROOT/tools/php/wp-install.php"
+kbj_log "WordPress ready in $KBJOBS_WP_DIR"

@@ -1,0 +1,46 @@
+<?php
+/**
+ * Plugin Name:       KB Jobs
+ * Description:       Background jobs for knowledge-base sites: batch URL imports, an Operations dashboard, REST and WP-CLI, run by the native kbjobs engine.
+ * Version:           0.1.0
+ * Requires at least: 6.1
+ * Requires PHP:      8.2
+ * Author:            kbjobs developers
+ * License:           GPL-2.0-or-later
+ * Text Domain:       kb-jobs
+ *
+ * @package KBJobs
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+define( 'KBJOBS_PLUGIN_VERSION', '0.1.0' );
+define( 'KBJOBS_PLUGIN_FILE', __FILE__ );
+define( 'KBJOBS_PLUGIN_DIR', __DIR__ );
+// The oldest kbjobs extension this plugin works with.
+define( 'KBJOBS_MIN_EXTENSION_VERSION', '0.1.0' );
+
+require_once __DIR__ . '/includes/class-kbjobs-requirements.php';
+
+// Without a compatible extension the plugin explains what is missing and does nothing else.
+if ( ! KBJobs_Requirements::met() ) {
+	add_action( 'admin_notices', array( 'KBJobs_Requirements', 'render_notice' ) );
+	add_action( 'network_admin_notices', array( 'KBJobs_Requirements', 'render_notice' ) );
+	return;
+}
+
+require_once __DIR__ . '/includes/class-kbjobs-post-types.php';
+require_once __DIR__ . '/includes/class-kbjobs-health.php';
+require_once __DIR__ . '/includes/admin/class-kbjobs-admin.php';
+
+add_action( 'init', array( 'KBJobs_Post_Types', 'register' ) );
+register_activation_hook( __FILE__, array( 'KBJobs_Post_Types', 'activate' ) );
+
+if ( is_admin() ) {
+	KBJobs_Admin::init();
+}
+
+if ( defined( 'WP_CLI' ) && WP_CLI ) {
+	require_once __DIR__ . '/includes/cli/class-kbjobs-cli-command.php';
+	WP_CLI::add_command( 'kb', 'KBJobs_CLI_Command' );
+}
