@@ -28,6 +28,9 @@ if test "$PHP_KBJOBS" != "no"; then
   for libs in "$MARIADB_LIBS" "$CURL_LIBS" "$JANSSON_LIBS" "$XML2_LIBS"; do
     PHP_EVAL_LIBLINE([$libs], [KBJOBS_SHARED_LIBADD])
   done
+  dnl the runner's heartbeat thread, and the backoff curves
+  PHP_ADD_LIBRARY([pthread], [1], [KBJOBS_SHARED_LIBADD])
+  PHP_ADD_LIBRARY([m], [1], [KBJOBS_SHARED_LIBADD])
   PHP_SUBST([KBJOBS_SHARED_LIBADD])
 
   dnl Zend macros leave parameters unused, so ext/ drops that one warning, as php-src

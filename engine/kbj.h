@@ -28,7 +28,25 @@ enum {
     KBJ_ECONFLICT = -7,    /* an illegal state transition */
     KBJ_ELEASE = -8,       /* the caller's lease was lost (fenced out) */
     KBJ_EIO = -9,          /* a filesystem operation failed */
+    KBJ_EJOBFAILED = -10,  /* a handler reports its job failed (see kbj_ctx_fail) */
+    KBJ_ESTOPPED = -11,    /* a handler returned early: cancelled or asked to stop */
 };
+
+/*
+ * An error message buffer. Handles embed one; functions without a handle take a
+ * pointer to one (which may be NULL when the caller does not want the message).
+ */
+typedef struct kbj_err {
+    char msg[512];
+} kbj_err;
+
+/* Formats a message into `err` (if not NULL) and returns `code`, for one-line returns:
+ * `return kbj_fail(err, KBJ_EINVAL, "bad queue name \"%s\"", q);` */
+int kbj_fail(kbj_err *err, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 
 /*
  * Returns a static, human-readable name for an error code ("invalid argument"), or
@@ -51,5 +69,494 @@ typedef struct kbj_library {
  * cap 0 to ask). The strings are static and need no freeing.
  */
 size_t kbj_libraries(kbj_library *out, size_t cap);
+
+/* ======================================================================== *
+ * The engine handle
+ * ======================================================================== */
+
+typedef struct kbj_engine kbj_engine;
+
+/* Database settings, in the forms WordPress uses for DB_HOST and $table_prefix. */
+typedef struct kbj_db_settings {
+    const char *host;     /* "localhost", "localhost:/path.sock", "127.0.0.1:3307", "[::1]:3306" */
+    const char *user;
+    const char *password;
+    const char *database;
+    const char *prefix;   /* table prefix, e.g. "wp_"; letters, digits and '_' only */
+} kbj_db_settings;
+
+/* Engine settings. Zero means the default for every numeric field. */
+typedef struct kbj_config {
+    kbj_db_settings db;
+    const char *data_dir;        /* absolute path: logs/, checkpoints/, lists/, artifacts/ */
+    unsigned lease_seconds;      /* default 60: a claim's lease; heartbeats renew it */
+    unsigned claim_batch;        /* default 10: jobs claimed per transaction by kbj_run */
+    unsigned failure_cap;        /* default 50: FailureLog entries kept */
+    unsigned lost_after_seconds; /* default 3 * lease: a runner silent this long is lost */
+    unsigned alert_threshold;    /* default 5: failures of one type within the window ... */
+    unsigned alert_window_seconds; /* default 600: ... raise an alert */
+} kbj_config;
+
+/* Allocates an unconnected engine; NULL when out of memory. */
+kbj_engine *kbj_engine_new(void);
+
+/*
+ * Connects to the database and checks that its kbjobs schema, if any, is one this code
+ * can use (a schema whose minimum code version is above ours is refused with
+ * KBJ_EUNSUPPORTED). Does not create tables: call kbj_migrate(). Returns 0 or a KBJ_E*
+ * code with the message in kbj_errmsg().
+ */
+int kbj_engine_connect(kbj_engine *eng, const kbj_config *cfg);
+
+/* The last error message on `eng` ("" after success). Never NULL. */
+const char *kbj_errmsg(const kbj_engine *eng);
+
+/* Closes the engine's connection and frees it. Accepts NULL. */
+void kbj_engine_free(kbj_engine *eng);
+
+/* Replaces the engine's random source (for tests); NULL restores the default. The
+ * function returns a number in [0, 1). */
+void kbj_engine_set_random(kbj_engine *eng, double (*rnd)(void *), void *arg);
+
+/* ======================================================================== *
+ * Schema
+ * ======================================================================== */
+
+/* The schema version this code creates, and the oldest it can work with. */
+#define KBJ_SCHEMA_VERSION 1
+
+/*
+ * Creates or upgrades the kbjobs tables to KBJ_SCHEMA_VERSION, under a database lock so
+ * concurrent callers do not collide. Migrating an up-to-date (or newer but compatible)
+ * schema changes nothing. Returns 0, KBJ_EUNSUPPORTED for a schema that needs newer
+ * code, or KBJ_EDB.
+ */
+int kbj_migrate(kbj_engine *eng);
+
+/* The stored schema version and the minimum code version it requires (0, 0 before the
+ * first migration). */
+int kbj_schema_info(kbj_engine *eng, int *version, int *min_code);
+
+/* ======================================================================== *
+ * Retry policies
+ * ======================================================================== */
+
+typedef enum kbj_backoff_kind {
+    KBJ_BACKOFF_DEFAULT = 0,    /* the job type's policy, else polynomial */
+    KBJ_BACKOFF_FIXED,          /* base */
+    KBJ_BACKOFF_LINEAR,         /* base * attempt */
+    KBJ_BACKOFF_EXPONENTIAL,    /* base * 2^(attempt-1) */
+    KBJ_BACKOFF_POLYNOMIAL,     /* attempt^4 seconds + base (Sidekiq's curve) */
+} kbj_backoff_kind;
+
+typedef struct kbj_backoff {
+    kbj_backoff_kind kind;
+    unsigned base_ms;   /* 0: default for the kind (15,000 polynomial, 1,000 otherwise) */
+    unsigned cap_ms;    /* 0: default 3,600,000 (one hour) */
+    double jitter;      /* 0..1: adds up to this fraction of the delay at random;
+                         * 0: the default 0.1; negative: none */
+} kbj_backoff;
+
+/* Defaults when neither the job nor its type says otherwise. */
+#define KBJ_DEFAULT_MAX_ATTEMPTS 5
+
+/*
+ * The delay before retry number `attempt` (1 = the retry after the first failure) in
+ * milliseconds, with `r` in [0, 1) as the random draw for jitter. Pure; never fails.
+ */
+unsigned long long kbj_backoff_delay_ms(const kbj_backoff *b, unsigned attempt, double r);
+
+/* Parses "fixed", "linear", "exponential" or "polynomial"; KBJ_BACKOFF_DEFAULT for NULL
+ * or "" and -1 for anything else. */
+int kbj_backoff_parse(const char *name);
+/* The name of a kind ("polynomial" for the default). */
+const char *kbj_backoff_name(kbj_backoff_kind kind);
+
+/* ======================================================================== *
+ * Jobs
+ * ======================================================================== */
+
+#define KBJ_ID_LEN 16            /* public ids: 16 lowercase hex characters */
+#define KBJ_MAX_PARAMS (1u << 20) /* params JSON, bytes */
+#define KBJ_NAME_MAX 64          /* job type and queue names */
+#define KBJ_KEY_MAX 191          /* concurrency and unique keys */
+
+typedef enum kbj_unique_scope {
+    KBJ_UNIQUE_NONE = 0,
+    KBJ_UNIQUE_ACTIVE,    /* a queued, running or interrupted job with the key is returned */
+    KBJ_UNIQUE_RETAINED,  /* any job still in the table with the key is returned */
+} kbj_unique_scope;
+
+typedef enum kbj_expiry {
+    KBJ_EXPIRY_DEFAULT = 0, /* the job type's policy, else interrupt */
+    KBJ_EXPIRY_INTERRUPT,   /* an expired lease leaves the job interrupted (resumable) */
+    KBJ_EXPIRY_REQUEUE,     /* an expired lease re-queues it (counted as an attempt) */
+} kbj_expiry;
+
+/* What to submit. Zero-initialise and set what you need. */
+typedef struct kbj_submit {
+    const char *type;            /* required: [a-z0-9_.-], 1..64 */
+    const char *params;          /* a JSON object, at most 1 MiB; NULL means {} */
+    const char *queue;           /* [a-z0-9_.-], 1..64; NULL: the type's queue or "default" */
+    int priority;                /* -100..100, lower runs first; default 0 */
+    double run_at;               /* Unix time to run at (UTC); 0: now */
+    long long delay_ms;          /* or: run this long after now (ignored when run_at is set) */
+    int max_attempts;            /* 1..1000; 0: the type's or KBJ_DEFAULT_MAX_ATTEMPTS */
+    kbj_backoff backoff;         /* kind 0: the type's or the default policy */
+    kbj_expiry on_expiry;
+    const char *concurrency_key; /* one running job per key; NULL for none */
+    const char *unique_key;      /* with unique_scope; NULL for none */
+    kbj_unique_scope unique_scope;
+} kbj_submit;
+
+/*
+ * Submits one job. On success `id` (17 bytes) receives its public id and *existed (may
+ * be NULL) is 1 when a unique key matched an existing job, whose id is returned instead.
+ * Returns 0, KBJ_EINVAL naming the bad field, or KBJ_EDB.
+ */
+int kbj_submit_job(kbj_engine *eng, const kbj_submit *job, char id[KBJ_ID_LEN + 1], int *existed);
+
+/*
+ * Submits `n` jobs in one transaction: all or none. ids[i] receives job i's id (the
+ * existing job's id when a unique key matched). Returns as kbj_submit_job; on error
+ * nothing was submitted and the message names the index of the bad job.
+ */
+int kbj_submit_many(kbj_engine *eng, const kbj_submit *jobs, size_t n, char (*ids)[KBJ_ID_LEN + 1]);
+
+/* A read-only view of a job. Times are Unix seconds (UTC) with microseconds; 0 when not
+ * set. Strings are NUL-terminated; pointer fields are NULL when not set. */
+typedef struct kbj_job {
+    char id[KBJ_ID_LEN + 1];
+    char type[KBJ_NAME_MAX + 1];
+    char queue[KBJ_NAME_MAX + 1];
+    char status[16];             /* queued running completed failed cancelled interrupted */
+    int priority;
+    char *params, *result, *error, *metrics; /* JSON texts (error: plain text) */
+    char *phase, *title;
+    long long progress_done, progress_total;
+    int attempts, max_attempts;
+    kbj_backoff backoff;
+    kbj_expiry on_expiry;
+    char *concurrency_key, *unique_key;
+    char unique_scope[12];       /* "", "active" or "retained" */
+    int cancel_requested;
+    char runner[KBJ_ID_LEN + 1]; /* lease owner while running, else "" */
+    char rerun_of[KBJ_ID_LEN + 1];
+    double run_at, created_at, started_at, progress_at, finished_at, updated_at, lease_expires;
+} kbj_job;
+
+/* Frees a job view. Accepts NULL. */
+void kbj_job_free(kbj_job *job);
+/* Frees an array of views from kbj_job_list. Accepts NULL. */
+void kbj_jobs_free(kbj_job **jobs, size_t n);
+
+/* Fetches one job. KBJ_ENOTFOUND when no job has that id. */
+int kbj_job_get(kbj_engine *eng, const char *id, kbj_job **out);
+
+/* Filters for kbj_job_list. Zero-initialise; unset fields do not filter. */
+typedef struct kbj_job_filter {
+    const char *status;          /* one status, or NULL */
+    const char *type;
+    const char *queue;
+    const char *concurrency_key;
+    double created_after;        /* Unix time; 0: any */
+    double created_before;
+    size_t limit;                /* 1..1000; default 50 */
+    const char *cursor;          /* from a previous call's next_cursor, or NULL */
+} kbj_job_filter;
+
+/*
+ * Lists jobs, newest first, with a stable cursor: pass next_cursor back to get the next
+ * page (it is "" after the last page). *out is an array of *n views (free with
+ * kbj_jobs_free). Returns 0, KBJ_EINVAL for a bad filter or cursor, or KBJ_EDB.
+ */
+int kbj_job_list(kbj_engine *eng, const kbj_job_filter *f, kbj_job ***out, size_t *n,
+                 char next_cursor[32]);
+
+/*
+ * Cancels a job. A queued or interrupted job becomes cancelled at once (*was_running 0);
+ * a running job gets a cancel request that its runner sees at its next heartbeat or
+ * check (*was_running 1). A finished job (completed, failed, cancelled) is KBJ_ECONFLICT.
+ */
+int kbj_job_cancel(kbj_engine *eng, const char *id, int *was_running);
+
+/* Puts an interrupted, cancelled or failed job back in its queue (due now, attempts
+ * reset, progress kept). Any other status is KBJ_ECONFLICT. */
+int kbj_job_resume(kbj_engine *eng, const char *id);
+
+/* Submits a new job with the original's type, params, queue and policies; the original
+ * stays as it is. new_id receives the new job's id. A running or queued original is
+ * KBJ_ECONFLICT. */
+int kbj_job_rerun(kbj_engine *eng, const char *id, char new_id[KBJ_ID_LEN + 1]);
+
+/* One attempt of a job that did not succeed, with its error. */
+typedef struct kbj_attempt {
+    int attempt;
+    char outcome[16];    /* failed, expired, stopped */
+    char runner[KBJ_ID_LEN + 1];
+    double started_at, finished_at;
+    char *error;
+} kbj_attempt;
+
+/* The failed attempts of a job, oldest first. Free with kbj_attempts_free. */
+int kbj_job_attempts(kbj_engine *eng, const char *id, kbj_attempt **out, size_t *n);
+void kbj_attempts_free(kbj_attempt *a, size_t n);
+
+/* Deletes finished jobs (completed, failed, cancelled) that finished more than `days`
+ * ago, with their logs and attempts; *deleted receives the count. */
+int kbj_retention(kbj_engine *eng, unsigned days, size_t *deleted);
+
+/* ======================================================================== *
+ * Claims, leases and fencing (what a runner does; kbj_run does it all)
+ * ======================================================================== */
+
+/* A claimed job. The token fences every later write: once the lease is lost (expired
+ * and reaped, or the job was resumed elsewhere), writes with this token are refused. */
+typedef struct kbj_lease {
+    unsigned long long pk;       /* internal row id */
+    char id[KBJ_ID_LEN + 1];
+    char type[KBJ_NAME_MAX + 1];
+    char queue[KBJ_NAME_MAX + 1];
+    long long token;
+    char *params;                /* JSON text */
+    char *concurrency_key;       /* NULL when none */
+    int attempts, max_attempts;  /* attempts includes this one */
+    kbj_backoff backoff;
+    long long progress_done, progress_total;
+} kbj_lease;
+
+/* Frees an array of leases from kbj_claim. Accepts NULL. */
+void kbj_leases_free(kbj_lease *leases, size_t n);
+
+/*
+ * Claims up to `max` due jobs for runner `runner` from the named queues (in the order
+ * given) in one short transaction: SELECT ... FOR UPDATE SKIP LOCKED, then UPDATE.
+ * Jobs are taken by priority, run-at, id; a job whose concurrency key is held by a
+ * running job is passed over. *out receives *n leases (possibly 0).
+ */
+int kbj_claim(kbj_engine *eng, const char *runner, const char *const *queues, size_t nqueues,
+              size_t max, kbj_lease **out, size_t *n);
+
+/* Extends a lease by the lease time. *cancel (may be NULL) receives the job's cancel
+ * request. KBJ_ELEASE when the lease was lost. */
+int kbj_heartbeat(kbj_engine *eng, const kbj_lease *lease, int *cancel);
+
+/* Records progress (fenced): done of total, and the current phase (NULL keeps it). */
+int kbj_progress(kbj_engine *eng, const kbj_lease *lease, long long done, long long total,
+                 const char *phase);
+
+/* Sets the job's human-readable title (fenced). */
+int kbj_set_title(kbj_engine *eng, const kbj_lease *lease, const char *title);
+
+/* Adds to the job's numeric metrics (fenced): a JSON object of name -> number, added to
+ * what is stored ({"bytes": 1200, "cost": 0.02}). */
+int kbj_add_metrics(kbj_engine *eng, const kbj_lease *lease, const char *metrics_json);
+
+/* Completes a job with its result (a JSON text, or NULL). Fenced; idempotent for the
+ * same lease. */
+int kbj_complete(kbj_engine *eng, const kbj_lease *lease, const char *result);
+
+/* Completes `n` jobs in one transaction; results may be NULL (or hold NULLs). *fenced
+ * (may be NULL) receives how many were refused because their lease was lost. */
+int kbj_complete_many(kbj_engine *eng, const kbj_lease *leases, const char *const *results,
+                      size_t n, size_t *fenced);
+
+/*
+ * Fails the current attempt with `message`. A retryable failure with attempts left
+ * re-queues the job after its backoff (*will_retry 1); otherwise the job fails for good
+ * and enters the FailureLog. Every attempt's error is kept (kbj_job_attempts).
+ */
+int kbj_fail_job(kbj_engine *eng, const kbj_lease *lease, const char *message, int retryable,
+                 int *will_retry);
+
+/* Finishes a job whose cancel request the handler honoured: status cancelled. */
+int kbj_finish_cancelled(kbj_engine *eng, const kbj_lease *lease);
+
+/* Gives an unfinished job back (the runner is stopping): queued again, due now, the
+ * attempt not counted, progress kept. */
+int kbj_release(kbj_engine *eng, const kbj_lease *lease);
+
+/*
+ * Turns running jobs whose lease expired (by the database clock) into interrupted jobs
+ * or re-queues them, per each job's on-expiry policy (a re-queued job out of attempts
+ * fails). *reaped (may be NULL) receives the count.
+ */
+int kbj_reap(kbj_engine *eng, size_t *reaped);
+
+/* ======================================================================== *
+ * Job logs (logs/<job>.log under the data directory)
+ * ======================================================================== */
+
+/* Appends a line to a job's log: level debug|info|warning|error, a message, and an
+ * optional JSON object of context. Not fenced (see kbj_lease_log). */
+int kbj_log(kbj_engine *eng, const char *id, const char *level, const char *message,
+            const char *context_json);
+
+/* Appends to the log of a claimed job, refused with KBJ_ELEASE once the lease is lost. */
+int kbj_lease_log(kbj_engine *eng, const kbj_lease *lease, const char *level,
+                  const char *message, const char *context_json);
+
+/* ======================================================================== *
+ * Job types, handlers and the runner loop
+ * ======================================================================== */
+
+/* What a handler sees of the job it runs (see the kbj_ctx_* functions). */
+typedef struct kbj_ctx kbj_ctx;
+
+/*
+ * A job handler. Returns 0 to complete the job (with the result set through
+ * kbj_ctx_set_result, if any), KBJ_EJOBFAILED after kbj_ctx_fail(), or KBJ_ESTOPPED when
+ * it returned early because kbj_ctx_should_stop() said so. Any other negative code fails
+ * the attempt as retryable with that code's message.
+ */
+typedef int (*kbj_handler)(kbj_ctx *ctx, void *udata);
+
+/* A job type: defaults for its jobs, and its handler in this process. */
+typedef struct kbj_type_def {
+    const char *name;          /* [a-z0-9_.-], 1..64 */
+    const char *label;         /* human-readable; NULL: the name */
+    const char *category;      /* content, indexing, maintenance, cloud, diagnostics, ... */
+    const char *queue;         /* default queue of its jobs; NULL: "default" */
+    int max_attempts;          /* 0: KBJ_DEFAULT_MAX_ATTEMPTS */
+    kbj_backoff backoff;       /* kind 0: the default policy */
+    kbj_expiry on_expiry;
+    kbj_handler handler;       /* NULL: jobs of this type are run by other processes */
+    void *udata;               /* passed to the handler */
+    void (*udata_free)(void *);/* called when the type is replaced or the engine freed */
+} kbj_type_def;
+
+/* Registers (or replaces) a job type in this engine. The native types diag.echo,
+ * diag.sleep, diag.fail, diag.crud and diag.crud_latency are registered by
+ * kbj_engine_connect. On failure def->udata_free is not called. */
+int kbj_register_type(kbj_engine *eng, const kbj_type_def *def);
+
+/* The job being run. */
+const kbj_lease *kbj_ctx_lease(const kbj_ctx *ctx);
+/* Its params, a JSON object text. */
+const char *kbj_ctx_params(const kbj_ctx *ctx);
+/* The engine running it (for the handler's own kbj_* calls). */
+kbj_engine *kbj_ctx_engine(const kbj_ctx *ctx);
+/* Reports progress; written at most every 250 ms (and always when the phase changes or
+ * done reaches total). KBJ_ELEASE once the lease is lost. */
+int kbj_ctx_progress(kbj_ctx *ctx, long long done, long long total, const char *phase);
+int kbj_ctx_title(kbj_ctx *ctx, const char *title);
+int kbj_ctx_log(kbj_ctx *ctx, const char *level, const char *message, const char *context_json);
+int kbj_ctx_metrics(kbj_ctx *ctx, const char *metrics_json);
+/* Sets the result the job completes with (a JSON text; copied). */
+int kbj_ctx_set_result(kbj_ctx *ctx, const char *json);
+/* Records why the attempt failed; returns KBJ_EJOBFAILED for `return kbj_ctx_fail(...)`. */
+int kbj_ctx_fail(kbj_ctx *ctx, const char *message, int retryable);
+/* 1 when the job was cancelled, the runner was asked to stop, or the lease was lost:
+ * the handler should return KBJ_ESTOPPED at its next safe point. Cheap: reads flags that
+ * the heartbeat thread keeps. */
+int kbj_ctx_should_stop(const kbj_ctx *ctx);
+/* 1 when the job's cancel was requested (as seen at the last heartbeat or check). */
+int kbj_ctx_cancelled(const kbj_ctx *ctx);
+/* Asks the database now whether the job was cancelled (and whether the lease holds). */
+int kbj_ctx_check(kbj_ctx *ctx);
+/* Sleeps up to ms, waking early when the handler should stop; returns should_stop. */
+int kbj_ctx_sleep(kbj_ctx *ctx, unsigned ms);
+
+/* What kbj_run does and when it stops. Zero-initialise; zero means "no limit" or the
+ * default. */
+typedef struct kbj_run_opts {
+    const char *const *queues;  /* claimed in this order; NULL: { "default" } */
+    size_t nqueues;
+    double max_seconds;         /* stop claiming after this long */
+    unsigned long max_jobs;     /* stop after this many jobs */
+    size_t max_memory;          /* stop when memory_usage() (or the RSS) exceeds this */
+    size_t (*memory_usage)(void *arg);
+    void *memory_arg;
+    unsigned idle_ms;           /* pause when nothing is due (default 1000) */
+    int until_empty;            /* return as soon as nothing is due */
+    unsigned grace_seconds;     /* after a stop request, how long a running job keeps its
+                                 * lease before it is left to expire (default 30) */
+    const char *host;           /* for the JobTracker; NULL: gethostname() */
+    const char *version;        /* NULL: KBJ_VERSION */
+} kbj_run_opts;
+
+typedef struct kbj_run_report {
+    char runner[KBJ_ID_LEN + 1];
+    unsigned long claimed, completed, failed, retried, cancelled, interrupted, lost;
+    double elapsed;             /* seconds */
+    char stop_reason[32];       /* time, jobs, memory, requested, empty */
+} kbj_run_report;
+
+/*
+ * Runs jobs: registers this process as a runner, claims batches from the queues,
+ * dispatches each job to its type's handler, completes, fails, retries or releases it,
+ * and reaps expired leases on the way. A thread with its own database connection keeps
+ * the runner's heartbeat and its leases alive and watches for cancel requests, so a
+ * handler busy for minutes keeps its lease. Returns 0 with *report filled when a budget
+ * or a stop request ended the run, or a KBJ_E* code when the database failed for good.
+ */
+int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report);
+
+/* Asks a running kbj_run to stop: safe from a signal handler or another thread. */
+void kbj_request_stop(kbj_engine *eng);
+
+/* ======================================================================== *
+ * JobTracker
+ * ======================================================================== */
+
+typedef struct kbj_runner_info {
+    char id[KBJ_ID_LEN + 1];
+    char host[256];
+    int pid;
+    char version[32];
+    char queues[256];
+    char state[12];              /* active, lost, stopped */
+    double started_at, heartbeat_at, stopped_at;
+    int running_jobs;
+} kbj_runner_info;
+
+/* Registers this process as a runner; id receives its public id. */
+int kbj_runner_register(kbj_engine *eng, const char *host, int pid, const char *version,
+                        const char *queues, char id[KBJ_ID_LEN + 1]);
+/* Records a runner heartbeat and extends the leases of its running jobs. */
+int kbj_runner_heartbeat(kbj_engine *eng, const char *runner);
+/* Marks a runner stopped. */
+int kbj_runner_stopped(kbj_engine *eng, const char *runner);
+/* Lists runners seen in the last `hours` (0: 24), newest first. Free with free(). */
+int kbj_runners_list(kbj_engine *eng, unsigned hours, kbj_runner_info **out, size_t *n);
+/* Lists running jobs with their runner, start time and progress (kbj_job views). */
+int kbj_active_jobs(kbj_engine *eng, kbj_job ***out, size_t *n);
+
+/* ======================================================================== *
+ * FailureLog
+ * ======================================================================== */
+
+typedef struct kbj_failure {
+    char job_id[KBJ_ID_LEN + 1];
+    char type[KBJ_NAME_MAX + 1];
+    char *message;
+    int attempts;
+    double failed_at;
+} kbj_failure;
+
+/* The newest entries first, at most `limit` (1..1000) from `offset`. */
+int kbj_failures_list(kbj_engine *eng, size_t limit, size_t offset, kbj_failure **out, size_t *n);
+void kbj_failures_free(kbj_failure *f, size_t n);
+/* How many entries there are, and how many were evicted by the cap so far. */
+int kbj_failures_count(kbj_engine *eng, size_t *count, unsigned long long *evicted);
+/* Re-queues the failed jobs now with attempts reset and removes their entries, all in
+ * one transaction; *done receives how many had an entry (ids without one are skipped). */
+int kbj_failures_resubmit(kbj_engine *eng, const char *const *ids, size_t n, size_t *done);
+/* Acknowledges and removes entries; the jobs keep their failed status. */
+int kbj_failures_delete(kbj_engine *eng, const char *const *ids, size_t n, size_t *done);
+
+typedef struct kbj_alert {
+    long long id;
+    char type[KBJ_NAME_MAX + 1];
+    char *message;
+    int failures;
+    unsigned window_seconds;
+    double created_at;
+} kbj_alert;
+
+/* Unacknowledged alerts, newest first. */
+int kbj_alerts_list(kbj_engine *eng, kbj_alert **out, size_t *n);
+void kbj_alerts_free(kbj_alert *a, size_t n);
+int kbj_alert_ack(kbj_engine *eng, long long id);
 
 #endif /* KBJ_H */

@@ -8,6 +8,9 @@
  */
 #include "kbj.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include <curl/curl.h>
 #include <jansson.h>
 #include <libxml/xmlversion.h>
@@ -16,6 +19,17 @@
 const char *kbj_version(void)
 {
     return KBJ_VERSION;
+}
+
+int kbj_fail(kbj_err *err, int code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return code;
 }
 
 const char *kbj_strerror(int code)

@@ -1,7 +1,9 @@
 #include "testutil.h"
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 const char *kbj_test_env(const char *name)
 {
@@ -48,4 +50,105 @@ kbj_store *kbj_test_store(void)
     if (kbj_store_connect(st, &s) != KBJ_OK)
         fail_msg("cannot connect to the test database: %s", kbj_store_errmsg(st));
     return st;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void kbj_test_rmtree(const char *path)
+{
+    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+kbj_engine *kbj_test_engine(const char *prefix, unsigned lease_seconds)
+{
+    static const char *const tables[] = { "jobs", "keys", "attempts", "runners", "failures", "alerts", "diag" };
+    char dir[512];
+    const char *tmp = getenv("KBJOBS_TEST_TMP");
+    kbj_config cfg = { 0 };
+    kbj_engine *eng = kbj_engine_new();
+    int rc;
+
+    assert_non_null(eng);
+    snprintf(dir, sizeof dir, "%s/kbjobs-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir))
+        fail_msg("mkdtemp %s failed", dir);
+    cfg.db = kbj_test_settings();
+    cfg.db.prefix = prefix;
+    cfg.data_dir = dir;
+    cfg.lease_seconds = lease_seconds;
+    rc = kbj_engine_connect(eng, &cfg);
+    if (rc)
+        fail_msg("connect: %s", kbj_errmsg(eng));
+    rc = kbj_migrate(eng);
+    if (rc)
+        fail_msg("migrate: %s", kbj_errmsg(eng));
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "DELETE FROM {p}kbjobs_%s", tables[i]);
+        kbj_test_exec(eng, sql);
+    }
+    kbj_test_exec(eng, "UPDATE {p}kbjobs_meta SET value = '0' WHERE name = 'failures_evicted'");
+    return eng;
+}
+
+void kbj_test_engine_free(kbj_engine *eng)
+{
+    char dir[512];
+    if (!eng)
+        return;
+    snprintf(dir, sizeof dir, "%s", eng->data_dir);
+    kbj_engine_free(eng);
+    kbj_test_rmtree(dir);
+}
+
+unsigned long long kbj_test_exec(kbj_engine *eng, const char *sql)
+{
+    unsigned long long n = 0;
+    if (kbj_store_exec(eng->st, sql, NULL, 0, &n) != KBJ_OK)
+        fail_msg("%s: %s", sql, kbj_errmsg(eng));
+    return n;
+}
+
+long long kbj_test_int(kbj_engine *eng, const char *sql)
+{
+    kbj_rows *rows = NULL;
+    long long v;
+    if (kbj_store_query(eng->st, sql, NULL, 0, &rows) != KBJ_OK)
+        fail_msg("%s: %s", sql, kbj_errmsg(eng));
+    v = kbj_rows_int(rows, 0, 0);
+    kbj_rows_free(rows);
+    return v;
+}
+
+const char *kbj_test_submit(kbj_engine *eng, const char *type, const char *params, const char *queue)
+{
+    static char ids[8][KBJ_ID_LEN + 1];
+    static int next;
+    char *id = ids[next++ % 8];
+    kbj_submit s = { 0 };
+    s.type = type;
+    s.params = params;
+    s.queue = queue;
+    if (kbj_submit_job(eng, &s, id, NULL) != KBJ_OK)
+        fail_msg("submit %s: %s", type, kbj_errmsg(eng));
+    return id;
+}
+
+const char *kbj_test_status(kbj_engine *eng, const char *id)
+{
+    static char st[8][16];
+    static int next;
+    char *s = st[next++ % 8];
+    kbj_job *j = NULL;
+    if (kbj_job_get(eng, id, &j) != KBJ_OK)
+        fail_msg("get %s: %s", id, kbj_errmsg(eng));
+    snprintf(s, 16, "%s", j->status);
+    kbj_job_free(j);
+    return s;
 }

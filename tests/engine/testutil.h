@@ -10,7 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "store.h"
+#include "internal.h"
 
 /* The test database's settings, connecting through the Unix socket
  * ("localhost:/path.sock"). Fails the test when the environment is missing. */
@@ -24,5 +24,32 @@ kbj_store *kbj_test_store(void);
 
 /* An environment variable that must be set, or a failed test. */
 const char *kbj_test_env(const char *name);
+
+/*
+ * An engine connected to the test database with table prefix `prefix`, migrated, with
+ * every kbjobs table emptied, a fresh data directory under $KBJOBS_TEST_TMP (or /tmp),
+ * and the given lease time (0: the default). Fails the test on error.
+ */
+kbj_engine *kbj_test_engine(const char *prefix, unsigned lease_seconds);
+
+/* Runs SQL through the engine's store ("{p}" is the prefix); fails the test on error.
+ * Returns the affected-row count. */
+unsigned long long kbj_test_exec(kbj_engine *eng, const char *sql);
+
+/* Runs a query and returns the first column of the first row as an integer (0 if none). */
+long long kbj_test_int(kbj_engine *eng, const char *sql);
+
+/* Submits a job of `type` with `params` to `queue` and returns its id (static buffer
+ * rotated among 8, enough for one assertion's worth). */
+const char *kbj_test_submit(kbj_engine *eng, const char *type, const char *params, const char *queue);
+
+/* The job's status (static buffer rotated among 8). */
+const char *kbj_test_status(kbj_engine *eng, const char *id);
+
+/* Removes a directory tree (for data directories). */
+void kbj_test_rmtree(const char *path);
+
+/* Frees an engine and removes its data directory. */
+void kbj_test_engine_free(kbj_engine *eng);
 
 #endif

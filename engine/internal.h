@@ -1,0 +1,78 @@
+/*
+ * internal.h - what the engine's modules share and nobody else sees: the engine
+ * struct and small helpers. Not installed, not included by ext/.
+ */
+#ifndef KBJ_INTERNAL_H
+#define KBJ_INTERNAL_H
+
+#include <signal.h>
+
+#include "kbj.h"
+#include "store.h"
+
+struct kbj_engine {
+    kbj_store *st;
+    kbj_config cfg;              /* defaults applied; cfg.db strings are not kept */
+    char *data_dir;
+    double (*rnd)(void *);
+    void *rnd_arg;
+    struct kbj_typereg *types;   /* job type registry (types.c) */
+    volatile sig_atomic_t stop;  /* set by kbj_request_stop */
+};
+
+/* A second engine on its own connection with the same settings (for the heartbeat
+ * thread); NULL with the reason in kbj_errmsg(eng) on failure. */
+kbj_engine *kbj_engine_clone(kbj_engine *eng);
+
+/* Registers diag.echo, diag.sleep, diag.fail, diag.crud, diag.crud_latency. */
+int kbj_register_diag_types(kbj_engine *eng);
+
+/* Frees a type registry. */
+void kbj_types_free(struct kbj_typereg *reg);
+
+/* Records a message on the engine's handle and returns `code`. */
+#define kbj_efail(eng, code, ...) kbj_fail(kbj_store_err((eng)->st), (code), __VA_ARGS__)
+
+/* A random number in [0, 1) from the engine's source. */
+double kbj_random(kbj_engine *eng);
+
+/* Fills `id` with 16 random lowercase hex characters from the OS. Returns 0 or KBJ_EIO. */
+int kbj_new_id(char id[KBJ_ID_LEN + 1]);
+
+/* Whether `s` is a valid job type or queue name: 1..64 of [a-z0-9_.-]. */
+int kbj_valid_name(const char *s);
+
+/* Whether `s` is a public id: 16 lowercase hex characters. */
+int kbj_valid_id(const char *s);
+
+/* Copies src (NULL: "") into dst of capacity cap, truncating, always terminated. */
+void kbj_copy(char *dst, size_t cap, const char *src);
+
+/* Parses a database time column selected as UNIX_TIMESTAMP(col): 0 for NULL. */
+double kbj_dbtime(const char *s);
+
+/* Adds a FailureLog entry for a job that failed for good, evicting beyond the cap and
+ * checking the alert threshold. Runs inside the caller's transaction. */
+int kbj_failures_record(kbj_engine *eng, unsigned long long pk, const char *id, const char *type,
+                        const char *message, int attempts);
+
+/* Refuses (KBJ_EUNSUPPORTED) a stored schema that needs newer code; 0 otherwise. */
+int kbj_schema_check_connected(kbj_engine *eng);
+
+/* The columns every job view is read from, in the order job_from_row expects. */
+#define JOB_COLUMNS                                                                          \
+    "public_id, type, queue, status, priority, params, result, error, metrics, phase, title," \
+    " progress_done, progress_total, attempts, max_attempts, backoff, backoff_base_ms,"      \
+    " backoff_cap_ms, backoff_jitter, on_expiry, concurrency_key, unique_key, unique_scope,"  \
+    " cancel_requested, lease_owner, rerun_of, UNIX_TIMESTAMP(run_at),"                      \
+    " UNIX_TIMESTAMP(created_at), UNIX_TIMESTAMP(started_at), UNIX_TIMESTAMP(progress_at),"  \
+    " UNIX_TIMESTAMP(finished_at), UNIX_TIMESTAMP(updated_at), UNIX_TIMESTAMP(lease_expires)"
+
+/* Runs a query selecting JOB_COLUMNS and builds a view from every row. */
+int kbj_jobs_query(kbj_engine *eng, const char *sql, const kbj_val *p, size_t n,
+                   kbj_job ***out, size_t *count);
+
+/* Builds "?,?,?" for n placeholders into a malloc'd string; NULL when out of memory. */
+char *kbj_placeholders(size_t n);
+
+#endif /* KBJ_INTERNAL_H */

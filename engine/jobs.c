@@ -1,0 +1,944 @@
+/*
+ * jobs.c - submitting jobs and operating on them: get, list, cancel, resume, rerun,
+ * attempts, retention. Claims and everything a runner does live in lease.c.
+ */
+#include "internal.h"
+#include "joblog.h"
+#include "types.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static char *dup_field(const kbj_rows *r, size_t row, size_t col, int *oom)
+{
+    const char *s = kbj_rows_str(r, row, col);
+    char *d;
+    if (!s)
+        return NULL;
+    d = strdup(s);
+    if (!d)
+        *oom = 1;
+    return d;
+}
+
+void kbj_job_free(kbj_job *j)
+{
+    if (!j)
+        return;
+    free(j->params);
+    free(j->result);
+    free(j->error);
+    free(j->metrics);
+    free(j->phase);
+    free(j->title);
+    free(j->concurrency_key);
+    free(j->unique_key);
+    free(j);
+}
+
+void kbj_jobs_free(kbj_job **jobs, size_t n)
+{
+    if (!jobs)
+        return;
+    for (size_t i = 0; i < n; i++)
+        kbj_job_free(jobs[i]);
+    free(jobs);
+}
+
+static kbj_expiry expiry_parse(const char *s)
+{
+    return s && strcmp(s, "requeue") == 0 ? KBJ_EXPIRY_REQUEUE : KBJ_EXPIRY_INTERRUPT;
+}
+
+static const char *expiry_name(kbj_expiry e)
+{
+    return e == KBJ_EXPIRY_REQUEUE ? "requeue" : "interrupt";
+}
+
+/* Builds a job view from row `i` of a JOB_COLUMNS result; NULL when out of memory. */
+static kbj_job *job_from_row(const kbj_rows *r, size_t i)
+{
+    int oom = 0;
+    kbj_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return NULL;
+    kbj_copy(j->id, sizeof j->id, kbj_rows_str(r, i, 0));
+    kbj_copy(j->type, sizeof j->type, kbj_rows_str(r, i, 1));
+    kbj_copy(j->queue, sizeof j->queue, kbj_rows_str(r, i, 2));
+    kbj_copy(j->status, sizeof j->status, kbj_rows_str(r, i, 3));
+    j->priority = (int)kbj_rows_int(r, i, 4);
+    j->params = dup_field(r, i, 5, &oom);
+    j->result = dup_field(r, i, 6, &oom);
+    j->error = dup_field(r, i, 7, &oom);
+    j->metrics = dup_field(r, i, 8, &oom);
+    j->phase = dup_field(r, i, 9, &oom);
+    j->title = dup_field(r, i, 10, &oom);
+    j->progress_done = kbj_rows_int(r, i, 11);
+    j->progress_total = kbj_rows_int(r, i, 12);
+    j->attempts = (int)kbj_rows_int(r, i, 13);
+    j->max_attempts = (int)kbj_rows_int(r, i, 14);
+    j->backoff.kind = (kbj_backoff_kind)kbj_backoff_parse(kbj_rows_str(r, i, 15));
+    j->backoff.base_ms = (unsigned)kbj_rows_int(r, i, 16);
+    j->backoff.cap_ms = (unsigned)kbj_rows_int(r, i, 17);
+    j->backoff.jitter = kbj_dbtime(kbj_rows_str(r, i, 18));
+    j->on_expiry = expiry_parse(kbj_rows_str(r, i, 19));
+    j->concurrency_key = dup_field(r, i, 20, &oom);
+    j->unique_key = dup_field(r, i, 21, &oom);
+    kbj_copy(j->unique_scope, sizeof j->unique_scope, kbj_rows_str(r, i, 22));
+    j->cancel_requested = (int)kbj_rows_int(r, i, 23);
+    if (strcmp(j->status, "running") == 0)
+        kbj_copy(j->runner, sizeof j->runner, kbj_rows_str(r, i, 24));
+    kbj_copy(j->rerun_of, sizeof j->rerun_of, kbj_rows_str(r, i, 25));
+    j->run_at = kbj_dbtime(kbj_rows_str(r, i, 26));
+    j->created_at = kbj_dbtime(kbj_rows_str(r, i, 27));
+    j->started_at = kbj_dbtime(kbj_rows_str(r, i, 28));
+    j->progress_at = kbj_dbtime(kbj_rows_str(r, i, 29));
+    j->finished_at = kbj_dbtime(kbj_rows_str(r, i, 30));
+    j->updated_at = kbj_dbtime(kbj_rows_str(r, i, 31));
+    j->lease_expires = kbj_dbtime(kbj_rows_str(r, i, 32));
+    if (oom) {
+        kbj_job_free(j);
+        return NULL;
+    }
+    return j;
+}
+
+int kbj_jobs_query(kbj_engine *eng, const char *sql, const kbj_val *p, size_t n,
+                   kbj_job ***out, size_t *count)
+{
+    kbj_rows *rows = NULL;
+    kbj_job **jobs;
+    size_t m;
+    int rc = kbj_store_query(eng->st, sql, p, n, &rows);
+
+    *out = NULL;
+    *count = 0;
+    if (rc)
+        return rc;
+    m = kbj_rows_count(rows);
+    jobs = calloc(m ? m : 1, sizeof *jobs);
+    if (!jobs) {
+        kbj_rows_free(rows);
+        return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < m; i++) {
+        jobs[i] = job_from_row(rows, i);
+        if (!jobs[i]) {
+            kbj_jobs_free(jobs, i);
+            kbj_rows_free(rows);
+            return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+        }
+    }
+    kbj_rows_free(rows);
+    *out = jobs;
+    *count = m;
+    return KBJ_OK;
+}
+
+/* ---- submit ------------------------------------------------------------------- */
+
+/* A job ready to insert: validated, defaults applied. */
+typedef struct prepared {
+    const char *type, *queue, *ckey, *ukey, *scope;
+    char *params;          /* owned: normalised JSON */
+    int priority, max_attempts;
+    double run_at;
+    long long delay_us;
+    kbj_backoff backoff;
+    kbj_expiry on_expiry;
+} prepared;
+
+static int valid_key(const char *k)
+{
+    size_t n;
+    if (!k)
+        return 1;
+    n = strlen(k);
+    if (n == 0 || n > KBJ_KEY_MAX)
+        return 0;
+    /* jansson validates UTF-8: a key must be valid text for a utf8mb4 column */
+    json_t *s = json_stringn(k, n);
+    if (!s)
+        return 0;
+    json_decref(s);
+    return 1;
+}
+
+static int prepare_job(kbj_engine *eng, const kbj_submit *in, size_t index, prepared *p)
+{
+    const kbj_type *t;
+    json_t *params;
+    json_error_t jerr;
+    char where[48] = "";
+
+    memset(p, 0, sizeof *p);
+    if (index != (size_t)-1)
+        snprintf(where, sizeof where, "job %zu: ", index);
+    if (!in || !kbj_valid_name(in->type))
+        return kbj_efail(eng, KBJ_EINVAL, "%stype \"%.80s\" must be 1 to 64 characters of a-z, "
+                         "0-9, '_', '.' and '-'", where, in && in->type ? in->type : "");
+    t = kbj_type_find(eng, in->type);
+    p->type = in->type;
+    p->queue = in->queue ? in->queue : (t && t->queue ? t->queue : "default");
+    if (!kbj_valid_name(p->queue))
+        return kbj_efail(eng, KBJ_EINVAL, "%squeue \"%.80s\" must be 1 to 64 characters of a-z, "
+                         "0-9, '_', '.' and '-'", where, p->queue);
+    if (in->params && strlen(in->params) > KBJ_MAX_PARAMS)
+        return kbj_efail(eng, KBJ_EINVAL, "%sparams are %zu bytes; at most %u are allowed", where,
+                         strlen(in->params), KBJ_MAX_PARAMS);
+    params = json_loads(in->params ? in->params : "{}", JSON_REJECT_DUPLICATES, &jerr);
+    if (!params)
+        return kbj_efail(eng, KBJ_EINVAL, "%sparams are not valid JSON: %s at line %d column %d",
+                         where, jerr.text, jerr.line, jerr.column);
+    if (!json_is_object(params)) {
+        json_decref(params);
+        return kbj_efail(eng, KBJ_EINVAL, "%sparams must be a JSON object", where);
+    }
+    p->params = json_dumps(params, JSON_COMPACT);
+    json_decref(params);
+    if (!p->params)
+        return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    if (strlen(p->params) > KBJ_MAX_PARAMS)
+        return kbj_efail(eng, KBJ_EINVAL, "%sparams are larger than %u bytes", where, KBJ_MAX_PARAMS);
+    if (in->priority < -100 || in->priority > 100)
+        return kbj_efail(eng, KBJ_EINVAL, "%spriority %d is out of range -100..100", where, in->priority);
+    p->priority = in->priority;
+    p->max_attempts = in->max_attempts ? in->max_attempts
+                      : (t && t->max_attempts ? t->max_attempts : KBJ_DEFAULT_MAX_ATTEMPTS);
+    if (p->max_attempts < 1 || p->max_attempts > 1000)
+        return kbj_efail(eng, KBJ_EINVAL, "%smax_attempts %d is out of range 1..1000", where,
+                         p->max_attempts);
+    if (in->run_at < 0 || in->run_at > 32503680000.0 || isnan(in->run_at))
+        return kbj_efail(eng, KBJ_EINVAL, "%srun_at is out of range", where);
+    if (in->delay_ms < 0 || in->delay_ms > 10LL * 365 * 86400 * 1000)
+        return kbj_efail(eng, KBJ_EINVAL, "%sdelay_ms %lld is out of range (0 to 10 years)", where,
+                         in->delay_ms);
+    p->run_at = in->run_at;
+    p->delay_us = in->delay_ms * 1000;
+    p->backoff = in->backoff.kind ? in->backoff : (t ? t->backoff : in->backoff);
+    if (in->backoff.kind == KBJ_BACKOFF_DEFAULT && (in->backoff.base_ms || in->backoff.cap_ms || in->backoff.jitter)) {
+        p->backoff.base_ms = in->backoff.base_ms ? in->backoff.base_ms : p->backoff.base_ms;
+        p->backoff.cap_ms = in->backoff.cap_ms ? in->backoff.cap_ms : p->backoff.cap_ms;
+        p->backoff.jitter = in->backoff.jitter ? in->backoff.jitter : p->backoff.jitter;
+    }
+    if ((int)p->backoff.kind < 0 || p->backoff.kind > KBJ_BACKOFF_POLYNOMIAL)
+        return kbj_efail(eng, KBJ_EINVAL, "%sunknown backoff kind %d", where, (int)p->backoff.kind);
+    if (p->backoff.kind == KBJ_BACKOFF_DEFAULT)
+        p->backoff.kind = KBJ_BACKOFF_POLYNOMIAL;
+    if (!p->backoff.base_ms)
+        p->backoff.base_ms = p->backoff.kind == KBJ_BACKOFF_POLYNOMIAL ? 15000 : 1000;
+    if (!p->backoff.cap_ms)
+        p->backoff.cap_ms = 3600000;
+    if (p->backoff.jitter == 0)
+        p->backoff.jitter = 0.1;
+    if (p->backoff.jitter > 1 || isnan(p->backoff.jitter))
+        return kbj_efail(eng, KBJ_EINVAL, "%sbackoff jitter must be at most 1", where);
+    if (p->backoff.jitter < 0)
+        p->backoff.jitter = -1;
+    p->on_expiry = in->on_expiry ? in->on_expiry : (t && t->on_expiry ? t->on_expiry : KBJ_EXPIRY_INTERRUPT);
+    if (p->on_expiry != KBJ_EXPIRY_INTERRUPT && p->on_expiry != KBJ_EXPIRY_REQUEUE)
+        return kbj_efail(eng, KBJ_EINVAL, "%sunknown on_expiry policy %d", where, (int)p->on_expiry);
+    if (!valid_key(in->concurrency_key))
+        return kbj_efail(eng, KBJ_EINVAL, "%sconcurrency key must be 1 to %d bytes of UTF-8", where,
+                         KBJ_KEY_MAX);
+    if (!valid_key(in->unique_key))
+        return kbj_efail(eng, KBJ_EINVAL, "%sunique key must be 1 to %d bytes of UTF-8", where, KBJ_KEY_MAX);
+    p->ckey = in->concurrency_key;
+    p->ukey = in->unique_key;
+    if (in->unique_key) {
+        if (in->unique_scope == KBJ_UNIQUE_ACTIVE || in->unique_scope == KBJ_UNIQUE_NONE)
+            p->scope = "active";
+        else if (in->unique_scope == KBJ_UNIQUE_RETAINED)
+            p->scope = "retained";
+        else
+            return kbj_efail(eng, KBJ_EINVAL, "%sunknown unique scope %d", where, (int)in->unique_scope);
+    } else if (in->unique_scope != KBJ_UNIQUE_NONE) {
+        return kbj_efail(eng, KBJ_EINVAL, "%sa unique scope needs a unique key", where);
+    }
+    return KBJ_OK;
+}
+
+#define INSERT_COLUMNS                                                                       \
+    "INSERT INTO {p}kbjobs_jobs (public_id, type, queue, status, priority, run_at, params,"  \
+    " max_attempts, backoff, backoff_base_ms, backoff_cap_ms, backoff_jitter, on_expiry,"    \
+    " concurrency_key, unique_key, unique_scope, uniq_active, uniq_retained, rerun_of,"      \
+    " created_at, updated_at) VALUES "
+#define INSERT_ROW                                                                           \
+    "(?, ?, ?, 'queued', ?, IF(? > 0, FROM_UNIXTIME(?), NOW(6) + INTERVAL ? MICROSECOND),"   \
+    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(6), NOW(6))"
+#define INSERT_PARAMS 19
+
+static void bind_row(kbj_val *v, const prepared *p, const char *id)
+{
+    size_t k = 0;
+    v[k++] = KBJ_VS(id);
+    v[k++] = KBJ_VS(p->type);
+    v[k++] = KBJ_VS(p->queue);
+    v[k++] = KBJ_VI(p->priority);
+    v[k++] = KBJ_VD(p->run_at);
+    v[k++] = KBJ_VD(p->run_at);
+    v[k++] = KBJ_VI(p->delay_us);
+    v[k++] = KBJ_VS(p->params);
+    v[k++] = KBJ_VI(p->max_attempts);
+    v[k++] = KBJ_VS(kbj_backoff_name(p->backoff.kind));
+    v[k++] = KBJ_VI(p->backoff.base_ms);
+    v[k++] = KBJ_VI(p->backoff.cap_ms);
+    v[k++] = KBJ_VD(p->backoff.jitter);
+    v[k++] = KBJ_VS(expiry_name(p->on_expiry));
+    v[k++] = KBJ_VS(p->ckey);
+    v[k++] = KBJ_VS(p->ukey);
+    v[k++] = KBJ_VS(p->scope);
+    v[k++] = KBJ_VS(p->ukey);                                   /* uniq_active */
+    v[k++] = p->scope && strcmp(p->scope, "retained") == 0 ? KBJ_VS(p->ukey) : KBJ_VNULL;
+}
+
+/* Finds the job a unique key points to; 1 with id filled, 0 when none, or an error. */
+static int find_unique(kbj_store *st, const prepared *p, char id[KBJ_ID_LEN + 1])
+{
+    kbj_rows *rows = NULL;
+    int rc;
+    if (strcmp(p->scope, "active") == 0)
+        rc = kbj_store_query(st, "SELECT public_id FROM {p}kbjobs_jobs WHERE uniq_active = ?",
+                             (kbj_val[]){ KBJ_VS(p->ukey) }, 1, &rows);
+    else
+        rc = kbj_store_query(st, "SELECT public_id FROM {p}kbjobs_jobs WHERE unique_key = ?"
+                             " ORDER BY (uniq_active IS NOT NULL) DESC, id DESC LIMIT 1",
+                             (kbj_val[]){ KBJ_VS(p->ukey) }, 1, &rows);
+    if (rc)
+        return rc;
+    rc = kbj_rows_count(rows) > 0;
+    if (rc)
+        kbj_copy(id, KBJ_ID_LEN + 1, kbj_rows_str(rows, 0, 0));
+    kbj_rows_free(rows);
+    return rc;
+}
+
+/* Inserts one prepared job (with its unique-key handling); *existed set when a unique
+ * key matched. */
+static int insert_one(kbj_engine *eng, const prepared *p, const char *rerun_of,
+                      char id[KBJ_ID_LEN + 1], int *existed)
+{
+    kbj_val v[INSERT_PARAMS + 1];
+    int rc;
+
+    *existed = 0;
+    for (int tries = 0; tries < 5; tries++) {
+        if (p->ukey) {
+            rc = find_unique(eng->st, p, id);
+            if (rc < 0)
+                return rc;
+            if (rc == 1) {
+                *existed = 1;
+                return KBJ_OK;
+            }
+        }
+        if (kbj_new_id(id))
+            return kbj_efail(eng, KBJ_EIO, "cannot read random bytes for a job id");
+        bind_row(v, p, id);
+        v[INSERT_PARAMS] = KBJ_VS(rerun_of);
+        rc = kbj_store_exec(eng->st, INSERT_COLUMNS INSERT_ROW, v, INSERT_PARAMS + 1, NULL);
+        if (rc == KBJ_OK)
+            return KBJ_OK;
+        if (!(rc == KBJ_EDB && kbj_store_errno(eng->st) == 1062))
+            return rc;
+        /* a duplicate: a concurrent submit took the unique key (found on the next
+         * round), or, once in 2^64, the random id */
+    }
+    return rc;
+}
+
+typedef struct submit_work {
+    kbj_engine *eng;
+    prepared *jobs;
+    size_t n;
+    char (*ids)[KBJ_ID_LEN + 1];
+    int *existed;
+    const char *rerun_of;
+} submit_work;
+
+#define BULK_ROWS 200
+
+static int submit_tx(kbj_store *st, void *arg)
+{
+    submit_work *w = arg;
+    kbj_val *v = NULL;
+    char *sql = NULL;
+    size_t i = 0;
+    int rc = KBJ_OK;
+    (void)st;
+
+    while (i < w->n && rc == KBJ_OK) {
+        size_t run = 0;
+        if (w->jobs[i].ukey || w->n == 1) {
+            rc = insert_one(w->eng, &w->jobs[i], w->rerun_of, w->ids[i], &w->existed[i]);
+            i++;
+            continue;
+        }
+        /* consecutive jobs without unique keys go in multi-row INSERTs */
+        while (i + run < w->n && run < BULK_ROWS && !w->jobs[i + run].ukey)
+            run++;
+        if (!v) {
+            v = malloc(sizeof *v * (BULK_ROWS * (INSERT_PARAMS + 1)));
+            sql = malloc(strlen(INSERT_COLUMNS) + BULK_ROWS * (strlen(INSERT_ROW) + 2) + 1);
+            if (!v || !sql) {
+                rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+                break;
+            }
+        }
+        {
+            size_t off = 0, rl = strlen(INSERT_ROW);
+            memcpy(sql, INSERT_COLUMNS, strlen(INSERT_COLUMNS));
+            off = strlen(INSERT_COLUMNS);
+            for (size_t k = 0; k < run; k++) {
+                if (k)
+                    sql[off++] = ',';
+                memcpy(sql + off, INSERT_ROW, rl);
+                off += rl;
+            }
+            sql[off] = '\0';
+        }
+        for (size_t k = 0; k < run && rc == KBJ_OK; k++) {
+            w->existed[i + k] = 0;
+            if (kbj_new_id(w->ids[i + k]))
+                rc = kbj_efail(w->eng, KBJ_EIO, "cannot read random bytes for a job id");
+            bind_row(v + k * (INSERT_PARAMS + 1), &w->jobs[i + k], w->ids[i + k]);
+            v[k * (INSERT_PARAMS + 1) + INSERT_PARAMS] = KBJ_VS(w->rerun_of);
+        }
+        if (rc == KBJ_OK)
+            rc = kbj_store_exec(w->eng->st, sql, v, run * (INSERT_PARAMS + 1), NULL);
+        i += run;
+    }
+    free(v);
+    free(sql);
+    return rc;
+}
+
+static void free_prepared(prepared *p, size_t n)
+{
+    for (size_t i = 0; p && i < n; i++)
+        free(p[i].params);
+    free(p);
+}
+
+static int submit_prepared(kbj_engine *eng, const kbj_submit *jobs, size_t n,
+                           char (*ids)[KBJ_ID_LEN + 1], int *existed, const char *rerun_of)
+{
+    submit_work w = { eng, NULL, n, ids, existed, rerun_of };
+    int rc;
+
+    if (n == 0)
+        return KBJ_OK;
+    if (n > 100000)
+        return kbj_efail(eng, KBJ_EINVAL, "at most 100000 jobs can be submitted at once");
+    w.jobs = calloc(n, sizeof *w.jobs);
+    if (!w.jobs)
+        return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        rc = prepare_job(eng, &jobs[i], n == 1 ? (size_t)-1 : i, &w.jobs[i]);
+        if (rc) {
+            free_prepared(w.jobs, n);
+            return rc;
+        }
+    }
+    rc = kbj_store_tx(eng->st, submit_tx, &w);
+    free_prepared(w.jobs, n);
+    return rc;
+}
+
+int kbj_submit_job(kbj_engine *eng, const kbj_submit *job, char id[KBJ_ID_LEN + 1], int *existed)
+{
+    int ex = 0, rc;
+    if (!eng || !job || !id)
+        return eng ? kbj_efail(eng, KBJ_EINVAL, "no job or id buffer given") : KBJ_EINVAL;
+    rc = submit_prepared(eng, job, 1, (char(*)[KBJ_ID_LEN + 1])id, &ex, NULL);
+    if (existed)
+        *existed = rc == KBJ_OK ? ex : 0;
+    return rc;
+}
+
+int kbj_submit_many(kbj_engine *eng, const kbj_submit *jobs, size_t n, char (*ids)[KBJ_ID_LEN + 1])
+{
+    int *existed, rc;
+    if (!eng || (n && (!jobs || !ids)))
+        return eng ? kbj_efail(eng, KBJ_EINVAL, "no jobs or id buffer given") : KBJ_EINVAL;
+    existed = calloc(n ? n : 1, sizeof *existed);
+    if (!existed)
+        return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    rc = submit_prepared(eng, jobs, n, ids, existed, NULL);
+    free(existed);
+    return rc;
+}
+
+/* ---- reading ------------------------------------------------------------------ */
+
+static int bad_id(kbj_engine *eng, const char *id)
+{
+    return kbj_efail(eng, KBJ_EINVAL, "\"%.40s\" is not a job id (16 hex characters)", id ? id : "");
+}
+
+typedef struct get_work {
+    kbj_engine *eng;
+    const char *id;
+    kbj_job **out;
+} get_work;
+
+static int get_do(kbj_store *st, void *arg)
+{
+    get_work *w = arg;
+    kbj_job **jobs;
+    size_t n;
+    int rc;
+    (void)st;
+    rc = kbj_jobs_query(w->eng, "SELECT " JOB_COLUMNS " FROM {p}kbjobs_jobs WHERE public_id = ?",
+                        (kbj_val[]){ KBJ_VS(w->id) }, 1, &jobs, &n);
+    if (rc)
+        return rc;
+    if (n == 0) {
+        kbj_jobs_free(jobs, n);
+        return kbj_efail(w->eng, KBJ_ENOTFOUND, "no job %s", w->id);
+    }
+    *w->out = jobs[0];
+    free(jobs);
+    return KBJ_OK;
+}
+
+int kbj_job_get(kbj_engine *eng, const char *id, kbj_job **out)
+{
+    get_work w = { eng, id, out };
+    if (!eng || !out)
+        return KBJ_EINVAL;
+    *out = NULL;
+    if (!kbj_valid_id(id))
+        return bad_id(eng, id);
+    return kbj_store_do(eng->st, get_do, &w);
+}
+
+typedef struct list_work {
+    kbj_engine *eng;
+    const kbj_job_filter *f;
+    unsigned long long after;
+    kbj_job ***out;
+    size_t *n;
+    char *next;
+} list_work;
+
+static int list_do(kbj_store *st, void *arg)
+{
+    list_work *w = arg;
+    const kbj_job_filter *f = w->f;
+    char sql[2048];
+    kbj_val v[8];
+    size_t k = 0, limit = f->limit ? f->limit : 50;
+    int off, rc;
+    kbj_rows *ids = NULL;
+    (void)st;
+
+    /* First the page's ids (index-only where possible), then their views. */
+    off = snprintf(sql, sizeof sql, "SELECT id FROM {p}kbjobs_jobs WHERE 1=1");
+    if (f->status) {
+        off += snprintf(sql + off, sizeof sql - (size_t)off, " AND status = ?");
+        v[k++] = KBJ_VS(f->status);
+    }
+    if (f->type) {
+        off += snprintf(sql + off, sizeof sql - (size_t)off, " AND type = ?");
+        v[k++] = KBJ_VS(f->type);
+    }
+    if (f->queue) {
+        off += snprintf(sql + off, sizeof sql - (size_t)off, " AND queue = ?");
+        v[k++] = KBJ_VS(f->queue);
+    }
+    if (f->concurrency_key) {
+        off += snprintf(sql + off, sizeof sql - (size_t)off, " AND concurrency_key = ?");
+        v[k++] = KBJ_VS(f->concurrency_key);
+    }
+    if (f->created_after > 0) {
+        off += snprintf(sql + off, sizeof sql - (size_t)off, " AND created_at >= FROM_UNIXTIME(?)");
+        v[k++] = KBJ_VD(f->created_after);
+    }
+    if (f->created_before > 0) {
+        off += snprintf(sql + off, sizeof sql - (size_t)off, " AND created_at < FROM_UNIXTIME(?)");
+        v[k++] = KBJ_VD(f->created_before);
+    }
+    if (w->after) {
+        off += snprintf(sql + off, sizeof sql - (size_t)off, " AND id < ?");
+        v[k++] = KBJ_VI(w->after);
+    }
+    snprintf(sql + off, sizeof sql - (size_t)off, " ORDER BY id DESC LIMIT ?");
+    v[k++] = KBJ_VI(limit + 1);
+
+    w->next[0] = '\0';
+    rc = kbj_store_query(w->eng->st, sql, v, k, &ids);
+    if (rc)
+        return rc;
+    {
+        size_t m = kbj_rows_count(ids), take = m > limit ? limit : m;
+        char *ph;
+        kbj_val *iv;
+        if (take == 0) {
+            kbj_rows_free(ids);
+            *w->out = calloc(1, sizeof(kbj_job *));
+            *w->n = 0;
+            return *w->out ? KBJ_OK : kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+        }
+        if (m > limit)
+            snprintf(w->next, 32, "%lld", kbj_rows_int(ids, take - 1, 0));
+        ph = kbj_placeholders(take);
+        iv = calloc(take, sizeof *iv);
+        if (!ph || !iv) {
+            free(ph);
+            free(iv);
+            kbj_rows_free(ids);
+            return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < take; i++)
+            iv[i] = KBJ_VI(kbj_rows_int(ids, i, 0));
+        {
+            size_t cap = strlen(JOB_COLUMNS) + 2 * take + 128;
+            char *q = malloc(cap);
+            if (!q) {
+                rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+            } else {
+                snprintf(q, cap, "SELECT " JOB_COLUMNS " FROM {p}kbjobs_jobs WHERE id IN (%s)"
+                         " ORDER BY id DESC", ph);
+                rc = kbj_jobs_query(w->eng, q, iv, take, w->out, w->n);
+                free(q);
+            }
+        }
+        free(ph);
+        free(iv);
+        kbj_rows_free(ids);
+        return rc;
+    }
+}
+
+static int valid_status(const char *s)
+{
+    static const char *const all[] = { "queued", "running", "completed", "failed", "cancelled", "interrupted" };
+    for (size_t i = 0; i < 6; i++)
+        if (strcmp(s, all[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int kbj_job_list(kbj_engine *eng, const kbj_job_filter *f, kbj_job ***out, size_t *n,
+                 char next_cursor[32])
+{
+    kbj_job_filter none = { 0 };
+    char scratch[32];
+    list_work w = { eng, f ? f : &none, 0, out, n, next_cursor ? next_cursor : scratch };
+
+    if (!eng || !out || !n)
+        return KBJ_EINVAL;
+    *out = NULL;
+    *n = 0;
+    if (w.f->limit > 1000)
+        return kbj_efail(eng, KBJ_EINVAL, "limit %zu is out of range 1..1000", w.f->limit);
+    if (w.f->status && !valid_status(w.f->status))
+        return kbj_efail(eng, KBJ_EINVAL, "unknown status \"%.40s\"", w.f->status);
+    if (w.f->cursor && w.f->cursor[0]) {
+        char *end;
+        unsigned long long c = strtoull(w.f->cursor, &end, 10);
+        if (*end || c == 0 || w.f->cursor[0] == '-')
+            return kbj_efail(eng, KBJ_EINVAL, "malformed cursor \"%.40s\"", w.f->cursor);
+        w.after = c;
+    }
+    /* cleared only now: callers may pass the previous next_cursor as the cursor */
+    w.next[0] = '\0';
+    return kbj_store_do(eng->st, list_do, &w);
+}
+
+/* ---- lifecycle ------------------------------------------------------------------ */
+
+typedef struct op_work {
+    kbj_engine *eng;
+    const char *id;
+    int *flag;
+    char *new_id;
+} op_work;
+
+/* Locks a job row and reads its status; KBJ_ENOTFOUND when missing. */
+static int lock_job(kbj_engine *eng, const char *id, unsigned long long *pk, char status[16])
+{
+    kbj_rows *rows = NULL;
+    int rc = kbj_store_query(eng->st, "SELECT id, status FROM {p}kbjobs_jobs WHERE public_id = ? FOR UPDATE",
+                             (kbj_val[]){ KBJ_VS(id) }, 1, &rows);
+    if (rc)
+        return rc;
+    if (kbj_rows_count(rows) == 0) {
+        kbj_rows_free(rows);
+        return kbj_efail(eng, KBJ_ENOTFOUND, "no job %s", id);
+    }
+    *pk = (unsigned long long)kbj_rows_int(rows, 0, 0);
+    kbj_copy(status, 16, kbj_rows_str(rows, 0, 1));
+    kbj_rows_free(rows);
+    return KBJ_OK;
+}
+
+static int cancel_tx(kbj_store *st, void *arg)
+{
+    op_work *w = arg;
+    unsigned long long pk;
+    char status[16];
+    int rc = lock_job(w->eng, w->id, &pk, status);
+    if (rc)
+        return rc;
+    if (strcmp(status, "queued") == 0 || strcmp(status, "interrupted") == 0) {
+        *w->flag = 0;
+        return kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'cancelled', uniq_active = NULL,"
+                              " finished_at = NOW(6), updated_at = NOW(6) WHERE id = ?",
+                              (kbj_val[]){ KBJ_VI(pk) }, 1, NULL);
+    }
+    if (strcmp(status, "running") == 0) {
+        *w->flag = 1;
+        return kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET cancel_requested = 1, updated_at = NOW(6)"
+                              " WHERE id = ?", (kbj_val[]){ KBJ_VI(pk) }, 1, NULL);
+    }
+    return kbj_efail(w->eng, KBJ_ECONFLICT, "job %s is %s: only queued, running or interrupted jobs "
+                     "can be cancelled", w->id, status);
+}
+
+int kbj_job_cancel(kbj_engine *eng, const char *id, int *was_running)
+{
+    int flag = 0, rc;
+    op_work w = { eng, id, &flag, NULL };
+    if (!eng)
+        return KBJ_EINVAL;
+    if (!kbj_valid_id(id))
+        return bad_id(eng, id);
+    rc = kbj_store_tx(eng->st, cancel_tx, &w);
+    if (was_running)
+        *was_running = flag;
+    return rc;
+}
+
+static int resume_tx(kbj_store *st, void *arg)
+{
+    op_work *w = arg;
+    unsigned long long pk;
+    char status[16];
+    int rc = lock_job(w->eng, w->id, &pk, status);
+    if (rc)
+        return rc;
+    if (strcmp(status, "interrupted") && strcmp(status, "cancelled") && strcmp(status, "failed"))
+        return kbj_efail(w->eng, KBJ_ECONFLICT, "job %s is %s: only interrupted, cancelled or failed "
+                         "jobs can be resumed", w->id, status);
+    rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'queued', attempts = 0,"
+                        " cancel_requested = 0, run_at = NOW(6), finished_at = NULL,"
+                        " lease_expires = NULL, uniq_active = unique_key, updated_at = NOW(6)"
+                        " WHERE id = ?", (kbj_val[]){ KBJ_VI(pk) }, 1, NULL);
+    if (rc == KBJ_EDB && kbj_store_errno(st) == 1062)
+        return kbj_efail(w->eng, KBJ_ECONFLICT, "job %s cannot resume: another active job holds its "
+                         "unique key", w->id);
+    if (rc)
+        return rc;
+    return kbj_store_exec(st, "DELETE FROM {p}kbjobs_failures WHERE job_id = ?",
+                          (kbj_val[]){ KBJ_VI(pk) }, 1, NULL);
+}
+
+int kbj_job_resume(kbj_engine *eng, const char *id)
+{
+    op_work w = { eng, id, NULL, NULL };
+    if (!eng)
+        return KBJ_EINVAL;
+    if (!kbj_valid_id(id))
+        return bad_id(eng, id);
+    return kbj_store_tx(eng->st, resume_tx, &w);
+}
+
+static int rerun_tx(kbj_store *st, void *arg)
+{
+    op_work *w = arg;
+    kbj_job **jobs = NULL;
+    size_t n;
+    int existed, rc;
+    prepared p;
+
+    rc = kbj_jobs_query(w->eng, "SELECT " JOB_COLUMNS " FROM {p}kbjobs_jobs WHERE public_id = ?",
+                        (kbj_val[]){ KBJ_VS(w->id) }, 1, &jobs, &n);
+    if (rc)
+        return rc;
+    if (n == 0) {
+        kbj_jobs_free(jobs, n);
+        return kbj_efail(w->eng, KBJ_ENOTFOUND, "no job %s", w->id);
+    }
+    if (strcmp(jobs[0]->status, "queued") == 0 || strcmp(jobs[0]->status, "running") == 0) {
+        rc = kbj_efail(w->eng, KBJ_ECONFLICT, "job %s is %s: only finished or interrupted jobs can be "
+                       "rerun", w->id, jobs[0]->status);
+        kbj_jobs_free(jobs, n);
+        return rc;
+    }
+    {
+        kbj_job *o = jobs[0];
+        kbj_submit s = { 0 };
+        s.type = o->type;
+        s.params = o->params;
+        s.queue = o->queue;
+        s.priority = o->priority;
+        s.max_attempts = o->max_attempts;
+        s.backoff = o->backoff;
+        s.on_expiry = o->on_expiry;
+        s.concurrency_key = o->concurrency_key;
+        /* the unique key stays with the original: a retained key would return it */
+        rc = prepare_job(w->eng, &s, (size_t)-1, &p);
+        if (rc == KBJ_OK)
+            rc = insert_one(w->eng, &p, o->id, w->new_id, &existed);
+        free(p.params);
+    }
+    (void)st;
+    kbj_jobs_free(jobs, n);
+    return rc;
+}
+
+int kbj_job_rerun(kbj_engine *eng, const char *id, char new_id[KBJ_ID_LEN + 1])
+{
+    op_work w = { eng, id, NULL, new_id };
+    if (!eng || !new_id)
+        return KBJ_EINVAL;
+    if (!kbj_valid_id(id))
+        return bad_id(eng, id);
+    return kbj_store_tx(eng->st, rerun_tx, &w);
+}
+
+void kbj_attempts_free(kbj_attempt *a, size_t n)
+{
+    for (size_t i = 0; a && i < n; i++)
+        free(a[i].error);
+    free(a);
+}
+
+typedef struct attempts_work {
+    kbj_engine *eng;
+    const char *id;
+    kbj_attempt **out;
+    size_t *n;
+} attempts_work;
+
+static int attempts_do(kbj_store *st, void *arg)
+{
+    attempts_work *w = arg;
+    kbj_rows *rows = NULL;
+    size_t m;
+    int rc = kbj_store_query(st, "SELECT a.attempt, a.outcome, a.runner, UNIX_TIMESTAMP(a.started_at),"
+                             " UNIX_TIMESTAMP(a.finished_at), a.error FROM {p}kbjobs_attempts a"
+                             " JOIN {p}kbjobs_jobs j ON j.id = a.job_id WHERE j.public_id = ?"
+                             " ORDER BY a.finished_at, a.attempt",
+                             (kbj_val[]){ KBJ_VS(w->id) }, 1, &rows);
+    if (rc)
+        return rc;
+    m = kbj_rows_count(rows);
+    *w->out = calloc(m ? m : 1, sizeof **w->out);
+    if (!*w->out) {
+        kbj_rows_free(rows);
+        return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < m; i++) {
+        kbj_attempt *a = &(*w->out)[i];
+        a->attempt = (int)kbj_rows_int(rows, i, 0);
+        kbj_copy(a->outcome, sizeof a->outcome, kbj_rows_str(rows, i, 1));
+        kbj_copy(a->runner, sizeof a->runner, kbj_rows_str(rows, i, 2));
+        a->started_at = kbj_dbtime(kbj_rows_str(rows, i, 3));
+        a->finished_at = kbj_dbtime(kbj_rows_str(rows, i, 4));
+        a->error = kbj_rows_str(rows, i, 5) ? strdup(kbj_rows_str(rows, i, 5)) : NULL;
+    }
+    *w->n = m;
+    kbj_rows_free(rows);
+    return KBJ_OK;
+}
+
+int kbj_job_attempts(kbj_engine *eng, const char *id, kbj_attempt **out, size_t *n)
+{
+    attempts_work w = { eng, id, out, n };
+    if (!eng || !out || !n)
+        return KBJ_EINVAL;
+    *out = NULL;
+    *n = 0;
+    if (!kbj_valid_id(id))
+        return bad_id(eng, id);
+    return kbj_store_do(eng->st, attempts_do, &w);
+}
+
+/* ---- retention ---------------------------------------------------------------- */
+
+typedef struct retention_work {
+    kbj_engine *eng;
+    unsigned days;
+    size_t deleted;              /* this batch */
+    char (*ids)[KBJ_ID_LEN + 1]; /* this batch's public ids, for their files */
+} retention_work;
+
+#define RETENTION_BATCH 500
+
+static int retention_tx(kbj_store *st, void *arg)
+{
+    retention_work *w = arg;
+    kbj_rows *rows = NULL;
+    kbj_val v[RETENTION_BATCH];
+    char *ph, sql[RETENTION_BATCH * 2 + 128];
+    size_t m;
+    int rc;
+
+    w->deleted = 0;
+    rc = kbj_store_query(st, "SELECT id, public_id FROM {p}kbjobs_jobs"
+                         " WHERE status IN ('completed', 'failed', 'cancelled')"
+                         " AND finished_at < NOW(6) - INTERVAL ? DAY ORDER BY id LIMIT "
+                         "500 FOR UPDATE SKIP LOCKED",
+                         (kbj_val[]){ KBJ_VI(w->days) }, 1, &rows);
+    if (rc)
+        return rc;
+    m = kbj_rows_count(rows);
+    if (m == 0) {
+        kbj_rows_free(rows);
+        return KBJ_OK;
+    }
+    for (size_t i = 0; i < m; i++) {
+        v[i] = KBJ_VI(kbj_rows_int(rows, i, 0));
+        kbj_copy(w->ids[i], KBJ_ID_LEN + 1, kbj_rows_str(rows, i, 1));
+    }
+    kbj_rows_free(rows);
+    ph = kbj_placeholders(m);
+    if (!ph)
+        return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+    static const char *const tables[] = {
+        "DELETE FROM {p}kbjobs_attempts WHERE job_id IN (%s)",
+        "DELETE FROM {p}kbjobs_failures WHERE job_id IN (%s)",
+        "DELETE FROM {p}kbjobs_keys WHERE job_id IN (%s)",
+        "DELETE FROM {p}kbjobs_jobs WHERE id IN (%s)",
+    };
+    for (size_t t = 0; t < 4 && rc == KBJ_OK; t++) {
+        snprintf(sql, sizeof sql, tables[t], ph);
+        rc = kbj_store_exec(st, sql, v, m, NULL);
+    }
+    free(ph);
+    if (rc == KBJ_OK)
+        w->deleted = m;
+    return rc;
+}
+
+int kbj_retention(kbj_engine *eng, unsigned days, size_t *deleted)
+{
+    retention_work w = { eng, days, 0, NULL };
+    size_t total = 0;
+    int rc = KBJ_OK;
+
+    if (!eng)
+        return KBJ_EINVAL;
+    if (days > 36500)
+        return kbj_efail(eng, KBJ_EINVAL, "retention of %u days is out of range", days);
+    w.ids = calloc(RETENTION_BATCH, sizeof *w.ids);
+    if (!w.ids)
+        return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    do {
+        rc = kbj_store_tx(eng->st, retention_tx, &w);
+        /* Rows first, then files: a crash in between leaves only unreferenced files,
+         * which reconciliation finds; never a row whose log is gone. */
+        for (size_t i = 0; rc == KBJ_OK && i < w.deleted; i++)
+            (void)kbj_joblog_delete(eng->data_dir, w.ids[i], NULL);
+        total += w.deleted;
+    } while (rc == KBJ_OK && w.deleted == RETENTION_BATCH);
+    free(w.ids);
+    if (deleted)
+        *deleted = total;
+    return rc;
+}

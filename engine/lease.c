@@ -1,0 +1,756 @@
+/*
+ * lease.c - claims, leases with fencing tokens, and the writes a runner makes while it
+ * holds a job: heartbeat, progress, title, metrics, complete, fail, cancelled, release,
+ * and the reaper that takes back expired leases.
+ *
+ * Every write after the claim names the job and its lease token and changes nothing
+ * unless the job is still running under that token: once a lease is lost (expired and
+ * reaped, or the job resumed elsewhere), the old holder is fenced out (KBJ_ELEASE).
+ * All times come from the database clock (NOW(6)).
+ */
+#include "internal.h"
+#include "joblog.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define FENCE " WHERE id = ? AND lease_token = ? AND status = 'running'"
+
+void kbj_leases_free(kbj_lease *leases, size_t n)
+{
+    for (size_t i = 0; leases && i < n; i++) {
+        free(leases[i].params);
+        free(leases[i].concurrency_key);
+    }
+    free(leases);
+}
+
+static long long new_token(kbj_engine *eng)
+{
+    long long t = (long long)(kbj_random(eng) * 9007199254740991.0);
+    return t ? t : 1;
+}
+
+/* ---- claim -------------------------------------------------------------------- */
+
+typedef struct claim_work {
+    kbj_engine *eng;
+    const char *runner;
+    const char *const *queues;
+    size_t nqueues, max;
+    kbj_lease *out;
+    size_t n;
+} claim_work;
+
+#define CLAIM_SELECT                                                                   \
+    "SELECT j.id, j.concurrency_key FROM {p}kbjobs_jobs j"                             \
+    " WHERE j.status = 'queued' AND j.queue = ? AND j.run_at <= NOW(6)"                \
+    " AND (j.concurrency_key IS NULL OR NOT EXISTS"                                    \
+    " (SELECT 1 FROM {p}kbjobs_keys k WHERE k.ckey = j.concurrency_key))"              \
+    " ORDER BY j.priority, j.run_at, j.id LIMIT ? FOR UPDATE SKIP LOCKED"
+
+const char *kbj_claim_sql(void)
+{
+    return CLAIM_SELECT;
+}
+
+static int claim_tx(kbj_store *st, void *arg)
+{
+    claim_work *w = arg;
+    kbj_val *ids = NULL;
+    size_t nids = 0;
+    long long token = new_token(w->eng);
+    char *ph = NULL, *sql = NULL;
+    kbj_rows *rows = NULL;
+    int rc = KBJ_OK;
+
+    kbj_leases_free(w->out, w->n);
+    w->out = NULL;
+    w->n = 0;
+    ids = calloc(w->max, sizeof *ids);
+    if (!ids)
+        return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+    for (size_t q = 0; q < w->nqueues && nids < w->max && rc == KBJ_OK; q++) {
+        rc = kbj_store_query(st, CLAIM_SELECT,
+                             (kbj_val[]){ KBJ_VS(w->queues[q]), KBJ_VI(w->max - nids) }, 2, &rows);
+        for (size_t i = 0; rc == KBJ_OK && i < kbj_rows_count(rows); i++) {
+            long long pk = kbj_rows_int(rows, i, 0);
+            const char *key = kbj_rows_str(rows, i, 1);
+            if (key) {
+                /* one running job per key: the key row is the guard */
+                unsigned long long got = 0;
+                rc = kbj_store_exec(st, "INSERT IGNORE INTO {p}kbjobs_keys (ckey, job_id) VALUES (?, ?)",
+                                    (kbj_val[]){ KBJ_VS(key), KBJ_VI(pk) }, 2, &got);
+                if (rc || got == 0)
+                    continue;
+            }
+            ids[nids++] = KBJ_VI(pk);
+        }
+        kbj_rows_free(rows);
+        rows = NULL;
+    }
+    if (rc || nids == 0)
+        goto done;
+
+    ph = kbj_placeholders(nids);
+    sql = malloc(2 * nids + 1024);
+    if (!ph || !sql) {
+        rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+        goto done;
+    }
+    {
+        kbj_val *v = calloc(nids + 3, sizeof *v);
+        if (!v) {
+            rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+            goto done;
+        }
+        v[0] = KBJ_VS(w->runner);
+        v[1] = KBJ_VI(token);
+        v[2] = KBJ_VI(w->eng->cfg.lease_seconds);
+        memcpy(v + 3, ids, nids * sizeof *v);
+        snprintf(sql, 2 * nids + 1024,
+                 "UPDATE {p}kbjobs_jobs SET status = 'running', lease_owner = ?, lease_token = ?,"
+                 " lease_expires = NOW(6) + INTERVAL ? SECOND, attempts = attempts + 1,"
+                 " cancel_requested = 0, started_at = NOW(6), updated_at = NOW(6) WHERE id IN (%s)", ph);
+        rc = kbj_store_exec(st, sql, v, nids + 3, NULL);
+        free(v);
+    }
+    if (rc)
+        goto done;
+    snprintf(sql, 2 * nids + 1024,
+             "SELECT id, public_id, type, queue, params, concurrency_key, attempts, max_attempts,"
+             " backoff, backoff_base_ms, backoff_cap_ms, backoff_jitter, progress_done, progress_total"
+             " FROM {p}kbjobs_jobs WHERE id IN (%s) ORDER BY priority, run_at, id", ph);
+    rc = kbj_store_query(st, sql, ids, nids, &rows);
+    if (rc)
+        goto done;
+    w->out = calloc(kbj_rows_count(rows) ? kbj_rows_count(rows) : 1, sizeof *w->out);
+    if (!w->out) {
+        rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < kbj_rows_count(rows); i++) {
+        kbj_lease *l = &w->out[i];
+        l->pk = (unsigned long long)kbj_rows_int(rows, i, 0);
+        kbj_copy(l->id, sizeof l->id, kbj_rows_str(rows, i, 1));
+        kbj_copy(l->type, sizeof l->type, kbj_rows_str(rows, i, 2));
+        kbj_copy(l->queue, sizeof l->queue, kbj_rows_str(rows, i, 3));
+        l->token = token;
+        l->params = strdup(kbj_rows_str(rows, i, 4) ? kbj_rows_str(rows, i, 4) : "{}");
+        l->concurrency_key = kbj_rows_str(rows, i, 5) ? strdup(kbj_rows_str(rows, i, 5)) : NULL;
+        l->attempts = (int)kbj_rows_int(rows, i, 6);
+        l->max_attempts = (int)kbj_rows_int(rows, i, 7);
+        l->backoff.kind = (kbj_backoff_kind)kbj_backoff_parse(kbj_rows_str(rows, i, 8));
+        l->backoff.base_ms = (unsigned)kbj_rows_int(rows, i, 9);
+        l->backoff.cap_ms = (unsigned)kbj_rows_int(rows, i, 10);
+        l->backoff.jitter = kbj_dbtime(kbj_rows_str(rows, i, 11));
+        l->progress_done = kbj_rows_int(rows, i, 12);
+        l->progress_total = kbj_rows_int(rows, i, 13);
+        w->n = i + 1;
+        if (!l->params || (kbj_rows_str(rows, i, 5) && !l->concurrency_key)) {
+            rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+            goto done;
+        }
+    }
+done:
+    kbj_rows_free(rows);
+    free(ids);
+    free(ph);
+    free(sql);
+    if (rc) {
+        kbj_leases_free(w->out, w->n);
+        w->out = NULL;
+        w->n = 0;
+    }
+    return rc;
+}
+
+int kbj_claim(kbj_engine *eng, const char *runner, const char *const *queues, size_t nqueues,
+              size_t max, kbj_lease **out, size_t *n)
+{
+    static const char *const fallback[] = { "default" };
+    claim_work w = { eng, runner, queues, nqueues, max, NULL, 0 };
+    int rc;
+
+    if (!eng || !out || !n)
+        return KBJ_EINVAL;
+    *out = NULL;
+    *n = 0;
+    if (!kbj_valid_id(runner))
+        return kbj_efail(eng, KBJ_EINVAL, "\"%.40s\" is not a runner id", runner ? runner : "");
+    if (max == 0 || max > 1000)
+        return kbj_efail(eng, KBJ_EINVAL, "claim size %zu is out of range 1..1000", max);
+    if (!queues || nqueues == 0) {
+        w.queues = fallback;
+        w.nqueues = 1;
+    }
+    for (size_t q = 0; q < w.nqueues; q++)
+        if (!kbj_valid_name(w.queues[q]))
+            return kbj_efail(eng, KBJ_EINVAL, "queue \"%.80s\" must be 1 to 64 characters of a-z, "
+                             "0-9, '_', '.' and '-'", w.queues[q] ? w.queues[q] : "");
+    rc = kbj_store_tx(eng->st, claim_tx, &w);
+    if (rc == KBJ_OK) {
+        *out = w.out;
+        *n = w.n;
+    }
+    return rc;
+}
+
+/* ---- fenced writes -------------------------------------------------------------- */
+
+typedef struct fenced_work {
+    kbj_engine *eng;
+    const kbj_lease *l;
+    const char *text;   /* result, phase, title, metrics, message */
+    long long a, b;     /* progress done/total */
+    int flag;           /* retryable; out: cancel / will_retry */
+} fenced_work;
+
+static int lost(kbj_engine *eng, const kbj_lease *l)
+{
+    return kbj_efail(eng, KBJ_ELEASE, "the lease on job %s was lost: it expired or the job was taken "
+                     "over, so this runner's write was refused", l->id);
+}
+
+static int check_lease(kbj_engine *eng, const kbj_lease *l)
+{
+    if (!eng)
+        return KBJ_EINVAL;
+    if (!l)
+        return kbj_efail(eng, KBJ_EINVAL, "no lease given");
+    return KBJ_OK;
+}
+
+static int heartbeat_do(kbj_store *st, void *arg)
+{
+    fenced_work *w = arg;
+    unsigned long long n = 0;
+    kbj_rows *rows = NULL;
+    int rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET lease_expires = NOW(6) + INTERVAL ? SECOND" FENCE,
+                            (kbj_val[]){ KBJ_VI(w->eng->cfg.lease_seconds), KBJ_VI(w->l->pk),
+                                         KBJ_VI(w->l->token) }, 3, &n);
+    if (rc)
+        return rc;
+    if (n == 0)
+        return lost(w->eng, w->l);
+    rc = kbj_store_query(st, "SELECT cancel_requested FROM {p}kbjobs_jobs WHERE id = ?",
+                         (kbj_val[]){ KBJ_VI(w->l->pk) }, 1, &rows);
+    if (rc == KBJ_OK)
+        w->flag = (int)kbj_rows_int(rows, 0, 0);
+    kbj_rows_free(rows);
+    return rc;
+}
+
+int kbj_heartbeat(kbj_engine *eng, const kbj_lease *lease, int *cancel)
+{
+    fenced_work w = { eng, lease, NULL, 0, 0, 0 };
+    int rc = check_lease(eng, lease);
+    if (rc)
+        return rc;
+    rc = kbj_store_do(eng->st, heartbeat_do, &w);
+    if (cancel)
+        *cancel = rc == KBJ_OK ? w.flag : 0;
+    return rc;
+}
+
+static int progress_do(kbj_store *st, void *arg)
+{
+    fenced_work *w = arg;
+    unsigned long long n = 0;
+    int rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET progress_done = ?, progress_total = ?,"
+                            " phase = COALESCE(?, phase), progress_at = NOW(6), updated_at = NOW(6)" FENCE,
+                            (kbj_val[]){ KBJ_VI(w->a), KBJ_VI(w->b), KBJ_VS(w->text), KBJ_VI(w->l->pk),
+                                         KBJ_VI(w->l->token) }, 5, &n);
+    return rc ? rc : n ? KBJ_OK : lost(w->eng, w->l);
+}
+
+int kbj_progress(kbj_engine *eng, const kbj_lease *lease, long long done, long long total,
+                 const char *phase)
+{
+    fenced_work w = { eng, lease, phase, done, total, 0 };
+    int rc = check_lease(eng, lease);
+    if (rc)
+        return rc;
+    if (done < 0 || total < 0)
+        return kbj_efail(eng, KBJ_EINVAL, "progress must not be negative");
+    if (phase && (strlen(phase) > KBJ_NAME_MAX))
+        return kbj_efail(eng, KBJ_EINVAL, "phase names are at most %d bytes", KBJ_NAME_MAX);
+    return kbj_store_do(eng->st, progress_do, &w);
+}
+
+static int title_do(kbj_store *st, void *arg)
+{
+    fenced_work *w = arg;
+    unsigned long long n = 0;
+    int rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET title = ?, updated_at = NOW(6)" FENCE,
+                            (kbj_val[]){ KBJ_VS(w->text), KBJ_VI(w->l->pk), KBJ_VI(w->l->token) }, 3, &n);
+    return rc ? rc : n ? KBJ_OK : lost(w->eng, w->l);
+}
+
+int kbj_set_title(kbj_engine *eng, const kbj_lease *lease, const char *title)
+{
+    fenced_work w = { eng, lease, title, 0, 0, 0 };
+    int rc = check_lease(eng, lease);
+    if (rc)
+        return rc;
+    if (title && strlen(title) > 255)
+        return kbj_efail(eng, KBJ_EINVAL, "titles are at most 255 bytes");
+    return kbj_store_do(eng->st, title_do, &w);
+}
+
+static int metrics_tx(kbj_store *st, void *arg)
+{
+    fenced_work *w = arg;
+    kbj_rows *rows = NULL;
+    json_t *have = NULL, *add, *v;
+    const char *key;
+    char *text;
+    int rc;
+
+    rc = kbj_store_query(st, "SELECT metrics FROM {p}kbjobs_jobs" FENCE " FOR UPDATE",
+                         (kbj_val[]){ KBJ_VI(w->l->pk), KBJ_VI(w->l->token) }, 2, &rows);
+    if (rc)
+        return rc;
+    if (kbj_rows_count(rows) == 0) {
+        kbj_rows_free(rows);
+        return lost(w->eng, w->l);
+    }
+    if (kbj_rows_str(rows, 0, 0))
+        have = json_loads(kbj_rows_str(rows, 0, 0), 0, NULL);
+    kbj_rows_free(rows);
+    if (!json_is_object(have)) {
+        json_decref(have);
+        have = json_object();
+    }
+    add = json_loads(w->text, 0, NULL);
+    json_object_foreach(add, key, v) {
+        json_t *old = json_object_get(have, key);
+        double sum = json_number_value(v) + (json_is_number(old) ? json_number_value(old) : 0);
+        if (json_is_integer(v) && (!old || json_is_integer(old)))
+            json_object_set_new(have, key, json_integer((json_int_t)sum));
+        else
+            json_object_set_new(have, key, json_real(sum));
+    }
+    json_decref(add);
+    text = json_dumps(have, JSON_COMPACT);
+    json_decref(have);
+    if (!text)
+        return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+    rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET metrics = ?, updated_at = NOW(6) WHERE id = ?",
+                        (kbj_val[]){ KBJ_VS(text), KBJ_VI(w->l->pk) }, 2, NULL);
+    free(text);
+    return rc;
+}
+
+int kbj_add_metrics(kbj_engine *eng, const kbj_lease *lease, const char *metrics_json)
+{
+    fenced_work w = { eng, lease, metrics_json, 0, 0, 0 };
+    json_t *m, *v;
+    const char *key;
+    int rc = check_lease(eng, lease);
+    if (rc)
+        return rc;
+    m = metrics_json ? json_loads(metrics_json, 0, NULL) : NULL;
+    if (!json_is_object(m)) {
+        json_decref(m);
+        return kbj_efail(eng, KBJ_EINVAL, "metrics must be a JSON object of numbers");
+    }
+    json_object_foreach(m, key, v) {
+        if (!json_is_number(v) || strlen(key) > 64) {
+            json_decref(m);
+            return kbj_efail(eng, KBJ_EINVAL, "metric \"%.64s\" must be a number with a name of at "
+                             "most 64 bytes", key);
+        }
+    }
+    if (json_object_size(m) > 64) {
+        json_decref(m);
+        return kbj_efail(eng, KBJ_EINVAL, "at most 64 metrics per job");
+    }
+    json_decref(m);
+    return kbj_store_tx(eng->st, metrics_tx, &w);
+}
+
+/* Releases a job's concurrency key, if it holds one. */
+static int release_key(kbj_store *st, const kbj_lease *l)
+{
+    if (!l->concurrency_key)
+        return KBJ_OK;
+    return kbj_store_exec(st, "DELETE FROM {p}kbjobs_keys WHERE job_id = ?",
+                          (kbj_val[]){ KBJ_VI(l->pk) }, 1, NULL);
+}
+
+/* Whether a job is already in `status` under this lease's token: the earlier run of an
+ * idempotent write whose acknowledgement was lost with the connection. */
+static int already(kbj_store *st, const kbj_lease *l, const char *status)
+{
+    kbj_rows *rows = NULL;
+    int yes = 0;
+    if (kbj_store_query(st, "SELECT 1 FROM {p}kbjobs_jobs WHERE id = ? AND lease_token = ? AND status = ?",
+                        (kbj_val[]){ KBJ_VI(l->pk), KBJ_VI(l->token), KBJ_VS(status) }, 3, &rows) == KBJ_OK)
+        yes = kbj_rows_count(rows) > 0;
+    kbj_rows_free(rows);
+    return yes;
+}
+
+static int validate_result(kbj_engine *eng, const char *result)
+{
+    json_t *r;
+    if (!result)
+        return KBJ_OK;
+    if (strlen(result) > 16u * 1024 * 1024)
+        return kbj_efail(eng, KBJ_EINVAL, "results are at most 16 MiB");
+    r = json_loads(result, JSON_DECODE_ANY, NULL);
+    if (!r)
+        return kbj_efail(eng, KBJ_EINVAL, "the result is not valid JSON");
+    json_decref(r);
+    return KBJ_OK;
+}
+
+typedef struct complete_work {
+    kbj_engine *eng;
+    const kbj_lease *leases;
+    const char *const *results;
+    size_t n, fenced;
+} complete_work;
+
+#define COMPLETE_SET                                                                     \
+    "UPDATE {p}kbjobs_jobs SET status = 'completed', result = ?, finished_at = NOW(6),"   \
+    " updated_at = NOW(6), lease_expires = NULL, uniq_active = NULL,"                     \
+    " progress_done = IF(progress_total > 0, progress_total, progress_done)"
+
+static int complete_tx(kbj_store *st, void *arg)
+{
+    complete_work *w = arg;
+    kbj_val *v = NULL;
+    char *sql = NULL;
+    size_t nplain = 0, nkeys = 0;
+    int rc = KBJ_OK;
+
+    w->fenced = 0;
+    /* Jobs with a result are completed one by one; the others, grouped by token, with one
+     * UPDATE ... WHERE id IN (...) per group (usually one: a claim's batch). */
+    for (size_t i = 0; i < w->n && rc == KBJ_OK; i++) {
+        const kbj_lease *l = &w->leases[i];
+        unsigned long long got = 0;
+        if (l->concurrency_key)
+            nkeys++;
+        if (!w->results || !w->results[i]) {
+            nplain++;
+            continue;
+        }
+        rc = kbj_store_exec(st, COMPLETE_SET FENCE,
+                            (kbj_val[]){ KBJ_VS(w->results[i]), KBJ_VI(l->pk), KBJ_VI(l->token) }, 3, &got);
+        if (rc == KBJ_OK && got == 0 && !already(st, l, "completed"))
+            w->fenced++;
+    }
+    if (rc == KBJ_OK && nplain) {
+        v = calloc(nplain + 2, sizeof *v);
+        sql = malloc(2 * nplain + 512);
+        if (!v || !sql)
+            rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+    }
+    for (size_t start = 0; rc == KBJ_OK && nplain && start < w->n; start++) {
+        const kbj_lease *first = &w->leases[start];
+        size_t k = 0, group = 0;
+        unsigned long long got = 0;
+        char *ph;
+        int seen = 0;
+        if (w->results && w->results[start])
+            continue;
+        /* skip tokens handled by an earlier group */
+        for (size_t j = 0; j < start && !seen; j++)
+            seen = w->leases[j].token == first->token && !(w->results && w->results[j]);
+        if (seen)
+            continue;
+        v[k++] = KBJ_VNULL;
+        v[k++] = KBJ_VI(first->token);
+        for (size_t j = start; j < w->n; j++)
+            if (w->leases[j].token == first->token && !(w->results && w->results[j]))
+                v[k++] = KBJ_VI(w->leases[j].pk);
+        group = k - 2;
+        ph = kbj_placeholders(group);
+        if (!ph) {
+            rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+            break;
+        }
+        snprintf(sql, 2 * nplain + 512, COMPLETE_SET " WHERE lease_token = ? AND status = 'running'"
+                 " AND id IN (%s)", ph);
+        free(ph);
+        rc = kbj_store_exec(st, sql, v, k, &got);
+        if (rc == KBJ_OK && got < group) {
+            /* find which were refused, not counting ones already completed by this lease */
+            for (size_t j = start; j < w->n; j++)
+                if (w->leases[j].token == first->token && !(w->results && w->results[j]) &&
+                    !already(st, &w->leases[j], "completed"))
+                    w->fenced++;
+        }
+    }
+    if (rc == KBJ_OK && nkeys) {
+        for (size_t i = 0; i < w->n && rc == KBJ_OK; i++)
+            rc = release_key(st, &w->leases[i]);
+    }
+    free(v);
+    free(sql);
+    return rc;
+}
+
+int kbj_complete_many(kbj_engine *eng, const kbj_lease *leases, const char *const *results,
+                      size_t n, size_t *fenced)
+{
+    complete_work w = { eng, leases, results, n, 0 };
+    int rc;
+    if (!eng || (n && !leases))
+        return eng ? kbj_efail(eng, KBJ_EINVAL, "no leases given") : KBJ_EINVAL;
+    for (size_t i = 0; results && i < n; i++)
+        if ((rc = validate_result(eng, results[i])))
+            return rc;
+    if (n == 0)
+        return KBJ_OK;
+    rc = kbj_store_tx(eng->st, complete_tx, &w);
+    if (fenced)
+        *fenced = rc == KBJ_OK ? w.fenced : 0;
+    return rc;
+}
+
+int kbj_complete(kbj_engine *eng, const kbj_lease *lease, const char *result)
+{
+    size_t fenced = 0;
+    const char *results[1] = { result };
+    int rc = check_lease(eng, lease);
+    if (rc)
+        return rc;
+    rc = kbj_complete_many(eng, lease, results, 1, &fenced);
+    if (rc == KBJ_OK && fenced)
+        return lost(eng, lease);
+    return rc;
+}
+
+static int record_attempt(kbj_store *st, const kbj_lease *l, const char *outcome, const char *runner,
+                          const char *error)
+{
+    return kbj_store_exec(st, "INSERT INTO {p}kbjobs_attempts (job_id, attempt, outcome, runner,"
+                          " started_at, finished_at, error) SELECT id, attempts, ?, ?, started_at,"
+                          " NOW(6), ? FROM {p}kbjobs_jobs WHERE id = ?",
+                          (kbj_val[]){ KBJ_VS(outcome), KBJ_VS(runner), KBJ_VS(error), KBJ_VI(l->pk) }, 4, NULL);
+}
+
+static int fail_tx(kbj_store *st, void *arg)
+{
+    fenced_work *w = arg;
+    kbj_rows *rows = NULL;
+    int attempts, max_attempts, retry, rc;
+    char runner[KBJ_ID_LEN + 1], type[KBJ_NAME_MAX + 1];
+
+    rc = kbj_store_query(st, "SELECT attempts, max_attempts, lease_owner, type FROM {p}kbjobs_jobs"
+                         FENCE " FOR UPDATE", (kbj_val[]){ KBJ_VI(w->l->pk), KBJ_VI(w->l->token) }, 2, &rows);
+    if (rc)
+        return rc;
+    if (kbj_rows_count(rows) == 0) {
+        kbj_rows_free(rows);
+        if (already(st, w->l, "failed") || already(st, w->l, "queued"))
+            return KBJ_OK; /* this write already happened; its acknowledgement was lost */
+        return lost(w->eng, w->l);
+    }
+    attempts = (int)kbj_rows_int(rows, 0, 0);
+    max_attempts = (int)kbj_rows_int(rows, 0, 1);
+    kbj_copy(runner, sizeof runner, kbj_rows_str(rows, 0, 2));
+    kbj_copy(type, sizeof type, kbj_rows_str(rows, 0, 3));
+    kbj_rows_free(rows);
+
+    rc = record_attempt(st, w->l, "failed", runner, w->text);
+    if (rc)
+        return rc;
+    retry = w->flag && attempts < max_attempts;
+    if (retry) {
+        unsigned long long delay = kbj_backoff_delay_ms(&w->l->backoff, (unsigned)attempts, kbj_random(w->eng));
+        rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'queued', error = ?, lease_expires = NULL,"
+                            " run_at = NOW(6) + INTERVAL ? MICROSECOND, updated_at = NOW(6) WHERE id = ?",
+                            (kbj_val[]){ KBJ_VS(w->text), KBJ_VI(delay * 1000ULL), KBJ_VI(w->l->pk) }, 3, NULL);
+    } else {
+        rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'failed', error = ?, lease_expires = NULL,"
+                            " uniq_active = NULL, finished_at = NOW(6), updated_at = NOW(6) WHERE id = ?",
+                            (kbj_val[]){ KBJ_VS(w->text), KBJ_VI(w->l->pk) }, 2, NULL);
+        if (rc == KBJ_OK)
+            rc = kbj_failures_record(w->eng, w->l->pk, w->l->id, type, w->text, attempts);
+    }
+    if (rc == KBJ_OK)
+        rc = release_key(st, w->l);
+    w->flag = retry; /* out: will retry */
+    return rc;
+}
+
+int kbj_fail_job(kbj_engine *eng, const kbj_lease *lease, const char *message, int retryable,
+                 int *will_retry)
+{
+    char clipped[4096];
+    fenced_work w = { eng, lease, NULL, 0, 0, retryable };
+    int rc = check_lease(eng, lease);
+    if (rc)
+        return rc;
+    /* errors are kept per attempt: bound them */
+    kbj_copy(clipped, sizeof clipped, message && *message ? message : "failed without a message");
+    w.text = (const char *)clipped;
+    rc = kbj_store_tx(eng->st, fail_tx, &w);
+    if (will_retry)
+        *will_retry = rc == KBJ_OK ? w.flag : 0;
+    return rc;
+}
+
+static int cancelled_tx(kbj_store *st, void *arg)
+{
+    fenced_work *w = arg;
+    unsigned long long n = 0;
+    int rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'cancelled', lease_expires = NULL,"
+                            " uniq_active = NULL, finished_at = NOW(6), updated_at = NOW(6)" FENCE,
+                            (kbj_val[]){ KBJ_VI(w->l->pk), KBJ_VI(w->l->token) }, 2, &n);
+    if (rc)
+        return rc;
+    if (n == 0)
+        return already(st, w->l, "cancelled") ? KBJ_OK : lost(w->eng, w->l);
+    return release_key(st, w->l);
+}
+
+int kbj_finish_cancelled(kbj_engine *eng, const kbj_lease *lease)
+{
+    fenced_work w = { eng, lease, NULL, 0, 0, 0 };
+    int rc = check_lease(eng, lease);
+    return rc ? rc : kbj_store_tx(eng->st, cancelled_tx, &w);
+}
+
+static int release_tx(kbj_store *st, void *arg)
+{
+    fenced_work *w = arg;
+    unsigned long long n = 0;
+    int rc = record_attempt(st, w->l, "stopped", NULL, "the runner stopped before the job finished");
+    if (rc)
+        return rc;
+    rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'queued', attempts = GREATEST(attempts - 1, 0),"
+                        " lease_expires = NULL, run_at = NOW(6), updated_at = NOW(6)" FENCE,
+                        (kbj_val[]){ KBJ_VI(w->l->pk), KBJ_VI(w->l->token) }, 2, &n);
+    if (rc)
+        return rc;
+    if (n == 0)
+        return lost(w->eng, w->l); /* rolls back the attempt row too */
+    return release_key(st, w->l);
+}
+
+int kbj_release(kbj_engine *eng, const kbj_lease *lease)
+{
+    fenced_work w = { eng, lease, NULL, 0, 0, 0 };
+    int rc = check_lease(eng, lease);
+    return rc ? rc : kbj_store_tx(eng->st, release_tx, &w);
+}
+
+/* ---- the reaper ------------------------------------------------------------------ */
+
+typedef struct reap_work {
+    kbj_engine *eng;
+    size_t reaped;
+} reap_work;
+
+#define REAP_BATCH 200
+
+static int reap_tx(kbj_store *st, void *arg)
+{
+    reap_work *w = arg;
+    kbj_rows *rows = NULL;
+    int rc;
+
+    w->reaped = 0;
+    rc = kbj_store_query(st, "SELECT id, public_id, type, on_expiry, attempts, max_attempts, lease_owner,"
+                         " lease_token, concurrency_key FROM {p}kbjobs_jobs"
+                         " WHERE status = 'running' AND lease_expires < NOW(6)"
+                         " ORDER BY lease_expires LIMIT 200 FOR UPDATE SKIP LOCKED", NULL, 0, &rows);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < kbj_rows_count(rows) && rc == KBJ_OK; i++) {
+        kbj_lease l = { 0 };
+        const char *owner = kbj_rows_str(rows, i, 6);
+        const char *type = kbj_rows_str(rows, i, 2);
+        int requeue = kbj_rows_str(rows, i, 3) && strcmp(kbj_rows_str(rows, i, 3), "requeue") == 0;
+        int attempts = (int)kbj_rows_int(rows, i, 4), max_attempts = (int)kbj_rows_int(rows, i, 5);
+        char msg[160];
+
+        l.pk = (unsigned long long)kbj_rows_int(rows, i, 0);
+        kbj_copy(l.id, sizeof l.id, kbj_rows_str(rows, i, 1));
+        l.token = kbj_rows_int(rows, i, 7);
+        l.concurrency_key = (char *)kbj_rows_str(rows, i, 8);
+        snprintf(msg, sizeof msg, "the lease expired: runner %s stopped renewing it", owner ? owner : "?");
+        rc = record_attempt(st, &l, "expired", owner, (const char *)msg);
+        if (rc)
+            break;
+        if (!requeue) {
+            rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'interrupted', error = ?,"
+                                " lease_expires = NULL, updated_at = NOW(6) WHERE id = ?",
+                                (kbj_val[]){ KBJ_VSN(msg, strlen(msg)), KBJ_VI(l.pk) }, 2, NULL);
+        } else if (attempts < max_attempts) {
+            rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'queued', error = ?,"
+                                " lease_expires = NULL, run_at = NOW(6), updated_at = NOW(6) WHERE id = ?",
+                                (kbj_val[]){ KBJ_VSN(msg, strlen(msg)), KBJ_VI(l.pk) }, 2, NULL);
+        } else {
+            rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'failed', error = ?, uniq_active = NULL,"
+                                " lease_expires = NULL, finished_at = NOW(6), updated_at = NOW(6) WHERE id = ?",
+                                (kbj_val[]){ KBJ_VSN(msg, strlen(msg)), KBJ_VI(l.pk) }, 2, NULL);
+            if (rc == KBJ_OK)
+                rc = kbj_failures_record(w->eng, l.pk, l.id, type, msg, attempts);
+        }
+        if (rc == KBJ_OK)
+            rc = release_key(st, &l);
+        if (rc == KBJ_OK)
+            w->reaped++;
+    }
+    kbj_rows_free(rows);
+    return rc;
+}
+
+int kbj_reap(kbj_engine *eng, size_t *reaped)
+{
+    reap_work w = { eng, 0 };
+    size_t total = 0;
+    int rc;
+    if (!eng)
+        return KBJ_EINVAL;
+    do {
+        rc = kbj_store_tx(eng->st, reap_tx, &w);
+        if (rc == KBJ_OK)
+            total += w.reaped;
+    } while (rc == KBJ_OK && w.reaped == REAP_BATCH);
+    if (reaped)
+        *reaped = total;
+    return rc;
+}
+
+/* ---- logs ------------------------------------------------------------------------ */
+
+int kbj_log(kbj_engine *eng, const char *id, const char *level, const char *message,
+            const char *context_json)
+{
+    if (!eng)
+        return KBJ_EINVAL;
+    if (!kbj_valid_id(id))
+        return kbj_efail(eng, KBJ_EINVAL, "\"%.40s\" is not a job id (16 hex characters)", id ? id : "");
+    return kbj_joblog_append(eng->data_dir, id, level, message, context_json, kbj_store_err(eng->st));
+}
+
+static int lease_alive_do(kbj_store *st, void *arg)
+{
+    fenced_work *w = arg;
+    kbj_rows *rows = NULL;
+    int rc = kbj_store_query(st, "SELECT 1 FROM {p}kbjobs_jobs" FENCE,
+                             (kbj_val[]){ KBJ_VI(w->l->pk), KBJ_VI(w->l->token) }, 2, &rows);
+    if (rc == KBJ_OK && kbj_rows_count(rows) == 0)
+        rc = lost(w->eng, w->l);
+    kbj_rows_free(rows);
+    return rc;
+}
+
+int kbj_lease_log(kbj_engine *eng, const kbj_lease *lease, const char *level,
+                  const char *message, const char *context_json)
+{
+    fenced_work w = { eng, lease, NULL, 0, 0, 0 };
+    int rc = check_lease(eng, lease);
+    if (rc == KBJ_OK)
+        rc = kbj_store_do(eng->st, lease_alive_do, &w);
+    return rc ? rc : kbj_log(eng, lease->id, level, message, context_json);
+}

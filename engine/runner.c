@@ -1,0 +1,575 @@
+/*
+ * runner.c - kbj_run: the loop that claims jobs, dispatches them to their handlers and
+ * records what happened; the heartbeat thread; and the kbj_ctx a handler works with.
+ *
+ * The heartbeat thread owns a second database connection and touches nothing but the
+ * runner's row, its leases and the current job's cancel flag, so a handler that is busy
+ * for minutes (in C or, through ext/, in PHP) keeps its lease without doing anything.
+ * Completions are buffered and written per batch in one transaction; a failure, a
+ * cancel or a release flushes the buffer first so rows change in the order jobs ran.
+ */
+#include "internal.h"
+#include "types.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- heartbeat thread ------------------------------------------------------------ */
+
+typedef struct heartbeat {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t thread;
+    int started, quit;
+    kbj_engine *eng;            /* the thread's own connection */
+    char runner[KBJ_ID_LEN + 1];
+    unsigned interval_ms;
+    unsigned long long pk;      /* current job, 0 when none */
+    long long token;
+    volatile sig_atomic_t *stop;/* the run's stop flag */
+    unsigned grace_seconds;
+    double stop_deadline;       /* monotonic; past it, leases are no longer renewed */
+    volatile sig_atomic_t cancel, lost, check_now;
+} heartbeat;
+
+static int extend_do(kbj_store *st, void *arg)
+{
+    heartbeat *hb = arg;
+    return kbj_store_exec(st, "UPDATE {p}kbjobs_runners SET heartbeat_at = NOW(6) WHERE public_id = ?",
+                          (kbj_val[]){ KBJ_VS(hb->runner) }, 1, NULL);
+}
+
+/* Reads the current job's status, token and cancel flag into the shared flags. */
+static void watch_job(kbj_engine *eng, heartbeat *hb, unsigned long long pk, long long token)
+{
+    kbj_rows *rows = NULL;
+    if (kbj_store_query(eng->st, "SELECT status, lease_token, cancel_requested FROM {p}kbjobs_jobs WHERE id = ?",
+                        (kbj_val[]){ KBJ_VI(pk) }, 1, &rows) != KBJ_OK)
+        return;
+    if (kbj_rows_count(rows) == 0 || strcmp(kbj_rows_str(rows, 0, 0), "running") != 0 ||
+        kbj_rows_int(rows, 0, 1) != token)
+        hb->lost = 1;
+    else if (kbj_rows_int(rows, 0, 2))
+        hb->cancel = 1;
+    kbj_rows_free(rows);
+}
+
+static void *heartbeat_main(void *arg)
+{
+    heartbeat *hb = arg;
+    kbj_store_thread_init();
+    pthread_mutex_lock(&hb->mu);
+    while (!hb->quit) {
+        struct timespec until;
+        unsigned long long pk;
+        long long token;
+        int renew;
+
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += hb->interval_ms / 1000;
+        until.tv_nsec += (long)(hb->interval_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        while (!hb->quit && !hb->check_now &&
+               pthread_cond_timedwait(&hb->cv, &hb->mu, &until) == 0)
+            ;
+        if (hb->quit)
+            break;
+        hb->check_now = 0;
+        pk = hb->pk;
+        token = hb->token;
+        /* After a stop request the current job has grace_seconds to reach a safe point;
+         * then its lease is left to expire and the reaper takes it back. */
+        if (*hb->stop && hb->stop_deadline == 0)
+            hb->stop_deadline = mono() + hb->grace_seconds;
+        renew = hb->stop_deadline == 0 || mono() < hb->stop_deadline;
+        pthread_mutex_unlock(&hb->mu);
+
+        if (renew)
+            (void)kbj_runner_heartbeat(hb->eng, hb->runner);
+        else
+            (void)kbj_store_do(hb->eng->st, extend_do, hb);
+        if (pk)
+            watch_job(hb->eng, hb, pk, token);
+
+        pthread_mutex_lock(&hb->mu);
+    }
+    pthread_mutex_unlock(&hb->mu);
+    kbj_store_thread_end();
+    return NULL;
+}
+
+static void hb_set_job(heartbeat *hb, const kbj_lease *l)
+{
+    pthread_mutex_lock(&hb->mu);
+    hb->pk = l ? l->pk : 0;
+    hb->token = l ? l->token : 0;
+    hb->cancel = 0;
+    hb->lost = 0;
+    pthread_mutex_unlock(&hb->mu);
+}
+
+static void hb_stop(heartbeat *hb)
+{
+    if (hb->started) {
+        pthread_mutex_lock(&hb->mu);
+        hb->quit = 1;
+        pthread_cond_signal(&hb->cv);
+        pthread_mutex_unlock(&hb->mu);
+        pthread_join(hb->thread, NULL);
+        hb->started = 0;
+    }
+    kbj_engine_free(hb->eng);
+    hb->eng = NULL;
+    pthread_cond_destroy(&hb->cv);
+    pthread_mutex_destroy(&hb->mu);
+}
+
+/* ---- the handler's context ----------------------------------------------------------- */
+
+struct kbj_ctx {
+    kbj_engine *eng;
+    const kbj_lease *lease;
+    heartbeat *hb;
+    char *result;
+    char *fail_msg;
+    int fail_retryable;
+    double progress_written;     /* monotonic time of the last progress write */
+    long long done, total;
+    char phase[KBJ_NAME_MAX + 1];
+    int progress_pending;
+};
+
+const kbj_lease *kbj_ctx_lease(const kbj_ctx *ctx)
+{
+    return ctx ? ctx->lease : NULL;
+}
+
+const char *kbj_ctx_params(const kbj_ctx *ctx)
+{
+    return ctx && ctx->lease && ctx->lease->params ? ctx->lease->params : "{}";
+}
+
+kbj_engine *kbj_ctx_engine(const kbj_ctx *ctx)
+{
+    return ctx ? ctx->eng : NULL;
+}
+
+static int lost_now(kbj_ctx *ctx, int rc)
+{
+    if (rc == KBJ_ELEASE && ctx->hb)
+        ctx->hb->lost = 1;
+    return rc;
+}
+
+static int flush_progress(kbj_ctx *ctx)
+{
+    int rc;
+    if (!ctx->progress_pending)
+        return KBJ_OK;
+    ctx->progress_pending = 0;
+    ctx->progress_written = mono();
+    rc = kbj_progress(ctx->eng, ctx->lease, ctx->done, ctx->total, ctx->phase[0] ? ctx->phase : NULL);
+    return lost_now(ctx, rc);
+}
+
+int kbj_ctx_progress(kbj_ctx *ctx, long long done, long long total, const char *phase)
+{
+    int phase_changed;
+    if (!ctx)
+        return KBJ_EINVAL;
+    if (done < 0 || total < 0)
+        return kbj_efail(ctx->eng, KBJ_EINVAL, "progress must not be negative");
+    if (phase && strlen(phase) > KBJ_NAME_MAX)
+        return kbj_efail(ctx->eng, KBJ_EINVAL, "phase names are at most %d bytes", KBJ_NAME_MAX);
+    phase_changed = phase && strcmp(phase, ctx->phase) != 0;
+    ctx->done = done;
+    ctx->total = total;
+    if (phase)
+        kbj_copy(ctx->phase, sizeof ctx->phase, phase);
+    ctx->progress_pending = 1;
+    if (phase_changed || (total > 0 && done >= total) || mono() - ctx->progress_written >= 0.25)
+        return flush_progress(ctx);
+    return KBJ_OK;
+}
+
+int kbj_ctx_title(kbj_ctx *ctx, const char *title)
+{
+    return ctx ? lost_now(ctx, kbj_set_title(ctx->eng, ctx->lease, title)) : KBJ_EINVAL;
+}
+
+int kbj_ctx_log(kbj_ctx *ctx, const char *level, const char *message, const char *context_json)
+{
+    if (!ctx)
+        return KBJ_EINVAL;
+    if (ctx->hb && ctx->hb->lost)
+        return kbj_efail(ctx->eng, KBJ_ELEASE, "the lease on job %s was lost", ctx->lease->id);
+    /* The heartbeat thread watches the lease; a log line is refused once it saw it lost. */
+    return kbj_log(ctx->eng, ctx->lease->id, level, message, context_json);
+}
+
+int kbj_ctx_metrics(kbj_ctx *ctx, const char *metrics_json)
+{
+    return ctx ? lost_now(ctx, kbj_add_metrics(ctx->eng, ctx->lease, metrics_json)) : KBJ_EINVAL;
+}
+
+int kbj_ctx_set_result(kbj_ctx *ctx, const char *json)
+{
+    char *copy;
+    if (!ctx)
+        return KBJ_EINVAL;
+    copy = json ? strdup(json) : NULL;
+    if (json && !copy)
+        return kbj_efail(ctx->eng, KBJ_ENOMEM, "out of memory");
+    free(ctx->result);
+    ctx->result = copy;
+    return KBJ_OK;
+}
+
+int kbj_ctx_fail(kbj_ctx *ctx, const char *message, int retryable)
+{
+    if (!ctx)
+        return KBJ_EINVAL;
+    free(ctx->fail_msg);
+    ctx->fail_msg = strdup(message && *message ? message : "failed without a message");
+    ctx->fail_retryable = retryable;
+    return KBJ_EJOBFAILED;
+}
+
+int kbj_ctx_cancelled(const kbj_ctx *ctx)
+{
+    return ctx && ctx->hb && ctx->hb->cancel;
+}
+
+int kbj_ctx_should_stop(const kbj_ctx *ctx)
+{
+    if (!ctx)
+        return 1;
+    return ctx->eng->stop || (ctx->hb && (ctx->hb->cancel || ctx->hb->lost));
+}
+
+int kbj_ctx_check(kbj_ctx *ctx)
+{
+    int cancel = 0, rc;
+    if (!ctx)
+        return KBJ_EINVAL;
+    rc = kbj_heartbeat(ctx->eng, ctx->lease, &cancel);
+    if (rc == KBJ_OK && cancel && ctx->hb)
+        ctx->hb->cancel = 1;
+    return lost_now(ctx, rc);
+}
+
+int kbj_ctx_sleep(kbj_ctx *ctx, unsigned ms)
+{
+    double until = mono() + ms / 1000.0;
+    while (!kbj_ctx_should_stop(ctx)) {
+        double left = until - mono();
+        struct timespec ts;
+        if (left <= 0)
+            break;
+        if (left > 0.05)
+            left = 0.05;
+        ts.tv_sec = 0;
+        ts.tv_nsec = (long)(left * 1e9);
+        nanosleep(&ts, NULL);
+    }
+    return kbj_ctx_should_stop(ctx);
+}
+
+/* ---- the loop ---------------------------------------------------------------------- */
+
+typedef struct run_state {
+    kbj_engine *eng;
+    const kbj_run_opts *o;
+    kbj_run_report *rep;
+    heartbeat hb;
+    double t0;
+    unsigned long started;       /* jobs dispatched */
+    /* buffered completions */
+    kbj_lease *done;
+    char **results;
+    size_t ndone;
+} run_state;
+
+static size_t rss_bytes(void)
+{
+    long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f)
+        return 0;
+    if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+        resident = 0;
+    fclose(f);
+    return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Why the run should stop now, or NULL. */
+static const char *budget_spent(run_state *rs)
+{
+    const kbj_run_opts *o = rs->o;
+    if (rs->eng->stop)
+        return "requested";
+    if (o->max_seconds > 0 && mono() - rs->t0 >= o->max_seconds)
+        return "time";
+    if (o->max_jobs && rs->started >= o->max_jobs)
+        return "jobs";
+    if (o->max_memory) {
+        size_t used = o->memory_usage ? o->memory_usage(o->memory_arg) : rss_bytes();
+        if (used > o->max_memory)
+            return "memory";
+    }
+    return NULL;
+}
+
+/* Writes the buffered completions in one transaction. */
+static int flush_done(run_state *rs)
+{
+    size_t fenced = 0;
+    int rc;
+    if (rs->ndone == 0)
+        return KBJ_OK;
+    rc = kbj_complete_many(rs->eng, rs->done, (const char *const *)rs->results, rs->ndone, &fenced);
+    if (rc == KBJ_OK) {
+        rs->rep->completed += rs->ndone - fenced;
+        rs->rep->lost += fenced;
+    }
+    for (size_t i = 0; i < rs->ndone; i++) {
+        free(rs->results[i]);
+        rs->results[i] = NULL;
+    }
+    rs->ndone = 0;
+    return rc;
+}
+
+/* Counts a write's outcome: a lost lease is counted, anything else but success ends the run. */
+static int after_write(run_state *rs, int rc)
+{
+    if (rc == KBJ_ELEASE) {
+        rs->rep->lost++;
+        return KBJ_OK;
+    }
+    return rc;
+}
+
+static int dispatch(run_state *rs, kbj_lease *l)
+{
+    kbj_engine *eng = rs->eng;
+    const kbj_type *t = kbj_type_find(eng, l->type);
+    kbj_ctx ctx;
+    int rc, wrc = KBJ_OK;
+
+    memset(&ctx, 0, sizeof ctx);
+    ctx.eng = eng;
+    ctx.lease = l;
+    ctx.hb = &rs->hb;
+    ctx.done = l->progress_done;
+    ctx.total = l->progress_total;
+    hb_set_job(&rs->hb, l);
+    rs->started++;
+
+    if (!t || !t->handler) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "no handler for job type %s in this runner", l->type);
+        rc = kbj_ctx_fail(&ctx, msg, 0);
+    } else {
+        rc = t->handler(&ctx, t->udata);
+    }
+    if (!rs->hb.lost)
+        (void)flush_progress(&ctx);
+    hb_set_job(&rs->hb, NULL);
+
+    if (ctx.hb->lost && rc != KBJ_OK) {
+        rs->rep->lost++;
+    } else if (rc == KBJ_OK) {
+        rs->done[rs->ndone] = *l; /* shallow: the lease array outlives the flush */
+        rs->results[rs->ndone] = ctx.result;
+        ctx.result = NULL;
+        rs->ndone++;
+    } else {
+        wrc = flush_done(rs);
+        if (wrc == KBJ_OK) {
+            if (rc == KBJ_EJOBFAILED) {
+                int retry = 0;
+                wrc = kbj_fail_job(eng, l, ctx.fail_msg, ctx.fail_retryable, &retry);
+                if (wrc == KBJ_OK)
+                    retry ? rs->rep->retried++ : rs->rep->failed++;
+                wrc = after_write(rs, wrc);
+            } else if (rc == KBJ_ESTOPPED && ctx.hb->cancel) {
+                wrc = kbj_finish_cancelled(eng, l);
+                if (wrc == KBJ_OK)
+                    rs->rep->cancelled++;
+                wrc = after_write(rs, wrc);
+            } else if (rc == KBJ_ESTOPPED && eng->stop) {
+                wrc = kbj_release(eng, l);
+                if (wrc == KBJ_OK)
+                    rs->rep->interrupted++;
+                wrc = after_write(rs, wrc);
+            } else {
+                int retry = 0;
+                char msg[600];
+                snprintf(msg, sizeof msg, "%s: %s", kbj_strerror(rc),
+                         ctx.fail_msg ? ctx.fail_msg : kbj_errmsg(eng));
+                wrc = kbj_fail_job(eng, l, msg, 1, &retry);
+                if (wrc == KBJ_OK)
+                    retry ? rs->rep->retried++ : rs->rep->failed++;
+                wrc = after_write(rs, wrc);
+            }
+        }
+    }
+    free(ctx.result);
+    free(ctx.fail_msg);
+    return wrc;
+}
+
+static void join_queues(const char *const *q, size_t n, char *out, size_t cap)
+{
+    size_t off = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && off + 1 < cap; i++)
+        off += (size_t)snprintf(out + off, cap - off, "%s%s", i ? "," : "", q[i]);
+}
+
+int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
+{
+    static const char *const fallback[] = { "default" };
+    kbj_run_opts none = { 0 };
+    kbj_run_report scratch;
+    run_state rs;
+    const char *const *queues;
+    size_t nqueues;
+    char qcsv[256], host[256];
+    double last_reap = -1e9;
+    const char *reason = NULL;
+    int rc = KBJ_OK;
+
+    if (!eng)
+        return KBJ_EINVAL;
+    memset(&rs, 0, sizeof rs);
+    rs.eng = eng;
+    rs.o = opts ? opts : &none;
+    rs.rep = report ? report : &scratch;
+    memset(rs.rep, 0, sizeof *rs.rep);
+    rs.t0 = mono();
+    queues = rs.o->queues && rs.o->nqueues ? rs.o->queues : fallback;
+    nqueues = rs.o->queues && rs.o->nqueues ? rs.o->nqueues : 1;
+    for (size_t q = 0; q < nqueues; q++)
+        if (!kbj_valid_name(queues[q]))
+            return kbj_efail(eng, KBJ_EINVAL, "queue \"%.80s\" must be 1 to 64 characters of a-z, "
+                             "0-9, '_', '.' and '-'", queues[q] ? queues[q] : "");
+    if (rs.o->max_seconds < 0)
+        return kbj_efail(eng, KBJ_EINVAL, "max_seconds must not be negative");
+    join_queues(queues, nqueues, qcsv, sizeof qcsv);
+    if (rs.o->host)
+        kbj_copy(host, sizeof host, rs.o->host);
+    else if (gethostname(host, sizeof host) != 0)
+        kbj_copy(host, sizeof host, "unknown");
+    host[sizeof host - 1] = '\0';
+
+    rs.done = calloc(eng->cfg.claim_batch, sizeof *rs.done);
+    rs.results = calloc(eng->cfg.claim_batch, sizeof *rs.results);
+    if (!rs.done || !rs.results) {
+        free(rs.done);
+        free(rs.results);
+        return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    }
+    rc = kbj_runner_register(eng, host, (int)getpid(), rs.o->version, qcsv, rs.rep->runner);
+    if (rc)
+        goto out_free;
+
+    pthread_mutex_init(&rs.hb.mu, NULL);
+    pthread_cond_init(&rs.hb.cv, NULL);
+    kbj_copy(rs.hb.runner, sizeof rs.hb.runner, rs.rep->runner);
+    rs.hb.interval_ms = eng->cfg.lease_seconds * 1000 / 3;
+    if (rs.hb.interval_ms < 200)
+        rs.hb.interval_ms = 200;
+    rs.hb.stop = &eng->stop;
+    rs.hb.grace_seconds = rs.o->grace_seconds ? rs.o->grace_seconds : 30;
+    rs.hb.eng = kbj_engine_clone(eng);
+    if (!rs.hb.eng || pthread_create(&rs.hb.thread, NULL, heartbeat_main, &rs.hb) != 0) {
+        rc = rs.hb.eng ? kbj_efail(eng, KBJ_ENOMEM, "cannot start the heartbeat thread") : KBJ_ECONNECT;
+        hb_stop(&rs.hb);
+        goto out_stopped;
+    }
+    rs.hb.started = 1;
+
+    while (rc == KBJ_OK) {
+        kbj_lease *leases = NULL;
+        size_t n = 0, want = eng->cfg.claim_batch, i;
+
+        if ((reason = budget_spent(&rs)))
+            break;
+        if (mono() - last_reap >= eng->cfg.lease_seconds / 2.0) {
+            rc = kbj_reap(eng, NULL);
+            if (rc)
+                break;
+            last_reap = mono();
+        }
+        if (rs.o->max_jobs && rs.o->max_jobs - rs.started < want)
+            want = rs.o->max_jobs - rs.started;
+        rc = kbj_claim(eng, rs.rep->runner, queues, nqueues, want, &leases, &n);
+        if (rc)
+            break;
+        if (n == 0) {
+            if (rs.o->until_empty) {
+                reason = "empty";
+                break;
+            }
+            for (double until = mono() + (rs.o->idle_ms ? rs.o->idle_ms : 1000) / 1000.0;
+                 mono() < until && !eng->stop;) {
+                struct timespec ts = { 0, 20000000L };
+                nanosleep(&ts, NULL);
+            }
+            continue;
+        }
+        rs.rep->claimed += n;
+        for (i = 0; i < n && rc == KBJ_OK; i++) {
+            const char *why = i ? budget_spent(&rs) : NULL;
+            if (why && strcmp(why, "jobs") != 0) {
+                reason = why;
+                break;
+            }
+            rc = dispatch(&rs, &leases[i]);
+        }
+        if (rc == KBJ_OK)
+            rc = flush_done(&rs);
+        /* Jobs claimed but not started go back to their queue. */
+        for (; i < n && rc == KBJ_OK; i++) {
+            rc = after_write(&rs, kbj_release(eng, &leases[i]));
+            if (rc == KBJ_OK)
+                rs.rep->interrupted++;
+        }
+        kbj_leases_free(leases, n);
+        if (reason)
+            break;
+    }
+    hb_stop(&rs.hb);
+out_stopped:
+    (void)kbj_runner_stopped(eng, rs.rep->runner);
+out_free:
+    for (size_t i = 0; i < rs.ndone; i++)
+        free(rs.results[i]);
+    free(rs.done);
+    free(rs.results);
+    rs.rep->elapsed = mono() - rs.t0;
+    kbj_copy(rs.rep->stop_reason, sizeof rs.rep->stop_reason, rc ? "error" : reason ? reason : "requested");
+    eng->stop = 0;
+    return rc;
+}
+
+void kbj_request_stop(kbj_engine *eng)
+{
+    if (eng)
+        eng->stop = 1;
+}

@@ -1,0 +1,277 @@
+/*
+ * schema.c - the kbjobs tables and their migrations.
+ *
+ * One versioned schema. Each migration is a list of idempotent statements and the
+ * minimum code schema version that can still work once it has run: migrations within a
+ * major version only add (tables, columns, indexes), keep that minimum, and so let an
+ * older runner keep working during a rolling deploy. Code refuses a schema whose
+ * minimum is above KBJ_SCHEMA_VERSION. Times are DATETIME(6) in UTC (the store's
+ * sessions run with time_zone '+00:00').
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define TABLE_OPTS " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
+
+static const char *const migration_1[] = {
+    "CREATE TABLE IF NOT EXISTS {p}kbjobs_meta ("
+    " name VARCHAR(64) CHARACTER SET ascii NOT NULL PRIMARY KEY,"
+    " value VARCHAR(255) NOT NULL)" TABLE_OPTS,
+
+    "CREATE TABLE IF NOT EXISTS {p}kbjobs_jobs ("
+    " id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+    " public_id CHAR(16) CHARACTER SET ascii NOT NULL,"
+    " type VARCHAR(64) CHARACTER SET ascii NOT NULL,"
+    " queue VARCHAR(64) CHARACTER SET ascii NOT NULL,"
+    " status VARCHAR(12) CHARACTER SET ascii NOT NULL,"
+    " priority SMALLINT NOT NULL DEFAULT 0,"
+    " run_at DATETIME(6) NOT NULL,"
+    " params LONGTEXT NOT NULL,"
+    " result LONGTEXT NULL,"
+    " error TEXT NULL,"
+    " metrics TEXT NULL,"
+    " title VARCHAR(255) NULL,"
+    " phase VARCHAR(64) NULL,"
+    " progress_done BIGINT NOT NULL DEFAULT 0,"
+    " progress_total BIGINT NOT NULL DEFAULT 0,"
+    " attempts INT NOT NULL DEFAULT 0,"
+    " max_attempts INT NOT NULL,"
+    " backoff VARCHAR(16) CHARACTER SET ascii NOT NULL,"
+    " backoff_base_ms INT UNSIGNED NOT NULL,"
+    " backoff_cap_ms INT UNSIGNED NOT NULL,"
+    " backoff_jitter DOUBLE NOT NULL,"
+    " on_expiry VARCHAR(12) CHARACTER SET ascii NOT NULL,"
+    " concurrency_key VARCHAR(191) NULL,"
+    " unique_key VARCHAR(191) NULL,"
+    " unique_scope VARCHAR(12) CHARACTER SET ascii NULL,"
+    " uniq_active VARCHAR(191) NULL,"
+    " uniq_retained VARCHAR(191) NULL,"
+    " cancel_requested TINYINT NOT NULL DEFAULT 0,"
+    " lease_owner CHAR(16) CHARACTER SET ascii NULL,"
+    " lease_token BIGINT NOT NULL DEFAULT 0,"
+    " lease_expires DATETIME(6) NULL,"
+    " rerun_of CHAR(16) CHARACTER SET ascii NULL,"
+    " created_at DATETIME(6) NOT NULL,"
+    " started_at DATETIME(6) NULL,"
+    " progress_at DATETIME(6) NULL,"
+    " finished_at DATETIME(6) NULL,"
+    " updated_at DATETIME(6) NOT NULL,"
+    " UNIQUE KEY public_id (public_id),"
+    " UNIQUE KEY uniq_active (uniq_active),"
+    " UNIQUE KEY uniq_retained (uniq_retained),"
+    " KEY claim (status, queue, priority, run_at, id),"
+    " KEY lease (status, lease_expires),"
+    " KEY owner (lease_owner, status),"
+    " KEY ckey (concurrency_key, status),"
+    " KEY ukey (unique_key),"
+    " KEY finished (status, finished_at),"
+    " KEY type_status (type, status))" TABLE_OPTS,
+
+    /* One row per concurrency key held by a running job: the claim's guard. */
+    "CREATE TABLE IF NOT EXISTS {p}kbjobs_keys ("
+    " ckey VARCHAR(191) NOT NULL PRIMARY KEY,"
+    " job_id BIGINT UNSIGNED NOT NULL,"
+    " KEY job (job_id))" TABLE_OPTS,
+
+    "CREATE TABLE IF NOT EXISTS {p}kbjobs_attempts ("
+    " job_id BIGINT UNSIGNED NOT NULL,"
+    " attempt INT NOT NULL,"
+    " outcome VARCHAR(12) CHARACTER SET ascii NOT NULL,"
+    " runner CHAR(16) CHARACTER SET ascii NULL,"
+    " started_at DATETIME(6) NULL,"
+    " finished_at DATETIME(6) NOT NULL,"
+    " error TEXT NULL,"
+    " PRIMARY KEY (job_id, attempt, finished_at))" TABLE_OPTS,
+
+    "CREATE TABLE IF NOT EXISTS {p}kbjobs_runners ("
+    " id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+    " public_id CHAR(16) CHARACTER SET ascii NOT NULL,"
+    " host VARCHAR(255) NOT NULL,"
+    " pid INT NOT NULL,"
+    " version VARCHAR(32) NOT NULL,"
+    " queues VARCHAR(255) NOT NULL,"
+    " started_at DATETIME(6) NOT NULL,"
+    " heartbeat_at DATETIME(6) NOT NULL,"
+    " stopped_at DATETIME(6) NULL,"
+    " UNIQUE KEY public_id (public_id),"
+    " KEY heartbeat (heartbeat_at))" TABLE_OPTS,
+
+    "CREATE TABLE IF NOT EXISTS {p}kbjobs_failures ("
+    " id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+    " job_id BIGINT UNSIGNED NOT NULL,"
+    " public_id CHAR(16) CHARACTER SET ascii NOT NULL,"
+    " type VARCHAR(64) CHARACTER SET ascii NOT NULL,"
+    " message TEXT NOT NULL,"
+    " attempts INT NOT NULL,"
+    " failed_at DATETIME(6) NOT NULL,"
+    " UNIQUE KEY job (job_id),"
+    " UNIQUE KEY public_id (public_id),"
+    " KEY type_time (type, failed_at))" TABLE_OPTS,
+
+    "CREATE TABLE IF NOT EXISTS {p}kbjobs_alerts ("
+    " id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+    " type VARCHAR(64) CHARACTER SET ascii NOT NULL,"
+    " message TEXT NOT NULL,"
+    " failures INT NOT NULL,"
+    " window_seconds INT UNSIGNED NOT NULL,"
+    " created_at DATETIME(6) NOT NULL,"
+    " acknowledged_at DATETIME(6) NULL,"
+    " KEY open (acknowledged_at, created_at),"
+    " KEY type_time (type, created_at))" TABLE_OPTS,
+
+    /* Scratch rows of the diag.crud and diag.crud_latency job types. */
+    "CREATE TABLE IF NOT EXISTS {p}kbjobs_diag ("
+    " id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+    " job_id CHAR(16) CHARACTER SET ascii NOT NULL,"
+    " value VARCHAR(255) NOT NULL,"
+    " created_at DATETIME(6) NOT NULL)" TABLE_OPTS,
+
+    "INSERT IGNORE INTO {p}kbjobs_meta (name, value) VALUES ('failures_evicted', '0')",
+    NULL
+};
+
+typedef struct migration {
+    int version;
+    int min_code; /* the oldest code schema version that works once this has run */
+    const char *const *statements;
+} migration;
+
+static const migration migrations[] = {
+    { 1, 1, migration_1 },
+};
+
+typedef struct schema_state {
+    int version, min_code;
+} schema_state;
+
+static int read_state(kbj_store *st, void *arg)
+{
+    schema_state *s = arg;
+    kbj_rows *rows = NULL;
+    int rc;
+
+    s->version = s->min_code = 0;
+    rc = kbj_store_query(st, "SELECT COUNT(*) FROM information_schema.TABLES"
+                         " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = CONCAT(?, 'kbjobs_meta')",
+                         (kbj_val[]){ KBJ_VS(kbj_store_prefix(st)) }, 1, &rows);
+    if (rc)
+        return rc;
+    if (kbj_rows_int(rows, 0, 0) == 0) {
+        kbj_rows_free(rows);
+        return KBJ_OK;
+    }
+    kbj_rows_free(rows);
+    rc = kbj_store_query(st, "SELECT name, value FROM {p}kbjobs_meta"
+                         " WHERE name IN ('schema_version', 'min_code_version')", NULL, 0, &rows);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < kbj_rows_count(rows); i++) {
+        int v = (int)kbj_rows_int(rows, i, 1);
+        if (strcmp(kbj_rows_str(rows, i, 0), "schema_version") == 0)
+            s->version = v;
+        else
+            s->min_code = v;
+    }
+    kbj_rows_free(rows);
+    return KBJ_OK;
+}
+
+int kbj_schema_info(kbj_engine *eng, int *version, int *min_code)
+{
+    schema_state s;
+    int rc;
+    if (!eng || !eng->st)
+        return KBJ_EINVAL;
+    rc = kbj_store_do(eng->st, read_state, &s);
+    if (rc == KBJ_OK) {
+        if (version)
+            *version = s.version;
+        if (min_code)
+            *min_code = s.min_code;
+    }
+    return rc;
+}
+
+/* Refuses a schema that needs newer code. */
+static int schema_check(kbj_engine *eng, const schema_state *s)
+{
+    if (s->min_code > KBJ_SCHEMA_VERSION)
+        return kbj_efail(eng, KBJ_EUNSUPPORTED,
+                         "the kbjobs schema in this database is version %d and needs code that "
+                         "knows schema %d or newer; this is kbjobs %s (schema %d): upgrade it",
+                         s->version, s->min_code, KBJ_VERSION, KBJ_SCHEMA_VERSION);
+    return KBJ_OK;
+}
+
+static int set_meta(kbj_store *st, const char *name, int value)
+{
+    char v[16];
+    snprintf(v, sizeof v, "%d", value);
+    return kbj_store_exec(st, "INSERT INTO {p}kbjobs_meta (name, value) VALUES (?, ?)"
+                          " ON DUPLICATE KEY UPDATE value = VALUES(value)",
+                          (kbj_val[]){ KBJ_VS(name), KBJ_VS(v) }, 2, NULL);
+}
+
+static int lock_name(kbj_store *st, char *out, size_t cap)
+{
+    return snprintf(out, cap, "kbjobs_migrate_%s", kbj_store_prefix(st)) >= (int)cap ? -1 : 0;
+}
+
+static int run_migrations(kbj_store *st, void *arg)
+{
+    kbj_engine *eng = arg;
+    schema_state s;
+    char lock[96];
+    kbj_rows *rows = NULL;
+    int rc;
+
+    lock_name(st, lock, sizeof lock);
+    rc = kbj_store_query(st, "SELECT GET_LOCK(?, 60)", (kbj_val[]){ KBJ_VS(lock) }, 1, &rows);
+    if (rc)
+        return rc;
+    if (kbj_rows_int(rows, 0, 0) != 1) {
+        kbj_rows_free(rows);
+        return kbj_efail(eng, KBJ_EDB, "another process holds the migration lock %s", lock);
+    }
+    kbj_rows_free(rows);
+
+    rc = read_state(st, &s);
+    if (rc == KBJ_OK)
+        rc = schema_check(eng, &s);
+    for (size_t m = 0; rc == KBJ_OK && m < sizeof migrations / sizeof migrations[0]; m++) {
+        if (migrations[m].version <= s.version)
+            continue;
+        for (const char *const *sql = migrations[m].statements; rc == KBJ_OK && *sql; sql++)
+            rc = kbj_store_exec(st, *sql, NULL, 0, NULL);
+        if (rc == KBJ_OK)
+            rc = set_meta(st, "schema_version", migrations[m].version);
+        if (rc == KBJ_OK)
+            rc = set_meta(st, "min_code_version", migrations[m].min_code);
+        if (rc == KBJ_OK)
+            s.version = migrations[m].version;
+    }
+    {
+        char keep[sizeof kbj_store_err(st)->msg];
+        memcpy(keep, kbj_store_errmsg(st), sizeof keep);
+        (void)kbj_store_exec(st, "DO RELEASE_LOCK(?)", (kbj_val[]){ KBJ_VS(lock) }, 1, NULL);
+        memcpy(kbj_store_err(st)->msg, keep, sizeof keep);
+    }
+    return rc;
+}
+
+int kbj_migrate(kbj_engine *eng)
+{
+    if (!eng || !eng->st)
+        return KBJ_EINVAL;
+    /* DDL commits implicitly in MariaDB: no transaction, the statements are idempotent. */
+    return kbj_store_do(eng->st, run_migrations, eng);
+}
+
+int kbj_schema_check_connected(kbj_engine *eng)
+{
+    schema_state s;
+    int rc = kbj_store_do(eng->st, read_state, &s);
+    return rc ? rc : schema_check(eng, &s);
+}

@@ -1,0 +1,116 @@
+/*
+ * types.c - the registry of job types in one engine.
+ */
+#include "internal.h"
+#include "types.h"
+
+#include <stdlib.h>
+
+struct kbj_typereg {
+    kbj_type *types;
+    size_t n, cap;
+};
+
+static void type_clear(kbj_type *t)
+{
+    if (t->udata_free)
+        t->udata_free(t->udata);
+    free(t->name);
+    free(t->label);
+    free(t->category);
+    free(t->queue);
+    memset(t, 0, sizeof *t);
+}
+
+void kbj_types_free(struct kbj_typereg *reg)
+{
+    if (!reg)
+        return;
+    for (size_t i = 0; i < reg->n; i++)
+        type_clear(&reg->types[i]);
+    free(reg->types);
+    free(reg);
+}
+
+const kbj_type *kbj_type_find(kbj_engine *eng, const char *name)
+{
+    if (!eng || !eng->types || !name)
+        return NULL;
+    for (size_t i = 0; i < eng->types->n; i++)
+        if (strcmp(eng->types->types[i].name, name) == 0)
+            return &eng->types->types[i];
+    return NULL;
+}
+
+static char *dup_opt(const char *s, int *oom)
+{
+    char *d;
+    if (!s)
+        return NULL;
+    d = strdup(s);
+    if (!d)
+        *oom = 1;
+    return d;
+}
+
+int kbj_register_type(kbj_engine *eng, const kbj_type_def *def)
+{
+    kbj_type t = { 0 }, *slot = NULL;
+    int oom = 0;
+
+    if (!eng)
+        return KBJ_EINVAL;
+    if (!def || !kbj_valid_name(def->name))
+        return kbj_efail(eng, KBJ_EINVAL, "job type name \"%.80s\" must be 1 to 64 characters of a-z, "
+                         "0-9, '_', '.' and '-'", def && def->name ? def->name : "");
+    if (def->queue && !kbj_valid_name(def->queue))
+        return kbj_efail(eng, KBJ_EINVAL, "queue \"%.80s\" of job type %s is not a valid name",
+                         def->queue, def->name);
+    if (def->max_attempts < 0 || def->max_attempts > 1000)
+        return kbj_efail(eng, KBJ_EINVAL, "max_attempts %d of job type %s is out of range 0..1000",
+                         def->max_attempts, def->name);
+    if ((int)def->backoff.kind < 0 || def->backoff.kind > KBJ_BACKOFF_POLYNOMIAL || def->backoff.jitter > 1)
+        return kbj_efail(eng, KBJ_EINVAL, "the backoff policy of job type %s is invalid", def->name);
+    if (!eng->types && !(eng->types = calloc(1, sizeof *eng->types)))
+        return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+
+    t.name = dup_opt(def->name, &oom);
+    t.label = dup_opt(def->label ? def->label : def->name, &oom);
+    t.category = dup_opt(def->category ? def->category : "other", &oom);
+    t.queue = dup_opt(def->queue, &oom);
+    if (oom) {
+        free(t.name);
+        free(t.label);
+        free(t.category);
+        free(t.queue);
+        return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    }
+    t.max_attempts = def->max_attempts;
+    t.backoff = def->backoff;
+    t.on_expiry = def->on_expiry;
+    t.handler = def->handler;
+    t.udata = def->udata;
+    t.udata_free = def->udata_free;
+
+    for (size_t i = 0; i < eng->types->n && !slot; i++)
+        if (strcmp(eng->types->types[i].name, def->name) == 0)
+            slot = &eng->types->types[i];
+    if (slot) {
+        type_clear(slot);
+    } else {
+        if (eng->types->n == eng->types->cap) {
+            size_t cap = eng->types->cap ? 2 * eng->types->cap : 16;
+            kbj_type *grown = realloc(eng->types->types, cap * sizeof *grown);
+            if (!grown) {
+                t.udata_free = NULL;
+                type_clear(&t);
+                return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+            }
+            eng->types->types = grown;
+            eng->types->cap = cap;
+        }
+        slot = &eng->types->types[eng->types->n++];
+    }
+    *slot = t;
+    return KBJ_OK;
+}
