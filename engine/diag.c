@@ -45,11 +45,12 @@ static int diag_sleep(kbj_ctx *ctx, void *udata)
 {
     json_t *p = params_of(ctx);
     json_t *s = json_object_get(p, "seconds");
+    int bad = s && !json_is_number(s);
     double seconds = s ? json_number_value(s) : 1;
     long long whole;
     (void)udata;
     json_decref(p);
-    if (s && !json_is_number(s))
+    if (bad)
         return kbj_ctx_fail(ctx, "diag.sleep: seconds must be a number", 0);
     if (seconds < 0 || seconds > 86400)
         return kbj_ctx_fail(ctx, "diag.sleep: seconds must be between 0 and 86400", 0);
@@ -154,10 +155,11 @@ static int diag_crud_latency(kbj_ctx *ctx, void *udata)
 {
     json_t *p = params_of(ctx);
     json_t *h = json_object_get(p, "hold_ms");
+    int bad = h && !json_is_number(h);
     long long hold = h ? (long long)json_number_value(h) : 100;
     (void)udata;
     json_decref(p);
-    if ((h && !json_is_number(h)) || hold < 0 || hold > 60000)
+    if (bad || hold < 0 || hold > 60000)
         return kbj_ctx_fail(ctx, "diag.crud_latency: hold_ms must be a number from 0 to 60000", 0);
     return crud(ctx, hold ? (unsigned)hold : 1);
 }

@@ -368,7 +368,7 @@ static int dispatch(run_state *rs, kbj_lease *l)
     kbj_engine *eng = rs->eng;
     const kbj_type *t = kbj_type_find(eng, l->type);
     kbj_ctx ctx;
-    int rc, wrc = KBJ_OK;
+    int rc, wrc = KBJ_OK, cancelled, lease_lost;
 
     memset(&ctx, 0, sizeof ctx);
     ctx.eng = eng;
@@ -388,9 +388,11 @@ static int dispatch(run_state *rs, kbj_lease *l)
     }
     if (!rs->hb.lost)
         (void)flush_progress(&ctx);
+    cancelled = rs->hb.cancel;
+    lease_lost = rs->hb.lost;
     hb_set_job(&rs->hb, NULL);
 
-    if (ctx.hb->lost && rc != KBJ_OK) {
+    if (lease_lost && rc != KBJ_OK) {
         rs->rep->lost++;
     } else if (rc == KBJ_OK) {
         rs->done[rs->ndone] = *l; /* shallow: the lease array outlives the flush */
@@ -406,7 +408,7 @@ static int dispatch(run_state *rs, kbj_lease *l)
                 if (wrc == KBJ_OK)
                     retry ? rs->rep->retried++ : rs->rep->failed++;
                 wrc = after_write(rs, wrc);
-            } else if (rc == KBJ_ESTOPPED && ctx.hb->cancel) {
+            } else if (rc == KBJ_ESTOPPED && cancelled) {
                 wrc = kbj_finish_cancelled(eng, l);
                 if (wrc == KBJ_OK)
                     rs->rep->cancelled++;

@@ -97,6 +97,31 @@ kbj_engine *kbj_test_engine(const char *prefix, unsigned lease_seconds)
     return eng;
 }
 
+kbj_engine *kbj_test_engine_join(kbj_engine *eng)
+{
+    kbj_engine *c = kbj_engine_clone(eng);
+    if (!c)
+        fail_msg("clone: %s", kbj_errmsg(eng));
+    return c;
+}
+
+kbj_engine *kbj_test_engine_open(const char *prefix, unsigned lease_seconds, const char *data_dir)
+{
+    kbj_config cfg = { 0 };
+    kbj_engine *eng = kbj_engine_new();
+    if (!eng)
+        return NULL;
+    cfg.db = kbj_test_settings();
+    cfg.db.prefix = prefix;
+    cfg.data_dir = data_dir;
+    cfg.lease_seconds = lease_seconds;
+    if (kbj_engine_connect(eng, &cfg) != KBJ_OK) {
+        kbj_engine_free(eng);
+        return NULL;
+    }
+    return eng;
+}
+
 void kbj_test_engine_free(kbj_engine *eng)
 {
     char dir[512];

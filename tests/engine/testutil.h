@@ -32,6 +32,14 @@ const char *kbj_test_env(const char *name);
  */
 kbj_engine *kbj_test_engine(const char *prefix, unsigned lease_seconds);
 
+/* A second engine on the same tables and data directory, on its own connection (for
+ * threads; a forked child opens its own with kbj_test_engine_open). */
+kbj_engine *kbj_test_engine_join(kbj_engine *eng);
+
+/* An engine on an existing test schema with `prefix`, without emptying anything, using
+ * data_dir; for forked children. */
+kbj_engine *kbj_test_engine_open(const char *prefix, unsigned lease_seconds, const char *data_dir);
+
 /* Runs SQL through the engine's store ("{p}" is the prefix); fails the test on error.
  * Returns the affected-row count. */
 unsigned long long kbj_test_exec(kbj_engine *eng, const char *sql);
