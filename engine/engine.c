@@ -113,6 +113,12 @@ void kbj_engine_free(kbj_engine *eng)
     free(eng);
 }
 
+void kbj_engine_forget_connection(kbj_engine *eng)
+{
+    if (eng)
+        kbj_store_forget(eng->st);
+}
+
 void kbj_engine_set_random(kbj_engine *eng, double (*rnd)(void *), void *arg)
 {
     if (!eng)

@@ -12,6 +12,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* The length of the longest prefix of `s` that is at most `max` bytes and does not end
+ * inside a UTF-8 sequence (columns are utf8mb4: a cut character would be refused). */
+static size_t utf8_prefix(const char *s, size_t max)
+{
+    size_t n = strnlen(s, max);
+    if (n < max)
+        return n;
+    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+        n--;
+    return n;
+}
+
 int kbj_failures_record(kbj_engine *eng, unsigned long long pk, const char *id, const char *type,
                         const char *message, int attempts)
 {
@@ -55,10 +67,11 @@ int kbj_failures_record(kbj_engine *eng, unsigned long long pk, const char *id, 
     if (rc)
         return rc;
     if (kbj_rows_int(rows, 0, 0) >= (long long)eng->cfg.alert_threshold && kbj_rows_int(rows, 0, 1) == 0) {
-        char msg[256];
+        /* room for every field at its largest: snprintf never cuts the message */
+        char msg[160 + KBJ_NAME_MAX + 120];
         long long n = kbj_rows_int(rows, 0, 0);
-        snprintf(msg, sizeof msg, "%lld jobs of type %s failed within %u seconds; the latest: %.120s",
-                 n, type, eng->cfg.alert_window_seconds, message);
+        snprintf(msg, sizeof msg, "%lld jobs of type %.64s failed within %u seconds; the latest: %.*s",
+                 n, type, eng->cfg.alert_window_seconds, (int)utf8_prefix(message, 120), message);
         rc = kbj_store_exec(st, "INSERT INTO {p}kbjobs_alerts (type, message, failures, window_seconds,"
                             " created_at) VALUES (?, ?, ?, ?, NOW(6))",
                             (kbj_val[]){ KBJ_VS(type), KBJ_VSN(msg, strlen(msg)), KBJ_VI(n),
@@ -108,6 +121,12 @@ static int list_do(kbj_store *st, void *arg)
         f->message = strdup(kbj_rows_str(rows, i, 2) ? kbj_rows_str(rows, i, 2) : "");
         f->attempts = (int)kbj_rows_int(rows, i, 3);
         f->failed_at = kbj_dbtime(kbj_rows_str(rows, i, 4));
+        if (!f->message) {
+            kbj_failures_free(*w->out, i);
+            *w->out = NULL;
+            kbj_rows_free(rows);
+            return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+        }
     }
     *w->n = m;
     kbj_rows_free(rows);
@@ -327,6 +346,12 @@ static int alerts_do(kbj_store *st, void *arg)
         a->failures = (int)kbj_rows_int(rows, i, 3);
         a->window_seconds = (unsigned)kbj_rows_int(rows, i, 4);
         a->created_at = kbj_dbtime(kbj_rows_str(rows, i, 5));
+        if (!a->message) {
+            kbj_alerts_free(*w->out, i);
+            *w->out = NULL;
+            kbj_rows_free(rows);
+            return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+        }
     }
     *w->n = m;
     kbj_rows_free(rows);

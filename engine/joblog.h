@@ -28,18 +28,6 @@
 /* The most lines a tail returns. */
 #define KBJ_JOBLOG_MAX_TAIL 10000
 
-/* Lines read from a log. Owned by the caller; release with kbj_logread_free(). */
-typedef struct kbj_logread {
-    char **lines;       /* each a NUL-terminated JSON text, without the newline */
-    size_t count;
-    unsigned long long next_cursor; /* byte offset to continue from */
-    unsigned long long bytes_read;  /* bytes read from disk by this call, for bounds checks */
-    int eof;            /* 1 when next_cursor is at the end of the complete lines */
-} kbj_logread;
-
-/* Frees the lines and zeroes *r; accepts NULL. Does not free r itself. */
-void kbj_logread_free(kbj_logread *r);
-
 /*
  * Appends one line to the log of `job_id` under the absolute `data_dir`, creating the
  * logs/ directory (0750) and the file (0640) as needed. `level` is one of "debug",

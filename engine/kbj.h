@@ -114,6 +114,13 @@ const char *kbj_errmsg(const kbj_engine *eng);
 /* Closes the engine's connection and frees it. Accepts NULL. */
 void kbj_engine_free(kbj_engine *eng);
 
+/*
+ * For a child process after fork(): forgets the connection inherited from the parent
+ * without talking to the server over it (the parent still uses that session); the next
+ * call reconnects. Never fails.
+ */
+void kbj_engine_forget_connection(kbj_engine *eng);
+
 /* Replaces the engine's random source (for tests); NULL restores the default. The
  * function returns a number in [0, 1). */
 void kbj_engine_set_random(kbj_engine *eng, double (*rnd)(void *), void *arg);
@@ -396,6 +403,31 @@ int kbj_log(kbj_engine *eng, const char *id, const char *level, const char *mess
 int kbj_lease_log(kbj_engine *eng, const kbj_lease *lease, const char *level,
                   const char *message, const char *context_json);
 
+/* Lines read from a log. Owned by the caller; release with kbj_logread_free(). */
+typedef struct kbj_logread {
+    char **lines;       /* each a NUL-terminated JSON text, without the newline */
+    size_t count;
+    unsigned long long next_cursor; /* byte offset to continue from */
+    unsigned long long bytes_read;  /* bytes read from disk by this call, for bounds checks */
+    int eof;            /* 1 when next_cursor is at the end of the complete lines */
+} kbj_logread;
+
+/* Frees the lines and zeroes *r; accepts NULL. Does not free r itself. */
+void kbj_logread_free(kbj_logread *r);
+
+/*
+ * Reads a job's log from byte `cursor` (0: the start): the complete lines found within
+ * max_bytes (0: 256 KiB) and the cursor to continue from, so a client that disconnects
+ * comes back with next_cursor and misses nothing. A torn last line (being written) is
+ * left for the next read. A job without a log reads as empty.
+ */
+int kbj_log_read(kbj_engine *eng, const char *id, unsigned long long cursor, size_t max_bytes,
+                 kbj_logread *out);
+
+/* The last n lines (1..10000) of a job's log, reading backwards in bounded memory;
+ * next_cursor is where a follower continues. */
+int kbj_log_tail(kbj_engine *eng, const char *id, size_t n, kbj_logread *out);
+
 /* ======================================================================== *
  * Job types, handlers and the runner loop
  * ======================================================================== */
@@ -471,6 +503,9 @@ typedef struct kbj_run_opts {
     int until_empty;            /* return as soon as nothing is due */
     unsigned grace_seconds;     /* after a stop request, how long a running job keeps its
                                  * lease before it is left to expire (default 30) */
+    void (*idle_tick)(void *arg); /* called about every 20 ms while nothing is due (a PHP
+                                 * binding dispatches pending signals here) */
+    void *tick_arg;
     const char *host;           /* for the JobTracker; NULL: gethostname() */
     const char *version;        /* NULL: KBJ_VERSION */
 } kbj_run_opts;

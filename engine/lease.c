@@ -733,6 +733,27 @@ int kbj_log(kbj_engine *eng, const char *id, const char *level, const char *mess
     return kbj_joblog_append(eng->data_dir, id, level, message, context_json, kbj_store_err(eng->st));
 }
 
+int kbj_log_read(kbj_engine *eng, const char *id, unsigned long long cursor, size_t max_bytes,
+                 kbj_logread *out)
+{
+    if (!eng || !out)
+        return KBJ_EINVAL;
+    memset(out, 0, sizeof *out);
+    if (!kbj_valid_id(id))
+        return kbj_efail(eng, KBJ_EINVAL, "\"%.40s\" is not a job id (16 hex characters)", id ? id : "");
+    return kbj_joblog_read(eng->data_dir, id, cursor, max_bytes, out, kbj_store_err(eng->st));
+}
+
+int kbj_log_tail(kbj_engine *eng, const char *id, size_t n, kbj_logread *out)
+{
+    if (!eng || !out)
+        return KBJ_EINVAL;
+    memset(out, 0, sizeof *out);
+    if (!kbj_valid_id(id))
+        return kbj_efail(eng, KBJ_EINVAL, "\"%.40s\" is not a job id (16 hex characters)", id ? id : "");
+    return kbj_joblog_tail(eng->data_dir, id, n, out, kbj_store_err(eng->st));
+}
+
 static int lease_alive_do(kbj_store *st, void *arg)
 {
     fenced_work *w = arg;

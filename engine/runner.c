@@ -532,6 +532,8 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
                  mono() < until && !eng->stop;) {
                 struct timespec ts = { 0, 20000000L };
                 nanosleep(&ts, NULL);
+                if (rs.o->idle_tick)
+                    rs.o->idle_tick(rs.o->tick_arg);
             }
             continue;
         }

@@ -12,7 +12,9 @@
 #include <errmsg.h>
 #include <mysql.h>
 #include <mysqld_error.h>
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 
 #define STMT_CACHE_CAP 256
 
@@ -295,6 +297,22 @@ int kbj_store_clone(const kbj_store *src, kbj_store *dst)
     rc = kbj_store_connect(dst, &s);
     dst->reconnect_timeout_ms = src->reconnect_timeout_ms;
     return rc;
+}
+
+void kbj_store_forget(kbj_store *st)
+{
+    if (!st || !st->db)
+        return;
+    {
+        my_socket fd = mysql_get_socket(st->db);
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null >= 0 && fd >= 0) {
+            dup2(null, (int)fd);
+        }
+        if (null >= 0)
+            close(null);
+    }
+    store_close(st);
 }
 
 void kbj_store_thread_init(void)

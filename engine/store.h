@@ -81,6 +81,11 @@ unsigned kbj_store_errno(const kbj_store *st);
 /* Connects `dst` (a new store) with the settings `src` was connected with. */
 int kbj_store_clone(const kbj_store *src, kbj_store *dst);
 
+/* After fork(): points the inherited socket at /dev/null, so closing the connection
+ * sends nothing to the parent's session, then closes it; the next kbj_store_tx/do
+ * reconnects. */
+void kbj_store_forget(kbj_store *st);
+
 /* Per-thread set-up and tear-down of the client library, for threads other than the
  * one that connected first. */
 void kbj_store_thread_init(void);

@@ -17,11 +17,14 @@ typedef struct runner_work {
     size_t *n;
 } runner_work;
 
+/* May run twice (kbj_store_do after a lost connection, when the first INSERT had
+ * committed): the second run finds its own row by the id and only refreshes it. */
 static int register_do(kbj_store *st, void *arg)
 {
     runner_work *w = arg;
     return kbj_store_exec(st, "INSERT INTO {p}kbjobs_runners (public_id, host, pid, version, queues,"
-                          " started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, NOW(6), NOW(6))",
+                          " started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, NOW(6), NOW(6))"
+                          " ON DUPLICATE KEY UPDATE heartbeat_at = VALUES(heartbeat_at)",
                           (kbj_val[]){ KBJ_VS(w->id), KBJ_VS(w->host), KBJ_VI(w->pid), KBJ_VS(w->version),
                                        KBJ_VS(w->queues) }, 5, NULL);
 }
@@ -68,11 +71,17 @@ int kbj_runner_heartbeat(kbj_engine *eng, const char *runner)
     return kbj_store_do(eng->st, heartbeat_do, &w);
 }
 
+/* Marks a runner stopped; stopping it again keeps the time it first stopped.
+ * KBJ_ENOTFOUND for an unknown runner, as for heartbeats. */
 static int stopped_do(kbj_store *st, void *arg)
 {
     runner_work *w = arg;
-    return kbj_store_exec(st, "UPDATE {p}kbjobs_runners SET stopped_at = NOW(6), heartbeat_at = NOW(6)"
-                          " WHERE public_id = ?", (kbj_val[]){ KBJ_VS(w->id) }, 1, NULL);
+    unsigned long long n = 0; /* rows matched: the store connects with CLIENT_FOUND_ROWS */
+    int rc = kbj_store_exec(st, "UPDATE {p}kbjobs_runners SET stopped_at = COALESCE(stopped_at, NOW(6)),"
+                            " heartbeat_at = NOW(6) WHERE public_id = ?", (kbj_val[]){ KBJ_VS(w->id) }, 1, &n);
+    if (rc == KBJ_OK && n == 0)
+        return kbj_efail(w->eng, KBJ_ENOTFOUND, "no runner %s", w->id);
+    return rc;
 }
 
 int kbj_runner_stopped(kbj_engine *eng, const char *runner)
@@ -125,11 +134,17 @@ static int list_do(kbj_store *st, void *arg)
     return KBJ_OK;
 }
 
+/* A window beyond the server's DATETIME range would make the cut-off NULL and list
+ * nothing: a century is "every runner". */
+#define MAX_LIST_HOURS (100u * 366 * 24)
+
 int kbj_runners_list(kbj_engine *eng, unsigned hours, kbj_runner_info **out, size_t *n)
 {
     runner_work w = { eng, NULL, NULL, NULL, NULL, 0, hours ? hours : 24, out, n };
     if (!eng || !out || !n)
         return KBJ_EINVAL;
+    if (w.hours > MAX_LIST_HOURS)
+        w.hours = MAX_LIST_HOURS;
     *out = NULL;
     *n = 0;
     return kbj_store_do(eng->st, list_do, &w);

@@ -19,7 +19,235 @@ namespace KBJobs {
      * The engine's version and the run-time versions of the libraries it links,
      * keyed by name: ["kbjobs" => "0.1.0", "libmariadb" => "3.3.20", ...].
      *
-     * @return array<string, string>
+     * @return array
      */
     function versions(): array {}
+
+    /** Every runtime failure of the engine; getCode() is the engine's KBJ_E* code. */
+    class Exception extends \RuntimeException {}
+
+    /** No such job, runner or entry. */
+    final class NotFoundException extends Exception {}
+
+    /** An illegal state transition, or a write refused because the lease was lost. */
+    final class ConflictException extends Exception {}
+
+    /** The database refused, failed or cannot be reached, or its schema is not usable. */
+    final class DatabaseException extends Exception {}
+
+    /** A file under the data directory could not be read or written. */
+    final class FilesystemException extends Exception {}
+
+    /** Thrown by a job handler: the attempt fails and no retries are left to it. */
+    class NonRetryableException extends Exception {}
+
+    /** @strict-properties */
+    final class Engine
+    {
+        /**
+         * Options: lease_seconds, claim_batch, failure_cap, lost_after_seconds,
+         * alert_threshold, alert_window_seconds.
+         * @param array $options
+         */
+        public function __construct(
+            string $host,
+            string $user,
+            #[\SensitiveParameter] string $password,
+            string $database,
+            string $prefix = "wp_",
+            ?string $dataDir = null,
+            array $options = []
+        ) {}
+
+        public function migrate(): void {}
+
+        /** @return array */
+        public function schemaInfo(): array {}
+
+        /**
+         * Options: queue, priority, run_at, delay, max_attempts, backoff, on_expiry,
+         * concurrency_key, unique_key, unique_scope.
+         * @param array $params
+         * @param array $options
+         */
+        public function submit(string $type, array $params = [], array $options = []): string {}
+
+        /**
+         * Each job: type, params, and submit()'s options.
+         * @param array $jobs
+         * @return array
+         */
+        public function submitMany(array $jobs): array {}
+
+        public function get(string $id): Job {}
+
+        /**
+         * Filter: status, type, queue, concurrency_key, created_after, created_before,
+         * limit, cursor.
+         * @param array $filter
+         * @return array
+         */
+        public function list(array $filter = []): array {}
+
+        /** Returns true when the job was running (a cancel request was recorded). */
+        public function cancel(string $id): bool {}
+
+        public function resume(string $id): void {}
+
+        public function rerun(string $id): string {}
+
+        /** @return array */
+        public function attempts(string $id): array {}
+
+        /** @param array $context */
+        public function log(string $id, string $level, string $message, array $context = []): void {}
+
+        /** @return array */
+        public function logs(string $id, int $cursor = 0, int $maxBytes = 0): array {}
+
+        /** @return array */
+        public function tail(string $id, int $lines = 100): array {}
+
+        public function retention(int $days = 30): int {}
+
+        public function reap(): int {}
+
+        /**
+         * Options: label, category, queue, max_attempts, backoff, on_expiry.
+         * @param array $options
+         */
+        public function registerType(string $type, callable $handler, array $options = []): void {}
+
+        /**
+         * Options: queues, max_seconds, max_jobs, max_memory, idle_ms, until_empty,
+         * grace_seconds.
+         * @param array $options
+         * @return array
+         */
+        public function run(array $options = []): array {}
+
+        public function requestStop(): void {}
+
+        public function tracker(): JobTracker {}
+
+        public function failures(): FailureLog {}
+    }
+
+    /** @strict-properties */
+    final class Job
+    {
+        public readonly string $id;
+        public readonly string $type;
+        public readonly string $queue;
+        public readonly string $status;
+        public readonly int $priority;
+        public readonly array $params;
+        public readonly mixed $result;
+        public readonly ?string $error;
+        public readonly array $metrics;
+        public readonly ?string $title;
+        public readonly ?string $phase;
+        public readonly int $progressDone;
+        public readonly int $progressTotal;
+        public readonly int $attempts;
+        public readonly int $maxAttempts;
+        public readonly ?string $concurrencyKey;
+        public readonly ?string $uniqueKey;
+        public readonly bool $cancelRequested;
+        public readonly ?string $runner;
+        public readonly ?string $rerunOf;
+        public readonly ?float $runAt;
+        public readonly ?float $createdAt;
+        public readonly ?float $startedAt;
+        public readonly ?float $progressAt;
+        public readonly ?float $finishedAt;
+        public readonly ?float $updatedAt;
+
+        private function __construct() {}
+
+        /** Items per second since the job started, or null when it cannot be known yet. */
+        public function rate(): ?float {}
+
+        /** Seconds left at the current rate, or null when it cannot be known yet. */
+        public function eta(): ?float {}
+
+        /** @return array */
+        public function toArray(): array {}
+    }
+
+    /** @strict-properties */
+    final class Context
+    {
+        private function __construct() {}
+
+        public function id(): string {}
+
+        public function type(): string {}
+
+        public function attempt(): int {}
+
+        /** @return array */
+        public function params(): array {}
+
+        public function progress(int $done, int $total = 0, ?string $phase = null): void {}
+
+        public function title(string $title): void {}
+
+        /** @param array $context */
+        public function log(string $level, string $message, array $context = []): void {}
+
+        /** @param array $metrics */
+        public function metrics(array $metrics): void {}
+
+        /**
+         * True when the job was cancelled, the runner was asked to stop, or the lease was
+         * lost: return at the next safe point, after calling stopEarly().
+         */
+        public function shouldStop(): bool {}
+
+        public function cancelled(): bool {}
+
+        /**
+         * Marks the job as left unfinished on purpose: when the handler returns, the job is
+         * cancelled (if that was asked) or given back to its queue (if the runner is
+         * stopping) instead of completing.
+         */
+        public function stopEarly(): void {}
+    }
+
+    /** @strict-properties */
+    final class JobTracker
+    {
+        private function __construct() {}
+
+        /** @return array */
+        public function runners(int $hours = 24): array {}
+
+        /** @return array */
+        public function activeJobs(): array {}
+    }
+
+    /** @strict-properties */
+    final class FailureLog
+    {
+        private function __construct() {}
+
+        /** @return array */
+        public function list(int $limit = 50, int $offset = 0): array {}
+
+        public function count(): int {}
+
+        public function evicted(): int {}
+
+        /** @param string|array $ids */
+        public function resubmit(string|array $ids): int {}
+
+        /** @param string|array $ids */
+        public function delete(string|array $ids): int {}
+
+        /** @return array */
+        public function alerts(): array {}
+
+        public function acknowledgeAlert(int $id): void {}
+    }
 }

@@ -1,6 +1,12 @@
-/* php_kbjobs.h - the kbjobs module entry, shared by the files of ext/. */
+/*
+ * php_kbjobs.h - what the files of ext/ share: the module entry, INI globals, the class
+ * entries and object structs, and the conversion and exception helpers. ext/ is glue:
+ * it converts, calls the engine (engine/kbj.h) and throws; no job logic lives here.
+ */
 #ifndef PHP_KBJOBS_H
 #define PHP_KBJOBS_H
+
+#include <sys/types.h>
 
 #include "kbj.h"
 
@@ -9,8 +15,96 @@ extern zend_module_entry kbjobs_module_entry;
 
 #define PHP_KBJOBS_VERSION KBJ_VERSION
 
+ZEND_BEGIN_MODULE_GLOBALS(kbjobs)
+    char *data_dir;
+    zend_long lease_seconds;
+    zend_long claim_batch;
+ZEND_END_MODULE_GLOBALS(kbjobs)
+
+ZEND_EXTERN_MODULE_GLOBALS(kbjobs)
+#define KBJOBS_G(v) ZEND_MODULE_GLOBALS_ACCESSOR(kbjobs, v)
+
 #if defined(ZTS) && defined(COMPILE_DL_KBJOBS)
 ZEND_TSRMLS_CACHE_EXTERN()
 #endif
+
+extern zend_class_entry *kbjobs_ce_exception, *kbjobs_ce_not_found, *kbjobs_ce_conflict,
+    *kbjobs_ce_database, *kbjobs_ce_filesystem, *kbjobs_ce_non_retryable;
+extern zend_class_entry *kbjobs_ce_engine, *kbjobs_ce_job, *kbjobs_ce_context,
+    *kbjobs_ce_tracker, *kbjobs_ce_failure_log;
+
+/* KBJobs\Engine */
+typedef struct kbjobs_engine_obj {
+    kbj_engine *eng;
+    pid_t pid;              /* the process that connected: a forked child reconnects */
+    zval handlers;          /* array: job type => callable */
+    int in_run;
+    zend_object std;
+} kbjobs_engine_obj;
+
+/* KBJobs\JobTracker and KBJobs\FailureLog: views over an Engine they keep alive. */
+typedef struct kbjobs_view_obj {
+    zval engine;
+    zend_object std;
+} kbjobs_view_obj;
+
+/* KBJobs\Context: valid only while its handler runs. */
+typedef struct kbjobs_context_obj {
+    kbj_ctx *ctx;
+    int stopped_early;      /* the handler called stopEarly() */
+    zend_object std;
+} kbjobs_context_obj;
+
+static inline kbjobs_engine_obj *kbjobs_engine_from(zend_object *o)
+{
+    return (kbjobs_engine_obj *)((char *)o - XtOffsetOf(kbjobs_engine_obj, std));
+}
+static inline kbjobs_view_obj *kbjobs_view_from(zend_object *o)
+{
+    return (kbjobs_view_obj *)((char *)o - XtOffsetOf(kbjobs_view_obj, std));
+}
+static inline kbjobs_context_obj *kbjobs_context_from(zend_object *o)
+{
+    return (kbjobs_context_obj *)((char *)o - XtOffsetOf(kbjobs_context_obj, std));
+}
+
+/* Class set-up, called from MINIT. */
+void kbjobs_engine_minit(void);
+void kbjobs_job_minit(void);
+void kbjobs_context_minit(void);
+void kbjobs_views_minit(void);
+
+/* The connected engine behind an Engine object, reconnected after a fork; NULL with an
+ * exception thrown when it is unusable. */
+kbj_engine *kbjobs_engine_get(kbjobs_engine_obj *o);
+
+/* Throws the exception that matches an engine error code: ValueError for KBJ_EINVAL,
+ * NotFoundException, ConflictException, DatabaseException, FilesystemException, or
+ * KBJobs\Exception; the message is kbj_errmsg(eng) and the code is `rc`. */
+void kbjobs_throw(kbj_engine *eng, int rc);
+
+/* Encodes a PHP array as a JSON object text (an empty array as {}); NULL with a
+ * ValueError thrown naming `what` for a list or a value JSON cannot hold. The caller
+ * releases the string. */
+zend_string *kbjobs_json_object(zval *arr, const char *what);
+/* Encodes any value as JSON text; NULL with an exception thrown on failure. */
+zend_string *kbjobs_json_encode(zval *v, const char *what);
+/* Decodes JSON text into `out` (objects as arrays); `out` is null for NULL or bad JSON. */
+void kbjobs_json_decode(const char *json, zval *out);
+
+/* Builds a KBJobs\Job from an engine view. */
+void kbjobs_job_from(const kbj_job *j, zval *out);
+
+/* Creates a tracker/failure-log view over an Engine object. */
+void kbjobs_view_new(zend_class_entry *ce, zend_object *engine, zval *out);
+
+/* Creates a Context for a running handler, and invalidates it afterwards. */
+void kbjobs_context_new(kbj_ctx *ctx, zval *out);
+void kbjobs_context_end(zval *ctx);
+/* Whether the handler called Context::stopEarly(). */
+int kbjobs_context_stopped_early(zval *ctx);
+
+/* Runs PHP's pending VM interrupts (pcntl signal handlers) while kbj_run idles. */
+void kbjobs_idle_tick(void *arg);
 
 #endif /* PHP_KBJOBS_H */
