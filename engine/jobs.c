@@ -725,7 +725,7 @@ static int resume_tx(kbj_store *st, void *arg)
         return kbj_efail(w->eng, KBJ_ECONFLICT, "job %s is %s: only interrupted, cancelled or failed "
                          "jobs can be resumed", w->id, status);
     rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'queued', attempts = 0,"
-                        " cancel_requested = 0, run_at = NOW(6), finished_at = NULL,"
+                        " cancel_requested = 0, run_at = NOW(6), finished_at = NULL, lease_token = 0,"
                         " lease_expires = NULL, uniq_active = unique_key, updated_at = NOW(6)"
                         " WHERE id = ?", (kbj_val[]){ KBJ_VI(pk) }, 1, NULL);
     if (rc == KBJ_EDB && kbj_store_errno(st) == 1062)

@@ -9,11 +9,15 @@
  * All times come from the database clock (NOW(6)).
  */
 #include "internal.h"
+#include "fsutil.h"
 #include "joblog.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #define FENCE " WHERE id = ? AND lease_token = ? AND status = 'running'"
 
@@ -26,10 +30,16 @@ void kbj_leases_free(kbj_lease *leases, size_t n)
     free(leases);
 }
 
-static long long new_token(kbj_engine *eng)
+/* A fresh fencing token from the OS (not the engine's replaceable random source, so
+ * tests that fix that source still get distinct tokens). Never 0, which marks a job
+ * whose lease was taken back. */
+static long long new_token(void)
 {
-    long long t = (long long)(kbj_random(eng) * 9007199254740991.0);
-    return t ? t : 1;
+    unsigned long long t = 0;
+    if (getrandom(&t, sizeof t, 0) != (ssize_t)sizeof t)
+        t = (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() << 32) ^ (unsigned long long)clock();
+    t &= 0x7fffffffffffffffULL;
+    return t ? (long long)t : 1;
 }
 
 /* ---- claim -------------------------------------------------------------------- */
@@ -60,7 +70,7 @@ static int claim_tx(kbj_store *st, void *arg)
     claim_work *w = arg;
     kbj_val *ids = NULL;
     size_t nids = 0;
-    long long token = new_token(w->eng);
+    long long token = new_token();
     char *ph = NULL, *sql = NULL;
     kbj_rows *rows = NULL;
     int rc = KBJ_OK;
@@ -548,8 +558,17 @@ static int fail_tx(kbj_store *st, void *arg)
         return rc;
     if (kbj_rows_count(rows) == 0) {
         kbj_rows_free(rows);
-        if (already(st, w->l, "failed") || already(st, w->l, "queued"))
-            return KBJ_OK; /* this write already happened; its acknowledgement was lost */
+        /* This write may already have happened, its acknowledgement lost with the
+         * connection: the job is then queued (a retry) or failed under this token. The
+         * reaper and resume clear the token, so an old holder never matches. */
+        if (already(st, w->l, "queued")) {
+            w->flag = 1;
+            return KBJ_OK;
+        }
+        if (already(st, w->l, "failed")) {
+            w->flag = 0;
+            return KBJ_OK;
+        }
         return lost(w->eng, w->l);
     }
     attempts = (int)kbj_rows_int(rows, 0, 0);
@@ -583,15 +602,26 @@ static int fail_tx(kbj_store *st, void *arg)
 int kbj_fail_job(kbj_engine *eng, const kbj_lease *lease, const char *message, int retryable,
                  int *will_retry)
 {
-    char clipped[4096];
+    const char *msg = message && *message ? message : "failed without a message";
+    char *clean = NULL;
+    size_t len = 0;
     fenced_work w = { eng, lease, NULL, 0, 0, retryable };
     int rc = check_lease(eng, lease);
     if (rc)
         return rc;
-    /* errors are kept per attempt: bound them */
-    kbj_copy(clipped, sizeof clipped, message && *message ? message : "failed without a message");
-    w.text = (const char *)clipped;
+    /* Errors are kept per attempt, in utf8mb4 columns: valid UTF-8, at most 4 KiB, cut
+     * at a character boundary. */
+    if (kbj_utf8_sanitize(msg, strlen(msg), &clean, &len) != KBJ_OK)
+        return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    if (len > 4095) {
+        len = 4095;
+        while (len > 0 && ((unsigned char)clean[len] & 0xC0) == 0x80)
+            len--;
+        clean[len] = '\0';
+    }
+    w.text = clean;
     rc = kbj_store_tx(eng->st, fail_tx, &w);
+    free(clean);
     if (will_retry)
         *will_retry = rc == KBJ_OK ? w.flag : 0;
     return rc;
@@ -681,16 +711,17 @@ static int reap_tx(kbj_store *st, void *arg)
         if (rc)
             break;
         if (!requeue) {
-            rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'interrupted', error = ?,"
+            rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'interrupted', error = ?, lease_token = 0,"
                                 " lease_expires = NULL, updated_at = NOW(6) WHERE id = ?",
                                 (kbj_val[]){ KBJ_VSN(msg, strlen(msg)), KBJ_VI(l.pk) }, 2, NULL);
         } else if (attempts < max_attempts) {
-            rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'queued', error = ?,"
+            rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'queued', error = ?, lease_token = 0,"
                                 " lease_expires = NULL, run_at = NOW(6), updated_at = NOW(6) WHERE id = ?",
                                 (kbj_val[]){ KBJ_VSN(msg, strlen(msg)), KBJ_VI(l.pk) }, 2, NULL);
         } else {
             rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'failed', error = ?, uniq_active = NULL,"
-                                " lease_expires = NULL, finished_at = NOW(6), updated_at = NOW(6) WHERE id = ?",
+                                " lease_token = 0, lease_expires = NULL, finished_at = NOW(6), updated_at = NOW(6)"
+                                " WHERE id = ?",
                                 (kbj_val[]){ KBJ_VSN(msg, strlen(msg)), KBJ_VI(l.pk) }, 2, NULL);
             if (rc == KBJ_OK)
                 rc = kbj_failures_record(w->eng, l.pk, l.id, type, msg, attempts);

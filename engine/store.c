@@ -558,6 +558,12 @@ int kbj_store_exec(kbj_store *st, const char *sql, const kbj_val *params, size_t
         return rc ? rc : KBJ_EINVAL;
     if (affected)
         *affected = (unsigned long long)mysql_stmt_affected_rows(stmt);
+    if (mysql_stmt_field_count(stmt) > 0) {
+        /* a statement that returned rows anyway (ANALYZE, CHECK): drain them, or the
+         * connection is out of sync for every later statement */
+        mysql_stmt_store_result(stmt);
+        mysql_stmt_free_result(stmt);
+    }
     return KBJ_OK;
 }
 

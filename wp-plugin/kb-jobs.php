@@ -21,6 +21,12 @@ define( 'KBJOBS_PLUGIN_DIR', __DIR__ );
 define( 'KBJOBS_MIN_EXTENSION_VERSION', '0.1.0' );
 
 require_once __DIR__ . '/includes/class-kbjobs-requirements.php';
+require_once __DIR__ . '/includes/class-kbjobs-post-types.php';
+
+// The post types exist whatever happens to the extension, so imported articles never
+// 404 after a PHP upgrade that breaks it.
+add_action( 'init', array( 'KBJobs_Post_Types', 'register' ) );
+register_activation_hook( __FILE__, array( 'KBJobs_Post_Types', 'activate' ) );
 
 // Without a compatible extension the plugin explains what is missing and does nothing else.
 if ( ! KBJobs_Requirements::met() ) {
@@ -29,12 +35,8 @@ if ( ! KBJobs_Requirements::met() ) {
 	return;
 }
 
-require_once __DIR__ . '/includes/class-kbjobs-post-types.php';
 require_once __DIR__ . '/includes/class-kbjobs-health.php';
 require_once __DIR__ . '/includes/admin/class-kbjobs-admin.php';
-
-add_action( 'init', array( 'KBJobs_Post_Types', 'register' ) );
-register_activation_hook( __FILE__, array( 'KBJobs_Post_Types', 'activate' ) );
 
 if ( is_admin() ) {
 	KBJobs_Admin::init();

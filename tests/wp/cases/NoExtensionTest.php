@@ -26,7 +26,9 @@ final class NoExtensionTest extends TestCase {
 		$this->assertFalse( $probe['extension_loaded'] );
 		$this->assertTrue( $probe['plugin_active'] );
 		$this->assertFalse( $probe['admin_class_loaded'], 'nothing beyond the notice is loaded' );
-		$this->assertFalse( $probe['article_type_registered'] );
+		// the post types stay registered, so imported articles never 404
+		$this->assertTrue( $probe['article_type_registered'] );
+		$this->assertTrue( $probe['import_job_type_registered'] );
 		$this->assertStringContainsString( 'kbjobs-requirements-notice', $probe['notice'] );
 		$this->assertStringContainsString( 'the kbjobs PHP extension is not loaded', $probe['notice'] );
 		$this->assertStringContainsString( 'extension=kbjobs.so', $probe['notice'] );

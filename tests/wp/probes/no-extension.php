@@ -29,6 +29,7 @@ echo wp_json_encode(
 		'plugin_active'           => is_plugin_active( 'kb-jobs/kb-jobs.php' ),
 		'admin_class_loaded'      => class_exists( 'KBJobs_Admin', false ),
 		'article_type_registered' => post_type_exists( 'kb_article' ),
+		'import_job_type_registered' => post_type_exists( 'kb_import_job' ),
 		'notice'                  => $notice_for( 1 ),
 		'notice_for_subscriber'   => $notice_for( $subscriber ),
 	)
