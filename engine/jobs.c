@@ -933,8 +933,10 @@ int kbj_retention(kbj_engine *eng, unsigned days, size_t *deleted)
         rc = kbj_store_tx(eng->st, retention_tx, &w);
         /* Rows first, then files: a crash in between leaves only unreferenced files,
          * which reconciliation finds; never a row whose log is gone. */
-        for (size_t i = 0; rc == KBJ_OK && i < w.deleted; i++)
+        for (size_t i = 0; rc == KBJ_OK && i < w.deleted; i++) {
             (void)kbj_joblog_delete(eng->data_dir, w.ids[i], NULL);
+            (void)kbj_checkpoint_delete(eng, w.ids[i]);
+        }
         total += w.deleted;
     } while (rc == KBJ_OK && w.deleted == RETENTION_BATCH);
     free(w.ids);

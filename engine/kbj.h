@@ -30,6 +30,7 @@ enum {
     KBJ_EIO = -9,          /* a filesystem operation failed */
     KBJ_EJOBFAILED = -10,  /* a handler reports its job failed (see kbj_ctx_fail) */
     KBJ_ESTOPPED = -11,    /* a handler returned early: cancelled or asked to stop */
+    KBJ_ECORRUPT = -12,    /* a file is truncated, corrupt or belongs to something else */
 };
 
 /*
@@ -429,6 +430,93 @@ int kbj_log_read(kbj_engine *eng, const char *id, unsigned long long cursor, siz
 int kbj_log_tail(kbj_engine *eng, const char *id, size_t n, kbj_logread *out);
 
 /* ======================================================================== *
+ * Checkpoints (checkpoints/<job>.checkpoint.json under the data directory)
+ * ======================================================================== */
+
+/* Resumable state of a job. JSON members are texts; NULL means absent. */
+typedef struct kbj_checkpoint {
+    char job_id[KBJ_ID_LEN + 1];
+    char type[KBJ_NAME_MAX + 1];
+    char *concurrency_key;
+    long long progress_done, progress_total;
+    double created_at, saved_at;  /* Unix times; filled in by save */
+    char worker_id[KBJ_ID_LEN + 1]; /* the runner that saved it */
+    int total_workers;            /* workers sharing the job's range (1 when alone) */
+    long long range_start, range_end; /* the work range this checkpoint covers */
+    char *cursor;                 /* JSON: where to continue */
+    char *counts;                 /* JSON object of counters */
+    char *errors;                 /* JSON array of the most recent errors (kept to 20) */
+    char *state;                  /* JSON: anything else the job needs (phases, ...) */
+} kbj_checkpoint;
+
+/* Frees a checkpoint. Accepts NULL. */
+void kbj_checkpoint_free(kbj_checkpoint *c);
+
+/*
+ * Writes a job's checkpoint atomically and durably: a temp file in the same directory,
+ * fsync, rename, fsync of the directory. created_at is kept from an earlier checkpoint
+ * of the same job; saved_at is now. Returns 0, KBJ_EINVAL (a member is not valid JSON,
+ * or the id is not a job id) or KBJ_EIO.
+ */
+int kbj_checkpoint_save(kbj_engine *eng, const kbj_checkpoint *c);
+
+/*
+ * Reads a job's checkpoint. KBJ_ENOTFOUND when there is none; KBJ_ECORRUPT, naming the
+ * file and what is wrong, when it is truncated, not JSON, of another format or of
+ * another job: the caller can then start fresh (kbj_checkpoint_delete). Never resumes
+ * from garbage.
+ */
+int kbj_checkpoint_load(kbj_engine *eng, const char *job_id, kbj_checkpoint **out);
+
+/* Removes a job's checkpoint and partial file; missing files are fine. */
+int kbj_checkpoint_delete(kbj_engine *eng, const char *job_id);
+
+/* Writes / reads <job>.partial.json: partial results as a JSON text (atomic, durable).
+ * load: KBJ_ENOTFOUND when absent; *out is malloc'd. */
+int kbj_partial_save(kbj_engine *eng, const char *job_id, const char *json);
+int kbj_partial_load(kbj_engine *eng, const char *job_id, char **out);
+
+/* When to checkpoint: every `seconds` (default 60) or every `items` (default 2,000),
+ * whichever comes first. The clock is injectable for tests (NULL: CLOCK_MONOTONIC). */
+typedef struct kbj_cadence {
+    double seconds;
+    long long items;
+    double (*clock)(void *arg);
+    void *clock_arg;
+    double last_at;     /* internal: clock value of the last checkpoint */
+    long long last_items;
+} kbj_cadence;
+
+/* Starts a cadence now (zero fields take the defaults). */
+void kbj_cadence_start(kbj_cadence *c);
+/* Whether a checkpoint is due with `items` done so far; when it returns 1 the cadence
+ * counts the checkpoint as taken. */
+int kbj_cadence_due(kbj_cadence *c, long long items);
+
+/* An interrupted job with what its checkpoint says. */
+typedef struct kbj_interrupted {
+    char job_id[KBJ_ID_LEN + 1];
+    char type[KBJ_NAME_MAX + 1];
+    long long progress_done, progress_total;
+    double interrupted_at;        /* when the job last changed */
+    double checkpoint_age;        /* seconds since the checkpoint was saved; -1: none */
+    char checkpoint_status[12];   /* ok, missing, corrupt */
+} kbj_interrupted;
+
+/* Lists interrupted jobs (newest first, at most `limit`, 1..1000) with their
+ * checkpoints' progress and age. Free with free(). */
+int kbj_interrupted_list(kbj_engine *eng, size_t limit, kbj_interrupted **out, size_t *n);
+
+/* "Start fresh": removes an interrupted, cancelled or failed job's checkpoint and
+ * partial file and resets its progress, so a resume starts from the beginning. */
+int kbj_checkpoint_discard(kbj_engine *eng, const char *job_id);
+
+/* Removes checkpoint and partial files older than `days` (0: 7) whose job is not
+ * queued or running, and those of jobs no longer in the table. *removed (may be NULL)
+ * receives the number of jobs whose files were removed. */
+int kbj_checkpoints_cleanup(kbj_engine *eng, unsigned days, size_t *removed);
+
+/* ======================================================================== *
  * Job types, handlers and the runner loop
  * ======================================================================== */
 
@@ -484,6 +572,17 @@ int kbj_ctx_fail(kbj_ctx *ctx, const char *message, int retryable);
 int kbj_ctx_should_stop(const kbj_ctx *ctx);
 /* 1 when the job's cancel was requested (as seen at the last heartbeat or check). */
 int kbj_ctx_cancelled(const kbj_ctx *ctx);
+/*
+ * Saves the job's checkpoint when the cadence says so (every 60 s or 2,000 items of
+ * progress, configurable per run), or always with `force`: the progress last reported,
+ * the runner as worker, and the given cursor, counts and state (JSON texts or NULL).
+ * Returns 1 when written, 0 when not due, or a negative KBJ_E* code.
+ */
+int kbj_ctx_checkpoint(kbj_ctx *ctx, const char *cursor, const char *counts, const char *state, int force);
+/* The job's last checkpoint (from an earlier attempt, or this one): 0 with *out set,
+ * KBJ_ENOTFOUND, or KBJ_ECORRUPT (the handler should then start fresh). */
+int kbj_ctx_last_checkpoint(kbj_ctx *ctx, kbj_checkpoint **out);
+
 /* Asks the database now whether the job was cancelled (and whether the lease holds). */
 int kbj_ctx_check(kbj_ctx *ctx);
 /* Sleeps up to ms, waking early when the handler should stop; returns should_stop. */
@@ -503,6 +602,8 @@ typedef struct kbj_run_opts {
     int until_empty;            /* return as soon as nothing is due */
     unsigned grace_seconds;     /* after a stop request, how long a running job keeps its
                                  * lease before it is left to expire (default 30) */
+    double checkpoint_seconds;  /* checkpoint cadence (default 60 s ... */
+    long long checkpoint_items; /* ... or 2,000 items, whichever first) */
     void (*idle_tick)(void *arg); /* called about every 20 ms while nothing is due (a PHP
                                  * binding dispatches pending signals here) */
     void *tick_arg;

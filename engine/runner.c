@@ -143,6 +143,9 @@ struct kbj_ctx {
     kbj_engine *eng;
     const kbj_lease *lease;
     heartbeat *hb;
+    const char *runner;
+    kbj_cadence cadence;
+    int checkpointed;            /* a checkpoint was saved during this attempt */
     char *result;
     char *fail_msg;
     int fail_retryable;
@@ -248,6 +251,48 @@ int kbj_ctx_fail(kbj_ctx *ctx, const char *message, int retryable)
     return KBJ_EJOBFAILED;
 }
 
+int kbj_ctx_checkpoint(kbj_ctx *ctx, const char *cursor, const char *counts, const char *state, int force)
+{
+    kbj_checkpoint c;
+    int rc;
+    if (!ctx)
+        return KBJ_EINVAL;
+    if (ctx->hb && ctx->hb->lost)
+        return kbj_efail(ctx->eng, KBJ_ELEASE, "the lease on job %s was lost", ctx->lease->id);
+    if (!force && !kbj_cadence_due(&ctx->cadence, ctx->done))
+        return 0;
+    if (force) { /* a forced checkpoint restarts the cadence too */
+        ctx->cadence.last_at = ctx->cadence.clock(ctx->cadence.clock_arg);
+        ctx->cadence.last_items = ctx->done;
+    }
+    memset(&c, 0, sizeof c);
+    kbj_copy(c.job_id, sizeof c.job_id, ctx->lease->id);
+    kbj_copy(c.type, sizeof c.type, ctx->lease->type);
+    kbj_copy(c.worker_id, sizeof c.worker_id, ctx->runner);
+    c.concurrency_key = ctx->lease->concurrency_key;
+    c.progress_done = ctx->done;
+    c.progress_total = ctx->total;
+    c.total_workers = 1;
+    c.cursor = (char *)cursor;
+    c.counts = (char *)counts;
+    c.state = (char *)state;
+    /* progress goes to the database with the checkpoint, so both agree after a crash */
+    ctx->progress_pending = 1;
+    if ((rc = flush_progress(ctx)))
+        return rc;
+    if ((rc = kbj_checkpoint_save(ctx->eng, &c)))
+        return rc;
+    ctx->checkpointed = 1;
+    return 1;
+}
+
+int kbj_ctx_last_checkpoint(kbj_ctx *ctx, kbj_checkpoint **out)
+{
+    if (!ctx || !out)
+        return KBJ_EINVAL;
+    return kbj_checkpoint_load(ctx->eng, ctx->lease->id, out);
+}
+
 int kbj_ctx_cancelled(const kbj_ctx *ctx)
 {
     return ctx && ctx->hb && ctx->hb->cancel;
@@ -300,6 +345,7 @@ typedef struct run_state {
     /* buffered completions */
     kbj_lease *done;
     char **results;
+    char *drop_checkpoint;       /* per buffered completion: remove its checkpoint files */
     size_t ndone;
 } run_state;
 
@@ -344,6 +390,11 @@ static int flush_done(run_state *rs)
     if (rc == KBJ_OK) {
         rs->rep->completed += rs->ndone - fenced;
         rs->rep->lost += fenced;
+        /* checkpoints are deleted on success (a failure to remove one is left to the
+         * stale-checkpoint cleanup) */
+        for (size_t i = 0; i < rs->ndone; i++)
+            if (rs->drop_checkpoint[i])
+                (void)kbj_checkpoint_delete(rs->eng, rs->done[i].id);
     }
     for (size_t i = 0; i < rs->ndone; i++) {
         free(rs->results[i]);
@@ -376,6 +427,10 @@ static int dispatch(run_state *rs, kbj_lease *l)
     ctx.hb = &rs->hb;
     ctx.done = l->progress_done;
     ctx.total = l->progress_total;
+    ctx.runner = rs->rep->runner;
+    ctx.cadence.seconds = rs->o->checkpoint_seconds;
+    ctx.cadence.items = rs->o->checkpoint_items;
+    kbj_cadence_start(&ctx.cadence);
     hb_set_job(&rs->hb, l);
     rs->started++;
 
@@ -396,6 +451,8 @@ static int dispatch(run_state *rs, kbj_lease *l)
         rs->rep->lost++;
     } else if (rc == KBJ_OK) {
         rs->done[rs->ndone] = *l; /* shallow: the lease array outlives the flush */
+        /* a checkpoint may exist from this attempt or, for a resumed job, an earlier one */
+        rs->drop_checkpoint[rs->ndone] = ctx.checkpointed || l->attempts > 1 || l->progress_done > 0;
         rs->results[rs->ndone] = ctx.result;
         ctx.result = NULL;
         rs->ndone++;
@@ -481,9 +538,11 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
 
     rs.done = calloc(eng->cfg.claim_batch, sizeof *rs.done);
     rs.results = calloc(eng->cfg.claim_batch, sizeof *rs.results);
-    if (!rs.done || !rs.results) {
+    rs.drop_checkpoint = calloc(eng->cfg.claim_batch, 1);
+    if (!rs.done || !rs.results || !rs.drop_checkpoint) {
         free(rs.done);
         free(rs.results);
+        free(rs.drop_checkpoint);
         return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
     }
     rc = kbj_runner_register(eng, host, (int)getpid(), rs.o->version, qcsv, rs.rep->runner);
@@ -566,6 +625,7 @@ out_free:
         free(rs.results[i]);
     free(rs.done);
     free(rs.results);
+    free(rs.drop_checkpoint);
     rs.rep->elapsed = mono() - rs.t0;
     kbj_copy(rs.rep->stop_reason, sizeof rs.rep->stop_reason, rc ? "error" : reason ? reason : "requested");
     eng->stop = 0;

@@ -45,6 +45,9 @@ const char *kbj_strerror(int code)
     case KBJ_ECONFLICT: return "illegal state transition";
     case KBJ_ELEASE: return "lease lost";
     case KBJ_EIO: return "filesystem error";
+    case KBJ_EJOBFAILED: return "job failed";
+    case KBJ_ESTOPPED: return "job stopped early";
+    case KBJ_ECORRUPT: return "corrupt file";
     default: return "unknown error";
     }
 }
