@@ -165,6 +165,52 @@ PHP_METHOD(KBJobs_Context, metrics)
     CTX_CHECK(c, rc);
 }
 
+PHP_METHOD(KBJobs_Context, checkpoint)
+{
+    zval *cursor = NULL, *counts = NULL, *state = NULL;
+    bool force = 0;
+    zend_string *jc = NULL, *jn = NULL, *js = NULL;
+    int rc = KBJ_OK;
+    ZEND_PARSE_PARAMETERS_START(0, 4)
+        Z_PARAM_OPTIONAL
+        Z_PARAM_ZVAL(cursor)
+        Z_PARAM_ARRAY(counts)
+        Z_PARAM_ZVAL(state)
+        Z_PARAM_BOOL(force)
+    ZEND_PARSE_PARAMETERS_END();
+    CTX(c);
+    if ((cursor && Z_TYPE_P(cursor) != IS_NULL && !(jc = kbjobs_json_encode(cursor, "the cursor"))) ||
+        (counts && zend_hash_num_elements(Z_ARRVAL_P(counts)) && !(jn = kbjobs_json_object(counts, "counts"))) ||
+        (state && Z_TYPE_P(state) != IS_NULL && !(js = kbjobs_json_encode(state, "the state"))))
+        rc = KBJ_EINVAL;
+    if (rc == KBJ_OK)
+        rc = kbj_ctx_checkpoint(c, jc ? ZSTR_VAL(jc) : NULL, jn ? ZSTR_VAL(jn) : NULL, js ? ZSTR_VAL(js) : NULL, force);
+    if (jc)
+        zend_string_release(jc);
+    if (jn)
+        zend_string_release(jn);
+    if (js)
+        zend_string_release(js);
+    if (EG(exception))
+        RETURN_THROWS();
+    CTX_CHECK(c, rc < 0 ? rc : KBJ_OK);
+    RETURN_BOOL(rc == 1);
+}
+
+PHP_METHOD(KBJobs_Context, lastCheckpoint)
+{
+    kbj_checkpoint *cp = NULL;
+    int rc;
+    ZEND_PARSE_PARAMETERS_NONE();
+    CTX(c);
+    rc = kbj_ctx_last_checkpoint(c, &cp);
+    if (rc == KBJ_ENOTFOUND)
+        RETURN_NULL();
+    CTX_CHECK(c, rc);
+    kbjobs_checkpoint_to_array(cp, return_value);
+    kbj_checkpoint_free(cp);
+}
+
 PHP_METHOD(KBJobs_Context, shouldStop)
 {
     ZEND_PARSE_PARAMETERS_NONE();

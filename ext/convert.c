@@ -37,6 +37,7 @@ void kbjobs_throw(kbj_engine *eng, int rc)
         ce = kbjobs_ce_database;
         break;
     case KBJ_EIO:
+    case KBJ_ECORRUPT:
         ce = kbjobs_ce_filesystem;
         break;
     default:
@@ -99,4 +100,39 @@ void kbjobs_json_decode(const char *json, zval *out)
         JSON_G(error_code) = PHP_JSON_ERROR_NONE;
         ZVAL_NULL(out);
     }
+}
+
+void kbjobs_checkpoint_to_array(const kbj_checkpoint *c, zval *out)
+{
+    zval v;
+    array_init(out);
+    add_assoc_string(out, "job_id", (char *)c->job_id);
+    add_assoc_string(out, "type", (char *)c->type);
+    add_assoc_long(out, "progress_done", (zend_long)c->progress_done);
+    add_assoc_long(out, "progress_total", (zend_long)c->progress_total);
+    kbjobs_json_decode(c->cursor, &v);
+    add_assoc_zval(out, "cursor", &v);
+    kbjobs_json_decode(c->counts, &v);
+    if (Z_TYPE(v) != IS_ARRAY) {
+        zval_ptr_dtor(&v);
+        array_init(&v);
+    }
+    add_assoc_zval(out, "counts", &v);
+    kbjobs_json_decode(c->errors, &v);
+    if (Z_TYPE(v) != IS_ARRAY) {
+        zval_ptr_dtor(&v);
+        array_init(&v);
+    }
+    add_assoc_zval(out, "errors", &v);
+    kbjobs_json_decode(c->state, &v);
+    add_assoc_zval(out, "state", &v);
+    if (c->worker_id[0])
+        add_assoc_string(out, "worker_id", (char *)c->worker_id);
+    else
+        add_assoc_null(out, "worker_id");
+    add_assoc_long(out, "total_workers", c->total_workers);
+    add_assoc_long(out, "range_start", (zend_long)c->range_start);
+    add_assoc_long(out, "range_end", (zend_long)c->range_end);
+    add_assoc_double(out, "created_at", c->created_at);
+    add_assoc_double(out, "saved_at", c->saved_at);
 }

@@ -126,7 +126,7 @@ static const char *const submit_keys[] = { "type", "params", "queue", "priority"
 static const char *const type_keys[] = { "label", "category", "queue", "max_attempts", "backoff",
     "on_expiry", NULL };
 static const char *const run_keys[] = { "queues", "max_seconds", "max_jobs", "max_memory", "idle_ms",
-    "until_empty", "grace_seconds", NULL };
+    "until_empty", "grace_seconds", "checkpoint_seconds", "checkpoint_items", NULL };
 static const char *const engine_keys[] = { "lease_seconds", "claim_batch", "failure_cap",
     "lost_after_seconds", "alert_threshold", "alert_window_seconds", NULL };
 
@@ -686,6 +686,84 @@ PHP_METHOD(KBJobs_Engine, retention)
     RETURN_LONG((zend_long)deleted);
 }
 
+PHP_METHOD(KBJobs_Engine, interrupted)
+{
+    zend_long limit = 50;
+    kbj_interrupted *list = NULL;
+    size_t n = 0;
+    ZEND_PARSE_PARAMETERS_START(0, 1)
+        Z_PARAM_OPTIONAL
+        Z_PARAM_LONG(limit)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    if (limit < 1 || limit > 1000) {
+        zend_argument_value_error(1, "must be between 1 and 1000");
+        RETURN_THROWS();
+    }
+    CHECK(eng, kbj_interrupted_list(eng, (size_t)limit, &list, &n));
+    array_init_size(return_value, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        zval row;
+        array_init(&row);
+        add_assoc_string(&row, "job_id", list[i].job_id);
+        add_assoc_string(&row, "type", list[i].type);
+        add_assoc_long(&row, "progress_done", (zend_long)list[i].progress_done);
+        add_assoc_long(&row, "progress_total", (zend_long)list[i].progress_total);
+        add_time(&row, "interrupted_at", list[i].interrupted_at);
+        if (list[i].checkpoint_age >= 0)
+            add_assoc_double(&row, "checkpoint_age", list[i].checkpoint_age);
+        else
+            add_assoc_null(&row, "checkpoint_age");
+        add_assoc_string(&row, "checkpoint", list[i].checkpoint_status);
+        add_next_index_zval(return_value, &row);
+    }
+    free(list);
+}
+
+PHP_METHOD(KBJobs_Engine, checkpoint)
+{
+    zend_string *id;
+    kbj_checkpoint *c = NULL;
+    int rc;
+    ZEND_PARSE_PARAMETERS_START(1, 1)
+        Z_PARAM_STR(id)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    rc = kbj_checkpoint_load(eng, ZSTR_VAL(id), &c);
+    if (rc == KBJ_ENOTFOUND)
+        RETURN_NULL();
+    CHECK(eng, rc);
+    kbjobs_checkpoint_to_array(c, return_value);
+    kbj_checkpoint_free(c);
+}
+
+PHP_METHOD(KBJobs_Engine, discardCheckpoint)
+{
+    zend_string *id;
+    ZEND_PARSE_PARAMETERS_START(1, 1)
+        Z_PARAM_STR(id)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    CHECK(eng, kbj_checkpoint_discard(eng, ZSTR_VAL(id)));
+}
+
+PHP_METHOD(KBJobs_Engine, cleanupCheckpoints)
+{
+    zend_long days = 7;
+    size_t removed = 0;
+    ZEND_PARSE_PARAMETERS_START(0, 1)
+        Z_PARAM_OPTIONAL
+        Z_PARAM_LONG(days)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    if (days < 1 || days > 36500) {
+        zend_argument_value_error(1, "must be between 1 and 36500");
+        RETURN_THROWS();
+    }
+    CHECK(eng, kbj_checkpoints_cleanup(eng, (unsigned)days, &removed));
+    RETURN_LONG((zend_long)removed);
+}
+
 PHP_METHOD(KBJobs_Engine, reap)
 {
     size_t reaped = 0;
@@ -920,6 +998,10 @@ PHP_METHOD(KBJobs_Engine, run)
     opts.until_empty = (int)v;
     RUN_OPT(opt_long(options, "grace_seconds", 0, 86400, &v));
     opts.grace_seconds = (unsigned)v;
+    RUN_OPT(opt_double(options, "checkpoint_seconds", 0, 86400, &secs));
+    opts.checkpoint_seconds = secs;
+    RUN_OPT(opt_long(options, "checkpoint_items", 0, ZEND_LONG_MAX, &v));
+    opts.checkpoint_items = (long long)v;
     opts.memory_usage = memory_usage;
     opts.idle_tick = kbjobs_idle_tick;
 

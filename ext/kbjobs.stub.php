@@ -110,6 +110,17 @@ namespace KBJobs {
 
         public function retention(int $days = 30): int {}
 
+        /** @return array */
+        public function interrupted(int $limit = 50): array {}
+
+        /** The job's checkpoint, or null when it has none; a corrupt one throws. */
+        public function checkpoint(string $id): ?array {}
+
+        /** "Start fresh": removes an interrupted, cancelled or failed job's checkpoint. */
+        public function discardCheckpoint(string $id): void {}
+
+        public function cleanupCheckpoints(int $days = 7): int {}
+
         public function reap(): int {}
 
         /**
@@ -120,7 +131,7 @@ namespace KBJobs {
 
         /**
          * Options: queues, max_seconds, max_jobs, max_memory, idle_ms, until_empty,
-         * grace_seconds.
+         * grace_seconds, checkpoint_seconds, checkpoint_items.
          * @param array $options
          * @return array
          */
@@ -203,6 +214,17 @@ namespace KBJobs {
          * True when the job was cancelled, the runner was asked to stop, or the lease was
          * lost: return at the next safe point, after calling stopEarly().
          */
+        /**
+         * Saves a checkpoint when the cadence says so (or always with $force): the
+         * progress last reported and the given cursor, counts and state. Returns true
+         * when one was written.
+         * @param array $counts
+         */
+        public function checkpoint(mixed $cursor = null, array $counts = [], mixed $state = null, bool $force = false): bool {}
+
+        /** The job's last checkpoint (from this attempt or an earlier one), or null. */
+        public function lastCheckpoint(): ?array {}
+
         public function shouldStop(): bool {}
 
         public function cancelled(): bool {}

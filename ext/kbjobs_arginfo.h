@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 44520ed4f03029c503bb7027b660d202bcdd2d35 */
+ * Stub hash: 59531e006030fe12234fbeda19c155389e3f0bc9 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -75,6 +75,20 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_retention, 0
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, days, IS_LONG, 0, "30")
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_interrupted, 0, 0, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, limit, IS_LONG, 0, "50")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_checkpoint, 0, 1, IS_ARRAY, 1)
+	ZEND_ARG_TYPE_INFO(0, id, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+#define arginfo_class_KBJobs_Engine_discardCheckpoint arginfo_class_KBJobs_Engine_resume
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_cleanupCheckpoints, 0, 0, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, days, IS_LONG, 0, "7")
+ZEND_END_ARG_INFO()
+
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_reap, 0, 0, IS_LONG, 0)
 ZEND_END_ARG_INFO()
 
@@ -137,6 +151,16 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Context_metrics, 0,
 	ZEND_ARG_TYPE_INFO(0, metrics, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Context_checkpoint, 0, 0, _IS_BOOL, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, cursor, IS_MIXED, 0, "null")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, counts, IS_ARRAY, 0, "[]")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, state, IS_MIXED, 0, "null")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, force, _IS_BOOL, 0, "false")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Context_lastCheckpoint, 0, 0, IS_ARRAY, 1)
+ZEND_END_ARG_INFO()
+
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Context_shouldStop, 0, 0, _IS_BOOL, 0)
 ZEND_END_ARG_INFO()
 
@@ -192,6 +216,10 @@ ZEND_METHOD(KBJobs_Engine, log);
 ZEND_METHOD(KBJobs_Engine, logs);
 ZEND_METHOD(KBJobs_Engine, tail);
 ZEND_METHOD(KBJobs_Engine, retention);
+ZEND_METHOD(KBJobs_Engine, interrupted);
+ZEND_METHOD(KBJobs_Engine, checkpoint);
+ZEND_METHOD(KBJobs_Engine, discardCheckpoint);
+ZEND_METHOD(KBJobs_Engine, cleanupCheckpoints);
 ZEND_METHOD(KBJobs_Engine, reap);
 ZEND_METHOD(KBJobs_Engine, registerType);
 ZEND_METHOD(KBJobs_Engine, run);
@@ -211,6 +239,8 @@ ZEND_METHOD(KBJobs_Context, progress);
 ZEND_METHOD(KBJobs_Context, title);
 ZEND_METHOD(KBJobs_Context, log);
 ZEND_METHOD(KBJobs_Context, metrics);
+ZEND_METHOD(KBJobs_Context, checkpoint);
+ZEND_METHOD(KBJobs_Context, lastCheckpoint);
 ZEND_METHOD(KBJobs_Context, shouldStop);
 ZEND_METHOD(KBJobs_Context, cancelled);
 ZEND_METHOD(KBJobs_Context, stopEarly);
@@ -279,6 +309,10 @@ static const zend_function_entry class_KBJobs_Engine_methods[] = {
 	ZEND_ME(KBJobs_Engine, logs, arginfo_class_KBJobs_Engine_logs, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, tail, arginfo_class_KBJobs_Engine_tail, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, retention, arginfo_class_KBJobs_Engine_retention, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, interrupted, arginfo_class_KBJobs_Engine_interrupted, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, checkpoint, arginfo_class_KBJobs_Engine_checkpoint, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, discardCheckpoint, arginfo_class_KBJobs_Engine_discardCheckpoint, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, cleanupCheckpoints, arginfo_class_KBJobs_Engine_cleanupCheckpoints, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, reap, arginfo_class_KBJobs_Engine_reap, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, registerType, arginfo_class_KBJobs_Engine_registerType, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, run, arginfo_class_KBJobs_Engine_run, ZEND_ACC_PUBLIC)
@@ -308,6 +342,8 @@ static const zend_function_entry class_KBJobs_Context_methods[] = {
 	ZEND_ME(KBJobs_Context, title, arginfo_class_KBJobs_Context_title, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Context, log, arginfo_class_KBJobs_Context_log, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Context, metrics, arginfo_class_KBJobs_Context_metrics, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Context, checkpoint, arginfo_class_KBJobs_Context_checkpoint, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Context, lastCheckpoint, arginfo_class_KBJobs_Context_lastCheckpoint, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Context, shouldStop, arginfo_class_KBJobs_Context_shouldStop, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Context, cancelled, arginfo_class_KBJobs_Context_cancelled, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Context, stopEarly, arginfo_class_KBJobs_Context_stopEarly, ZEND_ACC_PUBLIC)

@@ -92,6 +92,9 @@ zend_string *kbjobs_json_encode(zval *v, const char *what);
 /* Decodes JSON text into `out` (objects as arrays); `out` is null for NULL or bad JSON. */
 void kbjobs_json_decode(const char *json, zval *out);
 
+/* A checkpoint as a PHP array. */
+void kbjobs_checkpoint_to_array(const kbj_checkpoint *c, zval *out);
+
 /* Builds a KBJobs\Job from an engine view. */
 void kbjobs_job_from(const kbj_job *j, zval *out);
 
