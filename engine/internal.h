@@ -72,6 +72,15 @@ int kbj_schema_check_connected(kbj_engine *eng);
 int kbj_jobs_query(kbj_engine *eng, const char *sql, const kbj_val *p, size_t n,
                    kbj_job ***out, size_t *count);
 
+/*
+ * Inside a claim transaction: locks the queue's settings row (when it has one) and
+ * returns in *allowed how many of `want` jobs may start now under its pause flag,
+ * concurrency limit and token bucket.
+ */
+int kbj_queue_admit(kbj_engine *eng, const char *queue, size_t want, size_t *allowed, int *rate_limited);
+/* Inside the same transaction: takes `n` tokens for jobs just started. */
+int kbj_queue_consume(kbj_engine *eng, const char *queue, size_t n);
+
 /* Builds "?,?,?" for n placeholders into a malloc'd string; NULL when out of memory. */
 char *kbj_placeholders(size_t n);
 

@@ -131,7 +131,7 @@ void kbj_engine_set_random(kbj_engine *eng, double (*rnd)(void *), void *arg);
  * ======================================================================== */
 
 /* The schema version this code creates, and the oldest it can work with. */
-#define KBJ_SCHEMA_VERSION 1
+#define KBJ_SCHEMA_VERSION 2
 
 /*
  * Creates or upgrades the kbjobs tables to KBJ_SCHEMA_VERSION, under a database lock so
@@ -630,6 +630,39 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report);
 
 /* Asks a running kbj_run to stop: safe from a signal handler or another thread. */
 void kbj_request_stop(kbj_engine *eng);
+
+/* ======================================================================== *
+ * Queues: limits shared by every runner
+ * ======================================================================== */
+
+/*
+ * Sets a queue's limits, stored in the database so every runner on every host sees
+ * them: at most `max_running` jobs running at once across all runners (0: no limit),
+ * and at most `rate` starts per `period_ms` as a token bucket holding up to `rate`
+ * tokens (rate 0: no rate limit). Setting limits does not pause or resume the queue.
+ */
+int kbj_queue_set(kbj_engine *eng, const char *queue, unsigned max_running, unsigned rate,
+                  unsigned period_ms);
+
+/* Pauses a queue (no job of it starts; running ones go on) or resumes it. */
+int kbj_queue_pause(kbj_engine *eng, const char *queue, int paused);
+
+/* A queue's settings, its numbers, and why it is not starting jobs. */
+typedef struct kbj_queue_stats {
+    char name[KBJ_NAME_MAX + 1];
+    unsigned max_running, rate, period_ms;
+    int paused;
+    long long queued, running, due, started_last_minute;
+    double oldest_due_age;        /* seconds the oldest due job has waited; 0 when none */
+    char blocked[16];             /* "", "paused", "concurrency" or "rate" */
+    double rate_limited_until;    /* Unix time the next token arrives, when blocked by rate */
+} kbj_queue_stats;
+
+/* One queue's stats (a queue with no settings and no jobs reports zeros). */
+int kbj_queue_stats_get(kbj_engine *eng, const char *queue, kbj_queue_stats *out);
+
+/* Every queue that has settings or jobs not yet finished, by name. Free with free(). */
+int kbj_queues_list(kbj_engine *eng, kbj_queue_stats **out, size_t *n);
 
 /* ======================================================================== *
  * JobTracker

@@ -82,8 +82,13 @@ static int claim_tx(kbj_store *st, void *arg)
     if (!ids)
         return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
     for (size_t q = 0; q < w->nqueues && nids < w->max && rc == KBJ_OK; q++) {
+        size_t allowed = 0, before = nids;
+        int rate_limited = 0;
+        rc = kbj_queue_admit(w->eng, w->queues[q], w->max - nids, &allowed, &rate_limited);
+        if (rc || allowed == 0)
+            continue;
         rc = kbj_store_query(st, CLAIM_SELECT,
-                             (kbj_val[]){ KBJ_VS(w->queues[q]), KBJ_VI(w->max - nids) }, 2, &rows);
+                             (kbj_val[]){ KBJ_VS(w->queues[q]), KBJ_VI(allowed) }, 2, &rows);
         for (size_t i = 0; rc == KBJ_OK && i < kbj_rows_count(rows); i++) {
             long long pk = kbj_rows_int(rows, i, 0);
             const char *key = kbj_rows_str(rows, i, 1);
@@ -99,6 +104,8 @@ static int claim_tx(kbj_store *st, void *arg)
         }
         kbj_rows_free(rows);
         rows = NULL;
+        if (rc == KBJ_OK && rate_limited && nids > before)
+            rc = kbj_queue_consume(w->eng, w->queues[q], nids - before);
     }
     if (rc || nids == 0)
         goto done;

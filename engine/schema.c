@@ -132,6 +132,21 @@ static const char *const migration_1[] = {
     NULL
 };
 
+/* 2: named queues with a concurrency limit, a token-bucket rate limit and a pause flag,
+ * shared by every runner. Additive: schema-1 code keeps working. */
+static const char *const migration_2[] = {
+    "CREATE TABLE IF NOT EXISTS {p}kbjobs_queues ("
+    " name VARCHAR(64) CHARACTER SET ascii NOT NULL PRIMARY KEY,"
+    " max_running INT UNSIGNED NOT NULL DEFAULT 0,"
+    " rate_limit INT UNSIGNED NOT NULL DEFAULT 0,"
+    " rate_period_ms INT UNSIGNED NOT NULL DEFAULT 0,"
+    " tokens DOUBLE NOT NULL DEFAULT 0,"
+    " tokens_at DATETIME(6) NOT NULL,"
+    " paused TINYINT NOT NULL DEFAULT 0,"
+    " updated_at DATETIME(6) NOT NULL)" TABLE_OPTS,
+    NULL
+};
+
 typedef struct migration {
     int version;
     int min_code; /* the oldest code schema version that works once this has run */
@@ -140,6 +155,7 @@ typedef struct migration {
 
 static const migration migrations[] = {
     { 1, 1, migration_1 },
+    { 2, 1, migration_2 },
 };
 
 typedef struct schema_state {

@@ -764,6 +764,104 @@ PHP_METHOD(KBJobs_Engine, cleanupCheckpoints)
     RETURN_LONG((zend_long)removed);
 }
 
+PHP_METHOD(KBJobs_Engine, setQueue)
+{
+    zend_string *queue;
+    zend_long concurrency = 0, rate = 0, period = 0;
+    ZEND_PARSE_PARAMETERS_START(1, 4)
+        Z_PARAM_STR(queue)
+        Z_PARAM_OPTIONAL
+        Z_PARAM_LONG(concurrency)
+        Z_PARAM_LONG(rate)
+        Z_PARAM_LONG(period)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    if (concurrency < 0 || concurrency > 100000) {
+        zend_argument_value_error(2, "must be between 0 and 100000");
+        RETURN_THROWS();
+    }
+    if (rate < 0 || rate > 1000000) {
+        zend_argument_value_error(3, "must be between 0 and 1000000");
+        RETURN_THROWS();
+    }
+    if (period < 0 || period > 86400000 || (rate > 0 && period == 0)) {
+        zend_argument_value_error(4, "must be between 1 and 86400000 when a rate is given");
+        RETURN_THROWS();
+    }
+    CHECK(eng, kbj_queue_set(eng, ZSTR_VAL(queue), (unsigned)concurrency, (unsigned)rate, (unsigned)period));
+}
+
+static void queue_pause(INTERNAL_FUNCTION_PARAMETERS, int paused)
+{
+    zend_string *queue;
+    ZEND_PARSE_PARAMETERS_START(1, 1)
+        Z_PARAM_STR(queue)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    CHECK(eng, kbj_queue_pause(eng, ZSTR_VAL(queue), paused));
+}
+
+PHP_METHOD(KBJobs_Engine, pauseQueue)
+{
+    queue_pause(INTERNAL_FUNCTION_PARAM_PASSTHRU, 1);
+}
+
+PHP_METHOD(KBJobs_Engine, resumeQueue)
+{
+    queue_pause(INTERNAL_FUNCTION_PARAM_PASSTHRU, 0);
+}
+
+static void queue_to_array(const kbj_queue_stats *s, zval *out)
+{
+    array_init(out);
+    add_assoc_string(out, "name", (char *)s->name);
+    add_assoc_long(out, "concurrency", s->max_running);
+    add_assoc_long(out, "rate", s->rate);
+    add_assoc_long(out, "period_ms", s->period_ms);
+    add_assoc_bool(out, "paused", s->paused);
+    add_assoc_long(out, "queued", (zend_long)s->queued);
+    add_assoc_long(out, "running", (zend_long)s->running);
+    add_assoc_long(out, "due", (zend_long)s->due);
+    add_assoc_double(out, "oldest_due_age", s->oldest_due_age);
+    add_assoc_long(out, "started_last_minute", (zend_long)s->started_last_minute);
+    if (s->blocked[0])
+        add_assoc_string(out, "blocked", (char *)s->blocked);
+    else
+        add_assoc_null(out, "blocked");
+    if (s->rate_limited_until > 0)
+        add_assoc_double(out, "rate_limited_until", s->rate_limited_until);
+    else
+        add_assoc_null(out, "rate_limited_until");
+}
+
+PHP_METHOD(KBJobs_Engine, queue)
+{
+    zend_string *queue;
+    kbj_queue_stats s;
+    ZEND_PARSE_PARAMETERS_START(1, 1)
+        Z_PARAM_STR(queue)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    CHECK(eng, kbj_queue_stats_get(eng, ZSTR_VAL(queue), &s));
+    queue_to_array(&s, return_value);
+}
+
+PHP_METHOD(KBJobs_Engine, queues)
+{
+    kbj_queue_stats *all = NULL;
+    size_t n = 0;
+    ZEND_PARSE_PARAMETERS_NONE();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    CHECK(eng, kbj_queues_list(eng, &all, &n));
+    array_init_size(return_value, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        zval row;
+        queue_to_array(&all[i], &row);
+        add_next_index_zval(return_value, &row);
+    }
+    free(all);
+}
+
 PHP_METHOD(KBJobs_Engine, reap)
 {
     size_t reaped = 0;

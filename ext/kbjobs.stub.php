@@ -121,6 +121,22 @@ namespace KBJobs {
 
         public function cleanupCheckpoints(int $days = 7): int {}
 
+        /**
+         * Sets a queue's limits for every runner: at most $concurrency running jobs
+         * (0: no limit) and at most $rate starts per $periodMs (0: no rate limit).
+         */
+        public function setQueue(string $queue, int $concurrency = 0, int $rate = 0, int $periodMs = 0): void {}
+
+        public function pauseQueue(string $queue): void {}
+
+        public function resumeQueue(string $queue): void {}
+
+        /** One queue's settings, numbers, and why it is not starting jobs. */
+        public function queue(string $queue): array {}
+
+        /** @return array */
+        public function queues(): array {}
+
         public function reap(): int {}
 
         /**

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 59531e006030fe12234fbeda19c155389e3f0bc9 */
+ * Stub hash: 876260a1b5fb0d8224ca6fdd2b95838ec2e18920 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -88,6 +88,25 @@ ZEND_END_ARG_INFO()
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_cleanupCheckpoints, 0, 0, IS_LONG, 0)
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, days, IS_LONG, 0, "7")
 ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_setQueue, 0, 1, IS_VOID, 0)
+	ZEND_ARG_TYPE_INFO(0, queue, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, concurrency, IS_LONG, 0, "0")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, rate, IS_LONG, 0, "0")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, periodMs, IS_LONG, 0, "0")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_pauseQueue, 0, 1, IS_VOID, 0)
+	ZEND_ARG_TYPE_INFO(0, queue, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+#define arginfo_class_KBJobs_Engine_resumeQueue arginfo_class_KBJobs_Engine_pauseQueue
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_queue, 0, 1, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, queue, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+#define arginfo_class_KBJobs_Engine_queues arginfo_KBJobs_versions
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_reap, 0, 0, IS_LONG, 0)
 ZEND_END_ARG_INFO()
@@ -220,6 +239,11 @@ ZEND_METHOD(KBJobs_Engine, interrupted);
 ZEND_METHOD(KBJobs_Engine, checkpoint);
 ZEND_METHOD(KBJobs_Engine, discardCheckpoint);
 ZEND_METHOD(KBJobs_Engine, cleanupCheckpoints);
+ZEND_METHOD(KBJobs_Engine, setQueue);
+ZEND_METHOD(KBJobs_Engine, pauseQueue);
+ZEND_METHOD(KBJobs_Engine, resumeQueue);
+ZEND_METHOD(KBJobs_Engine, queue);
+ZEND_METHOD(KBJobs_Engine, queues);
 ZEND_METHOD(KBJobs_Engine, reap);
 ZEND_METHOD(KBJobs_Engine, registerType);
 ZEND_METHOD(KBJobs_Engine, run);
@@ -313,6 +337,11 @@ static const zend_function_entry class_KBJobs_Engine_methods[] = {
 	ZEND_ME(KBJobs_Engine, checkpoint, arginfo_class_KBJobs_Engine_checkpoint, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, discardCheckpoint, arginfo_class_KBJobs_Engine_discardCheckpoint, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, cleanupCheckpoints, arginfo_class_KBJobs_Engine_cleanupCheckpoints, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, setQueue, arginfo_class_KBJobs_Engine_setQueue, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, pauseQueue, arginfo_class_KBJobs_Engine_pauseQueue, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, resumeQueue, arginfo_class_KBJobs_Engine_resumeQueue, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, queue, arginfo_class_KBJobs_Engine_queue, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, queues, arginfo_class_KBJobs_Engine_queues, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, reap, arginfo_class_KBJobs_Engine_reap, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, registerType, arginfo_class_KBJobs_Engine_registerType, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, run, arginfo_class_KBJobs_Engine_run, ZEND_ACC_PUBLIC)
