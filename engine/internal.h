@@ -66,7 +66,9 @@ int kbj_schema_check_connected(kbj_engine *eng);
     " backoff_cap_ms, backoff_jitter, on_expiry, concurrency_key, unique_key, unique_scope,"  \
     " cancel_requested, lease_owner, rerun_of, UNIX_TIMESTAMP(run_at),"                      \
     " UNIX_TIMESTAMP(created_at), UNIX_TIMESTAMP(started_at), UNIX_TIMESTAMP(progress_at),"  \
-    " UNIX_TIMESTAMP(finished_at), UNIX_TIMESTAMP(updated_at), UNIX_TIMESTAMP(lease_expires)"
+    " UNIX_TIMESTAMP(finished_at), UNIX_TIMESTAMP(updated_at), UNIX_TIMESTAMP(lease_expires),"  \
+    " (SELECT JSON_ARRAYAGG(JSON_OBJECT('name', r.name, 'op', r.op)) FROM {p}kbjobs_resources r"  \
+    "   WHERE r.job_id = {p}kbjobs_jobs.id)"
 
 /* Runs a query selecting JOB_COLUMNS and builds a view from every row. */
 int kbj_jobs_query(kbj_engine *eng, const char *sql, const kbj_val *p, size_t n,
@@ -80,6 +82,10 @@ int kbj_jobs_query(kbj_engine *eng, const char *sql, const kbj_val *p, size_t n,
 int kbj_queue_admit(kbj_engine *eng, const char *queue, size_t want, size_t *allowed, int *rate_limited);
 /* Inside the same transaction: takes `n` tokens for jobs just started. */
 int kbj_queue_consume(kbj_engine *eng, const char *queue, size_t n);
+
+/* Checks a resource's name and operation; KBJ_EINVAL naming it (message prefixed with
+ * `where`) otherwise. */
+int kbj_resource_check(kbj_engine *eng, const kbj_resource *r, const char *where);
 
 /* Builds "?,?,?" for n placeholders into a malloc'd string; NULL when out of memory. */
 char *kbj_placeholders(size_t n);

@@ -35,6 +35,7 @@ void kbj_job_free(kbj_job *j)
     free(j->title);
     free(j->concurrency_key);
     free(j->unique_key);
+    free(j->resources);
     free(j);
 }
 
@@ -98,6 +99,7 @@ static kbj_job *job_from_row(const kbj_rows *r, size_t i)
     j->finished_at = kbj_dbtime(kbj_rows_str(r, i, 30));
     j->updated_at = kbj_dbtime(kbj_rows_str(r, i, 31));
     j->lease_expires = kbj_dbtime(kbj_rows_str(r, i, 32));
+    j->resources = dup_field(r, i, 33, &oom);
     if (oom) {
         kbj_job_free(j);
         return NULL;
@@ -142,6 +144,8 @@ int kbj_jobs_query(kbj_engine *eng, const char *sql, const kbj_val *p, size_t n,
 /* A job ready to insert: validated, defaults applied. */
 typedef struct prepared {
     const char *type, *queue, *ckey, *ukey, *scope;
+    const kbj_resource *resources;
+    size_t nresources;
     char *params;          /* owned: normalised JSON */
     int priority, max_attempts;
     double run_at;
@@ -245,8 +249,23 @@ static int prepare_job(kbj_engine *eng, const kbj_submit *in, size_t index, prep
                          KBJ_KEY_MAX);
     if (!valid_key(in->unique_key))
         return kbj_efail(eng, KBJ_EINVAL, "%sunique key must be 1 to %d bytes of UTF-8", where, KBJ_KEY_MAX);
+    if (in->concurrency_key && strncmp(in->concurrency_key, "res:", 4) == 0)
+        return kbj_efail(eng, KBJ_EINVAL, "%sconcurrency keys starting with \"res:\" are reserved for "
+                         "resources", where);
     p->ckey = in->concurrency_key;
     p->ukey = in->unique_key;
+    p->resources = in->nresources ? in->resources : (t ? t->resources : NULL);
+    p->nresources = in->nresources ? in->nresources : (t ? t->nresources : 0);
+    if (p->nresources > KBJ_MAX_RESOURCES || (p->nresources && !p->resources))
+        return kbj_efail(eng, KBJ_EINVAL, "%sat most %d resources per job", where, KBJ_MAX_RESOURCES);
+    for (size_t r = 0; r < p->nresources; r++) {
+        int rc = kbj_resource_check(eng, &p->resources[r], where);
+        if (rc)
+            return rc;
+        for (size_t q = 0; q < r; q++)
+            if (strcmp(p->resources[q].name, p->resources[r].name) == 0)
+                return kbj_efail(eng, KBJ_EINVAL, "%sresource \"%s\" is named twice", where, p->resources[r].name);
+    }
     if (in->unique_key) {
         if (in->unique_scope == KBJ_UNIQUE_ACTIVE || in->unique_scope == KBJ_UNIQUE_NONE)
             p->scope = "active";
@@ -339,8 +358,14 @@ static int insert_one(kbj_engine *eng, const prepared *p, const char *rerun_of,
         bind_row(v, p, id);
         v[INSERT_PARAMS] = KBJ_VS(rerun_of);
         rc = kbj_store_exec(eng->st, INSERT_COLUMNS INSERT_ROW, v, INSERT_PARAMS + 1, NULL);
-        if (rc == KBJ_OK)
-            return KBJ_OK;
+        if (rc == KBJ_OK) {
+            unsigned long long pk = kbj_store_insert_id(eng->st);
+            for (size_t r = 0; rc == KBJ_OK && r < p->nresources; r++)
+                rc = kbj_store_exec(eng->st, "INSERT INTO {p}kbjobs_resources (job_id, name, op) VALUES (?, ?, ?)",
+                                    (kbj_val[]){ KBJ_VI(pk), KBJ_VS(p->resources[r].name),
+                                                 KBJ_VS(p->resources[r].op) }, 3, NULL);
+            return rc;
+        }
         if (!(rc == KBJ_EDB && kbj_store_errno(eng->st) == 1062))
             return rc;
         /* a duplicate: a concurrent submit took the unique key (found on the next
@@ -371,13 +396,13 @@ static int submit_tx(kbj_store *st, void *arg)
 
     while (i < w->n && rc == KBJ_OK) {
         size_t run = 0;
-        if (w->jobs[i].ukey || w->n == 1) {
+        if (w->jobs[i].ukey || w->jobs[i].nresources || w->n == 1) {
             rc = insert_one(w->eng, &w->jobs[i], w->rerun_of, w->ids[i], &w->existed[i]);
             i++;
             continue;
         }
         /* consecutive jobs without unique keys go in multi-row INSERTs */
-        while (i + run < w->n && run < BULK_ROWS && !w->jobs[i + run].ukey)
+        while (i + run < w->n && run < BULK_ROWS && !w->jobs[i + run].ukey && !w->jobs[i + run].nresources)
             run++;
         if (!v) {
             v = malloc(sizeof *v * (BULK_ROWS * (INSERT_PARAMS + 1)));
@@ -781,10 +806,23 @@ static int rerun_tx(kbj_store *st, void *arg)
         s.on_expiry = o->on_expiry;
         s.concurrency_key = o->concurrency_key;
         /* the unique key stays with the original: a retained key would return it */
+        kbj_resource res[KBJ_MAX_RESOURCES];
+        json_t *rs = o->resources ? json_loads(o->resources, 0, NULL) : NULL;
+        size_t nres = 0;
+        for (size_t r = 0; json_is_array(rs) && r < json_array_size(rs) && nres < KBJ_MAX_RESOURCES; r++) {
+            json_t *e = json_array_get(rs, r);
+            res[nres].name = json_string_value(json_object_get(e, "name"));
+            res[nres].op = json_string_value(json_object_get(e, "op"));
+            if (res[nres].name)
+                nres++;
+        }
+        s.resources = nres ? res : NULL;
+        s.nresources = nres;
         rc = prepare_job(w->eng, &s, (size_t)-1, &p);
         if (rc == KBJ_OK)
             rc = insert_one(w->eng, &p, o->id, w->new_id, &existed);
         free(p.params);
+        json_decref(rs);
     }
     (void)st;
     kbj_jobs_free(jobs, n);
@@ -904,9 +942,10 @@ static int retention_tx(kbj_store *st, void *arg)
         "DELETE FROM {p}kbjobs_attempts WHERE job_id IN (%s)",
         "DELETE FROM {p}kbjobs_failures WHERE job_id IN (%s)",
         "DELETE FROM {p}kbjobs_keys WHERE job_id IN (%s)",
+        "DELETE FROM {p}kbjobs_resources WHERE job_id IN (%s)",
         "DELETE FROM {p}kbjobs_jobs WHERE id IN (%s)",
     };
-    for (size_t t = 0; t < 4 && rc == KBJ_OK; t++) {
+    for (size_t t = 0; t < 5 && rc == KBJ_OK; t++) {
         snprintf(sql, sizeof sql, tables[t], ph);
         rc = kbj_store_exec(st, sql, v, m, NULL);
     }

@@ -131,7 +131,7 @@ void kbj_engine_set_random(kbj_engine *eng, double (*rnd)(void *), void *arg);
  * ======================================================================== */
 
 /* The schema version this code creates, and the oldest it can work with. */
-#define KBJ_SCHEMA_VERSION 2
+#define KBJ_SCHEMA_VERSION 3
 
 /*
  * Creates or upgrades the kbjobs tables to KBJ_SCHEMA_VERSION, under a database lock so
@@ -201,6 +201,15 @@ typedef enum kbj_expiry {
     KBJ_EXPIRY_REQUEUE,     /* an expired lease re-queues it (counted as an attempt) */
 } kbj_expiry;
 
+/* A named resource a job uses, with the operation it performs on it ("vectors:768"
+ * with "index"). One running job per resource: the generalised concurrency key. */
+typedef struct kbj_resource {
+    const char *name;   /* 1..128 of [A-Za-z0-9_.:-] */
+    const char *op;     /* 1..64 bytes, or NULL */
+} kbj_resource;
+
+#define KBJ_MAX_RESOURCES 16
+
 /* What to submit. Zero-initialise and set what you need. */
 typedef struct kbj_submit {
     const char *type;            /* required: [a-z0-9_.-], 1..64 */
@@ -215,6 +224,8 @@ typedef struct kbj_submit {
     const char *concurrency_key; /* one running job per key; NULL for none */
     const char *unique_key;      /* with unique_scope; NULL for none */
     kbj_unique_scope unique_scope;
+    const kbj_resource *resources; /* resources it uses (NULL: the type's), at most 16 */
+    size_t nresources;
 } kbj_submit;
 
 /*
@@ -246,6 +257,7 @@ typedef struct kbj_job {
     kbj_backoff backoff;
     kbj_expiry on_expiry;
     char *concurrency_key, *unique_key;
+    char *resources;             /* JSON array of {"name", "op"}, or NULL */
     char unique_scope[12];       /* "", "active" or "retained" */
     int cancel_requested;
     char runner[KBJ_ID_LEN + 1]; /* lease owner while running, else "" */
@@ -328,6 +340,7 @@ typedef struct kbj_lease {
     long long token;
     char *params;                /* JSON text */
     char *concurrency_key;       /* NULL when none */
+    int has_resources;           /* it holds resources (released with the job) */
     int attempts, max_attempts;  /* attempts includes this one */
     kbj_backoff backoff;
     long long progress_done, progress_total;
@@ -540,6 +553,8 @@ typedef struct kbj_type_def {
     int max_attempts;          /* 0: KBJ_DEFAULT_MAX_ATTEMPTS */
     kbj_backoff backoff;       /* kind 0: the default policy */
     kbj_expiry on_expiry;
+    const kbj_resource *resources; /* used by its jobs unless a job names its own */
+    size_t nresources;
     kbj_handler handler;       /* NULL: jobs of this type are run by other processes */
     void *udata;               /* passed to the handler */
     void (*udata_free)(void *);/* called when the type is replaced or the engine freed */
@@ -663,6 +678,23 @@ int kbj_queue_stats_get(kbj_engine *eng, const char *queue, kbj_queue_stats *out
 
 /* Every queue that has settings or jobs not yet finished, by name. Free with free(). */
 int kbj_queues_list(kbj_engine *eng, kbj_queue_stats **out, size_t *n);
+
+/* ======================================================================== *
+ * Resources
+ * ======================================================================== */
+
+/* A resource known from unfinished jobs: busy (held by a running job) or idle. */
+typedef struct kbj_resource_status {
+    char name[129];
+    int busy;
+    char job_id[KBJ_ID_LEN + 1]; /* the running job holding it, when busy */
+    char op[65];                 /* its operation, when busy */
+    char concurrency_key[192];   /* its concurrency key, when busy and it has one */
+    long long waiting;           /* queued or interrupted jobs that need it */
+} kbj_resource_status;
+
+/* Lists known resources by name (at most 1000). Free with free(). */
+int kbj_resources_status(kbj_engine *eng, kbj_resource_status **out, size_t *n);
 
 /* ======================================================================== *
  * JobTracker

@@ -54,11 +54,52 @@ typedef struct claim_work {
 } claim_work;
 
 #define CLAIM_SELECT                                                                   \
-    "SELECT j.id, j.concurrency_key FROM {p}kbjobs_jobs j"                             \
+    "SELECT j.id, j.concurrency_key,"                                                  \
+    " EXISTS (SELECT 1 FROM {p}kbjobs_resources r WHERE r.job_id = j.id)"              \
+    " FROM {p}kbjobs_jobs j"                                                           \
     " WHERE j.status = 'queued' AND j.queue = ? AND j.run_at <= NOW(6)"                \
     " AND (j.concurrency_key IS NULL OR NOT EXISTS"                                    \
     " (SELECT 1 FROM {p}kbjobs_keys k WHERE k.ckey = j.concurrency_key))"              \
+    " AND NOT EXISTS (SELECT 1 FROM {p}kbjobs_resources r JOIN {p}kbjobs_keys k"       \
+    " ON k.ckey = CONCAT('res:', r.name) WHERE r.job_id = j.id)"                        \
     " ORDER BY j.priority, j.run_at, j.id LIMIT ? FOR UPDATE SKIP LOCKED"
+
+/* Takes the guard rows of a job's concurrency key and resources. 1 when all were free
+ * (now held), 0 when one was busy (none held), or an error. */
+static int take_keys(kbj_store *st, long long pk, const char *key, int has_resources)
+{
+    unsigned long long got = 0;
+    int rc;
+    if (has_resources) {
+        unsigned long long want = 0;
+        kbj_rows *rows = NULL;
+        rc = kbj_store_query(st, "SELECT COUNT(*) FROM {p}kbjobs_resources WHERE job_id = ?",
+                             (kbj_val[]){ KBJ_VI(pk) }, 1, &rows);
+        if (rc)
+            return rc;
+        want = (unsigned long long)kbj_rows_int(rows, 0, 0);
+        kbj_rows_free(rows);
+        rc = kbj_store_exec(st, "INSERT IGNORE INTO {p}kbjobs_keys (ckey, job_id)"
+                            " SELECT CONCAT('res:', name), job_id FROM {p}kbjobs_resources WHERE job_id = ?",
+                            (kbj_val[]){ KBJ_VI(pk) }, 1, &got);
+        if (rc)
+            return rc;
+        if (got < want)
+            goto busy;
+    }
+    if (key) {
+        rc = kbj_store_exec(st, "INSERT IGNORE INTO {p}kbjobs_keys (ckey, job_id) VALUES (?, ?)",
+                            (kbj_val[]){ KBJ_VS(key), KBJ_VI(pk) }, 2, &got);
+        if (rc)
+            return rc;
+        if (got == 0)
+            goto busy;
+    }
+    return 1;
+busy:
+    rc = kbj_store_exec(st, "DELETE FROM {p}kbjobs_keys WHERE job_id = ?", (kbj_val[]){ KBJ_VI(pk) }, 1, NULL);
+    return rc ? rc : 0;
+}
 
 const char *kbj_claim_sql(void)
 {
@@ -92,12 +133,13 @@ static int claim_tx(kbj_store *st, void *arg)
         for (size_t i = 0; rc == KBJ_OK && i < kbj_rows_count(rows); i++) {
             long long pk = kbj_rows_int(rows, i, 0);
             const char *key = kbj_rows_str(rows, i, 1);
-            if (key) {
-                /* one running job per key: the key row is the guard */
-                unsigned long long got = 0;
-                rc = kbj_store_exec(st, "INSERT IGNORE INTO {p}kbjobs_keys (ckey, job_id) VALUES (?, ?)",
-                                    (kbj_val[]){ KBJ_VS(key), KBJ_VI(pk) }, 2, &got);
-                if (rc || got == 0)
+            int has_resources = (int)kbj_rows_int(rows, i, 2);
+            if (key || has_resources) {
+                /* one running job per key and per resource: their rows are the guard */
+                int free_now = take_keys(st, pk, key, has_resources);
+                if (free_now < 0)
+                    rc = free_now;
+                if (free_now <= 0)
                     continue;
             }
             ids[nids++] = KBJ_VI(pk);
@@ -137,7 +179,8 @@ static int claim_tx(kbj_store *st, void *arg)
         goto done;
     snprintf(sql, 2 * nids + 1024,
              "SELECT id, public_id, type, queue, params, concurrency_key, attempts, max_attempts,"
-             " backoff, backoff_base_ms, backoff_cap_ms, backoff_jitter, progress_done, progress_total"
+             " backoff, backoff_base_ms, backoff_cap_ms, backoff_jitter, progress_done, progress_total,"
+             " EXISTS (SELECT 1 FROM {p}kbjobs_resources r WHERE r.job_id = {p}kbjobs_jobs.id)"
              " FROM {p}kbjobs_jobs WHERE id IN (%s) ORDER BY priority, run_at, id", ph);
     rc = kbj_store_query(st, sql, ids, nids, &rows);
     if (rc)
@@ -164,6 +207,7 @@ static int claim_tx(kbj_store *st, void *arg)
         l->backoff.jitter = kbj_dbtime(kbj_rows_str(rows, i, 11));
         l->progress_done = kbj_rows_int(rows, i, 12);
         l->progress_total = kbj_rows_int(rows, i, 13);
+        l->has_resources = (int)kbj_rows_int(rows, i, 14);
         w->n = i + 1;
         if (!l->params || (kbj_rows_str(rows, i, 5) && !l->concurrency_key)) {
             rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
@@ -388,10 +432,10 @@ int kbj_add_metrics(kbj_engine *eng, const kbj_lease *lease, const char *metrics
     return kbj_store_tx(eng->st, metrics_tx, &w);
 }
 
-/* Releases a job's concurrency key, if it holds one. */
+/* Releases a job's concurrency key and resources, if it holds any. */
 static int release_key(kbj_store *st, const kbj_lease *l)
 {
-    if (!l->concurrency_key)
+    if (!l->concurrency_key && !l->has_resources)
         return KBJ_OK;
     return kbj_store_exec(st, "DELETE FROM {p}kbjobs_keys WHERE job_id = ?",
                           (kbj_val[]){ KBJ_VI(l->pk) }, 1, NULL);
@@ -450,7 +494,7 @@ static int complete_tx(kbj_store *st, void *arg)
     for (size_t i = 0; i < w->n && rc == KBJ_OK; i++) {
         const kbj_lease *l = &w->leases[i];
         unsigned long long got = 0;
-        if (l->concurrency_key)
+        if (l->concurrency_key || l->has_resources)
             nkeys++;
         if (!w->results || !w->results[i]) {
             nplain++;
@@ -713,6 +757,7 @@ static int reap_tx(kbj_store *st, void *arg)
         kbj_copy(l.id, sizeof l.id, kbj_rows_str(rows, i, 1));
         l.token = kbj_rows_int(rows, i, 7);
         l.concurrency_key = (char *)kbj_rows_str(rows, i, 8);
+        l.has_resources = 1; /* whatever it held goes back: the delete is by job */
         snprintf(msg, sizeof msg, "the lease expired: runner %s stopped renewing it", owner ? owner : "?");
         rc = record_attempt(st, &l, "expired", owner, (const char *)msg);
         if (rc)

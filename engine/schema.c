@@ -147,6 +147,18 @@ static const char *const migration_2[] = {
     NULL
 };
 
+/* 3: resources that jobs use; a running job holds each as a "res:<name>" row in
+ * kbjobs_keys. Additive. */
+static const char *const migration_3[] = {
+    "CREATE TABLE IF NOT EXISTS {p}kbjobs_resources ("
+    " job_id BIGINT UNSIGNED NOT NULL,"
+    " name VARCHAR(128) CHARACTER SET ascii NOT NULL,"
+    " op VARCHAR(64) NULL,"
+    " PRIMARY KEY (job_id, name),"
+    " KEY name (name))" TABLE_OPTS,
+    NULL
+};
+
 typedef struct migration {
     int version;
     int min_code; /* the oldest code schema version that works once this has run */
@@ -156,6 +168,7 @@ typedef struct migration {
 static const migration migrations[] = {
     { 1, 1, migration_1 },
     { 2, 1, migration_2 },
+    { 3, 1, migration_3 },
 };
 
 typedef struct schema_state {

@@ -19,6 +19,11 @@ static void type_clear(kbj_type *t)
     free(t->label);
     free(t->category);
     free(t->queue);
+    for (size_t i = 0; i < t->nresources; i++) {
+        free((char *)t->resources[i].name);
+        free((char *)t->resources[i].op);
+    }
+    free(t->resources);
     memset(t, 0, sizeof *t);
 }
 
@@ -71,6 +76,14 @@ int kbj_register_type(kbj_engine *eng, const kbj_type_def *def)
                          def->max_attempts, def->name);
     if ((int)def->backoff.kind < 0 || def->backoff.kind > KBJ_BACKOFF_POLYNOMIAL || def->backoff.jitter > 1)
         return kbj_efail(eng, KBJ_EINVAL, "the backoff policy of job type %s is invalid", def->name);
+    if (def->nresources > KBJ_MAX_RESOURCES || (def->nresources && !def->resources))
+        return kbj_efail(eng, KBJ_EINVAL, "job type %s declares more than %d resources", def->name,
+                         KBJ_MAX_RESOURCES);
+    for (size_t i = 0; i < def->nresources; i++) {
+        int rc = kbj_resource_check(eng, &def->resources[i], "");
+        if (rc)
+            return rc;
+    }
     if (!eng->types && !(eng->types = calloc(1, sizeof *eng->types)))
         return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
 
@@ -78,7 +91,22 @@ int kbj_register_type(kbj_engine *eng, const kbj_type_def *def)
     t.label = dup_opt(def->label ? def->label : def->name, &oom);
     t.category = dup_opt(def->category ? def->category : "other", &oom);
     t.queue = dup_opt(def->queue, &oom);
+    if (def->nresources && !oom) {
+        t.resources = calloc(def->nresources, sizeof *t.resources);
+        if (!t.resources)
+            oom = 1;
+        for (size_t i = 0; !oom && i < def->nresources; i++) {
+            t.resources[i].name = dup_opt(def->resources[i].name, &oom);
+            t.resources[i].op = dup_opt(def->resources[i].op, &oom);
+            t.nresources = i + 1;
+        }
+    }
     if (oom) {
+        for (size_t i = 0; i < t.nresources; i++) {
+            free((char *)t.resources[i].name);
+            free((char *)t.resources[i].op);
+        }
+        free(t.resources);
         free(t.name);
         free(t.label);
         free(t.category);

@@ -13,6 +13,8 @@ typedef struct kbj_type {
     int max_attempts;                        /* 0: KBJ_DEFAULT_MAX_ATTEMPTS */
     kbj_backoff backoff;
     kbj_expiry on_expiry;
+    kbj_resource *resources;                 /* owned copies of the names and ops */
+    size_t nresources;
     kbj_handler handler;                     /* NULL: known here but run elsewhere */
     void *udata;
     void (*udata_free)(void *);

@@ -122,9 +122,46 @@ static int opt_string(HashTable *opts, const char *key, const char **out)
 }
 
 static const char *const submit_keys[] = { "type", "params", "queue", "priority", "run_at", "delay",
-    "max_attempts", "backoff", "on_expiry", "concurrency_key", "unique_key", "unique_scope", NULL };
+    "max_attempts", "backoff", "on_expiry", "concurrency_key", "unique_key", "unique_scope", "resources", NULL };
 static const char *const type_keys[] = { "label", "category", "queue", "max_attempts", "backoff",
-    "on_expiry", NULL };
+    "on_expiry", "resources", NULL };
+
+/* Reads the "resources" option into out[] (strings point into the option array). */
+static int parse_resources(HashTable *opts, kbj_resource *out, size_t *n)
+{
+    zval *v = opts ? zend_hash_str_find(opts, "resources", sizeof("resources") - 1) : NULL, *e;
+    *n = 0;
+    if (!v || Z_TYPE_P(v) == IS_NULL)
+        return 0;
+    if (Z_TYPE_P(v) != IS_ARRAY) {
+        zend_type_error("option \"resources\" must be a list");
+        return -1;
+    }
+    if (zend_hash_num_elements(Z_ARRVAL_P(v)) > KBJ_MAX_RESOURCES) {
+        zend_value_error("option \"resources\" holds at most %d resources", KBJ_MAX_RESOURCES);
+        return -1;
+    }
+    ZEND_HASH_FOREACH_VAL(Z_ARRVAL_P(v), e) {
+        kbj_resource *r = &out[*n];
+        r->op = NULL;
+        if (Z_TYPE_P(e) == IS_STRING) {
+            r->name = Z_STRVAL_P(e);
+        } else if (Z_TYPE_P(e) == IS_ARRAY) {
+            zval *name = zend_hash_str_find(Z_ARRVAL_P(e), "name", 4), *op = zend_hash_str_find(Z_ARRVAL_P(e), "op", 2);
+            if (!name || Z_TYPE_P(name) != IS_STRING || (op && Z_TYPE_P(op) != IS_STRING && Z_TYPE_P(op) != IS_NULL)) {
+                zend_value_error("each resource must be a name or ['name' => string, 'op' => ?string]");
+                return -1;
+            }
+            r->name = Z_STRVAL_P(name);
+            r->op = op && Z_TYPE_P(op) == IS_STRING ? Z_STRVAL_P(op) : NULL;
+        } else {
+            zend_value_error("each resource must be a name or ['name' => string, 'op' => ?string]");
+            return -1;
+        }
+        (*n)++;
+    } ZEND_HASH_FOREACH_END();
+    return 0;
+}
 static const char *const run_keys[] = { "queues", "max_seconds", "max_jobs", "max_memory", "idle_ms",
     "until_empty", "grace_seconds", "checkpoint_seconds", "checkpoint_items", NULL };
 static const char *const engine_keys[] = { "lease_seconds", "claim_batch", "failure_cap",
@@ -209,7 +246,8 @@ static int parse_expiry(HashTable *opts, kbj_expiry *e)
 
 /* Fills a kbj_submit from options; *params_out holds the encoded params (released by
  * the caller). */
-static int parse_submit(HashTable *opts, zval *params, kbj_submit *s, zend_string **params_out)
+static int parse_submit(HashTable *opts, zval *params, kbj_submit *s, zend_string **params_out,
+                        kbj_resource *res)
 {
     zend_long prio = 0, attempts = 0;
     double run_at = 0, delay = 0;
@@ -221,8 +259,10 @@ static int parse_submit(HashTable *opts, zval *params, kbj_submit *s, zend_strin
         opt_double(opts, "delay", 0, 10.0 * 365 * 86400, &delay) ||
         opt_long(opts, "max_attempts", 0, 1000, &attempts) || parse_backoff(opts, &s->backoff) ||
         parse_expiry(opts, &s->on_expiry) || opt_string(opts, "concurrency_key", &s->concurrency_key) ||
-        opt_string(opts, "unique_key", &s->unique_key) || opt_string(opts, "unique_scope", &scope))
+        opt_string(opts, "unique_key", &s->unique_key) || opt_string(opts, "unique_scope", &scope) ||
+        parse_resources(opts, res, &s->nresources))
         return -1;
+    s->resources = s->nresources ? res : NULL;
     s->priority = (int)prio;
     s->run_at = run_at;
     s->delay_ms = (long long)(delay * 1000);
@@ -365,6 +405,7 @@ PHP_METHOD(KBJobs_Engine, submit)
     kbj_submit s = { 0 };
     zend_string *pjson = NULL;
     char id[KBJ_ID_LEN + 1];
+    kbj_resource res[KBJ_MAX_RESOURCES];
     int rc;
 
     ZEND_PARSE_PARAMETERS_START(1, 3)
@@ -378,7 +419,7 @@ PHP_METHOD(KBJobs_Engine, submit)
         zend_argument_value_error(3, "must not contain \"type\" or \"params\"");
         RETURN_THROWS();
     }
-    if (known_keys(options, submit_keys, "submit option") || parse_submit(options, params, &s, &pjson))
+    if (known_keys(options, submit_keys, "submit option") || parse_submit(options, params, &s, &pjson, res))
         RETURN_THROWS();
     s.type = ZSTR_VAL(type);
     rc = kbj_submit_job(eng, &s, id, NULL);
@@ -396,6 +437,7 @@ PHP_METHOD(KBJobs_Engine, submitMany)
     HashTable *jobs;
     kbj_submit *subs;
     zend_string **pj;
+    kbj_resource (*res)[KBJ_MAX_RESOURCES];
     char (*ids)[KBJ_ID_LEN + 1];
     uint32_t n, i = 0;
     zval *job;
@@ -414,6 +456,7 @@ PHP_METHOD(KBJobs_Engine, submitMany)
     }
     subs = ecalloc(n, sizeof *subs);
     pj = ecalloc(n, sizeof *pj);
+    res = ecalloc(n, sizeof *res);
     ids = ecalloc(n, sizeof *ids);
     ZEND_HASH_FOREACH_VAL(jobs, job) {
         zval *t, *p;
@@ -436,7 +479,7 @@ PHP_METHOD(KBJobs_Engine, submitMany)
             break;
         }
         if (known_keys(Z_ARRVAL_P(job), submit_keys, "submit option") ||
-            parse_submit(Z_ARRVAL_P(job), p, &subs[i], &pj[i])) {
+            parse_submit(Z_ARRVAL_P(job), p, &subs[i], &pj[i], res[i])) {
             bad = 1;
             break;
         }
@@ -457,6 +500,7 @@ PHP_METHOD(KBJobs_Engine, submitMany)
     }
     efree(subs);
     efree(pj);
+    efree(res);
     efree(ids);
 }
 
@@ -862,6 +906,40 @@ PHP_METHOD(KBJobs_Engine, queues)
     free(all);
 }
 
+PHP_METHOD(KBJobs_Engine, resources)
+{
+    kbj_resource_status *st = NULL;
+    size_t n = 0;
+    ZEND_PARSE_PARAMETERS_NONE();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    CHECK(eng, kbj_resources_status(eng, &st, &n));
+    array_init_size(return_value, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        zval row;
+        array_init(&row);
+        add_assoc_string(&row, "name", st[i].name);
+        add_assoc_string(&row, "state", st[i].busy ? "busy" : "idle");
+        if (st[i].busy) {
+            add_assoc_string(&row, "job_id", st[i].job_id);
+            if (st[i].op[0])
+                add_assoc_string(&row, "op", st[i].op);
+            else
+                add_assoc_null(&row, "op");
+            if (st[i].concurrency_key[0])
+                add_assoc_string(&row, "concurrency_key", st[i].concurrency_key);
+            else
+                add_assoc_null(&row, "concurrency_key");
+        } else {
+            add_assoc_null(&row, "job_id");
+            add_assoc_null(&row, "op");
+            add_assoc_null(&row, "concurrency_key");
+        }
+        add_assoc_long(&row, "waiting", (zend_long)st[i].waiting);
+        add_next_index_zval(return_value, &row);
+    }
+    free(st);
+}
+
 PHP_METHOD(KBJobs_Engine, reap)
 {
     size_t reaped = 0;
@@ -980,6 +1058,7 @@ PHP_METHOD(KBJobs_Engine, registerType)
     HashTable *options = NULL;
     kbjobs_engine_obj *o = THIS_ENGINE();
     kbj_type_def def = { 0 };
+    kbj_resource res[KBJ_MAX_RESOURCES];
     zend_long attempts = 0;
     int rc;
 
@@ -997,8 +1076,9 @@ PHP_METHOD(KBJobs_Engine, registerType)
     if (known_keys(options, type_keys, "type option") || opt_string(options, "label", &def.label) ||
         opt_string(options, "category", &def.category) || opt_string(options, "queue", &def.queue) ||
         opt_long(options, "max_attempts", 0, 1000, &attempts) || parse_backoff(options, &def.backoff) ||
-        parse_expiry(options, &def.on_expiry))
+        parse_expiry(options, &def.on_expiry) || parse_resources(options, res, &def.nresources))
         RETURN_THROWS();
+    def.resources = def.nresources ? res : NULL;
     def.name = ZSTR_VAL(type);
     def.max_attempts = (int)attempts;
     def.handler = php_handler;

@@ -60,6 +60,7 @@ void kbjobs_job_from(const kbj_job *j, zval *out)
     zend_update_property_long(kbjobs_ce_job, o, "maxAttempts", sizeof("maxAttempts") - 1, j->max_attempts);
     set_str(o, "concurrencyKey", j->concurrency_key);
     set_str(o, "uniqueKey", j->unique_key);
+    set_json(o, "resources", j->resources, 1);
     zend_update_property_bool(kbjobs_ce_job, o, "cancelRequested", sizeof("cancelRequested") - 1, j->cancel_requested);
     set_str(o, "runner", j->runner[0] ? j->runner : NULL);
     set_str(o, "rerunOf", j->rerun_of[0] ? j->rerun_of : NULL);
@@ -128,7 +129,7 @@ PHP_METHOD(KBJobs_Job, toArray)
         { "metrics", "metrics" }, { "title", "title" }, { "phase", "phase" },
         { "progressDone", "progress_done" }, { "progressTotal", "progress_total" },
         { "attempts", "attempts" }, { "maxAttempts", "max_attempts" },
-        { "concurrencyKey", "concurrency_key" }, { "uniqueKey", "unique_key" },
+        { "concurrencyKey", "concurrency_key" }, { "uniqueKey", "unique_key" }, { "resources", "resources" },
         { "cancelRequested", "cancel_requested" }, { "runner", "runner" }, { "rerunOf", "rerun_of" },
         { "runAt", "run_at" }, { "createdAt", "created_at" }, { "startedAt", "started_at" },
         { "progressAt", "progress_at" }, { "finishedAt", "finished_at" }, { "updatedAt", "updated_at" },

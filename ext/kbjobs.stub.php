@@ -66,7 +66,8 @@ namespace KBJobs {
 
         /**
          * Options: queue, priority, run_at, delay, max_attempts, backoff, on_expiry,
-         * concurrency_key, unique_key, unique_scope.
+         * concurrency_key, unique_key, unique_scope, resources (a list of resource names
+         * or of ['name' => ..., 'op' => ...]).
          * @param array $params
          * @param array $options
          */
@@ -137,10 +138,13 @@ namespace KBJobs {
         /** @return array */
         public function queues(): array {}
 
+        /** Known resources, busy or idle, with the job and operation holding each. */
+        public function resources(): array {}
+
         public function reap(): int {}
 
         /**
-         * Options: label, category, queue, max_attempts, backoff, on_expiry.
+         * Options: label, category, queue, max_attempts, backoff, on_expiry, resources.
          * @param array $options
          */
         public function registerType(string $type, callable $handler, array $options = []): void {}
@@ -180,6 +184,7 @@ namespace KBJobs {
         public readonly int $maxAttempts;
         public readonly ?string $concurrencyKey;
         public readonly ?string $uniqueKey;
+        public readonly array $resources;
         public readonly bool $cancelRequested;
         public readonly ?string $runner;
         public readonly ?string $rerunOf;

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 876260a1b5fb0d8224ca6fdd2b95838ec2e18920 */
+ * Stub hash: df1e17caeda1127879c489dfef0b493779c537fe */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -107,6 +107,8 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_queue, 0, 1,
 ZEND_END_ARG_INFO()
 
 #define arginfo_class_KBJobs_Engine_queues arginfo_KBJobs_versions
+
+#define arginfo_class_KBJobs_Engine_resources arginfo_KBJobs_versions
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_reap, 0, 0, IS_LONG, 0)
 ZEND_END_ARG_INFO()
@@ -244,6 +246,7 @@ ZEND_METHOD(KBJobs_Engine, pauseQueue);
 ZEND_METHOD(KBJobs_Engine, resumeQueue);
 ZEND_METHOD(KBJobs_Engine, queue);
 ZEND_METHOD(KBJobs_Engine, queues);
+ZEND_METHOD(KBJobs_Engine, resources);
 ZEND_METHOD(KBJobs_Engine, reap);
 ZEND_METHOD(KBJobs_Engine, registerType);
 ZEND_METHOD(KBJobs_Engine, run);
@@ -342,6 +345,7 @@ static const zend_function_entry class_KBJobs_Engine_methods[] = {
 	ZEND_ME(KBJobs_Engine, resumeQueue, arginfo_class_KBJobs_Engine_resumeQueue, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, queue, arginfo_class_KBJobs_Engine_queue, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, queues, arginfo_class_KBJobs_Engine_queues, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, resources, arginfo_class_KBJobs_Engine_resources, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, reap, arginfo_class_KBJobs_Engine_reap, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, registerType, arginfo_class_KBJobs_Engine_registerType, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, run, arginfo_class_KBJobs_Engine_run, ZEND_ACC_PUBLIC)
@@ -592,6 +596,12 @@ static zend_class_entry *register_class_KBJobs_Job(void)
 	zend_string *property_uniqueKey_name = zend_string_init("uniqueKey", sizeof("uniqueKey") - 1, 1);
 	zend_declare_typed_property(class_entry, property_uniqueKey_name, &property_uniqueKey_default_value, ZEND_ACC_PUBLIC|ZEND_ACC_READONLY, NULL, (zend_type) ZEND_TYPE_INIT_MASK(MAY_BE_STRING|MAY_BE_NULL));
 	zend_string_release(property_uniqueKey_name);
+
+	zval property_resources_default_value;
+	ZVAL_UNDEF(&property_resources_default_value);
+	zend_string *property_resources_name = zend_string_init("resources", sizeof("resources") - 1, 1);
+	zend_declare_typed_property(class_entry, property_resources_name, &property_resources_default_value, ZEND_ACC_PUBLIC|ZEND_ACC_READONLY, NULL, (zend_type) ZEND_TYPE_INIT_MASK(MAY_BE_ARRAY));
+	zend_string_release(property_resources_name);
 
 	zval property_cancelRequested_default_value;
 	ZVAL_UNDEF(&property_cancelRequested_default_value);

@@ -67,7 +67,7 @@ void kbj_test_rmtree(const char *path)
 
 kbj_engine *kbj_test_engine(const char *prefix, unsigned lease_seconds)
 {
-    static const char *const tables[] = { "jobs", "keys", "attempts", "runners", "failures", "alerts", "diag", "queues" };
+    static const char *const tables[] = { "jobs", "keys", "attempts", "runners", "failures", "alerts", "diag", "queues", "resources" };
     char dir[512];
     const char *tmp = getenv("KBJOBS_TEST_TMP");
     kbj_config cfg = { 0 };
