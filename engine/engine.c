@@ -70,6 +70,8 @@ int kbj_engine_connect(kbj_engine *eng, const kbj_config *cfg)
     rc = kbj_schema_check_connected(eng);
     if (rc == KBJ_OK && !kbj_type_find(eng, "diag.echo"))
         rc = kbj_register_diag_types(eng);
+    if (rc == KBJ_OK && !kbj_type_find(eng, "combined"))
+        rc = kbj_register_combined_type(eng);
     return rc;
 }
 

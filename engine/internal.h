@@ -87,6 +87,23 @@ int kbj_queue_consume(kbj_engine *eng, const char *queue, size_t n);
  * `where`) otherwise. */
 int kbj_resource_check(kbj_engine *eng, const kbj_resource *r, const char *where);
 
+/* For combined jobs (phases.c): a context for one phase, whose progress is mapped into
+ * the parent's by weight and whose checkpoints carry the completed phases. */
+kbj_ctx *kbj_ctx_child(kbj_ctx *parent, const char *type, const char *params, double base, double weight,
+                       int index, const char *name, const char *combined_state);
+void kbj_ctx_child_free(kbj_ctx *c);
+/* The result a handler set, and the failure it recorded (NULL when none). */
+const char *kbj_ctx_result(const kbj_ctx *ctx);
+const char *kbj_ctx_fail_message(const kbj_ctx *ctx, int *retryable);
+
+/* kbj_fail_job and kbj_finish_cancelled that also store a result (NULL keeps it). */
+int kbj_fail_job_result(kbj_engine *eng, const kbj_lease *lease, const char *message, int retryable,
+                        const char *result, int *will_retry);
+int kbj_finish_cancelled_result(kbj_engine *eng, const kbj_lease *lease, const char *result);
+
+/* Registers the native "combined" job type. */
+int kbj_register_combined_type(kbj_engine *eng);
+
 /* Builds "?,?,?" for n placeholders into a malloc'd string; NULL when out of memory. */
 char *kbj_placeholders(size_t n);
 

@@ -200,6 +200,13 @@ static int prepare_job(kbj_engine *eng, const kbj_submit *in, size_t index, prep
         json_decref(params);
         return kbj_efail(eng, KBJ_EINVAL, "%sparams must be a JSON object", where);
     }
+    if (t) {
+        int rc = kbj_type_apply_schema(eng, t, params, where);
+        if (rc) {
+            json_decref(params);
+            return rc;
+        }
+    }
     p->params = json_dumps(params, JSON_COMPACT);
     json_decref(params);
     if (!p->params)

@@ -544,11 +544,19 @@ typedef struct kbj_ctx kbj_ctx;
  */
 typedef int (*kbj_handler)(kbj_ctx *ctx, void *udata);
 
+/* An ordering rule for chains (defined in chain.h): "type `before` should run before
+ * type `after`", as a warning or an error. */
+typedef struct kbj_chain_rule kbj_chain_rule;
+
 /* A job type: defaults for its jobs, and its handler in this process. */
 typedef struct kbj_type_def {
     const char *name;          /* [a-z0-9_.-], 1..64 */
     const char *label;         /* human-readable; NULL: the name */
     const char *category;      /* content, indexing, maintenance, cloud, diagnostics, ... */
+    const char *params_schema; /* JSON Schema of its params, with defaults; NULL: any object.
+                                * Checked on submit, the message naming the field. */
+    const kbj_chain_rule *rules; /* ordering rules it declares for chains */
+    size_t nrules;
     const char *queue;         /* default queue of its jobs; NULL: "default" */
     int max_attempts;          /* 0: KBJ_DEFAULT_MAX_ATTEMPTS */
     kbj_backoff backoff;       /* kind 0: the default policy */
@@ -559,6 +567,18 @@ typedef struct kbj_type_def {
     void *udata;               /* passed to the handler */
     void (*udata_free)(void *);/* called when the type is replaced or the engine freed */
 } kbj_type_def;
+
+/* A registered type as listed (strings owned by the engine). */
+typedef struct kbj_type_info {
+    const char *name, *label, *category, *queue, *params_schema;
+    int max_attempts;
+    int has_handler;
+    const kbj_resource *resources;
+    size_t nresources;
+} kbj_type_info;
+
+/* Lists registered types into out (up to cap) and returns how many there are. */
+size_t kbj_types_list(kbj_engine *eng, kbj_type_info *out, size_t cap);
 
 /* Registers (or replaces) a job type in this engine. The native types diag.echo,
  * diag.sleep, diag.fail, diag.crud and diag.crud_latency are registered by
@@ -645,6 +665,40 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report);
 
 /* Asks a running kbj_run to stop: safe from a signal handler or another thread. */
 void kbj_request_stop(kbj_engine *eng);
+
+/* ======================================================================== *
+ * Combined jobs: named phases run as one job
+ * ======================================================================== */
+
+/* Errors and warnings about a chain (defined in chain.h). */
+typedef struct kbj_chain_report kbj_chain_report;
+
+/* One phase of a combined job: a job type with its own params and a weight. */
+typedef struct kbj_phase {
+    const char *name;    /* unique within the job, [a-z0-9_.-] 1..64 */
+    const char *type;    /* a registered job type */
+    const char *params;  /* JSON object or NULL */
+    int weight;          /* 1..100; the weights of a job sum to 100 */
+} kbj_phase;
+
+/*
+ * Submits a combined job (type "combined"): its phases run in order in one job, its
+ * progress is the weighted sum of the phases' progress, and after each phase a
+ * checkpoint records the completed phases and their results, so a resumed job skips
+ * them. `opts` gives queue, priority and the other submit options (its type and params
+ * are ignored). The chain is validated first (see kbj_validate_chain): any error
+ * refuses it with KBJ_EINVAL; warnings do not. `report` (may be NULL) receives both.
+ */
+int kbj_submit_combined(kbj_engine *eng, const kbj_submit *opts, const kbj_phase *phases, size_t n,
+                        char id[KBJ_ID_LEN + 1], kbj_chain_report *report);
+
+/*
+ * Validates a chain of phases without submitting it: weights summing to 100, unique
+ * names, known job types, each phase's params against its type's schema, and the
+ * ordering rules job types declare. Errors and warnings are reported separately; the
+ * return is 0 when the report was produced (check report->nerrors), or KBJ_ENOMEM.
+ */
+int kbj_validate_chain(kbj_engine *eng, const kbj_phase *phases, size_t n, kbj_chain_report *report);
 
 /* ======================================================================== *
  * Queues: limits shared by every runner

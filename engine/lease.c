@@ -263,6 +263,7 @@ int kbj_claim(kbj_engine *eng, const char *runner, const char *const *queues, si
 typedef struct fenced_work {
     kbj_engine *eng;
     const kbj_lease *l;
+    const char *result; /* fail and cancel: a result to keep, or NULL */
     const char *text;   /* result, phase, title, metrics, message */
     long long a, b;     /* progress done/total */
     int flag;           /* retryable; out: cancel / will_retry */
@@ -305,7 +306,7 @@ static int heartbeat_do(kbj_store *st, void *arg)
 
 int kbj_heartbeat(kbj_engine *eng, const kbj_lease *lease, int *cancel)
 {
-    fenced_work w = { eng, lease, NULL, 0, 0, 0 };
+    fenced_work w = { eng, lease, NULL, NULL, 0, 0, 0 };
     int rc = check_lease(eng, lease);
     if (rc)
         return rc;
@@ -329,7 +330,7 @@ static int progress_do(kbj_store *st, void *arg)
 int kbj_progress(kbj_engine *eng, const kbj_lease *lease, long long done, long long total,
                  const char *phase)
 {
-    fenced_work w = { eng, lease, phase, done, total, 0 };
+    fenced_work w = { eng, lease, NULL, phase, done, total, 0 };
     int rc = check_lease(eng, lease);
     if (rc)
         return rc;
@@ -351,7 +352,7 @@ static int title_do(kbj_store *st, void *arg)
 
 int kbj_set_title(kbj_engine *eng, const kbj_lease *lease, const char *title)
 {
-    fenced_work w = { eng, lease, title, 0, 0, 0 };
+    fenced_work w = { eng, lease, NULL, title, 0, 0, 0 };
     int rc = check_lease(eng, lease);
     if (rc)
         return rc;
@@ -406,7 +407,7 @@ static int metrics_tx(kbj_store *st, void *arg)
 
 int kbj_add_metrics(kbj_engine *eng, const kbj_lease *lease, const char *metrics_json)
 {
-    fenced_work w = { eng, lease, metrics_json, 0, 0, 0 };
+    fenced_work w = { eng, lease, NULL, metrics_json, 0, 0, 0 };
     json_t *m, *v;
     const char *key;
     int rc = check_lease(eng, lease);
@@ -635,12 +636,15 @@ static int fail_tx(kbj_store *st, void *arg)
     if (retry) {
         unsigned long long delay = kbj_backoff_delay_ms(&w->l->backoff, (unsigned)attempts, kbj_random(w->eng));
         rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'queued', error = ?, lease_expires = NULL,"
-                            " run_at = NOW(6) + INTERVAL ? MICROSECOND, updated_at = NOW(6) WHERE id = ?",
-                            (kbj_val[]){ KBJ_VS(w->text), KBJ_VI(delay * 1000ULL), KBJ_VI(w->l->pk) }, 3, NULL);
+                            " run_at = NOW(6) + INTERVAL ? MICROSECOND, updated_at = NOW(6),"
+                            " result = COALESCE(?, result) WHERE id = ?",
+                            (kbj_val[]){ KBJ_VS(w->text), KBJ_VI(delay * 1000ULL), KBJ_VS(w->result),
+                                         KBJ_VI(w->l->pk) }, 4, NULL);
     } else {
         rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'failed', error = ?, lease_expires = NULL,"
-                            " uniq_active = NULL, finished_at = NOW(6), updated_at = NOW(6) WHERE id = ?",
-                            (kbj_val[]){ KBJ_VS(w->text), KBJ_VI(w->l->pk) }, 2, NULL);
+                            " uniq_active = NULL, finished_at = NOW(6), updated_at = NOW(6),"
+                            " result = COALESCE(?, result) WHERE id = ?",
+                            (kbj_val[]){ KBJ_VS(w->text), KBJ_VS(w->result), KBJ_VI(w->l->pk) }, 3, NULL);
         if (rc == KBJ_OK)
             rc = kbj_failures_record(w->eng, w->l->pk, w->l->id, type, w->text, attempts);
     }
@@ -653,10 +657,16 @@ static int fail_tx(kbj_store *st, void *arg)
 int kbj_fail_job(kbj_engine *eng, const kbj_lease *lease, const char *message, int retryable,
                  int *will_retry)
 {
+    return kbj_fail_job_result(eng, lease, message, retryable, NULL, will_retry);
+}
+
+int kbj_fail_job_result(kbj_engine *eng, const kbj_lease *lease, const char *message, int retryable,
+                        const char *result, int *will_retry)
+{
     const char *msg = message && *message ? message : "failed without a message";
     char *clean = NULL;
     size_t len = 0;
-    fenced_work w = { eng, lease, NULL, 0, 0, retryable };
+    fenced_work w = { eng, lease, NULL, NULL, 0, 0, retryable };
     int rc = check_lease(eng, lease);
     if (rc)
         return rc;
@@ -670,7 +680,12 @@ int kbj_fail_job(kbj_engine *eng, const kbj_lease *lease, const char *message, i
             len--;
         clean[len] = '\0';
     }
+    if (result && (rc = validate_result(eng, result))) {
+        free(clean);
+        return rc;
+    }
     w.text = clean;
+    w.result = result;
     rc = kbj_store_tx(eng->st, fail_tx, &w);
     free(clean);
     if (will_retry)
@@ -683,8 +698,9 @@ static int cancelled_tx(kbj_store *st, void *arg)
     fenced_work *w = arg;
     unsigned long long n = 0;
     int rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'cancelled', lease_expires = NULL,"
-                            " uniq_active = NULL, finished_at = NOW(6), updated_at = NOW(6)" FENCE,
-                            (kbj_val[]){ KBJ_VI(w->l->pk), KBJ_VI(w->l->token) }, 2, &n);
+                            " uniq_active = NULL, finished_at = NOW(6), updated_at = NOW(6),"
+                            " result = COALESCE(?, result)" FENCE,
+                            (kbj_val[]){ KBJ_VS(w->result), KBJ_VI(w->l->pk), KBJ_VI(w->l->token) }, 3, &n);
     if (rc)
         return rc;
     if (n == 0)
@@ -694,8 +710,15 @@ static int cancelled_tx(kbj_store *st, void *arg)
 
 int kbj_finish_cancelled(kbj_engine *eng, const kbj_lease *lease)
 {
-    fenced_work w = { eng, lease, NULL, 0, 0, 0 };
+    return kbj_finish_cancelled_result(eng, lease, NULL);
+}
+
+int kbj_finish_cancelled_result(kbj_engine *eng, const kbj_lease *lease, const char *result)
+{
+    fenced_work w = { eng, lease, result, NULL, 0, 0, 0 };
     int rc = check_lease(eng, lease);
+    if (rc == KBJ_OK && result)
+        rc = validate_result(eng, result);
     return rc ? rc : kbj_store_tx(eng->st, cancelled_tx, &w);
 }
 
@@ -718,7 +741,7 @@ static int release_tx(kbj_store *st, void *arg)
 
 int kbj_release(kbj_engine *eng, const kbj_lease *lease)
 {
-    fenced_work w = { eng, lease, NULL, 0, 0, 0 };
+    fenced_work w = { eng, lease, NULL, NULL, 0, 0, 0 };
     int rc = check_lease(eng, lease);
     return rc ? rc : kbj_store_tx(eng->st, release_tx, &w);
 }
@@ -852,7 +875,7 @@ static int lease_alive_do(kbj_store *st, void *arg)
 int kbj_lease_log(kbj_engine *eng, const kbj_lease *lease, const char *level,
                   const char *message, const char *context_json)
 {
-    fenced_work w = { eng, lease, NULL, 0, 0, 0 };
+    fenced_work w = { eng, lease, NULL, NULL, 0, 0, 0 };
     int rc = check_lease(eng, lease);
     if (rc == KBJ_OK)
         rc = kbj_store_do(eng->st, lease_alive_do, &w);

@@ -11,6 +11,7 @@
 #include "internal.h"
 #include "types.h"
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +147,13 @@ struct kbj_ctx {
     const char *runner;
     kbj_cadence cadence;
     int checkpointed;            /* a checkpoint was saved during this attempt */
+    /* a phase of a combined job runs with a child context: */
+    struct kbj_ctx *parent;
+    kbj_lease child_lease;       /* the parent's lease with the phase's type and params */
+    double base, weight;         /* percent of the parent done before this phase, its share */
+    int phase_index;
+    char phase_name[KBJ_NAME_MAX + 1];
+    char *combined_state;        /* JSON of the completed phases, kept in every checkpoint */
     char *result;
     char *fail_msg;
     int fail_retryable;
@@ -193,6 +201,16 @@ int kbj_ctx_progress(kbj_ctx *ctx, long long done, long long total, const char *
     int phase_changed;
     if (!ctx)
         return KBJ_EINVAL;
+    if (ctx->parent) {
+        /* a phase's progress is its weighted share of the combined job's: 0..10000 */
+        double frac = total > 0 ? (double)(done > total ? total : done) / (double)total : 0;
+        if (done < 0 || total < 0)
+            return kbj_efail(ctx->eng, KBJ_EINVAL, "progress must not be negative");
+        ctx->done = done;
+        ctx->total = total;
+        return kbj_ctx_progress(ctx->parent, (long long)((ctx->base + ctx->weight * frac) * 100.0 + 0.5),
+                                10000, ctx->phase_name);
+    }
     if (done < 0 || total < 0)
         return kbj_efail(ctx->eng, KBJ_EINVAL, "progress must not be negative");
     if (phase && strlen(phase) > KBJ_NAME_MAX)
@@ -251,12 +269,37 @@ int kbj_ctx_fail(kbj_ctx *ctx, const char *message, int retryable)
     return KBJ_EJOBFAILED;
 }
 
+static int child_checkpoint(kbj_ctx *ctx, const char *cursor, const char *counts, const char *state, int force)
+{
+    json_t *st = json_loads(ctx->combined_state ? ctx->combined_state : "{}", 0, NULL);
+    json_t *ps = state ? json_loads(state, JSON_DECODE_ANY, NULL) : NULL;
+    char *text;
+    int rc;
+    if (!json_is_object(st) || (state && !ps)) {
+        json_decref(st);
+        json_decref(ps);
+        return kbj_efail(ctx->eng, KBJ_EINVAL, "a checkpoint's state must be valid JSON");
+    }
+    json_object_set_new(st, "phase", json_integer(ctx->phase_index));
+    if (ps)
+        json_object_set_new(st, "phase_state", ps);
+    text = json_dumps(st, JSON_COMPACT);
+    json_decref(st);
+    if (!text)
+        return kbj_efail(ctx->eng, KBJ_ENOMEM, "out of memory");
+    rc = kbj_ctx_checkpoint(ctx->parent, cursor, counts, text, force);
+    free(text);
+    return rc;
+}
+
 int kbj_ctx_checkpoint(kbj_ctx *ctx, const char *cursor, const char *counts, const char *state, int force)
 {
     kbj_checkpoint c;
     int rc;
     if (!ctx)
         return KBJ_EINVAL;
+    if (ctx->parent)
+        return child_checkpoint(ctx, cursor, counts, state, force);
     if (ctx->hb && ctx->hb->lost)
         return kbj_efail(ctx->eng, KBJ_ELEASE, "the lease on job %s was lost", ctx->lease->id);
     if (!force && !kbj_cadence_due(&ctx->cadence, ctx->done))
@@ -288,9 +331,78 @@ int kbj_ctx_checkpoint(kbj_ctx *ctx, const char *cursor, const char *counts, con
 
 int kbj_ctx_last_checkpoint(kbj_ctx *ctx, kbj_checkpoint **out)
 {
+    json_t *st;
+    int rc;
     if (!ctx || !out)
         return KBJ_EINVAL;
-    return kbj_checkpoint_load(ctx->eng, ctx->lease->id, out);
+    rc = kbj_checkpoint_load(ctx->eng, ctx->lease->id, out);
+    if (rc || !ctx->parent)
+        return rc;
+    /* a phase sees the checkpoint only when it was saved during that phase, with the
+     * phase's own state in place of the combined job's */
+    st = (*out)->state ? json_loads((*out)->state, 0, NULL) : NULL;
+    if (!json_is_integer(json_object_get(st, "phase")) ||
+        json_integer_value(json_object_get(st, "phase")) != ctx->phase_index) {
+        json_decref(st);
+        kbj_checkpoint_free(*out);
+        *out = NULL;
+        return kbj_efail(ctx->eng, KBJ_ENOTFOUND, "no checkpoint for this phase");
+    }
+    free((*out)->state);
+    (*out)->state = json_object_get(st, "phase_state") ?
+        json_dumps(json_object_get(st, "phase_state"), JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    kbj_copy((*out)->type, sizeof (*out)->type, ctx->lease->type);
+    json_decref(st);
+    return KBJ_OK;
+}
+
+kbj_ctx *kbj_ctx_child(kbj_ctx *parent, const char *type, const char *params, double base, double weight,
+                       int index, const char *name, const char *combined_state)
+{
+    kbj_ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->eng = parent->eng;
+    c->hb = parent->hb;
+    c->runner = parent->runner;
+    c->parent = parent;
+    c->child_lease = *parent->lease;
+    kbj_copy(c->child_lease.type, sizeof c->child_lease.type, type);
+    c->child_lease.params = (char *)params;
+    c->child_lease.progress_done = 0;
+    c->child_lease.progress_total = 0;
+    c->lease = &c->child_lease;
+    c->base = base;
+    c->weight = weight;
+    c->phase_index = index;
+    kbj_copy(c->phase_name, sizeof c->phase_name, name);
+    c->combined_state = combined_state ? strdup(combined_state) : NULL;
+    c->cadence = parent->cadence;
+    return c;
+}
+
+void kbj_ctx_child_free(kbj_ctx *c)
+{
+    if (!c)
+        return;
+    if (c->checkpointed && c->parent)
+        c->parent->checkpointed = 1;
+    free(c->result);
+    free(c->fail_msg);
+    free(c->combined_state);
+    free(c);
+}
+
+const char *kbj_ctx_result(const kbj_ctx *ctx)
+{
+    return ctx ? ctx->result : NULL;
+}
+
+const char *kbj_ctx_fail_message(const kbj_ctx *ctx, int *retryable)
+{
+    if (retryable)
+        *retryable = ctx ? ctx->fail_retryable : 0;
+    return ctx ? ctx->fail_msg : NULL;
 }
 
 int kbj_ctx_cancelled(const kbj_ctx *ctx)
@@ -461,12 +573,12 @@ static int dispatch(run_state *rs, kbj_lease *l)
         if (wrc == KBJ_OK) {
             if (rc == KBJ_EJOBFAILED) {
                 int retry = 0;
-                wrc = kbj_fail_job(eng, l, ctx.fail_msg, ctx.fail_retryable, &retry);
+                wrc = kbj_fail_job_result(eng, l, ctx.fail_msg, ctx.fail_retryable, ctx.result, &retry);
                 if (wrc == KBJ_OK)
                     retry ? rs->rep->retried++ : rs->rep->failed++;
                 wrc = after_write(rs, wrc);
             } else if (rc == KBJ_ESTOPPED && cancelled) {
-                wrc = kbj_finish_cancelled(eng, l);
+                wrc = kbj_finish_cancelled_result(eng, l, ctx.result);
                 if (wrc == KBJ_OK)
                     rs->rep->cancelled++;
                 wrc = after_write(rs, wrc);

@@ -19,6 +19,14 @@ static void type_clear(kbj_type *t)
     free(t->label);
     free(t->category);
     free(t->queue);
+    free(t->params_schema);
+    kbj_jsonschema_free(t->schema);
+    for (size_t i = 0; i < t->nrules; i++) {
+        free((char *)t->rules[i].before);
+        free((char *)t->rules[i].after);
+        free((char *)t->rules[i].message);
+    }
+    free(t->rules);
     for (size_t i = 0; i < t->nresources; i++) {
         free((char *)t->resources[i].name);
         free((char *)t->resources[i].op);
@@ -84,13 +92,42 @@ int kbj_register_type(kbj_engine *eng, const kbj_type_def *def)
         if (rc)
             return rc;
     }
-    if (!eng->types && !(eng->types = calloc(1, sizeof *eng->types)))
+    for (size_t i = 0; i < def->nrules; i++) {
+        const kbj_chain_rule *r = &def->rules[i];
+        if (!r->before || !r->after || !kbj_valid_name(r->before) || !kbj_valid_name(r->after) ||
+            strcmp(r->before, r->after) == 0 || (r->severity != KBJ_CHAIN_WARNING && r->severity != KBJ_CHAIN_ERROR))
+            return kbj_efail(eng, KBJ_EINVAL, "ordering rule %zu of job type %s is invalid", i, def->name);
+    }
+    if (def->params_schema) {
+        int rc = kbj_jsonschema_compile(def->params_schema, &t.schema, kbj_store_err(eng->st));
+        if (rc) {
+            char why[sizeof kbj_store_err(eng->st)->msg];
+            memcpy(why, kbj_errmsg(eng), sizeof why);
+            return kbj_efail(eng, rc, "job type %s: %s", def->name, why);
+        }
+    }
+    if (!eng->types && !(eng->types = calloc(1, sizeof *eng->types))) {
+        kbj_jsonschema_free(t.schema);
         return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    }
 
     t.name = dup_opt(def->name, &oom);
     t.label = dup_opt(def->label ? def->label : def->name, &oom);
     t.category = dup_opt(def->category ? def->category : "other", &oom);
     t.queue = dup_opt(def->queue, &oom);
+    t.params_schema = dup_opt(def->params_schema, &oom);
+    if (def->nrules && !oom) {
+        t.rules = calloc(def->nrules, sizeof *t.rules);
+        if (!t.rules)
+            oom = 1;
+        for (size_t i = 0; !oom && i < def->nrules; i++) {
+            t.rules[i].before = dup_opt(def->rules[i].before, &oom);
+            t.rules[i].after = dup_opt(def->rules[i].after, &oom);
+            t.rules[i].message = dup_opt(def->rules[i].message, &oom);
+            t.rules[i].severity = def->rules[i].severity;
+            t.nrules = i + 1;
+        }
+    }
     if (def->nresources && !oom) {
         t.resources = calloc(def->nresources, sizeof *t.resources);
         if (!t.resources)
@@ -102,15 +139,8 @@ int kbj_register_type(kbj_engine *eng, const kbj_type_def *def)
         }
     }
     if (oom) {
-        for (size_t i = 0; i < t.nresources; i++) {
-            free((char *)t.resources[i].name);
-            free((char *)t.resources[i].op);
-        }
-        free(t.resources);
-        free(t.name);
-        free(t.label);
-        free(t.category);
-        free(t.queue);
+        t.udata_free = NULL;
+        type_clear(&t);
         return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
     }
     t.max_attempts = def->max_attempts;
@@ -141,4 +171,53 @@ int kbj_register_type(kbj_engine *eng, const kbj_type_def *def)
     }
     *slot = t;
     return KBJ_OK;
+}
+
+int kbj_type_apply_schema(kbj_engine *eng, const kbj_type *t, json_t *params, const char *where)
+{
+    int rc;
+    char why[sizeof kbj_store_err(eng->st)->msg];
+    if (!t || !t->schema)
+        return KBJ_OK;
+    rc = kbj_jsonschema_apply(t->schema, params, kbj_store_err(eng->st));
+    if (rc) {
+        memcpy(why, kbj_errmsg(eng), sizeof why);
+        return kbj_efail(eng, rc, "%s%s", where, why);
+    }
+    return KBJ_OK;
+}
+
+kbj_chain_rule *kbj_types_rules(kbj_engine *eng, size_t *n)
+{
+    size_t total = 0, k = 0;
+    kbj_chain_rule *all;
+    *n = 0;
+    for (size_t i = 0; eng->types && i < eng->types->n; i++)
+        total += eng->types->types[i].nrules;
+    all = calloc(total ? total : 1, sizeof *all);
+    if (!all)
+        return NULL;
+    for (size_t i = 0; eng->types && i < eng->types->n; i++)
+        for (size_t r = 0; r < eng->types->types[i].nrules; r++)
+            all[k++] = eng->types->types[i].rules[r];
+    *n = total;
+    return all;
+}
+
+size_t kbj_types_list(kbj_engine *eng, kbj_type_info *out, size_t cap)
+{
+    size_t n = eng && eng->types ? eng->types->n : 0;
+    for (size_t i = 0; i < n && i < cap; i++) {
+        const kbj_type *t = &eng->types->types[i];
+        out[i].name = t->name;
+        out[i].label = t->label;
+        out[i].category = t->category;
+        out[i].queue = t->queue;
+        out[i].params_schema = t->params_schema;
+        out[i].max_attempts = t->max_attempts;
+        out[i].has_handler = t->handler != NULL;
+        out[i].resources = t->resources;
+        out[i].nresources = t->nresources;
+    }
+    return n;
 }
