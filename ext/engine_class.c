@@ -13,6 +13,7 @@
 #include "zend_interfaces.h"
 
 #include "php_kbjobs.h"
+#include "chain.h"
 
 static zend_object_handlers engine_handlers;
 
@@ -124,7 +125,64 @@ static int opt_string(HashTable *opts, const char *key, const char **out)
 static const char *const submit_keys[] = { "type", "params", "queue", "priority", "run_at", "delay",
     "max_attempts", "backoff", "on_expiry", "concurrency_key", "unique_key", "unique_scope", "resources", NULL };
 static const char *const type_keys[] = { "label", "category", "queue", "max_attempts", "backoff",
-    "on_expiry", "resources", NULL };
+    "on_expiry", "resources", "schema", "rules", NULL };
+
+#define MAX_RULES 32
+
+static int parse_rules(HashTable *opts, kbj_chain_rule *out, size_t *n)
+{
+    zval *v = opts ? zend_hash_str_find(opts, "rules", sizeof("rules") - 1) : NULL, *e;
+    *n = 0;
+    if (!v || Z_TYPE_P(v) == IS_NULL)
+        return 0;
+    if (Z_TYPE_P(v) != IS_ARRAY || zend_hash_num_elements(Z_ARRVAL_P(v)) > MAX_RULES) {
+        zend_value_error("option \"rules\" must be a list of at most %d rules", MAX_RULES);
+        return -1;
+    }
+    ZEND_HASH_FOREACH_VAL(Z_ARRVAL_P(v), e) {
+        const char *before = NULL, *after = NULL, *sev = NULL, *msg = NULL;
+        if (Z_TYPE_P(e) != IS_ARRAY || opt_string(Z_ARRVAL_P(e), "before", &before) ||
+            opt_string(Z_ARRVAL_P(e), "after", &after) || opt_string(Z_ARRVAL_P(e), "severity", &sev) ||
+            opt_string(Z_ARRVAL_P(e), "message", &msg) || !before || !after) {
+            if (!EG(exception))
+                zend_value_error("each rule must be ['before' => type, 'after' => type, 'severity' => "
+                                 "'warning'|'error', 'message' => string]");
+            return -1;
+        }
+        out[*n].before = before;
+        out[*n].after = after;
+        out[*n].message = msg;
+        if (!sev || strcmp(sev, "warning") == 0)
+            out[*n].severity = KBJ_CHAIN_WARNING;
+        else if (strcmp(sev, "error") == 0)
+            out[*n].severity = KBJ_CHAIN_ERROR;
+        else {
+            zend_value_error("a rule's severity must be \"warning\" or \"error\"");
+            return -1;
+        }
+        (*n)++;
+    } ZEND_HASH_FOREACH_END();
+    return 0;
+}
+
+/* The "schema" option as JSON text (released by the caller), or NULL. */
+static int parse_schema(HashTable *opts, zend_string **out)
+{
+    zval *v = opts ? zend_hash_str_find(opts, "schema", sizeof("schema") - 1) : NULL;
+    *out = NULL;
+    if (!v || Z_TYPE_P(v) == IS_NULL)
+        return 0;
+    if (Z_TYPE_P(v) == IS_STRING) {
+        *out = zend_string_copy(Z_STR_P(v));
+        return 0;
+    }
+    if (Z_TYPE_P(v) == IS_ARRAY) {
+        *out = kbjobs_json_encode(v, "the schema");
+        return *out ? 0 : -1;
+    }
+    zend_type_error("option \"schema\" must be an array or a JSON string");
+    return -1;
+}
 
 /* Reads the "resources" option into out[] (strings point into the option array). */
 static int parse_resources(HashTable *opts, kbj_resource *out, size_t *n)
@@ -502,6 +560,164 @@ PHP_METHOD(KBJobs_Engine, submitMany)
     efree(pj);
     efree(res);
     efree(ids);
+}
+
+/* Reads phases from a PHP list; strings point into it, params are encoded into pj[]. */
+static int parse_phases(HashTable *list, kbj_phase *out, zend_string **pj, size_t *n)
+{
+    zval *e;
+    *n = 0;
+    ZEND_HASH_FOREACH_VAL(list, e) {
+        zval *name, *type, *params, *weight;
+        if (Z_TYPE_P(e) != IS_ARRAY) {
+            zend_argument_type_error(1, "must be a list of phase arrays");
+            return -1;
+        }
+        name = zend_hash_str_find(Z_ARRVAL_P(e), "name", 4);
+        type = zend_hash_str_find(Z_ARRVAL_P(e), "type", 4);
+        params = zend_hash_str_find(Z_ARRVAL_P(e), "params", 6);
+        weight = zend_hash_str_find(Z_ARRVAL_P(e), "weight", 6);
+        if (!name || Z_TYPE_P(name) != IS_STRING || !type || Z_TYPE_P(type) != IS_STRING ||
+            !weight || Z_TYPE_P(weight) != IS_LONG || (params && Z_TYPE_P(params) != IS_ARRAY)) {
+            zend_argument_value_error(1, "each phase must be ['name' => string, 'type' => string, "
+                                         "'params' => array, 'weight' => int]");
+            return -1;
+        }
+        out[*n].name = Z_STRVAL_P(name);
+        out[*n].type = Z_STRVAL_P(type);
+        out[*n].weight = Z_LVAL_P(weight) < -1000 || Z_LVAL_P(weight) > 1000 ? -1 : (int)Z_LVAL_P(weight);
+        out[*n].params = NULL;
+        if (params) {
+            pj[*n] = kbjobs_json_object(params, "phase params");
+            if (!pj[*n])
+                return -1;
+            out[*n].params = ZSTR_VAL(pj[*n]);
+        }
+        (*n)++;
+    } ZEND_HASH_FOREACH_END();
+    return 0;
+}
+
+static void report_to_array(kbj_chain_report *r, zval *out)
+{
+    zval errors, warnings;
+    array_init(out);
+    add_assoc_bool(out, "valid", r->nerrors == 0);
+    array_init(&errors);
+    for (size_t i = 0; i < r->nerrors; i++)
+        add_next_index_string(&errors, r->errors[i]);
+    array_init(&warnings);
+    for (size_t i = 0; i < r->nwarnings; i++)
+        add_next_index_string(&warnings, r->warnings[i]);
+    add_assoc_zval(out, "errors", &errors);
+    add_assoc_zval(out, "warnings", &warnings);
+}
+
+#define MAX_PHASE_ARGS 64
+
+static void chain_call(INTERNAL_FUNCTION_PARAMETERS, int submit)
+{
+    HashTable *list, *options = NULL;
+    kbj_phase *phases;
+    zend_string **pj;
+    kbj_submit s = { 0 };
+    kbj_resource res[KBJ_MAX_RESOURCES];
+    zend_string *unused = NULL;
+    kbj_chain_report r;
+    char id[KBJ_ID_LEN + 1];
+    size_t n = 0, count;
+    int rc = KBJ_OK, bad = 0;
+
+    ZEND_PARSE_PARAMETERS_START(1, submit ? 2 : 1)
+        Z_PARAM_ARRAY_HT(list)
+        Z_PARAM_OPTIONAL
+        Z_PARAM_ARRAY_HT(options)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    count = zend_hash_num_elements(list);
+    if (count > MAX_PHASE_ARGS) {
+        zend_argument_value_error(1, "must hold at most %d phases", MAX_PHASE_ARGS);
+        RETURN_THROWS();
+    }
+    if (options && (known_keys(options, submit_keys, "submit option") ||
+                    parse_submit(options, NULL, &s, &unused, res)))
+        RETURN_THROWS();
+    phases = ecalloc(count + 1, sizeof *phases);
+    pj = ecalloc(count + 1, sizeof *pj);
+    bad = parse_phases(list, phases, pj, &n);
+    if (!bad) {
+        memset(&r, 0, sizeof r);
+        rc = submit ? kbj_submit_combined(eng, &s, phases, n, id, &r) : kbj_validate_chain(eng, phases, n, &r);
+        if (rc == KBJ_OK && submit) {
+            zval warnings;
+            array_init(return_value);
+            add_assoc_stringl(return_value, "id", id, KBJ_ID_LEN);
+            array_init(&warnings);
+            for (size_t i = 0; i < r.nwarnings; i++)
+                add_next_index_string(&warnings, r.warnings[i]);
+            add_assoc_zval(return_value, "warnings", &warnings);
+        } else if (rc == KBJ_OK) {
+            report_to_array(&r, return_value);
+        } else {
+            kbjobs_throw(eng, rc);
+        }
+        kbj_chain_report_free(&r);
+    }
+    for (size_t i = 0; i < count; i++)
+        if (pj[i])
+            zend_string_release(pj[i]);
+    efree(pj);
+    efree(phases);
+}
+
+PHP_METHOD(KBJobs_Engine, submitCombined)
+{
+    chain_call(INTERNAL_FUNCTION_PARAM_PASSTHRU, 1);
+}
+
+PHP_METHOD(KBJobs_Engine, validateChain)
+{
+    chain_call(INTERNAL_FUNCTION_PARAM_PASSTHRU, 0);
+}
+
+PHP_METHOD(KBJobs_Engine, types)
+{
+    kbj_type_info info[128];
+    size_t n;
+    ZEND_PARSE_PARAMETERS_NONE();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    n = kbj_types_list(eng, info, 128);
+    if (n > 128)
+        n = 128;
+    array_init_size(return_value, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        zval row, res, schema;
+        array_init(&row);
+        add_assoc_string(&row, "name", (char *)info[i].name);
+        add_assoc_string(&row, "label", (char *)info[i].label);
+        add_assoc_string(&row, "category", (char *)info[i].category);
+        if (info[i].queue)
+            add_assoc_string(&row, "queue", (char *)info[i].queue);
+        else
+            add_assoc_null(&row, "queue");
+        add_assoc_long(&row, "max_attempts", info[i].max_attempts);
+        add_assoc_bool(&row, "has_handler", info[i].has_handler);
+        kbjobs_json_decode(info[i].params_schema, &schema);
+        add_assoc_zval(&row, "schema", &schema);
+        array_init(&res);
+        for (size_t k = 0; k < info[i].nresources; k++) {
+            zval one;
+            array_init(&one);
+            add_assoc_string(&one, "name", (char *)info[i].resources[k].name);
+            if (info[i].resources[k].op)
+                add_assoc_string(&one, "op", (char *)info[i].resources[k].op);
+            else
+                add_assoc_null(&one, "op");
+            add_next_index_zval(&res, &one);
+        }
+        add_assoc_zval(&row, "resources", &res);
+        add_next_index_zval(return_value, &row);
+    }
 }
 
 PHP_METHOD(KBJobs_Engine, get)
@@ -1059,6 +1275,8 @@ PHP_METHOD(KBJobs_Engine, registerType)
     kbjobs_engine_obj *o = THIS_ENGINE();
     kbj_type_def def = { 0 };
     kbj_resource res[KBJ_MAX_RESOURCES];
+    kbj_chain_rule rules[MAX_RULES];
+    zend_string *schema = NULL;
     zend_long attempts = 0;
     int rc;
 
@@ -1076,14 +1294,19 @@ PHP_METHOD(KBJobs_Engine, registerType)
     if (known_keys(options, type_keys, "type option") || opt_string(options, "label", &def.label) ||
         opt_string(options, "category", &def.category) || opt_string(options, "queue", &def.queue) ||
         opt_long(options, "max_attempts", 0, 1000, &attempts) || parse_backoff(options, &def.backoff) ||
-        parse_expiry(options, &def.on_expiry) || parse_resources(options, res, &def.nresources))
+        parse_expiry(options, &def.on_expiry) || parse_resources(options, res, &def.nresources) ||
+        parse_rules(options, rules, &def.nrules) || parse_schema(options, &schema))
         RETURN_THROWS();
     def.resources = def.nresources ? res : NULL;
+    def.rules = def.nrules ? rules : NULL;
+    def.params_schema = schema ? ZSTR_VAL(schema) : NULL;
     def.name = ZSTR_VAL(type);
     def.max_attempts = (int)attempts;
     def.handler = php_handler;
     def.udata = o;
     rc = kbj_register_type(eng, &def);
+    if (schema)
+        zend_string_release(schema);
     if (rc) {
         kbjobs_throw(eng, rc);
         RETURN_THROWS();

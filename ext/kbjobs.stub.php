@@ -80,6 +80,26 @@ namespace KBJobs {
          */
         public function submitMany(array $jobs): array {}
 
+        /**
+         * Submits a combined job: phases (each ['name' => ..., 'type' => ..., 'params' =>
+         * [...], 'weight' => int], weights summing to 100) run in order as one job.
+         * Options as submit(). An invalid chain throws ValueError with its first error.
+         * @param array $phases
+         * @param array $options
+         * @return array
+         */
+        public function submitCombined(array $phases, array $options = []): array {}
+
+        /**
+         * Validates a chain of phases: ['valid' => bool, 'errors' => [...], 'warnings' => [...]].
+         * @param array $phases
+         * @return array
+         */
+        public function validateChain(array $phases): array {}
+
+        /** @return array */
+        public function types(): array {}
+
         public function get(string $id): Job {}
 
         /**
@@ -144,7 +164,10 @@ namespace KBJobs {
         public function reap(): int {}
 
         /**
-         * Options: label, category, queue, max_attempts, backoff, on_expiry, resources.
+         * Options: label, category, queue, max_attempts, backoff, on_expiry, resources,
+         * schema (a JSON Schema of the params, as an array or a JSON string), rules (a
+         * list of ['before' => type, 'after' => type, 'severity' => 'warning'|'error',
+         * 'message' => string]).
          * @param array $options
          */
         public function registerType(string $type, callable $handler, array $options = []): void {}

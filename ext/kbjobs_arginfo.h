@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: df1e17caeda1127879c489dfef0b493779c537fe */
+ * Stub hash: 7c9dd56d04533c164b3f0a985dd960a6f416b3a2 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -28,6 +28,17 @@ ZEND_END_ARG_INFO()
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_submitMany, 0, 1, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_INFO(0, jobs, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_submitCombined, 0, 1, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, phases, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_validateChain, 0, 1, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, phases, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
+#define arginfo_class_KBJobs_Engine_types arginfo_KBJobs_versions
 
 ZEND_BEGIN_ARG_WITH_RETURN_OBJ_INFO_EX(arginfo_class_KBJobs_Engine_get, 0, 1, KBJobs\\Job, 0)
 	ZEND_ARG_TYPE_INFO(0, id, IS_STRING, 0)
@@ -227,6 +238,9 @@ ZEND_METHOD(KBJobs_Engine, migrate);
 ZEND_METHOD(KBJobs_Engine, schemaInfo);
 ZEND_METHOD(KBJobs_Engine, submit);
 ZEND_METHOD(KBJobs_Engine, submitMany);
+ZEND_METHOD(KBJobs_Engine, submitCombined);
+ZEND_METHOD(KBJobs_Engine, validateChain);
+ZEND_METHOD(KBJobs_Engine, types);
 ZEND_METHOD(KBJobs_Engine, get);
 ZEND_METHOD(KBJobs_Engine, list);
 ZEND_METHOD(KBJobs_Engine, cancel);
@@ -326,6 +340,9 @@ static const zend_function_entry class_KBJobs_Engine_methods[] = {
 	ZEND_ME(KBJobs_Engine, schemaInfo, arginfo_class_KBJobs_Engine_schemaInfo, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, submit, arginfo_class_KBJobs_Engine_submit, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, submitMany, arginfo_class_KBJobs_Engine_submitMany, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, submitCombined, arginfo_class_KBJobs_Engine_submitCombined, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, validateChain, arginfo_class_KBJobs_Engine_validateChain, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, types, arginfo_class_KBJobs_Engine_types, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, get, arginfo_class_KBJobs_Engine_get, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, list, arginfo_class_KBJobs_Engine_list, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, cancel, arginfo_class_KBJobs_Engine_cancel, ZEND_ACC_PUBLIC)
