@@ -549,7 +549,8 @@ static int compile_keyword(node *n, const char *kw, const json_t *v, const spath
     static const char *const counts[] = { "minItems", "maxItems", "minLength", "maxLength" };
     static const char *const bounds[] = { "minimum", "maximum", "exclusiveMinimum",
                                           "exclusiveMaximum" };
-    static const char *const notes[] = { "title", "description", "$comment" };
+    /* annotations: checked to be strings, otherwise ignored */
+    static const char *const notes[] = { "title", "description", "$comment", "$schema", "$id" };
 
     if (strcmp(kw, "type") == 0)
         return compile_type(n, v, at, err);
@@ -616,7 +617,7 @@ static int compile_keyword(node *n, const char *kw, const json_t *v, const spath
         n->uri = strcmp(json_string_value(v), "uri") == 0;
         return 0;
     }
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < sizeof notes / sizeof notes[0]; i++)
         if (strcmp(kw, notes[i]) == 0) {
             if (!json_is_string(v))
                 return cfail(err, at, "\"%s\" must be a string", kw);
@@ -695,7 +696,7 @@ int kbj_jsonschema_compile(const char *schema_text, kbj_jsonschema **out, kbj_er
     len = strnlen(schema_text, KBJ_JSONSCHEMA_MAX_TEXT + 1);
     if (len > KBJ_JSONSCHEMA_MAX_TEXT)
         return kbj_fail(err, KBJ_EINVAL, "schema: longer than %u bytes", KBJ_JSONSCHEMA_MAX_TEXT);
-    if (!(doc = json_loadb(schema_text, len, JSON_REJECT_DUPLICATES, &jerr)))
+    if (!(doc = json_loadb(schema_text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr)))
         return kbj_fail(err, KBJ_EINVAL, "schema: invalid JSON at line %d, column %d: %s",
                         jerr.line, jerr.column, jerr.text);
     if (!(*out = calloc(1, sizeof **out))) {

@@ -153,8 +153,16 @@ int kbj_submit_combined(kbj_engine *eng, const kbj_submit *opts, const kbj_phase
     for (size_t i = 0; i < n; i++) {
         json_t *pp = json_loads(phases[i].params ? phases[i].params : "{}", 0, NULL);
         const kbj_type *t = kbj_type_find(eng, phases[i].type);
-        if (t)
-            kbj_type_apply_schema(eng, t, pp, ""); /* the defaults, as validated above */
+        if (!pp) {
+            json_decref(list);
+            return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+        }
+        if (t && kbj_type_apply_schema(eng, t, pp, "") != KBJ_OK) {
+            /* validated above; only the defaults are filled in here */
+            json_decref(pp);
+            json_decref(list);
+            return KBJ_EINVAL;
+        }
         json_array_append_new(list, json_pack("{s:s,s:s,s:o,s:i}", "name", phases[i].name, "type",
                                               phases[i].type, "params", pp, "weight", phases[i].weight));
     }
