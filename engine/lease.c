@@ -476,84 +476,94 @@ typedef struct complete_work {
     size_t n, fenced;
 } complete_work;
 
-#define COMPLETE_SET                                                                     \
-    "UPDATE {p}kbjobs_jobs SET status = 'completed', result = ?, finished_at = NOW(6),"   \
-    " updated_at = NOW(6), lease_expires = NULL, uniq_active = NULL,"                     \
-    " progress_done = IF(progress_total > 0, progress_total, progress_done)"
+#define COMPLETE_TAIL                                                                     \
+    ", finished_at = NOW(6), updated_at = NOW(6), lease_expires = NULL, uniq_active = NULL,"  \
+    " progress_done = IF(progress_total > 0, progress_total, progress_done)"                 \
+    " WHERE lease_token = ? AND status = 'running' AND id IN (%s)"
+
+/* Completes one token group (a claim's batch, usually) with one UPDATE: results go in
+ * through CASE id WHEN ? THEN ? ... END, so a batch costs one statement however many
+ * of its jobs have results. */
+static int complete_group(complete_work *w, const size_t *members, size_t k)
+{
+    kbj_store *st = w->eng->st;
+    int with_results = 0, rc;
+    size_t nv = 0, cap;
+    kbj_val *v;
+    char *sql, *ph;
+    unsigned long long got = 0;
+
+    for (size_t m = 0; m < k && !with_results; m++)
+        with_results = w->results && w->results[members[m]];
+    v = calloc(3 * k + 1, sizeof *v);
+    ph = kbj_placeholders(k);
+    cap = 16 * k + strlen(COMPLETE_TAIL) + 256;
+    sql = malloc(cap);
+    if (!v || !ph || !sql) {
+        free(v);
+        free(ph);
+        free(sql);
+        return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+    }
+    {
+        size_t off = (size_t)snprintf(sql, cap, "UPDATE {p}kbjobs_jobs SET status = 'completed', result = %s",
+                                      with_results ? "CASE id" : "NULL");
+        if (with_results) {
+            for (size_t m = 0; m < k; m++) {
+                off += (size_t)snprintf(sql + off, cap - off, " WHEN ? THEN ?");
+                v[nv++] = KBJ_VI(w->leases[members[m]].pk);
+                v[nv++] = KBJ_VS(w->results[members[m]]);
+            }
+            off += (size_t)snprintf(sql + off, cap - off, " END");
+        }
+        snprintf(sql + off, cap - off, COMPLETE_TAIL, ph);
+    }
+    v[nv++] = KBJ_VI(w->leases[members[0]].token);
+    for (size_t m = 0; m < k; m++)
+        v[nv++] = KBJ_VI(w->leases[members[m]].pk);
+    rc = kbj_store_exec(st, sql, v, nv, &got);
+    if (rc == KBJ_OK && got < k) {
+        /* find which were refused, not counting ones already completed by this lease
+         * (an earlier run of this write whose acknowledgement was lost) */
+        for (size_t m = 0; m < k; m++)
+            if (!already(st, &w->leases[members[m]], "completed"))
+                w->fenced++;
+    }
+    free(v);
+    free(ph);
+    free(sql);
+    return rc;
+}
 
 static int complete_tx(kbj_store *st, void *arg)
 {
     complete_work *w = arg;
-    kbj_val *v = NULL;
-    char *sql = NULL;
-    size_t nplain = 0, nkeys = 0;
-    int rc = KBJ_OK;
+    size_t *members = calloc(w->n ? w->n : 1, sizeof *members);
+    char *done = calloc(w->n ? w->n : 1, 1);
+    int rc = KBJ_OK, keys = 0;
 
     w->fenced = 0;
-    /* Jobs with a result are completed one by one; the others, grouped by token, with one
-     * UPDATE ... WHERE id IN (...) per group (usually one: a claim's batch). */
+    if (!members || !done) {
+        free(members);
+        free(done);
+        return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+    }
     for (size_t i = 0; i < w->n && rc == KBJ_OK; i++) {
-        const kbj_lease *l = &w->leases[i];
-        unsigned long long got = 0;
-        if (l->concurrency_key || l->has_resources)
-            nkeys++;
-        if (!w->results || !w->results[i]) {
-            nplain++;
+        size_t k = 0;
+        keys |= w->leases[i].concurrency_key || w->leases[i].has_resources;
+        if (done[i])
             continue;
-        }
-        rc = kbj_store_exec(st, COMPLETE_SET FENCE,
-                            (kbj_val[]){ KBJ_VS(w->results[i]), KBJ_VI(l->pk), KBJ_VI(l->token) }, 3, &got);
-        if (rc == KBJ_OK && got == 0 && !already(st, l, "completed"))
-            w->fenced++;
+        for (size_t j = i; j < w->n; j++)
+            if (!done[j] && w->leases[j].token == w->leases[i].token) {
+                members[k++] = j;
+                done[j] = 1;
+            }
+        rc = complete_group(w, members, k);
     }
-    if (rc == KBJ_OK && nplain) {
-        v = calloc(nplain + 2, sizeof *v);
-        sql = malloc(2 * nplain + 512);
-        if (!v || !sql)
-            rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
-    }
-    for (size_t start = 0; rc == KBJ_OK && nplain && start < w->n; start++) {
-        const kbj_lease *first = &w->leases[start];
-        size_t k = 0, group = 0;
-        unsigned long long got = 0;
-        char *ph;
-        int seen = 0;
-        if (w->results && w->results[start])
-            continue;
-        /* skip tokens handled by an earlier group */
-        for (size_t j = 0; j < start && !seen; j++)
-            seen = w->leases[j].token == first->token && !(w->results && w->results[j]);
-        if (seen)
-            continue;
-        v[k++] = KBJ_VNULL;
-        v[k++] = KBJ_VI(first->token);
-        for (size_t j = start; j < w->n; j++)
-            if (w->leases[j].token == first->token && !(w->results && w->results[j]))
-                v[k++] = KBJ_VI(w->leases[j].pk);
-        group = k - 2;
-        ph = kbj_placeholders(group);
-        if (!ph) {
-            rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
-            break;
-        }
-        snprintf(sql, 2 * nplain + 512, COMPLETE_SET " WHERE lease_token = ? AND status = 'running'"
-                 " AND id IN (%s)", ph);
-        free(ph);
-        rc = kbj_store_exec(st, sql, v, k, &got);
-        if (rc == KBJ_OK && got < group) {
-            /* find which were refused, not counting ones already completed by this lease */
-            for (size_t j = start; j < w->n; j++)
-                if (w->leases[j].token == first->token && !(w->results && w->results[j]) &&
-                    !already(st, &w->leases[j], "completed"))
-                    w->fenced++;
-        }
-    }
-    if (rc == KBJ_OK && nkeys) {
-        for (size_t i = 0; i < w->n && rc == KBJ_OK; i++)
-            rc = release_key(st, &w->leases[i]);
-    }
-    free(v);
-    free(sql);
+    for (size_t i = 0; rc == KBJ_OK && keys && i < w->n; i++)
+        rc = release_key(st, &w->leases[i]);
+    free(members);
+    free(done);
     return rc;
 }
 
