@@ -105,7 +105,7 @@ PHP_METHOD(KBJobs_Context, progress)
         Z_PARAM_LONG(done)
         Z_PARAM_OPTIONAL
         Z_PARAM_LONG(total)
-        Z_PARAM_STR_OR_NULL(phase)
+        Z_PARAM_PATH_STR_OR_NULL(phase)
     ZEND_PARSE_PARAMETERS_END();
     CTX(c);
     if (done < 0) {
@@ -123,7 +123,7 @@ PHP_METHOD(KBJobs_Context, title)
 {
     zend_string *title;
     ZEND_PARSE_PARAMETERS_START(1, 1)
-        Z_PARAM_STR(title)
+        Z_PARAM_PATH_STR(title)
     ZEND_PARSE_PARAMETERS_END();
     CTX(c);
     CTX_CHECK(c, kbj_ctx_title(c, ZSTR_VAL(title)));
@@ -135,8 +135,8 @@ PHP_METHOD(KBJobs_Context, log)
     zval *context = NULL;
     int rc;
     ZEND_PARSE_PARAMETERS_START(2, 3)
-        Z_PARAM_STR(level)
-        Z_PARAM_STR(message)
+        Z_PARAM_PATH_STR(level)
+        Z_PARAM_PATH_STR(message)
         Z_PARAM_OPTIONAL
         Z_PARAM_ARRAY(context)
     ZEND_PARSE_PARAMETERS_END();

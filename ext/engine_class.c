@@ -118,6 +118,10 @@ static int opt_string(HashTable *opts, const char *key, const char **out)
         zend_type_error("option \"%s\" must be a string", key);
         return -1;
     }
+    if (zend_str_has_nul_byte(Z_STR_P(v))) {
+        zend_value_error("option \"%s\" must not contain any null bytes", key);
+        return -1;
+    }
     *out = Z_STRVAL_P(v);
     return 0;
 }
@@ -202,11 +206,15 @@ static int parse_resources(HashTable *opts, kbj_resource *out, size_t *n)
     ZEND_HASH_FOREACH_VAL(Z_ARRVAL_P(v), e) {
         kbj_resource *r = &out[*n];
         r->op = NULL;
-        if (Z_TYPE_P(e) == IS_STRING) {
+        if (Z_TYPE_P(e) == IS_STRING && zend_str_has_nul_byte(Z_STR_P(e))) {
+            zend_value_error("a resource name must not contain any null bytes");
+            return -1;
+        } else if (Z_TYPE_P(e) == IS_STRING) {
             r->name = Z_STRVAL_P(e);
         } else if (Z_TYPE_P(e) == IS_ARRAY) {
             zval *name = zend_hash_str_find(Z_ARRVAL_P(e), "name", 4), *op = zend_hash_str_find(Z_ARRVAL_P(e), "op", 2);
-            if (!name || Z_TYPE_P(name) != IS_STRING || (op && Z_TYPE_P(op) != IS_STRING && Z_TYPE_P(op) != IS_NULL)) {
+            if (!name || Z_TYPE_P(name) != IS_STRING || (op && Z_TYPE_P(op) != IS_STRING && Z_TYPE_P(op) != IS_NULL) ||
+                zend_str_has_nul_byte(Z_STR_P(name)) || (op && Z_TYPE_P(op) == IS_STRING && zend_str_has_nul_byte(Z_STR_P(op)))) {
                 zend_value_error("each resource must be a name or ['name' => string, 'op' => ?string]");
                 return -1;
             }
@@ -357,13 +365,13 @@ PHP_METHOD(KBJobs_Engine, __construct)
     int rc;
 
     ZEND_PARSE_PARAMETERS_START(4, 7)
-        Z_PARAM_STR(host)
-        Z_PARAM_STR(user)
-        Z_PARAM_STR(password)
-        Z_PARAM_STR(database)
+        Z_PARAM_PATH_STR(host)
+        Z_PARAM_PATH_STR(user)
+        Z_PARAM_PATH_STR(password)
+        Z_PARAM_PATH_STR(database)
         Z_PARAM_OPTIONAL
-        Z_PARAM_STR(prefix)
-        Z_PARAM_STR_OR_NULL(data_dir)
+        Z_PARAM_PATH_STR(prefix)
+        Z_PARAM_PATH_STR_OR_NULL(data_dir)
         Z_PARAM_ARRAY_HT(options)
     ZEND_PARSE_PARAMETERS_END();
 
@@ -467,7 +475,7 @@ PHP_METHOD(KBJobs_Engine, submit)
     int rc;
 
     ZEND_PARSE_PARAMETERS_START(1, 3)
-        Z_PARAM_STR(type)
+        Z_PARAM_PATH_STR(type)
         Z_PARAM_OPTIONAL
         Z_PARAM_ARRAY(params)
         Z_PARAM_ARRAY_HT(options)
@@ -526,8 +534,10 @@ PHP_METHOD(KBJobs_Engine, submitMany)
         }
         t = zend_hash_str_find(Z_ARRVAL_P(job), "type", 4);
         p = zend_hash_str_find(Z_ARRVAL_P(job), "params", 6);
-        if (!t || Z_TYPE_P(t) != IS_STRING) {
-            zend_argument_value_error(1, "element %u must have a string \"type\"", i);
+        if (!t || Z_TYPE_P(t) != IS_STRING || zend_str_has_nul_byte(Z_STR_P(t))) {
+            zend_argument_value_error(1, t && Z_TYPE_P(t) == IS_STRING
+                                         ? "element %u: \"type\" must not contain any null bytes"
+                                         : "element %u must have a string \"type\"", i);
             bad = 1;
             break;
         }
@@ -578,7 +588,8 @@ static int parse_phases(HashTable *list, kbj_phase *out, zend_string **pj, size_
         params = zend_hash_str_find(Z_ARRVAL_P(e), "params", 6);
         weight = zend_hash_str_find(Z_ARRVAL_P(e), "weight", 6);
         if (!name || Z_TYPE_P(name) != IS_STRING || !type || Z_TYPE_P(type) != IS_STRING ||
-            !weight || Z_TYPE_P(weight) != IS_LONG || (params && Z_TYPE_P(params) != IS_ARRAY)) {
+            !weight || Z_TYPE_P(weight) != IS_LONG || (params && Z_TYPE_P(params) != IS_ARRAY) ||
+            zend_str_has_nul_byte(Z_STR_P(name)) || zend_str_has_nul_byte(Z_STR_P(type))) {
             zend_argument_value_error(1, "each phase must be ['name' => string, 'type' => string, "
                                          "'params' => array, 'weight' => int]");
             return -1;
@@ -725,7 +736,7 @@ PHP_METHOD(KBJobs_Engine, get)
     zend_string *id;
     kbj_job *j = NULL;
     ZEND_PARSE_PARAMETERS_START(1, 1)
-        Z_PARAM_STR(id)
+        Z_PARAM_PATH_STR(id)
     ZEND_PARSE_PARAMETERS_END();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
     CHECK(eng, kbj_job_get(eng, ZSTR_VAL(id), &j));
@@ -779,7 +790,7 @@ PHP_METHOD(KBJobs_Engine, cancel)
     zend_string *id;
     int was_running = 0;
     ZEND_PARSE_PARAMETERS_START(1, 1)
-        Z_PARAM_STR(id)
+        Z_PARAM_PATH_STR(id)
     ZEND_PARSE_PARAMETERS_END();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
     CHECK(eng, kbj_job_cancel(eng, ZSTR_VAL(id), &was_running));
@@ -790,7 +801,7 @@ PHP_METHOD(KBJobs_Engine, resume)
 {
     zend_string *id;
     ZEND_PARSE_PARAMETERS_START(1, 1)
-        Z_PARAM_STR(id)
+        Z_PARAM_PATH_STR(id)
     ZEND_PARSE_PARAMETERS_END();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
     CHECK(eng, kbj_job_resume(eng, ZSTR_VAL(id)));
@@ -801,7 +812,7 @@ PHP_METHOD(KBJobs_Engine, rerun)
     zend_string *id;
     char new_id[KBJ_ID_LEN + 1];
     ZEND_PARSE_PARAMETERS_START(1, 1)
-        Z_PARAM_STR(id)
+        Z_PARAM_PATH_STR(id)
     ZEND_PARSE_PARAMETERS_END();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
     CHECK(eng, kbj_job_rerun(eng, ZSTR_VAL(id), new_id));
@@ -822,7 +833,7 @@ PHP_METHOD(KBJobs_Engine, attempts)
     kbj_attempt *a = NULL;
     size_t n = 0;
     ZEND_PARSE_PARAMETERS_START(1, 1)
-        Z_PARAM_STR(id)
+        Z_PARAM_PATH_STR(id)
     ZEND_PARSE_PARAMETERS_END();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
     CHECK(eng, kbj_job_attempts(eng, ZSTR_VAL(id), &a, &n));
@@ -854,9 +865,9 @@ PHP_METHOD(KBJobs_Engine, log)
     zend_string *cjson = NULL;
     int rc;
     ZEND_PARSE_PARAMETERS_START(3, 4)
-        Z_PARAM_STR(id)
-        Z_PARAM_STR(level)
-        Z_PARAM_STR(message)
+        Z_PARAM_PATH_STR(id)
+        Z_PARAM_PATH_STR(level)
+        Z_PARAM_PATH_STR(message)
         Z_PARAM_OPTIONAL
         Z_PARAM_ARRAY(context)
     ZEND_PARSE_PARAMETERS_END();
@@ -890,7 +901,7 @@ PHP_METHOD(KBJobs_Engine, logs)
     zend_long cursor = 0, max_bytes = 0;
     kbj_logread r;
     ZEND_PARSE_PARAMETERS_START(1, 3)
-        Z_PARAM_STR(id)
+        Z_PARAM_PATH_STR(id)
         Z_PARAM_OPTIONAL
         Z_PARAM_LONG(cursor)
         Z_PARAM_LONG(max_bytes)
@@ -915,7 +926,7 @@ PHP_METHOD(KBJobs_Engine, tail)
     zend_long lines = 100;
     kbj_logread r;
     ZEND_PARSE_PARAMETERS_START(1, 2)
-        Z_PARAM_STR(id)
+        Z_PARAM_PATH_STR(id)
         Z_PARAM_OPTIONAL
         Z_PARAM_LONG(lines)
     ZEND_PARSE_PARAMETERS_END();
@@ -986,7 +997,7 @@ PHP_METHOD(KBJobs_Engine, checkpoint)
     kbj_checkpoint *c = NULL;
     int rc;
     ZEND_PARSE_PARAMETERS_START(1, 1)
-        Z_PARAM_STR(id)
+        Z_PARAM_PATH_STR(id)
     ZEND_PARSE_PARAMETERS_END();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
     rc = kbj_checkpoint_load(eng, ZSTR_VAL(id), &c);
@@ -1001,7 +1012,7 @@ PHP_METHOD(KBJobs_Engine, discardCheckpoint)
 {
     zend_string *id;
     ZEND_PARSE_PARAMETERS_START(1, 1)
-        Z_PARAM_STR(id)
+        Z_PARAM_PATH_STR(id)
     ZEND_PARSE_PARAMETERS_END();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
     CHECK(eng, kbj_checkpoint_discard(eng, ZSTR_VAL(id)));
@@ -1029,7 +1040,7 @@ PHP_METHOD(KBJobs_Engine, setQueue)
     zend_string *queue;
     zend_long concurrency = 0, rate = 0, period = 0;
     ZEND_PARSE_PARAMETERS_START(1, 4)
-        Z_PARAM_STR(queue)
+        Z_PARAM_PATH_STR(queue)
         Z_PARAM_OPTIONAL
         Z_PARAM_LONG(concurrency)
         Z_PARAM_LONG(rate)
@@ -1055,7 +1066,7 @@ static void queue_pause(INTERNAL_FUNCTION_PARAMETERS, int paused)
 {
     zend_string *queue;
     ZEND_PARSE_PARAMETERS_START(1, 1)
-        Z_PARAM_STR(queue)
+        Z_PARAM_PATH_STR(queue)
     ZEND_PARSE_PARAMETERS_END();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
     CHECK(eng, kbj_queue_pause(eng, ZSTR_VAL(queue), paused));
@@ -1099,7 +1110,7 @@ PHP_METHOD(KBJobs_Engine, queue)
     zend_string *queue;
     kbj_queue_stats s;
     ZEND_PARSE_PARAMETERS_START(1, 1)
-        Z_PARAM_STR(queue)
+        Z_PARAM_PATH_STR(queue)
     ZEND_PARSE_PARAMETERS_END();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
     CHECK(eng, kbj_queue_stats_get(eng, ZSTR_VAL(queue), &s));
@@ -1281,7 +1292,7 @@ PHP_METHOD(KBJobs_Engine, registerType)
     int rc;
 
     ZEND_PARSE_PARAMETERS_START(2, 3)
-        Z_PARAM_STR(type)
+        Z_PARAM_PATH_STR(type)
         Z_PARAM_ZVAL(handler)
         Z_PARAM_OPTIONAL
         Z_PARAM_ARRAY_HT(options)
@@ -1360,7 +1371,10 @@ PHP_METHOD(KBJobs_Engine, run)
         RETURN_THROWS();
     {
         zval *q = options ? zend_hash_str_find(options, "queues", 6) : NULL;
-        if (q && Z_TYPE_P(q) == IS_STRING) {
+        if (q && Z_TYPE_P(q) == IS_STRING && zend_str_has_nul_byte(Z_STR_P(q))) {
+            zend_value_error("option \"queues\" must not contain any null bytes");
+            RETURN_THROWS();
+        } else if (q && Z_TYPE_P(q) == IS_STRING) {
             queues = emalloc(sizeof *queues);
             queues[0] = Z_STRVAL_P(q);
             opts.nqueues = 1;
@@ -1368,9 +1382,10 @@ PHP_METHOD(KBJobs_Engine, run)
             zval *e;
             queues = emalloc(sizeof *queues * (zend_hash_num_elements(Z_ARRVAL_P(q)) + 1));
             ZEND_HASH_FOREACH_VAL(Z_ARRVAL_P(q), e) {
-                if (Z_TYPE_P(e) != IS_STRING) {
+                if (Z_TYPE_P(e) != IS_STRING || zend_str_has_nul_byte(Z_STR_P(e))) {
                     efree(queues);
-                    zend_value_error("option \"queues\" must be a string or a list of strings");
+                    zend_value_error(Z_TYPE_P(e) == IS_STRING ? "option \"queues\" must not contain any null bytes"
+                                                              : "option \"queues\" must be a string or a list of strings");
                     RETURN_THROWS();
                 }
                 queues[opts.nqueues++] = Z_STRVAL_P(e);

@@ -219,6 +219,11 @@ static void act_on_ids(INTERNAL_FUNCTION_PARAMETERS, ids_fn fn)
             zend_argument_type_error(1, "must be a string or a list of strings");
             RETURN_THROWS();
         }
+        if (zend_str_has_nul_byte(Z_STR_P(v))) {
+            efree(ids);
+            zend_argument_value_error(1, "must not contain any null bytes");
+            RETURN_THROWS();
+        }
         ids[n++] = Z_STRVAL_P(v);
     } ZEND_HASH_FOREACH_END();
     rc = fn(eng, ids, n, &done);

@@ -1,5 +1,5 @@
 --TEST--
-phpinfo (php --ri kbjobs) shows the version and the libraries kbjobs links
+phpinfo (php --ri kbjobs) shows the version, the schema version, the libraries kbjobs links and its INI settings
 --EXTENSIONS--
 kbjobs
 --FILE--
@@ -11,7 +11,13 @@ kbjobs
 
 kbjobs support => enabled
 Version => %d.%d.%d
+Schema version => %d
 libmariadb version => %d.%d.%d
 libcurl version => %d.%d.%d
 jansson version => %d.%d%A
 libxml2 version => %d.%d.%d
+
+Directive => Local Value => Master Value
+kbjobs.data_dir => no value => no value
+kbjobs.lease_seconds => 60 => 60
+kbjobs.claim_batch => 10 => 10
