@@ -18,6 +18,7 @@ kbj_engine *kbj_engine_new(void)
     kbj_engine *eng = calloc(1, sizeof *eng);
     if (!eng)
         return NULL;
+    eng->queues_checked_at = -1e9;
     eng->st = kbj_store_new();
     if (!eng->st) {
         free(eng);

@@ -18,6 +18,8 @@ struct kbj_engine {
     void *rnd_arg;
     struct kbj_typereg *types;   /* job type registry (types.c) */
     volatile sig_atomic_t stop;  /* set by kbj_request_stop */
+    double queues_checked_at;    /* monotonic time queues_exist was read (queues.c) */
+    int queues_exist;            /* whether any queue has settings */
 };
 
 /* A second engine on its own connection with the same settings (for the heartbeat

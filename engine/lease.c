@@ -55,8 +55,10 @@ typedef struct claim_work {
 
 #define CLAIM_SELECT                                                                   \
     "SELECT j.id, j.concurrency_key,"                                                  \
-    " EXISTS (SELECT 1 FROM {p}kbjobs_resources r WHERE r.job_id = j.id)"              \
-    " FROM {p}kbjobs_jobs j"                                                           \
+    " EXISTS (SELECT 1 FROM {p}kbjobs_resources r WHERE r.job_id = j.id),"             \
+    " j.public_id, j.type, j.queue, j.params, j.attempts, j.max_attempts, j.backoff,"  \
+    " j.backoff_base_ms, j.backoff_cap_ms, j.backoff_jitter, j.progress_done,"          \
+    " j.progress_total FROM {p}kbjobs_jobs j"                                          \
     " WHERE j.status = 'queued' AND j.queue = ? AND j.run_at <= NOW(6)"                \
     " AND (j.concurrency_key IS NULL OR NOT EXISTS"                                    \
     " (SELECT 1 FROM {p}kbjobs_keys k WHERE k.ckey = j.concurrency_key))"              \
@@ -106,10 +108,36 @@ const char *kbj_claim_sql(void)
     return CLAIM_SELECT;
 }
 
+/* Fills a lease from a CLAIM_SELECT row, as it will be once claimed. */
+static int lease_from_row(kbj_lease *l, const kbj_rows *rows, size_t i, long long token)
+{
+    l->pk = (unsigned long long)kbj_rows_int(rows, i, 0);
+    l->concurrency_key = kbj_rows_str(rows, i, 1) ? strdup(kbj_rows_str(rows, i, 1)) : NULL;
+    l->has_resources = (int)kbj_rows_int(rows, i, 2);
+    kbj_copy(l->id, sizeof l->id, kbj_rows_str(rows, i, 3));
+    kbj_copy(l->type, sizeof l->type, kbj_rows_str(rows, i, 4));
+    kbj_copy(l->queue, sizeof l->queue, kbj_rows_str(rows, i, 5));
+    l->params = strdup(kbj_rows_str(rows, i, 6) ? kbj_rows_str(rows, i, 6) : "{}");
+    l->attempts = (int)kbj_rows_int(rows, i, 7) + 1; /* this claim's attempt */
+    l->max_attempts = (int)kbj_rows_int(rows, i, 8);
+    l->backoff.kind = (kbj_backoff_kind)kbj_backoff_parse(kbj_rows_str(rows, i, 9));
+    l->backoff.base_ms = (unsigned)kbj_rows_int(rows, i, 10);
+    l->backoff.cap_ms = (unsigned)kbj_rows_int(rows, i, 11);
+    l->backoff.jitter = kbj_dbtime(kbj_rows_str(rows, i, 12));
+    l->progress_done = kbj_rows_int(rows, i, 13);
+    l->progress_total = kbj_rows_int(rows, i, 14);
+    l->token = token;
+    return l->params && (!kbj_rows_str(rows, i, 1) || l->concurrency_key) ? KBJ_OK : KBJ_ENOMEM;
+}
+
+/*
+ * One claim: per queue, the queue's limits, then the due jobs (locked, skipping rows other
+ * claims hold) with everything a lease needs, then one UPDATE for all the jobs taken.
+ */
 static int claim_tx(kbj_store *st, void *arg)
 {
     claim_work *w = arg;
-    kbj_val *ids = NULL;
+    kbj_val *v = NULL;
     size_t nids = 0;
     long long token = new_token();
     char *ph = NULL, *sql = NULL;
@@ -117,11 +145,13 @@ static int claim_tx(kbj_store *st, void *arg)
     int rc = KBJ_OK;
 
     kbj_leases_free(w->out, w->n);
-    w->out = NULL;
+    w->out = calloc(w->max, sizeof *w->out);
     w->n = 0;
-    ids = calloc(w->max, sizeof *ids);
-    if (!ids)
+    v = calloc(w->max + 3, sizeof *v);
+    if (!w->out || !v) {
+        free(v);
         return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+    }
     for (size_t q = 0; q < w->nqueues && nids < w->max && rc == KBJ_OK; q++) {
         size_t allowed = 0, before = nids;
         int rate_limited = 0;
@@ -142,7 +172,9 @@ static int claim_tx(kbj_store *st, void *arg)
                 if (free_now <= 0)
                     continue;
             }
-            ids[nids++] = KBJ_VI(pk);
+            if (lease_from_row(&w->out[w->n++], rows, i, token) != KBJ_OK)
+                rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+            v[3 + nids++] = KBJ_VI(pk);
         }
         kbj_rows_free(rows);
         rows = NULL;
@@ -158,68 +190,20 @@ static int claim_tx(kbj_store *st, void *arg)
         rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
         goto done;
     }
-    {
-        kbj_val *v = calloc(nids + 3, sizeof *v);
-        if (!v) {
-            rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
-            goto done;
-        }
-        v[0] = KBJ_VS(w->runner);
-        v[1] = KBJ_VI(token);
-        v[2] = KBJ_VI(w->eng->cfg.lease_seconds);
-        memcpy(v + 3, ids, nids * sizeof *v);
-        snprintf(sql, 2 * nids + 1024,
-                 "UPDATE {p}kbjobs_jobs SET status = 'running', lease_owner = ?, lease_token = ?,"
-                 " lease_expires = NOW(6) + INTERVAL ? SECOND, attempts = attempts + 1,"
-                 " cancel_requested = 0, started_at = NOW(6), updated_at = NOW(6) WHERE id IN (%s)", ph);
-        rc = kbj_store_exec(st, sql, v, nids + 3, NULL);
-        free(v);
-    }
-    if (rc)
-        goto done;
+    v[0] = KBJ_VS(w->runner);
+    v[1] = KBJ_VI(token);
+    v[2] = KBJ_VI(w->eng->cfg.lease_seconds);
     snprintf(sql, 2 * nids + 1024,
-             "SELECT id, public_id, type, queue, params, concurrency_key, attempts, max_attempts,"
-             " backoff, backoff_base_ms, backoff_cap_ms, backoff_jitter, progress_done, progress_total,"
-             " EXISTS (SELECT 1 FROM {p}kbjobs_resources r WHERE r.job_id = {p}kbjobs_jobs.id)"
-             " FROM {p}kbjobs_jobs WHERE id IN (%s) ORDER BY priority, run_at, id", ph);
-    rc = kbj_store_query(st, sql, ids, nids, &rows);
-    if (rc)
-        goto done;
-    w->out = calloc(kbj_rows_count(rows) ? kbj_rows_count(rows) : 1, sizeof *w->out);
-    if (!w->out) {
-        rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < kbj_rows_count(rows); i++) {
-        kbj_lease *l = &w->out[i];
-        l->pk = (unsigned long long)kbj_rows_int(rows, i, 0);
-        kbj_copy(l->id, sizeof l->id, kbj_rows_str(rows, i, 1));
-        kbj_copy(l->type, sizeof l->type, kbj_rows_str(rows, i, 2));
-        kbj_copy(l->queue, sizeof l->queue, kbj_rows_str(rows, i, 3));
-        l->token = token;
-        l->params = strdup(kbj_rows_str(rows, i, 4) ? kbj_rows_str(rows, i, 4) : "{}");
-        l->concurrency_key = kbj_rows_str(rows, i, 5) ? strdup(kbj_rows_str(rows, i, 5)) : NULL;
-        l->attempts = (int)kbj_rows_int(rows, i, 6);
-        l->max_attempts = (int)kbj_rows_int(rows, i, 7);
-        l->backoff.kind = (kbj_backoff_kind)kbj_backoff_parse(kbj_rows_str(rows, i, 8));
-        l->backoff.base_ms = (unsigned)kbj_rows_int(rows, i, 9);
-        l->backoff.cap_ms = (unsigned)kbj_rows_int(rows, i, 10);
-        l->backoff.jitter = kbj_dbtime(kbj_rows_str(rows, i, 11));
-        l->progress_done = kbj_rows_int(rows, i, 12);
-        l->progress_total = kbj_rows_int(rows, i, 13);
-        l->has_resources = (int)kbj_rows_int(rows, i, 14);
-        w->n = i + 1;
-        if (!l->params || (kbj_rows_str(rows, i, 5) && !l->concurrency_key)) {
-            rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
-            goto done;
-        }
-    }
+             "UPDATE {p}kbjobs_jobs SET status = 'running', lease_owner = ?, lease_token = ?,"
+             " lease_expires = NOW(6) + INTERVAL ? SECOND, attempts = attempts + 1,"
+             " cancel_requested = 0, started_at = NOW(6), updated_at = NOW(6) WHERE id IN (%s)", ph);
+    rc = kbj_store_exec(st, sql, v, nids + 3, NULL);
 done:
     kbj_rows_free(rows);
-    free(ids);
+    free(v);
     free(ph);
     free(sql);
-    if (rc) {
+    if (rc || w->n == 0) {
         kbj_leases_free(w->out, w->n);
         w->out = NULL;
         w->n = 0;
@@ -579,7 +563,14 @@ int kbj_complete_many(kbj_engine *eng, const kbj_lease *leases, const char *cons
             return rc;
     if (n == 0)
         return KBJ_OK;
-    rc = kbj_store_tx(eng->st, complete_tx, &w);
+    {
+        /* Without guard rows to release, each token group is one UPDATE: atomic on its
+         * own, so no transaction (and its two extra round trips) is needed. */
+        int keys = 0;
+        for (size_t i = 0; i < n && !keys; i++)
+            keys = leases[i].concurrency_key || leases[i].has_resources;
+        rc = keys ? kbj_store_tx(eng->st, complete_tx, &w) : kbj_store_do(eng->st, complete_tx, &w);
+    }
     if (fenced)
         *fenced = rc == KBJ_OK ? w.fenced : 0;
     return rc;

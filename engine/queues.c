@@ -8,6 +8,7 @@
 #include "internal.h"
 
 #include <math.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -19,6 +20,13 @@ static int check_name(kbj_engine *eng, const char *queue)
     return KBJ_OK;
 }
 
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int kbj_queue_admit(kbj_engine *eng, const char *queue, size_t want, size_t *allowed, int *rate_limited)
 {
     kbj_rows *rows = NULL;
@@ -28,16 +36,28 @@ int kbj_queue_admit(kbj_engine *eng, const char *queue, size_t want, size_t *all
 
     *allowed = want;
     *rate_limited = 0;
+    /* Most sites set no queue limits: then a claim skips the settings lookup, checking
+     * at most once a second whether any queue has settings (so settings made on another
+     * host apply within a second; this engine's own apply at once). */
+    if (mono() - eng->queues_checked_at >= 1.0) {
+        rc = kbj_store_query(eng->st, "SELECT EXISTS (SELECT 1 FROM {p}kbjobs_queues)", NULL, 0, &rows);
+        if (rc == KBJ_EDB && kbj_store_errno(eng->st) == 1146) {
+            kbj_store_err(eng->st)->msg[0] = '\0';
+            return KBJ_OK; /* a schema from before queues: no limits */
+        }
+        if (rc)
+            return rc;
+        eng->queues_exist = (int)kbj_rows_int(rows, 0, 0);
+        eng->queues_checked_at = mono();
+        kbj_rows_free(rows);
+        rows = NULL;
+    }
+    if (!eng->queues_exist)
+        return KBJ_OK;
     rc = kbj_store_query(eng->st, "SELECT max_running, rate_limit, rate_period_ms, tokens,"
                          " TIMESTAMPDIFF(MICROSECOND, tokens_at, NOW(6)), paused"
                          " FROM {p}kbjobs_queues WHERE name = ? FOR UPDATE",
                          (kbj_val[]){ KBJ_VS(queue) }, 1, &rows);
-    if (rc == KBJ_EDB && kbj_store_errno(eng->st) == 1146) {
-        /* a schema from before queues (a rolling deploy whose migration has not run
-         * yet): no queue has limits */
-        kbj_store_err(eng->st)->msg[0] = '\0';
-        return KBJ_OK;
-    }
     if (rc || kbj_rows_count(rows) == 0) {
         kbj_rows_free(rows);
         return rc; /* no settings: no limits */
@@ -97,6 +117,7 @@ typedef struct qset_work {
 static int qset_do(kbj_store *st, void *arg)
 {
     qset_work *w = arg;
+    w->eng->queues_checked_at = -1e9; /* look again at the next claim */
     if (w->set_limits)
         /* a new or changed rate starts with a full bucket */
         return kbj_store_exec(st, "INSERT INTO {p}kbjobs_queues (name, max_running, rate_limit, rate_period_ms,"

@@ -6,7 +6,7 @@
 #
 #   KBJOBS_BENCH_JOBS=20000 make bench     a quick run (default 100,000 jobs)
 #   KBJOBS_BENCH_ONLY=engine,batched ...   only some sections (enqueue engine noop memory
-#                                          naive batched)
+#                                          naive batched batched-engine php)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$KBJOBS_ROOT"
@@ -37,6 +37,16 @@ tools/mariadb.sh start || exit 1
 
 build/bench/bench_queue 2>&1 | tee "$KBJOBS_BENCH_OUT/bench.log"
 rc=${PIPESTATUS[0]}
+
+# The PHP dispatch path of Engine::run against the native no-op (issue: extension bridge).
+if [ $rc -eq 0 ] && { [ -z "${KBJOBS_BENCH_ONLY:-}" ] || [[ ",$KBJOBS_BENCH_ONLY," == *,php,* ]]; }; then
+  make --no-print-directory ext > /dev/null || exit 1
+  mkdir -p "$KBJOBS_HOME/php-data"
+  echo "== PHP dispatch (Engine::run) ==" | tee "$KBJOBS_BENCH_OUT/php.txt"
+  KBJOBS_BENCH_DATA=$KBJOBS_HOME/php-data php -d extension="$(kbj_extension)" -d memory_limit=512M \
+    tests/bench/bench_php_dispatch.php 2>&1 | tee -a "$KBJOBS_BENCH_OUT/php.txt"
+  rc=${PIPESTATUS[0]}
+fi
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at the end" | tee -a "$KBJOBS_BENCH_OUT/machine.txt"
 [ $rc -eq 0 ] && echo "results: ${KBJOBS_BENCH_OUT#"$KBJOBS_ROOT"/}/summary.txt, results.csv"
 exit $rc
