@@ -593,8 +593,8 @@ static int record_attempt(kbj_store *st, const kbj_lease *l, const char *outcome
                           const char *error)
 {
     return kbj_store_exec(st, "INSERT INTO {p}kbjobs_attempts (job_id, attempt, outcome, runner,"
-                          " started_at, finished_at, error) SELECT id, attempts, ?, ?, started_at,"
-                          " NOW(6), ? FROM {p}kbjobs_jobs WHERE id = ?",
+                          " started_at, finished_at, error) SELECT id, attempts, ?, COALESCE(?, lease_owner),"
+                          " started_at, NOW(6), ? FROM {p}kbjobs_jobs WHERE id = ?",
                           (kbj_val[]){ KBJ_VS(outcome), KBJ_VS(runner), KBJ_VS(error), KBJ_VI(l->pk) }, 4, NULL);
 }
 

@@ -22,7 +22,8 @@ void kbjobs_throw(kbj_engine *eng, int rc)
         msg = kbj_strerror(rc);
     switch (rc) {
     case KBJ_EINVAL:
-        zend_value_error("%s", msg);
+        /* a ValueError, carrying the engine's code like every other engine error */
+        zend_throw_exception(zend_ce_value_error, msg, rc);
         return;
     case KBJ_ENOTFOUND:
         ce = kbjobs_ce_not_found;

@@ -872,6 +872,12 @@ PHP_METHOD(KBJobs_Engine, log)
         Z_PARAM_ARRAY(context)
     ZEND_PARSE_PARAMETERS_END();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    {
+        /* a log belongs to a job: one that does not exist would never be cleaned up */
+        kbj_job *j = NULL;
+        CHECK(eng, kbj_job_get(eng, ZSTR_VAL(id), &j));
+        kbj_job_free(j);
+    }
     if (context && zend_hash_num_elements(Z_ARRVAL_P(context)) && !(cjson = kbjobs_json_object(context, "context")))
         RETURN_THROWS();
     rc = kbj_log(eng, ZSTR_VAL(id), ZSTR_VAL(level), ZSTR_VAL(message), cjson ? ZSTR_VAL(cjson) : NULL);

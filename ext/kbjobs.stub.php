@@ -123,7 +123,11 @@ namespace KBJobs {
         /** @param array $context */
         public function log(string $id, string $level, string $message, array $context = []): void {}
 
-        /** @return array */
+        /**
+         * Complete lines from byte $cursor; $maxBytes 0 means 256 KiB, and it is raised to
+         * at least 64 KiB + 1 (one longest line) and capped at 4 MiB.
+         * @return array
+         */
         public function logs(string $id, int $cursor = 0, int $maxBytes = 0): array {}
 
         /** @return array */
@@ -180,6 +184,10 @@ namespace KBJobs {
          */
         public function run(array $options = []): array {}
 
+        /**
+         * Asks run() to stop at the next safe point. Safe in a signal handler. A request
+         * made while no run() is going makes the next run() return at once.
+         */
         public function requestStop(): void {}
 
         public function tracker(): JobTracker {}

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 7c9dd56d04533c164b3f0a985dd960a6f416b3a2 */
+ * Stub hash: 2e8b4962e04614517e3c990c12cdda2487b0ea43 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()

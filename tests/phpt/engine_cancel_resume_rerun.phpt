@@ -86,4 +86,4 @@ cancel unknown: KBJobs\NotFoundException (-6): no job ID
 resume unknown: KBJobs\NotFoundException (-6): no job ID
 rerun unknown: KBJobs\NotFoundException (-6): no job ID
 get unknown: KBJobs\NotFoundException (-6): no job ID
-cancel malformed: ValueError (0): "not-an-id" is not a job id (16 hex characters)
+cancel malformed: ValueError (-1): "not-an-id" is not a job id (16 hex characters)

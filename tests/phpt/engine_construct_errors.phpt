@@ -68,14 +68,14 @@ ini_set('kbjobs.data_dir', $dir);
 var_dump(engine(['dir' => null]) instanceof KBJobs\Engine);
 ?>
 --EXPECT--
-host with a bad port: ValueError (0): malformed database host "localhost:notaport": expected host, host:port, host:/socket/path or [ipv6]:port
-host with a space: ValueError (0): malformed database host "data base": expected host, host:port, host:/socket/path or [ipv6]:port
-empty host: ValueError (0): malformed database host "": expected host, host:port, host:/socket/path or [ipv6]:port
-unclosed IPv6 host: ValueError (0): malformed database host "[::1:3306": expected host, host:port, host:/socket/path or [ipv6]:port
-prefix with a dash: ValueError (0): table prefix "wp-" must be 1 to 32 letters, digits or underscores
-prefix too long: ValueError (0): table prefix "ppppppppppppppppppppppppppppppppp" must be 1 to 32 letters, digits or underscores
+host with a bad port: ValueError (-1): malformed database host "localhost:notaport": expected host, host:port, host:/socket/path or [ipv6]:port
+host with a space: ValueError (-1): malformed database host "data base": expected host, host:port, host:/socket/path or [ipv6]:port
+empty host: ValueError (-1): malformed database host "": expected host, host:port, host:/socket/path or [ipv6]:port
+unclosed IPv6 host: ValueError (-1): malformed database host "[::1:3306": expected host, host:port, host:/socket/path or [ipv6]:port
+prefix with a dash: ValueError (-1): table prefix "wp-" must be 1 to 32 letters, digits or underscores
+prefix too long: ValueError (-1): table prefix "ppppppppppppppppppppppppppppppppp" must be 1 to 32 letters, digits or underscores
 no data dir, empty INI: ValueError (0): KBJobs\Engine::__construct(): Argument #6 ($dataDir) must be given when the kbjobs.data_dir INI setting is empty
-relative data dir: ValueError (0): the data directory must be an absolute path, got "relative/dir"
+relative data dir: ValueError (-1): the data directory must be an absolute path, got "relative/dir"
 unknown option: ValueError (0): unknown engine option "lease"
 option out of range: ValueError (0): option "lease_seconds" must be between 0 and 86400
 option not an integer: ValueError (0): option "claim_batch" must be an integer
