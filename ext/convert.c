@@ -137,3 +137,11 @@ void kbjobs_checkpoint_to_array(const kbj_checkpoint *c, zval *out)
     add_assoc_double(out, "created_at", c->created_at);
     add_assoc_double(out, "saved_at", c->saved_at);
 }
+
+void kbjobs_add_time(zval *arr, const char *key, double t)
+{
+    if (t > 0)
+        add_assoc_double(arr, key, t);
+    else
+        add_assoc_null(arr, key);
+}

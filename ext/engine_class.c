@@ -435,20 +435,11 @@ PHP_METHOD(KBJobs_Engine, __construct)
     if (!eng)                               \
         RETURN_THROWS();
 
-#define CHECK(eng, call)                    \
-    do {                                    \
-        int rc_ = (call);                   \
-        if (rc_) {                          \
-            kbjobs_throw(eng, rc_);         \
-            RETURN_THROWS();                \
-        }                                   \
-    } while (0)
-
 PHP_METHOD(KBJobs_Engine, migrate)
 {
     ZEND_PARSE_PARAMETERS_NONE();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
-    CHECK(eng, kbj_migrate(eng));
+    KBJOBS_CHECK(eng, kbj_migrate(eng));
 }
 
 PHP_METHOD(KBJobs_Engine, schemaInfo)
@@ -456,7 +447,7 @@ PHP_METHOD(KBJobs_Engine, schemaInfo)
     int version = 0, min_code = 0;
     ZEND_PARSE_PARAMETERS_NONE();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
-    CHECK(eng, kbj_schema_info(eng, &version, &min_code));
+    KBJOBS_CHECK(eng, kbj_schema_info(eng, &version, &min_code));
     array_init(return_value);
     add_assoc_long(return_value, "version", version);
     add_assoc_long(return_value, "min_code", min_code);
@@ -739,7 +730,7 @@ PHP_METHOD(KBJobs_Engine, get)
         Z_PARAM_PATH_STR(id)
     ZEND_PARSE_PARAMETERS_END();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
-    CHECK(eng, kbj_job_get(eng, ZSTR_VAL(id), &j));
+    KBJOBS_CHECK(eng, kbj_job_get(eng, ZSTR_VAL(id), &j));
     kbjobs_job_from(j, return_value);
     kbj_job_free(j);
 }
@@ -769,7 +760,7 @@ PHP_METHOD(KBJobs_Engine, list)
         opt_long(filter, "limit", 0, 1000, &limit) || opt_string(filter, "cursor", &f.cursor))
         RETURN_THROWS();
     f.limit = (size_t)limit;
-    CHECK(eng, kbj_job_list(eng, &f, &jobs, &n, next));
+    KBJOBS_CHECK(eng, kbj_job_list(eng, &f, &jobs, &n, next));
     array_init(return_value);
     array_init_size(&list, (uint32_t)n);
     for (size_t i = 0; i < n; i++) {
@@ -793,7 +784,7 @@ PHP_METHOD(KBJobs_Engine, cancel)
         Z_PARAM_PATH_STR(id)
     ZEND_PARSE_PARAMETERS_END();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
-    CHECK(eng, kbj_job_cancel(eng, ZSTR_VAL(id), &was_running));
+    KBJOBS_CHECK(eng, kbj_job_cancel(eng, ZSTR_VAL(id), &was_running));
     RETURN_BOOL(was_running);
 }
 
@@ -804,7 +795,7 @@ PHP_METHOD(KBJobs_Engine, resume)
         Z_PARAM_PATH_STR(id)
     ZEND_PARSE_PARAMETERS_END();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
-    CHECK(eng, kbj_job_resume(eng, ZSTR_VAL(id)));
+    KBJOBS_CHECK(eng, kbj_job_resume(eng, ZSTR_VAL(id)));
 }
 
 PHP_METHOD(KBJobs_Engine, rerun)
@@ -815,16 +806,8 @@ PHP_METHOD(KBJobs_Engine, rerun)
         Z_PARAM_PATH_STR(id)
     ZEND_PARSE_PARAMETERS_END();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
-    CHECK(eng, kbj_job_rerun(eng, ZSTR_VAL(id), new_id));
+    KBJOBS_CHECK(eng, kbj_job_rerun(eng, ZSTR_VAL(id), new_id));
     RETURN_STRINGL(new_id, KBJ_ID_LEN);
-}
-
-static void add_time(zval *arr, const char *key, double t)
-{
-    if (t > 0)
-        add_assoc_double(arr, key, t);
-    else
-        add_assoc_null(arr, key);
 }
 
 PHP_METHOD(KBJobs_Engine, attempts)
@@ -836,7 +819,7 @@ PHP_METHOD(KBJobs_Engine, attempts)
         Z_PARAM_PATH_STR(id)
     ZEND_PARSE_PARAMETERS_END();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
-    CHECK(eng, kbj_job_attempts(eng, ZSTR_VAL(id), &a, &n));
+    KBJOBS_CHECK(eng, kbj_job_attempts(eng, ZSTR_VAL(id), &a, &n));
     array_init_size(return_value, (uint32_t)n);
     for (size_t i = 0; i < n; i++) {
         zval row;
@@ -847,8 +830,8 @@ PHP_METHOD(KBJobs_Engine, attempts)
             add_assoc_string(&row, "runner", a[i].runner);
         else
             add_assoc_null(&row, "runner");
-        add_time(&row, "started_at", a[i].started_at);
-        add_time(&row, "finished_at", a[i].finished_at);
+        kbjobs_add_time(&row, "started_at", a[i].started_at);
+        kbjobs_add_time(&row, "finished_at", a[i].finished_at);
         if (a[i].error)
             add_assoc_string(&row, "error", a[i].error);
         else
@@ -875,7 +858,7 @@ PHP_METHOD(KBJobs_Engine, log)
     {
         /* a log belongs to a job: one that does not exist would never be cleaned up */
         kbj_job *j = NULL;
-        CHECK(eng, kbj_job_get(eng, ZSTR_VAL(id), &j));
+        KBJOBS_CHECK(eng, kbj_job_get(eng, ZSTR_VAL(id), &j));
         kbj_job_free(j);
     }
     if (context && zend_hash_num_elements(Z_ARRVAL_P(context)) && !(cjson = kbjobs_json_object(context, "context")))
@@ -883,7 +866,7 @@ PHP_METHOD(KBJobs_Engine, log)
     rc = kbj_log(eng, ZSTR_VAL(id), ZSTR_VAL(level), ZSTR_VAL(message), cjson ? ZSTR_VAL(cjson) : NULL);
     if (cjson)
         zend_string_release(cjson);
-    CHECK(eng, rc);
+    KBJOBS_CHECK(eng, rc);
 }
 
 static void logread_to_array(kbj_logread *r, zval *out)
@@ -921,7 +904,7 @@ PHP_METHOD(KBJobs_Engine, logs)
         zend_argument_value_error(3, "must be greater than or equal to 0");
         RETURN_THROWS();
     }
-    CHECK(eng, kbj_log_read(eng, ZSTR_VAL(id), (unsigned long long)cursor, (size_t)max_bytes, &r));
+    KBJOBS_CHECK(eng, kbj_log_read(eng, ZSTR_VAL(id), (unsigned long long)cursor, (size_t)max_bytes, &r));
     logread_to_array(&r, return_value);
     kbj_logread_free(&r);
 }
@@ -941,7 +924,7 @@ PHP_METHOD(KBJobs_Engine, tail)
         zend_argument_value_error(2, "must be between 1 and 10000");
         RETURN_THROWS();
     }
-    CHECK(eng, kbj_log_tail(eng, ZSTR_VAL(id), (size_t)lines, &r));
+    KBJOBS_CHECK(eng, kbj_log_tail(eng, ZSTR_VAL(id), (size_t)lines, &r));
     logread_to_array(&r, return_value);
     kbj_logread_free(&r);
 }
@@ -959,7 +942,7 @@ PHP_METHOD(KBJobs_Engine, retention)
         zend_argument_value_error(1, "must be between 0 and 36500");
         RETURN_THROWS();
     }
-    CHECK(eng, kbj_retention(eng, (unsigned)days, &deleted));
+    KBJOBS_CHECK(eng, kbj_retention(eng, (unsigned)days, &deleted));
     RETURN_LONG((zend_long)deleted);
 }
 
@@ -977,7 +960,7 @@ PHP_METHOD(KBJobs_Engine, interrupted)
         zend_argument_value_error(1, "must be between 1 and 1000");
         RETURN_THROWS();
     }
-    CHECK(eng, kbj_interrupted_list(eng, (size_t)limit, &list, &n));
+    KBJOBS_CHECK(eng, kbj_interrupted_list(eng, (size_t)limit, &list, &n));
     array_init_size(return_value, (uint32_t)n);
     for (size_t i = 0; i < n; i++) {
         zval row;
@@ -986,7 +969,7 @@ PHP_METHOD(KBJobs_Engine, interrupted)
         add_assoc_string(&row, "type", list[i].type);
         add_assoc_long(&row, "progress_done", (zend_long)list[i].progress_done);
         add_assoc_long(&row, "progress_total", (zend_long)list[i].progress_total);
-        add_time(&row, "interrupted_at", list[i].interrupted_at);
+        kbjobs_add_time(&row, "interrupted_at", list[i].interrupted_at);
         if (list[i].checkpoint_age >= 0)
             add_assoc_double(&row, "checkpoint_age", list[i].checkpoint_age);
         else
@@ -1009,7 +992,7 @@ PHP_METHOD(KBJobs_Engine, checkpoint)
     rc = kbj_checkpoint_load(eng, ZSTR_VAL(id), &c);
     if (rc == KBJ_ENOTFOUND)
         RETURN_NULL();
-    CHECK(eng, rc);
+    KBJOBS_CHECK(eng, rc);
     kbjobs_checkpoint_to_array(c, return_value);
     kbj_checkpoint_free(c);
 }
@@ -1021,7 +1004,7 @@ PHP_METHOD(KBJobs_Engine, discardCheckpoint)
         Z_PARAM_PATH_STR(id)
     ZEND_PARSE_PARAMETERS_END();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
-    CHECK(eng, kbj_checkpoint_discard(eng, ZSTR_VAL(id)));
+    KBJOBS_CHECK(eng, kbj_checkpoint_discard(eng, ZSTR_VAL(id)));
 }
 
 PHP_METHOD(KBJobs_Engine, cleanupCheckpoints)
@@ -1037,7 +1020,7 @@ PHP_METHOD(KBJobs_Engine, cleanupCheckpoints)
         zend_argument_value_error(1, "must be between 1 and 36500");
         RETURN_THROWS();
     }
-    CHECK(eng, kbj_checkpoints_cleanup(eng, (unsigned)days, &removed));
+    KBJOBS_CHECK(eng, kbj_checkpoints_cleanup(eng, (unsigned)days, &removed));
     RETURN_LONG((zend_long)removed);
 }
 
@@ -1065,7 +1048,7 @@ PHP_METHOD(KBJobs_Engine, setQueue)
         zend_argument_value_error(4, "must be between 1 and 86400000 when a rate is given");
         RETURN_THROWS();
     }
-    CHECK(eng, kbj_queue_set(eng, ZSTR_VAL(queue), (unsigned)concurrency, (unsigned)rate, (unsigned)period));
+    KBJOBS_CHECK(eng, kbj_queue_set(eng, ZSTR_VAL(queue), (unsigned)concurrency, (unsigned)rate, (unsigned)period));
 }
 
 static void queue_pause(INTERNAL_FUNCTION_PARAMETERS, int paused)
@@ -1075,7 +1058,7 @@ static void queue_pause(INTERNAL_FUNCTION_PARAMETERS, int paused)
         Z_PARAM_PATH_STR(queue)
     ZEND_PARSE_PARAMETERS_END();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
-    CHECK(eng, kbj_queue_pause(eng, ZSTR_VAL(queue), paused));
+    KBJOBS_CHECK(eng, kbj_queue_pause(eng, ZSTR_VAL(queue), paused));
 }
 
 PHP_METHOD(KBJobs_Engine, pauseQueue)
@@ -1119,7 +1102,7 @@ PHP_METHOD(KBJobs_Engine, queue)
         Z_PARAM_PATH_STR(queue)
     ZEND_PARSE_PARAMETERS_END();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
-    CHECK(eng, kbj_queue_stats_get(eng, ZSTR_VAL(queue), &s));
+    KBJOBS_CHECK(eng, kbj_queue_stats_get(eng, ZSTR_VAL(queue), &s));
     queue_to_array(&s, return_value);
 }
 
@@ -1129,7 +1112,7 @@ PHP_METHOD(KBJobs_Engine, queues)
     size_t n = 0;
     ZEND_PARSE_PARAMETERS_NONE();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
-    CHECK(eng, kbj_queues_list(eng, &all, &n));
+    KBJOBS_CHECK(eng, kbj_queues_list(eng, &all, &n));
     array_init_size(return_value, (uint32_t)n);
     for (size_t i = 0; i < n; i++) {
         zval row;
@@ -1145,7 +1128,7 @@ PHP_METHOD(KBJobs_Engine, resources)
     size_t n = 0;
     ZEND_PARSE_PARAMETERS_NONE();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
-    CHECK(eng, kbj_resources_status(eng, &st, &n));
+    KBJOBS_CHECK(eng, kbj_resources_status(eng, &st, &n));
     array_init_size(return_value, (uint32_t)n);
     for (size_t i = 0; i < n; i++) {
         zval row;
@@ -1178,7 +1161,7 @@ PHP_METHOD(KBJobs_Engine, reap)
     size_t reaped = 0;
     ZEND_PARSE_PARAMETERS_NONE();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
-    CHECK(eng, kbj_reap(eng, &reaped));
+    KBJOBS_CHECK(eng, kbj_reap(eng, &reaped));
     RETURN_LONG((zend_long)reaped);
 }
 

@@ -83,6 +83,19 @@ kbj_engine *kbjobs_engine_get(kbjobs_engine_obj *o);
  * KBJobs\Exception; the message is kbj_errmsg(eng) and the code is `rc`. */
 void kbjobs_throw(kbj_engine *eng, int rc);
 
+/* Throws the matching exception and returns from the PHP method when `call` fails. */
+#define KBJOBS_CHECK(eng, call)             \
+    do {                                    \
+        int rc_ = (call);                   \
+        if (rc_) {                          \
+            kbjobs_throw(eng, rc_);         \
+            RETURN_THROWS();                \
+        }                                   \
+    } while (0)
+
+/* Adds a Unix time to an array, or null when it is not set (0). */
+void kbjobs_add_time(zval *arr, const char *key, double t);
+
 /* Encodes a PHP array as a JSON object text (an empty array as {}); NULL with a
  * ValueError thrown naming `what` for a list or a value JSON cannot hold. The caller
  * releases the string. */

@@ -59,23 +59,6 @@ static kbj_engine *view_engine(zval *self)
     if (!eng)                                \
         RETURN_THROWS();
 
-#define CHECK(eng, call)            \
-    do {                            \
-        int rc_ = (call);           \
-        if (rc_) {                  \
-            kbjobs_throw(eng, rc_); \
-            RETURN_THROWS();        \
-        }                           \
-    } while (0)
-
-static void add_time(zval *arr, const char *key, double t)
-{
-    if (t > 0)
-        add_assoc_double(arr, key, t);
-    else
-        add_assoc_null(arr, key);
-}
-
 PHP_METHOD(KBJobs_JobTracker, __construct)
 {
     ZEND_PARSE_PARAMETERS_NONE();
@@ -95,7 +78,7 @@ PHP_METHOD(KBJobs_JobTracker, runners)
         zend_argument_value_error(1, "must be between 1 and 8760");
         RETURN_THROWS();
     }
-    CHECK(eng, kbj_runners_list(eng, (unsigned)hours, &r, &n));
+    KBJOBS_CHECK(eng, kbj_runners_list(eng, (unsigned)hours, &r, &n));
     array_init_size(return_value, (uint32_t)n);
     for (size_t i = 0; i < n; i++) {
         zval row;
@@ -106,9 +89,9 @@ PHP_METHOD(KBJobs_JobTracker, runners)
         add_assoc_string(&row, "version", r[i].version);
         add_assoc_string(&row, "queues", r[i].queues);
         add_assoc_string(&row, "state", r[i].state);
-        add_time(&row, "started_at", r[i].started_at);
-        add_time(&row, "heartbeat_at", r[i].heartbeat_at);
-        add_time(&row, "stopped_at", r[i].stopped_at);
+        kbjobs_add_time(&row, "started_at", r[i].started_at);
+        kbjobs_add_time(&row, "heartbeat_at", r[i].heartbeat_at);
+        kbjobs_add_time(&row, "stopped_at", r[i].stopped_at);
         add_assoc_long(&row, "running_jobs", r[i].running_jobs);
         add_next_index_zval(return_value, &row);
     }
@@ -121,7 +104,7 @@ PHP_METHOD(KBJobs_JobTracker, activeJobs)
     size_t n = 0;
     ZEND_PARSE_PARAMETERS_NONE();
     VIEW_ENGINE(eng);
-    CHECK(eng, kbj_active_jobs(eng, &jobs, &n));
+    KBJOBS_CHECK(eng, kbj_active_jobs(eng, &jobs, &n));
     array_init_size(return_value, (uint32_t)n);
     for (size_t i = 0; i < n; i++) {
         zval j;
@@ -155,7 +138,7 @@ PHP_METHOD(KBJobs_FailureLog, list)
         zend_argument_value_error(2, "must be greater than or equal to 0");
         RETURN_THROWS();
     }
-    CHECK(eng, kbj_failures_list(eng, (size_t)limit, (size_t)offset, &f, &n));
+    KBJOBS_CHECK(eng, kbj_failures_list(eng, (size_t)limit, (size_t)offset, &f, &n));
     array_init_size(return_value, (uint32_t)n);
     for (size_t i = 0; i < n; i++) {
         zval row;
@@ -164,7 +147,7 @@ PHP_METHOD(KBJobs_FailureLog, list)
         add_assoc_string(&row, "type", f[i].type);
         add_assoc_string(&row, "message", f[i].message ? f[i].message : "");
         add_assoc_long(&row, "attempts", f[i].attempts);
-        add_time(&row, "failed_at", f[i].failed_at);
+        kbjobs_add_time(&row, "failed_at", f[i].failed_at);
         add_next_index_zval(return_value, &row);
     }
     kbj_failures_free(f, n);
@@ -175,7 +158,7 @@ PHP_METHOD(KBJobs_FailureLog, count)
     size_t count = 0;
     ZEND_PARSE_PARAMETERS_NONE();
     VIEW_ENGINE(eng);
-    CHECK(eng, kbj_failures_count(eng, &count, NULL));
+    KBJOBS_CHECK(eng, kbj_failures_count(eng, &count, NULL));
     RETURN_LONG((zend_long)count);
 }
 
@@ -184,7 +167,7 @@ PHP_METHOD(KBJobs_FailureLog, evicted)
     unsigned long long evicted = 0;
     ZEND_PARSE_PARAMETERS_NONE();
     VIEW_ENGINE(eng);
-    CHECK(eng, kbj_failures_count(eng, NULL, &evicted));
+    KBJOBS_CHECK(eng, kbj_failures_count(eng, NULL, &evicted));
     RETURN_LONG((zend_long)evicted);
 }
 
@@ -205,7 +188,7 @@ static void act_on_ids(INTERNAL_FUNCTION_PARAMETERS, ids_fn fn)
     VIEW_ENGINE(eng);
     if (one) {
         const char *single = ZSTR_VAL(one);
-        CHECK(eng, fn(eng, &single, 1, &done));
+        KBJOBS_CHECK(eng, fn(eng, &single, 1, &done));
         RETURN_LONG((zend_long)done);
     }
     if (zend_hash_num_elements(many) > 1000) {
@@ -228,7 +211,7 @@ static void act_on_ids(INTERNAL_FUNCTION_PARAMETERS, ids_fn fn)
     } ZEND_HASH_FOREACH_END();
     rc = fn(eng, ids, n, &done);
     efree(ids);
-    CHECK(eng, rc);
+    KBJOBS_CHECK(eng, rc);
     RETURN_LONG((zend_long)done);
 }
 
@@ -248,7 +231,7 @@ PHP_METHOD(KBJobs_FailureLog, alerts)
     size_t n = 0;
     ZEND_PARSE_PARAMETERS_NONE();
     VIEW_ENGINE(eng);
-    CHECK(eng, kbj_alerts_list(eng, &a, &n));
+    KBJOBS_CHECK(eng, kbj_alerts_list(eng, &a, &n));
     array_init_size(return_value, (uint32_t)n);
     for (size_t i = 0; i < n; i++) {
         zval row;
@@ -258,7 +241,7 @@ PHP_METHOD(KBJobs_FailureLog, alerts)
         add_assoc_string(&row, "message", a[i].message ? a[i].message : "");
         add_assoc_long(&row, "failures", a[i].failures);
         add_assoc_long(&row, "window_seconds", a[i].window_seconds);
-        add_time(&row, "created_at", a[i].created_at);
+        kbjobs_add_time(&row, "created_at", a[i].created_at);
         add_next_index_zval(return_value, &row);
     }
     kbj_alerts_free(a, n);
@@ -271,7 +254,7 @@ PHP_METHOD(KBJobs_FailureLog, acknowledgeAlert)
         Z_PARAM_LONG(id)
     ZEND_PARSE_PARAMETERS_END();
     VIEW_ENGINE(eng);
-    CHECK(eng, kbj_alert_ack(eng, id));
+    KBJOBS_CHECK(eng, kbj_alert_ack(eng, id));
 }
 
 void kbjobs_views_minit(void)
