@@ -41,6 +41,9 @@ echo $job->status, ' ', json_encode($job->result), "\n";
 var_dump($e->checkpoint($id)); // deleted on success
 try { $e->discardCheckpoint($id); } catch (KBJobs\ConflictException $x) { echo get_class($x), "\n"; }
 var_dump($e->cleanupCheckpoints(7));
+// The handler closure holds the engine and the engine holds it: replace it, so no
+// cycle is left for shutdown (PHP without its allocator, as under valgrind, leaks those).
+$e->registerType('kb.count', static fn() => null);
 ?>
 --EXPECT--
 starting at 1
