@@ -22,36 +22,6 @@
 
 /* ---- fixtures -------------------------------------------------------------------- */
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int make_tmpdir(void **state)
-{
-    const char *base = getenv("TMPDIR");
-    char tmpl[512];
-    snprintf(tmpl, sizeof tmpl, "%s/kbj-fsutil-XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(tmpl))
-        return -1;
-    *state = strdup(tmpl);
-    return *state ? 0 : -1;
-}
-
-static int remove_tmpdir(void **state)
-{
-    char *dir = *state;
-    if (dir) {
-        chmod(dir, 0700);
-        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-        free(dir);
-    }
-    return 0;
-}
-
 /* dir/name into a static buffer (one at a time). */
 static const char *at(const char *dir, const char *name)
 {
@@ -607,7 +577,7 @@ static void utf8_sanitize_refuses_missing_arguments(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, make_tmpdir, remove_tmpdir)
+#define T(f) cmocka_unit_test_setup_teardown(f, kbj_test_tmpdir_setup, kbj_test_tmpdir_teardown)
     const struct CMUnitTest tests[] = {
         T(mkdirs_creates_nested_directories_and_accepts_existing_ones),
         T(mkdirs_refuses_a_path_through_a_regular_file),

@@ -19,35 +19,6 @@
 
 /* ---- fixtures -------------------------------------------------------------------- */
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int make_tmpdir(void **state)
-{
-    const char *base = getenv("TMPDIR");
-    char tmpl[512];
-    snprintf(tmpl, sizeof tmpl, "%s/kbj-joblog-XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(tmpl))
-        return -1;
-    *state = strdup(tmpl);
-    return *state ? 0 : -1;
-}
-
-static int remove_tmpdir(void **state)
-{
-    char *dir = *state;
-    if (dir) {
-        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-        free(dir);
-    }
-    return 0;
-}
-
 /* The log file of job `id` under dir, in a static buffer. */
 static const char *log_file(const char *dir, const char *id)
 {
@@ -636,7 +607,7 @@ static void concurrent_appends_from_four_processes_stay_whole(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, make_tmpdir, remove_tmpdir)
+#define T(f) cmocka_unit_test_setup_teardown(f, kbj_test_tmpdir_setup, kbj_test_tmpdir_teardown)
     const struct CMUnitTest tests[] = {
         T(append_then_read_returns_the_lines_with_their_context),
         T(read_continues_from_the_cursor_across_appends),

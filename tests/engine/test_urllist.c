@@ -6,6 +6,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -22,35 +24,6 @@
 #define JOB "0123456789abcdef"
 
 /* ---- fixtures -------------------------------------------------------------------- */
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int make_tmpdir(void **state)
-{
-    const char *base = getenv("TMPDIR");
-    char tmpl[512];
-    snprintf(tmpl, sizeof tmpl, "%s/kbj-urllist-XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(tmpl))
-        return -1;
-    *state = strdup(tmpl);
-    return *state ? 0 : -1;
-}
-
-static int remove_tmpdir(void **state)
-{
-    char *dir = *state;
-    if (dir) {
-        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-        free(dir);
-    }
-    return 0;
-}
 
 /* dir/name into a static buffer (one at a time). */
 static const char *at(const char *dir, const char *name)
@@ -479,7 +452,7 @@ static void a_million_urls_are_written_in_bounded_memory(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, make_tmpdir, remove_tmpdir)
+#define T(f) cmocka_unit_test_setup_teardown(f, kbj_test_tmpdir_setup, kbj_test_tmpdir_teardown)
     const struct CMUnitTest tests[] = {
         /* First, so that the peak-memory baseline is not raised by other tests. */
         T(a_million_urls_are_written_in_bounded_memory),

@@ -3,6 +3,7 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 const char *kbj_test_env(const char *name)
@@ -63,6 +64,27 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 void kbj_test_rmtree(const char *path)
 {
     nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int kbj_test_tmpdir_setup(void **state)
+{
+    const char *base = getenv("TMPDIR");
+    char tmpl[512];
+    snprintf(tmpl, sizeof tmpl, "%s/kbj-test-XXXXXX", base && *base ? base : "/tmp");
+    if (!mkdtemp(tmpl))
+        return -1;
+    *state = strdup(tmpl);
+    return *state ? 0 : -1;
+}
+
+int kbj_test_tmpdir_teardown(void **state)
+{
+    char *dir = *state;
+    if (dir) {
+        kbj_test_rmtree(dir);
+        free(dir);
+    }
+    return 0;
 }
 
 kbj_engine *kbj_test_engine(const char *prefix, unsigned lease_seconds)

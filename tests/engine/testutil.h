@@ -54,6 +54,11 @@ const char *kbj_test_submit(kbj_engine *eng, const char *type, const char *param
 /* The job's status (static buffer rotated among 8). */
 const char *kbj_test_status(kbj_engine *eng, const char *id);
 
+/* cmocka setup/teardown: *state becomes a fresh mkdtemp directory (a malloc'd path)
+ * under $TMPDIR or /tmp, removed with everything in it afterwards. */
+int kbj_test_tmpdir_setup(void **state);
+int kbj_test_tmpdir_teardown(void **state);
+
 /* Removes a directory tree (for data directories). */
 void kbj_test_rmtree(const char *path);
 
