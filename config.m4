@@ -16,8 +16,8 @@ if test "$PHP_KBJOBS" != "no"; then
     MARIADB_CFLAGS=`$MYSQL_CONFIG --include`
     MARIADB_LIBS=`$MYSQL_CONFIG --libs`
   ])
-  dnl libcurl 7.62 brought the URL API the engine parses URLs with.
-  PKG_CHECK_MODULES([CURL], [libcurl >= 7.62.0])
+  dnl libcurl 7.85: the URL API, curl_multi_poll and CURLOPT_PROTOCOLS_STR (the fetcher).
+  PKG_CHECK_MODULES([CURL], [libcurl >= 7.85.0])
   dnl jansson 2.13 brought jansson_version_str().
   PKG_CHECK_MODULES([JANSSON], [jansson >= 2.13])
   PKG_CHECK_MODULES([XML2], [libxml-2.0 >= 2.9])

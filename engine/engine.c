@@ -2,6 +2,7 @@
  * engine.c - the engine handle: settings, connection, and small shared helpers
  * (ids, names, times, randomness).
  */
+#include "import.h"
 #include "internal.h"
 #include "types.h"
 
@@ -73,6 +74,8 @@ int kbj_engine_connect(kbj_engine *eng, const kbj_config *cfg)
         rc = kbj_register_diag_types(eng);
     if (rc == KBJ_OK && !kbj_type_find(eng, "combined"))
         rc = kbj_register_combined_type(eng);
+    if (rc == KBJ_OK && !kbj_type_find(eng, "import"))
+        rc = kbj_register_import_type(eng);
     return rc;
 }
 
@@ -112,6 +115,7 @@ void kbj_engine_free(kbj_engine *eng)
         return;
     kbj_store_free(eng->st);
     kbj_types_free(eng->types);
+    kbj_import_settings_free(eng);
     free(eng->data_dir);
     free(eng);
 }

@@ -20,6 +20,7 @@ struct kbj_engine {
     volatile sig_atomic_t stop;  /* set by kbj_request_stop */
     double queues_checked_at;    /* monotonic time queues_exist was read (queues.c) */
     int queues_exist;            /* whether any queue has settings */
+    struct kbj_import_settings *import; /* fetch settings and sink (import.c) */
 };
 
 /* A second engine on its own connection with the same settings (for the heartbeat

@@ -144,6 +144,7 @@ int kbj_jobs_query(kbj_engine *eng, const char *sql, const kbj_val *p, size_t n,
 /* A job ready to insert: validated, defaults applied. */
 typedef struct prepared {
     const char *type, *queue, *ckey, *ukey, *scope;
+    const char *id;        /* chosen by the caller, or NULL */
     const kbj_resource *resources;
     size_t nresources;
     char *params;          /* owned: normalised JSON */
@@ -183,6 +184,9 @@ static int prepare_job(kbj_engine *eng, const kbj_submit *in, size_t index, prep
     if (!in || !kbj_valid_name(in->type))
         return kbj_efail(eng, KBJ_EINVAL, "%stype \"%.80s\" must be 1 to 64 characters of a-z, "
                          "0-9, '_', '.' and '-'", where, in && in->type ? in->type : "");
+    if (in->id && !kbj_valid_id(in->id))
+        return kbj_efail(eng, KBJ_EINVAL, "%sid must be 16 characters of 0-9 and a-f", where);
+    p->id = in->id;
     t = kbj_type_find(eng, in->type);
     p->type = in->type;
     p->queue = in->queue ? in->queue : (t && t->queue ? t->queue : "default");
@@ -360,7 +364,9 @@ static int insert_one(kbj_engine *eng, const prepared *p, const char *rerun_of,
                 return KBJ_OK;
             }
         }
-        if (kbj_new_id(id))
+        if (p->id)
+            kbj_copy(id, KBJ_ID_LEN + 1, p->id);
+        else if (kbj_new_id(id))
             return kbj_efail(eng, KBJ_EIO, "cannot read random bytes for a job id");
         bind_row(v, p, id);
         v[INSERT_PARAMS] = KBJ_VS(rerun_of);
@@ -433,7 +439,9 @@ static int submit_tx(kbj_store *st, void *arg)
         }
         for (size_t k = 0; k < run && rc == KBJ_OK; k++) {
             w->existed[i + k] = 0;
-            if (kbj_new_id(w->ids[i + k]))
+            if (w->jobs[i + k].id)
+                kbj_copy(w->ids[i + k], KBJ_ID_LEN + 1, w->jobs[i + k].id);
+            else if (kbj_new_id(w->ids[i + k]))
                 rc = kbj_efail(w->eng, KBJ_EIO, "cannot read random bytes for a job id");
             bind_row(v + k * (INSERT_PARAMS + 1), &w->jobs[i + k], w->ids[i + k]);
             v[k * (INSERT_PARAMS + 1) + INSERT_PARAMS] = KBJ_VS(w->rerun_of);
@@ -731,6 +739,33 @@ static int cancel_tx(kbj_store *st, void *arg)
                      "can be cancelled", w->id, status);
 }
 
+/*
+ * A job split into parts (an import's ranges) owns jobs whose unique key is
+ * "<its id>/range/<n>": cancelling or resuming it does the same to them. Parts already
+ * in the target state, or in a state the operation does not apply to, are left alone.
+ */
+static int cascade(kbj_engine *eng, const char *id, int resume)
+{
+    char prefix[KBJ_ID_LEN + 16];
+    kbj_rows *rows = NULL;
+    int rc;
+
+    snprintf(prefix, sizeof prefix, "%s/range/%%", id);
+    rc = kbj_store_query(eng->st, "SELECT public_id, status FROM {p}kbjobs_jobs WHERE unique_key LIKE ?",
+                         (kbj_val[]){ KBJ_VS(prefix) }, 1, &rows);
+    for (size_t i = 0; rc == KBJ_OK && i < kbj_rows_count(rows); i++) {
+        const char *child = kbj_rows_str(rows, i, 0), *st = kbj_rows_str(rows, i, 1);
+        if (resume && (!strcmp(st, "failed") || !strcmp(st, "cancelled") || !strcmp(st, "interrupted")))
+            rc = kbj_job_resume(eng, child);
+        else if (!resume && (!strcmp(st, "queued") || !strcmp(st, "running") || !strcmp(st, "interrupted")))
+            rc = kbj_job_cancel(eng, child, NULL);
+        if (rc == KBJ_ECONFLICT) /* it changed state meanwhile */
+            rc = KBJ_OK;
+    }
+    kbj_rows_free(rows);
+    return rc;
+}
+
 int kbj_job_cancel(kbj_engine *eng, const char *id, int *was_running)
 {
     int flag = 0, rc;
@@ -740,6 +775,8 @@ int kbj_job_cancel(kbj_engine *eng, const char *id, int *was_running)
     if (!kbj_valid_id(id))
         return bad_id(eng, id);
     rc = kbj_store_tx(eng->st, cancel_tx, &w);
+    if (rc == KBJ_OK)
+        rc = cascade(eng, id, 0);
     if (was_running)
         *was_running = flag;
     return rc;
@@ -772,11 +809,13 @@ static int resume_tx(kbj_store *st, void *arg)
 int kbj_job_resume(kbj_engine *eng, const char *id)
 {
     op_work w = { eng, id, NULL, NULL };
+    int rc;
     if (!eng)
         return KBJ_EINVAL;
     if (!kbj_valid_id(id))
         return bad_id(eng, id);
-    return kbj_store_tx(eng->st, resume_tx, &w);
+    rc = kbj_store_tx(eng->st, resume_tx, &w);
+    return rc ? rc : cascade(eng, id, 1);
 }
 
 static int rerun_tx(kbj_store *st, void *arg)

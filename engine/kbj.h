@@ -31,6 +31,7 @@ enum {
     KBJ_EJOBFAILED = -10,  /* a handler reports its job failed (see kbj_ctx_fail) */
     KBJ_ESTOPPED = -11,    /* a handler returned early: cancelled or asked to stop */
     KBJ_ECORRUPT = -12,    /* a file is truncated, corrupt or belongs to something else */
+    KBJ_EDEFERRED = -13,   /* a handler gives its job back for later (see kbj_ctx_defer) */
 };
 
 /*
@@ -131,7 +132,7 @@ void kbj_engine_set_random(kbj_engine *eng, double (*rnd)(void *), void *arg);
  * ======================================================================== */
 
 /* The schema version this code creates, and the oldest it can work with. */
-#define KBJ_SCHEMA_VERSION 3
+#define KBJ_SCHEMA_VERSION 4
 
 /*
  * Creates or upgrades the kbjobs tables to KBJ_SCHEMA_VERSION, under a database lock so
@@ -213,6 +214,9 @@ typedef struct kbj_resource {
 /* What to submit. Zero-initialise and set what you need. */
 typedef struct kbj_submit {
     const char *type;            /* required: [a-z0-9_.-], 1..64 */
+    const char *id;              /* the public id to give it (16 lowercase hex characters,
+                                  * for files prepared before the job exists); NULL: a new
+                                  * random one. A taken id fails with KBJ_EDB. */
     const char *params;          /* a JSON object, at most 1 MiB; NULL means {} */
     const char *queue;           /* [a-z0-9_.-], 1..64; NULL: the type's queue or "default" */
     int priority;                /* -100..100, lower runs first; default 0 */
@@ -301,7 +305,9 @@ int kbj_job_list(kbj_engine *eng, const kbj_job_filter *f, kbj_job ***out, size_
 int kbj_job_cancel(kbj_engine *eng, const char *id, int *was_running);
 
 /* Puts an interrupted, cancelled or failed job back in its queue (due now, attempts
- * reset, progress kept). Any other status is KBJ_ECONFLICT. */
+ * reset, progress kept). Any other status is KBJ_ECONFLICT. Cancel and resume apply to
+ * a job's parts too (an import split into ranges: jobs with unique key
+ * "<id>/range/<n>"). */
 int kbj_job_resume(kbj_engine *eng, const char *id);
 
 /* Submits a new job with the original's type, params, queue and policies; the original
@@ -396,6 +402,10 @@ int kbj_finish_cancelled(kbj_engine *eng, const kbj_lease *lease);
 /* Gives an unfinished job back (the runner is stopping): queued again, due now, the
  * attempt not counted, progress kept. */
 int kbj_release(kbj_engine *eng, const kbj_lease *lease);
+
+/* Gives a job back to be run again after `delay_ms` (a job waiting for others, see
+ * kbj_ctx_defer): queued, the attempt not counted and not recorded, progress kept. */
+int kbj_release_after(kbj_engine *eng, const kbj_lease *lease, unsigned delay_ms);
 
 /*
  * Turns running jobs whose lease expired (by the database clock) into interrupted jobs
@@ -618,6 +628,11 @@ int kbj_ctx_checkpoint(kbj_ctx *ctx, const char *cursor, const char *counts, con
  * KBJ_ENOTFOUND, or KBJ_ECORRUPT (the handler should then start fresh). */
 int kbj_ctx_last_checkpoint(kbj_ctx *ctx, kbj_checkpoint **out);
 
+/* Gives the job back to its queue to run again after `ms` (at most one hour): for a job
+ * that waits for others. Returns KBJ_EDEFERRED, for `return kbj_ctx_defer(ctx, 1000);`.
+ * A kbj_run with until_empty waits for a job it deferred when it is due within 5 s. */
+int kbj_ctx_defer(kbj_ctx *ctx, unsigned ms);
+
 /* Asks the database now whether the job was cancelled (and whether the lease holds). */
 int kbj_ctx_check(kbj_ctx *ctx);
 /* Sleeps up to ms, waking early when the handler should stop; returns should_stop. */
@@ -634,7 +649,11 @@ typedef struct kbj_run_opts {
     size_t (*memory_usage)(void *arg);
     void *memory_arg;
     unsigned idle_ms;           /* pause when nothing is due (default 1000) */
-    int until_empty;            /* return as soon as nothing is due */
+    unsigned claim_batch;       /* jobs claimed at once, at most the engine's claim_batch
+                                 * (0: that); 1 for long jobs such as imports, so a runner
+                                 * does not hold jobs that other runners could start */
+    int until_empty;            /* return as soon as nothing is due (a job this run deferred
+                                 * that is due within 5 s is waited for) */
     unsigned grace_seconds;     /* after a stop request, how long a running job keeps its
                                  * lease before it is left to expire (default 30) */
     double checkpoint_seconds;  /* checkpoint cadence (default 60 s ... */
@@ -648,9 +667,10 @@ typedef struct kbj_run_opts {
 
 typedef struct kbj_run_report {
     char runner[KBJ_ID_LEN + 1];
-    unsigned long claimed, completed, failed, retried, cancelled, interrupted, lost;
+    unsigned long claimed, completed, failed, retried, cancelled, interrupted, lost, deferred;
     double elapsed;             /* seconds */
     char stop_reason[32];       /* time, jobs, memory, requested, empty */
+    /* deferred: jobs given back for later by their handler (kbj_ctx_defer) */
 } kbj_run_report;
 
 /*

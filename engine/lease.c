@@ -723,16 +723,17 @@ int kbj_finish_cancelled_result(kbj_engine *eng, const kbj_lease *lease, const c
     return rc ? rc : kbj_store_tx(eng->st, cancelled_tx, &w);
 }
 
+/* w->a: the delay in ms; w->flag: a deferral (no attempt row) */
 static int release_tx(kbj_store *st, void *arg)
 {
     fenced_work *w = arg;
     unsigned long long n = 0;
-    int rc = record_attempt(st, w->l, "stopped", NULL, "the runner stopped before the job finished");
+    int rc = w->flag ? KBJ_OK : record_attempt(st, w->l, "stopped", NULL, "the runner stopped before the job finished");
     if (rc)
         return rc;
     rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'queued', attempts = GREATEST(attempts - 1, 0),"
-                        " lease_expires = NULL, run_at = NOW(6), updated_at = NOW(6)" FENCE,
-                        (kbj_val[]){ KBJ_VI(w->l->pk), KBJ_VI(w->l->token) }, 2, &n);
+                        " lease_expires = NULL, run_at = NOW(6) + INTERVAL ? MICROSECOND, updated_at = NOW(6)" FENCE,
+                        (kbj_val[]){ KBJ_VI(w->a * 1000), KBJ_VI(w->l->pk), KBJ_VI(w->l->token) }, 3, &n);
     if (rc)
         return rc;
     if (n == 0)
@@ -744,6 +745,15 @@ int kbj_release(kbj_engine *eng, const kbj_lease *lease)
 {
     fenced_work w = { eng, lease, NULL, NULL, 0, 0, 0 };
     int rc = check_lease(eng, lease);
+    return rc ? rc : kbj_store_tx(eng->st, release_tx, &w);
+}
+
+int kbj_release_after(kbj_engine *eng, const kbj_lease *lease, unsigned delay_ms)
+{
+    fenced_work w = { eng, lease, NULL, NULL, delay_ms, 0, 1 };
+    int rc = check_lease(eng, lease);
+    if (rc == KBJ_OK && delay_ms > 3600000u)
+        rc = kbj_efail(eng, KBJ_EINVAL, "a job is deferred by at most one hour");
     return rc ? rc : kbj_store_tx(eng->st, release_tx, &w);
 }
 

@@ -161,6 +161,7 @@ struct kbj_ctx {
     long long done, total;
     char phase[KBJ_NAME_MAX + 1];
     int progress_pending;
+    unsigned defer_ms;           /* set by kbj_ctx_defer */
 };
 
 const kbj_lease *kbj_ctx_lease(const kbj_ctx *ctx)
@@ -428,6 +429,14 @@ int kbj_ctx_check(kbj_ctx *ctx)
     return lost_now(ctx, rc);
 }
 
+int kbj_ctx_defer(kbj_ctx *ctx, unsigned ms)
+{
+    if (!ctx)
+        return KBJ_EINVAL;
+    ctx->defer_ms = ms > 3600000u ? 3600000u : ms;
+    return KBJ_EDEFERRED;
+}
+
 int kbj_ctx_sleep(kbj_ctx *ctx, unsigned ms)
 {
     double until = mono() + ms / 1000.0;
@@ -459,6 +468,7 @@ typedef struct run_state {
     char **results;
     char *drop_checkpoint;       /* per buffered completion: remove its checkpoint files */
     size_t ndone;
+    double deferred_due;         /* monotonic time the soonest job this run deferred is due */
 } run_state;
 
 static size_t rss_bytes(void)
@@ -577,10 +587,19 @@ static int dispatch(run_state *rs, kbj_lease *l)
                 if (wrc == KBJ_OK)
                     retry ? rs->rep->retried++ : rs->rep->failed++;
                 wrc = after_write(rs, wrc);
-            } else if (rc == KBJ_ESTOPPED && cancelled) {
+            } else if ((rc == KBJ_ESTOPPED || rc == KBJ_EDEFERRED) && cancelled) {
                 wrc = kbj_finish_cancelled_result(eng, l, ctx.result);
                 if (wrc == KBJ_OK)
                     rs->rep->cancelled++;
+                wrc = after_write(rs, wrc);
+            } else if (rc == KBJ_EDEFERRED && !cancelled) {
+                wrc = kbj_release_after(eng, l, ctx.defer_ms);
+                if (wrc == KBJ_OK) {
+                    double due = mono() + ctx.defer_ms / 1000.0;
+                    rs->rep->deferred++;
+                    if (rs->deferred_due == 0 || due < rs->deferred_due)
+                        rs->deferred_due = due;
+                }
                 wrc = after_write(rs, wrc);
             } else if (rc == KBJ_ESTOPPED && eng->stop) {
                 wrc = kbj_release(eng, l);
@@ -679,7 +698,8 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
 
     while (rc == KBJ_OK) {
         kbj_lease *leases = NULL;
-        size_t n = 0, want = eng->cfg.claim_batch, i;
+        size_t n = 0, want = rs.o->claim_batch && rs.o->claim_batch < eng->cfg.claim_batch
+                                  ? rs.o->claim_batch : eng->cfg.claim_batch, i;
 
         if ((reason = budget_spent(&rs)))
             break;
@@ -695,9 +715,20 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
         if (rc)
             break;
         if (n == 0) {
-            if (rs.o->until_empty) {
+            /* until_empty still waits for a job this run deferred that is due soon */
+            if (rs.o->until_empty && !(rs.deferred_due > 0 && rs.deferred_due - mono() <= 5.0)) {
                 reason = "empty";
                 break;
+            }
+            if (rs.o->until_empty) {
+                while (mono() < rs.deferred_due && !eng->stop) {
+                    struct timespec ts = { 0, 20000000L };
+                    nanosleep(&ts, NULL);
+                    if (rs.o->idle_tick)
+                        rs.o->idle_tick(rs.o->tick_arg);
+                }
+                rs.deferred_due = 0;
+                continue;
             }
             for (double until = mono() + (rs.o->idle_ms ? rs.o->idle_ms : 1000) / 1000.0;
                  mono() < until && !eng->stop;) {

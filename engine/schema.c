@@ -163,6 +163,29 @@ static const char *const migration_3[] = {
     NULL
 };
 
+/* 4: the artifact index: one row per imported URL (by the sha256 of its normalised form),
+ * with its artifact file, the content hash the file holds, and the post made from it
+ * with the content hash the post holds. Reconciliation reads it in url_hash order.
+ * Additive. */
+static const char *const migration_4[] = {
+    "CREATE TABLE IF NOT EXISTS {p}kbjobs_artifacts ("
+    " id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+    " url_hash CHAR(64) CHARACTER SET ascii NOT NULL,"
+    " url TEXT CHARACTER SET ascii NOT NULL,"
+    " path VARCHAR(255) CHARACTER SET ascii NOT NULL,"
+    " content_hash CHAR(64) CHARACTER SET ascii NOT NULL,"
+    " post_id BIGINT UNSIGNED NOT NULL DEFAULT 0,"
+    " post_hash CHAR(64) CHARACTER SET ascii NULL,"
+    " job_id CHAR(16) CHARACTER SET ascii NULL,"
+    " http_status SMALLINT NOT NULL DEFAULT 0,"
+    " fetched_at DATETIME(6) NOT NULL,"
+    " updated_at DATETIME(6) NOT NULL,"
+    " UNIQUE KEY url_hash (url_hash),"
+    " KEY post (post_id),"
+    " KEY job (job_id))" TABLE_OPTS,
+    NULL
+};
+
 typedef struct migration {
     int version;
     int min_code; /* the oldest code schema version that works once this has run */
@@ -173,6 +196,7 @@ static const migration migrations[] = {
     { 1, 1, migration_1 },
     { 2, 1, migration_2 },
     { 3, 1, migration_3 },
+    { 4, 1, migration_4 },
 };
 
 typedef struct schema_state {

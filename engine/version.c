@@ -48,6 +48,7 @@ const char *kbj_strerror(int code)
     case KBJ_EJOBFAILED: return "job failed";
     case KBJ_ESTOPPED: return "job stopped early";
     case KBJ_ECORRUPT: return "corrupt file";
+    case KBJ_EDEFERRED: return "job deferred";
     default: return "unknown error";
     }
 }

@@ -14,6 +14,7 @@
 
 #include "php_kbjobs.h"
 #include "chain.h"
+#include "import.h"
 
 static zend_object_handlers engine_handlers;
 
@@ -25,6 +26,7 @@ static zend_object *engine_create(zend_class_entry *ce)
     zend_object_std_init(&o->std, ce);
     object_properties_init(&o->std, ce);
     array_init(&o->handlers);
+    ZVAL_UNDEF(&o->sink);
     o->std.handlers = &engine_handlers;
     return &o->std;
 }
@@ -40,14 +42,15 @@ static void engine_free(zend_object *obj)
         o->eng = NULL;
     }
     zval_ptr_dtor(&o->handlers);
+    zval_ptr_dtor(&o->sink);
     zend_object_std_dtor(obj);
 }
 
 static HashTable *engine_get_gc(zend_object *obj, zval **table, int *n)
 {
     kbjobs_engine_obj *o = kbjobs_engine_from(obj);
-    *table = &o->handlers;
-    *n = 1;
+    *table = &o->handlers; /* handlers and sink, side by side */
+    *n = 2;
     return zend_std_get_properties(obj);
 }
 
@@ -66,7 +69,7 @@ kbj_engine *kbjobs_engine_get(kbjobs_engine_obj *o)
 }
 
 /* Reads an integer option; 0 when absent. -1 with a ValueError on a bad value. */
-static int opt_long(HashTable *opts, const char *key, zend_long min, zend_long max, zend_long *out)
+int kbjobs_opt_long(HashTable *opts, const char *key, zend_long min, zend_long max, zend_long *out)
 {
     zval *v = opts ? zend_hash_str_find(opts, key, strlen(key)) : NULL;
     *out = 0;
@@ -89,7 +92,7 @@ static int opt_long(HashTable *opts, const char *key, zend_long min, zend_long m
     return 0;
 }
 
-static int opt_double(HashTable *opts, const char *key, double min, double max, double *out)
+int kbjobs_opt_double(HashTable *opts, const char *key, double min, double max, double *out)
 {
     zval *v = opts ? zend_hash_str_find(opts, key, strlen(key)) : NULL;
     *out = 0;
@@ -108,7 +111,7 @@ static int opt_double(HashTable *opts, const char *key, double min, double max, 
 }
 
 /* A string option, or NULL; -1 with a TypeError when not a string. */
-static int opt_string(HashTable *opts, const char *key, const char **out)
+int kbjobs_opt_string(HashTable *opts, const char *key, const char **out)
 {
     zval *v = opts ? zend_hash_str_find(opts, key, strlen(key)) : NULL;
     *out = NULL;
@@ -126,7 +129,7 @@ static int opt_string(HashTable *opts, const char *key, const char **out)
     return 0;
 }
 
-static const char *const submit_keys[] = { "type", "params", "queue", "priority", "run_at", "delay",
+const char *const kbjobs_submit_keys[] = { "type", "params", "queue", "priority", "run_at", "delay",
     "max_attempts", "backoff", "on_expiry", "concurrency_key", "unique_key", "unique_scope", "resources", NULL };
 static const char *const type_keys[] = { "label", "category", "queue", "max_attempts", "backoff",
     "on_expiry", "resources", "schema", "rules", NULL };
@@ -145,9 +148,9 @@ static int parse_rules(HashTable *opts, kbj_chain_rule *out, size_t *n)
     }
     ZEND_HASH_FOREACH_VAL(Z_ARRVAL_P(v), e) {
         const char *before = NULL, *after = NULL, *sev = NULL, *msg = NULL;
-        if (Z_TYPE_P(e) != IS_ARRAY || opt_string(Z_ARRVAL_P(e), "before", &before) ||
-            opt_string(Z_ARRVAL_P(e), "after", &after) || opt_string(Z_ARRVAL_P(e), "severity", &sev) ||
-            opt_string(Z_ARRVAL_P(e), "message", &msg) || !before || !after) {
+        if (Z_TYPE_P(e) != IS_ARRAY || kbjobs_opt_string(Z_ARRVAL_P(e), "before", &before) ||
+            kbjobs_opt_string(Z_ARRVAL_P(e), "after", &after) || kbjobs_opt_string(Z_ARRVAL_P(e), "severity", &sev) ||
+            kbjobs_opt_string(Z_ARRVAL_P(e), "message", &msg) || !before || !after) {
             if (!EG(exception))
                 zend_value_error("each rule must be ['before' => type, 'after' => type, 'severity' => "
                                  "'warning'|'error', 'message' => string]");
@@ -229,12 +232,12 @@ static int parse_resources(HashTable *opts, kbj_resource *out, size_t *n)
     return 0;
 }
 static const char *const run_keys[] = { "queues", "max_seconds", "max_jobs", "max_memory", "idle_ms",
-    "until_empty", "grace_seconds", "checkpoint_seconds", "checkpoint_items", NULL };
+    "until_empty", "grace_seconds", "checkpoint_seconds", "checkpoint_items", "sink", "claim_batch", NULL };
 static const char *const engine_keys[] = { "lease_seconds", "claim_batch", "failure_cap",
     "lost_after_seconds", "alert_threshold", "alert_window_seconds", NULL };
 
 /* Refuses unknown option names, so a typo is not silently ignored. */
-static int known_keys(HashTable *opts, const char *const *keys, const char *what)
+int kbjobs_known_keys(HashTable *opts, const char *const *keys, const char *what)
 {
     zend_string *k;
     if (!opts)
@@ -270,10 +273,10 @@ static int parse_backoff(HashTable *opts, kbj_backoff *b)
         kind = Z_STRVAL_P(v);
     } else if (Z_TYPE_P(v) == IS_ARRAY) {
         static const char *const keys[] = { "kind", "base_ms", "cap_ms", "jitter", NULL };
-        if (known_keys(Z_ARRVAL_P(v), keys, "backoff option") || opt_string(Z_ARRVAL_P(v), "kind", &kind) ||
-            opt_long(Z_ARRVAL_P(v), "base_ms", 0, 86400000, &base) ||
-            opt_long(Z_ARRVAL_P(v), "cap_ms", 0, 86400000 * 7L, &cap) ||
-            opt_double(Z_ARRVAL_P(v), "jitter", -1, 1, &jitter))
+        if (kbjobs_known_keys(Z_ARRVAL_P(v), keys, "backoff option") || kbjobs_opt_string(Z_ARRVAL_P(v), "kind", &kind) ||
+            kbjobs_opt_long(Z_ARRVAL_P(v), "base_ms", 0, 86400000, &base) ||
+            kbjobs_opt_long(Z_ARRVAL_P(v), "cap_ms", 0, 86400000 * 7L, &cap) ||
+            kbjobs_opt_double(Z_ARRVAL_P(v), "jitter", -1, 1, &jitter))
             return -1;
     } else {
         zend_type_error("option \"backoff\" must be a string or an array");
@@ -295,7 +298,7 @@ static int parse_expiry(HashTable *opts, kbj_expiry *e)
 {
     const char *s;
     *e = KBJ_EXPIRY_DEFAULT;
-    if (opt_string(opts, "on_expiry", &s))
+    if (kbjobs_opt_string(opts, "on_expiry", &s))
         return -1;
     if (!s)
         return 0;
@@ -312,7 +315,7 @@ static int parse_expiry(HashTable *opts, kbj_expiry *e)
 
 /* Fills a kbj_submit from options; *params_out holds the encoded params (released by
  * the caller). */
-static int parse_submit(HashTable *opts, zval *params, kbj_submit *s, zend_string **params_out,
+int kbjobs_parse_submit(HashTable *opts, zval *params, kbj_submit *s, zend_string **params_out,
                         kbj_resource *res)
 {
     zend_long prio = 0, attempts = 0;
@@ -320,12 +323,12 @@ static int parse_submit(HashTable *opts, zval *params, kbj_submit *s, zend_strin
     const char *scope = NULL;
 
     *params_out = NULL;
-    if (opt_string(opts, "queue", &s->queue) || opt_long(opts, "priority", -100, 100, &prio) ||
-        opt_double(opts, "run_at", 0, 32503680000.0, &run_at) ||
-        opt_double(opts, "delay", 0, 10.0 * 365 * 86400, &delay) ||
-        opt_long(opts, "max_attempts", 0, 1000, &attempts) || parse_backoff(opts, &s->backoff) ||
-        parse_expiry(opts, &s->on_expiry) || opt_string(opts, "concurrency_key", &s->concurrency_key) ||
-        opt_string(opts, "unique_key", &s->unique_key) || opt_string(opts, "unique_scope", &scope) ||
+    if (kbjobs_opt_string(opts, "queue", &s->queue) || kbjobs_opt_long(opts, "priority", -100, 100, &prio) ||
+        kbjobs_opt_double(opts, "run_at", 0, 32503680000.0, &run_at) ||
+        kbjobs_opt_double(opts, "delay", 0, 10.0 * 365 * 86400, &delay) ||
+        kbjobs_opt_long(opts, "max_attempts", 0, 1000, &attempts) || parse_backoff(opts, &s->backoff) ||
+        parse_expiry(opts, &s->on_expiry) || kbjobs_opt_string(opts, "concurrency_key", &s->concurrency_key) ||
+        kbjobs_opt_string(opts, "unique_key", &s->unique_key) || kbjobs_opt_string(opts, "unique_scope", &scope) ||
         parse_resources(opts, res, &s->nresources))
         return -1;
     s->resources = s->nresources ? res : NULL;
@@ -383,7 +386,7 @@ PHP_METHOD(KBJobs_Engine, __construct)
         zend_argument_value_error(6, "must be given when the kbjobs.data_dir INI setting is empty");
         RETURN_THROWS();
     }
-    if (known_keys(options, engine_keys, "engine option"))
+    if (kbjobs_known_keys(options, engine_keys, "engine option"))
         RETURN_THROWS();
     cfg.db.host = ZSTR_VAL(host);
     cfg.db.user = ZSTR_VAL(user);
@@ -393,24 +396,24 @@ PHP_METHOD(KBJobs_Engine, __construct)
     cfg.data_dir = data_dir ? ZSTR_VAL(data_dir) : KBJOBS_G(data_dir);
     cfg.lease_seconds = (unsigned)KBJOBS_G(lease_seconds);
     cfg.claim_batch = (unsigned)KBJOBS_G(claim_batch);
-    if (opt_long(options, "lease_seconds", 0, 86400, &v))
+    if (kbjobs_opt_long(options, "lease_seconds", 0, 86400, &v))
         RETURN_THROWS();
     if (v)
         cfg.lease_seconds = (unsigned)v;
-    if (opt_long(options, "claim_batch", 0, 1000, &v))
+    if (kbjobs_opt_long(options, "claim_batch", 0, 1000, &v))
         RETURN_THROWS();
     if (v)
         cfg.claim_batch = (unsigned)v;
-    if (opt_long(options, "failure_cap", 0, 100000, &v))
+    if (kbjobs_opt_long(options, "failure_cap", 0, 100000, &v))
         RETURN_THROWS();
     cfg.failure_cap = (unsigned)v;
-    if (opt_long(options, "lost_after_seconds", 0, 86400 * 7, &v))
+    if (kbjobs_opt_long(options, "lost_after_seconds", 0, 86400 * 7, &v))
         RETURN_THROWS();
     cfg.lost_after_seconds = (unsigned)v;
-    if (opt_long(options, "alert_threshold", 0, 100000, &v))
+    if (kbjobs_opt_long(options, "alert_threshold", 0, 100000, &v))
         RETURN_THROWS();
     cfg.alert_threshold = (unsigned)v;
-    if (opt_long(options, "alert_window_seconds", 0, 86400 * 30, &v))
+    if (kbjobs_opt_long(options, "alert_window_seconds", 0, 86400 * 30, &v))
         RETURN_THROWS();
     cfg.alert_window_seconds = (unsigned)v;
 
@@ -430,10 +433,6 @@ PHP_METHOD(KBJobs_Engine, __construct)
 }
 /* }}} */
 
-#define ENGINE_OR_THROW(o, eng)             \
-    kbj_engine *eng = kbjobs_engine_get(o); \
-    if (!eng)                               \
-        RETURN_THROWS();
 
 PHP_METHOD(KBJobs_Engine, migrate)
 {
@@ -476,7 +475,7 @@ PHP_METHOD(KBJobs_Engine, submit)
         zend_argument_value_error(3, "must not contain \"type\" or \"params\"");
         RETURN_THROWS();
     }
-    if (known_keys(options, submit_keys, "submit option") || parse_submit(options, params, &s, &pjson, res))
+    if (kbjobs_known_keys(options, kbjobs_submit_keys, "submit option") || kbjobs_parse_submit(options, params, &s, &pjson, res))
         RETURN_THROWS();
     s.type = ZSTR_VAL(type);
     rc = kbj_submit_job(eng, &s, id, NULL);
@@ -537,8 +536,8 @@ PHP_METHOD(KBJobs_Engine, submitMany)
             bad = 1;
             break;
         }
-        if (known_keys(Z_ARRVAL_P(job), submit_keys, "submit option") ||
-            parse_submit(Z_ARRVAL_P(job), p, &subs[i], &pj[i], res[i])) {
+        if (kbjobs_known_keys(Z_ARRVAL_P(job), kbjobs_submit_keys, "submit option") ||
+            kbjobs_parse_submit(Z_ARRVAL_P(job), p, &subs[i], &pj[i], res[i])) {
             bad = 1;
             break;
         }
@@ -641,8 +640,8 @@ static void chain_call(INTERNAL_FUNCTION_PARAMETERS, int submit)
         zend_argument_value_error(1, "must hold at most %d phases", MAX_PHASE_ARGS);
         RETURN_THROWS();
     }
-    if (options && (known_keys(options, submit_keys, "submit option") ||
-                    parse_submit(options, NULL, &s, &unused, res)))
+    if (options && (kbjobs_known_keys(options, kbjobs_submit_keys, "submit option") ||
+                    kbjobs_parse_submit(options, NULL, &s, &unused, res)))
         RETURN_THROWS();
     phases = ecalloc(count + 1, sizeof *phases);
     pj = ecalloc(count + 1, sizeof *pj);
@@ -752,12 +751,12 @@ PHP_METHOD(KBJobs_Engine, list)
         Z_PARAM_ARRAY_HT(filter)
     ZEND_PARSE_PARAMETERS_END();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
-    if (known_keys(filter, keys, "filter") || opt_string(filter, "status", &f.status) ||
-        opt_string(filter, "type", &f.type) || opt_string(filter, "queue", &f.queue) ||
-        opt_string(filter, "concurrency_key", &f.concurrency_key) ||
-        opt_double(filter, "created_after", 0, 32503680000.0, &f.created_after) ||
-        opt_double(filter, "created_before", 0, 32503680000.0, &f.created_before) ||
-        opt_long(filter, "limit", 0, 1000, &limit) || opt_string(filter, "cursor", &f.cursor))
+    if (kbjobs_known_keys(filter, keys, "filter") || kbjobs_opt_string(filter, "status", &f.status) ||
+        kbjobs_opt_string(filter, "type", &f.type) || kbjobs_opt_string(filter, "queue", &f.queue) ||
+        kbjobs_opt_string(filter, "concurrency_key", &f.concurrency_key) ||
+        kbjobs_opt_double(filter, "created_after", 0, 32503680000.0, &f.created_after) ||
+        kbjobs_opt_double(filter, "created_before", 0, 32503680000.0, &f.created_before) ||
+        kbjobs_opt_long(filter, "limit", 0, 1000, &limit) || kbjobs_opt_string(filter, "cursor", &f.cursor))
         RETURN_THROWS();
     f.limit = (size_t)limit;
     KBJOBS_CHECK(eng, kbj_job_list(eng, &f, &jobs, &n, next));
@@ -1192,27 +1191,21 @@ static char *exception_message(zend_object *ex)
     return out;
 }
 
-static int php_handler(kbj_ctx *ctx, void *udata)
+int kbjobs_call_in_job(kbjobs_engine_obj *o, kbj_ctx *ctx, zval *cb, zval *args, uint32_t argc,
+                       zval *retval, int *stopped_early)
 {
-    kbjobs_engine_obj *o = udata;
-    const kbj_lease *l = kbj_ctx_lease(ctx);
-    zval *cb = zend_hash_str_find(Z_ARRVAL(o->handlers), l->type, strlen(l->type));
-    zval zctx, retval;
     volatile int bailed = 0;
-    int rc = KBJ_OK, stopped;
+    int rc = KBJ_OK;
 
-    if (!cb)
-        return kbj_ctx_fail(ctx, "no PHP handler is registered for this job type", 0);
-    kbjobs_context_new(ctx, &zctx);
-    ZVAL_UNDEF(&retval);
+    ZVAL_UNDEF(retval);
     zend_try {
         zend_fcall_info fci;
         zend_fcall_info_cache fcc;
         char *err = NULL;
         if (zend_fcall_info_init(cb, 0, &fci, &fcc, NULL, &err) == SUCCESS) {
-            fci.retval = &retval;
-            fci.param_count = 1;
-            fci.params = &zctx;
+            fci.retval = retval;
+            fci.param_count = argc;
+            fci.params = args;
             zend_call_function(&fci, &fcc);
         }
         if (err)
@@ -1220,8 +1213,8 @@ static int php_handler(kbj_ctx *ctx, void *udata)
     } zend_catch {
         bailed = 1;
     } zend_end_try();
-    stopped = kbjobs_context_stopped_early(&zctx);
-    kbjobs_context_end(&zctx);
+    if (stopped_early && argc > 0)
+        *stopped_early = kbjobs_context_stopped_early(&args[0]);
 
     if (bailed) {
         /* A fatal error: fail the attempt, stop the run, and let PHP carry on with the
@@ -1229,8 +1222,10 @@ static int php_handler(kbj_ctx *ctx, void *udata)
         if (current_frame)
             current_frame->bailout = 1;
         kbj_request_stop(o->eng);
-        rc = kbj_ctx_fail(ctx, "the handler stopped with a fatal error", 1);
-    } else if (EG(exception)) {
+        ZVAL_UNDEF(retval);
+        return kbj_ctx_fail(ctx, "the handler stopped with a fatal error", 1);
+    }
+    if (EG(exception)) {
         zend_object *ex = EG(exception);
         if (zend_is_unwind_exit(ex) || zend_is_graceful_exit(ex)) {
             if (current_frame && !current_frame->pending) {
@@ -1247,9 +1242,28 @@ static int php_handler(kbj_ctx *ctx, void *udata)
             rc = kbj_ctx_fail(ctx, msg, retryable);
             efree(msg);
         }
-    } else if (stopped) {
+        zval_ptr_dtor(retval);
+        ZVAL_UNDEF(retval);
+    }
+    return rc;
+}
+
+static int php_handler(kbj_ctx *ctx, void *udata)
+{
+    kbjobs_engine_obj *o = udata;
+    const kbj_lease *l = kbj_ctx_lease(ctx);
+    zval *cb = zend_hash_str_find(Z_ARRVAL(o->handlers), l->type, strlen(l->type));
+    zval zctx, retval;
+    int rc, stopped = 0;
+
+    if (!cb)
+        return kbj_ctx_fail(ctx, "no PHP handler is registered for this job type", 0);
+    kbjobs_context_new(ctx, &zctx);
+    rc = kbjobs_call_in_job(o, ctx, cb, &zctx, 1, &retval, &stopped);
+    kbjobs_context_end(&zctx);
+    if (rc == KBJ_OK && stopped) {
         rc = KBJ_ESTOPPED;
-    } else if (Z_TYPE(retval) != IS_UNDEF && Z_TYPE(retval) != IS_NULL) {
+    } else if (rc == KBJ_OK && Z_TYPE(retval) != IS_UNDEF && Z_TYPE(retval) != IS_NULL) {
         zend_string *json = kbjobs_json_encode(&retval, "the handler's return value");
         if (json) {
             rc = kbj_ctx_set_result(ctx, ZSTR_VAL(json));
@@ -1261,8 +1275,7 @@ static int php_handler(kbj_ctx *ctx, void *udata)
             efree(msg);
         }
     }
-    if (!bailed)
-        zval_ptr_dtor(&retval);
+    zval_ptr_dtor(&retval);
     zval_ptr_dtor(&zctx);
     return rc;
 }
@@ -1291,9 +1304,9 @@ PHP_METHOD(KBJobs_Engine, registerType)
         zend_argument_type_error(2, "must be a valid callback");
         RETURN_THROWS();
     }
-    if (known_keys(options, type_keys, "type option") || opt_string(options, "label", &def.label) ||
-        opt_string(options, "category", &def.category) || opt_string(options, "queue", &def.queue) ||
-        opt_long(options, "max_attempts", 0, 1000, &attempts) || parse_backoff(options, &def.backoff) ||
+    if (kbjobs_known_keys(options, type_keys, "type option") || kbjobs_opt_string(options, "label", &def.label) ||
+        kbjobs_opt_string(options, "category", &def.category) || kbjobs_opt_string(options, "queue", &def.queue) ||
+        kbjobs_opt_long(options, "max_attempts", 0, 1000, &attempts) || parse_backoff(options, &def.backoff) ||
         parse_expiry(options, &def.on_expiry) || parse_resources(options, res, &def.nresources) ||
         parse_rules(options, rules, &def.nrules) || parse_schema(options, &schema))
         RETURN_THROWS();
@@ -1377,7 +1390,7 @@ PHP_METHOD(KBJobs_Engine, run)
         zend_throw_error(NULL, "KBJobs\\Engine::run() is already running on this engine");
         RETURN_THROWS();
     }
-    if (known_keys(options, run_keys, "run option"))
+    if (kbjobs_known_keys(options, run_keys, "run option"))
         RETURN_THROWS();
     {
         zval *q = options ? zend_hash_str_find(options, "queues", 6) : NULL;
@@ -1412,24 +1425,39 @@ PHP_METHOD(KBJobs_Engine, run)
             efree(queues);             \
         RETURN_THROWS();               \
     }
-    RUN_OPT(opt_double(options, "max_seconds", 0, 86400 * 365.0, &secs));
+    RUN_OPT(kbjobs_opt_double(options, "max_seconds", 0, 86400 * 365.0, &secs));
     opts.max_seconds = secs;
-    RUN_OPT(opt_long(options, "max_jobs", 0, ZEND_LONG_MAX, &v));
+    RUN_OPT(kbjobs_opt_long(options, "max_jobs", 0, ZEND_LONG_MAX, &v));
     opts.max_jobs = (unsigned long)v;
-    RUN_OPT(opt_long(options, "max_memory", 0, ZEND_LONG_MAX, &v));
+    RUN_OPT(kbjobs_opt_long(options, "max_memory", 0, ZEND_LONG_MAX, &v));
     opts.max_memory = (size_t)v;
-    RUN_OPT(opt_long(options, "idle_ms", 0, 3600000, &v));
+    RUN_OPT(kbjobs_opt_long(options, "claim_batch", 0, 1000, &v));
+    opts.claim_batch = (unsigned)v;
+    RUN_OPT(kbjobs_opt_long(options, "idle_ms", 0, 3600000, &v));
     opts.idle_ms = (unsigned)v;
-    RUN_OPT(opt_long(options, "until_empty", 0, 1, &v));
+    RUN_OPT(kbjobs_opt_long(options, "until_empty", 0, 1, &v));
     opts.until_empty = (int)v;
-    RUN_OPT(opt_long(options, "grace_seconds", 0, 86400, &v));
+    RUN_OPT(kbjobs_opt_long(options, "grace_seconds", 0, 86400, &v));
     opts.grace_seconds = (unsigned)v;
-    RUN_OPT(opt_double(options, "checkpoint_seconds", 0, 86400, &secs));
+    RUN_OPT(kbjobs_opt_double(options, "checkpoint_seconds", 0, 86400, &secs));
     opts.checkpoint_seconds = secs;
-    RUN_OPT(opt_long(options, "checkpoint_items", 0, ZEND_LONG_MAX, &v));
+    RUN_OPT(kbjobs_opt_long(options, "checkpoint_items", 0, ZEND_LONG_MAX, &v));
     opts.checkpoint_items = (long long)v;
     opts.memory_usage = memory_usage;
     opts.idle_tick = kbjobs_idle_tick;
+    {
+        zval *sink = options ? zend_hash_str_find(options, "sink", 4) : NULL;
+        if (sink && Z_TYPE_P(sink) != IS_NULL) {
+            if (!zend_is_callable(sink, 0, NULL)) {
+                if (queues)
+                    efree(queues);
+                zend_type_error("option \"sink\" must be a callable");
+                RETURN_THROWS();
+            }
+            ZVAL_COPY(&o->sink, sink);
+            kbj_import_set_sink(eng, kbjobs_import_sink, o);
+        }
+    }
 
     o->in_run = 1;
     GC_ADDREF(&o->std); /* the handlers' udata points at this object */
@@ -1438,6 +1466,9 @@ PHP_METHOD(KBJobs_Engine, run)
     rc = kbj_run(eng, &opts, &rep);
     current_frame = outer;
     o->in_run = 0;
+    kbj_import_set_sink(eng, NULL, NULL);
+    zval_ptr_dtor(&o->sink);
+    ZVAL_UNDEF(&o->sink);
     if (queues)
         efree(queues);
     if (frame.bailout) {
@@ -1463,6 +1494,7 @@ PHP_METHOD(KBJobs_Engine, run)
     add_assoc_long(return_value, "cancelled", (zend_long)rep.cancelled);
     add_assoc_long(return_value, "interrupted", (zend_long)rep.interrupted);
     add_assoc_long(return_value, "lost", (zend_long)rep.lost);
+    add_assoc_long(return_value, "deferred", (zend_long)rep.deferred);
     add_assoc_double(return_value, "elapsed", rep.elapsed);
     add_assoc_string(return_value, "stop_reason", rep.stop_reason);
     OBJ_RELEASE(&o->std);

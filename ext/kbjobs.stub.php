@@ -97,6 +97,36 @@ namespace KBJobs {
          */
         public function validateChain(array $phases): array {}
 
+        /**
+         * Stores a URL list and submits an import of it (job type "import", queue
+         * "import"). $list is a file path, an open stream, or a list of URL strings (line
+         * n is element n). $params: chunk_size (1..500, default 10), posts (default true)
+         * and whatever the sink reads. $options as submit(). Returns the job id and the
+         * list's counts: lines, accepted, duplicates, rejected, and rejections (at most
+         * 1,000 of ['line', 'reason', 'excerpt']).
+         * @param array $params
+         * @param array $options
+         * @return array
+         */
+        public function import(mixed $list, array $params = [], array $options = []): array {}
+
+        /**
+         * Fetcher and normaliser settings for the imports this engine runs: allow (a
+         * comma-separated list of addresses and CIDR ranges allowed although private or
+         * special), proxy, user_agent, max_total, max_per_host, connect_timeout_ms,
+         * timeout_ms, low_speed_bytes, low_speed_seconds, max_body, max_decoded,
+         * max_redirects, retries, retry_base_ms, retry_after_max_ms, max_text, max_depth.
+         * Unset keys take their defaults.
+         * @param array $settings
+         */
+        public function configureImport(array $settings): void {}
+
+        /**
+         * The artifact index entry of a normalised URL, or null.
+         * @return array|null
+         */
+        public function artifact(string $url): ?array {}
+
         /** @return array */
         public function types(): array {}
 
@@ -178,7 +208,10 @@ namespace KBJobs {
 
         /**
          * Options: queues, max_seconds, max_jobs, max_memory, idle_ms, until_empty,
-         * grace_seconds, checkpoint_seconds, checkpoint_items.
+         * grace_seconds, checkpoint_seconds, checkpoint_items, claim_batch (jobs claimed
+         * at once, at most the engine's; 1 for long jobs), and sink: the callable
+         * that imports hand their documents to, fn(array $docs, Context $ctx): array
+         * returning one post id (or an error message) per document.
          * @param array $options
          * @return array
          */

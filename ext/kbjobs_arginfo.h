@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 2e8b4962e04614517e3c990c12cdda2487b0ea43 */
+ * Stub hash: 6aecfffa28705f70439bcaa874de8418f5bcd995 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -36,6 +36,20 @@ ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_validateChain, 0, 1, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_INFO(0, phases, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_import, 0, 1, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, list, IS_MIXED, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, params, IS_ARRAY, 0, "[]")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_configureImport, 0, 1, IS_VOID, 0)
+	ZEND_ARG_TYPE_INFO(0, settings, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_artifact, 0, 1, IS_ARRAY, 1)
+	ZEND_ARG_TYPE_INFO(0, url, IS_STRING, 0)
 ZEND_END_ARG_INFO()
 
 #define arginfo_class_KBJobs_Engine_types arginfo_KBJobs_versions
@@ -240,6 +254,9 @@ ZEND_METHOD(KBJobs_Engine, submit);
 ZEND_METHOD(KBJobs_Engine, submitMany);
 ZEND_METHOD(KBJobs_Engine, submitCombined);
 ZEND_METHOD(KBJobs_Engine, validateChain);
+ZEND_METHOD(KBJobs_Engine, import);
+ZEND_METHOD(KBJobs_Engine, configureImport);
+ZEND_METHOD(KBJobs_Engine, artifact);
 ZEND_METHOD(KBJobs_Engine, types);
 ZEND_METHOD(KBJobs_Engine, get);
 ZEND_METHOD(KBJobs_Engine, list);
@@ -342,6 +359,9 @@ static const zend_function_entry class_KBJobs_Engine_methods[] = {
 	ZEND_ME(KBJobs_Engine, submitMany, arginfo_class_KBJobs_Engine_submitMany, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, submitCombined, arginfo_class_KBJobs_Engine_submitCombined, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, validateChain, arginfo_class_KBJobs_Engine_validateChain, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, import, arginfo_class_KBJobs_Engine_import, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, configureImport, arginfo_class_KBJobs_Engine_configureImport, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, artifact, arginfo_class_KBJobs_Engine_artifact, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, types, arginfo_class_KBJobs_Engine_types, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, get, arginfo_class_KBJobs_Engine_get, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, list, arginfo_class_KBJobs_Engine_list, ZEND_ACC_PUBLIC)

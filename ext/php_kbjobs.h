@@ -10,6 +10,8 @@
 
 #include "kbj.h"
 
+struct kbj_import_doc;
+
 extern zend_module_entry kbjobs_module_entry;
 #define phpext_kbjobs_ptr &kbjobs_module_entry
 
@@ -38,6 +40,7 @@ typedef struct kbjobs_engine_obj {
     kbj_engine *eng;
     pid_t pid;              /* the process that connected: a forked child reconnects */
     zval handlers;          /* array: job type => callable */
+    zval sink;              /* the import sink while run() runs, else undefined */
     int in_run;
     zend_object std;
 } kbjobs_engine_obj;
@@ -67,6 +70,25 @@ static inline kbjobs_context_obj *kbjobs_context_from(zend_object *o)
 {
     return (kbjobs_context_obj *)((char *)o - XtOffsetOf(kbjobs_context_obj, std));
 }
+
+/* The connected engine of an Engine object as `eng`, or return with the exception. */
+#define ENGINE_OR_THROW(o, eng)             \
+    kbj_engine *eng = kbjobs_engine_get(o); \
+    if (!eng)                               \
+        RETURN_THROWS();
+
+/* Option parsing shared by the methods (ext/engine_class.c). Each returns 0, or -1 with
+ * a ValueError/TypeError thrown naming the option. Absent options give 0 / NULL. */
+int kbjobs_opt_long(HashTable *opts, const char *key, zend_long min, zend_long max, zend_long *out);
+int kbjobs_opt_double(HashTable *opts, const char *key, double min, double max, double *out);
+int kbjobs_opt_string(HashTable *opts, const char *key, const char **out);
+/* Refuses option names not in the NULL-terminated `keys`. */
+int kbjobs_known_keys(HashTable *opts, const char *const *keys, const char *what);
+/* submit()'s options (kbjobs_submit_keys) into `s`; params (may be NULL) encoded into
+ * *params_out, which the caller releases; `res` holds KBJ_MAX_RESOURCES resources. */
+extern const char *const kbjobs_submit_keys[];
+int kbjobs_parse_submit(HashTable *opts, zval *params, kbj_submit *s, zend_string **params_out,
+                        kbj_resource *res);
 
 /* Class set-up, called from MINIT. */
 void kbjobs_engine_minit(void);
@@ -119,6 +141,22 @@ void kbjobs_context_new(kbj_ctx *ctx, zval *out);
 void kbjobs_context_end(zval *ctx);
 /* Whether the handler called Context::stopEarly(). */
 int kbjobs_context_stopped_early(zval *ctx);
+
+/*
+ * Calls `cb` with `argc` arguments for the job `ctx` runs, inside zend_try: a fatal
+ * error or exit() fails the attempt and stops the run (PHP's bailout or exit continues
+ * once run() returns); an exception fails the attempt with its message (retryable
+ * unless it is a NonRetryableException). Returns 0 with *retval set (the caller
+ * releases it), or the code of kbj_ctx_fail with *retval undefined. With
+ * `stopped_early`, args[0] is a Context and the flag says whether it called stopEarly().
+ */
+int kbjobs_call_in_job(kbjobs_engine_obj *o, kbj_ctx *ctx, zval *cb, zval *args, uint32_t argc,
+                       zval *retval, int *stopped_early);
+
+/* The import sink run() installs when given a "sink" callable (ext/engine_import.c):
+ * documents in, post ids out. */
+int kbjobs_import_sink(kbj_ctx *ctx, const struct kbj_import_doc *docs, size_t n,
+                       long long *post_ids, char **errors, void *arg);
 
 /* Runs PHP's pending VM interrupts (pcntl signal handlers) while kbj_run idles. */
 void kbjobs_idle_tick(void *arg);

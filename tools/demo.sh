@@ -16,12 +16,26 @@ case ${1:-} in
     fi
     tools/up.sh demo
     . "$KBJOBS_HOME/env.sh"
+    # The sample import, once per demo instance, run by a background `wp kb work`.
+    if [ ! -f "$KBJOBS_HOME/demo-import.id" ]; then
+      sed "s|{SITE}|$KBJOBS_FIXTURE_URL|" tools/demo/sample-urls.txt > "$KBJOBS_HOME/sample-urls.txt"
+      tools/wp kb import "$KBJOBS_HOME/sample-urls.txt" --porcelain > "$KBJOBS_HOME/demo-import.id" \
+        || { rm -f "$KBJOBS_HOME/demo-import.id"; kbj_die "the sample import was refused"; }
+    fi
+    import_id=$(tail -n 1 "$KBJOBS_HOME/demo-import.id")
+    setsid nohup tools/wp kb work --until-empty > "$KBJOBS_HOME/demo-work.log" 2>&1 < /dev/null &
     cat <<MSG
 
 kbjobs demo is up.
   Dashboard: $KBJOBS_WP_URL/wp-admin/admin.php?page=kbjobs
   Login:     $KBJOBS_ADMIN_USER / $KBJOBS_ADMIN_PASSWORD
   WP-CLI:    tools/wp kb version
+
+  Sample import $import_id: 200 pages from the fixture site $KBJOBS_FIXTURE_URL,
+  running now in the background (log: $KBJOBS_HOME/demo-work.log).
+    Watch it:  tools/wp kb job $import_id
+    Failures:  tools/wp kb job $import_id --failed --format=table
+    Articles:  $KBJOBS_WP_URL/wp-admin/edit.php?post_type=kb_article
   Data:      $KBJOBS_HOME (database, WordPress, kbjobs data directory, logs)
   Stop:      make demo-stop     Remove everything: make clean-demo
 MSG

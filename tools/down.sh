@@ -9,11 +9,9 @@ for pidfile in "$KBJOBS_HOME"/serve-*.pid; do
   name=$(basename "$pidfile" .pid); name=${name#serve-}
   "$KBJOBS_ROOT/tools/serve.sh" stop --name "$name"
 done
-for pidfile in "$KBJOBS_HOME"/fixture-*.pid; do
+for pidfile in "$KBJOBS_HOME"/fixtures-*.pid; do
   [ -e "$pidfile" ] || continue
-  pid=$(cat "$pidfile")
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  kbj_wait_gone "$pid" 10 || true
-  rm -f "$pidfile"
+  name=$(basename "$pidfile" .pid); name=${name#fixtures-}
+  "$KBJOBS_ROOT/tools/fixtures.sh" stop --name "$name"
 done
 "$KBJOBS_ROOT/tools/mariadb.sh" stop

@@ -14,3 +14,11 @@ esac
 "$KBJOBS_ROOT/tools/mariadb.sh" start
 "$KBJOBS_ROOT/tools/wordpress.sh" install
 "$KBJOBS_ROOT/tools/serve.sh" start
+# The fixture site the import tests and the demo fetch from, on a port kept in env.sh.
+kbj_env_load
+if [ -n "${KBJOBS_FIXTURE_URL:-}" ]; then
+  "$KBJOBS_ROOT/tools/fixtures.sh" start --port "${KBJOBS_FIXTURE_URL##*:}" > /dev/null
+else
+  url=$("$KBJOBS_ROOT/tools/fixtures.sh" start)
+  echo "export KBJOBS_FIXTURE_URL=$url" >> "$KBJOBS_HOME/env.sh"
+fi

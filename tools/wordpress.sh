@@ -20,7 +20,7 @@ if [ ! -f "$KBJOBS_WP_DIR/wp-settings.php" ]; then
 fi
 
 cfg=$KBJOBS_WP_DIR/wp-config.php
-if [ ! -f "$cfg" ] || ! grep -q "kbjobs dev or test site" "$cfg"; then
+if [ ! -f "$cfg" ] || ! grep -q "kbjobs dev or test site" "$cfg" || ! grep -q KBJOBS_FETCH_ALLOW "$cfg"; then
   disable_cron=false
   [ "$KBJOBS_MODE" = test ] && disable_cron=true
   sed -e "s|@DB_NAME@|$KBJOBS_DB_NAME|" -e "s|@DB_USER@|$KBJOBS_DB_USER|" \

@@ -36,7 +36,14 @@ if ( ! KBJobs_Requirements::met() ) {
 }
 
 require_once __DIR__ . '/includes/class-kbjobs-health.php';
+require_once __DIR__ . '/includes/class-kbjobs-engine.php';
+require_once __DIR__ . '/includes/class-kbjobs-runner.php';
+require_once __DIR__ . '/includes/import/class-kbjobs-sink.php';
+require_once __DIR__ . '/includes/import/class-kbjobs-import.php';
 require_once __DIR__ . '/includes/admin/class-kbjobs-admin.php';
+
+KBJobs_Runner::init();
+register_deactivation_hook( __FILE__, array( 'KBJobs_Runner', 'unschedule' ) );
 
 if ( is_admin() ) {
 	KBJobs_Admin::init();

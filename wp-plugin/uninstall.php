@@ -22,3 +22,5 @@ foreach ( $kbjobs_ids as $kbjobs_id ) {
 
 global $wpdb;
 $wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->options} WHERE option_name LIKE %s", $wpdb->esc_like( 'kbjobs_' ) . '%' ) );
+
+wp_clear_scheduled_hook( 'kbjobs_tick' );

@@ -43,7 +43,7 @@ static kbj_checkpoint sample(const char *id)
     kbj_checkpoint c;
     memset(&c, 0, sizeof c);
     snprintf(c.job_id, sizeof c.job_id, "%s", id);
-    snprintf(c.type, sizeof c.type, "import");
+    snprintf(c.type, sizeof c.type, "test.import");
     c.concurrency_key = "source:example.com";
     c.progress_done = 4000;
     c.progress_total = 10000;
@@ -60,14 +60,14 @@ static kbj_checkpoint sample(const char *id)
 static void save_then_load_round_trips_every_field(void **state)
 {
     kbj_engine *eng = *state;
-    const char *id = kbj_test_submit(eng, "import", NULL, "ck");
+    const char *id = kbj_test_submit(eng, "test.import", NULL, "ck");
     kbj_checkpoint c = sample(id), *got = NULL;
     double first_created;
 
     assert_int_equal(kbj_checkpoint_save(eng, &c), KBJ_OK);
     assert_int_equal(kbj_checkpoint_load(eng, id, &got), KBJ_OK);
     assert_string_equal(got->job_id, id);
-    assert_string_equal(got->type, "import");
+    assert_string_equal(got->type, "test.import");
     assert_string_equal(got->concurrency_key, "source:example.com");
     assert_int_equal(got->progress_done, 4000);
     assert_int_equal(got->progress_total, 10000);
@@ -132,8 +132,8 @@ static void corrupt_truncated_or_foreign_files_are_reported_not_resumed(void **s
         NULL,
     };
 
-    snprintf(id, sizeof id, "%s", kbj_test_submit(eng, "import", NULL, "ck"));
-    snprintf(other, sizeof other, "%s", kbj_test_submit(eng, "import", NULL, "ck"));
+    snprintf(id, sizeof id, "%s", kbj_test_submit(eng, "test.import", NULL, "ck"));
+    snprintf(other, sizeof other, "%s", kbj_test_submit(eng, "test.import", NULL, "ck"));
     c = sample(id);
     assert_int_equal(kbj_checkpoint_save(eng, &c), KBJ_OK);
     ckpt_file(eng, id, path, sizeof path);
@@ -198,7 +198,7 @@ static void die_before_rename(const char *tmp, const char *path)
 static void a_kill_between_write_and_rename_leaves_the_old_checkpoint_whole(void **state)
 {
     kbj_engine *eng = *state;
-    const char *id = kbj_test_submit(eng, "import", NULL, "ck");
+    const char *id = kbj_test_submit(eng, "test.import", NULL, "ck");
     kbj_checkpoint c = sample(id), *got = NULL;
     pid_t child;
     int status;

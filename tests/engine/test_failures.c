@@ -75,7 +75,7 @@ static void a_job_failing_its_last_attempt_gets_an_entry(void **state)
 {
     fixture *fx = *state;
     static const char *const queues[] = { "fail" };
-    kbj_submit s = { .type = "import", .queue = "fail", .max_attempts = 2,
+    kbj_submit s = { .type = "test.import", .queue = "fail", .max_attempts = 2,
                      .backoff = { .kind = KBJ_BACKOFF_FIXED, .base_ms = 1000 } };
     char id[17];
     kbj_lease *l = NULL;
@@ -103,7 +103,7 @@ static void a_job_failing_its_last_attempt_gets_an_entry(void **state)
     assert_int_equal(kbj_failures_list(fx->eng, 10, 0, &f, &n), KBJ_OK);
     assert_int_equal(n, 1);
     assert_string_equal(f[0].job_id, id);
-    assert_string_equal(f[0].type, "import");
+    assert_string_equal(f[0].type, "test.import");
     assert_string_equal(f[0].message, "HTTP 500 from example.com");
     assert_int_equal(f[0].attempts, 2);
     assert_true(f[0].failed_at >= now - 1 && f[0].failed_at < now + 10);

@@ -49,4 +49,350 @@ final class KBJobs_CLI_Command {
 		$formatter = new \WP_CLI\Formatter( $assoc_args, array( 'component', 'version' ) );
 		$formatter->display_items( KBJobs_Health::version_rows() );
 	}
+
+	/**
+	 * Imports a list of URLs as knowledge-base articles, one post per page.
+	 *
+	 * The list is a file with one URL a line (blank lines and # comments skipped), or
+	 * `-` for standard input. Rejected lines are listed with their line numbers; the
+	 * import runs in the background (WP-Cron or `wp kb work`), or here with --wait.
+	 *
+	 * ## OPTIONS
+	 *
+	 * <file>
+	 * : The URL list, or - to read standard input.
+	 *
+	 * [--sink=<mode>]
+	 * : How posts are written.
+	 * ---
+	 * default: compatible
+	 * options:
+	 *   - compatible
+	 *   - bulk
+	 * ---
+	 *
+	 * [--chunk-size=<n>]
+	 * : URLs fetched and written together (1-500).
+	 * ---
+	 * default: 10
+	 * ---
+	 *
+	 * [--ranges=<n>]
+	 * : Split the list into this many ranges that runners process at once (1-64), each
+	 * with its own lease and checkpoint; the import sums them up.
+	 * ---
+	 * default: 1
+	 * ---
+	 *
+	 * [--post-type=<type>]
+	 * : Post type of the articles (default: kb_article, or what the kbjobs_article_post_type filter says).
+	 *
+	 * [--status=<status>]
+	 * : Post status of new articles.
+	 * ---
+	 * default: publish
+	 * options:
+	 *   - publish
+	 *   - draft
+	 *   - pending
+	 *   - private
+	 * ---
+	 *
+	 * [--author=<user>]
+	 * : Author of the articles (id, login or email).
+	 *
+	 * [--wait]
+	 * : Run the import here until it is finished, with a progress bar.
+	 *
+	 * [--porcelain]
+	 * : Print only the job id.
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     $ wp kb import urls.txt
+	 *     $ cat urls.txt | wp kb import - --sink=bulk --wait
+	 *     $ wp kb import big-list.txt --ranges=4   # then one `wp kb work` per range
+	 *
+	 * @param array<int,string>    $args       The file.
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	public function import( array $args, array $assoc_args ): void {
+		$file   = $args[0];
+		$params = array(
+			'sink'       => \WP_CLI\Utils\get_flag_value( $assoc_args, 'sink', 'compatible' ),
+			'chunk_size' => (int) \WP_CLI\Utils\get_flag_value( $assoc_args, 'chunk-size', 10 ),
+			'ranges'     => (int) \WP_CLI\Utils\get_flag_value( $assoc_args, 'ranges', 1 ),
+			'status'     => \WP_CLI\Utils\get_flag_value( $assoc_args, 'status', 'publish' ),
+		);
+		if ( isset( $assoc_args['post-type'] ) ) {
+			$params['post_type'] = $assoc_args['post-type'];
+		}
+		if ( isset( $assoc_args['author'] ) ) {
+			$fetcher = new \WP_CLI\Fetchers\User();
+			$params['author'] = $fetcher->get_check( $assoc_args['author'] )->ID;
+		}
+		if ( '-' === $file ) {
+			$list   = STDIN;
+			$source = 'standard input';
+		} else {
+			if ( ! is_file( $file ) || ! is_readable( $file ) ) {
+				\WP_CLI::error( sprintf( 'Cannot read the URL list %s.', $file ) );
+			}
+			$list   = $file;
+			$source = basename( $file );
+		}
+		try {
+			$report = KBJobs_Import::start( $list, $params, $source );
+		} catch ( \ValueError | \KBJobs\Exception $e ) {
+			\WP_CLI::error( $e->getMessage() );
+		}
+		foreach ( $report['rejections'] as $r ) {
+			\WP_CLI::warning( sprintf( 'line %d: %s: %s', $r['line'], $r['reason'], $r['excerpt'] ) );
+		}
+		if ( $report['rejections_truncated'] ) {
+			\WP_CLI::warning( sprintf( '%d more rejected lines not shown.', $report['rejected'] - count( $report['rejections'] ) ) );
+		}
+		if ( \WP_CLI\Utils\get_flag_value( $assoc_args, 'porcelain', false ) ) {
+			\WP_CLI::line( $report['id'] );
+		} else {
+			\WP_CLI::success(
+				sprintf(
+					'Import %s submitted: %d URLs accepted, %d duplicates dropped, %d lines rejected.',
+					$report['id'],
+					$report['accepted'],
+					$report['duplicates'],
+					$report['rejected']
+				)
+			);
+		}
+		if ( \WP_CLI\Utils\get_flag_value( $assoc_args, 'wait', false ) ) {
+			$this->wait_for( $report['id'], (int) $report['accepted'] );
+		}
+	}
+
+	/**
+	 * Runs one import to its end in this process, with a progress bar.
+	 *
+	 * @param string $id    The job.
+	 * @param int    $total Its URLs.
+	 */
+	private function wait_for( string $id, int $total ): void {
+		$engine = KBJobs_Engine::get();
+		$bar    = \WP_CLI\Utils\make_progress_bar( 'Importing', $total );
+		$shown  = 0;
+		$this->trap_signals( $engine );
+		while ( true ) {
+			$job = $engine->get( $id );
+			if ( ! in_array( $job->status, array( 'queued', 'running' ), true ) ) {
+				break;
+			}
+			$run = KBJobs_Runner::run( array( 'max_seconds' => 2, 'until_empty' => true, 'idle_ms' => 200 ) );
+			if ( 0 === $run['claimed'] ) {
+				usleep( 200000 ); // another runner has it, or it waits for its ranges
+			}
+			$job = $engine->get( $id );
+			$bar->tick( max( 0, $job->progressDone - $shown ) );
+			$shown = $job->progressDone;
+			if ( $this->stop_requested ) {
+				break;
+			}
+		}
+		$bar->finish();
+		$this->report_job( $engine->get( $id ) );
+	}
+
+	/**
+	 * Prints an import's outcome and ends with an error when it did not complete.
+	 *
+	 * @param \KBJobs\Job $job The import.
+	 */
+	private function report_job( \KBJobs\Job $job ): void {
+		$metrics = is_array( $job->metrics ) ? $job->metrics : array();
+		$summary = sprintf(
+			'%d created, %d updated, %d unchanged, %d failed',
+			$metrics['created'] ?? 0,
+			$metrics['updated'] ?? 0,
+			$metrics['unchanged'] ?? 0,
+			$metrics['failed'] ?? 0
+		);
+		if ( 'completed' === $job->status ) {
+			if ( ! empty( $metrics['failed'] ) ) {
+				\WP_CLI::warning( sprintf( '%d URLs failed: wp kb job %s --failed lists them with the reasons.', $metrics['failed'], $job->id ) );
+			}
+			\WP_CLI::success( sprintf( 'Import %s completed: %s.', $job->id, $summary ) );
+			return;
+		}
+		\WP_CLI::error( sprintf( 'Import %s is %s: %s.%s', $job->id, $job->status, $summary, $job->error ? ' ' . $job->error : '' ) );
+	}
+
+	/**
+	 * Set when SIGTERM or SIGINT asked this process to stop.
+	 *
+	 * @var bool
+	 */
+	private $stop_requested = false;
+
+	/**
+	 * Makes SIGTERM and SIGINT finish the chunk in hand and give the job back.
+	 *
+	 * @param \KBJobs\Engine $engine The engine running.
+	 */
+	private function trap_signals( \KBJobs\Engine $engine ): void {
+		if ( ! function_exists( 'pcntl_signal' ) ) {
+			return;
+		}
+		pcntl_async_signals( true );
+		$handler = function () use ( $engine ) {
+			$this->stop_requested = true;
+			$engine->requestStop();
+		};
+		pcntl_signal( SIGTERM, $handler );
+		pcntl_signal( SIGINT, $handler );
+	}
+
+	/**
+	 * Runs jobs in this process: a long-lived runner for a service manager.
+	 *
+	 * SIGTERM or SIGINT make it finish the chunk in hand, give the job back to its queue
+	 * and exit 0.
+	 *
+	 * ## OPTIONS
+	 *
+	 * [--queues=<queues>]
+	 * : Comma-separated queues, in the order they are served (default: import,default).
+	 *
+	 * [--max-seconds=<n>]
+	 * : Stop claiming after this many seconds (default: no limit).
+	 *
+	 * [--max-jobs=<n>]
+	 * : Stop after this many jobs.
+	 *
+	 * [--max-memory=<mb>]
+	 * : Stop when the process uses more than this many MiB.
+	 *
+	 * [--until-empty]
+	 * : Exit as soon as nothing is due.
+	 *
+	 * [--format=<format>]
+	 * : Render the run report in a particular format.
+	 * ---
+	 * default: table
+	 * options:
+	 *   - table
+	 *   - json
+	 *   - yaml
+	 * ---
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     $ wp kb work
+	 *     $ wp kb work --queues=import --max-seconds=3600
+	 *     $ wp kb work --until-empty --format=json
+	 *
+	 * @param array<int,string>    $args       None.
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	public function work( array $args, array $assoc_args ): void {
+		$options = array();
+		if ( isset( $assoc_args['queues'] ) ) {
+			$options['queues'] = array_values( array_filter( array_map( 'trim', explode( ',', $assoc_args['queues'] ) ) ) );
+		}
+		if ( isset( $assoc_args['max-seconds'] ) ) {
+			$options['max_seconds'] = (float) $assoc_args['max-seconds'];
+		}
+		if ( isset( $assoc_args['max-jobs'] ) ) {
+			$options['max_jobs'] = (int) $assoc_args['max-jobs'];
+		}
+		if ( isset( $assoc_args['max-memory'] ) ) {
+			$options['max_memory'] = (int) $assoc_args['max-memory'] * 1024 * 1024;
+		}
+		if ( \WP_CLI\Utils\get_flag_value( $assoc_args, 'until-empty', false ) ) {
+			$options['until_empty'] = true;
+		}
+		try {
+			$this->trap_signals( KBJobs_Engine::get() );
+			$report = KBJobs_Runner::run( $options );
+		} catch ( \ValueError | \TypeError | \KBJobs\Exception $e ) {
+			\WP_CLI::error( $e->getMessage() );
+		}
+		$format = \WP_CLI\Utils\get_flag_value( $assoc_args, 'format', 'table' );
+		if ( 'table' === $format ) {
+			\WP_CLI::success(
+				sprintf(
+					'Runner %s stopped (%s) after %.1f s: %d claimed, %d completed, %d failed, %d retried, %d cancelled, %d given back.',
+					$report['runner'],
+					$report['stop_reason'],
+					$report['elapsed'],
+					$report['claimed'],
+					$report['completed'],
+					$report['failed'],
+					$report['retried'],
+					$report['cancelled'],
+					$report['interrupted']
+				)
+			);
+			return;
+		}
+		\WP_CLI::print_value( $report, array( 'format' => $format ) );
+	}
+
+	/**
+	 * Shows a job: status, progress, counts and, for imports, the failed items.
+	 *
+	 * ## OPTIONS
+	 *
+	 * <id>
+	 * : The job id.
+	 *
+	 * [--failed]
+	 * : List the import's failed items instead (index, url, class, error, http_status).
+	 *
+	 * [--format=<format>]
+	 * : Render output in a particular format.
+	 * ---
+	 * default: yaml
+	 * options:
+	 *   - table
+	 *   - json
+	 *   - csv
+	 *   - yaml
+	 *   - count
+	 * ---
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     $ wp kb job 3f9c2a7d5e1b4c60
+	 *     $ wp kb job 3f9c2a7d5e1b4c60 --failed --format=csv
+	 *
+	 * @param array<int,string>    $args       The job id.
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	public function job( array $args, array $assoc_args ): void {
+		try {
+			$job = KBJobs_Engine::get()->get( $args[0] );
+		} catch ( \ValueError | \KBJobs\Exception $e ) {
+			\WP_CLI::error( $e->getMessage() );
+		}
+		$format = \WP_CLI\Utils\get_flag_value( $assoc_args, 'format', 'yaml' );
+		if ( \WP_CLI\Utils\get_flag_value( $assoc_args, 'failed', false ) ) {
+			$items = KBJobs_Import::failed_items( $job->id );
+			$formatter = new \WP_CLI\Formatter( $assoc_args, array( 'index', 'url', 'class', 'error', 'http_status' ) );
+			$formatter->display_items( $items );
+			return;
+		}
+		$row = $job->toArray();
+		if ( 'table' === $format || 'csv' === $format ) {
+			$row = array_map(
+				static function ( $v ) {
+					return is_array( $v ) ? wp_json_encode( $v ) : $v;
+				},
+				$row
+			);
+		}
+		if ( 'count' === $format ) {
+			\WP_CLI::line( '1' );
+			return;
+		}
+		\WP_CLI::print_value( $row, array( 'format' => 'table' === $format ? 'yaml' : $format ) );
+	}
 }

@@ -1,0 +1,375 @@
+/*
+ * artifact.c - artifact files written in per-chunk batches, and the artifact index.
+ */
+#include "artifact.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "internal.h"
+#include "sha256.h"
+
+#define PATH_CAP 4096
+
+static int valid_hash(const char *h)
+{
+    size_t i;
+    if (!h)
+        return 0;
+    for (i = 0; h[i]; i++)
+        if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
+            return 0;
+    return i == 64;
+}
+
+int kbj_artifact_relpath(const char *url_hash, char *out, size_t cap)
+{
+    int n;
+    if (!out || cap == 0)
+        return KBJ_EINVAL;
+    out[0] = '\0';
+    if (!valid_hash(url_hash))
+        return KBJ_EINVAL;
+    n = snprintf(out, cap, "artifacts/%.2s/%s.json", url_hash, url_hash);
+    if (n < 0 || (size_t)n >= cap) {
+        out[0] = '\0';
+        return KBJ_EINVAL;
+    }
+    return KBJ_OK;
+}
+
+/* ---- batches ------------------------------------------------------------------- */
+
+typedef struct pending {
+    char *tmp, *path;
+} pending;
+
+struct kbj_artifact_batch {
+    char *data_dir;
+    pending *files;
+    size_t n, cap;
+};
+
+kbj_artifact_batch *kbj_artifact_batch_new(const char *data_dir)
+{
+    kbj_artifact_batch *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->data_dir = strdup(data_dir ? data_dir : "");
+    if (!b->data_dir) {
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
+size_t kbj_artifact_batch_size(const kbj_artifact_batch *b)
+{
+    return b ? b->n : 0;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+int kbj_artifact_batch_add(kbj_artifact_batch *b, const char *url_hash, const char *json,
+                           size_t len, kbj_err *err)
+{
+    static atomic_uint counter;
+    char rel[96], path[PATH_CAP], tmp[PATH_CAP], dir[PATH_CAP];
+    int fd, e;
+
+    if (!b || !json || kbj_artifact_relpath(url_hash, rel, sizeof rel))
+        return kbj_fail(err, KBJ_EINVAL, "invalid artifact hash");
+    if (snprintf(path, sizeof path, "%s/%s", b->data_dir, rel) >= (int)sizeof path ||
+        snprintf(dir, sizeof dir, "%s/artifacts/%.2s", b->data_dir, url_hash) >= (int)sizeof dir ||
+        snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld.%u", dir, url_hash, (long)getpid(),
+                 atomic_fetch_add(&counter, 1u)) >= (int)sizeof tmp)
+        return kbj_fail(err, KBJ_EINVAL, "data directory path is too long");
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 16;
+        pending *f = realloc(b->files, cap * sizeof *f);
+        if (!f)
+            return kbj_fail(err, KBJ_ENOMEM, "out of memory");
+        b->files = f;
+        b->cap = cap;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (fd < 0 && errno == ENOENT) {
+        int rc = kbj_fs_mkdirs(dir, err);
+        if (rc)
+            return rc;
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    }
+    if (fd < 0)
+        return kbj_fail(err, KBJ_EIO, "cannot create %s: %s", tmp, strerror(errno));
+    if (write_all(fd, json, len) != 0 || close(fd) != 0) {
+        e = errno;
+        close(fd);
+        unlink(tmp);
+        return kbj_fail(err, KBJ_EIO, "cannot write %s: %s", path,
+                        e == ENOSPC ? "no space left on device" : strerror(e));
+    }
+    b->files[b->n].tmp = strdup(tmp);
+    b->files[b->n].path = strdup(path);
+    if (!b->files[b->n].tmp || !b->files[b->n].path) {
+        unlink(tmp);
+        free(b->files[b->n].tmp);
+        free(b->files[b->n].path);
+        return kbj_fail(err, KBJ_ENOMEM, "out of memory");
+    }
+    b->n++;
+    return KBJ_OK;
+}
+
+static void drop(kbj_artifact_batch *b, int unlink_tmp)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        if (unlink_tmp && b->files[i].tmp)
+            unlink(b->files[i].tmp);
+        free(b->files[i].tmp);
+        free(b->files[i].path);
+    }
+    b->n = 0;
+}
+
+static int sync_path(const char *path, int dir)
+{
+    int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+    int rc;
+    if (fd < 0)
+        return -1;
+    rc = dir ? fsync(fd) : fdatasync(fd);
+    if (rc != 0 && dir && errno == EINVAL)
+        rc = 0;
+    close(fd);
+    return rc;
+}
+
+int kbj_artifact_batch_commit(kbj_artifact_batch *b, kbj_err *err)
+{
+    if (!b)
+        return kbj_fail(err, KBJ_EINVAL, "no batch");
+    for (size_t i = 0; i < b->n; i++)
+        if (sync_path(b->files[i].tmp, 0) != 0)
+            return kbj_fail(err, KBJ_EIO, "cannot sync %s: %s", b->files[i].path, strerror(errno));
+    for (size_t i = 0; i < b->n; i++) {
+        if (rename(b->files[i].tmp, b->files[i].path) != 0)
+            return kbj_fail(err, KBJ_EIO, "cannot rename %s into place: %s", b->files[i].path,
+                            strerror(errno));
+        free(b->files[i].tmp);
+        b->files[i].tmp = NULL;
+    }
+    /* each directory once: files of a chunk spread over up to 256 directories */
+    for (size_t i = 0; i < b->n; i++) {
+        char *slash = strrchr(b->files[i].path, '/');
+        int seen = 0;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = strncmp(b->files[k].path, b->files[i].path, (size_t)(slash - b->files[i].path) + 1) == 0;
+        if (seen)
+            continue;
+        *slash = '\0';
+        if (sync_path(b->files[i].path, 1) != 0) {
+            int e = errno;
+            *slash = '/';
+            return kbj_fail(err, KBJ_EIO, "cannot sync directory of %s: %s", b->files[i].path, strerror(e));
+        }
+        *slash = '/';
+    }
+    drop(b, 0);
+    return KBJ_OK;
+}
+
+void kbj_artifact_batch_free(kbj_artifact_batch *b)
+{
+    if (!b)
+        return;
+    drop(b, 1);
+    free(b->files);
+    free(b->data_dir);
+    free(b);
+}
+
+/* ---- the index ----------------------------------------------------------------- */
+
+int kbj_artifact_lookup(kbj_engine *eng, const char *const *hashes, size_t n, kbj_artifact_row *rows)
+{
+    kbj_val *v;
+    kbj_rows *res = NULL;
+    char *ph, *sql;
+    int rc;
+
+    if (n == 0)
+        return KBJ_OK;
+    if (n > 1000 || !hashes || !rows)
+        return kbj_efail(eng, KBJ_EINVAL, "at most 1000 artifacts are looked up at once");
+    memset(rows, 0, n * sizeof *rows);
+    v = malloc(n * sizeof *v);
+    ph = kbj_placeholders(n);
+    sql = ph ? malloc(strlen(ph) + 160) : NULL;
+    if (!v || !ph || !sql) {
+        free(v);
+        free(ph);
+        free(sql);
+        return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = KBJ_VS(hashes[i]);
+    sprintf(sql, "SELECT url_hash, content_hash, post_hash, post_id FROM {p}kbjobs_artifacts"
+                 " WHERE url_hash IN (%s)", ph);
+    rc = kbj_store_query(eng->st, sql, v, n, &res);
+    for (size_t r = 0; rc == KBJ_OK && r < kbj_rows_count(res); r++) {
+        const char *h = kbj_rows_str(res, r, 0);
+        for (size_t i = 0; i < n; i++) {
+            if (h && strcmp(h, hashes[i]) == 0) {
+                kbj_copy(rows[i].url_hash, sizeof rows[i].url_hash, h);
+                kbj_copy(rows[i].content_hash, sizeof rows[i].content_hash, kbj_rows_str(res, r, 1));
+                kbj_copy(rows[i].post_hash, sizeof rows[i].post_hash, kbj_rows_str(res, r, 2));
+                rows[i].post_id = kbj_rows_int(res, r, 3);
+            }
+        }
+    }
+    kbj_rows_free(res);
+    free(v);
+    free(ph);
+    free(sql);
+    return rc;
+}
+
+#define REC_PARAMS 7
+
+int kbj_artifact_record(kbj_engine *eng, const kbj_artifact_rec *recs, size_t n)
+{
+    static const char head[] = "INSERT INTO {p}kbjobs_artifacts (url_hash, url, path, content_hash, job_id,"
+                               " http_status, fetched_at, updated_at) VALUES ";
+    static const char row[] = "(?, ?, ?, ?, ?, ?, FROM_UNIXTIME(?), NOW(6))";
+    static const char tail[] = " ON DUPLICATE KEY UPDATE url = VALUES(url), path = VALUES(path),"
+                               " content_hash = VALUES(content_hash), job_id = VALUES(job_id),"
+                               " http_status = VALUES(http_status), fetched_at = VALUES(fetched_at),"
+                               " updated_at = NOW(6)";
+    char (*paths)[96];
+    kbj_val *v;
+    char *sql;
+    size_t off;
+    int rc;
+
+    if (n == 0)
+        return KBJ_OK;
+    if (n > 1000 || !recs)
+        return kbj_efail(eng, KBJ_EINVAL, "at most 1000 artifacts are recorded at once");
+    paths = malloc(n * sizeof *paths);
+    v = malloc(n * REC_PARAMS * sizeof *v);
+    sql = malloc(sizeof head + n * sizeof row + sizeof tail);
+    if (!paths || !v || !sql) {
+        free(paths);
+        free(v);
+        free(sql);
+        return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    }
+    memcpy(sql, head, sizeof head - 1);
+    off = sizeof head - 1;
+    rc = KBJ_OK;
+    for (size_t i = 0; i < n && rc == KBJ_OK; i++) {
+        if (kbj_artifact_relpath(recs[i].url_hash, paths[i], sizeof paths[i]) || !recs[i].url ||
+            !valid_hash(recs[i].content_hash)) {
+            rc = kbj_efail(eng, KBJ_EINVAL, "artifact %zu: invalid hash or URL", i);
+            break;
+        }
+        if (i)
+            sql[off++] = ',';
+        memcpy(sql + off, row, sizeof row - 1);
+        off += sizeof row - 1;
+        v[i * REC_PARAMS + 0] = KBJ_VS(recs[i].url_hash);
+        v[i * REC_PARAMS + 1] = KBJ_VS(recs[i].url);
+        v[i * REC_PARAMS + 2] = KBJ_VS(paths[i]);
+        v[i * REC_PARAMS + 3] = KBJ_VS(recs[i].content_hash);
+        v[i * REC_PARAMS + 4] = KBJ_VS(recs[i].job_id);
+        v[i * REC_PARAMS + 5] = KBJ_VI(recs[i].http_status);
+        v[i * REC_PARAMS + 6] = KBJ_VD(recs[i].fetched_at);
+    }
+    memcpy(sql + off, tail, sizeof tail);
+    if (rc == KBJ_OK)
+        rc = kbj_store_exec(eng->st, sql, v, n * REC_PARAMS, NULL);
+    free(paths);
+    free(v);
+    free(sql);
+    return rc;
+}
+
+int kbj_artifact_get(kbj_engine *eng, const char *url, kbj_artifact_info *out)
+{
+    char hash[65];
+    kbj_rows *r = NULL;
+    int rc;
+
+    if (!url || !out)
+        return kbj_efail(eng, KBJ_EINVAL, "no URL");
+    memset(out, 0, sizeof *out);
+    kbj_sha256_hex(url, strlen(url), hash);
+    rc = kbj_store_query(eng->st,
+                         "SELECT url_hash, url, path, content_hash, post_hash, post_id, job_id, http_status,"
+                         " UNIX_TIMESTAMP(fetched_at), UNIX_TIMESTAMP(updated_at)"
+                         " FROM {p}kbjobs_artifacts WHERE url_hash = ?",
+                         (kbj_val[]){ KBJ_VS(hash) }, 1, &r);
+    if (rc)
+        return rc;
+    if (kbj_rows_count(r) == 0) {
+        kbj_rows_free(r);
+        return kbj_efail(eng, KBJ_ENOTFOUND, "no artifact for %.200s", url);
+    }
+    kbj_copy(out->url_hash, sizeof out->url_hash, kbj_rows_str(r, 0, 0));
+    out->url = strdup(kbj_rows_str(r, 0, 1) ? kbj_rows_str(r, 0, 1) : "");
+    kbj_copy(out->path, sizeof out->path, kbj_rows_str(r, 0, 2));
+    kbj_copy(out->content_hash, sizeof out->content_hash, kbj_rows_str(r, 0, 3));
+    kbj_copy(out->post_hash, sizeof out->post_hash, kbj_rows_str(r, 0, 4));
+    out->post_id = kbj_rows_int(r, 0, 5);
+    kbj_copy(out->job_id, sizeof out->job_id, kbj_rows_str(r, 0, 6));
+    out->http_status = (int)kbj_rows_int(r, 0, 7);
+    out->fetched_at = kbj_dbtime(kbj_rows_str(r, 0, 8));
+    out->updated_at = kbj_dbtime(kbj_rows_str(r, 0, 9));
+    kbj_rows_free(r);
+    if (!out->url)
+        return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    return KBJ_OK;
+}
+
+void kbj_artifact_info_clear(kbj_artifact_info *a)
+{
+    if (!a)
+        return;
+    free(a->url);
+    memset(a, 0, sizeof *a);
+}
+
+int kbj_artifact_count(kbj_engine *eng, unsigned long long *entries, unsigned long long *with_post)
+{
+    kbj_rows *r = NULL;
+    int rc = kbj_store_query(eng->st, "SELECT COUNT(*), COALESCE(SUM(post_id > 0), 0) FROM {p}kbjobs_artifacts",
+                             NULL, 0, &r);
+    if (rc)
+        return rc;
+    if (entries)
+        *entries = (unsigned long long)kbj_rows_int(r, 0, 0);
+    if (with_post)
+        *with_post = (unsigned long long)kbj_rows_int(r, 0, 1);
+    kbj_rows_free(r);
+    return KBJ_OK;
+}

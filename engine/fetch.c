@@ -1,0 +1,1171 @@
+/*
+ * fetch.c - many URLs at once through libcurl's multi interface, with the limits that
+ * make it safe on the open web: connection limits, timeouts, a low-speed floor, body
+ * caps enforced while downloading (on the wire and after decoding), a content-type
+ * check at the first body bytes, redirects limited to http/https, and every socket
+ * checked against special-purpose addresses before it connects.
+ *
+ * The address check lives in the CURLOPT_OPENSOCKETFUNCTION callback: it sees the
+ * address libcurl is about to connect to, after DNS, for every hop of a redirect chain
+ * and every address of a happy-eyeballs race, so DNS rebinding and odd spellings of
+ * loopback (0x7f000001, 2130706433, [::ffff:127.0.0.1]) meet the same check.
+ *
+ * Scheduling is ours, not libcurl's: at most max_total transfers (and max_per_host per
+ * "host:port" of the URL) are in the multi handle at once, because a handle libcurl
+ * keeps pending for a connection slot already runs its timeout clock. Transient
+ * failures wait for their retry time in our list while the other transfers go on.
+ */
+#include "fetch.h"
+#include "url.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#define DEF_MAX_TOTAL 16u
+#define DEF_MAX_PER_HOST 4u
+#define DEF_CONNECT_TIMEOUT_MS 10000u
+#define DEF_TIMEOUT_MS 30000u
+#define DEF_LOW_SPEED_BYTES 512u
+#define DEF_LOW_SPEED_SECONDS 10u
+#define DEF_MAX_BODY ((size_t)10 << 20)
+#define DEF_MAX_REDIRECTS 5u
+#define DEF_RETRIES 2u
+#define DEF_RETRY_BASE_MS 500u
+#define DEF_RETRY_AFTER_MAX_MS 30000u
+#define DEF_USER_AGENT "kbjobs/" KBJ_VERSION " (+knowledge-base importer)"
+
+#define MAX_SIZE_LIMIT ((size_t)1 << 40) /* larger limits are clamped to this */
+#define SNIFF_BYTES 512                   /* bytes checked for NUL without a Content-Type */
+#define POLL_MS 100                       /* should_stop is asked at least this often */
+#define FIRST_BUFFER 16384
+
+/* Copies src into dst (capacity cap > 0), truncating, always terminated. */
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* ---- addresses ------------------------------------------------------------------- */
+
+/* An allow-list entry in IPv6 form: IPv4 a.b.c.d/n is ::ffff:a.b.c.d/(96 + n). */
+typedef struct addr_rule {
+    unsigned char net[16];
+    unsigned prefix;
+} addr_rule;
+
+struct kbj_fetcher {
+    kbj_fetch_config cfg;     /* defaults applied; user_agent/proxy/allow point below */
+    char *user_agent;
+    char *proxy;              /* NULL: no proxy whatever the environment says */
+    addr_rule *allow;
+    size_t nallow;
+    CURLM *multi;
+    struct curl_slist *headers;
+    uint64_t rng;
+    kbj_err err;
+};
+
+/* Whether the first `bits` bits of a and b agree (both at least (bits + 7) / 8 bytes). */
+static int prefix_match(const unsigned char *a, const unsigned char *b, unsigned bits)
+{
+    unsigned whole = bits / 8, rest = bits % 8;
+    if (memcmp(a, b, whole) != 0)
+        return 0;
+    if (rest == 0)
+        return 1;
+    unsigned char mask = (unsigned char)(0xFFu << (8 - rest));
+    return (a[whole] & mask) == (b[whole] & mask);
+}
+
+/* An IPv4 address (4 bytes, network order) is special-purpose. */
+static int v4_special(const unsigned char *a)
+{
+    static const struct {
+        unsigned char net[4];
+        unsigned prefix;
+    } nets[] = {
+        { { 0, 0, 0, 0 }, 8 },         /* "this network" */
+        { { 10, 0, 0, 0 }, 8 },        /* private */
+        { { 100, 64, 0, 0 }, 10 },     /* shared address space (CGNAT) */
+        { { 127, 0, 0, 0 }, 8 },       /* loopback */
+        { { 169, 254, 0, 0 }, 16 },    /* link-local (cloud metadata) */
+        { { 172, 16, 0, 0 }, 12 },     /* private */
+        { { 192, 0, 0, 0 }, 24 },      /* IETF protocol assignments */
+        { { 192, 0, 2, 0 }, 24 },      /* TEST-NET-1 */
+        { { 192, 88, 99, 0 }, 24 },    /* 6to4 relay anycast */
+        { { 192, 168, 0, 0 }, 16 },    /* private */
+        { { 198, 18, 0, 0 }, 15 },     /* benchmarking */
+        { { 198, 51, 100, 0 }, 24 },   /* TEST-NET-2 */
+        { { 203, 0, 113, 0 }, 24 },    /* TEST-NET-3 */
+        { { 224, 0, 0, 0 }, 4 },       /* multicast */
+        { { 240, 0, 0, 0 }, 4 },       /* reserved, and 255.255.255.255 */
+    };
+    for (size_t i = 0; i < sizeof nets / sizeof nets[0]; i++)
+        if (prefix_match(a, nets[i].net, nets[i].prefix))
+            return 1;
+    return 0;
+}
+
+/* An IPv6 address (16 bytes) is special-purpose. Everything outside 2000::/3 (global
+ * unicast) is, except the IPv4-mapped and NAT64 forms of public IPv4 addresses. */
+static int v6_special(const unsigned char *a)
+{
+    static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF };
+    static const unsigned char nat64[12] = { 0x00, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0 };
+    /* Full 16-byte networks: prefix_match reads the byte after the whole ones. */
+    static const unsigned char ietf[16] = { 0x20, 0x01 };                /* 2001::/23 */
+    static const unsigned char doc[16] = { 0x20, 0x01, 0x0D, 0xB8 };     /* 2001:db8::/32 */
+    static const unsigned char doc2[16] = { 0x3F, 0xFF };                /* 3fff::/20 */
+    static const unsigned char sixto4[16] = { 0x20, 0x02 };              /* 2002::/16 */
+
+    if (memcmp(a, mapped, 12) == 0 || memcmp(a, nat64, 12) == 0)
+        return v4_special(a + 12);
+    if ((a[0] & 0xE0) != 0x20)
+        return 1; /* ::, ::1, ::/96, 64:ff9b:1::/48, 100::/64, fc00::/7, fe80::/10,
+                   * fec0::/10, ff00::/8 and everything else outside 2000::/3 */
+    if (prefix_match(a, ietf, 23) || prefix_match(a, doc, 32) || prefix_match(a, doc2, 20))
+        return 1;
+    if (prefix_match(a, sixto4, 16))
+        return v4_special(a + 2);
+    return 0;
+}
+
+int kbj_fetch_addr_special(const struct sockaddr *sa)
+{
+    if (!sa)
+        return 1;
+    if (sa->sa_family == AF_INET) {
+        struct sockaddr_in in;
+        memcpy(&in, sa, sizeof in);
+        return v4_special((const unsigned char *)&in.sin_addr);
+    }
+    if (sa->sa_family == AF_INET6) {
+        struct sockaddr_in6 in6;
+        memcpy(&in6, sa, sizeof in6);
+        return v6_special(in6.sin6_addr.s6_addr);
+    }
+    return 1; /* AF_UNIX and anything else */
+}
+
+/* The address of `sa` in IPv6 form (IPv4 as ::ffff:a.b.c.d) and as text; 0, or -1 for
+ * another family. */
+static int addr_v6_form(const struct sockaddr *sa, unsigned char out[16], char *text, size_t cap)
+{
+    if (sa->sa_family == AF_INET) {
+        struct sockaddr_in in;
+        memcpy(&in, sa, sizeof in);
+        memset(out, 0, 10);
+        out[10] = out[11] = 0xFF;
+        memcpy(out + 12, &in.sin_addr, 4);
+        if (!inet_ntop(AF_INET, &in.sin_addr, text, (socklen_t)cap))
+            copy_str(text, cap, "?");
+        return 0;
+    }
+    if (sa->sa_family == AF_INET6) {
+        struct sockaddr_in6 in6;
+        memcpy(&in6, sa, sizeof in6);
+        memcpy(out, in6.sin6_addr.s6_addr, 16);
+        if (!inet_ntop(AF_INET6, &in6.sin6_addr, text, (socklen_t)cap))
+            copy_str(text, cap, "?");
+        return 0;
+    }
+    copy_str(text, cap, "(not an IP address)");
+    return -1;
+}
+
+/* Whether the fetcher may connect to `sa`: an ordinary address, or one the allow list
+ * names. An IPv4-mapped IPv6 address matches IPv4 entries (both are kept in one form). */
+static int addr_allowed(const kbj_fetcher *f, const struct sockaddr *sa, char *text, size_t cap)
+{
+    unsigned char a[16];
+    if (addr_v6_form(sa, a, text, cap) != 0)
+        return 0;
+    if (!kbj_fetch_addr_special(sa))
+        return 1;
+    for (size_t i = 0; i < f->nallow; i++)
+        if (prefix_match(a, f->allow[i].net, f->allow[i].prefix))
+            return 1;
+    return 0;
+}
+
+/* Parses one allow-list entry "addr" or "addr/prefix" (no spaces). 0 or -1. */
+static int parse_rule(const char *s, addr_rule *r)
+{
+    char buf[64];
+    const char *slash = strchr(s, '/');
+    size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+    unsigned max, prefix;
+    unsigned char v4[4];
+
+    if (alen == 0 || alen >= sizeof buf)
+        return -1;
+    memcpy(buf, s, alen);
+    buf[alen] = '\0';
+    memset(r->net, 0, sizeof r->net);
+    if (inet_pton(AF_INET, buf, v4) == 1) {
+        r->net[10] = r->net[11] = 0xFF;
+        memcpy(r->net + 12, v4, 4);
+        max = 32;
+    } else if (inet_pton(AF_INET6, buf, r->net) == 1) {
+        max = 128;
+    } else {
+        return -1;
+    }
+    prefix = max;
+    if (slash) {
+        const char *p = slash + 1;
+        if (!*p || strlen(p) > 3)
+            return -1;
+        prefix = 0;
+        for (; *p; p++) {
+            if (*p < '0' || *p > '9')
+                return -1;
+            prefix = prefix * 10 + (unsigned)(*p - '0');
+        }
+        if (prefix > max)
+            return -1;
+    }
+    r->prefix = prefix + (max == 32 ? 96 : 0);
+    return 0;
+}
+
+/* Parses the comma-separated allow list into f->allow. 0, or a KBJ_E* code. */
+static int parse_allow(kbj_fetcher *f, const char *list, kbj_err *err)
+{
+    size_t cap = 1;
+    for (const char *p = list; *p; p++)
+        cap += *p == ',';
+    f->allow = calloc(cap, sizeof *f->allow);
+    if (!f->allow)
+        return kbj_fail(err, KBJ_ENOMEM, "out of memory");
+    const char *p = list;
+    while (*p) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        char item[80];
+        while (len > 0 && (*p == ' ' || *p == '\t')) {
+            p++;
+            len--;
+        }
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        if (len > 0) {
+            if (len >= sizeof item)
+                return kbj_fail(err, KBJ_EINVAL, "allow list: \"%.*s...\" is not an IP address or CIDR range",
+                                40, p);
+            memcpy(item, p, len);
+            item[len] = '\0';
+            if (parse_rule(item, &f->allow[f->nallow]) != 0)
+                return kbj_fail(err, KBJ_EINVAL, "allow list: \"%s\" is not an IP address or CIDR range",
+                                item);
+            f->nallow++;
+        }
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return KBJ_OK;
+}
+
+/* ---- small helpers ------------------------------------------------------------------ */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A number in [0, 1) (xorshift64*; jitter does not need more). */
+static double rnd(kbj_fetcher *f)
+{
+    uint64_t x = f->rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    f->rng = x;
+    return (double)((x * 0x2545F4914F6CDD1DULL) >> 11) / 9007199254740992.0;
+}
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+/* The URL with any credentials replaced by "***@", malloc'd; NULL when out of memory. */
+static char *redacted(const char *url)
+{
+    size_t cap = strlen(url) + 8;
+    char *out = malloc(cap);
+    if (out)
+        kbj_url_redact(url, out, cap);
+    return out;
+}
+
+/* The media type of a Content-Type value ("text/html; charset=x" -> "text/html"),
+ * printable ASCII only, at most cap - 1 bytes. */
+static void media_type(const char *ct, char *out, size_t cap)
+{
+    size_t o = 0;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    for (; *ct && *ct != ';' && o + 1 < cap; ct++) {
+        unsigned char c = (unsigned char)*ct;
+        if (c > 0x20 && c < 0x7F)
+            out[o++] = (char)c;
+    }
+    out[o] = '\0';
+}
+
+/* Whether a Content-Type value names a type at all ("" and ";" do not: sniff then). */
+static int has_type(const char *ct)
+{
+    char mt[100];
+    if (!ct)
+        return 0;
+    media_type(ct, mt, sizeof mt);
+    return mt[0] != '\0';
+}
+
+static int type_accepted(const char *ct)
+{
+    char mt[100];
+    media_type(ct, mt, sizeof mt);
+    return strcasecmp(mt, "text/html") == 0 || strcasecmp(mt, "application/xhtml+xml") == 0 ||
+           strcasecmp(mt, "text/plain") == 0;
+}
+
+/* ---- one URL ----------------------------------------------------------------------- */
+
+typedef enum xstate { X_WAITING, X_ACTIVE, X_DONE } xstate;
+
+typedef struct xfer {
+    kbj_fetcher *f;
+    kbj_fetch_result *res;
+    const char *url;
+    char *host;                /* "host:port" of the URL, until interned as hid */
+    size_t hid;                /* host id, for the per-host limit */
+    CURL *easy;
+    xstate state;
+    double due;                /* when the next try may start (monotonic seconds) */
+    double first_start;        /* when the first try started; 0 before */
+    /* the current try */
+    char *buf;
+    size_t len, cap;
+    int checked;               /* status and type checked at the first body bytes */
+    int sniff;                 /* no Content-Type: the NUL check is still to do */
+    int encoded;               /* the current response has a Content-Encoding */
+    double retry_after;        /* the current response's Retry-After in seconds, or -1 */
+    int aborted;               /* a callback stopped the transfer, for `why` */
+    kbj_fetch_outcome why_outcome;
+    char why[192];
+    char refused[96];          /* the first address the socket callback refused, or "" */
+    int nomem;
+    char errbuf[CURL_ERROR_SIZE];
+} xfer;
+
+/* Stops the transfer from a callback with an outcome and a reason. */
+static void stop_with(xfer *x, kbj_fetch_outcome o, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static void stop_with(xfer *x, kbj_fetch_outcome o, const char *fmt, ...)
+{
+    va_list ap;
+    if (x->aborted)
+        return;
+    x->aborted = 1;
+    x->why_outcome = o;
+    va_start(ap, fmt);
+    vsnprintf(x->why, sizeof x->why, fmt, ap);
+    va_end(ap);
+}
+
+/* The outcome a final HTTP status stands for. */
+static kbj_fetch_outcome status_outcome(long status)
+{
+    if (status >= 200 && status < 300)
+        return KBJ_FETCH_OK;
+    if (status == 429 || status == 408 || (status >= 500 && status < 600))
+        return KBJ_FETCH_TRANSIENT;
+    return KBJ_FETCH_PERMANENT;
+}
+
+static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    xfer *x = clientp;
+    (void)purpose;
+    if (!x->f->proxy) {
+        struct sockaddr_storage ss;
+        char text[INET6_ADDRSTRLEN + 1];
+        size_t n = a->addrlen < sizeof ss ? a->addrlen : sizeof ss;
+        memset(&ss, 0, sizeof ss);
+        memcpy(&ss, &a->addr, n);
+        ss.ss_family = (sa_family_t)a->family;
+        if (!addr_allowed(x->f, (const struct sockaddr *)&ss, text, sizeof text)) {
+            if (!x->refused[0])
+                snprintf(x->refused, sizeof x->refused, "address %s is not allowed", text);
+            return CURL_SOCKET_BAD;
+        }
+    }
+    return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/* Parses a Retry-After value: delta seconds or an HTTP date. Seconds, or -1. */
+static double parse_retry_after(const char *v, size_t len)
+{
+    char buf[64];
+    while (len > 0 && (*v == ' ' || *v == '\t')) {
+        v++;
+        len--;
+    }
+    while (len > 0 && strchr(" \t\r\n", v[len - 1]))
+        len--;
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, v, len);
+    buf[len] = '\0';
+    if (strspn(buf, "0123456789") == len) {
+        double s = 0;
+        for (size_t i = 0; i < len && s < 1e9; i++)
+            s = s * 10 + (buf[i] - '0');
+        return s;
+    }
+    time_t t = curl_getdate(buf, NULL);
+    if (t < 0)
+        return -1;
+    time_t now = time(NULL);
+    return t > now ? (double)(t - now) : 0;
+}
+
+static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
+{
+    xfer *x = ud;
+    size_t n = size * nmemb;
+    if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) { /* a new response (redirect hop, 1xx) */
+        x->encoded = 0;
+        x->retry_after = -1;
+    } else if (n > 17 && strncasecmp(p, "Content-Encoding:", 17) == 0) {
+        const char *v = p + 17;
+        size_t vl = n - 17;
+        while (vl > 0 && (*v == ' ' || *v == '\t')) {
+            v++;
+            vl--;
+        }
+        if (!(vl >= 8 && strncasecmp(v, "identity", 8) == 0) && vl > 0 && *v != '\r' && *v != '\n')
+            x->encoded = 1;
+    } else if (n > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
+        x->retry_after = parse_retry_after(p + 12, n - 12);
+    }
+    return n;
+}
+
+/* The first body bytes of the final response: checks its status and content type. */
+static int check_first_bytes(xfer *x)
+{
+    long status = 0;
+    char *ct = NULL;
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    kbj_fetch_outcome o = status_outcome(status);
+    if (o != KBJ_FETCH_OK) {
+        stop_with(x, o, "HTTP %ld", status);
+        return -1;
+    }
+    curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ct);
+    if (has_type(ct)) {
+        if (!type_accepted(ct)) {
+            char mt[100];
+            media_type(ct, mt, sizeof mt);
+            stop_with(x, KBJ_FETCH_PERMANENT, "content type %s is not accepted", mt);
+            return -1;
+        }
+    } else {
+        x->sniff = 1;
+    }
+    return 0;
+}
+
+/* Whether the first SNIFF_BYTES (or fewer) bytes look binary (hold a NUL). */
+static int looks_binary(const char *b, size_t len)
+{
+    return len > 0 && memchr(b, '\0', len < SNIFF_BYTES ? len : SNIFF_BYTES) != NULL;
+}
+
+static size_t on_write(char *p, size_t size, size_t nmemb, void *ud)
+{
+    xfer *x = ud;
+    size_t n = size * nmemb;
+    const kbj_fetch_config *c = &x->f->cfg;
+
+    if (!x->checked) {
+        long status = 0;
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+        if (status >= 300 && status < 400)
+            return n; /* the body of a redirect being followed (libcurl skips those) */
+        x->checked = 1;
+        if (check_first_bytes(x) != 0)
+            return 0;
+    }
+    if (n > c->max_decoded - x->len) {
+        if (x->encoded)
+            stop_with(x, KBJ_FETCH_PERMANENT, "body larger than %zu bytes once decoded", c->max_decoded);
+        else
+            stop_with(x, KBJ_FETCH_PERMANENT, "body larger than %zu bytes", c->max_decoded);
+        return 0;
+    }
+    if (x->len + n + 1 > x->cap) {
+        size_t want = x->len + n + 1, cap = x->cap ? x->cap : FIRST_BUFFER;
+        while (cap < want)
+            cap *= 2;
+        if (cap > c->max_decoded + 1)
+            cap = c->max_decoded + 1;
+        char *nb = realloc(x->buf, cap);
+        if (!nb) {
+            x->nomem = 1;
+            stop_with(x, KBJ_FETCH_PERMANENT, "out of memory");
+            return 0;
+        }
+        x->buf = nb;
+        x->cap = cap;
+    }
+    memcpy(x->buf + x->len, p, n);
+    x->len += n;
+    x->buf[x->len] = '\0';
+    if (x->sniff && x->len >= SNIFF_BYTES) {
+        x->sniff = 0;
+        if (looks_binary(x->buf, x->len)) {
+            stop_with(x, KBJ_FETCH_PERMANENT, "content without a type looks binary");
+            return 0;
+        }
+    }
+    return n;
+}
+
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    xfer *x = ud;
+    (void)dltotal;
+    (void)ultotal;
+    (void)ulnow;
+    if (dlnow > 0 && (size_t)dlnow > x->f->cfg.max_body) {
+        stop_with(x, KBJ_FETCH_PERMANENT, "body larger than %zu bytes", x->f->cfg.max_body);
+        return 1;
+    }
+    return 0;
+}
+
+/* Creates and configures the easy handle of `x`. 0, or -1 when out of memory. */
+static int easy_setup(kbj_fetcher *f, xfer *x)
+{
+    const kbj_fetch_config *c = &f->cfg;
+    CURL *e = curl_easy_init();
+    CURLcode rc = CURLE_OK;
+    if (!e)
+        return -1;
+    x->easy = e;
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val); } while (0)
+    SET(CURLOPT_PRIVATE, (void *)x);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_PROTOCOLS_STR, "http,https");
+    SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    SET(CURLOPT_FOLLOWLOCATION, 1L);
+    SET(CURLOPT_MAXREDIRS, (long)c->max_redirects);
+    SET(CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
+    SET(CURLOPT_TIMEOUT_MS, (long)c->timeout_ms);
+    SET(CURLOPT_LOW_SPEED_LIMIT, (long)c->low_speed_bytes);
+    SET(CURLOPT_LOW_SPEED_TIME, (long)c->low_speed_seconds);
+    SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_body);
+    SET(CURLOPT_ACCEPT_ENCODING, "");
+    SET(CURLOPT_WRITEFUNCTION, on_write);
+    SET(CURLOPT_WRITEDATA, (void *)x);
+    SET(CURLOPT_HEADERFUNCTION, on_header);
+    SET(CURLOPT_HEADERDATA, (void *)x);
+    SET(CURLOPT_NOPROGRESS, 0L);
+    SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+    SET(CURLOPT_XFERINFODATA, (void *)x);
+    SET(CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+    SET(CURLOPT_OPENSOCKETDATA, (void *)x);
+    SET(CURLOPT_USERAGENT, f->user_agent);
+    SET(CURLOPT_HTTPHEADER, f->headers);
+    SET(CURLOPT_PROXY, f->proxy ? f->proxy : "");
+    SET(CURLOPT_ERRORBUFFER, x->errbuf);
+#undef SET
+    if (rc != CURLE_OK)
+        return -1;
+    /* A URL libcurl refuses to store (longer than its 8 MB limit) fails at perform. */
+    if (curl_easy_setopt(e, CURLOPT_URL, x->url) == CURLE_OUT_OF_MEMORY)
+        return -1;
+    return 0;
+}
+
+/* The "host:port" of a URL for the per-host limit (the URL itself when it does not
+ * parse); NULL when out of memory. */
+static char *host_key(const char *url)
+{
+    CURLU *u = curl_url();
+    char *host = NULL, *port = NULL, *key = NULL;
+    if (!u)
+        return NULL;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+        size_t n = strlen(host) + strlen(port) + 2;
+        key = malloc(n);
+        if (key) {
+            snprintf(key, n, "%s:%s", host, port);
+            for (char *p = key; *p; p++)
+                if (*p >= 'A' && *p <= 'Z')
+                    *p = (char)(*p + 32);
+        }
+    } else {
+        key = dup_str(url);
+    }
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return key;
+}
+
+/* Forgets the current try's body and flags before a (new) try. */
+static void try_reset(xfer *x)
+{
+    free(x->buf);
+    x->buf = NULL;
+    x->len = x->cap = 0;
+    x->checked = x->sniff = x->encoded = x->aborted = 0;
+    x->retry_after = -1;
+    x->why[0] = x->refused[0] = x->errbuf[0] = '\0';
+}
+
+/* Replaces *slot with a copy of s (NULL: none). 0, or -1 when out of memory. */
+static int set_str(char **slot, const char *s)
+{
+    free(*slot);
+    *slot = NULL;
+    if (!s)
+        return 0;
+    *slot = dup_str(s);
+    return *slot ? 0 : -1;
+}
+
+/* The reason and outcome for a libcurl error code. */
+static kbj_fetch_outcome curl_outcome(kbj_fetcher *f, xfer *x, CURLcode code, char *why, size_t cap)
+{
+    const kbj_fetch_config *c = &f->cfg;
+    switch (code) {
+    case CURLE_OPERATION_TIMEDOUT:
+        if (strncmp(x->errbuf, "Operation too slow", 18) == 0)
+            snprintf(why, cap, "slower than %u bytes/s for %u s", c->low_speed_bytes, c->low_speed_seconds);
+        else if (strncmp(x->errbuf, "Failed to connect", 17) == 0 ||
+                 strncmp(x->errbuf, "Connection timed out", 20) == 0 ||
+                 strncmp(x->errbuf, "Resolving timed out", 19) == 0)
+            /* libcurl 7.88: "Failed to connect to H port P after N ms: Timeout was
+             * reached" when the connect timeout ran out, "Connection timed out after N
+             * milliseconds" when the whole timeout ran out while connecting. */
+            snprintf(why, cap, "connection timed out after %u ms",
+                     c->connect_timeout_ms < c->timeout_ms ? c->connect_timeout_ms : c->timeout_ms);
+        else
+            snprintf(why, cap, "timed out after %u ms", c->timeout_ms);
+        return KBJ_FETCH_TRANSIENT;
+    case CURLE_COULDNT_RESOLVE_HOST:
+        snprintf(why, cap, "could not resolve the host name");
+        return KBJ_FETCH_TRANSIENT;
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        snprintf(why, cap, "could not resolve the proxy");
+        return KBJ_FETCH_TRANSIENT;
+    case CURLE_COULDNT_CONNECT:
+        snprintf(why, cap, "could not connect");
+        return KBJ_FETCH_TRANSIENT;
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_HTTP3:
+    case CURLE_QUIC_CONNECT_ERROR:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PROXY:
+        snprintf(why, cap, "connection failed (%s)", curl_easy_strerror(code));
+        return KBJ_FETCH_TRANSIENT;
+    case CURLE_TOO_MANY_REDIRECTS:
+        snprintf(why, cap, "too many redirects (more than %u)", c->max_redirects);
+        return KBJ_FETCH_PERMANENT;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        if (strstr(x->errbuf, "HTTP/0.9"))
+            snprintf(why, cap, "invalid HTTP response (HTTP/0.9)");
+        else
+            snprintf(why, cap, "scheme is not http or https");
+        return KBJ_FETCH_PERMANENT;
+    case CURLE_URL_MALFORMAT:
+        snprintf(why, cap, "malformed URL");
+        return KBJ_FETCH_PERMANENT;
+    case CURLE_FILESIZE_EXCEEDED:
+        snprintf(why, cap, "body larger than %zu bytes", c->max_body);
+        return KBJ_FETCH_PERMANENT;
+    case CURLE_BAD_CONTENT_ENCODING:
+        snprintf(why, cap, "bad content encoding");
+        return KBJ_FETCH_PERMANENT;
+    case CURLE_PEER_FAILED_VERIFICATION:
+        snprintf(why, cap, "TLS certificate not valid for the host");
+        return KBJ_FETCH_PERMANENT;
+    case CURLE_OUT_OF_MEMORY:
+        x->nomem = 1;
+        snprintf(why, cap, "out of memory");
+        return KBJ_FETCH_PERMANENT;
+    default:
+        snprintf(why, cap, "%s", curl_easy_strerror(code));
+        return KBJ_FETCH_PERMANENT;
+    }
+}
+
+/* The delay before the next try after `tries` tries, in seconds: base * 2^(tries-1)
+ * plus up to half of that at random, at most max(base, retry_after_max_ms). */
+static double backoff_s(kbj_fetcher *f, unsigned tries)
+{
+    double base = f->cfg.retry_base_ms, cap = f->cfg.retry_after_max_ms;
+    double d = base;
+    for (unsigned i = 1; i < tries && d < 1e9; i++)
+        d *= 2;
+    if (cap < base)
+        cap = base;
+    d += d * 0.5 * rnd(f);
+    if (d > cap)
+        d = cap;
+    return d / 1000.0;
+}
+
+/* A try ended with `code`: fills the result and decides between done and retry.
+ * 0, or -1 when out of memory. */
+static int finish_try(kbj_fetcher *f, xfer *x, CURLcode code, double now)
+{
+    kbj_fetch_result *r = x->res;
+    const kbj_fetch_config *c = &f->cfg;
+    long status = 0;
+    char *ct = NULL, *eff = NULL;
+    char why[256] = "";
+    kbj_fetch_outcome o;
+
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ct);
+    curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &eff);
+    r->http_status = (int)status;
+    r->retry_after = x->retry_after > 0 ? x->retry_after : 0;
+    if (!has_type(ct))
+        ct = NULL;
+    if (set_str(&r->content_type, ct) != 0)
+        return -1;
+    free(r->final_url);
+    r->final_url = eff ? redacted(eff) : NULL;
+    if (eff && !r->final_url)
+        return -1;
+
+    if (x->nomem) {
+        return -1;
+    } else if (x->aborted) {
+        o = x->why_outcome;
+        copy_str(why, sizeof why, x->why);
+    } else if (code == CURLE_OK) {
+        o = status_outcome(status);
+        if (o != KBJ_FETCH_OK) {
+            snprintf(why, sizeof why, "HTTP %ld", status);
+        } else if (ct && !type_accepted(ct)) {
+            char mt[100];
+            media_type(ct, mt, sizeof mt);
+            o = KBJ_FETCH_PERMANENT;
+            snprintf(why, sizeof why, "content type %s is not accepted", mt);
+        } else if (!ct && looks_binary(x->buf, x->len)) {
+            o = KBJ_FETCH_PERMANENT;
+            snprintf(why, sizeof why, "content without a type looks binary");
+        }
+    } else if (x->refused[0] && code == CURLE_COULDNT_CONNECT) {
+        o = KBJ_FETCH_PERMANENT;
+        copy_str(why, sizeof why, x->refused);
+    } else {
+        o = curl_outcome(f, x, code, why, sizeof why);
+        if (x->nomem)
+            return -1;
+    }
+
+    if (o == KBJ_FETCH_TRANSIENT) {
+        double ra = x->retry_after;
+        if (ra >= 0 && ra * 1000.0 > c->retry_after_max_ms) {
+            size_t l = strlen(why);
+            snprintf(why + l, sizeof why - l, " (Retry-After %.0f s is longer than %u ms)", ra,
+                     c->retry_after_max_ms);
+        } else if (r->tries < 1 + c->retries) {
+            double d = backoff_s(f, r->tries);
+            if (ra >= 0 && ra > d)
+                d = ra;
+            if (set_str(&r->error, why) != 0)
+                return -1;
+            r->outcome = o;
+            x->state = X_WAITING;
+            x->due = now + d;
+            try_reset(x);
+            return 0;
+        }
+    }
+
+    r->outcome = o;
+    r->elapsed = now - x->first_start;
+    if (o == KBJ_FETCH_OK) {
+        set_str(&r->error, NULL);
+        if (!x->buf) {
+            x->buf = malloc(1);
+            if (!x->buf)
+                return -1;
+            x->buf[0] = '\0';
+        }
+        r->body = x->buf;
+        r->body_len = x->len;
+        x->buf = NULL;
+    } else if (set_str(&r->error, why) != 0) {
+        return -1;
+    }
+    x->state = X_DONE;
+    try_reset(x);
+    return 0;
+}
+
+/* ---- the fetcher ------------------------------------------------------------------- */
+
+kbj_fetcher *kbj_fetcher_new(const kbj_fetch_config *cfg, kbj_err *err)
+{
+    static const kbj_fetch_config none;
+    kbj_fetcher *f;
+    kbj_fetch_config *c;
+
+    if (!cfg)
+        cfg = &none;
+    f = calloc(1, sizeof *f);
+    if (!f) {
+        kbj_fail(err, KBJ_ENOMEM, "out of memory");
+        return NULL;
+    }
+    c = &f->cfg;
+    *c = *cfg;
+    if (!c->max_total)
+        c->max_total = DEF_MAX_TOTAL;
+    if (!c->max_per_host)
+        c->max_per_host = DEF_MAX_PER_HOST;
+    if (!c->connect_timeout_ms)
+        c->connect_timeout_ms = DEF_CONNECT_TIMEOUT_MS;
+    if (!c->timeout_ms)
+        c->timeout_ms = DEF_TIMEOUT_MS;
+    if (!c->low_speed_bytes)
+        c->low_speed_bytes = DEF_LOW_SPEED_BYTES;
+    if (!c->low_speed_seconds)
+        c->low_speed_seconds = DEF_LOW_SPEED_SECONDS;
+    if (!c->max_body)
+        c->max_body = DEF_MAX_BODY;
+    if (c->max_body > MAX_SIZE_LIMIT)
+        c->max_body = MAX_SIZE_LIMIT;
+    if (!c->max_decoded)
+        c->max_decoded = c->max_body;
+    if (c->max_decoded > MAX_SIZE_LIMIT)
+        c->max_decoded = MAX_SIZE_LIMIT;
+    if (!c->max_redirects)
+        c->max_redirects = DEF_MAX_REDIRECTS;
+    if (!c->retries)
+        c->retries = DEF_RETRIES;
+    else if (c->retries == KBJ_FETCH_NO_RETRY)
+        c->retries = 0;
+    if (!c->retry_base_ms)
+        c->retry_base_ms = DEF_RETRY_BASE_MS;
+    if (!c->retry_after_max_ms)
+        c->retry_after_max_ms = DEF_RETRY_AFTER_MAX_MS;
+
+    f->user_agent = dup_str(cfg->user_agent && *cfg->user_agent ? cfg->user_agent : DEF_USER_AGENT);
+    if (cfg->proxy && *cfg->proxy)
+        f->proxy = dup_str(cfg->proxy);
+    f->headers = curl_slist_append(NULL, "Accept: text/html,application/xhtml+xml;q=0.9,"
+                                         "text/plain;q=0.8,*/*;q=0.1");
+    f->multi = curl_multi_init();
+    if (!f->user_agent || (cfg->proxy && *cfg->proxy && !f->proxy) || !f->headers || !f->multi) {
+        kbj_fail(err, KBJ_ENOMEM, "out of memory");
+        kbj_fetcher_free(f);
+        return NULL;
+    }
+    c->user_agent = f->user_agent;
+    c->proxy = f->proxy;
+    c->allow = NULL;
+    if (cfg->allow && parse_allow(f, cfg->allow, err) != KBJ_OK) {
+        kbj_fetcher_free(f);
+        return NULL;
+    }
+    if (curl_multi_setopt(f->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)c->max_total) != CURLM_OK ||
+        curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)c->max_per_host) != CURLM_OK) {
+        kbj_fail(err, KBJ_EINVAL, "libcurl refused the connection limits");
+        kbj_fetcher_free(f);
+        return NULL;
+    }
+    f->rng = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ULL ^ (uint64_t)getpid() << 32 ^
+             (uint64_t)(uintptr_t)f ^ (uint64_t)(now_s() * 1e9);
+    if (!f->rng)
+        f->rng = 0x853C49E6748FEA9BULL;
+    if (err)
+        err->msg[0] = '\0';
+    return f;
+}
+
+void kbj_fetcher_free(kbj_fetcher *f)
+{
+    if (!f)
+        return;
+    if (f->multi)
+        curl_multi_cleanup(f->multi);
+    curl_slist_free_all(f->headers);
+    free(f->user_agent);
+    free(f->proxy);
+    free(f->allow);
+    free(f);
+}
+
+const char *kbj_fetcher_errmsg(const kbj_fetcher *f)
+{
+    return f ? f->err.msg : "no fetcher";
+}
+
+void kbj_fetch_result_clear(kbj_fetch_result *r)
+{
+    if (!r)
+        return;
+    free(r->body);
+    free(r->content_type);
+    free(r->final_url);
+    free(r->error);
+    memset(r, 0, sizeof *r);
+}
+
+/* Starts the next try of `x`. 0, or -1 when out of memory. */
+static int start_try(kbj_fetcher *f, xfer *x, double now)
+{
+    try_reset(x);
+    if (!x->easy && easy_setup(f, x) != 0)
+        return -1;
+    if (curl_multi_add_handle(f->multi, x->easy) != CURLM_OK)
+        return -1;
+    x->state = X_ACTIVE;
+    x->res->tries++;
+    if (x->first_start == 0)
+        x->first_start = now;
+    return 0;
+}
+
+/* Takes `x` out of the multi handle and frees its easy handle. */
+static void xfer_release(kbj_fetcher *f, xfer *x)
+{
+    if (x->easy) {
+        if (x->state == X_ACTIVE)
+            curl_multi_remove_handle(f->multi, x->easy);
+        curl_easy_cleanup(x->easy);
+        x->easy = NULL;
+    }
+    free(x->buf);
+    x->buf = NULL;
+}
+
+/* qsort order of transfers by host key, for interning the keys. */
+static int by_host(const void *a, const void *b)
+{
+    const xfer *const *x = a, *const *y = b;
+    return strcmp((*x)->host, (*y)->host);
+}
+
+/* Gives every transfer a host id (equal keys, equal ids) and frees the keys. Returns
+ * the number of distinct hosts, or 0 when out of memory. */
+static size_t intern_hosts(xfer *xs, size_t n)
+{
+    xfer **order = malloc(n * sizeof *order);
+    size_t nh = 0;
+    if (!order)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        order[i] = &xs[i];
+    qsort(order, n, sizeof *order, by_host);
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || strcmp(order[i]->host, order[i - 1]->host) != 0)
+            nh++;
+        order[i]->hid = nh - 1;
+    }
+    free(order);
+    for (size_t i = 0; i < n; i++) {
+        free(xs[i].host);
+        xs[i].host = NULL;
+    }
+    return nh;
+}
+
+int kbj_fetch_many(kbj_fetcher *f, const char *const *urls, size_t n, kbj_fetch_result *results,
+                   int (*should_stop)(void *arg), void *arg)
+{
+    xfer *xs = NULL;
+    unsigned *host_active = NULL; /* transfers in flight per host id */
+    size_t nactive = 0, left = n, lo = 0, nhosts, i;
+    int rc = KBJ_OK, need_admit = 1;
+    double now, next_retry = 1e300;
+
+    if (!f)
+        return KBJ_EINVAL;
+    f->err.msg[0] = '\0';
+    if (n > 0 && (!urls || !results))
+        return kbj_fail(&f->err, KBJ_EINVAL, "URLs or results missing");
+    for (i = 0; i < n; i++)
+        if (!urls[i])
+            return kbj_fail(&f->err, KBJ_EINVAL, "URL %zu is NULL", i);
+    if (n == 0)
+        return KBJ_OK;
+    memset(results, 0, n * sizeof *results);
+
+    xs = calloc(n, sizeof *xs);
+    if (!xs) {
+        rc = kbj_fail(&f->err, KBJ_ENOMEM, "out of memory");
+        goto out;
+    }
+    now = now_s();
+    for (i = 0; i < n; i++) {
+        xs[i].f = f;
+        xs[i].res = &results[i];
+        xs[i].url = urls[i];
+        xs[i].state = X_WAITING;
+        xs[i].due = now;
+        xs[i].retry_after = -1;
+        xs[i].host = host_key(urls[i]);
+        if (!xs[i].host) {
+            rc = kbj_fail(&f->err, KBJ_ENOMEM, "out of memory");
+            goto out;
+        }
+    }
+    nhosts = intern_hosts(xs, n);
+    host_active = nhosts ? calloc(nhosts, sizeof *host_active) : NULL;
+    if (!host_active) {
+        rc = kbj_fail(&f->err, KBJ_ENOMEM, "out of memory");
+        goto out;
+    }
+
+    while (left > 0) {
+        if (should_stop && should_stop(arg)) {
+            now = now_s();
+            for (i = 0; i < n; i++) {
+                xfer *x = &xs[i];
+                if (x->state == X_DONE)
+                    continue;
+                xfer_release(f, x);
+                x->state = X_DONE;
+                x->res->outcome = KBJ_FETCH_CANCELLED;
+                x->res->elapsed = x->first_start > 0 ? now - x->first_start : 0;
+                if (set_str(&x->res->error, "cancelled") != 0) {
+                    rc = kbj_fail(&f->err, KBJ_ENOMEM, "out of memory");
+                    goto out;
+                }
+            }
+            break;
+        }
+
+        /* Admit what is due, in index order, within the global and per-host limits:
+         * only when a slot was freed or a retry fell due since the last look. */
+        now = now_s();
+        if (need_admit || now >= next_retry) {
+            need_admit = 0;
+            next_retry = 1e300;
+            while (lo < n && xs[lo].state == X_DONE)
+                lo++;
+            for (i = lo; i < n && nactive < f->cfg.max_total; i++) {
+                xfer *x = &xs[i];
+                if (x->state != X_WAITING)
+                    continue;
+                if (x->due > now) {
+                    if (x->due < next_retry)
+                        next_retry = x->due;
+                    continue;
+                }
+                if (host_active[x->hid] >= f->cfg.max_per_host)
+                    continue;
+                if (start_try(f, x, now) != 0) {
+                    rc = kbj_fail(&f->err, KBJ_ENOMEM, "out of memory starting a transfer");
+                    goto out;
+                }
+                host_active[x->hid]++;
+                nactive++;
+            }
+        }
+
+        double wait = POLL_MS;
+        if (next_retry < 1e300 && (next_retry - now) * 1000.0 < wait)
+            wait = (next_retry - now) * 1000.0 + 1;
+        if (wait < 0)
+            wait = 0;
+        CURLMcode mc = curl_multi_poll(f->multi, NULL, 0, (int)wait, NULL);
+        int running = 0;
+        if (mc == CURLM_OK)
+            mc = curl_multi_perform(f->multi, &running);
+        if (mc != CURLM_OK) {
+            rc = kbj_fail(&f->err, mc == CURLM_OUT_OF_MEMORY ? KBJ_ENOMEM : KBJ_EIO, "libcurl: %s",
+                          curl_multi_strerror(mc));
+            goto out;
+        }
+
+        CURLMsg *msg;
+        int queued;
+        while ((msg = curl_multi_info_read(f->multi, &queued))) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            CURL *e = msg->easy_handle;
+            CURLcode code = msg->data.result;
+            xfer *x = NULL;
+            curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
+            if (!x || x->state != X_ACTIVE)
+                continue;
+            curl_multi_remove_handle(f->multi, e);
+            x->state = X_WAITING; /* until finish_try decides */
+            host_active[x->hid]--;
+            nactive--;
+            need_admit = 1;
+            if (finish_try(f, x, code, now_s()) != 0) {
+                rc = kbj_fail(&f->err, KBJ_ENOMEM, "out of memory finishing a transfer");
+                goto out;
+            }
+            if (x->state == X_DONE) {
+                curl_easy_cleanup(x->easy);
+                x->easy = NULL;
+                left--;
+            }
+        }
+    }
+
+out:
+    if (xs) {
+        for (i = 0; i < n; i++) {
+            xfer_release(f, &xs[i]);
+            free(xs[i].host);
+        }
+    }
+    if (rc != KBJ_OK)
+        for (i = 0; i < n; i++)
+            kbj_fetch_result_clear(&results[i]);
+    free(host_active);
+    free(xs);
+    return rc;
+}

@@ -1,0 +1,141 @@
+/*
+ * fetch.h - the fetcher: many URLs fetched concurrently with libcurl's multi interface,
+ * with limits that make it safe to point at the open web.
+ *
+ * This module and url.c are the only ones that include curl.h. The fetcher never calls
+ * curl_global_init/cleanup (the process owns them; PHP's curl extension or the test's
+ * main does it).
+ */
+#ifndef KBJ_FETCH_H
+#define KBJ_FETCH_H
+
+#include <stddef.h>
+
+#include "kbj.h"
+
+/* Settings. Zero means the default for every field. */
+typedef struct kbj_fetch_config {
+    unsigned max_total;          /* transfers at once, all hosts (default 16) */
+    unsigned max_per_host;       /* connections at once to one host (default 4) */
+    unsigned connect_timeout_ms; /* default 10,000 */
+    unsigned timeout_ms;         /* whole transfer, redirects included (default 30,000) */
+    unsigned low_speed_bytes;    /* abort when slower than this many bytes/s ... (default 512) */
+    unsigned low_speed_seconds;  /* ... for this long (default 10) */
+    size_t max_body;             /* bytes received, on the wire (default 10 MiB) */
+    size_t max_decoded;          /* bytes after gzip/deflate decoding (default max_body) */
+    unsigned max_redirects;      /* default 5; every hop is checked like the first */
+    unsigned retries;            /* extra tries after a transient error (default 2; set
+                                  * KBJ_FETCH_NO_RETRY for none) */
+    unsigned retry_base_ms;      /* backoff: base * 2^(try-1), with jitter (default 500) */
+    unsigned retry_after_max_ms; /* a Retry-After longer than this is not waited for: the
+                                  * item fails as transient (default 30,000) */
+    const char *user_agent;      /* NULL: "kbjobs/<version> (+knowledge-base importer)" */
+    const char *allow;           /* addresses allowed although special-purpose: a comma-
+                                  * separated list of IPv4/IPv6 addresses and CIDR ranges
+                                  * ("127.0.0.1, 10.0.0.0/8, ::1"); NULL or "": none.
+                                  * An IPv4 entry also allows its IPv4-mapped IPv6 form
+                                  * (::ffff:127.0.0.1). Spaces around entries and empty
+                                  * entries are ignored. */
+    const char *proxy;           /* NULL or "": no proxy at all, whatever the environment
+                                  * says; otherwise libcurl's proxy string. With a proxy
+                                  * every connection goes to the proxy, so the address
+                                  * check is NOT applied (the proxy must enforce it). */
+} kbj_fetch_config;
+
+#define KBJ_FETCH_NO_RETRY 0xFFFFFFFFu
+
+/*
+ * How failures are classified (the reason is in kbj_fetch_result.error):
+ *   TRANSIENT: HTTP 408, 429 and 5xx; timeouts ("timed out after N ms", "connection
+ *     timed out after N ms"); the low-speed floor ("slower than N bytes/s for S s");
+ *     "could not resolve the host name"; "could not connect"; connections that broke
+ *     ("connection failed (...)"). Retried up to `retries` times after base * 2^(try-1)
+ *     ms plus up to 50% jitter (capped at max(base, retry_after_max_ms)), or after the
+ *     server's Retry-After (delta seconds or HTTP date) when that is longer. A
+ *     Retry-After above retry_after_max_ms ends the item at once as TRANSIENT with
+ *     retry_after set.
+ *   PERMANENT: any other non-2xx status ("HTTP 404", also a final 3xx), a content type
+ *     other than text/html, application/xhtml+xml or text/plain ("content type image/png
+ *     is not accepted"), a body without Content-Type holding a NUL byte in its first 512
+ *     bytes ("content without a type looks binary"), "body larger than N bytes" (on the
+ *     wire: declared Content-Length or counted) or "body larger than N bytes once
+ *     decoded", "address A is not allowed", "scheme is not http or https" (also for a
+ *     redirect to file:, ftp: ...), "too many redirects (more than N)", "bad content
+ *     encoding", "malformed URL", TLS certificate errors, and other libcurl errors.
+ * Status and type are checked when the first body bytes of the final response arrive,
+ * so an error page or an image is not downloaded.
+ */
+
+/* How a fetch ended. */
+typedef enum kbj_fetch_outcome {
+    KBJ_FETCH_OK = 0,        /* a 2xx response with an accepted content type */
+    KBJ_FETCH_TRANSIENT,     /* worth trying later: timeouts, connection errors, 429, 5xx */
+    KBJ_FETCH_PERMANENT,     /* will not get better: other 4xx, wrong type, too large,
+                              * refused address or scheme, too many redirects, ... */
+    KBJ_FETCH_CANCELLED,     /* aborted because should_stop said so */
+} kbj_fetch_outcome;
+
+typedef struct kbj_fetch_result {
+    kbj_fetch_outcome outcome;
+    int http_status;             /* last response's status; 0 when none */
+    char *body;                  /* decoded body, NUL-terminated (for OK only; else NULL) */
+    size_t body_len;
+    char *content_type;          /* as sent ("text/html; charset=utf-8"), or NULL when the
+                                  * response had none or an empty one (then the body had
+                                  * no NUL byte in its first 512 bytes: treat it as HTML) */
+    char *final_url;             /* after redirects (credentials redacted), or NULL */
+    char *error;                 /* for anything but OK: a short reason that never shows
+                                  * credentials ("HTTP 404", "address 10.0.0.1 is not
+                                  * allowed", "body larger than 10485760 bytes",
+                                  * "content type image/png is not accepted", "timed out
+                                  * after 30000 ms", "too many redirects", ...) */
+    unsigned tries;              /* attempts made (1 + retries used; 0 for an item
+                                  * cancelled before its first try) */
+    double retry_after;          /* seconds the server asked to wait (last response), or 0 */
+    double elapsed;              /* seconds from the first try to the end */
+} kbj_fetch_result;
+
+typedef struct kbj_fetcher kbj_fetcher;
+
+/* Creates a fetcher (a curl multi handle whose connections are reused across calls).
+ * `cfg` may be NULL (all defaults); its strings are copied. NULL with the reason in err
+ * when out of memory or `allow` does not parse ("allow list: \"300.1.1.1\" is not an
+ * IP address or CIDR range"). A fetcher is used by one thread at a time. */
+kbj_fetcher *kbj_fetcher_new(const kbj_fetch_config *cfg, kbj_err *err);
+/* Frees the fetcher and closes its connections. Accepts NULL. */
+void kbj_fetcher_free(kbj_fetcher *f);
+/* The message of the last kbj_fetch_many that returned an error ("" otherwise). */
+const char *kbj_fetcher_errmsg(const kbj_fetcher *f);
+
+/*
+ * Fetches the `n` URLs (absolute http/https, as from kbj_url_normalise) at once within
+ * the limits, retrying transient failures with backoff (Retry-After honoured up to
+ * retry_after_max_ms), and fills results[i] for urls[i]. `should_stop` (may be NULL) is
+ * called at least every 100 ms: when it returns nonzero the transfers in flight are
+ * aborted and their results are KBJ_FETCH_CANCELLED (so are items still waiting for a
+ * first try or a retry). Returns 0 when every result is filled (each with its own
+ * outcome), or KBJ_EINVAL (f, urls or results NULL, or a NULL URL), KBJ_ENOMEM, or
+ * KBJ_EIO (libcurl's multi interface failed), with the message in kbj_fetcher_errmsg().
+ *
+ * `results` is overwritten (zeroed first, old contents NOT freed); on an error return
+ * every result is cleared. At most max_total transfers run at once and at most
+ * max_per_host for the "host:port" of each URL (libcurl's connection limits enforce the
+ * same numbers for redirect hops); items wait in order of their index.
+ */
+int kbj_fetch_many(kbj_fetcher *f, const char *const *urls, size_t n, kbj_fetch_result *results,
+                   int (*should_stop)(void *arg), void *arg);
+
+/* Frees what a result holds and zeroes it. */
+void kbj_fetch_result_clear(kbj_fetch_result *r);
+
+/*
+ * Whether an address is special-purpose (loopback, private, link-local, CGNAT,
+ * multicast, documentation, benchmarking, reserved, unspecified, IPv4-mapped/NAT64/6to4
+ * forms of those, unique-local and site-local IPv6, ...): 1 when it is, 0 when it is an
+ * ordinary public address. `sa` is a struct sockaddr_in or sockaddr_in6. Exposed for
+ * tests.
+ */
+struct sockaddr;
+int kbj_fetch_addr_special(const struct sockaddr *sa);
+
+#endif /* KBJ_FETCH_H */

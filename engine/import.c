@@ -1,0 +1,907 @@
+/*
+ * import.c - the native import job: list -> fetch -> normalise -> artifact -> sink,
+ * one chunk at a time, the cursor advancing after each chunk's posts are written.
+ *
+ * A chunk goes through these steps; a crash at any point re-processes the chunk on
+ * resume, and nothing is made twice:
+ *   1. read its URLs from the list by index (no scan);
+ *   2. fetch them at once (fetch.c), normalise the pages (normalise.c);
+ *   3. look up their artifact index rows: a document whose content hash equals the one
+ *      its post was written from is unchanged and goes no further;
+ *   4. write the changed artifacts as one batch (synced together), and record them in
+ *      the index;
+ *   5. hand the changed documents to the sink, which makes or updates the posts (and,
+ *      in its own transaction, stores the post ids in the index);
+ *   6. in one transaction: store the post ids in the index and advance the job's cursor
+ *      (progress_done) and counts (metrics), fenced by the lease token;
+ *   7. failed items are appended to lists/<job>.failed.jsonl (one JSON line each; after
+ *      a crash an item may appear twice: readers keep the last line of each index).
+ */
+#include "import.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "artifact.h"
+#include "fsutil.h"
+#include "internal.h"
+#include "sha256.h"
+#include "types.h"
+#include "url.h"
+
+struct kbj_import_settings {
+    kbj_fetch_config fetch;
+    char *user_agent, *allow, *proxy;
+    kbj_norm_limits limits;
+    kbj_import_sink_fn sink;
+    void *sink_arg;
+};
+
+static struct kbj_import_settings *settings(kbj_engine *eng)
+{
+    if (!eng->import)
+        eng->import = calloc(1, sizeof *eng->import);
+    return eng->import;
+}
+
+void kbj_import_settings_free(kbj_engine *eng)
+{
+    if (!eng || !eng->import)
+        return;
+    free(eng->import->user_agent);
+    free(eng->import->allow);
+    free(eng->import->proxy);
+    free(eng->import);
+    eng->import = NULL;
+}
+
+void kbj_import_set_sink(kbj_engine *eng, kbj_import_sink_fn fn, void *arg)
+{
+    struct kbj_import_settings *s = eng ? settings(eng) : NULL;
+    if (!s)
+        return;
+    s->sink = fn;
+    s->sink_arg = arg;
+}
+
+static int dup_opt(const char *in, char **out)
+{
+    *out = NULL;
+    if (!in)
+        return 0;
+    *out = strdup(in);
+    return *out ? 0 : -1;
+}
+
+int kbj_import_configure(kbj_engine *eng, const kbj_fetch_config *fetch, const kbj_norm_limits *limits)
+{
+    struct kbj_import_settings *s = settings(eng);
+    kbj_fetch_config fc = { 0 };
+    char *ua = NULL, *allow = NULL, *proxy = NULL;
+    kbj_err err;
+
+    if (!s)
+        return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    if (fetch)
+        fc = *fetch;
+    /* a fetcher is made here once to check the settings (the allow list) */
+    kbj_fetcher *f = kbj_fetcher_new(&fc, &err);
+    if (!f)
+        return kbj_efail(eng, KBJ_EINVAL, "%s", err.msg);
+    kbj_fetcher_free(f);
+    if (dup_opt(fc.user_agent, &ua) || dup_opt(fc.allow, &allow) || dup_opt(fc.proxy, &proxy)) {
+        free(ua);
+        free(allow);
+        return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    }
+    free(s->user_agent);
+    free(s->allow);
+    free(s->proxy);
+    s->user_agent = ua;
+    s->allow = allow;
+    s->proxy = proxy;
+    s->fetch = fc;
+    s->fetch.user_agent = ua;
+    s->fetch.allow = allow;
+    s->fetch.proxy = proxy;
+    memset(&s->limits, 0, sizeof s->limits);
+    if (limits)
+        s->limits = *limits;
+    return KBJ_OK;
+}
+
+/* ---- submit -------------------------------------------------------------------- */
+
+#define IMPORT_SCHEMA                                                                        \
+    "{\"type\": \"object\", \"properties\": {"                                              \
+    "\"list\": {\"type\": \"string\", \"pattern\": \"^[0-9a-f]{16}$\"},"                    \
+    "\"total\": {\"type\": \"integer\", \"minimum\": 0},"                                   \
+    "\"chunk_size\": {\"type\": \"integer\", \"minimum\": 1, \"maximum\": 500, \"default\": 10}," \
+    "\"posts\": {\"type\": \"boolean\", \"default\": true},"                                \
+    "\"range_start\": {\"type\": \"integer\", \"minimum\": 0},"                             \
+    "\"range_end\": {\"type\": \"integer\", \"minimum\": 0},"                               \
+    "\"ranges\": {\"type\": \"integer\", \"minimum\": 1, \"maximum\": 64, \"default\": 1},"   \
+    "\"parent\": {\"type\": \"string\", \"pattern\": \"^[0-9a-f]{16}$\"}"                      \
+    "}, \"required\": [\"list\"]}"
+
+/*
+ * Submits the import `id` with params `p`: one job, or for ranges > 1 the import (which
+ * then only sums up its parts) and one job per range of the list, each with its own
+ * lease and checkpoint, all in one transaction. A range's unique key is
+ * "<id>/range/<n>": cancelling or resuming the import does the same to its ranges.
+ */
+static int submit_parts(kbj_engine *eng, json_t *p, const kbj_submit *opts, const char *id,
+                        unsigned long long count, size_t ranges)
+{
+    kbj_submit *jobs = calloc(ranges + 1, sizeof *jobs);
+    char **texts = calloc(ranges + 1, sizeof *texts);
+    char (*keys)[KBJ_ID_LEN + 16] = calloc(ranges + 1, sizeof *keys);
+    char (*ids)[KBJ_ID_LEN + 1] = calloc(ranges + 1, sizeof *ids);
+    size_t n = ranges > 1 ? ranges + 1 : 1;
+    int rc = KBJ_OK;
+
+    if (!jobs || !texts || !keys || !ids) {
+        rc = kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *q = json_deep_copy(p);
+        if (opts)
+            jobs[i] = *opts;
+        jobs[i].type = "import";
+        jobs[i].id = i == 0 ? id : NULL;
+        if (i > 0) {
+            unsigned long long start = count * (i - 1) / ranges, end = count * i / ranges;
+            json_object_del(q, "ranges");
+            json_object_set_new(q, "parent", json_string(id));
+            json_object_set_new(q, "range_start", json_integer((json_int_t)start));
+            json_object_set_new(q, "range_end", json_integer((json_int_t)end));
+            snprintf(keys[i], sizeof keys[i], "%s/range/%zu", id, i);
+            jobs[i].unique_key = keys[i];
+            jobs[i].unique_scope = KBJ_UNIQUE_RETAINED;
+        }
+        texts[i] = q ? json_dumps(q, JSON_COMPACT) : NULL;
+        json_decref(q);
+        if (!texts[i]) {
+            rc = kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+            goto out;
+        }
+        jobs[i].params = texts[i];
+    }
+    rc = n == 1 ? kbj_submit_job(eng, &jobs[0], ids[0], NULL) : kbj_submit_many(eng, jobs, n, ids);
+out:
+    for (size_t i = 0; texts && i <= ranges; i++)
+        free(texts[i]);
+    free(texts);
+    free(jobs);
+    free(keys);
+    free(ids);
+    return rc;
+}
+
+int kbj_import_submit(kbj_engine *eng, int fd, const char *params, const kbj_submit *opts,
+                      kbj_urllist_reject_fn on_reject, void *arg, kbj_urllist_report *report,
+                      char id[KBJ_ID_LEN + 1])
+{
+    kbj_urllist_report scratch;
+    unsigned long long count = 0;
+    json_t *p;
+    json_error_t jerr;
+    json_int_t ranges;
+    kbj_err err;
+    int rc;
+
+    if (!report)
+        report = &scratch;
+    memset(report, 0, sizeof *report);
+    if (!eng->data_dir)
+        return kbj_efail(eng, KBJ_EINVAL, "the engine has no data directory");
+    p = params ? json_loads(params, 0, &jerr) : json_object();
+    if (!json_is_object(p)) {
+        json_decref(p);
+        return kbj_efail(eng, KBJ_EINVAL, "import params must be a JSON object");
+    }
+    if (kbj_new_id(id)) {
+        json_decref(p);
+        return kbj_efail(eng, KBJ_EIO, "cannot read random bytes for a job id");
+    }
+    rc = kbj_urllist_write(eng->data_dir, id, fd, on_reject, arg, report, &err);
+    if (rc == KBJ_OK)
+        rc = kbj_urllist_count(eng->data_dir, id, &count, &err);
+    if (rc) {
+        json_decref(p);
+        kbj_urllist_delete(eng->data_dir, id, NULL);
+        return kbj_efail(eng, rc, "%s", err.msg);
+    }
+    json_object_set_new(p, "list", json_string(id));
+    json_object_set_new(p, "total", json_integer((json_int_t)count));
+    ranges = json_is_integer(json_object_get(p, "ranges")) ? json_integer_value(json_object_get(p, "ranges")) : 1;
+    if (ranges < 1 || ranges > 64) {
+        json_decref(p);
+        kbj_urllist_delete(eng->data_dir, id, NULL);
+        return kbj_efail(eng, KBJ_EINVAL, "params/ranges: must be 1 to 64");
+    }
+    if ((unsigned long long)ranges > count)
+        ranges = (json_int_t)count;
+    json_object_set_new(p, "ranges", json_integer(ranges));
+    rc = submit_parts(eng, p, opts, id, count, (size_t)ranges);
+    json_decref(p);
+    if (rc) {
+        char msg[sizeof err.msg];
+        kbj_copy(msg, sizeof msg, kbj_errmsg(eng));
+        kbj_urllist_delete(eng->data_dir, id, NULL);
+        return kbj_efail(eng, rc, "%s", msg);
+    }
+    return KBJ_OK;
+}
+
+/* ---- running ------------------------------------------------------------------- */
+
+typedef struct counts {
+    long long fetched, created, updated, unchanged, failed, bytes;
+} counts;
+
+static char *counts_json(const counts *c)
+{
+    char buf[320];
+    snprintf(buf, sizeof buf,
+             "{\"fetched\":%lld,\"created\":%lld,\"updated\":%lld,\"unchanged\":%lld,\"failed\":%lld,"
+             "\"bytes\":%lld}",
+             c->fetched, c->created, c->updated, c->unchanged, c->failed, c->bytes);
+    return strdup(buf);
+}
+
+static void counts_from_json(counts *c, const char *text)
+{
+    json_t *m = text ? json_loads(text, 0, NULL) : NULL;
+    memset(c, 0, sizeof *c);
+    if (json_is_object(m)) {
+        c->fetched = json_integer_value(json_object_get(m, "fetched"));
+        c->created = json_integer_value(json_object_get(m, "created"));
+        c->updated = json_integer_value(json_object_get(m, "updated"));
+        c->unchanged = json_integer_value(json_object_get(m, "unchanged"));
+        c->failed = json_integer_value(json_object_get(m, "failed"));
+        c->bytes = json_integer_value(json_object_get(m, "bytes"));
+    }
+    json_decref(m);
+}
+
+/* One URL of the chunk in hand. */
+typedef struct item {
+    char *url;
+    char hash[65];
+    kbj_fetch_result res;
+    kbj_doc doc;
+    int has_doc;
+    char artifact[96];
+    kbj_artifact_row row;
+    int changed;            /* goes to the sink */
+    long long post_id;      /* after the sink */
+    char *error;            /* why the item failed (malloc'd), or NULL */
+    const char *error_class;/* transient, permanent, sink */
+    double fetched_at;
+} item;
+
+typedef struct import_run {
+    kbj_ctx *ctx;
+    kbj_engine *eng;
+    const kbj_lease *lease;
+    struct kbj_import_settings *set;
+    char list[KBJ_ID_LEN + 1];
+    long long start, end;   /* the range of the list this job covers */
+    int posts;
+    size_t chunk;
+    counts c;
+    kbj_fetcher *fetcher;
+    kbj_artifact_batch *batch;
+    int failed_fd;
+} import_run;
+
+static double now_unix(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+/* Stops transfers in flight only for a cancel or a lost lease: a runner asked to stop
+ * finishes the chunk in hand. */
+static int fetch_should_stop(void *arg)
+{
+    import_run *r = arg;
+    return kbj_ctx_cancelled(r->ctx) || (kbj_ctx_should_stop(r->ctx) && !r->eng->stop);
+}
+
+/* The URL without its userinfo: what the normaliser resolves links against and falls
+ * back to for a title, so credentials never reach a document. */
+static void strip_userinfo(const char *url, char *out, size_t cap)
+{
+    const char *p = strstr(url, "://"), *at, *end;
+    if (!p) {
+        kbj_copy(out, cap, url);
+        return;
+    }
+    p += 3;
+    end = p + strcspn(p, "/?#");
+    at = memchr(p, '@', (size_t)(end - p));
+    if (!at) {
+        kbj_copy(out, cap, url);
+        return;
+    }
+    snprintf(out, cap, "%.*s%s", (int)(p - url), url, at + 1);
+}
+
+static void set_error(item *it, const char *cls, const char *msg)
+{
+    free(it->error);
+    it->error = strdup(msg ? msg : "unknown error");
+    it->error_class = cls;
+}
+
+static char *artifact_json(const import_run *r, const item *it)
+{
+    const kbj_doc *d = &it->doc;
+    json_t *o = json_object();
+    char url[KBJ_URL_MAX + 1];
+    char *text;
+
+    kbj_url_redact(it->url, url, sizeof url);
+    json_object_set_new(o, "format", json_string("kbjobs-artifact/1"));
+    json_object_set_new(o, "url", json_string(url));
+    json_object_set_new(o, "url_hash", json_string(it->hash));
+    json_object_set_new(o, "final_url", it->res.final_url ? json_string(it->res.final_url) : json_null());
+    json_object_set_new(o, "http_status", json_integer(it->res.http_status));
+    json_object_set_new(o, "content_type", it->res.content_type ? json_string(it->res.content_type) : json_null());
+    json_object_set_new(o, "fetched_at", json_real(it->fetched_at));
+    json_object_set_new(o, "job", json_string(r->lease->id));
+    json_object_set_new(o, "charset", json_string(d->charset));
+    json_object_set_new(o, "title", json_string(d->title));
+    json_object_set_new(o, "description", d->description ? json_string(d->description) : json_null());
+    json_object_set_new(o, "canonical", d->canonical ? json_string(d->canonical) : json_null());
+    json_object_set_new(o, "language", d->language ? json_string(d->language) : json_null());
+    json_object_set_new(o, "content_hash", json_string(d->content_hash));
+    json_object_set_new(o, "truncated", json_boolean(d->truncated));
+    json_object_set_new(o, "text", json_string(d->text));
+    json_object_set_new(o, "html", json_string(d->html));
+    text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return text;
+}
+
+static int append_failure(import_run *r, unsigned long long index, const item *it)
+{
+    char url[KBJ_URL_MAX + 1];
+    json_t *o;
+    char *line;
+    size_t len;
+    int rc = KBJ_OK;
+
+    if (r->failed_fd < 0) {
+        char path[4096];
+        kbj_err err;
+        if (kbj_fs_path(path, sizeof path, r->eng->data_dir, "lists", r->list, ".failed.jsonl", &err))
+            return kbj_efail(r->eng, KBJ_EINVAL, "%s", err.msg);
+        r->failed_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+        if (r->failed_fd < 0)
+            return kbj_efail(r->eng, KBJ_EIO, "cannot open %s: %s", path, strerror(errno));
+    }
+    kbj_url_redact(it->url, url, sizeof url);
+    o = json_object();
+    json_object_set_new(o, "index", json_integer((json_int_t)index));
+    json_object_set_new(o, "url", json_string(url));
+    json_object_set_new(o, "class", json_string(it->error_class ? it->error_class : "permanent"));
+    json_object_set_new(o, "error", json_string(it->error ? it->error : ""));
+    json_object_set_new(o, "http_status", json_integer(it->res.http_status));
+    json_object_set_new(o, "tries", json_integer(it->res.tries));
+    json_object_set_new(o, "at", json_real(now_unix()));
+    line = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (!line)
+        return kbj_efail(r->eng, KBJ_ENOMEM, "out of memory");
+    len = strlen(line);
+    {
+        /* one write of the whole line, so concurrent appenders never interleave */
+        char *nl = realloc(line, len + 2);
+        if (!nl) {
+            free(line);
+            return kbj_efail(r->eng, KBJ_ENOMEM, "out of memory");
+        }
+        line = nl;
+        line[len] = '\n';
+        if (write(r->failed_fd, line, len + 1) != (ssize_t)(len + 1))
+            rc = kbj_efail(r->eng, KBJ_EIO, "cannot append to the failed-items file: %s", strerror(errno));
+    }
+    free(line);
+    return rc;
+}
+
+/* Step 6: post ids into the index, cursor and counts into the job, in one transaction. */
+typedef struct advance_work {
+    import_run *r;
+    item *items;
+    size_t n;
+    long long done;
+    const char *metrics;
+} advance_work;
+
+static int advance_tx(kbj_store *st, void *arg)
+{
+    advance_work *w = arg;
+    unsigned long long affected = 0;
+    int rc = KBJ_OK;
+
+    for (size_t i = 0; rc == KBJ_OK && i < w->n; i++) {
+        const item *it = &w->items[i];
+        if (!it->changed || it->post_id <= 0)
+            continue;
+        rc = kbj_store_exec(st, "UPDATE {p}kbjobs_artifacts SET post_id = ?, post_hash = ?, updated_at = NOW(6)"
+                                " WHERE url_hash = ?",
+                            (kbj_val[]){ KBJ_VI(it->post_id), KBJ_VS(it->doc.content_hash), KBJ_VS(it->hash) },
+                            3, NULL);
+    }
+    if (rc)
+        return rc;
+    rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET progress_done = ?, progress_total = ?, metrics = ?,"
+                            " phase = 'import', progress_at = NOW(6), updated_at = NOW(6)"
+                            " WHERE id = ? AND lease_token = ? AND status = 'running'",
+                        (kbj_val[]){ KBJ_VI(w->done), KBJ_VI(w->r->end - w->r->start), KBJ_VS(w->metrics),
+                                     KBJ_VI(w->r->lease->pk), KBJ_VI(w->r->lease->token) },
+                        5, &affected);
+    if (rc == KBJ_OK && affected == 0)
+        rc = kbj_efail(w->r->eng, KBJ_ELEASE, "the lease on job %s was lost", w->r->lease->id);
+    return rc;
+}
+
+static void items_clear(item *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(items[i].url);
+        kbj_fetch_result_clear(&items[i].res);
+        kbj_doc_clear(&items[i].doc);
+        free(items[i].error);
+    }
+    memset(items, 0, n * sizeof *items);
+}
+
+/* Processes the chunk of list entries [first, first + n). Returns 0, KBJ_ESTOPPED when
+ * cancelled mid-fetch (nothing advanced), or an error. */
+static int run_chunk(import_run *r, unsigned long long first, size_t n, item *items, long long done_after)
+{
+    char **urls = NULL;
+    size_t got = 0, nchanged = 0;
+    const char **hashes = NULL;
+    kbj_artifact_row *rows = NULL;
+    kbj_artifact_rec *recs = NULL;
+    kbj_import_doc *docs = NULL;
+    long long *post_ids = NULL;
+    char **errors = NULL;
+    char *metrics = NULL;
+    kbj_err err;
+    int rc;
+
+    rc = kbj_urllist_read(r->eng->data_dir, r->list, first, n, &urls, &got, &err);
+    if (rc)
+        return kbj_ctx_fail(r->ctx, err.msg, rc != KBJ_ECORRUPT && rc != KBJ_ENOTFOUND);
+    if (got != n) {
+        kbj_urllist_free(urls, got);
+        return kbj_ctx_fail(r->ctx, "the URL list is shorter than its index says", 0);
+    }
+    for (size_t i = 0; i < n; i++) {
+        items[i].url = urls[i];
+        kbj_sha256_hex(urls[i], strlen(urls[i]), items[i].hash);
+        kbj_artifact_relpath(items[i].hash, items[i].artifact, sizeof items[i].artifact);
+    }
+    free(urls);
+
+    /* 2. fetch and normalise */
+    {
+        const char **u = malloc(n * sizeof *u);
+        kbj_fetch_result *res = calloc(n, sizeof *res);
+        if (!u || !res) {
+            free(u);
+            free(res);
+            return kbj_efail(r->eng, KBJ_ENOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < n; i++)
+            u[i] = items[i].url;
+        rc = kbj_fetch_many(r->fetcher, u, n, res, fetch_should_stop, r);
+        for (size_t i = 0; i < n; i++)
+            items[i].res = res[i];
+        free(u);
+        free(res);
+        if (rc)
+            return kbj_ctx_fail(r->ctx, kbj_fetcher_errmsg(r->fetcher), 1);
+    }
+    for (size_t i = 0; i < n; i++) {
+        item *it = &items[i];
+        it->fetched_at = now_unix();
+        if (it->res.outcome == KBJ_FETCH_CANCELLED)
+            return KBJ_ESTOPPED;
+        if (it->res.outcome != KBJ_FETCH_OK) {
+            set_error(it, it->res.outcome == KBJ_FETCH_TRANSIENT ? "transient" : "permanent", it->res.error);
+            continue;
+        }
+        r->c.fetched++;
+        r->c.bytes += (long long)it->res.body_len;
+        char base[KBJ_URL_MAX + 1];
+        strip_userinfo(it->url, base, sizeof base);
+        if (kbj_normalise(it->res.body, it->res.body_len, it->res.content_type, base, &r->set->limits,
+                          &it->doc, &err) == KBJ_OK)
+            it->has_doc = 1;
+        else
+            set_error(it, "permanent", err.msg);
+        /* the body is not needed any more: keep a chunk's memory to its documents */
+        free(it->res.body);
+        it->res.body = NULL;
+    }
+
+    /* 3. what changed */
+    hashes = malloc(n * sizeof *hashes);
+    rows = calloc(n, sizeof *rows);
+    recs = calloc(n, sizeof *recs);
+    docs = calloc(n, sizeof *docs);
+    post_ids = calloc(n, sizeof *post_ids);
+    errors = calloc(n, sizeof *errors);
+    if (!hashes || !rows || !recs || !docs || !post_ids || !errors) {
+        rc = kbj_efail(r->eng, KBJ_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        hashes[i] = items[i].hash;
+    if ((rc = kbj_artifact_lookup(r->eng, hashes, n, rows)))
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        item *it = &items[i];
+        if (!it->has_doc)
+            continue;
+        it->row = rows[i];
+        it->post_id = rows[i].post_id;
+        if (r->posts ? (rows[i].post_id > 0 && strcmp(rows[i].post_hash, it->doc.content_hash) == 0 &&
+                        strcmp(rows[i].content_hash, it->doc.content_hash) == 0)
+                     : (rows[i].url_hash[0] && strcmp(rows[i].content_hash, it->doc.content_hash) == 0)) {
+            r->c.unchanged++;
+            continue;
+        }
+        it->changed = 1;
+    }
+
+    /* 4. artifacts, synced as one batch, then their index rows */
+    for (size_t i = 0; i < n; i++) {
+        item *it = &items[i];
+        char *json;
+        if (!it->changed)
+            continue;
+        json = artifact_json(r, it);
+        if (!json) {
+            rc = kbj_efail(r->eng, KBJ_ENOMEM, "out of memory");
+            goto out;
+        }
+        rc = kbj_artifact_batch_add(r->batch, it->hash, json, strlen(json), &err);
+        free(json);
+        if (rc) {
+            rc = kbj_ctx_fail(r->ctx, err.msg, 1);
+            goto out;
+        }
+        recs[nchanged].url_hash = it->hash;
+        recs[nchanged].url = it->url;
+        recs[nchanged].content_hash = it->doc.content_hash;
+        recs[nchanged].job_id = r->lease->id;
+        recs[nchanged].http_status = it->res.http_status;
+        recs[nchanged].fetched_at = it->fetched_at;
+        nchanged++;
+    }
+    if (nchanged) {
+        if ((rc = kbj_artifact_batch_commit(r->batch, &err))) {
+            rc = kbj_ctx_fail(r->ctx, err.msg, 1);
+            goto out;
+        }
+        if ((rc = kbj_artifact_record(r->eng, recs, nchanged)))
+            goto out;
+    }
+
+    /* 5. the sink */
+    if (nchanged && r->posts) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            item *it = &items[i];
+            if (!it->changed)
+                continue;
+            docs[k].url = it->url;
+            docs[k].url_hash = it->hash;
+            docs[k].final_url = it->res.final_url;
+            docs[k].artifact = it->artifact;
+            docs[k].doc = &it->doc;
+            docs[k].post_id = it->row.post_id;
+            docs[k].http_status = it->res.http_status;
+            docs[k].fetched_at = it->fetched_at;
+            docs[k].index = first + i;
+            k++;
+        }
+        rc = r->set->sink(r->ctx, docs, k, post_ids, errors, r->set->sink_arg);
+        if (rc) {
+            if (rc != KBJ_EJOBFAILED && rc != KBJ_ESTOPPED)
+                rc = kbj_ctx_fail(r->ctx, kbj_errmsg(r->eng)[0] ? kbj_errmsg(r->eng) : "the sink failed", 1);
+            goto out;
+        }
+        k = 0;
+        for (size_t i = 0; i < n; i++) {
+            item *it = &items[i];
+            if (!it->changed)
+                continue;
+            if (post_ids[k] > 0) {
+                if (it->row.post_id > 0 && it->row.post_id == post_ids[k])
+                    r->c.updated++;
+                else
+                    r->c.created++;
+                it->post_id = post_ids[k];
+            } else {
+                set_error(it, "sink", errors[k] ? errors[k] : "the sink returned no post");
+                it->changed = 0;
+            }
+            k++;
+        }
+    } else if (nchanged) {
+        /* artifacts only: new and changed artifacts count as created and updated */
+        for (size_t i = 0; i < n; i++)
+            if (items[i].changed)
+                items[i].row.url_hash[0] ? r->c.updated++ : r->c.created++;
+    }
+
+    /* 7. failed items, then 6. advance */
+    for (size_t i = 0; i < n; i++) {
+        if (!items[i].error)
+            continue;
+        r->c.failed++;
+        if ((rc = append_failure(r, first + i, &items[i])))
+            goto out;
+        {
+            char url[KBJ_URL_MAX + 1], msg[KBJ_URL_MAX + 400];
+            kbj_url_redact(items[i].url, url, sizeof url);
+            snprintf(msg, sizeof msg, "%s failed: %s", url, items[i].error);
+            (void)kbj_ctx_log(r->ctx, "warning", msg, NULL);
+        }
+    }
+    metrics = counts_json(&r->c);
+    if (!metrics) {
+        rc = kbj_efail(r->eng, KBJ_ENOMEM, "out of memory");
+        goto out;
+    }
+    {
+        advance_work w = { r, items, n, done_after, metrics };
+        rc = kbj_store_tx(r->eng->st, advance_tx, &w);
+    }
+
+out:
+    for (size_t i = 0; errors && i < n; i++)
+        free(errors[i]);
+    free(errors);
+    free(post_ids);
+    free(docs);
+    free(recs);
+    free(rows);
+    free(hashes);
+    free(metrics);
+    return rc;
+}
+
+/* The import of a list split into ranges: sums its ranges' progress and counts, waits
+ * (deferring itself for a second at a time) while any is queued or running, and ends
+ * completed when all completed, failed when any did not. */
+static int aggregate(kbj_ctx *ctx, kbj_engine *eng, const kbj_lease *l, long long total)
+{
+    char prefix[KBJ_ID_LEN + 16], *metrics, msg[400] = "", phase[KBJ_NAME_MAX + 1];
+    kbj_rows *rows = NULL;
+    counts sum = { 0 }, c;
+    long long done = 0;
+    size_t active = 0, stuck = 0, nparts;
+    unsigned long long affected = 0;
+    int rc;
+
+    if (kbj_ctx_cancelled(ctx))
+        return KBJ_ESTOPPED; /* cancelling the import cancelled its ranges */
+    snprintf(prefix, sizeof prefix, "%s/range/%%", l->id);
+    rc = kbj_store_query(eng->st, "SELECT status, progress_done, metrics, unique_key, error FROM {p}kbjobs_jobs"
+                                  " WHERE unique_key LIKE ? ORDER BY id",
+                         (kbj_val[]){ KBJ_VS(prefix) }, 1, &rows);
+    if (rc)
+        return rc;
+    nparts = kbj_rows_count(rows);
+    for (size_t i = 0; i < nparts; i++) {
+        const char *st = kbj_rows_str(rows, i, 0);
+        counts_from_json(&c, kbj_rows_str(rows, i, 2));
+        done += kbj_rows_int(rows, i, 1);
+        sum.fetched += c.fetched;
+        sum.created += c.created;
+        sum.updated += c.updated;
+        sum.unchanged += c.unchanged;
+        sum.failed += c.failed;
+        sum.bytes += c.bytes;
+        if (!strcmp(st, "queued") || !strcmp(st, "running")) {
+            active++;
+        } else if (strcmp(st, "completed") != 0) {
+            size_t off = strlen(msg);
+            stuck++;
+            if (off < sizeof msg - 120)
+                snprintf(msg + off, sizeof msg - off, "%s%s is %s", off ? "; " : "",
+                         strrchr(kbj_rows_str(rows, i, 3), '/') ? kbj_rows_str(rows, i, 3) + KBJ_ID_LEN + 1 : "?", st);
+        }
+    }
+    kbj_rows_free(rows);
+    metrics = counts_json(&sum);
+    if (!metrics)
+        return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    snprintf(phase, sizeof phase, "ranges %zu/%zu done", nparts - active - stuck, nparts);
+    rc = kbj_store_exec(eng->st, "UPDATE {p}kbjobs_jobs SET progress_done = ?, progress_total = ?, metrics = ?,"
+                                 " phase = ?, progress_at = NOW(6), updated_at = NOW(6)"
+                                 " WHERE id = ? AND lease_token = ? AND status = 'running'",
+                        (kbj_val[]){ KBJ_VI(done), KBJ_VI(total), KBJ_VS(metrics), KBJ_VS(phase), KBJ_VI(l->pk),
+                                     KBJ_VI(l->token) }, 6, &affected);
+    if (rc == KBJ_OK && affected == 0)
+        rc = kbj_efail(eng, KBJ_ELEASE, "the lease on job %s was lost", l->id);
+    if (rc == KBJ_OK) {
+        if (nparts == 0) {
+            rc = kbj_ctx_fail(ctx, "the import's ranges are gone", 0);
+        } else if (active) {
+            rc = kbj_ctx_defer(ctx, 1000);
+        } else if (stuck) {
+            char full[520];
+            snprintf(full, sizeof full, "not every range completed (%s): resume the import to go on", msg);
+            rc = kbj_ctx_fail(ctx, full, 0);
+        } else {
+            char result[512];
+            snprintf(result, sizeof result,
+                     "{\"urls\":%lld,\"ranges\":%zu,\"counts\":%s,\"failed_items\":\"lists/%s.failed.jsonl\"}",
+                     total, nparts, metrics, l->id);
+            rc = kbj_ctx_set_result(ctx, result);
+        }
+    }
+    free(metrics);
+    return rc;
+}
+
+static int import_handler(kbj_ctx *ctx, void *udata)
+{
+    import_run r;
+    json_t *p;
+    kbj_job *job = NULL;
+    unsigned long long count = 0;
+    item *items = NULL;
+    long long done;
+    kbj_err err;
+    int rc = KBJ_OK;
+    (void)udata;
+
+    memset(&r, 0, sizeof r);
+    r.ctx = ctx;
+    r.eng = kbj_ctx_engine(ctx);
+    r.lease = kbj_ctx_lease(ctx);
+    r.failed_fd = -1;
+    r.set = settings(r.eng);
+    if (!r.set)
+        return kbj_efail(r.eng, KBJ_ENOMEM, "out of memory");
+
+    p = json_loads(kbj_ctx_params(ctx), 0, NULL);
+    if (!kbj_valid_id(json_string_value(json_object_get(p, "list")))) {
+        json_decref(p);
+        return kbj_ctx_fail(ctx, "import params need the id of a URL list", 0);
+    }
+    kbj_copy(r.list, sizeof r.list, json_string_value(json_object_get(p, "list")));
+    if (json_integer_value(json_object_get(p, "ranges")) > 1 && !json_object_get(p, "parent")) {
+        long long total = json_integer_value(json_object_get(p, "total"));
+        char title[96];
+        snprintf(title, sizeof title, "Import of %lld URLs in %lld ranges", total,
+                 (long long)json_integer_value(json_object_get(p, "ranges")));
+        json_decref(p);
+        if (kbj_ctx_lease(ctx)->progress_done == 0)
+            (void)kbj_ctx_title(ctx, title);
+        return aggregate(ctx, r.eng, r.lease, total);
+    }
+    r.posts = !json_is_false(json_object_get(p, "posts"));
+    r.chunk = json_is_integer(json_object_get(p, "chunk_size"))
+                  ? (size_t)json_integer_value(json_object_get(p, "chunk_size")) : KBJ_IMPORT_CHUNK;
+    if (r.chunk < 1 || r.chunk > 500)
+        r.chunk = KBJ_IMPORT_CHUNK;
+    if (r.posts && !r.set->sink) {
+        json_decref(p);
+        return kbj_ctx_fail(ctx, "this runner has no sink for posts (run imports with `wp kb work`"
+                                 " or the plugin's cron tick)", 1);
+    }
+    rc = kbj_urllist_count(r.eng->data_dir, r.list, &count, &err);
+    if (rc) {
+        json_decref(p);
+        return kbj_ctx_fail(ctx, err.msg, 0);
+    }
+    r.start = json_integer_value(json_object_get(p, "range_start"));
+    r.end = json_is_integer(json_object_get(p, "range_end")) ? json_integer_value(json_object_get(p, "range_end"))
+                                                             : (long long)count;
+    json_decref(p);
+    if (r.end > (long long)count)
+        r.end = (long long)count;
+    if (r.start > r.end)
+        r.start = r.end;
+
+    if ((rc = kbj_job_get(r.eng, r.lease->id, &job)))
+        return rc;
+    counts_from_json(&r.c, job->metrics);
+    kbj_job_free(job);
+
+    r.fetcher = kbj_fetcher_new(&r.set->fetch, &err);
+    r.batch = kbj_artifact_batch_new(r.eng->data_dir);
+    items = calloc(r.chunk, sizeof *items);
+    if (!r.fetcher || !r.batch || !items) {
+        rc = r.fetcher ? kbj_efail(r.eng, KBJ_ENOMEM, "out of memory") : kbj_ctx_fail(ctx, err.msg, 0);
+        goto out;
+    }
+    done = r.lease->progress_done;
+    if (done < 0 || done > r.end - r.start)
+        done = 0;
+    if (done == 0) {
+        char title[96];
+        snprintf(title, sizeof title, "Import of %lld URLs", r.end - r.start);
+        (void)kbj_ctx_title(ctx, title);
+    }
+    (void)kbj_ctx_progress(ctx, done, r.end - r.start, "import");
+
+    while (done < r.end - r.start) {
+        size_t n = r.chunk;
+        if (kbj_ctx_should_stop(ctx)) {
+            rc = KBJ_ESTOPPED;
+            break;
+        }
+        if ((long long)n > r.end - r.start - done)
+            n = (size_t)(r.end - r.start - done);
+        rc = run_chunk(&r, (unsigned long long)(r.start + done), n, items, done + (long long)n);
+        items_clear(items, n);
+        if (rc)
+            break;
+        done += (long long)n;
+        (void)kbj_ctx_progress(ctx, done, r.end - r.start, "import");
+        {
+            char cursor[64], *cj = counts_json(&r.c);
+            snprintf(cursor, sizeof cursor, "{\"done\":%lld}", done);
+            rc = kbj_ctx_checkpoint(ctx, cursor, cj, NULL, 0);
+            free(cj);
+            if (rc < 0)
+                break;
+            rc = KBJ_OK;
+        }
+    }
+    if (rc == KBJ_OK) {
+        char *cj = counts_json(&r.c);
+        char result[512];
+        snprintf(result, sizeof result, "{\"urls\":%lld,\"counts\":%s,\"failed_items\":\"lists/%s.failed.jsonl\"}",
+                 r.end - r.start, cj ? cj : "{}", r.list);
+        free(cj);
+        (void)kbj_ctx_set_result(ctx, result);
+    }
+out:
+    if (r.failed_fd >= 0)
+        close(r.failed_fd);
+    free(items);
+    kbj_artifact_batch_free(r.batch);
+    kbj_fetcher_free(r.fetcher);
+    return rc;
+}
+
+int kbj_register_import_type(kbj_engine *eng)
+{
+    kbj_type_def d = { 0 };
+    d.name = "import";
+    d.label = "Batch import of a URL list";
+    d.category = "content";
+    d.params_schema = IMPORT_SCHEMA;
+    d.queue = KBJ_IMPORT_QUEUE;
+    d.max_attempts = 5;
+    d.backoff.kind = KBJ_BACKOFF_EXPONENTIAL;
+    d.backoff.base_ms = 5000;
+    d.backoff.cap_ms = 600000;
+    d.on_expiry = KBJ_EXPIRY_INTERRUPT;
+    d.handler = import_handler;
+    return kbj_register_type(eng, &d);
+}

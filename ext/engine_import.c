@@ -1,0 +1,362 @@
+/*
+ * engine_import.c - KBJobs\Engine's import methods and the PHP import sink: the glue
+ * between PHP values and engine/import.h. A URL list given as a file, a stream or an
+ * array reaches the engine as a file descriptor; documents reach the sink as arrays.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create */
+#endif
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "php.h"
+#include "main/php_streams.h"
+#include "zend_exceptions.h"
+
+#include "php_kbjobs.h"
+#include "artifact.h"
+#include "import.h"
+#include "url.h"
+
+#define THIS_ENGINE() kbjobs_engine_from(Z_OBJ_P(ZEND_THIS))
+#define MAX_REJECTIONS 1000
+
+typedef struct rejections {
+    zval list;
+    zend_long kept;
+} rejections;
+
+static void on_reject(unsigned long long line, const char *reason, const char *excerpt, void *arg)
+{
+    rejections *r = arg;
+    zval e;
+    if (r->kept >= MAX_REJECTIONS)
+        return;
+    array_init(&e);
+    add_assoc_long(&e, "line", (zend_long)line);
+    add_assoc_string(&e, "reason", reason);
+    add_assoc_string(&e, "excerpt", excerpt);
+    add_next_index_zval(&r->list, &e);
+    r->kept++;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0)
+            return -1;
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+/* An anonymous in-memory file (memfd) holding `list`'s URLs one a line, rewound. -1 with
+ * an exception thrown when an element is not a string or holds a line break or NUL. */
+static int array_to_fd(HashTable *list)
+{
+    zval *v;
+    zend_ulong n = 0;
+    int fd = memfd_create("kbjobs-urls", MFD_CLOEXEC);
+    if (fd < 0) {
+        zend_throw_exception_ex(kbjobs_ce_filesystem, KBJ_EIO, "cannot create a buffer for the URL list");
+        return -1;
+    }
+    ZEND_HASH_FOREACH_VAL(list, v) {
+        n++;
+        ZVAL_DEREF(v);
+        if (Z_TYPE_P(v) != IS_STRING) {
+            close(fd);
+            zend_argument_type_error(1, "must be a list of strings (element %lu is %s)", (unsigned long)n,
+                                     zend_zval_type_name(v));
+            return -1;
+        }
+        if (memchr(Z_STRVAL_P(v), '\n', Z_STRLEN_P(v)) || memchr(Z_STRVAL_P(v), '\r', Z_STRLEN_P(v)) ||
+            zend_str_has_nul_byte(Z_STR_P(v))) {
+            close(fd);
+            zend_argument_value_error(1, "element %lu contains a line break or a null byte", (unsigned long)n);
+            return -1;
+        }
+        if (write_all(fd, Z_STRVAL_P(v), Z_STRLEN_P(v)) || write_all(fd, "\n", 1)) {
+            close(fd);
+            zend_throw_exception_ex(kbjobs_ce_filesystem, KBJ_EIO, "cannot buffer the URL list");
+            return -1;
+        }
+    } ZEND_HASH_FOREACH_END();
+    lseek(fd, 0, SEEK_SET);
+    return fd;
+}
+
+/* A descriptor to read a stream from: its own when it has one (files, pipes, STDIN),
+ * else a memfd copy. *owned says whether the caller closes it. */
+static int stream_to_fd(zval *zs, int *owned)
+{
+    php_stream *stream;
+    int fd = -1;
+    char buf[65536];
+    ssize_t n;
+
+    php_stream_from_zval_no_verify(stream, zs);
+    if (!stream) {
+        zend_argument_type_error(1, "must be an open stream");
+        return -1;
+    }
+    *owned = 0;
+    if (php_stream_can_cast(stream, PHP_STREAM_AS_FD) == SUCCESS &&
+        php_stream_cast(stream, PHP_STREAM_AS_FD, (void **)&fd, 0) == SUCCESS && fd >= 0)
+        return fd;
+    fd = memfd_create("kbjobs-urls", MFD_CLOEXEC);
+    if (fd < 0) {
+        zend_throw_exception_ex(kbjobs_ce_filesystem, KBJ_EIO, "cannot create a buffer for the URL list");
+        return -1;
+    }
+    while ((n = php_stream_read(stream, buf, sizeof buf)) > 0) {
+        if (write_all(fd, buf, (size_t)n)) {
+            close(fd);
+            zend_throw_exception_ex(kbjobs_ce_filesystem, KBJ_EIO, "cannot buffer the URL list");
+            return -1;
+        }
+    }
+    lseek(fd, 0, SEEK_SET);
+    *owned = 1;
+    return fd;
+}
+
+/* {{{ KBJobs\Engine::import(mixed $list, array $params = [], array $options = []): array */
+PHP_METHOD(KBJobs_Engine, import)
+{
+    zval *list, *params = NULL;
+    HashTable *options = NULL;
+    kbj_submit s = { 0 };
+    zend_string *pjson = NULL;
+    kbj_resource res[KBJ_MAX_RESOURCES];
+    kbj_urllist_report rep;
+    rejections rj;
+    char id[KBJ_ID_LEN + 1];
+    int fd = -1, owned = 1, rc;
+
+    ZEND_PARSE_PARAMETERS_START(1, 3)
+        Z_PARAM_ZVAL(list)
+        Z_PARAM_OPTIONAL
+        Z_PARAM_ARRAY(params)
+        Z_PARAM_ARRAY_HT(options)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    if (options && (zend_hash_str_exists(options, "type", 4) || zend_hash_str_exists(options, "params", 6))) {
+        zend_argument_value_error(3, "must not contain \"type\" or \"params\"");
+        RETURN_THROWS();
+    }
+    if (kbjobs_known_keys(options, kbjobs_submit_keys, "submit option") ||
+        kbjobs_parse_submit(options, params, &s, &pjson, res))
+        RETURN_THROWS();
+
+    if (Z_TYPE_P(list) == IS_STRING) {
+        if (zend_str_has_nul_byte(Z_STR_P(list))) {
+            zend_argument_value_error(1, "must not contain any null bytes");
+            goto fail;
+        }
+        if (php_check_open_basedir(Z_STRVAL_P(list)))
+            goto fail;
+        fd = open(Z_STRVAL_P(list), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            zend_throw_exception_ex(kbjobs_ce_filesystem, KBJ_EIO, "cannot open the URL list %s: %s",
+                                    Z_STRVAL_P(list), strerror(errno));
+            goto fail;
+        }
+    } else if (Z_TYPE_P(list) == IS_ARRAY) {
+        fd = array_to_fd(Z_ARRVAL_P(list));
+    } else if (Z_TYPE_P(list) == IS_RESOURCE) {
+        fd = stream_to_fd(list, &owned);
+    } else {
+        zend_argument_type_error(1, "must be a file path, a stream or a list of URLs, %s given",
+                                 zend_zval_type_name(list));
+        goto fail;
+    }
+    if (fd < 0)
+        goto fail;
+
+    array_init(&rj.list);
+    rj.kept = 0;
+    rc = kbj_import_submit(eng, fd, s.params, &s, on_reject, &rj, &rep, id);
+    if (owned)
+        close(fd);
+    if (pjson)
+        zend_string_release(pjson);
+    if (rc) {
+        zval_ptr_dtor(&rj.list);
+        kbjobs_throw(eng, rc);
+        RETURN_THROWS();
+    }
+    array_init(return_value);
+    add_assoc_stringl(return_value, "id", id, KBJ_ID_LEN);
+    add_assoc_long(return_value, "lines", (zend_long)rep.lines);
+    add_assoc_long(return_value, "accepted", (zend_long)rep.accepted);
+    add_assoc_long(return_value, "duplicates", (zend_long)rep.duplicates);
+    add_assoc_long(return_value, "rejected", (zend_long)rep.rejected);
+    add_assoc_zval(return_value, "rejections", &rj.list);
+    add_assoc_bool(return_value, "rejections_truncated", rep.rejected > (unsigned long long)rj.kept);
+    return;
+fail:
+    if (pjson)
+        zend_string_release(pjson);
+    RETURN_THROWS();
+}
+/* }}} */
+
+static const char *const import_keys[] = { "allow", "proxy", "user_agent", "max_total", "max_per_host",
+    "connect_timeout_ms", "timeout_ms", "low_speed_bytes", "low_speed_seconds", "max_body", "max_decoded",
+    "max_redirects", "retries", "retry_base_ms", "retry_after_max_ms", "max_text", "max_depth", NULL };
+
+/* {{{ KBJobs\Engine::configureImport(array $settings): void */
+PHP_METHOD(KBJobs_Engine, configureImport)
+{
+    HashTable *set;
+    kbj_fetch_config fc = { 0 };
+    kbj_norm_limits lim = { 0 };
+    zend_long v;
+
+    ZEND_PARSE_PARAMETERS_START(1, 1)
+        Z_PARAM_ARRAY_HT(set)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    if (kbjobs_known_keys(set, import_keys, "import setting") ||
+        kbjobs_opt_string(set, "allow", &fc.allow) || kbjobs_opt_string(set, "proxy", &fc.proxy) ||
+        kbjobs_opt_string(set, "user_agent", &fc.user_agent))
+        RETURN_THROWS();
+#define SET_U(key, field, max)                                   \
+    if (kbjobs_opt_long(set, key, 0, max, &v))                  \
+        RETURN_THROWS();                                         \
+    field = v;
+    SET_U("max_total", fc.max_total, 1000);
+    SET_U("max_per_host", fc.max_per_host, 100);
+    SET_U("connect_timeout_ms", fc.connect_timeout_ms, 600000);
+    SET_U("timeout_ms", fc.timeout_ms, 3600000);
+    SET_U("low_speed_bytes", fc.low_speed_bytes, 1 << 30);
+    SET_U("low_speed_seconds", fc.low_speed_seconds, 3600);
+    SET_U("max_body", fc.max_body, (zend_long)1 << 32);
+    SET_U("max_decoded", fc.max_decoded, (zend_long)1 << 32);
+    SET_U("max_redirects", fc.max_redirects, 20);
+    SET_U("retry_base_ms", fc.retry_base_ms, 600000);
+    SET_U("retry_after_max_ms", fc.retry_after_max_ms, 3600000);
+    SET_U("max_text", lim.max_text, (zend_long)1 << 30);
+    SET_U("max_depth", lim.max_depth, 10000);
+#undef SET_U
+    if (zend_hash_str_exists(set, "retries", 7)) {
+        if (kbjobs_opt_long(set, "retries", 0, 20, &v))
+            RETURN_THROWS();
+        fc.retries = v == 0 ? KBJ_FETCH_NO_RETRY : (unsigned)v;
+    }
+    KBJOBS_CHECK(eng, kbj_import_configure(eng, &fc, &lim));
+}
+/* }}} */
+
+/* {{{ KBJobs\Engine::artifact(string $url): ?array */
+PHP_METHOD(KBJobs_Engine, artifact)
+{
+    zend_string *url;
+    kbj_artifact_info a;
+    int rc;
+
+    ZEND_PARSE_PARAMETERS_START(1, 1)
+        Z_PARAM_PATH_STR(url)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    rc = kbj_artifact_get(eng, ZSTR_VAL(url), &a);
+    if (rc == KBJ_ENOTFOUND)
+        RETURN_NULL();
+    KBJOBS_CHECK(eng, rc);
+    array_init(return_value);
+    add_assoc_string(return_value, "url", a.url);
+    add_assoc_string(return_value, "url_hash", a.url_hash);
+    add_assoc_string(return_value, "path", a.path);
+    add_assoc_string(return_value, "content_hash", a.content_hash);
+    add_assoc_long(return_value, "post_id", (zend_long)a.post_id);
+    if (a.post_hash[0])
+        add_assoc_string(return_value, "post_hash", a.post_hash);
+    else
+        add_assoc_null(return_value, "post_hash");
+    add_assoc_string(return_value, "job", a.job_id);
+    add_assoc_long(return_value, "http_status", a.http_status);
+    kbjobs_add_time(return_value, "fetched_at", a.fetched_at);
+    kbjobs_add_time(return_value, "updated_at", a.updated_at);
+    kbj_artifact_info_clear(&a);
+}
+/* }}} */
+
+static void add_str_or_null(zval *arr, const char *key, const char *v)
+{
+    if (v)
+        add_assoc_string(arr, key, v);
+    else
+        add_assoc_null(arr, key);
+}
+
+static void doc_to_array(const kbj_import_doc *d, zval *out)
+{
+    char url[KBJ_URL_MAX + 1];
+    array_init_size(out, 20);
+    /* documents reach PHP without credentials: they end up in posts and logs */
+    kbj_url_redact(d->url, url, sizeof url);
+    add_assoc_string(out, "url", url);
+    add_assoc_string(out, "url_hash", d->url_hash);
+    add_str_or_null(out, "final_url", d->final_url);
+    add_assoc_string(out, "artifact", d->artifact);
+    add_assoc_string(out, "title", d->doc->title);
+    add_assoc_string(out, "text", d->doc->text);
+    add_assoc_string(out, "html", d->doc->html);
+    add_str_or_null(out, "description", d->doc->description);
+    add_str_or_null(out, "canonical", d->doc->canonical);
+    add_str_or_null(out, "language", d->doc->language);
+    add_assoc_string(out, "charset", d->doc->charset);
+    add_assoc_string(out, "content_hash", d->doc->content_hash);
+    add_assoc_long(out, "post_id", (zend_long)d->post_id);
+    add_assoc_long(out, "http_status", d->http_status);
+    add_assoc_double(out, "fetched_at", d->fetched_at);
+    add_assoc_long(out, "index", (zend_long)d->index);
+}
+
+int kbjobs_import_sink(kbj_ctx *ctx, const kbj_import_doc *docs, size_t n, long long *post_ids,
+                       char **errors, void *arg)
+{
+    kbjobs_engine_obj *o = arg;
+    zval args[2], retval, *v;
+    size_t i = 0;
+    int rc;
+
+    array_init_size(&args[0], (uint32_t)n);
+    for (size_t k = 0; k < n; k++) {
+        zval d;
+        doc_to_array(&docs[k], &d);
+        add_next_index_zval(&args[0], &d);
+    }
+    kbjobs_context_new(ctx, &args[1]);
+    rc = kbjobs_call_in_job(o, ctx, &o->sink, args, 2, &retval, NULL);
+    kbjobs_context_end(&args[1]);
+    zval_ptr_dtor(&args[0]);
+    zval_ptr_dtor(&args[1]);
+    if (rc)
+        return rc;
+    if (Z_TYPE(retval) != IS_ARRAY || zend_hash_num_elements(Z_ARRVAL(retval)) != n) {
+        zval_ptr_dtor(&retval);
+        return kbj_ctx_fail(ctx, "the import sink must return a list with one post id (or error message) per document", 1);
+    }
+    ZEND_HASH_FOREACH_VAL(Z_ARRVAL(retval), v) {
+        ZVAL_DEREF(v);
+        if (Z_TYPE_P(v) == IS_LONG && Z_LVAL_P(v) > 0) {
+            post_ids[i] = Z_LVAL_P(v);
+        } else if (Z_TYPE_P(v) == IS_STRING) {
+            errors[i] = strndup(Z_STRVAL_P(v), Z_STRLEN_P(v) > 500 ? 500 : Z_STRLEN_P(v));
+        } else {
+            errors[i] = strdup("the sink returned no post id");
+        }
+        i++;
+    } ZEND_HASH_FOREACH_END();
+    zval_ptr_dtor(&retval);
+    return KBJ_OK;
+}

@@ -1,0 +1,577 @@
+/*
+ * The import job end to end against the fixture site (tools/fixtures.sh, its URL in
+ * KBJOBS_FIXTURE_URL) and the test MariaDB: artifacts and their index, a sink that
+ * makes "posts" in a table of its own inside one transaction with the index update (as
+ * the plugin's sink does), failed items, re-imports that change nothing, cancel and
+ * resume, a stop request mid-import, and a runner killed with SIGKILL mid-import whose
+ * import, once resumed, ends with exactly one post per URL.
+ */
+#include "testutil.h"
+
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "artifact.h"
+#include "fsutil.h"
+#include "import.h"
+#include "sha256.h"
+
+#define PREFIX "kbt_import_"
+
+static const char *fixture(void)
+{
+    return kbj_test_env("KBJOBS_FIXTURE_URL");
+}
+
+static void msleep(unsigned ms)
+{
+    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+/* ---- the test sink: posts in {p}kbjobs_test_posts ------------------------------ */
+
+typedef struct sink_state {
+    int calls;
+    long long docs;
+    int fail_chunk;   /* when > 0: the chunk with this call number fails as a whole */
+    int stop_after;   /* when > 0: ask the engine to stop after this many calls */
+    kbj_engine *eng;
+} sink_state;
+
+typedef struct sink_work {
+    const kbj_import_doc *docs;
+    size_t n;
+    long long *ids;
+} sink_work;
+
+static int sink_tx(kbj_store *st, void *arg)
+{
+    sink_work *w = arg;
+    for (size_t i = 0; i < w->n; i++) {
+        const kbj_import_doc *d = &w->docs[i];
+        int rc;
+        if (d->post_id > 0) {
+            rc = kbj_store_exec(st, "UPDATE {p}kbjobs_test_posts SET title = ?, writes = writes + 1 WHERE id = ?",
+                                (kbj_val[]){ KBJ_VS(d->doc->title), KBJ_VI(d->post_id) }, 2, NULL);
+            w->ids[i] = d->post_id;
+        } else {
+            /* a second post for the same URL would break the unique key: the test fails */
+            rc = kbj_store_exec(st, "INSERT INTO {p}kbjobs_test_posts (url_hash, title, writes) VALUES (?, ?, 1)",
+                                (kbj_val[]){ KBJ_VS(d->url_hash), KBJ_VS(d->doc->title) }, 2, NULL);
+            w->ids[i] = (long long)kbj_store_insert_id(st);
+        }
+        if (rc)
+            return rc;
+        rc = kbj_store_exec(st, "UPDATE {p}kbjobs_artifacts SET post_id = ?, post_hash = ? WHERE url_hash = ?",
+                            (kbj_val[]){ KBJ_VI(w->ids[i]), KBJ_VS(d->doc->content_hash), KBJ_VS(d->url_hash) },
+                            3, NULL);
+        if (rc)
+            return rc;
+    }
+    return KBJ_OK;
+}
+
+static int test_sink(kbj_ctx *ctx, const kbj_import_doc *docs, size_t n, long long *post_ids, char **errors,
+                     void *arg)
+{
+    sink_state *s = arg;
+    kbj_engine *eng = kbj_ctx_engine(ctx);
+    sink_work w = { docs, n, post_ids };
+    (void)errors;
+    s->calls++;
+    if (s->fail_chunk && s->calls == s->fail_chunk)
+        return kbj_ctx_fail(ctx, "the sink refused this chunk", 1);
+    s->docs += (long long)n;
+    if (s->stop_after && s->calls == s->stop_after)
+        kbj_request_stop(eng);
+    return kbj_store_tx(eng->st, sink_tx, &w);
+}
+
+static int setup(void **state)
+{
+    kbj_engine *eng = kbj_test_engine(PREFIX, 0);
+    kbj_fetch_config fc = { .allow = "127.0.0.1", .retries = KBJ_FETCH_NO_RETRY, .timeout_ms = 5000 };
+    kbj_test_exec(eng, "CREATE TABLE IF NOT EXISTS {p}kbjobs_test_posts (id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT"
+                       " PRIMARY KEY, url_hash CHAR(64) NOT NULL, title TEXT, writes INT NOT NULL,"
+                       " UNIQUE KEY url_hash (url_hash))");
+    kbj_test_exec(eng, "DELETE FROM {p}kbjobs_test_posts");
+    assert_int_equal(kbj_import_configure(eng, &fc, NULL), KBJ_OK);
+    *state = eng;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    kbj_test_engine_free(*state);
+    return 0;
+}
+
+/* A list file of `n` fixture pages (path template with %d), plus `extra` lines. */
+static int list_fd(const char *tmpl, int first, int n, const char *extra)
+{
+    char path[] = "/tmp/kbjobs-list-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f;
+    assert_true(fd >= 0);
+    unlink(path);
+    f = fdopen(dup(fd), "w");
+    for (int i = first; i < first + n; i++) {
+        fprintf(f, "%s", fixture());
+        fprintf(f, tmpl, i);
+        fputc('\n', f);
+    }
+    if (extra)
+        fputs(extra, f);
+    fclose(f);
+    lseek(fd, 0, SEEK_SET);
+    return fd;
+}
+
+static void submit(kbj_engine *eng, int fd, const char *params, char id[17])
+{
+    kbj_urllist_report rep;
+    int rc = kbj_import_submit(eng, fd, params, NULL, NULL, NULL, &rep, id);
+    close(fd);
+    if (rc)
+        fail_msg("import submit: %s", kbj_errmsg(eng));
+}
+
+static kbj_run_report run_imports(kbj_engine *eng)
+{
+    const char *queues[1] = { KBJ_IMPORT_QUEUE };
+    kbj_run_opts o = { .queues = queues, .nqueues = 1, .until_empty = 1 };
+    kbj_run_report rep;
+    if (kbj_run(eng, &o, &rep) != KBJ_OK)
+        fail_msg("run: %s", kbj_errmsg(eng));
+    return rep;
+}
+
+static kbj_job *get(kbj_engine *eng, const char *id)
+{
+    kbj_job *j = NULL;
+    if (kbj_job_get(eng, id, &j) != KBJ_OK)
+        fail_msg("get: %s", kbj_errmsg(eng));
+    return j;
+}
+
+static long long metric(const kbj_job *j, const char *name)
+{
+    char key[64];
+    const char *p;
+    snprintf(key, sizeof key, "\"%s\":", name);
+    p = j->metrics ? strstr(j->metrics, key) : NULL;
+    return p ? atoll(p + strlen(key)) : -1;
+}
+
+static void assert_job(kbj_engine *eng, const char *id, const char *status)
+{
+    kbj_job *j = get(eng, id);
+    if (strcmp(j->status, status) != 0)
+        fail_msg("job %s is %s, want %s (error: %s)", id, j->status, status, j->error ? j->error : "");
+    kbj_job_free(j);
+}
+
+static void artifacts_only_writes_files_and_index(void **state)
+{
+    kbj_engine *eng = *state;
+    char id[17], path[4096], hash[65], url[512];
+    kbj_artifact_info a;
+    unsigned long long entries = 0, with_post = 0;
+    struct stat st;
+    kbj_job *j;
+    char *json = NULL;
+    size_t len;
+    kbj_err err;
+
+    submit(eng, list_fd("/page/%d", 1, 25, NULL), "{\"posts\": false, \"chunk_size\": 7}", id);
+    run_imports(eng);
+    assert_job(eng, id, "completed");
+    j = get(eng, id);
+    assert_int_equal(j->progress_done, 25);
+    assert_int_equal(j->progress_total, 25);
+    assert_int_equal(metric(j, "fetched"), 25);
+    assert_int_equal(metric(j, "created"), 25);
+    assert_int_equal(metric(j, "failed"), 0);
+    kbj_job_free(j);
+    assert_int_equal(kbj_artifact_count(eng, &entries, &with_post), KBJ_OK);
+    assert_int_equal(entries, 25);
+    assert_int_equal(with_post, 0);
+
+    /* the artifact of page 3: named by the sha256 of its URL, holding its document */
+    snprintf(url, sizeof url, "%s/page/3", fixture());
+    kbj_sha256_hex(url, strlen(url), hash);
+    assert_int_equal(kbj_artifact_get(eng, url, &a), KBJ_OK);
+    assert_string_equal(a.url_hash, hash);
+    assert_int_equal(a.http_status, 200);
+    assert_string_equal(a.job_id, id);
+    snprintf(path, sizeof path, "%s/%s", eng->data_dir, a.path);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(kbj_fs_read_file(path, 1 << 24, &json, &len, &err), KBJ_OK);
+    assert_non_null(strstr(json, "\"format\":\"kbjobs-artifact/1\""));
+    assert_non_null(strstr(json, a.content_hash));
+    assert_null(strstr(json, "<script"));
+    free(json);
+    kbj_artifact_info_clear(&a);
+
+    /* the same list again: nothing changed, nothing rewritten */
+    submit(eng, list_fd("/page/%d", 1, 25, NULL), "{\"posts\": false}", id);
+    run_imports(eng);
+    j = get(eng, id);
+    assert_string_equal(j->status, "completed");
+    assert_int_equal(metric(j, "unchanged"), 25);
+    assert_int_equal(metric(j, "created"), 0);
+    kbj_job_free(j);
+}
+
+static void posts_are_made_once_and_reimports_change_nothing(void **state)
+{
+    kbj_engine *eng = *state;
+    sink_state s = { 0 };
+    char id[17];
+    kbj_job *j;
+
+    kbj_import_set_sink(eng, test_sink, &s);
+    submit(eng, list_fd("/page/%d", 100, 30, NULL), NULL, id);
+    run_imports(eng);
+    assert_job(eng, id, "completed");
+    assert_int_equal(s.calls, 3); /* default chunks of 10 */
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_test_posts"), 30);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_artifacts WHERE post_id > 0"), 30);
+    j = get(eng, id);
+    assert_int_equal(metric(j, "created"), 30);
+    kbj_job_free(j);
+
+    /* a re-import of the same list: the sink is not even called */
+    s.calls = 0;
+    submit(eng, list_fd("/page/%d", 100, 30, NULL), NULL, id);
+    run_imports(eng);
+    assert_job(eng, id, "completed");
+    assert_int_equal(s.calls, 0);
+    j = get(eng, id);
+    assert_int_equal(metric(j, "unchanged"), 30);
+    kbj_job_free(j);
+    assert_int_equal(kbj_test_int(eng, "SELECT MAX(writes) FROM {p}kbjobs_test_posts"), 1);
+
+    /* changed content (a page whose version parameter changes its text) updates the
+     * same post: simulate by forgetting the post hash of 5 rows */
+    kbj_test_exec(eng, "UPDATE {p}kbjobs_artifacts SET post_hash = 'x' ORDER BY id LIMIT 5");
+    submit(eng, list_fd("/page/%d", 100, 30, NULL), NULL, id);
+    run_imports(eng);
+    j = get(eng, id);
+    assert_int_equal(metric(j, "updated"), 5);
+    assert_int_equal(metric(j, "unchanged"), 25);
+    assert_int_equal(metric(j, "created"), 0);
+    kbj_job_free(j);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_test_posts"), 30);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_test_posts WHERE writes = 2"), 5);
+    kbj_import_set_sink(eng, NULL, NULL);
+}
+
+static void failed_items_are_recorded_and_the_rest_imported(void **state)
+{
+    kbj_engine *eng = *state;
+    sink_state s = { 0 };
+    char id[17], extra[1024], path[4096];
+    char *text = NULL;
+    kbj_job *j;
+    kbj_err err;
+
+    snprintf(extra, sizeof extra,
+             "%s/status/404\n%s/status/500\n%s/image.png\n%s/redirect-to?url=http://10.1.2.3/\n"
+             "http://user:secret@%s/status/403\n",
+             fixture(), fixture(), fixture(), fixture(), fixture() + strlen("http://"));
+    kbj_import_set_sink(eng, test_sink, &s);
+    submit(eng, list_fd("/page/%d", 200, 5, extra), NULL, id);
+    run_imports(eng);
+    assert_job(eng, id, "completed");
+    j = get(eng, id);
+    assert_int_equal(metric(j, "created"), 5);
+    assert_int_equal(metric(j, "failed"), 5);
+    kbj_job_free(j);
+    snprintf(path, sizeof path, "%s/lists/%s.failed.jsonl", eng->data_dir, id);
+    assert_int_equal(kbj_fs_read_file(path, 1 << 20, &text, NULL, &err), KBJ_OK);
+    assert_non_null(strstr(text, "\"index\":5"));
+    assert_non_null(strstr(text, "HTTP 404"));
+    assert_non_null(strstr(text, "\"class\":\"transient\""));
+    assert_non_null(strstr(text, "\"class\":\"permanent\""));
+    assert_non_null(strstr(text, "10.1.2.3"));
+    assert_null(strstr(text, "secret"));   /* credentials never reach the file */
+    free(text);
+    /* nor the job log */
+    {
+        kbj_logread r;
+        int seen = 0;
+        assert_int_equal(kbj_log_read(eng, id, 0, 0, &r), KBJ_OK);
+        for (size_t i = 0; i < r.count; i++) {
+            assert_null(strstr(r.lines[i], "secret"));
+            seen += strstr(r.lines[i], "404") != NULL;
+        }
+        assert_true(seen >= 1);
+        kbj_logread_free(&r);
+    }
+    kbj_import_set_sink(eng, NULL, NULL);
+}
+
+static void a_failing_sink_advances_nothing_and_the_retry_finishes(void **state)
+{
+    kbj_engine *eng = *state;
+    sink_state s = { .fail_chunk = 2 };
+    char id[17];
+    kbj_job *j;
+
+    kbj_import_set_sink(eng, test_sink, &s);
+    submit(eng, list_fd("/page/%d", 300, 30, NULL), NULL, id);
+    run_imports(eng);
+    j = get(eng, id);
+    assert_string_equal(j->status, "queued"); /* retry after backoff */
+    assert_int_equal(j->progress_done, 10);   /* chunk 1 only */
+    kbj_job_free(j);
+    kbj_test_exec(eng, "UPDATE {p}kbjobs_jobs SET run_at = NOW(6)");
+    run_imports(eng);
+    assert_job(eng, id, "completed");
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_test_posts"), 30);
+    assert_int_equal(kbj_test_int(eng, "SELECT MAX(writes) FROM {p}kbjobs_test_posts"), 1);
+    kbj_import_set_sink(eng, NULL, NULL);
+}
+
+static void a_stop_request_finishes_the_chunk_and_requeues(void **state)
+{
+    kbj_engine *eng = *state;
+    sink_state s = { .stop_after = 2 };
+    char id[17];
+    kbj_job *j;
+
+    kbj_import_set_sink(eng, test_sink, &s);
+    submit(eng, list_fd("/page/%d", 400, 50, NULL), NULL, id);
+    run_imports(eng);
+    j = get(eng, id);
+    assert_string_equal(j->status, "queued");
+    assert_int_equal(j->progress_done, 20); /* the chunk in hand was finished */
+    kbj_job_free(j);
+    s.stop_after = 0;
+    run_imports(eng);
+    assert_job(eng, id, "completed");
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_test_posts"), 50);
+    kbj_import_set_sink(eng, NULL, NULL);
+}
+
+/* ---- cancel, and a killed runner -------------------------------------------------- */
+
+typedef struct canceller {
+    kbj_engine *eng;
+    const char *id;
+} canceller;
+
+static int cancel_sink(kbj_ctx *ctx, const kbj_import_doc *docs, size_t n, long long *post_ids, char **errors,
+                       void *arg)
+{
+    sink_state *s = arg;
+    int rc = test_sink(ctx, docs, n, post_ids, errors, arg);
+    if (s->calls == 2) {
+        /* another process cancels while the import runs: seen at the next check */
+        kbj_engine *other = kbj_test_engine_join(s->eng);
+        int was_running = 0;
+        assert_int_equal(kbj_job_cancel(other, kbj_ctx_lease(ctx)->id, &was_running), KBJ_OK);
+        assert_int_equal(was_running, 1);
+        kbj_engine_free(other);
+        assert_int_equal(kbj_ctx_check(ctx), KBJ_OK);
+    }
+    return rc;
+}
+
+static void cancel_mid_import_then_resume(void **state)
+{
+    kbj_engine *eng = *state;
+    sink_state s = { .eng = eng };
+    char id[17];
+    kbj_job *j;
+
+    kbj_import_set_sink(eng, cancel_sink, &s);
+    submit(eng, list_fd("/page/%d", 500, 60, NULL), NULL, id);
+    run_imports(eng);
+    j = get(eng, id);
+    assert_string_equal(j->status, "cancelled");
+    assert_true(j->progress_done >= 20 && j->progress_done < 60);
+    kbj_job_free(j);
+    assert_int_equal(kbj_job_resume(eng, id), KBJ_OK);
+    kbj_import_set_sink(eng, test_sink, &s);
+    run_imports(eng);
+    assert_job(eng, id, "completed");
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_test_posts"), 60);
+    assert_int_equal(kbj_test_int(eng, "SELECT MAX(writes) FROM {p}kbjobs_test_posts"), 1);
+    kbj_import_set_sink(eng, NULL, NULL);
+}
+
+static void a_killed_runner_s_import_resumes_with_one_post_per_url(void **state)
+{
+    kbj_engine *eng = *state;
+    sink_state s = { 0 };
+    char id[17];
+    pid_t child;
+    int waited = 0;
+    kbj_job *j;
+    long long before;
+
+    /* slow pages (100 ms before their headers) so the kill lands mid-import */
+    submit(eng, list_fd("/page/%d?sleep_ms=100", 1, 80, NULL), NULL, id);
+    child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        kbj_engine *mine = kbj_test_engine_open(PREFIX, 2, eng->data_dir);
+        kbj_fetch_config fc = { .allow = "127.0.0.1", .retries = KBJ_FETCH_NO_RETRY };
+        sink_state mine_s = { 0 };
+        if (!mine || kbj_import_configure(mine, &fc, NULL))
+            _exit(2);
+        kbj_import_set_sink(mine, test_sink, &mine_s);
+        run_imports(mine);
+        _exit(3);
+    }
+    while (kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_test_posts") < 25) {
+        assert_true(waited++ < 600);
+        msleep(20);
+    }
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    before = kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_test_posts");
+    assert_true(before < 80);
+
+    /* the lease expires, the reaper interrupts the job, an operator resumes it */
+    kbj_test_exec(eng, "UPDATE {p}kbjobs_jobs SET lease_expires = NOW(6) - INTERVAL 1 SECOND WHERE status = 'running'");
+    assert_int_equal(kbj_reap(eng, NULL), KBJ_OK);
+    assert_job(eng, id, "interrupted");
+    assert_int_equal(kbj_job_resume(eng, id), KBJ_OK);
+    kbj_import_set_sink(eng, test_sink, &s);
+    run_imports(eng);
+    assert_job(eng, id, "completed");
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_test_posts"), 80);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_artifacts WHERE post_id > 0"), 80);
+    /* the chunk in flight at the kill may be written twice (an update), never a second post */
+    assert_true(kbj_test_int(eng, "SELECT MAX(writes) FROM {p}kbjobs_test_posts") <= 2);
+    j = get(eng, id);
+    assert_int_equal(j->progress_done, 80);
+    kbj_job_free(j);
+    kbj_import_set_sink(eng, NULL, NULL);
+}
+
+/* Runs imports in a forked runner process with its own connection and sink. */
+static pid_t fork_runner(kbj_engine *eng)
+{
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        kbj_engine *mine = kbj_test_engine_open(PREFIX, 10, eng->data_dir);
+        kbj_fetch_config fc = { .allow = "127.0.0.1", .retries = KBJ_FETCH_NO_RETRY };
+        sink_state s = { 0 };
+        const char *queues[1] = { KBJ_IMPORT_QUEUE };
+        kbj_run_opts o = { .queues = queues, .nqueues = 1, .until_empty = 1 };
+        if (!mine || kbj_import_configure(mine, &fc, NULL))
+            _exit(2);
+        kbj_import_set_sink(mine, test_sink, &s);
+        _exit(kbj_run(mine, &o, NULL) == KBJ_OK ? 0 : 3);
+    }
+    return child;
+}
+
+static void ranges_run_in_parallel_and_the_import_sums_them(void **state)
+{
+    kbj_engine *eng = *state;
+    char id[17];
+    int status;
+    pid_t a, b;
+    kbj_job *j;
+
+    submit(eng, list_fd("/page/%d?sleep_ms=20", 600, 90, NULL), "{\"ranges\": 3, \"chunk_size\": 10}", id);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_jobs WHERE type = 'import'"), 4);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_jobs WHERE unique_key LIKE '%/range/%'"), 3);
+    a = fork_runner(eng);
+    b = fork_runner(eng);
+    assert_int_equal(waitpid(a, &status, 0), a);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(waitpid(b, &status, 0), b);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    /* one runner may have left before the import's last look at its ranges */
+    if (strcmp(kbj_test_status(eng, id), "completed") != 0) {
+        sink_state s = { 0 };
+        kbj_import_set_sink(eng, test_sink, &s);
+        kbj_test_exec(eng, "UPDATE {p}kbjobs_jobs SET run_at = NOW(6) WHERE status = 'queued'");
+        run_imports(eng);
+        kbj_import_set_sink(eng, NULL, NULL);
+    }
+    assert_job(eng, id, "completed");
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_test_posts"), 90);
+    assert_int_equal(kbj_test_int(eng, "SELECT MAX(writes) FROM {p}kbjobs_test_posts"), 1);
+    /* both runners took ranges */
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(DISTINCT r.pid) FROM {p}kbjobs_runners r"), 2);
+    j = get(eng, id);
+    assert_int_equal(j->progress_done, 90);
+    assert_int_equal(j->progress_total, 90);
+    assert_int_equal(metric(j, "created"), 90);
+    assert_non_null(strstr(j->result, "\"ranges\":3"));
+    kbj_job_free(j);
+}
+
+static void cancelling_an_import_cancels_its_ranges_and_resume_resumes_them(void **state)
+{
+    kbj_engine *eng = *state;
+    sink_state s = { 0 };
+    char id[17];
+
+    submit(eng, list_fd("/page/%d", 700, 40, NULL), "{\"ranges\": 2}", id);
+    assert_int_equal(kbj_job_cancel(eng, id, NULL), KBJ_OK);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_jobs WHERE status = 'cancelled'"), 3);
+    assert_int_equal(kbj_job_resume(eng, id), KBJ_OK);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_jobs WHERE status = 'queued'"), 3);
+    kbj_import_set_sink(eng, test_sink, &s);
+    run_imports(eng);
+    assert_job(eng, id, "completed");
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_test_posts"), 40);
+    kbj_import_set_sink(eng, NULL, NULL);
+}
+
+static void hostile_lists_are_reported_not_imported(void **state)
+{
+    kbj_engine *eng = *state;
+    const char list[] = "file:///etc/passwd\njavascript:alert(1)\ngopher://x/\n\x01\x02\x00binary\n"
+                        "# a comment\n\n   \nnot a url\n";
+    int fds[2];
+    char id[17];
+    kbj_urllist_report rep;
+
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(write(fds[1], list, sizeof list - 1), (ssize_t)(sizeof list - 1));
+    close(fds[1]);
+    assert_int_equal(kbj_import_submit(eng, fds[0], NULL, NULL, NULL, NULL, &rep, id), KBJ_EINVAL);
+    close(fds[0]);
+    assert_non_null(strstr(kbj_errmsg(eng), "no valid URL"));
+    assert_int_equal(rep.rejected, 5);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_jobs"), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(artifacts_only_writes_files_and_index, setup, teardown),
+        cmocka_unit_test_setup_teardown(posts_are_made_once_and_reimports_change_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(failed_items_are_recorded_and_the_rest_imported, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_failing_sink_advances_nothing_and_the_retry_finishes, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_stop_request_finishes_the_chunk_and_requeues, setup, teardown),
+        cmocka_unit_test_setup_teardown(cancel_mid_import_then_resume, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_killed_runner_s_import_resumes_with_one_post_per_url, setup, teardown),
+        cmocka_unit_test_setup_teardown(ranges_run_in_parallel_and_the_import_sums_them, setup, teardown),
+        cmocka_unit_test_setup_teardown(cancelling_an_import_cancels_its_ranges_and_resume_resumes_them, setup, teardown),
+        cmocka_unit_test_setup_teardown(hostile_lists_are_reported_not_imported, setup, teardown),
+    };
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int rc = cmocka_run_group_tests_name("import", tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}

@@ -1,0 +1,111 @@
+<?php
+/**
+ * Runs the engine inside WordPress: the one-minute WP-Cron tick and `wp kb work` both
+ * come here, with the import sink and the plugin's queues.
+ *
+ * @package KBJobs
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * The WP-Cron schedule and the run loop.
+ */
+final class KBJobs_Runner {
+
+	const TICK     = 'kbjobs_tick';
+	const SCHEDULE = 'kbjobs_minute';
+
+	/**
+	 * Hooks the schedule and the tick.
+	 */
+	public static function init(): void {
+		add_filter( 'cron_schedules', array( __CLASS__, 'schedules' ) ); // phpcs:ignore WordPress.WP.CronInterval.CronSchedulesInterval
+		add_action( self::TICK, array( __CLASS__, 'tick' ) );
+		add_action( 'init', array( __CLASS__, 'schedule' ) );
+	}
+
+	/**
+	 * Adds the one-minute schedule.
+	 *
+	 * @param array<string,array<string,mixed>> $schedules WordPress's schedules.
+	 * @return array<string,array<string,mixed>>
+	 */
+	public static function schedules( array $schedules ): array {
+		$schedules[ self::SCHEDULE ] = array(
+			'interval' => 60,
+			'display'  => __( 'Every minute (KB Jobs)', 'kb-jobs' ),
+		);
+		return $schedules;
+	}
+
+	/**
+	 * Schedules the tick when it is not scheduled yet.
+	 */
+	public static function schedule(): void {
+		if ( ! wp_next_scheduled( self::TICK ) ) {
+			wp_schedule_event( time(), self::SCHEDULE, self::TICK );
+		}
+	}
+
+	/**
+	 * Removes the tick (deactivation).
+	 */
+	public static function unschedule(): void {
+		wp_clear_scheduled_hook( self::TICK );
+	}
+
+	/**
+	 * The queues runners of this site take work from, in order.
+	 *
+	 * @return string[]
+	 */
+	public static function queues(): array {
+		/**
+		 * Filters the queues the cron tick and `wp kb work` claim from.
+		 *
+		 * @param string[] $queues Default: import, default.
+		 */
+		return array_values( (array) apply_filters( 'kbjobs_runner_queues', array( 'import', 'default' ) ) );
+	}
+
+	/**
+	 * Runs the engine with the import sink (see KBJobs\Engine::run() for the options).
+	 *
+	 * @param array<string,mixed> $options Budgets and queues.
+	 * @return array<string,mixed> The run report.
+	 */
+	public static function run( array $options ): array {
+		// Imports run for minutes: a runner claims one job at a time, so the ranges of an
+		// import go to as many runners as there are.
+		$options += array(
+			'queues'      => self::queues(),
+			'claim_batch' => 1,
+		);
+		$options['sink'] = array( 'KBJobs_Sink', 'write' );
+		return KBJobs_Engine::get()->run( $options );
+	}
+
+	/**
+	 * The WP-Cron tick: runs due jobs within a time budget below max_execution_time and
+	 * a memory budget below memory_limit, and returns when nothing is due.
+	 */
+	public static function tick(): void {
+		$max     = (int) ini_get( 'max_execution_time' );
+		$seconds = $max > 0 ? max( 5, min( 50, $max - 10 ) ) : 50;
+		$limit   = wp_convert_hr_to_bytes( (string) ini_get( 'memory_limit' ) );
+		$options = array(
+			'max_seconds' => $seconds,
+			'until_empty' => true,
+		);
+		if ( $limit > 0 ) {
+			$options['max_memory'] = (int) ( $limit * 0.8 );
+		}
+		try {
+			self::run( $options );
+		} catch ( \KBJobs\Exception $e ) {
+			// The next tick tries again; the reason goes to the PHP error log.
+			error_log( 'kbjobs tick: ' . $e->getMessage() ); // phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log
+		}
+	}
+}

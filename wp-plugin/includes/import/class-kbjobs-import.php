@@ -1,0 +1,97 @@
+<?php
+/**
+ * Starting a batch import: the URL list goes to the engine, and a `kb_import_job` post
+ * records the import on the site (who started it, from what, which engine job).
+ *
+ * @package KBJobs
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Submits imports.
+ */
+final class KBJobs_Import {
+
+	const META_JOB    = '_kbjobs_job_id';
+	const META_SOURCE = '_kbjobs_list_source';
+	const META_COUNTS = '_kbjobs_list_counts';
+
+	/**
+	 * Submits an import of a URL list.
+	 *
+	 * @param string|resource|string[] $list   A file path, an open stream or a list of URLs.
+	 * @param array<string,mixed>      $params chunk_size, sink (compatible|bulk), post_type,
+	 *                                         status, author.
+	 * @param string                   $source What the list was (a file name), for the record.
+	 * @return array<string,mixed> The engine's report (id, counts, rejections) and post_id.
+	 */
+	public static function start( $list, array $params, string $source ): array {
+		$params += array(
+			'sink'      => 'compatible',
+			'post_type' => KBJobs_Post_Types::article_type(),
+			'status'    => 'publish',
+			'author'    => get_current_user_id(),
+		);
+		if ( ! in_array( $params['sink'], array( 'compatible', 'bulk' ), true ) ) {
+			throw new \ValueError( 'sink must be "compatible" or "bulk"' );
+		}
+		if ( ! post_type_exists( (string) $params['post_type'] ) ) {
+			throw new \ValueError( sprintf( 'post type %s is not registered', $params['post_type'] ) );
+		}
+		$report  = KBJobs_Engine::get()->import( $list, $params );
+		$post_id = wp_insert_post(
+			array(
+				'post_type'   => KBJobs_Post_Types::IMPORT_JOB,
+				'post_status' => 'publish',
+				'post_author' => get_current_user_id(),
+				/* translators: 1: number of URLs, 2: source of the list */
+				'post_title'  => sprintf( __( 'Import of %1$d URLs from %2$s', 'kb-jobs' ), $report['accepted'], $source ),
+				'meta_input'  => array(
+					self::META_JOB    => $report['id'],
+					self::META_SOURCE => $source,
+					self::META_COUNTS => wp_json_encode(
+						array(
+							'lines'      => $report['lines'],
+							'accepted'   => $report['accepted'],
+							'duplicates' => $report['duplicates'],
+							'rejected'   => $report['rejected'],
+						)
+					),
+				),
+			),
+			true
+		);
+		$report['post_id'] = is_wp_error( $post_id ) ? 0 : (int) $post_id;
+		return $report;
+	}
+
+	/**
+	 * The failed items of an import, read from lists/<job>.failed.jsonl (the last line
+	 * per list index wins: a chunk re-processed after a crash may repeat one).
+	 *
+	 * @param string $job_id The import job.
+	 * @param int    $limit  At most this many.
+	 * @return array<int,array<string,mixed>>
+	 */
+	public static function failed_items( string $job_id, int $limit = 1000 ): array {
+		if ( ! preg_match( '/^[0-9a-f]{16}$/', $job_id ) ) {
+			return array();
+		}
+		$path = KBJobs_Health::data_dir() . '/lists/' . $job_id . '.failed.jsonl';
+		if ( ! is_readable( $path ) ) {
+			return array();
+		}
+		$items = array();
+		$fh    = fopen( $path, 'rb' ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_fopen
+		while ( false !== ( $line = fgets( $fh ) ) ) { // phpcs:ignore Generic.CodeAnalysis.AssignmentInCondition.FoundInWhileCondition
+			$item = json_decode( $line, true );
+			if ( is_array( $item ) && isset( $item['index'] ) ) {
+				$items[ (int) $item['index'] ] = $item;
+			}
+		}
+		fclose( $fh ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_fclose
+		ksort( $items );
+		return array_slice( array_values( $items ), 0, $limit );
+	}
+}

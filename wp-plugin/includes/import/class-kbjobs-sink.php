@@ -1,0 +1,347 @@
+<?php
+/**
+ * The import sink: the engine hands each chunk's documents here, and gets post ids
+ * back. One post per source URL, found again through the engine's artifact index (the
+ * document's post_id), never by scanning postmeta.
+ *
+ * Two modes, chosen per import with the `sink` param:
+ *
+ * - `compatible` (default): wp_insert_post()/wp_update_post() for every document, so
+ *   every plugin's save_post and wp_insert_post hooks fire as for a post written by
+ *   hand. One transaction per chunk; `guid` passed (WordPress then skips its extra
+ *   UPDATE); term counting deferred to the end of the chunk.
+ * - `bulk`: a multi-row INSERT of the chunk's new posts and one of their meta, UPDATEs
+ *   for changed posts, all through prepared statements in one transaction; the post
+ *   cache is cleaned for the ids written and one `kbjobs_imported_posts` action fires per
+ *   chunk with the ids. Gives up, per post: the save_post / wp_insert_post /
+ *   transition_post_status hooks, revisions, the content_save_pre and other
+ *   sanitize_post filters (content still goes through wp_kses_post), and
+ *   wp_unique_post_slug() (slugs are the title plus a short hash of the source URL, so
+ *   they are unique without a query).
+ *
+ * In both modes the post ids are stored in the artifact index in the same transaction
+ * as the posts, so a runner killed between the two can never make a second post.
+ *
+ * @package KBJobs
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Writes imported documents as posts.
+ */
+final class KBJobs_Sink {
+
+	const META_SOURCE  = '_kbjobs_source_url';
+	const META_ART     = '_kbjobs_artifact';
+	const META_HASH    = '_kbjobs_content_hash';
+	const META_FETCHED = '_kbjobs_fetched_at';
+	const META_STATUS  = '_kbjobs_http_status';
+
+	/**
+	 * The sink given to KBJobs\Engine::run().
+	 *
+	 * @param array<int,array<string,mixed>> $docs Documents (see KBJobs\Engine::run()).
+	 * @param \KBJobs\Context                $ctx  The import job.
+	 * @return array<int,int|string> A post id, or an error message, per document.
+	 */
+	public static function write( array $docs, \KBJobs\Context $ctx ): array {
+		$params   = $ctx->params();
+		$settings = array(
+			'post_type' => isset( $params['post_type'] ) ? sanitize_key( (string) $params['post_type'] ) : KBJobs_Post_Types::article_type(),
+			'status'    => isset( $params['status'] ) && in_array( $params['status'], array( 'publish', 'draft', 'pending', 'private' ), true ) ? $params['status'] : 'publish',
+			'author'    => isset( $params['author'] ) ? (int) $params['author'] : 0,
+			'job'       => $ctx->id(),
+		);
+		if ( ! post_type_exists( $settings['post_type'] ) ) {
+			throw new \KBJobs\NonRetryableException( sprintf( 'post type %s is not registered', $settings['post_type'] ) );
+		}
+		$mode = isset( $params['sink'] ) ? (string) $params['sink'] : 'compatible';
+		if ( 'bulk' === $mode ) {
+			return self::write_bulk( $docs, $settings );
+		}
+		if ( 'compatible' !== $mode ) {
+			throw new \KBJobs\NonRetryableException( sprintf( 'unknown sink mode %s (compatible or bulk)', $mode ) );
+		}
+		return self::write_compatible( $docs, $settings );
+	}
+
+	/**
+	 * The post fields every mode writes.
+	 *
+	 * @param array<string,mixed> $doc      A document.
+	 * @param array<string,mixed> $settings Post type, status, author.
+	 * @return array<string,mixed>
+	 */
+	private static function post_fields( array $doc, array $settings ): array {
+		$title = trim( wp_strip_all_tags( (string) $doc['title'] ) );
+		return array(
+			'post_type'    => $settings['post_type'],
+			'post_status'  => $settings['status'],
+			'post_author'  => $settings['author'],
+			'post_title'   => '' === $title ? (string) $doc['url'] : $title,
+			// Fetched HTML is untrusted whoever runs the import (cron, CLI, web).
+			'post_content' => wp_kses_post( (string) $doc['html'] ),
+			'post_excerpt' => null === $doc['description'] ? '' : wp_strip_all_tags( (string) $doc['description'] ),
+			'guid'         => esc_url_raw( (string) $doc['url'] ),
+		);
+	}
+
+	/**
+	 * The meta every post carries.
+	 *
+	 * @param array<string,mixed> $doc A document.
+	 * @return array<string,string>
+	 */
+	private static function meta( array $doc ): array {
+		return array(
+			self::META_SOURCE  => esc_url_raw( (string) $doc['url'] ),
+			self::META_ART     => (string) $doc['artifact'],
+			self::META_HASH    => (string) $doc['content_hash'],
+			self::META_FETCHED => gmdate( 'Y-m-d\TH:i:s\Z', (int) $doc['fetched_at'] ),
+			self::META_STATUS  => (string) (int) $doc['http_status'],
+		);
+	}
+
+	/**
+	 * The existing post of a document, when it is still there and of the import's type.
+	 *
+	 * @param array<string,mixed> $doc       A document.
+	 * @param string              $post_type The import's post type.
+	 * @return int 0 when a new post is needed.
+	 */
+	private static function existing( array $doc, string $post_type ): int {
+		$id = (int) $doc['post_id'];
+		if ( $id <= 0 ) {
+			return 0;
+		}
+		$post = get_post( $id );
+		return ( $post && $post->post_type === $post_type && 'trash' !== $post->post_status ) ? $id : 0;
+	}
+
+	/**
+	 * Records post ids in the artifact index, inside the caller's transaction.
+	 *
+	 * @param array<int,array{0:string,1:int,2:string}> $rows url_hash, post id, content hash.
+	 */
+	private static function index_posts( array $rows ): void {
+		global $wpdb;
+		if ( ! $rows ) {
+			return;
+		}
+		$ids    = '';
+		$hashes = '';
+		$args   = array();
+		$keys   = array();
+		foreach ( $rows as $row ) {
+			$ids     .= ' WHEN %s THEN %d';
+			$args[]   = $row[0];
+			$args[]   = $row[1];
+			$keys[]   = $row[0];
+		}
+		foreach ( $rows as $row ) {
+			$hashes .= ' WHEN %s THEN %s';
+			$args[]  = $row[0];
+			$args[]  = $row[2];
+		}
+		$in   = implode( ',', array_fill( 0, count( $keys ), '%s' ) );
+		$args = array_merge( $args, $keys );
+		$table = $wpdb->prefix . 'kbjobs_artifacts';
+		// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- placeholders built above.
+		$sql = $wpdb->prepare( "UPDATE `$table` SET post_id = CASE url_hash$ids END, post_hash = CASE url_hash$hashes END, updated_at = UTC_TIMESTAMP(6) WHERE url_hash IN ($in)", $args );
+		if ( false === $wpdb->query( $sql ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
+			throw new \RuntimeException( 'cannot record post ids in the artifact index: ' . $wpdb->last_error );
+		}
+	}
+
+	/**
+	 * Runs $work in a database transaction on WordPress's connection.
+	 *
+	 * @param callable $work Returns the sink's result.
+	 * @return mixed
+	 */
+	private static function transaction( callable $work ) {
+		global $wpdb;
+		$wpdb->query( 'START TRANSACTION' );
+		try {
+			$result = $work();
+			if ( false === $wpdb->query( 'COMMIT' ) ) {
+				throw new \RuntimeException( 'COMMIT failed: ' . $wpdb->last_error );
+			}
+			return $result;
+		} catch ( \Throwable $e ) {
+			$wpdb->query( 'ROLLBACK' );
+			throw $e;
+		}
+	}
+
+	/**
+	 * The `compatible` mode: WordPress's own functions, every hook fires.
+	 *
+	 * @param array<int,array<string,mixed>> $docs     Documents.
+	 * @param array<string,mixed>            $settings Post type, status, author.
+	 * @return array<int,int|string>
+	 */
+	private static function write_compatible( array $docs, array $settings ): array {
+		wp_defer_term_counting( true );
+		try {
+			return self::transaction(
+				static function () use ( $docs, $settings ) {
+					$out   = array();
+					$index = array();
+					foreach ( $docs as $i => $doc ) {
+						$post               = self::post_fields( $doc, $settings );
+						$post['meta_input'] = self::meta( $doc );
+						$id                 = self::existing( $doc, $settings['post_type'] );
+						if ( $id ) {
+							$post['ID'] = $id;
+							unset( $post['guid'] );
+							$result = wp_update_post( wp_slash( $post ), true, false );
+						} else {
+							$result = wp_insert_post( wp_slash( $post ), true, false );
+						}
+						if ( is_wp_error( $result ) ) {
+							$out[ $i ] = $result->get_error_message();
+							continue;
+						}
+						$out[ $i ] = (int) $result;
+						$index[]   = array( (string) $doc['url_hash'], (int) $result, (string) $doc['content_hash'] );
+					}
+					self::index_posts( $index );
+					return array_values( $out );
+				}
+			);
+		} finally {
+			wp_defer_term_counting( false );
+		}
+	}
+
+	/**
+	 * The `bulk` mode: multi-row statements per chunk.
+	 *
+	 * @param array<int,array<string,mixed>> $docs     Documents.
+	 * @param array<string,mixed>            $settings Post type, status, author.
+	 * @return array<int,int|string>
+	 */
+	private static function write_bulk( array $docs, array $settings ): array {
+		global $wpdb;
+		$result = self::transaction(
+			static function () use ( $docs, $settings, $wpdb ) {
+				$now     = current_time( 'mysql' );
+				$now_gmt = current_time( 'mysql', true );
+				$out     = array();
+				$new     = array();
+				$index   = array();
+				$written = array();
+				foreach ( $docs as $i => $doc ) {
+					$post = self::post_fields( $doc, $settings );
+					$id   = self::existing( $doc, $settings['post_type'] );
+					if ( ! $id ) {
+						$new[ $i ] = $post;
+						continue;
+					}
+					$ok = $wpdb->update(
+						$wpdb->posts,
+						array(
+							'post_title'        => $post['post_title'],
+							'post_content'      => $post['post_content'],
+							'post_excerpt'      => $post['post_excerpt'],
+							'post_modified'     => $now,
+							'post_modified_gmt' => $now_gmt,
+						),
+						array( 'ID' => $id )
+					);
+					if ( false === $ok ) {
+						throw new \RuntimeException( 'cannot update post ' . $id . ': ' . $wpdb->last_error );
+					}
+					foreach ( self::meta( $doc ) as $key => $value ) {
+						update_post_meta( $id, $key, wp_slash( $value ) );
+					}
+					$out[ $i ] = $id;
+					$written[] = $id;
+					$index[]   = array( (string) $doc['url_hash'], $id, (string) $doc['content_hash'] );
+				}
+				if ( $new ) {
+					$rows = array();
+					$args = array();
+					foreach ( $new as $i => $post ) {
+						$rows[] = '(%d, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)';
+						$slug   = sanitize_title( mb_substr( $post['post_title'], 0, 150 ) );
+						$slug   = ( '' === $slug ? 'kb' : $slug ) . '-' . substr( (string) $docs[ $i ]['url_hash'], 0, 8 );
+						array_push(
+							$args,
+							$post['post_author'],
+							$now,
+							$now_gmt,
+							$post['post_content'],
+							$post['post_title'],
+							$post['post_excerpt'],
+							$post['post_status'],
+							'closed',
+							'closed',
+							$slug,
+							'',
+							'',
+							$now,
+							$now_gmt,
+							$post['guid'],
+							$post['post_type']
+						);
+					}
+					// phpcs:disable WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQL.NotPrepared
+					$sql = $wpdb->prepare(
+						"INSERT INTO `{$wpdb->posts}` (post_author, post_date, post_date_gmt, post_content, post_title, post_excerpt, post_status, comment_status, ping_status, post_name, to_ping, pinged, post_modified, post_modified_gmt, guid, post_type) VALUES " . implode( ',', $rows ),
+						$args
+					);
+					if ( false === $wpdb->query( $sql ) ) {
+						throw new \RuntimeException( 'cannot insert posts: ' . $wpdb->last_error );
+					}
+					// A multi-row INSERT takes consecutive ids (innodb_autoinc_lock_mode 0 or 1,
+					// MariaDB's default); checked against the guids rather than assumed.
+					$first = (int) $wpdb->get_var( 'SELECT LAST_INSERT_ID()' );
+					$got   = $wpdb->get_results( $wpdb->prepare( "SELECT ID, guid FROM `{$wpdb->posts}` WHERE ID BETWEEN %d AND %d", $first, $first + count( $new ) - 1 ), ARRAY_A );
+					// phpcs:enable
+					$by_guid = array();
+					foreach ( $got as $row ) {
+						$by_guid[ $row['guid'] ] = (int) $row['ID'];
+					}
+					$meta_rows = array();
+					$meta_args = array();
+					foreach ( $new as $i => $post ) {
+						if ( ! isset( $by_guid[ $post['guid'] ] ) ) {
+							throw new \RuntimeException( 'inserted posts did not get consecutive ids' );
+						}
+						$id        = $by_guid[ $post['guid'] ];
+						$out[ $i ] = $id;
+						$written[] = $id;
+						$index[]   = array( (string) $docs[ $i ]['url_hash'], $id, (string) $docs[ $i ]['content_hash'] );
+						foreach ( self::meta( $docs[ $i ] ) as $key => $value ) {
+							$meta_rows[] = '(%d, %s, %s)';
+							array_push( $meta_args, $id, $key, $value );
+						}
+					}
+					// phpcs:disable WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQL.NotPrepared
+					$sql = $wpdb->prepare( "INSERT INTO `{$wpdb->postmeta}` (post_id, meta_key, meta_value) VALUES " . implode( ',', $meta_rows ), $meta_args );
+					if ( false === $wpdb->query( $sql ) ) {
+						throw new \RuntimeException( 'cannot insert post meta: ' . $wpdb->last_error );
+					}
+					// phpcs:enable
+				}
+				self::index_posts( $index );
+				ksort( $out );
+				return array( array_values( $out ), $written );
+			}
+		);
+		list( $out, $written ) = $result;
+		foreach ( $written as $id ) {
+			clean_post_cache( $id );
+		}
+		/**
+		 * Fires once per chunk written by the `bulk` sink.
+		 *
+		 * @param int[] $post_ids The posts created or updated.
+		 */
+		do_action( 'kbjobs_imported_posts', $written );
+		return $out;
+	}
+}
