@@ -630,7 +630,7 @@ int kbj_ctx_last_checkpoint(kbj_ctx *ctx, kbj_checkpoint **out);
 
 /* Gives the job back to its queue to run again after `ms` (at most one hour): for a job
  * that waits for others. Returns KBJ_EDEFERRED, for `return kbj_ctx_defer(ctx, 1000);`.
- * A kbj_run with until_empty waits for a job it deferred when it is due within 5 s. */
+ * A kbj_run with until_empty waits for a job due within 2 s. */
 int kbj_ctx_defer(kbj_ctx *ctx, unsigned ms);
 
 /* Asks the database now whether the job was cancelled (and whether the lease holds). */
@@ -652,8 +652,9 @@ typedef struct kbj_run_opts {
     unsigned claim_batch;       /* jobs claimed at once, at most the engine's claim_batch
                                  * (0: that); 1 for long jobs such as imports, so a runner
                                  * does not hold jobs that other runners could start */
-    int until_empty;            /* return as soon as nothing is due (a job this run deferred
-                                 * that is due within 5 s is waited for) */
+    int until_empty;            /* return as soon as nothing is due now or within 2 s (a job
+                                 * due in a moment, such as one waiting for others, is
+                                 * waited for) */
     unsigned grace_seconds;     /* after a stop request, how long a running job keeps its
                                  * lease before it is left to expire (default 30) */
     double checkpoint_seconds;  /* checkpoint cadence (default 60 s ... */

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -468,8 +469,35 @@ typedef struct run_state {
     char **results;
     char *drop_checkpoint;       /* per buffered completion: remove its checkpoint files */
     size_t ndone;
-    double deferred_due;         /* monotonic time the soonest job this run deferred is due */
 } run_state;
+
+/* Seconds until the soonest queued job of the queues is due, when that is within
+ * `window` seconds; -1 otherwise (or on error: the caller just stops waiting). */
+static double due_within(kbj_engine *eng, const char *const *queues, size_t nq, double window)
+{
+    char *ph = kbj_placeholders(nq), *sql = ph ? malloc(strlen(ph) + 200) : NULL;
+    kbj_val *v = calloc(nq + 1, sizeof *v);
+    kbj_rows *rows = NULL;
+    double wait = -1;
+
+    if (sql && v) {
+        sprintf(sql, "SELECT TIMESTAMPDIFF(MICROSECOND, NOW(6), MIN(run_at)) FROM {p}kbjobs_jobs"
+                     " WHERE status = 'queued' AND queue IN (%s) AND run_at <= NOW(6) + INTERVAL ? MICROSECOND", ph);
+        for (size_t i = 0; i < nq; i++)
+            v[i] = KBJ_VS(queues[i]);
+        v[nq] = KBJ_VI((long long)(window * 1e6));
+        if (kbj_store_query(eng->st, sql, v, nq + 1, &rows) == KBJ_OK && kbj_rows_str(rows, 0, 0)) {
+            wait = kbj_rows_int(rows, 0, 0) / 1e6;
+            if (wait < 0)
+                wait = 0; /* due already: claim again */
+        }
+    }
+    kbj_rows_free(rows);
+    free(ph);
+    free(sql);
+    free(v);
+    return wait;
+}
 
 static size_t rss_bytes(void)
 {
@@ -594,12 +622,8 @@ static int dispatch(run_state *rs, kbj_lease *l)
                 wrc = after_write(rs, wrc);
             } else if (rc == KBJ_EDEFERRED && !cancelled) {
                 wrc = kbj_release_after(eng, l, ctx.defer_ms);
-                if (wrc == KBJ_OK) {
-                    double due = mono() + ctx.defer_ms / 1000.0;
+                if (wrc == KBJ_OK)
                     rs->rep->deferred++;
-                    if (rs->deferred_due == 0 || due < rs->deferred_due)
-                        rs->deferred_due = due;
-                }
                 wrc = after_write(rs, wrc);
             } else if (rc == KBJ_ESTOPPED && eng->stop) {
                 wrc = kbj_release(eng, l);
@@ -715,19 +739,20 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
         if (rc)
             break;
         if (n == 0) {
-            /* until_empty still waits for a job this run deferred that is due soon */
-            if (rs.o->until_empty && !(rs.deferred_due > 0 && rs.deferred_due - mono() <= 5.0)) {
-                reason = "empty";
-                break;
-            }
             if (rs.o->until_empty) {
-                while (mono() < rs.deferred_due && !eng->stop) {
+                /* a job due within 2 s (one waiting for others, deferring itself) is
+                 * waited for: "empty" means nothing due now or in a moment */
+                double wait = due_within(eng, queues, nqueues, 2.0);
+                if (wait < 0) {
+                    reason = "empty";
+                    break;
+                }
+                for (double until = mono() + wait; mono() < until && !eng->stop;) {
                     struct timespec ts = { 0, 20000000L };
                     nanosleep(&ts, NULL);
                     if (rs.o->idle_tick)
                         rs.o->idle_tick(rs.o->tick_arg);
                 }
-                rs.deferred_due = 0;
                 continue;
             }
             for (double until = mono() + (rs.o->idle_ms ? rs.o->idle_ms : 1000) / 1000.0;

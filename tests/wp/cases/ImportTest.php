@@ -84,7 +84,7 @@ final class ImportTest extends TestCase {
 
 	public function test_import_with_wait_makes_one_post_per_page_and_accounts_for_failures(): void {
 		$list = $this->list_file( array_merge( $this->pages( 1, 12 ), array( '/status/404', '/image.png', '/hostile/xss' ) ) );
-		list( $code, $out, $err ) = self::wp( 'kb', 'import', $list, '--wait', '--porcelain' );
+		list( $code, $out, $err ) = self::wp( 'kb', 'import', $list, '--wait', '--porcelain', '--author=' . getenv( 'KBJOBS_ADMIN_USER' ) );
 		$this->assertSame( 0, $code, $out . $err );
 		$this->assertStringContainsString( '2 URLs failed: wp kb job', $err );
 		$id = trim( explode( "\n", trim( $out ) )[0] );
@@ -105,6 +105,7 @@ final class ImportTest extends TestCase {
 		$post = $posts[0];
 		$this->assertNotSame( '', $post->post_title );
 		$this->assertSame( 'publish', $post->post_status );
+		$this->assertSame( get_user_by( 'login', getenv( 'KBJOBS_ADMIN_USER' ) )->ID, (int) $post->post_author );
 		$this->assertSame( $base . '/page/3', $post->guid );
 		$this->assertMatchesRegularExpression( '/^[0-9a-f]{64}$/', get_post_meta( $post->ID, '_kbjobs_content_hash', true ) );
 		$this->assertSame( '200', get_post_meta( $post->ID, '_kbjobs_http_status', true ) );
@@ -151,9 +152,12 @@ final class ImportTest extends TestCase {
 	}
 
 	public function test_bulk_sink_writes_posts_meta_and_unique_slugs(): void {
+		global $wpdb;
 		$list = $this->list_file( $this->pages( 40, 25 ) );
-		list( $code, $out, $err ) = self::wp( 'kb', 'import', $list, '--sink=bulk', '--chunk-size=10', '--wait', '--porcelain' );
+		list( $code, $out, $err ) = self::wp( 'kb', 'import', $list, '--sink=bulk', '--chunk-size=10', '--wait', '--porcelain', '--author=' . getenv( 'KBJOBS_ADMIN_USER' ), '--status=draft' );
 		$this->assertSame( 0, $code, $out . $err );
+		$admin = get_user_by( 'login', getenv( 'KBJOBS_ADMIN_USER' ) )->ID;
+		$this->assertSame( 25, (int) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$wpdb->posts} WHERE post_type = 'kb_article' AND post_author = %d AND post_status = 'draft'", $admin ) ) );
 		$this->assertSame( 25, $this->article_count() );
 		$this->assertSame( array(), $this->duplicate_sources() );
 		global $wpdb;

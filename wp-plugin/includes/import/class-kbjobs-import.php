@@ -31,8 +31,16 @@ final class KBJobs_Import {
 			'sink'      => 'compatible',
 			'post_type' => KBJobs_Post_Types::article_type(),
 			'status'    => 'publish',
-			'author'    => get_current_user_id(),
+			/**
+			 * Filters the author of imported articles when the import names none.
+			 *
+			 * @param int $user_id Default: the user starting the import (0 from cron).
+			 */
+			'author'    => (int) apply_filters( 'kbjobs_import_author', get_current_user_id() ),
 		);
+		if ( $params['author'] > 0 && ! get_userdata( (int) $params['author'] ) ) {
+			throw new \ValueError( sprintf( 'author %d does not exist', $params['author'] ) );
+		}
 		if ( ! in_array( $params['sink'], array( 'compatible', 'bulk' ), true ) ) {
 			throw new \ValueError( 'sink must be "compatible" or "bulk"' );
 		}
