@@ -430,21 +430,60 @@ typedef struct advance_work {
     const char *metrics;
 } advance_work;
 
+/* The post ids of a chunk into the artifact index, in one statement. */
+static int record_posts(kbj_store *st, const item *items, size_t n)
+{
+    kbj_val *v = malloc(5 * n * sizeof *v);
+    char *sql = malloc(200 + 40 * n);
+    size_t k = 0, m = 0, off;
+    int rc;
+
+    if (!v || !sql) {
+        free(v);
+        free(sql);
+        return KBJ_ENOMEM;
+    }
+    off = (size_t)sprintf(sql, "UPDATE {p}kbjobs_artifacts SET post_id = CASE url_hash");
+    for (size_t i = 0; i < n; i++)
+        if (items[i].changed && items[i].post_id > 0) {
+            off += (size_t)sprintf(sql + off, " WHEN ? THEN ?");
+            v[k++] = KBJ_VS(items[i].hash);
+            v[k++] = KBJ_VI(items[i].post_id);
+            m++;
+        }
+    if (m == 0) {
+        free(v);
+        free(sql);
+        return KBJ_OK;
+    }
+    off += (size_t)sprintf(sql + off, " END, post_hash = CASE url_hash");
+    for (size_t i = 0; i < n; i++)
+        if (items[i].changed && items[i].post_id > 0) {
+            off += (size_t)sprintf(sql + off, " WHEN ? THEN ?");
+            v[k++] = KBJ_VS(items[i].hash);
+            v[k++] = KBJ_VS(items[i].doc.content_hash);
+        }
+    off += (size_t)sprintf(sql + off, " END, updated_at = NOW(6) WHERE url_hash IN (");
+    for (size_t i = 0, first = 1; i < n; i++)
+        if (items[i].changed && items[i].post_id > 0) {
+            off += (size_t)sprintf(sql + off, first ? "?" : ",?");
+            first = 0;
+            v[k++] = KBJ_VS(items[i].hash);
+        }
+    sprintf(sql + off, ")");
+    rc = kbj_store_exec(st, sql, v, k, NULL);
+    free(v);
+    free(sql);
+    return rc;
+}
+
 static int advance_tx(kbj_store *st, void *arg)
 {
     advance_work *w = arg;
     unsigned long long affected = 0;
     int rc = KBJ_OK;
 
-    for (size_t i = 0; rc == KBJ_OK && i < w->n; i++) {
-        const item *it = &w->items[i];
-        if (!it->changed || it->post_id <= 0)
-            continue;
-        rc = kbj_store_exec(st, "UPDATE {p}kbjobs_artifacts SET post_id = ?, post_hash = ?, updated_at = NOW(6)"
-                                " WHERE url_hash = ?",
-                            (kbj_val[]){ KBJ_VI(it->post_id), KBJ_VS(it->doc.content_hash), KBJ_VS(it->hash) },
-                            3, NULL);
-    }
+    rc = record_posts(st, w->items, w->n);
     if (rc)
         return rc;
     rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET progress_done = ?, progress_total = ?, metrics = ?,"

@@ -1,12 +1,26 @@
 #!/usr/bin/env bash
-# bench.sh - the engine benchmark (make bench): a fresh private MariaDB under
-# build/bench-env (no WordPress), the bench program built with -O2 and run against it,
-# results in build/test-output/bench/ (summary.txt, results.csv, bench.log). The server is
-# stopped at the end whatever happens. See tests/bench/README.md for what the figures mean.
+# bench.sh - the benchmarks (make bench): a fresh private MariaDB under build/bench-env,
+# results in build/test-output/bench/. See tests/bench/README.md for what the figures mean.
+# Servers and processes the run starts are stopped at the end whatever happens.
 #
-#   KBJOBS_BENCH_JOBS=20000 make bench     a quick run (default 100,000 jobs)
-#   KBJOBS_BENCH_ONLY=engine,batched ...   only some sections (enqueue engine noop memory
-#                                          naive batched batched-engine php)
+#   engine:  the bench program (tests/bench/bench_queue.c) built with -O2 and run against
+#            that MariaDB (no WordPress): summary.txt, results.csv, bench.log; then the PHP
+#            dispatch path (php.txt)
+#   import:  tests/bench/import/run.sh: WordPress with the plugin installed into the same
+#            instance, a private nginx serving Debian's postgresql-doc-15 HTML pages, and
+#            the import pipeline measured against plain-PHP importers and a bare C ceiling
+#            (import/summary.txt, import/results.csv)
+#
+#   KBJOBS_BENCH_JOBS=20000 make bench     a quick engine run (default 100,000 jobs)
+#   KBJOBS_BENCH_ONLY=engine,batched ...   only some sections, comma-separated:
+#       engine benchmark:  enqueue engine noop memory naive batched batched-engine php
+#       import benchmark:  import (all of it), or some of import-wrk import-ceiling
+#                          import-engine import-bulk import-compatible import-tuned
+#                          import-naive import-memory import-submit import-latency
+#   Import sizes: KBJOBS_BENCH_IMPORT_URLS=5000, KBJOBS_BENCH_IMPORT_NAIVE_URLS=1000,
+#   KBJOBS_BENCH_IMPORT_MEMORY_URLS=100000, KBJOBS_BENCH_IMPORT_SUBMIT_URLS=1000000,
+#   KBJOBS_BENCH_IMPORT_LATENCY_URLS=1000, KBJOBS_BENCH_IMPORT_DELAY_MS=50,
+#   KBJOBS_BENCH_IMPORT_CHUNK=50 (see tests/bench/import/run.sh)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$KBJOBS_ROOT"
@@ -15,8 +29,29 @@ export KBJOBS_HOME=$KBJOBS_ROOT/build/bench-env
 export KBJOBS_BENCH_OUT=$KBJOBS_ROOT/build/test-output/bench
 export KBJOBS_BENCH_JOBS=${KBJOBS_BENCH_JOBS:-100000}
 
+# Which parts run: everything without KBJOBS_BENCH_ONLY; otherwise the engine benchmark
+# when a name of its sections is given, the import benchmark when import or import-* is.
+only=${KBJOBS_BENCH_ONLY:-}
+run_engine=1 run_import=1
+import_only=
+if [ -n "$only" ]; then
+  run_engine=0 run_import=0
+  IFS=, read -ra names <<< "$only"
+  for name in "${names[@]}"; do
+    case $name in
+      import) run_import=1 ;;
+      import-*) run_import=1; import_only+=${import_only:+,}${name#import-} ;;
+      '') ;;
+      *) run_engine=1 ;;
+    esac
+  done
+  [[ ",$only," == *,import,* ]] && import_only=
+fi
+
 tools/install-deps.sh || exit 1
-make --no-print-directory build/bench/bench_queue > /dev/null || exit 1
+if [ $run_engine -eq 1 ]; then
+  make --no-print-directory build/bench/bench_queue > /dev/null || exit 1
+fi
 
 # A fresh instance every run: stop what an earlier run may have left, then start over.
 [ -f "$KBJOBS_HOME/env.sh" ] && tools/mariadb.sh stop > /dev/null 2>&1
@@ -24,6 +59,10 @@ rm -rf "$KBJOBS_HOME" "$KBJOBS_BENCH_OUT"
 mkdir -p "$KBJOBS_BENCH_OUT"
 kbj_env_init bench
 trap 'tools/mariadb.sh stop > "$KBJOBS_BENCH_OUT/teardown.log" 2>&1' EXIT
+# On Ctrl-C or a SIGTERM to the group, bash runs these once the script in hand (the
+# import benchmark stops its runners and nginx) has exited; then MariaDB is stopped.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 tools/mariadb.sh start || exit 1
 
 {
@@ -35,11 +74,14 @@ tools/mariadb.sh start || exit 1
   echo "engine:  $(git describe --always --dirty 2>/dev/null || echo unknown) (the engine/*.c built into the bench)"
 } | tee "$KBJOBS_BENCH_OUT/machine.txt"
 
-build/bench/bench_queue 2>&1 | tee "$KBJOBS_BENCH_OUT/bench.log"
-rc=${PIPESTATUS[0]}
+rc=0
+if [ $run_engine -eq 1 ]; then
+  build/bench/bench_queue 2>&1 | tee "$KBJOBS_BENCH_OUT/bench.log"
+  rc=${PIPESTATUS[0]}
+fi
 
 # The PHP dispatch path of Engine::run against the native no-op (issue: extension bridge).
-if [ $rc -eq 0 ] && { [ -z "${KBJOBS_BENCH_ONLY:-}" ] || [[ ",$KBJOBS_BENCH_ONLY," == *,php,* ]]; }; then
+if [ $rc -eq 0 ] && [ $run_engine -eq 1 ] && { [ -z "$only" ] || [[ ",$only," == *,php,* ]]; }; then
   make --no-print-directory ext > /dev/null || exit 1
   mkdir -p "$KBJOBS_HOME/php-data"
   echo "== PHP dispatch (Engine::run) ==" | tee "$KBJOBS_BENCH_OUT/php.txt"
@@ -47,6 +89,16 @@ if [ $rc -eq 0 ] && { [ -z "${KBJOBS_BENCH_ONLY:-}" ] || [[ ",$KBJOBS_BENCH_ONLY
     tests/bench/bench_php_dispatch.php 2>&1 | tee -a "$KBJOBS_BENCH_OUT/php.txt"
   rc=${PIPESTATUS[0]}
 fi
+
+# The import pipeline (tests/bench/import/run.sh stops its nginx and runners itself).
+if [ $rc -eq 0 ] && [ $run_import -eq 1 ]; then
+  echo "== Import =="
+  KBJOBS_BENCH_IMPORT_ONLY=$import_only tests/bench/import/run.sh
+  rc=$?
+fi
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at the end" | tee -a "$KBJOBS_BENCH_OUT/machine.txt"
-[ $rc -eq 0 ] && echo "results: ${KBJOBS_BENCH_OUT#"$KBJOBS_ROOT"/}/summary.txt, results.csv"
+if [ $rc -eq 0 ]; then
+  [ $run_engine -eq 1 ] && echo "results: ${KBJOBS_BENCH_OUT#"$KBJOBS_ROOT"/}/summary.txt, results.csv"
+  [ $run_import -eq 1 ] && echo "results: ${KBJOBS_BENCH_OUT#"$KBJOBS_ROOT"/}/import/summary.txt, import/results.csv"
+fi
 exit $rc

@@ -1,0 +1,536 @@
+#!/usr/bin/env bash
+# tests/bench/import/run.sh - the import benchmark (run by tools/bench.sh, i.e. `make bench`;
+# see tests/bench/README.md, "Import"). Needs the bench instance's MariaDB running
+# ($KBJOBS_HOME/env.sh, started by tools/bench.sh); installs WordPress with the plugin into
+# it, starts its own nginx serving Debian's postgresql-doc-15 HTML pages on a free port of
+# 127.0.0.1, and measures, in one run, pages/s and peak RSS of:
+#
+#   wrk         nginx alone (wrk, 16 connections, the same paths)             context
+#   ceiling     bare C: kbj_fetch_many in batches of CHUNK + kbj_normalise + one write()
+#               per page, no database (also "ceiling+sync": fsync per batch)  (d)
+#   engine      the engine alone: kbj_import_submit {"posts": false, chunk_size}, kbj_run
+#               on queue import until empty (chunk CHUNK, and 10)              (a)
+#   bulk        tools/wp kb import --sink=bulk, then tools/wp kb work --queues=import --until-empty  (b)
+#   compatible  the same with --sink=compatible                                (b)
+#   tuned       plain PHP as an expert writes it (tuned.php)                   (c')
+#   naive       plain PHP as a developer first writes it (naive.php)           (c)
+#   memory      the engine alone at 1,000 URLs and at MEMORY_URLS: peak RSS
+#   submit      a 1,000,000-URL list accepted: kbj_import_submit and tools/wp kb import
+#   latency     naive, tuned, engine, bulk, compatible (1 process each) against the same
+#               pages served after DELAY_MS per request (nginx's echo module), as from a
+#               remote site: rows lat-*
+#
+# With 1 and 2 processes (2: the list split in halves, two imports, two runners started
+# together, each claiming one job at a time). Every scenario starts from the same state:
+# no kb_article posts (nor their meta), no artifact index rows, no artifacts/ files.
+#
+#   KBJOBS_BENCH_IMPORT_ONLY=engine,ceiling   only some scenarios (names above)
+#   KBJOBS_BENCH_IMPORT_URLS=5000             URLs per scenario (naive: NAIVE_URLS)
+#   KBJOBS_BENCH_IMPORT_NAIVE_URLS=1000
+#   KBJOBS_BENCH_IMPORT_MEMORY_URLS=100000    the large run of the memory check
+#   KBJOBS_BENCH_IMPORT_SUBMIT_URLS=1000000
+#   KBJOBS_BENCH_IMPORT_CHUNK=50              chunk size of the engine and the plugin runs
+#   KBJOBS_BENCH_IMPORT_WRK_SECONDS=10
+#   KBJOBS_BENCH_IMPORT_LATENCY_URLS=1000     URLs per latency scenario
+#   KBJOBS_BENCH_IMPORT_DELAY_MS=50           the delay of the "remote" server
+#   KBJOBS_BENCH_IMPORT_NGINX_WORKERS=auto
+#   KBJOBS_BENCH_IMPORT_NO_EXT_BUILD=1        do not run `make ext` (see below)
+#
+# Output in $KBJOBS_BENCH_OUT/import/: summary.txt (table, targets), results.csv, and per
+# process the command's stdout/stderr and /usr/bin/time figures.
+set -uo pipefail
+. "$(dirname "$0")/../../../tools/lib.sh"
+cd "$KBJOBS_ROOT"
+kbj_env_load
+export KBJOBS_ROOT
+
+OUT=${KBJOBS_BENCH_OUT:-$KBJOBS_ROOT/build/test-output/bench}/import
+N=${KBJOBS_BENCH_IMPORT_URLS:-5000}
+NAIVE_N=${KBJOBS_BENCH_IMPORT_NAIVE_URLS:-1000}
+MEM_N=${KBJOBS_BENCH_IMPORT_MEMORY_URLS:-100000}
+SUBMIT_N=${KBJOBS_BENCH_IMPORT_SUBMIT_URLS:-1000000}
+CHUNK=${KBJOBS_BENCH_IMPORT_CHUNK:-50}
+WRK_SECONDS=${KBJOBS_BENCH_IMPORT_WRK_SECONDS:-10}
+LAT_N=${KBJOBS_BENCH_IMPORT_LATENCY_URLS:-1000}
+DELAY_MS=${KBJOBS_BENCH_IMPORT_DELAY_MS:-50}
+NGINX_WORKERS=${KBJOBS_BENCH_IMPORT_NGINX_WORKERS:-auto}
+ONLY=${KBJOBS_BENCH_IMPORT_ONLY:-}
+HTML=/usr/share/doc/postgresql-doc-15/html
+WORK=$KBJOBS_HOME/import
+BIN=$KBJOBS_ROOT/build/bench/bench_import
+NGINX_DIR=$KBJOBS_HOME/nginx
+PREFIX=$KBJOBS_DB_PREFIX
+
+for v in N NAIVE_N MEM_N SUBMIT_N CHUNK WRK_SECONDS LAT_N DELAY_MS; do
+  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || kbj_die "$v must be a positive integer (got \"${!v}\")"
+done
+
+RUN_START=$SECONDS
+log() { echo "[import] $*"; }
+wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
+
+# ---- provisioning ------------------------------------------------------------------------
+
+# Debian packages of this benchmark (not needed by the tests, so not in install-deps.sh).
+# Installing nginx does not start the system's nginx here (policy-rc.d); if it does on
+# another machine, that server is left alone: ours has its own config, port and PID.
+install_packages() {
+  local missing=() p SUDO=
+  for p in nginx libnginx-mod-http-echo wrk postgresql-doc-15; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -n1)" ]; then
+    $SUDO apt-get update -qq
+  fi
+  $SUDO apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 "${missing[@]}" > /dev/null
+}
+
+build_bench() {
+  local deps="libmariadb libcurl jansson libxml-2.0" src=tests/bench/import/bench_import.c
+  mkdir -p "$(dirname "$BIN")"
+  if [ -x "$BIN" ] && [ -z "$(find "$src" engine -newer "$BIN" -name '*.[ch]' 2>/dev/null | head -n1)" ]; then
+    return 0
+  fi
+  log "building ${BIN#"$KBJOBS_ROOT"/} (-O2, engine/*.c linked in)"
+  # shellcheck disable=SC2046
+  cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 -Iengine $(pkg-config --cflags $deps) \
+    -o "$BIN" "$src" engine/*.c $(pkg-config --libs $deps) -lpthread -lm
+}
+
+NGINX_PID=
+start_nginx() {
+  local port slow
+  port=$(kbj_free_port) || kbj_die "no free port"
+  slow=$(kbj_free_port) || kbj_die "no free port"
+  [ "$slow" != "$port" ] || slow=$(kbj_free_port)
+  rm -rf "$NGINX_DIR"
+  mkdir -p "$NGINX_DIR/tmp"
+  sed -e "s|@PREFIX@|$NGINX_DIR|g" -e "s|@PORT@|$port|g" -e "s|@SLOW_PORT@|$slow|g" -e "s|@ROOT@|$HTML|g" \
+      -e "s|@WORKERS@|$NGINX_WORKERS|g" -e "s|@DELAY@|$(awk -v d="$DELAY_MS" 'BEGIN { printf "%.3f", d / 1000 }')|g" \
+      tests/bench/import/nginx.conf.in > "$NGINX_DIR/nginx.conf"
+  nginx -t -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -g 'daemon off;' > "$NGINX_DIR/check.log" 2>&1 \
+    || { cat "$NGINX_DIR/check.log" >&2; kbj_die "nginx config check failed"; }
+  setsid nginx -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -g 'daemon off;' \
+    > "$NGINX_DIR/stdout.log" 2>&1 < /dev/null &
+  NGINX_PID=$!
+  kbj_wait_port "$port" 30 && kbj_wait_port "$slow" 30 \
+    || { cat "$NGINX_DIR/error.log" >&2; kbj_die "nginx did not start"; }
+  FAST_BASE=http://127.0.0.1:$port
+  SLOW_BASE=http://127.0.0.1:$slow
+  BASE=$FAST_BASE
+  log "nginx $(nginx -v 2>&1 | sed 's|.*/||') serving $HTML at $FAST_BASE, and after ${DELAY_MS} ms per request at $SLOW_BASE (pid $NGINX_PID)"
+}
+
+# nginx is this shell's child: TERM (nginx's fast shutdown: the master stops its workers
+# and exits), then reap it.
+stop_nginx() {
+  [ -n "$NGINX_PID" ] || return 0
+  kill -TERM "$NGINX_PID" 2>/dev/null
+  wait "$NGINX_PID" 2>/dev/null
+  NGINX_PID=
+}
+
+# Every process this script started and still runs (runners, importers, wrk: each in a
+# session of its own with its /usr/bin/time) gets a SIGTERM by its process group (a
+# runner finishes its chunk and gives its import back), then a SIGKILL after 30 s. The
+# MariaDB server is left to tools/bench.sh, which stops it after this script has exited.
+CHILDREN=()
+cleanup() {
+  local pid deadline=$((SECONDS + 30))
+  for pid in "${CHILDREN[@]}"; do
+    kill -TERM -- "-$pid" 2>/dev/null
+  done
+  for pid in "${CHILDREN[@]}"; do
+    while pgrep -g "$pid" > /dev/null && [ $SECONDS -lt $deadline ]; do
+      sleep 0.2
+    done
+    kill -KILL -- "-$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
+  CHILDREN=()
+  stop_nginx
+  rm -rf "$WORK/trash"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+sql() { mariadb --no-defaults --socket="$KBJOBS_DB_SOCKET" -uroot -N -B "$KBJOBS_DB_NAME" -e "$1"; }
+
+# The php flags tools/wp uses, for the plain-PHP importers.
+php_flags() {
+  echo "-d extension=$(kbj_extension) -d auto_prepend_file=$KBJOBS_ROOT/tools/php/prepend.php"
+}
+
+# ---- lists -------------------------------------------------------------------------------
+
+mkdir -p "$WORK" "$OUT"
+# make_list FILE COUNT [FIRST]: COUNT distinct URLs cycling through the pages, each copy
+# with its own query string (page.html?c=1, ?c=2, ...), starting at list position FIRST.
+make_list() {
+  awk -v base="$BASE" -v n="$2" -v first="${3:-0}" '
+    { page[NR - 1] = $0 } END {
+      m = NR
+      for (i = first; i < first + n; i++) printf "%s/%s?c=%d\n", base, page[i % m], int(i / m) + 1
+    }' "$WORK/pages.txt" > "$1"
+}
+
+# ---- measuring ---------------------------------------------------------------------------
+
+# CPU seconds (user + system) used so far by the processes whose PIDs are given.
+cpu_of() {
+  local hz total=0 pid
+  hz=$(getconf CLK_TCK)
+  for pid in "$@"; do
+    [ -r "/proc/$pid/stat" ] || continue
+    total=$((total + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat")))
+  done
+  awk -v t="$total" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }'
+}
+nginx_pids() { echo "$NGINX_PID $(pgrep -P "$NGINX_PID" | tr '\n' ' ')"; }
+mariadb_pid() { cat "$KBJOBS_HOME/mariadb/mariadbd.pid"; }
+
+# Starts one measured process in the background: launch TAG CMD... (its stdout, stderr
+# and /usr/bin/time figures go to $OUT/TAG.*).
+launch() {
+  local tag=$1; shift
+  setsid /usr/bin/time -f '%e %M %U %S' -o "$OUT/$tag.time" "$@" > "$OUT/$tag.out" 2> "$OUT/$tag.err" < /dev/null &
+  CHILDREN+=($!)
+  LAUNCHED+=("$tag")
+}
+
+# MariaDB's counters: statements received (Questions) and InnoDB fsyncs.
+db_counters() {
+  sql "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Innodb_data_fsyncs')" \
+    | awk '{ v[$1] = $2 } END { print v["Questions"] + 0, v["Innodb_data_fsyncs"] + 0 }'
+}
+
+# CPU seconds all cores have been busy since boot (/proc/stat: everything but idle and
+# iowait).
+host_busy() {
+  awk -v hz="$(getconf CLK_TCK)" '/^cpu / { printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / hz }' /proc/stat
+}
+
+# Before and after a measured run: wall clock, the CPU of mariadbd, of nginx and of the
+# whole machine, and MariaDB's counters.
+begin_run() {
+  LAUNCHED=()
+  read -r Q0 F0 <<< "$(db_counters)"
+  DB0=$(cpu_of "$(mariadb_pid)")
+  NG0=$(cpu_of $(nginx_pids))
+  HB0=$(host_busy)
+  T0=$(date +%s.%N)
+}
+
+# Appends one row to results.csv and shows it:
+# row SCENARIO P URLS SECONDS RSS_KIB PROC_CPU NOTE (the rest from the begin_run snapshots)
+# columns: scenario,p,urls,seconds,pages_s,peak_rss_mib,proc_cpu_s,mariadbd_cpu_s,
+#          nginx_cpu_s,others_cpu_s,host_busy_pct,stmts_per_page,db_fsyncs_per_page,note
+# (others: CPU the rest of the machine used meanwhile; host: share of all cores busy)
+snap_end() {
+  T1=$(date +%s.%N)
+  HB1=$(host_busy)
+  DB1=$(cpu_of "$(mariadb_pid)")
+  NG1=$(cpu_of $(nginx_pids))
+  read -r Q1 F1 <<< "$(db_counters)"
+}
+row() {
+  local scenario=$1 p=$2 urls=$3 secs=$4 rss=$5 cpu=$6 note=$7 db ng hb wall others= host=
+  db=$(awk -v a="$DB0" -v b="$DB1" 'BEGIN { printf "%.2f", b - a }')
+  ng=$(awk -v a="$NG0" -v b="$NG1" 'BEGIN { printf "%.2f", b - a }')
+  hb=$(awk -v a="$HB0" -v b="$HB1" 'BEGIN { printf "%.2f", b - a }')
+  wall=$(awk -v a="$T0" -v b="$T1" 'BEGIN { printf "%.3f", b - a }')
+  if [ -n "$cpu" ]; then
+    others=$(awk -v h="$hb" -v a="$cpu" -v b="$db" -v c="$ng" 'BEGIN { o = h - a - b - c; printf "%.2f", o < 0 ? 0 : o }')
+    host=$(awk -v h="$hb" -v s="$wall" -v n="$(nproc)" 'BEGIN { printf "%.0f", 100 * h / (s * n) }')
+  fi
+  printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,"%s"\n' "$scenario" "$p" "$urls" "$secs" \
+    "$(awk -v n="$urls" -v s="$secs" 'BEGIN { printf "%.1f", n / s }')" \
+    "$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')" "$cpu" "$db" "$ng" \
+    "$others" "$host" \
+    "$(awk -v a="$Q0" -v b="$Q1" -v n="$urls" 'BEGIN { printf "%.2f", (b - a - 1) / n }')" \
+    "$(awk -v a="$F0" -v b="$F1" -v n="$urls" 'BEGIN { printf "%.3f", (b - a) / n }')" \
+    "$note" >> "$OUT/results.csv"
+  log "$(tail -n1 "$OUT/results.csv")"
+}
+
+# end_run SCENARIO P URLS [NOTE]: waits for every launched process and writes the row:
+# wall time from begin_run until the last process exited, the largest peak RSS of the
+# processes, their CPU time together. Fails the scenario (returns 1) when a process failed.
+end_run() {
+  local scenario=$1 p=$2 urls=$3 note=${4:-} rc=0 pid secs rss=0 cpu=0 tag line
+  for pid in "${CHILDREN[@]}"; do
+    wait "$pid" || rc=1
+  done
+  CHILDREN=()
+  snap_end
+  secs=$(awk -v a="$T0" -v b="$T1" 'BEGIN { printf "%.2f", b - a }')
+  for tag in "${LAUNCHED[@]}"; do
+    line=$(tail -n1 "$OUT/$tag.time")
+    rss=$(awk -v r="$rss" -v l="$line" 'BEGIN { split(l, f, " "); print (f[2] > r ? f[2] : r) }')
+    cpu=$(awk -v c="$cpu" -v l="$line" 'BEGIN { split(l, f, " "); printf "%.2f", c + f[3] + f[4] }')
+  done
+  [ $rc -eq 0 ] || note="FAILED${note:+ ($note)}"
+  row "$scenario" "$p" "$urls" "$secs" "$rss" "$cpu" "$note"
+  [ $rc -eq 0 ] || { log "$scenario p=$p: a process failed (see $OUT/*.err)"; FAILED+=("$scenario/p$p"); }
+  return $rc
+}
+
+# Empties what a scenario writes: kb_article posts and their meta, the artifact index,
+# artifacts/ and the ceiling's files; then waits for InnoDB's purge so no background
+# work of one scenario runs into the next. The files are moved aside, not deleted, until
+# the end: on ext4 without a journal (this machine's disk) a new inode skips every inode
+# deleted in the last 30 s, a scan that made file creation a measurable part of the next
+# scenario's CPU time (perf: ext4_create -> find_inode_bit -> recently_deleted).
+TRASH=0
+reset_state() {
+  local d
+  sql "DELETE pm FROM ${PREFIX}postmeta pm JOIN ${PREFIX}posts p ON p.ID = pm.post_id WHERE p.post_type = 'kb_article';
+       DELETE FROM ${PREFIX}posts WHERE post_type = 'kb_article';
+       TRUNCATE TABLE ${PREFIX}kbjobs_artifacts;" || kbj_die "reset failed"
+  mkdir -p "$WORK/trash"
+  for d in "$KBJOBS_DATA_DIR/artifacts" "$WORK/ceiling-out"; do
+    [ -e "$d" ] || continue
+    TRASH=$((TRASH + 1))
+    mv "$d" "$WORK/trash/$TRASH"
+  done
+  sql "SET GLOBAL innodb_max_purge_lag_wait = 0" > /dev/null 2>&1 || true
+  sync
+  sleep 1
+}
+
+# The posts and artifact rows a scenario left.
+count_posts() { sql "SELECT COUNT(*) FROM ${PREFIX}posts WHERE post_type = 'kb_article' AND post_status = 'publish'"; }
+count_artifacts() { sql "SELECT COUNT(*) FROM ${PREFIX}kbjobs_artifacts"; }
+
+# check_jobs ID...: every import completed with as many fetched as URLs and none failed.
+check_jobs() {
+  local out
+  out=$("$BIN" status "$@") || return 1
+  echo "$out" >> "$OUT/jobs.jsonl"
+  php -r '
+    $bad = 0;
+    foreach (file("php://stdin", FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPTY_LINES) as $l) {
+      $j = json_decode($l, true);
+      $m = $j["metrics"] ?? [];
+      if ($j["status"] !== "completed" || ($m["failed"] ?? 0) > 0 || ($m["fetched"] ?? -1) !== $j["total"]) {
+        fwrite(STDERR, "[import] job not clean: $l\n"); $bad = 1;
+      }
+    }
+    exit($bad);' <<< "$out"
+}
+
+FAILED=()
+
+# ---- scenarios ---------------------------------------------------------------------------
+
+# lists_for COUNT P: writes P lists that split one COUNT-URL list of $BASE (the server
+# with or without the delay) in equal parts, and sets LISTS to their paths.
+lists_for() {
+  local count=$1 p=$2 i per first n tag=fast
+  [ "$BASE" = "$FAST_BASE" ] || tag=slow
+  LISTS=()
+  per=$(( (count + p - 1) / p ))
+  for ((i = 0; i < p; i++)); do
+    first=$((i * per))
+    n=$per
+    [ $((first + n)) -le "$count" ] || n=$((count - first))
+    make_list "$WORK/list-$tag-$count-$p-$i.txt" "$n" "$first"
+    LISTS+=("$WORK/list-$tag-$count-$p-$i.txt")
+  done
+}
+
+run_wrk() {
+  local conns=16 reqs secs line
+  sed "s|^$BASE||" "$WORK/list-fast-$N-1-0.txt" > "$WORK/paths.txt"
+  log "wrk: ${WRK_SECONDS}s, 2 threads, $conns connections, the $N paths of the import"
+  begin_run
+  BENCH_PATHS=$WORK/paths.txt launch wrk-p1 wrk -t2 -c$conns -d"${WRK_SECONDS}s" \
+    -s tests/bench/import/paths.lua "$BASE/"
+  wait "${CHILDREN[@]}"
+  CHILDREN=()
+  snap_end
+  cat "$OUT/wrk-p1.out"
+  reqs=$(awk '/requests in/ { print $1 }' "$OUT/wrk-p1.out")
+  secs=$(awk '/requests in/ { sub(/s,$/, "", $4); print $4 }' "$OUT/wrk-p1.out")
+  line=$(tail -n1 "$OUT/wrk-p1.time")
+  row wrk 1 "$reqs" "$secs" "$(echo "$line" | cut -d' ' -f2)" \
+    "$(awk -v l="$line" 'BEGIN { split(l, f, " "); printf "%.2f", f[3] + f[4] }')" \
+    "requests, 2 threads, $conns connections, $(awk '/Transfer\/sec/ { print $2 }' "$OUT/wrk-p1.out")/s"
+}
+
+# ceiling P [sync]
+run_ceiling() {
+  local p=$1 sync=${2:-} i name=ceiling
+  [ -n "$sync" ] && name=ceiling+sync
+  lists_for "$N" "$p"
+  reset_state
+  begin_run
+  for ((i = 0; i < p; i++)); do
+    launch "$name-p$p-$i" "$BIN" ceiling "${LISTS[$i]}" "$WORK/ceiling-out" "$CHUNK" $sync
+  done
+  end_run "$name" "$p" "$N" "batch $CHUNK"
+}
+
+# engine P CHUNK COUNT [SCENARIO]
+run_engine() {
+  local p=$1 chunk=$2 count=$3 scenario=${4:-engine} i ids=() id
+  lists_for "$count" "$p"
+  reset_state
+  for ((i = 0; i < p; i++)); do
+    id=$("$BIN" submit "${LISTS[$i]}" "{\"posts\": false, \"chunk_size\": $chunk}" | tee -a "$OUT/submits.jsonl" \
+         | php -r 'echo json_decode(stream_get_contents(STDIN), true)["id"];') || { FAILED+=("$scenario/submit"); return 1; }
+    ids+=("$id")
+  done
+  begin_run
+  for ((i = 0; i < p; i++)); do
+    launch "$scenario-c$chunk-n$count-p$p-$i" "$BIN" run 1
+  done
+  end_run "$scenario" "$p" "$count" "chunk $chunk" || return 1
+  check_jobs "${ids[@]}" || FAILED+=("$scenario/p$p/check")
+  [ "$(count_artifacts)" -eq "$count" ] || { log "expected $count artifact rows, found $(count_artifacts)"; FAILED+=("$scenario/p$p/artifacts"); }
+}
+
+# wp SINK P [COUNT [SCENARIO]]
+run_wp() {
+  local sink=$1 p=$2 count=${3:-$N} scenario=${4:-$1} i ids=() id
+  lists_for "$count" "$p"
+  reset_state
+  for ((i = 0; i < p; i++)); do
+    id=$(tools/wp kb import "${LISTS[$i]}" --sink="$sink" --chunk-size="$CHUNK" --porcelain 2>> "$OUT/wp-import.err") \
+      || { cat "$OUT/wp-import.err" >&2; FAILED+=("$scenario/import"); return 1; }
+    ids+=("$id")
+  done
+  begin_run
+  for ((i = 0; i < p; i++)); do
+    # one import per runner: claim one job at a time (the default claims up to 10)
+    WP_CLI_PHP_ARGS="-d kbjobs.claim_batch=1" \
+      launch "$scenario-p$p-$i" tools/wp kb work --queues=import --until-empty --format=json
+  done
+  end_run "$scenario" "$p" "$count" "chunk $CHUNK" || return 1
+  check_jobs "${ids[@]}" || FAILED+=("$scenario/p$p/check")
+  [ "$(count_posts)" -eq "$count" ] || { log "expected $count posts, found $(count_posts)"; FAILED+=("$scenario/p$p/posts"); }
+}
+
+# php SCRIPT P COUNT [SCENARIO]
+run_php() {
+  local script=$1 p=$2 count=$3 scenario=${4:-$1} i
+  lists_for "$count" "$p"
+  reset_state
+  begin_run
+  for ((i = 0; i < p; i++)); do
+    # shellcheck disable=SC2046
+    launch "$scenario-p$p-$i" php $(php_flags) tests/bench/import/$script.php "${LISTS[$i]}"
+  done
+  end_run "$scenario" "$p" "$count" || return 1
+  [ "$(count_posts)" -eq "$count" ] || { log "expected $count posts, found $(count_posts)"; FAILED+=("$scenario/p$p/posts"); }
+}
+
+# The acceptance of a big list: kbj_import_submit, then `wp kb import`, of SUBMIT_N URLs.
+# Both jobs are cancelled at once and their lists removed.
+run_submit() {
+  local list=$WORK/list-submit.txt id secs line
+  make_list "$list" "$SUBMIT_N"
+  log "submit: a $SUBMIT_N-line list ($(du -h "$list" | cut -f1))"
+  begin_run
+  line=$("$BIN" submit "$list" '{"posts": false}') || { FAILED+=("submit/engine"); return 1; }
+  snap_end
+  echo "$line" >> "$OUT/submits.jsonl"
+  id=$(php -r 'echo json_decode($argv[1], true)["id"];' "$line")
+  secs=$(php -r 'echo json_decode($argv[1], true)["seconds"];' "$line")
+  row submit-engine 1 "$SUBMIT_N" "$secs" "$(php -r 'echo json_decode($argv[1], true)["maxrss_kib"];' "$line")" "" \
+    "the kbj_import_submit call alone"
+  "$BIN" cancel "$id"
+  rm -f "$KBJOBS_DATA_DIR/lists/$id".*
+
+  begin_run
+  launch submit-wp tools/wp kb import "$list" --porcelain
+  end_run submit-wp 1 "$SUBMIT_N" "tools/wp kb import: the whole process" || return 1
+  id=$(tail -n1 "$OUT/submit-wp.out")
+  "$BIN" cancel "$id"
+  rm -f "$KBJOBS_DATA_DIR/lists/$id".* "$list"
+}
+
+# ---- main --------------------------------------------------------------------------------
+
+install_packages || kbj_die "cannot install nginx, libnginx-mod-http-echo, wrk, postgresql-doc-15"
+[ -d "$HTML" ] || kbj_die "$HTML is missing"
+build_bench || kbj_die "cannot build $BIN"
+# KBJOBS_BENCH_IMPORT_NO_EXT_BUILD=1 uses modules/kbjobs.so as it is (beside a `make
+# test` run, whose processes have that file mapped: rebuilding it in place under them
+# would crash them).
+if [ -z "${KBJOBS_BENCH_IMPORT_NO_EXT_BUILD:-}" ]; then
+  make --no-print-directory ext > /dev/null || kbj_die "make ext failed"
+fi
+[ -n "$(kbj_extension)" ] || kbj_die "the extension is not built (make)"
+tools/wp-cli.sh > /dev/null || kbj_die "tools/wp-cli.sh failed"
+tools/wordpress.sh install > "$OUT/wordpress.log" 2>&1 || { cat "$OUT/wordpress.log" >&2; kbj_die "WordPress install failed"; }
+# No WP-Cron on the bench site: a cron spawn from any WordPress load would run the
+# plugin's tick (imports!) inside a web request during the measurements.
+sed -i "s/define( 'DISABLE_WP_CRON', false );/define( 'DISABLE_WP_CRON', true );/" "$KBJOBS_WP_DIR/wp-config.php"
+grep -q "define( 'DISABLE_WP_CRON', true );" "$KBJOBS_WP_DIR/wp-config.php" || kbj_die "cannot turn WP-Cron off"
+"$BIN" migrate || kbj_die "cannot create the engine's tables"
+ls "$HTML" | grep '\.html$' | sort > "$WORK/pages.txt"
+start_nginx
+
+: > "$OUT/results.csv"
+{
+  echo "pages:   $(wc -l < "$WORK/pages.txt") HTML pages of postgresql-doc-15 $(dpkg-query -W -f='${Version}' postgresql-doc-15), $(du -sh "$HTML" | cut -f1)"
+  echo "nginx:   $(nginx -v 2>&1 | sed 's|.*/||'), worker_processes $NGINX_WORKERS, access log off"
+  echo "sizes:   URLS=$N NAIVE_URLS=$NAIVE_N MEMORY_URLS=$MEM_N SUBMIT_URLS=$SUBMIT_N LATENCY_URLS=$LAT_N CHUNK=$CHUNK"
+  echo "delay:   ${DELAY_MS} ms per request on the second server (latency scenarios)"
+} | tee "$OUT/setup.txt"
+
+# Warm-up, not reported: one pass of the ceiling over the list fills the page cache and
+# nginx's open-file cache; and no scenario starts within 35 s of this script's start, so
+# none pays for the inodes tools/bench.sh deleted when it made a fresh instance (see
+# reset_state).
+lists_for "$N" 1
+log "warm-up: the ceiling over $N URLs (not reported)"
+"$BIN" ceiling "${LISTS[0]}" "$WORK/ceiling-out" "$CHUNK" > "$OUT/warmup.out" 2>&1 || kbj_die "warm-up failed: $(cat "$OUT/warmup.out")"
+reset_state
+while [ $((SECONDS - RUN_START)) -lt 35 ]; do sleep 1; done
+
+wanted wrk && run_wrk
+if wanted ceiling || wanted engine; then
+  for p in 1 2; do
+    wanted ceiling && run_ceiling "$p"
+    wanted engine && run_engine "$p" "$CHUNK" "$N"
+    wanted ceiling && run_ceiling "$p" sync
+    wanted engine && [ "$CHUNK" -ne 10 ] && run_engine "$p" 10 "$N"
+  done
+fi
+for p in 1 2; do
+  wanted bulk && run_wp bulk "$p"
+  wanted compatible && run_wp compatible "$p"
+  wanted tuned && run_php tuned "$p" "$N"
+done
+for p in 1 2; do
+  wanted naive && run_php naive "$p" "$NAIVE_N"
+done
+if wanted memory; then
+  run_engine 1 "$CHUNK" 1000 memory
+  run_engine 1 "$CHUNK" "$MEM_N" memory
+fi
+wanted submit && run_submit
+# The same importers against a server that answers each request after DELAY_MS, as a
+# remote site would (one process each).
+if wanted latency; then
+  BASE=$SLOW_BASE
+  run_php naive 1 "$LAT_N" lat-naive
+  run_php tuned 1 "$LAT_N" lat-tuned
+  run_engine 1 "$CHUNK" "$LAT_N" lat-engine
+  run_wp bulk 1 "$LAT_N" lat-bulk
+  run_wp compatible 1 "$LAT_N" lat-compatible
+  BASE=$FAST_BASE
+fi
+reset_state
+
+php tests/bench/import/summary.php "$OUT/results.csv" "$N" "$CHUNK" "$DELAY_MS" | tee "$OUT/summary.txt"
+if [ ${#FAILED[@]} -gt 0 ]; then
+  log "FAILED: ${FAILED[*]}"
+  exit 1
+fi
