@@ -51,7 +51,18 @@ typedef struct claim_work {
     size_t nqueues, max;
     kbj_lease *out;
     size_t n;
+    long long last_token;   /* the token of this claim's last run (0 before the first) */
 } claim_work;
+
+/* The jobs a committed claim took, found by its owner and token (the same columns as
+ * CLAIM_SELECT). */
+#define CLAIMED_SELECT                                                                 \
+    "SELECT j.id, j.concurrency_key,"                                                  \
+    " EXISTS (SELECT 1 FROM {p}kbjobs_resources r WHERE r.job_id = j.id),"             \
+    " j.public_id, j.type, j.queue, j.params, j.attempts - 1, j.max_attempts, j.backoff," \
+    " j.backoff_base_ms, j.backoff_cap_ms, j.backoff_jitter, j.progress_done,"          \
+    " j.progress_total FROM {p}kbjobs_jobs j"                                          \
+    " WHERE j.lease_owner = ? AND j.lease_token = ? AND j.status = 'running' ORDER BY j.id"
 
 #define CLAIM_SELECT                                                                   \
     "SELECT j.id, j.concurrency_key,"                                                  \
@@ -152,6 +163,22 @@ static int claim_tx(kbj_store *st, void *arg)
         free(v);
         return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
     }
+    /* Run again after a connection lost during COMMIT: if that commit went through, the
+     * jobs it took are this claim's, held by this runner; taking others instead would
+     * leave them running with nobody working on them, their leases renewed by this
+     * runner's heartbeat for ever. */
+    if (w->last_token) {
+        rc = kbj_store_query(st, CLAIMED_SELECT, (kbj_val[]){ KBJ_VS(w->runner), KBJ_VI(w->last_token) }, 2,
+                             &rows);
+        for (size_t i = 0; rc == KBJ_OK && i < kbj_rows_count(rows) && w->n < w->max; i++)
+            if (lease_from_row(&w->out[w->n++], rows, i, w->last_token) != KBJ_OK)
+                rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+        if (rc || w->n > 0)
+            goto done;
+        kbj_rows_free(rows);
+        rows = NULL;
+    }
+    w->last_token = token;
     for (size_t q = 0; q < w->nqueues && nids < w->max && rc == KBJ_OK; q++) {
         size_t allowed = 0, before = nids;
         int rate_limited = 0;
@@ -215,7 +242,7 @@ int kbj_claim(kbj_engine *eng, const char *runner, const char *const *queues, si
               size_t max, kbj_lease **out, size_t *n)
 {
     static const char *const fallback[] = { "default" };
-    claim_work w = { eng, runner, queues, nqueues, max, NULL, 0 };
+    claim_work w = { eng, runner, queues, nqueues, max, NULL, 0, 0 };
     int rc;
 
     if (!eng || !out || !n)
