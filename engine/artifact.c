@@ -75,21 +75,6 @@ size_t kbj_artifact_batch_size(const kbj_artifact_batch *b)
     return b ? b->n : 0;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
 int kbj_artifact_batch_add(kbj_artifact_batch *b, const char *url_hash, const char *json,
                            size_t len, kbj_err *err)
 {
@@ -121,7 +106,7 @@ int kbj_artifact_batch_add(kbj_artifact_batch *b, const char *url_hash, const ch
     }
     if (fd < 0)
         return kbj_fail(err, KBJ_EIO, "cannot create %s: %s", tmp, strerror(errno));
-    if (write_all(fd, json, len) != 0 || close(fd) != 0) {
+    if (kbj_fs_write_all(fd, json, len) != 0 || close(fd) != 0) {
         e = errno;
         close(fd);
         unlink(tmp);

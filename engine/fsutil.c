@@ -33,10 +33,9 @@ static const char *fs_reason(int e)
     }
 }
 
-/* Writes all `len` bytes of `data` to `fd`, retrying short writes and EINTR.
- * Returns 0, or -1 with errno set. */
-static int write_all(int fd, const char *data, size_t len)
+int kbj_fs_write_all(int fd, const void *buf, size_t len)
 {
+    const char *data = buf;
     while (len > 0) {
         ssize_t n = write(fd, data, len);
         if (n < 0) {
@@ -223,7 +222,7 @@ int kbj_fs_write_atomic(const char *path, const void *data, size_t len, int dura
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
     if (fd < 0)
         return kbj_fail(err, KBJ_EIO, "cannot create %s: %s", tmp, fs_reason(errno));
-    if (write_all(fd, data, len) != 0) {
+    if (kbj_fs_write_all(fd, data, len) != 0) {
         e = errno;
         close(fd);
         unlink(tmp);

@@ -68,6 +68,10 @@ int kbj_fs_write_atomic(const char *path, const void *data, size_t len, int dura
  */
 extern void (*kbj_fs_test_before_rename)(const char *tmp_path, const char *path);
 
+/* Writes all `len` bytes of `buf` to `fd`, retrying short writes and EINTR (no progress
+ * counts as a full device, ENOSPC). Returns 0, or -1 with errno set. */
+int kbj_fs_write_all(int fd, const void *buf, size_t len);
+
 /*
  * Flushes the directory entry changes of `dir` (creates, renames, unlinks) to disk.
  * Returns 0, KBJ_EINVAL for a NULL or empty path, or KBJ_EIO when the directory cannot

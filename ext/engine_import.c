@@ -20,6 +20,7 @@
 
 #include "php_kbjobs.h"
 #include "artifact.h"
+#include "fsutil.h"
 #include "import.h"
 #include "url.h"
 
@@ -43,18 +44,6 @@ static void on_reject(unsigned long long line, const char *reason, const char *e
     add_assoc_string(&e, "excerpt", excerpt);
     add_next_index_zval(&r->list, &e);
     r->kept++;
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0)
-            return -1;
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
 }
 
 /* An anonymous in-memory file (memfd) holding `list`'s URLs one a line, rewound. -1 with
@@ -83,7 +72,7 @@ static int array_to_fd(HashTable *list)
             zend_argument_value_error(1, "element %lu contains a line break or a null byte", (unsigned long)n);
             return -1;
         }
-        if (write_all(fd, Z_STRVAL_P(v), Z_STRLEN_P(v)) || write_all(fd, "\n", 1)) {
+        if (kbj_fs_write_all(fd, Z_STRVAL_P(v), Z_STRLEN_P(v)) || kbj_fs_write_all(fd, "\n", 1)) {
             close(fd);
             zend_throw_exception_ex(kbjobs_ce_filesystem, KBJ_EIO, "cannot buffer the URL list");
             return -1;
@@ -117,7 +106,7 @@ static int stream_to_fd(zval *zs, int *owned)
         return -1;
     }
     while ((n = php_stream_read(stream, buf, sizeof buf)) > 0) {
-        if (write_all(fd, buf, (size_t)n)) {
+        if (kbj_fs_write_all(fd, buf, (size_t)n)) {
             close(fd);
             zend_throw_exception_ex(kbjobs_ce_filesystem, KBJ_EIO, "cannot buffer the URL list");
             return -1;
