@@ -15,6 +15,7 @@
 #include "fsutil.h"
 #include "internal.h"
 #include "sha256.h"
+#include "url.h"
 
 #define PATH_CAP 4096
 
@@ -186,6 +187,7 @@ void kbj_artifact_batch_free(kbj_artifact_batch *b)
 
 /* ---- the index ----------------------------------------------------------------- */
 
+
 int kbj_artifact_lookup(kbj_engine *eng, const char *const *hashes, size_t n, kbj_artifact_row *rows)
 {
     kbj_val *v;
@@ -209,9 +211,9 @@ int kbj_artifact_lookup(kbj_engine *eng, const char *const *hashes, size_t n, kb
     }
     for (size_t i = 0; i < n; i++)
         v[i] = KBJ_VS(hashes[i]);
-    sprintf(sql, "SELECT url_hash, content_hash, post_hash, post_id FROM {p}kbjobs_artifacts"
+    sprintf(sql, "SELECT url_hash, content_hash, post_hash, post_id, job_id, created_job FROM {p}kbjobs_artifacts"
                  " WHERE url_hash IN (%s)", ph);
-    rc = kbj_store_query(eng->st, sql, v, n, &res);
+    rc = kbj_store_query_again(eng->st, sql, v, n, &res); /* a database restart is waited out */
     for (size_t r = 0; rc == KBJ_OK && r < kbj_rows_count(res); r++) {
         const char *h = kbj_rows_str(res, r, 0);
         for (size_t i = 0; i < n; i++) {
@@ -220,6 +222,8 @@ int kbj_artifact_lookup(kbj_engine *eng, const char *const *hashes, size_t n, kb
                 kbj_copy(rows[i].content_hash, sizeof rows[i].content_hash, kbj_rows_str(res, r, 1));
                 kbj_copy(rows[i].post_hash, sizeof rows[i].post_hash, kbj_rows_str(res, r, 2));
                 rows[i].post_id = kbj_rows_int(res, r, 3);
+                kbj_copy(rows[i].job_id, sizeof rows[i].job_id, kbj_rows_str(res, r, 4));
+                kbj_copy(rows[i].created_job, sizeof rows[i].created_job, kbj_rows_str(res, r, 5));
             }
         }
     }
@@ -230,18 +234,20 @@ int kbj_artifact_lookup(kbj_engine *eng, const char *const *hashes, size_t n, kb
     return rc;
 }
 
-#define REC_PARAMS 7
+#define REC_PARAMS 8
+
 
 int kbj_artifact_record(kbj_engine *eng, const kbj_artifact_rec *recs, size_t n)
 {
     static const char head[] = "INSERT INTO {p}kbjobs_artifacts (url_hash, url, path, content_hash, job_id,"
-                               " http_status, fetched_at, updated_at) VALUES ";
-    static const char row[] = "(?, ?, ?, ?, ?, ?, FROM_UNIXTIME(?), NOW(6))";
+                               " created_job, http_status, fetched_at, updated_at) VALUES ";
+    static const char row[] = "(?, ?, ?, ?, ?, ?, ?, FROM_UNIXTIME(?), NOW(6))";
     static const char tail[] = " ON DUPLICATE KEY UPDATE url = VALUES(url), path = VALUES(path),"
                                " content_hash = VALUES(content_hash), job_id = VALUES(job_id),"
                                " http_status = VALUES(http_status), fetched_at = VALUES(fetched_at),"
                                " updated_at = NOW(6)";
     char (*paths)[96];
+    char **urls;
     kbj_val *v;
     char *sql;
     size_t off;
@@ -252,10 +258,12 @@ int kbj_artifact_record(kbj_engine *eng, const kbj_artifact_rec *recs, size_t n)
     if (n > 1000 || !recs)
         return kbj_efail(eng, KBJ_EINVAL, "at most 1000 artifacts are recorded at once");
     paths = malloc(n * sizeof *paths);
+    urls = calloc(n, sizeof *urls);
     v = malloc(n * REC_PARAMS * sizeof *v);
     sql = malloc(sizeof head + n * sizeof row + sizeof tail);
-    if (!paths || !v || !sql) {
+    if (!paths || !urls || !v || !sql) {
         free(paths);
+        free(urls);
         free(v);
         free(sql);
         return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
@@ -269,21 +277,31 @@ int kbj_artifact_record(kbj_engine *eng, const kbj_artifact_rec *recs, size_t n)
             rc = kbj_efail(eng, KBJ_EINVAL, "artifact %zu: invalid hash or URL", i);
             break;
         }
+        /* "***@" is four bytes where the userinfo had at least one and its "@" */
+        urls[i] = malloc(strlen(recs[i].url) + 4);
+        if (!urls[i] || kbj_url_redact(recs[i].url, urls[i], strlen(recs[i].url) + 4)) {
+            rc = kbj_efail(eng, urls[i] ? KBJ_EINVAL : KBJ_ENOMEM, "artifact %zu: cannot redact its URL", i);
+            break;
+        }
         if (i)
             sql[off++] = ',';
         memcpy(sql + off, row, sizeof row - 1);
         off += sizeof row - 1;
         v[i * REC_PARAMS + 0] = KBJ_VS(recs[i].url_hash);
-        v[i * REC_PARAMS + 1] = KBJ_VS(recs[i].url);
+        v[i * REC_PARAMS + 1] = KBJ_VS(urls[i]);
         v[i * REC_PARAMS + 2] = KBJ_VS(paths[i]);
         v[i * REC_PARAMS + 3] = KBJ_VS(recs[i].content_hash);
         v[i * REC_PARAMS + 4] = KBJ_VS(recs[i].job_id);
-        v[i * REC_PARAMS + 5] = KBJ_VI(recs[i].http_status);
-        v[i * REC_PARAMS + 6] = KBJ_VD(recs[i].fetched_at);
+        v[i * REC_PARAMS + 5] = KBJ_VS(recs[i].job_id);
+        v[i * REC_PARAMS + 6] = KBJ_VI(recs[i].http_status);
+        v[i * REC_PARAMS + 7] = KBJ_VD(recs[i].fetched_at);
     }
     memcpy(sql + off, tail, sizeof tail);
-    if (rc == KBJ_OK)
-        rc = kbj_store_exec(eng->st, sql, v, n * REC_PARAMS, NULL);
+    if (rc == KBJ_OK) /* idempotent: run again after a reconnect */
+        rc = kbj_store_exec_again(eng->st, sql, v, n * REC_PARAMS, NULL);
+    for (size_t i = 0; i < n; i++)
+        free(urls[i]);
+    free(urls);
     free(paths);
     free(v);
     free(sql);
@@ -347,5 +365,50 @@ int kbj_artifact_count(kbj_engine *eng, unsigned long long *entries, unsigned lo
     if (with_post)
         *with_post = (unsigned long long)kbj_rows_int(r, 0, 1);
     kbj_rows_free(r);
+    return KBJ_OK;
+}
+
+int kbj_artifact_posts_sql(kbj_engine *eng, const char *job_id, const kbj_artifact_post *posts, size_t n,
+                           char **sql)
+{
+    const char *prefix = kbj_store_prefix(eng->st);
+    size_t cap, off, ncreated = 0;
+    char *out;
+
+    *sql = NULL;
+    if (n == 0 || n > 1000 || !posts)
+        return kbj_efail(eng, KBJ_EINVAL, "1 to 1000 posts are recorded at once");
+    if (!kbj_valid_id(job_id))
+        return kbj_efail(eng, KBJ_EINVAL, "\"%.40s\" is not a job id", job_id ? job_id : "");
+    for (size_t i = 0; i < n; i++) {
+        if (!valid_hash(posts[i].url_hash) || !valid_hash(posts[i].content_hash))
+            return kbj_efail(eng, KBJ_EINVAL, "post %zu: url_hash and content_hash must be 64 lowercase hex digits", i);
+        if (posts[i].post_id <= 0)
+            return kbj_efail(eng, KBJ_EINVAL, "post %zu: the post id must be positive", i);
+        ncreated += posts[i].created != 0;
+    }
+    cap = 400 + strlen(prefix) + n * (2 * (64 + 40) + 64 + 70 + 3 * 4);
+    out = malloc(cap);
+    if (!out)
+        return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    off = (size_t)snprintf(out, cap, "UPDATE `%skbjobs_artifacts` SET post_id = CASE url_hash", prefix);
+    for (size_t i = 0; i < n; i++)
+        off += (size_t)snprintf(out + off, cap - off, " WHEN '%s' THEN %lld", posts[i].url_hash, posts[i].post_id);
+    off += (size_t)snprintf(out + off, cap - off, " END, post_hash = CASE url_hash");
+    for (size_t i = 0; i < n; i++)
+        off += (size_t)snprintf(out + off, cap - off, " WHEN '%s' THEN '%s'", posts[i].url_hash, posts[i].content_hash);
+    off += (size_t)snprintf(out + off, cap - off, " END");
+    if (ncreated) {
+        off += (size_t)snprintf(out + off, cap - off, ", created_job = CASE WHEN url_hash IN (");
+        for (size_t i = 0, k = 0; i < n; i++)
+            if (posts[i].created)
+                off += (size_t)snprintf(out + off, cap - off, "%s'%s'", k++ ? "," : "", posts[i].url_hash);
+        off += (size_t)snprintf(out + off, cap - off, ") THEN '%s' ELSE created_job END", job_id);
+    }
+    off += (size_t)snprintf(out + off, cap - off, ", updated_at = UTC_TIMESTAMP(6) WHERE url_hash IN (");
+    for (size_t i = 0; i < n; i++)
+        off += (size_t)snprintf(out + off, cap - off, "%s'%s'", i ? "," : "", posts[i].url_hash);
+    snprintf(out + off, cap - off, ")");
+    *sql = out;
     return KBJ_OK;
 }

@@ -62,6 +62,9 @@ typedef struct kbj_artifact_row {
     char content_hash[65];  /* of the document the artifact file holds */
     char post_hash[65];     /* of the document the post was last written from ("" none) */
     long long post_id;      /* 0: no post yet */
+    char job_id[KBJ_ID_LEN + 1];      /* the import that last wrote the artifact ("" none) */
+    char created_job[KBJ_ID_LEN + 1]; /* the import that made the post (or, without
+                                       * posts, the row) ("" unknown) */
 } kbj_artifact_row;
 
 /* Reads the index rows of `n` URL hashes (at most 1000) into rows[i] for hashes[i].
@@ -77,8 +80,35 @@ typedef struct kbj_artifact_rec {
 } kbj_artifact_rec;
 
 /* Inserts or updates the index rows of `n` artifacts (post id and post hash are kept)
- * in one statement. Returns 0, KBJ_EINVAL or KBJ_EDB. */
+ * in one statement; a new row's created_job is the import writing it. URLs are stored
+ * with their credentials redacted (userinfo replaced by "***"): the index is in every
+ * database dump, while the list file that holds the URLs as given stays private to the
+ * data directory. Returns 0, KBJ_EINVAL or KBJ_EDB. */
 int kbj_artifact_record(kbj_engine *eng, const kbj_artifact_rec *recs, size_t n);
+
+/* A post a sink wrote for an artifact. */
+typedef struct kbj_artifact_post {
+    const char *url_hash;     /* 64 lowercase hex digits */
+    long long post_id;        /* > 0 */
+    const char *content_hash; /* 64 lowercase hex digits: the document it was written from */
+    int created;              /* made now, not updated */
+} kbj_artifact_post;
+
+/*
+ * The statement a sink runs inside its fenced transaction (see kbj_ctx_fence_sql) to
+ * record the posts it wrote in the artifact index, so posts and index commit together:
+ *
+ *   UPDATE `<prefix>kbjobs_artifacts` SET post_id = CASE url_hash WHEN '<hash>' THEN <id> …
+ *     END, post_hash = CASE url_hash WHEN '<hash>' THEN '<content hash>' … END,
+ *     created_job = CASE WHEN url_hash IN ('<hash of a created post>', …) THEN '<job>'
+ *     ELSE created_job END, updated_at = UTC_TIMESTAMP(6) WHERE url_hash IN ('<hash>', …)
+ *
+ * Every value is checked (hex digests, positive ids, the job id) and written into the
+ * text, so it runs on any connection without placeholders. *sql is malloc'd (free it).
+ * 0, KBJ_EINVAL (naming the bad entry) or KBJ_ENOMEM; n = 0 gives KBJ_EINVAL.
+ */
+int kbj_artifact_posts_sql(kbj_engine *eng, const char *job_id, const kbj_artifact_post *posts, size_t n,
+                           char **sql);
 
 /* An index entry as listed. */
 typedef struct kbj_artifact_info {

@@ -282,6 +282,7 @@ typedef struct item {
     char artifact[96];
     kbj_artifact_row row;
     int changed;            /* goes to the sink */
+    int created;            /* the sink made its post now */
     long long post_id;      /* after the sink */
     char *error;            /* why the item failed (malloc'd), or NULL */
     const char *error_class;/* transient, permanent, sink */
@@ -335,6 +336,24 @@ static void strip_userinfo(const char *url, char *out, size_t cap)
         return;
     }
     snprintf(out, cap, "%.*s%s", (int)(p - url), url, at + 1);
+}
+
+/* How often a chunk is handed to a sink that lost its connection (1, 2, 4, 8, 8 s apart). */
+#define SINK_TRIES 6
+
+static int has_text(const char *s)
+{
+    for (; s && *s; s++)
+        if (!strchr(" \t\r\n\f\v", *s))
+            return 1;
+    return 0;
+}
+
+/* Whether this job made the post (or, without posts, the index row) of an item: true
+ * for a chunk replayed after a crash between the sink's commit and the cursor's. */
+static int created_here(const import_run *r, const item *it)
+{
+    return strcmp(it->row.created_job, r->lease->id) == 0;
 }
 
 static void set_error(item *it, const char *cls, const char *msg)
@@ -430,12 +449,13 @@ typedef struct advance_work {
     const char *metrics;
 } advance_work;
 
-/* The post ids of a chunk into the artifact index, in one statement. */
-static int record_posts(kbj_store *st, const item *items, size_t n)
+/* The post ids of a chunk into the artifact index, in one statement (a sink that
+ * records them itself, in its own fenced transaction, makes this a no-op). */
+static int record_posts(kbj_store *st, const item *items, size_t n, const char *job_id)
 {
-    kbj_val *v = malloc(5 * n * sizeof *v);
-    char *sql = malloc(200 + 40 * n);
-    size_t k = 0, m = 0, off;
+    kbj_val *v = malloc((6 * n + 1) * sizeof *v);
+    char *sql = malloc(300 + 50 * n);
+    size_t k = 0, m = 0, ncreated = 0, off;
     int rc;
 
     if (!v || !sql) {
@@ -463,7 +483,17 @@ static int record_posts(kbj_store *st, const item *items, size_t n)
             v[k++] = KBJ_VS(items[i].hash);
             v[k++] = KBJ_VS(items[i].doc.content_hash);
         }
-    off += (size_t)sprintf(sql + off, " END, updated_at = NOW(6) WHERE url_hash IN (");
+    off += (size_t)sprintf(sql + off, " END");
+    for (size_t i = 0; i < n; i++)
+        if (items[i].changed && items[i].post_id > 0 && items[i].created) {
+            off += (size_t)sprintf(sql + off, ncreated++ ? ",?" : ", created_job = CASE WHEN url_hash IN (?");
+            v[k++] = KBJ_VS(items[i].hash);
+        }
+    if (ncreated) {
+        off += (size_t)sprintf(sql + off, ") THEN ? ELSE created_job END");
+        v[k++] = KBJ_VS(job_id);
+    }
+    off += (size_t)sprintf(sql + off, ", updated_at = NOW(6) WHERE url_hash IN (");
     for (size_t i = 0, first = 1; i < n; i++)
         if (items[i].changed && items[i].post_id > 0) {
             off += (size_t)sprintf(sql + off, first ? "?" : ",?");
@@ -483,7 +513,7 @@ static int advance_tx(kbj_store *st, void *arg)
     unsigned long long affected = 0;
     int rc = KBJ_OK;
 
-    rc = record_posts(st, w->items, w->n);
+    rc = record_posts(st, w->items, w->n, w->r->lease->id);
     if (rc)
         return rc;
     rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET progress_done = ?, progress_total = ?, metrics = ?,"
@@ -506,6 +536,41 @@ static void items_clear(item *items, size_t n)
         free(items[i].error);
     }
     memset(items, 0, n * sizeof *items);
+}
+
+/* After a sink lost its connection: reads the index rows of the items it was given
+ * again; those whose posts are in place after all (its COMMIT went through, the answer
+ * was lost) are counted and go no further. */
+static int settle(import_run *r, item *items, size_t n)
+{
+    const char **hashes = malloc(n * sizeof *hashes);
+    kbj_artifact_row *rows = calloc(n, sizeof *rows);
+    size_t m = 0;
+    int rc;
+
+    if (!hashes || !rows) {
+        free(hashes);
+        free(rows);
+        return kbj_efail(r->eng, KBJ_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++)
+        if (items[i].changed)
+            hashes[m++] = items[i].hash;
+    rc = kbj_artifact_lookup(r->eng, hashes, m, rows);
+    for (size_t i = 0, j = 0; rc == KBJ_OK && i < n; i++) {
+        item *it = &items[i];
+        if (!it->changed)
+            continue;
+        it->row = rows[j++];
+        if (it->row.post_id > 0 && strcmp(it->row.post_hash, it->doc.content_hash) == 0) {
+            created_here(r, it) ? r->c.created++ : r->c.updated++;
+            it->post_id = it->row.post_id;
+            it->changed = 0;
+        }
+    }
+    free(hashes);
+    free(rows);
+    return rc;
 }
 
 /* Processes the chunk of list entries [first, first + n). Returns 0, KBJ_ESTOPPED when
@@ -571,10 +636,12 @@ static int run_chunk(import_run *r, unsigned long long first, size_t n, item *it
         char base[KBJ_URL_MAX + 1];
         strip_userinfo(it->url, base, sizeof base);
         if (kbj_normalise(it->res.body, it->res.body_len, it->res.content_type, base, &r->set->limits,
-                          &it->doc, &err) == KBJ_OK)
-            it->has_doc = 1;
-        else
+                          &it->doc, &err) != KBJ_OK)
             set_error(it, "permanent", err.msg);
+        else if (!has_text(it->doc.text))
+            set_error(it, "permanent", "empty page"); /* no post without content */
+        else
+            it->has_doc = 1;
         /* the body is not needed any more: keep a chunk's memory to its documents */
         free(it->res.body);
         it->res.body = NULL;
@@ -604,7 +671,14 @@ static int run_chunk(import_run *r, unsigned long long first, size_t n, item *it
         if (r->posts ? (rows[i].post_id > 0 && strcmp(rows[i].post_hash, it->doc.content_hash) == 0 &&
                         strcmp(rows[i].content_hash, it->doc.content_hash) == 0)
                      : (rows[i].url_hash[0] && strcmp(rows[i].content_hash, it->doc.content_hash) == 0)) {
-            r->c.unchanged++;
+            /* in place: unchanged since an earlier import, or written by this job in a
+             * run of this chunk whose cursor never advanced (counted as it was then) */
+            if (strcmp(rows[i].job_id, r->lease->id) != 0)
+                r->c.unchanged++;
+            else if (created_here(r, it))
+                r->c.created++;
+            else
+                r->c.updated++;
             continue;
         }
         it->changed = 1;
@@ -646,38 +720,65 @@ static int run_chunk(import_run *r, unsigned long long first, size_t n, item *it
 
     /* 5. the sink */
     if (nchanged && r->posts) {
-        size_t k = 0;
-        for (size_t i = 0; i < n; i++) {
-            item *it = &items[i];
-            if (!it->changed)
-                continue;
-            docs[k].url = it->url;
-            docs[k].url_hash = it->hash;
-            docs[k].final_url = it->res.final_url;
-            docs[k].artifact = it->artifact;
-            docs[k].doc = &it->doc;
-            docs[k].post_id = it->row.post_id;
-            docs[k].http_status = it->res.http_status;
-            docs[k].fetched_at = it->fetched_at;
-            docs[k].index = first + i;
-            k++;
+        size_t k;
+        for (int tries = 1;; tries++) {
+            k = 0;
+            for (size_t i = 0; i < n; i++) {
+                item *it = &items[i];
+                if (!it->changed)
+                    continue;
+                docs[k].url = it->url;
+                docs[k].url_hash = it->hash;
+                docs[k].final_url = it->res.final_url;
+                docs[k].artifact = it->artifact;
+                docs[k].doc = &it->doc;
+                docs[k].post_id = it->row.post_id;
+                docs[k].http_status = it->res.http_status;
+                docs[k].fetched_at = it->fetched_at;
+                docs[k].index = first + i;
+                k++;
+            }
+            if (k == 0)
+                break; /* all written by a try whose acknowledgement was lost */
+            /* a runner paused past its lease writes nothing more */
+            if ((rc = kbj_ctx_lease_held(r->ctx)))
+                goto out;
+            rc = r->set->sink(r->ctx, docs, k, post_ids, errors, r->set->sink_arg);
+            if (rc != KBJ_ECONNECT || tries >= SINK_TRIES)
+                break;
+            /* The sink lost its own (WordPress's) connection and committed nothing, or
+             * perhaps all: wait, then look again at what the index says and give it
+             * the rest. A database restart costs a pause, not an attempt. */
+            {
+                char msg[600];
+                unsigned ms = 1000u << (tries - 1 < 3 ? tries - 1 : 3);
+                snprintf(msg, sizeof msg, "the sink lost its database connection (try %d of %d): %.400s;"
+                         " trying the chunk again in %u ms", tries, SINK_TRIES, kbj_errmsg(r->eng), ms);
+                (void)kbj_ctx_log(r->ctx, "warning", msg, NULL);
+                if (kbj_ctx_sleep(r->ctx, ms)) {
+                    rc = kbj_ctx_lease_held(r->ctx) ? KBJ_ELEASE : KBJ_ESTOPPED;
+                    goto out;
+                }
+            }
+            if ((rc = settle(r, items, n)))
+                goto out;
         }
-        rc = r->set->sink(r->ctx, docs, k, post_ids, errors, r->set->sink_arg);
         if (rc) {
-            if (rc != KBJ_EJOBFAILED && rc != KBJ_ESTOPPED)
+            if (rc != KBJ_EJOBFAILED && rc != KBJ_ESTOPPED && rc != KBJ_ELEASE)
                 rc = kbj_ctx_fail(r->ctx, kbj_errmsg(r->eng)[0] ? kbj_errmsg(r->eng) : "the sink failed", 1);
             goto out;
         }
         k = 0;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n && nchanged; i++) {
             item *it = &items[i];
             if (!it->changed)
                 continue;
             if (post_ids[k] > 0) {
-                if (it->row.post_id > 0 && it->row.post_id == post_ids[k])
+                if (it->row.post_id > 0 && it->row.post_id == post_ids[k] && !created_here(r, it))
                     r->c.updated++;
                 else
                     r->c.created++;
+                it->created = !(it->row.post_id > 0 && it->row.post_id == post_ids[k]);
                 it->post_id = post_ids[k];
             } else {
                 set_error(it, "sink", errors[k] ? errors[k] : "the sink returned no post");
@@ -689,7 +790,7 @@ static int run_chunk(import_run *r, unsigned long long first, size_t n, item *it
         /* artifacts only: new and changed artifacts count as created and updated */
         for (size_t i = 0; i < n; i++)
             if (items[i].changed)
-                items[i].row.url_hash[0] ? r->c.updated++ : r->c.created++;
+                items[i].row.url_hash[0] && !created_here(r, &items[i]) ? r->c.updated++ : r->c.created++;
     }
 
     /* 7. failed items, then 6. advance */
@@ -711,7 +812,7 @@ static int run_chunk(import_run *r, unsigned long long first, size_t n, item *it
         rc = kbj_efail(r->eng, KBJ_ENOMEM, "out of memory");
         goto out;
     }
-    {
+    if ((rc = kbj_ctx_lease_held(r->ctx)) == KBJ_OK) {
         advance_work w = { r, items, n, done_after, metrics };
         rc = kbj_store_tx(r->eng->st, advance_tx, &w);
     }
@@ -745,7 +846,7 @@ static int aggregate(kbj_ctx *ctx, kbj_engine *eng, const kbj_lease *l, long lon
     if (kbj_ctx_cancelled(ctx))
         return KBJ_ESTOPPED; /* cancelling the import cancelled its ranges */
     snprintf(prefix, sizeof prefix, "%s/range/%%", l->id);
-    rc = kbj_store_query(eng->st, "SELECT status, progress_done, metrics, unique_key, error FROM {p}kbjobs_jobs"
+    rc = kbj_store_query_again(eng->st, "SELECT status, progress_done, metrics, unique_key, error FROM {p}kbjobs_jobs"
                                   " WHERE unique_key LIKE ? ORDER BY id",
                          (kbj_val[]){ KBJ_VS(prefix) }, 1, &rows);
     if (rc)
@@ -776,7 +877,7 @@ static int aggregate(kbj_ctx *ctx, kbj_engine *eng, const kbj_lease *l, long lon
     if (!metrics)
         return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
     snprintf(phase, sizeof phase, "ranges %zu/%zu done", nparts - active - stuck, nparts);
-    rc = kbj_store_exec(eng->st, "UPDATE {p}kbjobs_jobs SET progress_done = ?, progress_total = ?, metrics = ?,"
+    rc = kbj_store_exec_again(eng->st, "UPDATE {p}kbjobs_jobs SET progress_done = ?, progress_total = ?, metrics = ?,"
                                  " phase = ?, progress_at = NOW(6), updated_at = NOW(6)"
                                  " WHERE id = ? AND lease_token = ? AND status = 'running'",
                         (kbj_val[]){ KBJ_VI(done), KBJ_VI(total), KBJ_VS(metrics), KBJ_VS(phase), KBJ_VI(l->pk),

@@ -132,7 +132,7 @@ void kbj_engine_set_random(kbj_engine *eng, double (*rnd)(void *), void *arg);
  * ======================================================================== */
 
 /* The schema version this code creates, and the oldest it can work with. */
-#define KBJ_SCHEMA_VERSION 4
+#define KBJ_SCHEMA_VERSION 5
 
 /*
  * Creates or upgrades the kbjobs tables to KBJ_SCHEMA_VERSION, under a database lock so
@@ -630,11 +630,50 @@ int kbj_ctx_last_checkpoint(kbj_ctx *ctx, kbj_checkpoint **out);
 
 /* Gives the job back to its queue to run again after `ms` (at most one hour): for a job
  * that waits for others. Returns KBJ_EDEFERRED, for `return kbj_ctx_defer(ctx, 1000);`.
- * A kbj_run with until_empty waits for a job due within 2 s. */
+ * A kbj_run with until_empty waits for a job due within its until_empty_wait_ms. */
 int kbj_ctx_defer(kbj_ctx *ctx, unsigned ms);
 
 /* Asks the database now whether the job was cancelled (and whether the lease holds). */
 int kbj_ctx_check(kbj_ctx *ctx);
+
+/*
+ * The lease on the runner's own clock. A runner keeps each lease's deadline on a clock
+ * that goes on while the process is stopped or the machine suspended, never later than
+ * the database's lease_expires (it starts from the time before the claim and moves on
+ * only with renewals that began before it). After a pause past that deadline (SIGSTOP
+ * then SIGCONT, a VM pause, Ctrl-Z then fg) every kbj_ctx write is refused with
+ * KBJ_ELEASE, kbj_ctx_should_stop() says 1, and the job is not completed by this runner.
+ *
+ * kbj_ctx_lease_remaining: seconds left (0 when lost or run out).
+ * kbj_ctx_lease_held: 0 while the lease holds; KBJ_ELEASE (and the lease marked lost)
+ * once it ran out or was lost.
+ * kbj_ctx_lease_lost: marks the lease lost (a handler found out, e.g. through a fence),
+ * with `why` in the message; returns KBJ_ELEASE.
+ */
+double kbj_ctx_lease_remaining(const kbj_ctx *ctx);
+/* A handler (or sink) lost a database connection of its own mid-work and committed
+ * nothing: returns KBJ_ECONNECT with `why` as the message. The import retries the chunk
+ * in place; any other handler's attempt fails as retryable. */
+int kbj_ctx_disconnected(kbj_ctx *ctx, const char *why);
+int kbj_ctx_lease_held(kbj_ctx *ctx);
+int kbj_ctx_lease_lost(kbj_ctx *ctx, const char *why);
+
+/*
+ * The fence for writes a job makes on another connection (WordPress's, for one): a
+ * statement that, run first inside that connection's transaction, returns one row while
+ * this runner holds the job's lease and locks the job's row until the transaction ends,
+ * so nobody can take the job over meanwhile (claims skip locked rows, the reaper too):
+ *
+ *   SELECT id FROM `<prefix>kbjobs_jobs` WHERE id = <row id> AND lease_token = <token>
+ *     AND status = 'running' AND lease_expires > NOW(6) FOR UPDATE
+ *
+ * No row: the lease is gone; roll back. The values are integers the engine made, written
+ * into the text (no placeholders needed). Keep fenced transactions short against the
+ * lease: the runner's heartbeat waits for the row while the transaction holds it, so the
+ * transaction must end within kbj_ctx_lease_remaining() of its start (check it before
+ * COMMIT). 0, or KBJ_EINVAL when buf is too small (256 bytes is enough).
+ */
+int kbj_ctx_fence_sql(kbj_ctx *ctx, char *buf, size_t cap);
 /* Sleeps up to ms, waking early when the handler should stop; returns should_stop. */
 int kbj_ctx_sleep(kbj_ctx *ctx, unsigned ms);
 
@@ -652,9 +691,11 @@ typedef struct kbj_run_opts {
     unsigned claim_batch;       /* jobs claimed at once, at most the engine's claim_batch
                                  * (0: that); 1 for long jobs such as imports, so a runner
                                  * does not hold jobs that other runners could start */
-    int until_empty;            /* return as soon as nothing is due now or within 2 s (a job
-                                 * due in a moment, such as one waiting for others, is
-                                 * waited for) */
+    int until_empty;            /* return as soon as nothing is due now or within
+                                 * until_empty_wait_ms (a job due in a moment, such as one
+                                 * waiting for others or retrying after a short backoff,
+                                 * is waited for) */
+    unsigned until_empty_wait_ms; /* default 2000 */
     unsigned grace_seconds;     /* after a stop request, how long a running job keeps its
                                  * lease before it is left to expire (default 30) */
     double checkpoint_seconds;  /* checkpoint cadence (default 60 s ... */

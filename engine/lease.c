@@ -488,7 +488,8 @@ typedef struct complete_work {
 } complete_work;
 
 #define COMPLETE_TAIL                                                                     \
-    ", finished_at = NOW(6), updated_at = NOW(6), lease_expires = NULL, uniq_active = NULL,"  \
+    ", error = NULL, finished_at = NOW(6), updated_at = NOW(6), lease_expires = NULL,"      \
+    " uniq_active = NULL,"                                                                    \
     " progress_done = IF(progress_total > 0, progress_total, progress_done)"                 \
     " WHERE lease_token = ? AND status = 'running' AND id IN (%s)"
 

@@ -26,6 +26,16 @@ static double mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The clock lease deadlines are kept on: it goes on while the process is stopped
+ * (SIGSTOP, Ctrl-Z) and, unlike CLOCK_MONOTONIC, while the machine is suspended. */
+static double boottime(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_BOOTTIME, &ts) != 0)
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* ---- heartbeat thread ------------------------------------------------------------ */
 
 typedef struct heartbeat {
@@ -41,6 +51,11 @@ typedef struct heartbeat {
     volatile sig_atomic_t *stop;/* the run's stop flag */
     unsigned grace_seconds;
     double stop_deadline;       /* monotonic; past it, leases are no longer renewed */
+    /* When the leases of the claim in hand run out, on this runner's own clock
+     * (boottime()), never later than the database's lease_expires: set from the time
+     * just before the claim, moved on by each renewal that began before it (guarded by
+     * mu). A runner paused past it writes nothing more for those jobs. */
+    double deadline;
     volatile sig_atomic_t cancel, lost, check_now;
 } heartbeat;
 
@@ -51,15 +66,17 @@ static int extend_do(kbj_store *st, void *arg)
                           (kbj_val[]){ KBJ_VS(hb->runner) }, 1, NULL);
 }
 
-/* Reads the current job's status, token and cancel flag into the shared flags. */
+/* Reads the current job's status, token, lease and cancel flag into the shared flags: a
+ * lease that expired by the database's clock is lost even before the reaper comes by. */
 static void watch_job(kbj_engine *eng, heartbeat *hb, unsigned long long pk, long long token)
 {
     kbj_rows *rows = NULL;
-    if (kbj_store_query(eng->st, "SELECT status, lease_token, cancel_requested FROM {p}kbjobs_jobs WHERE id = ?",
+    if (kbj_store_query(eng->st, "SELECT status, lease_token, cancel_requested, lease_expires > NOW(6)"
+                        " FROM {p}kbjobs_jobs WHERE id = ?",
                         (kbj_val[]){ KBJ_VI(pk) }, 1, &rows) != KBJ_OK)
         return;
     if (kbj_rows_count(rows) == 0 || strcmp(kbj_rows_str(rows, 0, 0), "running") != 0 ||
-        kbj_rows_int(rows, 0, 1) != token)
+        kbj_rows_int(rows, 0, 1) != token || kbj_rows_int(rows, 0, 3) != 1)
         hb->lost = 1;
     else if (kbj_rows_int(rows, 0, 2))
         hb->cancel = 1;
@@ -99,10 +116,21 @@ static void *heartbeat_main(void *arg)
         renew = hb->stop_deadline == 0 || mono() < hb->stop_deadline;
         pthread_mutex_unlock(&hb->mu);
 
-        if (renew)
-            (void)kbj_runner_heartbeat(hb->eng, hb->runner);
-        else
+        if (renew) {
+            /* A renewal that began at t0 moved every lease still held when it ran to at
+             * least t0 + lease. Leases whose local deadline had passed by the time it
+             * returned may have expired first: their deadline stays. */
+            double t0 = boottime();
+            if (kbj_runner_heartbeat(hb->eng, hb->runner) == KBJ_OK) {
+                double t1 = boottime();
+                pthread_mutex_lock(&hb->mu);
+                if (hb->deadline >= t1 && t0 + hb->eng->cfg.lease_seconds > hb->deadline)
+                    hb->deadline = t0 + hb->eng->cfg.lease_seconds;
+                pthread_mutex_unlock(&hb->mu);
+            }
+        } else {
             (void)kbj_store_do(hb->eng->st, extend_do, hb);
+        }
         if (pk)
             watch_job(hb->eng, hb, pk, token);
 
@@ -111,6 +139,23 @@ static void *heartbeat_main(void *arg)
     pthread_mutex_unlock(&hb->mu);
     kbj_store_thread_end();
     return NULL;
+}
+
+/* The leases just claimed run out lease_seconds after `t0`, taken before the claim. */
+static void hb_claimed(heartbeat *hb, double t0, unsigned lease_seconds)
+{
+    pthread_mutex_lock(&hb->mu);
+    hb->deadline = t0 + lease_seconds;
+    pthread_mutex_unlock(&hb->mu);
+}
+
+static double hb_remaining(heartbeat *hb)
+{
+    double d;
+    pthread_mutex_lock(&hb->mu);
+    d = hb->deadline;
+    pthread_mutex_unlock(&hb->mu);
+    return d - boottime();
 }
 
 static void hb_set_job(heartbeat *hb, const kbj_lease *l)
@@ -187,11 +232,72 @@ static int lost_now(kbj_ctx *ctx, int rc)
     return rc;
 }
 
+double kbj_ctx_lease_remaining(const kbj_ctx *ctx)
+{
+    double left;
+    if (!ctx)
+        return 0;
+    if (!ctx->hb)
+        return ctx->eng->cfg.lease_seconds;
+    if (ctx->hb->lost)
+        return 0;
+    left = hb_remaining(ctx->hb);
+    return left > 0 ? left : 0;
+}
+
+int kbj_ctx_disconnected(kbj_ctx *ctx, const char *why)
+{
+    if (!ctx)
+        return KBJ_EINVAL;
+    free(ctx->fail_msg);
+    ctx->fail_msg = strdup(why && *why ? why : "a database connection was lost");
+    return kbj_efail(ctx->eng, KBJ_ECONNECT, "%s", why && *why ? why : "a database connection was lost");
+}
+
+int kbj_ctx_lease_lost(kbj_ctx *ctx, const char *why)
+{
+    if (!ctx)
+        return KBJ_EINVAL;
+    if (ctx->hb)
+        ctx->hb->lost = 1;
+    return kbj_efail(ctx->eng, KBJ_ELEASE, "the lease on job %s was lost%s%s", ctx->lease->id,
+                     why && *why ? ": " : "", why ? why : "");
+}
+
+int kbj_ctx_lease_held(kbj_ctx *ctx)
+{
+    if (!ctx)
+        return KBJ_EINVAL;
+    if (ctx->hb && ctx->hb->lost)
+        return kbj_efail(ctx->eng, KBJ_ELEASE, "the lease on job %s was lost", ctx->lease->id);
+    if (ctx->hb && hb_remaining(ctx->hb) <= 0)
+        return kbj_ctx_lease_lost(ctx, "it ran out while this runner was not renewing it (paused or stalled)");
+    return KBJ_OK;
+}
+
+int kbj_ctx_fence_sql(kbj_ctx *ctx, char *buf, size_t cap)
+{
+    const kbj_lease *l;
+    int n;
+    if (!ctx || !buf || cap == 0)
+        return KBJ_EINVAL;
+    l = ctx->lease;
+    /* both values are integers the engine made: nothing here comes from outside */
+    n = snprintf(buf, cap, "SELECT id FROM `%skbjobs_jobs` WHERE id = %llu AND lease_token = %lld"
+                 " AND status = 'running' AND lease_expires > NOW(6) FOR UPDATE",
+                 kbj_store_prefix(ctx->eng->st), l->pk, l->token);
+    if (n < 0 || (size_t)n >= cap)
+        return kbj_efail(ctx->eng, KBJ_EINVAL, "the fence statement does not fit");
+    return KBJ_OK;
+}
+
 static int flush_progress(kbj_ctx *ctx)
 {
     int rc;
     if (!ctx->progress_pending)
         return KBJ_OK;
+    if ((rc = kbj_ctx_lease_held(ctx)))
+        return rc;
     ctx->progress_pending = 0;
     ctx->progress_written = mono();
     rc = kbj_progress(ctx->eng, ctx->lease, ctx->done, ctx->total, ctx->phase[0] ? ctx->phase : NULL);
@@ -230,22 +336,33 @@ int kbj_ctx_progress(kbj_ctx *ctx, long long done, long long total, const char *
 
 int kbj_ctx_title(kbj_ctx *ctx, const char *title)
 {
-    return ctx ? lost_now(ctx, kbj_set_title(ctx->eng, ctx->lease, title)) : KBJ_EINVAL;
+    int rc;
+    if (!ctx)
+        return KBJ_EINVAL;
+    if ((rc = kbj_ctx_lease_held(ctx)))
+        return rc;
+    return lost_now(ctx, kbj_set_title(ctx->eng, ctx->lease, title));
 }
 
 int kbj_ctx_log(kbj_ctx *ctx, const char *level, const char *message, const char *context_json)
 {
     if (!ctx)
         return KBJ_EINVAL;
-    if (ctx->hb && ctx->hb->lost)
-        return kbj_efail(ctx->eng, KBJ_ELEASE, "the lease on job %s was lost", ctx->lease->id);
-    /* The heartbeat thread watches the lease; a log line is refused once it saw it lost. */
+    /* The heartbeat thread watches the lease; a log line is refused once it saw it lost
+     * or the runner's own clock says it ran out. */
+    if (kbj_ctx_lease_held(ctx))
+        return KBJ_ELEASE;
     return kbj_log(ctx->eng, ctx->lease->id, level, message, context_json);
 }
 
 int kbj_ctx_metrics(kbj_ctx *ctx, const char *metrics_json)
 {
-    return ctx ? lost_now(ctx, kbj_add_metrics(ctx->eng, ctx->lease, metrics_json)) : KBJ_EINVAL;
+    int rc;
+    if (!ctx)
+        return KBJ_EINVAL;
+    if ((rc = kbj_ctx_lease_held(ctx)))
+        return rc;
+    return lost_now(ctx, kbj_add_metrics(ctx->eng, ctx->lease, metrics_json));
 }
 
 int kbj_ctx_set_result(kbj_ctx *ctx, const char *json)
@@ -302,8 +419,8 @@ int kbj_ctx_checkpoint(kbj_ctx *ctx, const char *cursor, const char *counts, con
         return KBJ_EINVAL;
     if (ctx->parent)
         return child_checkpoint(ctx, cursor, counts, state, force);
-    if (ctx->hb && ctx->hb->lost)
-        return kbj_efail(ctx->eng, KBJ_ELEASE, "the lease on job %s was lost", ctx->lease->id);
+    if ((rc = kbj_ctx_lease_held(ctx)))
+        return rc;
     if (!force && !kbj_cadence_due(&ctx->cadence, ctx->done))
         return 0;
     if (force) { /* a forced checkpoint restarts the cadence too */
@@ -416,7 +533,7 @@ int kbj_ctx_should_stop(const kbj_ctx *ctx)
 {
     if (!ctx)
         return 1;
-    return ctx->eng->stop || (ctx->hb && (ctx->hb->cancel || ctx->hb->lost));
+    return ctx->eng->stop || (ctx->hb && (ctx->hb->cancel || ctx->hb->lost || hb_remaining(ctx->hb) <= 0));
 }
 
 int kbj_ctx_check(kbj_ctx *ctx)
@@ -594,10 +711,11 @@ static int dispatch(run_state *rs, kbj_lease *l)
     if (!rs->hb.lost)
         (void)flush_progress(&ctx);
     cancelled = rs->hb.cancel;
-    lease_lost = rs->hb.lost;
+    /* a runner paused past its lease's end completes nothing: the job may be elsewhere */
+    lease_lost = rs->hb.lost || hb_remaining(&rs->hb) <= 0;
     hb_set_job(&rs->hb, NULL);
 
-    if (lease_lost && rc != KBJ_OK) {
+    if (lease_lost) {
         rs->rep->lost++;
     } else if (rc == KBJ_OK) {
         rs->done[rs->ndone] = *l; /* shallow: the lease array outlives the flush */
@@ -722,6 +840,7 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
 
     while (rc == KBJ_OK) {
         kbj_lease *leases = NULL;
+        double claim_t0;
         size_t n = 0, want = rs.o->claim_batch && rs.o->claim_batch < eng->cfg.claim_batch
                                   ? rs.o->claim_batch : eng->cfg.claim_batch, i;
 
@@ -735,18 +854,25 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
         }
         if (rs.o->max_jobs && rs.o->max_jobs - rs.started < want)
             want = rs.o->max_jobs - rs.started;
+        claim_t0 = boottime();
         rc = kbj_claim(eng, rs.rep->runner, queues, nqueues, want, &leases, &n);
         if (rc)
             break;
+        if (n)
+            hb_claimed(&rs.hb, claim_t0, eng->cfg.lease_seconds);
         if (n == 0) {
             if (rs.o->until_empty) {
-                /* a job due within 2 s (one waiting for others, deferring itself) is
-                 * waited for: "empty" means nothing due now or in a moment */
-                double wait = due_within(eng, queues, nqueues, 2.0);
+                /* a job due in a moment (one waiting for others, deferring itself, or
+                 * retrying after a short backoff) is waited for: "empty" means nothing
+                 * due now or within until_empty_wait_ms */
+                double window = rs.o->until_empty_wait_ms ? rs.o->until_empty_wait_ms / 1000.0 : 2.0;
+                double wait = due_within(eng, queues, nqueues, window);
                 if (wait < 0) {
                     reason = "empty";
                     break;
                 }
+                if (rs.o->max_seconds > 0 && rs.t0 + rs.o->max_seconds < mono() + wait)
+                    wait = rs.t0 + rs.o->max_seconds - mono(); /* the time budget still holds */
                 for (double until = mono() + wait; mono() < until && !eng->stop;) {
                     struct timespec ts = { 0, 20000000L };
                     nanosleep(&ts, NULL);

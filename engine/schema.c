@@ -186,17 +186,52 @@ static const char *const migration_4[] = {
     NULL
 };
 
+/* The authority of an artifact URL, the part between "://" and the first of / ? #. */
+#define URL_AUTH                                                                            \
+    "SUBSTRING_INDEX(SUBSTRING_INDEX(SUBSTRING_INDEX(SUBSTRING(url, LOCATE('://', url) + 3),"  \
+    " '/', 1), '?', 1), '#', 1)"
+
+/* 5: the artifact index keeps which import made each post (created_job), so a chunk
+ * replayed after a crash between the sink's commit and the cursor's counts its posts as
+ * created, not unchanged; and index URLs lose their credentials (`user:pass@` becomes
+ * `***@`, as the engine now records them). Additive: schema-4 code ignores the column
+ * and writes URLs as before until it is upgraded. The column is added by
+ * add_created_job() (MySQL has no ADD COLUMN IF NOT EXISTS). */
+static const char *const migration_5[] = {
+    "UPDATE {p}kbjobs_artifacts SET url = CONCAT(LEFT(url, LOCATE('://', url) + 2), '***@',"
+    " SUBSTRING_INDEX(" URL_AUTH ", '@', -1), SUBSTRING(url, LOCATE('://', url) + 3 + LENGTH(" URL_AUTH ")))"
+    " WHERE LOCATE('://', url) > 0 AND " URL_AUTH " LIKE '%@%' AND " URL_AUTH " NOT LIKE '***@%'",
+    NULL
+};
+
+static int add_created_job(kbj_store *st)
+{
+    kbj_rows *rows = NULL;
+    int rc = kbj_store_query(st, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()"
+                             " AND TABLE_NAME = CONCAT(?, 'kbjobs_artifacts') AND COLUMN_NAME = 'created_job'",
+                             (kbj_val[]){ KBJ_VS(kbj_store_prefix(st)) }, 1, &rows);
+    if (rc)
+        return rc;
+    if (kbj_rows_int(rows, 0, 0) == 0)
+        rc = kbj_store_exec(st, "ALTER TABLE {p}kbjobs_artifacts ADD COLUMN created_job CHAR(16) CHARACTER SET ascii"
+                            " NULL AFTER job_id", NULL, 0, NULL);
+    kbj_rows_free(rows);
+    return rc;
+}
+
 typedef struct migration {
     int version;
     int min_code; /* the oldest code schema version that works once this has run */
+    int (*before)(kbj_store *st); /* a step that needs more than a statement, or NULL */
     const char *const *statements;
 } migration;
 
 static const migration migrations[] = {
-    { 1, 1, migration_1 },
-    { 2, 1, migration_2 },
-    { 3, 1, migration_3 },
-    { 4, 1, migration_4 },
+    { 1, 1, NULL, migration_1 },
+    { 2, 1, NULL, migration_2 },
+    { 3, 1, NULL, migration_3 },
+    { 4, 1, NULL, migration_4 },
+    { 5, 1, add_created_job, migration_5 },
 };
 
 typedef struct schema_state {
@@ -300,6 +335,8 @@ static int run_migrations(kbj_store *st, void *arg)
     for (size_t m = 0; rc == KBJ_OK && m < sizeof migrations / sizeof migrations[0]; m++) {
         if (migrations[m].version <= s.version)
             continue;
+        if (migrations[m].before)
+            rc = migrations[m].before(st);
         for (const char *const *sql = migrations[m].statements; rc == KBJ_OK && *sql; sql++)
             rc = kbj_store_exec(st, *sql, NULL, 0, NULL);
         if (rc == KBJ_OK)

@@ -832,3 +832,35 @@ int kbj_store_do(kbj_store *st, kbj_store_work work, void *arg)
 {
     return run_work(st, work, arg, 0);
 }
+
+typedef struct again_work {
+    const char *sql;
+    const kbj_val *v;
+    size_t n;
+    kbj_rows **rows;              /* a query's result, or NULL for a write */
+    unsigned long long *affected;
+} again_work;
+
+static int again_do(kbj_store *st, void *arg)
+{
+    again_work *w = arg;
+    if (!w->rows)
+        return kbj_store_exec(st, w->sql, w->v, w->n, w->affected);
+    kbj_rows_free(*w->rows); /* from a run lost with its connection */
+    *w->rows = NULL;
+    return kbj_store_query(st, w->sql, w->v, w->n, w->rows);
+}
+
+int kbj_store_query_again(kbj_store *st, const char *sql, const kbj_val *v, size_t n, kbj_rows **out)
+{
+    again_work w = { sql, v, n, out, NULL };
+    *out = NULL;
+    return kbj_store_do(st, again_do, &w);
+}
+
+int kbj_store_exec_again(kbj_store *st, const char *sql, const kbj_val *v, size_t n,
+                         unsigned long long *affected)
+{
+    again_work w = { sql, v, n, NULL, affected };
+    return kbj_store_do(st, again_do, &w);
+}

@@ -165,4 +165,10 @@ int kbj_store_tx(kbj_store *st, kbj_store_work work, void *arg);
 /* Like kbj_store_tx without a transaction (autocommit), for single statements. */
 int kbj_store_do(kbj_store *st, kbj_store_work work, void *arg);
 
+/* kbj_store_query and kbj_store_exec run through kbj_store_do: a lost connection is
+ * reconnected and the statement run again, so only for reads and idempotent writes. */
+int kbj_store_query_again(kbj_store *st, const char *sql, const kbj_val *v, size_t n, kbj_rows **out);
+int kbj_store_exec_again(kbj_store *st, const char *sql, const kbj_val *v, size_t n,
+                         unsigned long long *affected);
+
 #endif /* KBJ_STORE_H */

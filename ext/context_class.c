@@ -9,6 +9,7 @@
 #include "php.h"
 
 #include "php_kbjobs.h"
+#include "artifact.h"
 
 static zend_object_handlers context_handlers;
 
@@ -231,6 +232,92 @@ PHP_METHOD(KBJobs_Context, stopEarly)
     CTX(c);
     (void)c;
     kbjobs_context_from(Z_OBJ_P(ZEND_THIS))->stopped_early = 1;
+}
+
+PHP_METHOD(KBJobs_Context, leaseRemaining)
+{
+    ZEND_PARSE_PARAMETERS_NONE();
+    CTX(c);
+    RETURN_DOUBLE(kbj_ctx_lease_remaining(c));
+}
+
+PHP_METHOD(KBJobs_Context, assertLease)
+{
+    zend_string *why = NULL;
+    ZEND_PARSE_PARAMETERS_START(0, 1)
+        Z_PARAM_OPTIONAL
+        Z_PARAM_STR_OR_NULL(why)
+    ZEND_PARSE_PARAMETERS_END();
+    CTX(c);
+    CTX_CHECK(c, why ? kbj_ctx_lease_lost(c, ZSTR_VAL(why)) : kbj_ctx_lease_held(c));
+}
+
+PHP_METHOD(KBJobs_Context, fenceStatement)
+{
+    char sql[512];
+    ZEND_PARSE_PARAMETERS_NONE();
+    CTX(c);
+    CTX_CHECK(c, kbj_ctx_fence_sql(c, sql, sizeof sql));
+    RETURN_STRING(sql);
+}
+
+/* One entry of recordPostsStatement()'s list: its string field `key`, or NULL after
+ * throwing. */
+static const char *post_field(HashTable *post, const char *key, uint32_t i)
+{
+    zval *v = zend_hash_str_find_deref(post, key, strlen(key));
+    if (!v || Z_TYPE_P(v) != IS_STRING) {
+        zend_argument_type_error(1, "entry %u must have a string \"%s\"", i, key);
+        return NULL;
+    }
+    return Z_STRVAL_P(v);
+}
+
+PHP_METHOD(KBJobs_Context, recordPostsStatement)
+{
+    HashTable *list;
+    kbj_artifact_post *posts;
+    zval *entry;
+    uint32_t n, i = 0;
+    char *sql = NULL;
+    int rc;
+
+    ZEND_PARSE_PARAMETERS_START(1, 1)
+        Z_PARAM_ARRAY_HT(list)
+    ZEND_PARSE_PARAMETERS_END();
+    CTX(c);
+    n = zend_hash_num_elements(list);
+    posts = ecalloc(n ? n : 1, sizeof *posts);
+    ZEND_HASH_FOREACH_VAL(list, entry) {
+        zval *id, *created;
+        ZVAL_DEREF(entry);
+        if (Z_TYPE_P(entry) != IS_ARRAY) {
+            zend_argument_type_error(1, "entry %u must be an array", i);
+            efree(posts);
+            RETURN_THROWS();
+        }
+        id = zend_hash_str_find_deref(Z_ARRVAL_P(entry), "post_id", sizeof "post_id" - 1);
+        created = zend_hash_str_find_deref(Z_ARRVAL_P(entry), "created", sizeof "created" - 1);
+        posts[i].url_hash = post_field(Z_ARRVAL_P(entry), "url_hash", i);
+        posts[i].content_hash = posts[i].url_hash ? post_field(Z_ARRVAL_P(entry), "content_hash", i) : NULL;
+        if (!posts[i].content_hash) {
+            efree(posts);
+            RETURN_THROWS();
+        }
+        if (!id || Z_TYPE_P(id) != IS_LONG) {
+            zend_argument_type_error(1, "entry %u must have an int \"post_id\"", i);
+            efree(posts);
+            RETURN_THROWS();
+        }
+        posts[i].post_id = (long long)Z_LVAL_P(id);
+        posts[i].created = created && zend_is_true(created);
+        i++;
+    } ZEND_HASH_FOREACH_END();
+    rc = kbj_artifact_posts_sql(kbj_ctx_engine(c), kbj_ctx_lease(c)->id, posts, n, &sql);
+    efree(posts);
+    CTX_CHECK(c, rc);
+    RETVAL_STRING(sql);
+    free(sql);
 }
 
 void kbjobs_context_minit(void)

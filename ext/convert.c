@@ -29,8 +29,10 @@ void kbjobs_throw(kbj_engine *eng, int rc)
         ce = kbjobs_ce_not_found;
         break;
     case KBJ_ECONFLICT:
-    case KBJ_ELEASE:
         ce = kbjobs_ce_conflict;
+        break;
+    case KBJ_ELEASE:
+        ce = kbjobs_ce_lease_lost;
         break;
     case KBJ_EDB:
     case KBJ_ECONNECT:

@@ -232,7 +232,7 @@ static int parse_resources(HashTable *opts, kbj_resource *out, size_t *n)
     return 0;
 }
 static const char *const run_keys[] = { "queues", "max_seconds", "max_jobs", "max_memory", "idle_ms",
-    "until_empty", "grace_seconds", "checkpoint_seconds", "checkpoint_items", "sink", "claim_batch", NULL };
+    "until_empty", "until_empty_wait", "grace_seconds", "checkpoint_seconds", "checkpoint_items", "sink", "claim_batch", NULL };
 static const char *const engine_keys[] = { "lease_seconds", "claim_batch", "failure_cap",
     "lost_after_seconds", "alert_threshold", "alert_window_seconds", NULL };
 
@@ -1235,6 +1235,17 @@ int kbjobs_call_in_job(kbjobs_engine_obj *o, kbj_ctx *ctx, zval *cb, zval *args,
             zend_clear_exception();
             kbj_request_stop(o->eng);
             rc = kbj_ctx_fail(ctx, "the handler called exit()", 1);
+        } else if (instanceof_function(ex->ce, kbjobs_ce_lease_lost)) {
+            /* the job is not this runner's any more: nothing is written for it */
+            zend_string *s = zval_get_string(zend_read_property(ex->ce, ex, "message", sizeof "message" - 1, 1, NULL));
+            zend_clear_exception();
+            rc = kbj_ctx_lease_lost(ctx, ZSTR_VAL(s));
+            zend_string_release(s);
+        } else if (instanceof_function(ex->ce, kbjobs_ce_connection_lost)) {
+            char *msg = exception_message(ex);
+            zend_clear_exception();
+            rc = kbj_ctx_disconnected(ctx, msg);
+            efree(msg);
         } else {
             char *msg = exception_message(ex);
             int retryable = !instanceof_function(ex->ce, kbjobs_ce_non_retryable);
@@ -1437,6 +1448,8 @@ PHP_METHOD(KBJobs_Engine, run)
     opts.idle_ms = (unsigned)v;
     RUN_OPT(kbjobs_opt_long(options, "until_empty", 0, 1, &v));
     opts.until_empty = (int)v;
+    RUN_OPT(kbjobs_opt_double(options, "until_empty_wait", 0, 3600, &secs));
+    opts.until_empty_wait_ms = (unsigned)(secs * 1000);
     RUN_OPT(kbjobs_opt_long(options, "grace_seconds", 0, 86400, &v));
     opts.grace_seconds = (unsigned)v;
     RUN_OPT(kbjobs_opt_double(options, "checkpoint_seconds", 0, 86400, &secs));

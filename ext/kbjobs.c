@@ -22,7 +22,8 @@
 ZEND_DECLARE_MODULE_GLOBALS(kbjobs)
 
 zend_class_entry *kbjobs_ce_exception, *kbjobs_ce_not_found, *kbjobs_ce_conflict,
-    *kbjobs_ce_database, *kbjobs_ce_filesystem, *kbjobs_ce_non_retryable;
+    *kbjobs_ce_lease_lost, *kbjobs_ce_database, *kbjobs_ce_connection_lost, *kbjobs_ce_filesystem,
+    *kbjobs_ce_non_retryable;
 zend_class_entry *kbjobs_ce_engine, *kbjobs_ce_job, *kbjobs_ce_context,
     *kbjobs_ce_tracker, *kbjobs_ce_failure_log;
 
@@ -77,7 +78,9 @@ static PHP_MINIT_FUNCTION(kbjobs)
     kbjobs_ce_exception = register_class_KBJobs_Exception(spl_ce_RuntimeException);
     kbjobs_ce_not_found = register_class_KBJobs_NotFoundException(kbjobs_ce_exception);
     kbjobs_ce_conflict = register_class_KBJobs_ConflictException(kbjobs_ce_exception);
+    kbjobs_ce_lease_lost = register_class_KBJobs_LeaseLostException(kbjobs_ce_conflict);
     kbjobs_ce_database = register_class_KBJobs_DatabaseException(kbjobs_ce_exception);
+    kbjobs_ce_connection_lost = register_class_KBJobs_ConnectionLostException(kbjobs_ce_database);
     kbjobs_ce_filesystem = register_class_KBJobs_FilesystemException(kbjobs_ce_exception);
     kbjobs_ce_non_retryable = register_class_KBJobs_NonRetryableException(kbjobs_ce_exception);
 

@@ -30,10 +30,26 @@ namespace KBJobs {
     final class NotFoundException extends Exception {}
 
     /** An illegal state transition, or a write refused because the lease was lost. */
-    final class ConflictException extends Exception {}
+    class ConflictException extends Exception {}
+
+    /**
+     * The job's lease is gone (taken back, or run out while the runner was paused): what
+     * the handler was writing must be rolled back and nothing more written. Thrown by
+     * Context's writes; a handler or sink that throws it ends its attempt without
+     * touching the job, which is its new holder's (or the reaper's).
+     */
+    final class LeaseLostException extends ConflictException {}
 
     /** The database refused, failed or cannot be reached, or its schema is not usable. */
-    final class DatabaseException extends Exception {}
+    class DatabaseException extends Exception {}
+
+    /**
+     * Thrown by a job handler or an import sink whose own database connection
+     * (WordPress's) was lost mid-work, so nothing of that work was committed: an import
+     * tries the chunk again in place (a few times, with backoff, while its lease lasts);
+     * a handler's attempt fails and is retried like any other.
+     */
+    final class ConnectionLostException extends DatabaseException {}
 
     /** A file under the data directory could not be read or written. */
     final class FilesystemException extends Exception {}
@@ -208,6 +224,7 @@ namespace KBJobs {
 
         /**
          * Options: queues, max_seconds, max_jobs, max_memory, idle_ms, until_empty,
+         * until_empty_wait (seconds a job due soon is waited for, default 2),
          * grace_seconds, checkpoint_seconds, checkpoint_items, claim_batch (jobs claimed
          * at once, at most the engine's; 1 for long jobs), and sink: the callable
          * that imports hand their documents to, fn(array $docs, Context $ctx): array
@@ -320,6 +337,36 @@ namespace KBJobs {
          * stopping) instead of completing.
          */
         public function stopEarly(): void {}
+
+        /**
+         * Seconds left on the job's lease by this runner's own clock, which goes on
+         * while the process is paused (0 once it ran out or was lost).
+         */
+        public function leaseRemaining(): float {}
+
+        /**
+         * Throws LeaseLostException (the lease marked lost) when the lease ran out or
+         * was lost; with $lostBecause, marks it lost for that reason and throws.
+         */
+        public function assertLease(?string $lostBecause = null): void {}
+
+        /**
+         * The statement that fences a transaction on another connection (WordPress's
+         * $wpdb): run first inside it, it returns one row while this runner holds the
+         * lease and locks the job's row until the transaction ends, so nobody takes the
+         * job over meanwhile. No row: the lease is gone, roll back. See
+         * kbjobs_fenced_transaction() in the plugin.
+         */
+        public function fenceStatement(): string {}
+
+        /**
+         * For import sinks: the statement that records, inside the sink's fenced
+         * transaction, the posts written for the chunk's documents in the artifact index
+         * (so posts and index commit together). $posts: a list of ['url_hash' => string,
+         * 'post_id' => int, 'content_hash' => string, 'created' => bool].
+         * @param array $posts
+         */
+        public function recordPostsStatement(array $posts): string {}
     }
 
     /** @strict-properties */

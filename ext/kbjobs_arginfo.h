@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 6aecfffa28705f70439bcaa874de8418f5bcd995 */
+ * Stub hash: d989bbe4eb42357b5c7491138863704840163162 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -214,6 +214,19 @@ ZEND_END_ARG_INFO()
 
 #define arginfo_class_KBJobs_Context_stopEarly arginfo_class_KBJobs_Engine_migrate
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Context_leaseRemaining, 0, 0, IS_DOUBLE, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Context_assertLease, 0, 0, IS_VOID, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, lostBecause, IS_STRING, 1, "null")
+ZEND_END_ARG_INFO()
+
+#define arginfo_class_KBJobs_Context_fenceStatement arginfo_class_KBJobs_Context_id
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Context_recordPostsStatement, 0, 1, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, posts, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
 #define arginfo_class_KBJobs_JobTracker___construct arginfo_class_KBJobs_Job___construct
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_JobTracker_runners, 0, 0, IS_ARRAY, 0)
@@ -302,6 +315,10 @@ ZEND_METHOD(KBJobs_Context, lastCheckpoint);
 ZEND_METHOD(KBJobs_Context, shouldStop);
 ZEND_METHOD(KBJobs_Context, cancelled);
 ZEND_METHOD(KBJobs_Context, stopEarly);
+ZEND_METHOD(KBJobs_Context, leaseRemaining);
+ZEND_METHOD(KBJobs_Context, assertLease);
+ZEND_METHOD(KBJobs_Context, fenceStatement);
+ZEND_METHOD(KBJobs_Context, recordPostsStatement);
 ZEND_METHOD(KBJobs_JobTracker, __construct);
 ZEND_METHOD(KBJobs_JobTracker, runners);
 ZEND_METHOD(KBJobs_JobTracker, activeJobs);
@@ -336,7 +353,17 @@ static const zend_function_entry class_KBJobs_ConflictException_methods[] = {
 };
 
 
+static const zend_function_entry class_KBJobs_LeaseLostException_methods[] = {
+	ZEND_FE_END
+};
+
+
 static const zend_function_entry class_KBJobs_DatabaseException_methods[] = {
+	ZEND_FE_END
+};
+
+
+static const zend_function_entry class_KBJobs_ConnectionLostException_methods[] = {
 	ZEND_FE_END
 };
 
@@ -417,6 +444,10 @@ static const zend_function_entry class_KBJobs_Context_methods[] = {
 	ZEND_ME(KBJobs_Context, shouldStop, arginfo_class_KBJobs_Context_shouldStop, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Context, cancelled, arginfo_class_KBJobs_Context_cancelled, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Context, stopEarly, arginfo_class_KBJobs_Context_stopEarly, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Context, leaseRemaining, arginfo_class_KBJobs_Context_leaseRemaining, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Context, assertLease, arginfo_class_KBJobs_Context_assertLease, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Context, fenceStatement, arginfo_class_KBJobs_Context_fenceStatement, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Context, recordPostsStatement, arginfo_class_KBJobs_Context_recordPostsStatement, ZEND_ACC_PUBLIC)
 	ZEND_FE_END
 };
 
@@ -473,6 +504,16 @@ static zend_class_entry *register_class_KBJobs_ConflictException(zend_class_entr
 
 	INIT_NS_CLASS_ENTRY(ce, "KBJobs", "ConflictException", class_KBJobs_ConflictException_methods);
 	class_entry = zend_register_internal_class_ex(&ce, class_entry_KBJobs_Exception);
+
+	return class_entry;
+}
+
+static zend_class_entry *register_class_KBJobs_LeaseLostException(zend_class_entry *class_entry_KBJobs_ConflictException)
+{
+	zend_class_entry ce, *class_entry;
+
+	INIT_NS_CLASS_ENTRY(ce, "KBJobs", "LeaseLostException", class_KBJobs_LeaseLostException_methods);
+	class_entry = zend_register_internal_class_ex(&ce, class_entry_KBJobs_ConflictException);
 	class_entry->ce_flags |= ZEND_ACC_FINAL;
 
 	return class_entry;
@@ -484,6 +525,16 @@ static zend_class_entry *register_class_KBJobs_DatabaseException(zend_class_entr
 
 	INIT_NS_CLASS_ENTRY(ce, "KBJobs", "DatabaseException", class_KBJobs_DatabaseException_methods);
 	class_entry = zend_register_internal_class_ex(&ce, class_entry_KBJobs_Exception);
+
+	return class_entry;
+}
+
+static zend_class_entry *register_class_KBJobs_ConnectionLostException(zend_class_entry *class_entry_KBJobs_DatabaseException)
+{
+	zend_class_entry ce, *class_entry;
+
+	INIT_NS_CLASS_ENTRY(ce, "KBJobs", "ConnectionLostException", class_KBJobs_ConnectionLostException_methods);
+	class_entry = zend_register_internal_class_ex(&ce, class_entry_KBJobs_DatabaseException);
 	class_entry->ce_flags |= ZEND_ACC_FINAL;
 
 	return class_entry;

@@ -31,7 +31,8 @@ ZEND_TSRMLS_CACHE_EXTERN()
 #endif
 
 extern zend_class_entry *kbjobs_ce_exception, *kbjobs_ce_not_found, *kbjobs_ce_conflict,
-    *kbjobs_ce_database, *kbjobs_ce_filesystem, *kbjobs_ce_non_retryable;
+    *kbjobs_ce_lease_lost, *kbjobs_ce_database, *kbjobs_ce_connection_lost, *kbjobs_ce_filesystem,
+    *kbjobs_ce_non_retryable;
 extern zend_class_entry *kbjobs_ce_engine, *kbjobs_ce_job, *kbjobs_ce_context,
     *kbjobs_ce_tracker, *kbjobs_ce_failure_log;
 

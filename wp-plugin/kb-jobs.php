@@ -37,6 +37,7 @@ if ( ! KBJobs_Requirements::met() ) {
 
 require_once __DIR__ . '/includes/class-kbjobs-health.php';
 require_once __DIR__ . '/includes/class-kbjobs-engine.php';
+require_once __DIR__ . '/includes/class-kbjobs-fence.php';
 require_once __DIR__ . '/includes/class-kbjobs-runner.php';
 require_once __DIR__ . '/includes/import/class-kbjobs-sink.php';
 require_once __DIR__ . '/includes/import/class-kbjobs-import.php';

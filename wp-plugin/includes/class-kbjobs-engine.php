@@ -40,6 +40,16 @@ final class KBJobs_Engine {
 		}
 		$engine->configureImport( self::import_settings() );
 		self::$engine = $engine;
+		/**
+		 * Fires once per request when the engine is made: register job types here.
+		 *
+		 *     add_action( 'kbjobs_register_types', function ( KBJobs\Engine $engine ) {
+		 *         $engine->registerType( 'kb.refresh', 'my_refresh_handler', array( 'queue' => 'default' ) );
+		 *     } );
+		 *
+		 * @param \KBJobs\Engine $engine The engine.
+		 */
+		do_action( 'kbjobs_register_types', $engine );
 		return $engine;
 	}
 

@@ -17,6 +17,11 @@ final class KBJobs_Runner {
 	const SCHEDULE = 'kbjobs_minute';
 
 	/**
+	 * The filters wp_die() picks its handler from, by kind of request.
+	 */
+	const DIE_HANDLERS = array( 'wp_die_handler', 'wp_die_ajax_handler', 'wp_die_json_handler', 'wp_die_jsonp_handler', 'wp_die_xml_handler' );
+
+	/**
 	 * Hooks the schedule and the tick.
 	 */
 	public static function init(): void {
@@ -83,7 +88,46 @@ final class KBJobs_Runner {
 			'claim_batch' => 1,
 		);
 		$options['sink'] = array( 'KBJobs_Sink', 'write' );
-		return KBJobs_Engine::get()->run( $options );
+		// wp_die() (WordPress's "Error establishing a database connection" among others)
+		// ends the job it was reached from, not the runner.
+		$handler = static function () {
+			return array( __CLASS__, 'die_in_job' );
+		};
+		foreach ( self::DIE_HANDLERS as $filter ) {
+			add_filter( $filter, $handler, PHP_INT_MAX );
+		}
+		try {
+			return KBJobs_Engine::get()->run( $options );
+		} finally {
+			foreach ( self::DIE_HANDLERS as $filter ) {
+				remove_filter( $filter, $handler, PHP_INT_MAX );
+			}
+		}
+	}
+
+	/**
+	 * The wp_die() handler while jobs run: throws instead of exiting, with WordPress's
+	 * message, so the job's attempt records why and the runner goes on. A lost database
+	 * (WordPress could not reconnect) is KBJobs\ConnectionLostException: an import waits
+	 * and tries the chunk again instead of spending an attempt.
+	 *
+	 * @param string|\WP_Error $message What WordPress says.
+	 * @param string           $title   Its title.
+	 * @throws \KBJobs\ConnectionLostException|\RuntimeException Always.
+	 */
+	public static function die_in_job( $message, $title = '' ): void {
+		global $wpdb;
+		if ( is_wp_error( $message ) ) {
+			$message = $message->get_error_message();
+		}
+		$text = trim( preg_replace( '/\s+/', ' ', html_entity_decode( wp_strip_all_tags( (string) $message ), ENT_QUOTES ) ) );
+		if ( '' === $text && is_string( $title ) ) {
+			$text = wp_strip_all_tags( $title );
+		}
+		if ( empty( $wpdb->dbh ) ) {
+			throw new \KBJobs\ConnectionLostException( 'WordPress lost its database connection: ' . $text );
+		}
+		throw new \RuntimeException( 'WordPress stopped (wp_die): ' . $text );
 	}
 
 	/**

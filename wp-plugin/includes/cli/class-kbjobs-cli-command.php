@@ -271,7 +271,12 @@ final class KBJobs_CLI_Command {
 	 * : Stop when the process uses more than this many MiB.
 	 *
 	 * [--until-empty]
-	 * : Exit as soon as nothing is due.
+	 * : Exit once nothing is due now or within the next 60 seconds: a job that retries
+	 * after a short backoff, or an import waiting for its ranges, is waited for.
+	 *
+	 * [--due-within=<seconds>]
+	 * : With --until-empty, how far ahead a due job is waited for (default 60; 0 exits
+	 * as soon as nothing is due now or within 2 seconds).
 	 *
 	 * [--format=<format>]
 	 * : Render the run report in a particular format.
@@ -307,7 +312,8 @@ final class KBJobs_CLI_Command {
 			$options['max_memory'] = (int) $assoc_args['max-memory'] * 1024 * 1024;
 		}
 		if ( \WP_CLI\Utils\get_flag_value( $assoc_args, 'until-empty', false ) ) {
-			$options['until_empty'] = true;
+			$options['until_empty']      = true;
+			$options['until_empty_wait'] = (float) \WP_CLI\Utils\get_flag_value( $assoc_args, 'due-within', 60 );
 		}
 		try {
 			$this->trap_signals( KBJobs_Engine::get() );

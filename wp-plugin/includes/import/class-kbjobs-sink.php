@@ -19,8 +19,14 @@
  *   wp_unique_post_slug() (slugs are the title plus a short hash of the source URL, so
  *   they are unique without a query).
  *
- * In both modes the post ids are stored in the artifact index in the same transaction
- * as the posts, so a runner killed between the two can never make a second post.
+ * In both modes a chunk is one transaction fenced by the import's lease
+ * (kbjobs_fenced_transaction(): it begins by locking the job's row with its lease token,
+ * and rolls back when the lease is gone), and the post ids are stored in the artifact
+ * index (with the statement the engine gives, Context::recordPostsStatement()) in that
+ * same transaction: a runner killed between the two never makes a second post, and one
+ * frozen past its lease while another runner took the chunk over writes nothing.
+ * A lost database connection ends the chunk with KBJobs\ConnectionLostException: the
+ * engine waits, looks at what was committed and hands over the rest again.
  *
  * @package KBJobs
  */
@@ -49,6 +55,7 @@ final class KBJobs_Sink {
 		try {
 			return self::write_chunk( $docs, $ctx );
 		} finally {
+			wp_defer_term_counting( false );
 			// A runner writes thousands of posts in one process: drop what this chunk put
 			// in the in-memory object cache, so memory stays flat (a persistent cache keeps
 			// its entries; only this process's copy goes).
@@ -80,12 +87,12 @@ final class KBJobs_Sink {
 		}
 		$mode = isset( $params['sink'] ) ? (string) $params['sink'] : 'compatible';
 		if ( 'bulk' === $mode ) {
-			return self::write_bulk( $docs, $settings );
+			return self::write_bulk( $docs, $settings, $ctx );
 		}
 		if ( 'compatible' !== $mode ) {
 			throw new \KBJobs\NonRetryableException( sprintf( 'unknown sink mode %s (compatible or bulk)', $mode ) );
 		}
-		return self::write_compatible( $docs, $settings );
+		return self::write_compatible( $docs, $settings, $ctx );
 	}
 
 	/**
@@ -143,59 +150,45 @@ final class KBJobs_Sink {
 	}
 
 	/**
-	 * Records post ids in the artifact index, inside the caller's transaction.
+	 * Records post ids in the artifact index, inside the caller's fenced transaction, with
+	 * the statement the engine makes for them.
 	 *
-	 * @param array<int,array{0:string,1:int,2:string}> $rows url_hash, post id, content hash.
+	 * @param \KBJobs\Context                          $ctx  The import.
+	 * @param array<int,array{0:string,1:int,2:string,3:bool}> $rows url_hash, post id, content hash, created.
 	 */
-	private static function index_posts( array $rows ): void {
+	private static function index_posts( \KBJobs\Context $ctx, array $rows ): void {
 		global $wpdb;
 		if ( ! $rows ) {
 			return;
 		}
-		$ids    = '';
-		$hashes = '';
-		$args   = array();
-		$keys   = array();
+		$posts = array();
 		foreach ( $rows as $row ) {
-			$ids     .= ' WHEN %s THEN %d';
-			$args[]   = $row[0];
-			$args[]   = $row[1];
-			$keys[]   = $row[0];
+			$posts[] = array(
+				'url_hash'     => $row[0],
+				'post_id'      => $row[1],
+				'content_hash' => $row[2],
+				'created'      => $row[3],
+			);
 		}
-		foreach ( $rows as $row ) {
-			$hashes .= ' WHEN %s THEN %s';
-			$args[]  = $row[0];
-			$args[]  = $row[2];
-		}
-		$in   = implode( ',', array_fill( 0, count( $keys ), '%s' ) );
-		$args = array_merge( $args, $keys );
-		$table = $wpdb->prefix . 'kbjobs_artifacts';
-		// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- placeholders built above.
-		$sql = $wpdb->prepare( "UPDATE `$table` SET post_id = CASE url_hash$ids END, post_hash = CASE url_hash$hashes END, updated_at = UTC_TIMESTAMP(6) WHERE url_hash IN ($in)", $args );
-		if ( false === $wpdb->query( $sql ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared
-			throw new \RuntimeException( 'cannot record post ids in the artifact index: ' . $wpdb->last_error );
+		if ( false === $wpdb->query( $ctx->recordPostsStatement( $posts ) ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- made by the engine from checked values.
+			throw self::db_error( 'cannot record post ids in the artifact index' );
 		}
 	}
 
 	/**
-	 * Runs $work in a database transaction on WordPress's connection.
+	 * The exception for a failed statement: a lost connection or transaction is the
+	 * engine's to retry in place; anything else fails the attempt.
 	 *
-	 * @param callable $work Returns the sink's result.
-	 * @return mixed
+	 * @param string $what What failed.
+	 * @return \Throwable
 	 */
-	private static function transaction( callable $work ) {
+	private static function db_error( string $what ): \Throwable {
 		global $wpdb;
-		$wpdb->query( 'START TRANSACTION' );
-		try {
-			$result = $work();
-			if ( false === $wpdb->query( 'COMMIT' ) ) {
-				throw new \RuntimeException( 'COMMIT failed: ' . $wpdb->last_error );
-			}
-			return $result;
-		} catch ( \Throwable $e ) {
-			$wpdb->query( 'ROLLBACK' );
-			throw $e;
+		$errno = $wpdb->dbh instanceof \mysqli ? mysqli_errno( $wpdb->dbh ) : 2006;
+		if ( in_array( $errno, KBJobs_Fence::TRANSACTION_LOST, true ) ) {
+			return new \KBJobs\ConnectionLostException( $what . ': ' . $wpdb->last_error );
 		}
+		return new \RuntimeException( $what . ': ' . $wpdb->last_error );
 	}
 
 	/**
@@ -203,43 +196,47 @@ final class KBJobs_Sink {
 	 *
 	 * @param array<int,array<string,mixed>> $docs     Documents.
 	 * @param array<string,mixed>            $settings Post type, status, author.
+	 * @param \KBJobs\Context                $ctx      The import.
 	 * @return array<int,int|string>
 	 */
-	private static function write_compatible( array $docs, array $settings ): array {
+	private static function write_compatible( array $docs, array $settings, \KBJobs\Context $ctx ): array {
+		global $wpdb;
 		// When wp_insert_post() itself runs content through kses (no user allowed
 		// unfiltered HTML: cron, CLI), doing it here as well would only double the cost.
 		$kses_here = false === has_filter( 'content_save_pre', 'wp_filter_post_kses' );
 		wp_defer_term_counting( true );
-		try {
-			return self::transaction(
-				static function () use ( $docs, $settings, $kses_here ) {
-					$out   = array();
-					$index = array();
-					foreach ( $docs as $i => $doc ) {
-						$post               = self::post_fields( $doc, $settings, $kses_here );
-						$post['meta_input'] = self::meta( $doc );
-						$id                 = self::existing( $doc, $settings['post_type'] );
-						if ( $id ) {
-							$post['ID'] = $id;
-							unset( $post['guid'] );
-							$result = wp_update_post( wp_slash( $post ), true, false );
-						} else {
-							$result = wp_insert_post( wp_slash( $post ), true, false );
-						}
-						if ( is_wp_error( $result ) ) {
-							$out[ $i ] = $result->get_error_message();
-							continue;
-						}
-						$out[ $i ] = (int) $result;
-						$index[]   = array( (string) $doc['url_hash'], (int) $result, (string) $doc['content_hash'] );
+		return kbjobs_fenced_transaction(
+			$ctx,
+			static function () use ( $docs, $settings, $kses_here, $ctx, $wpdb ) {
+				$out   = array();
+				$index = array();
+				foreach ( $docs as $i => $doc ) {
+					$post               = self::post_fields( $doc, $settings, $kses_here );
+					$post['meta_input'] = self::meta( $doc );
+					$id                 = self::existing( $doc, $settings['post_type'] );
+					if ( $id ) {
+						$post['ID'] = $id;
+						unset( $post['guid'] );
+						$result = wp_update_post( wp_slash( $post ), true, false );
+					} else {
+						$result = wp_insert_post( wp_slash( $post ), true, false );
 					}
-					self::index_posts( $index );
-					return array_values( $out );
+					if ( is_wp_error( $result ) ) {
+						if ( '' !== $wpdb->last_error ) {
+							throw self::db_error( 'cannot write post for ' . $doc['url'] );
+						}
+						$out[ $i ] = $result->get_error_message();
+						continue;
+					}
+					$out[ $i ] = (int) $result;
+					$index[]   = array( (string) $doc['url_hash'], (int) $result, (string) $doc['content_hash'], ! $id );
 				}
-			);
-		} finally {
-			wp_defer_term_counting( false );
-		}
+				// Deferred term counts are written here, inside the fence.
+				wp_defer_term_counting( false );
+				self::index_posts( $ctx, $index );
+				return array_values( $out );
+			}
+		);
 	}
 
 	/**
@@ -247,12 +244,14 @@ final class KBJobs_Sink {
 	 *
 	 * @param array<int,array<string,mixed>> $docs     Documents.
 	 * @param array<string,mixed>            $settings Post type, status, author.
+	 * @param \KBJobs\Context                $ctx      The import.
 	 * @return array<int,int|string>
 	 */
-	private static function write_bulk( array $docs, array $settings ): array {
+	private static function write_bulk( array $docs, array $settings, \KBJobs\Context $ctx ): array {
 		global $wpdb;
-		$result = self::transaction(
-			static function () use ( $docs, $settings, $wpdb ) {
+		$result = kbjobs_fenced_transaction(
+			$ctx,
+			static function () use ( $docs, $settings, $wpdb, $ctx ) {
 				$now     = current_time( 'mysql' );
 				$now_gmt = current_time( 'mysql', true );
 				$out     = array();
@@ -278,14 +277,14 @@ final class KBJobs_Sink {
 						array( 'ID' => $id )
 					);
 					if ( false === $ok ) {
-						throw new \RuntimeException( 'cannot update post ' . $id . ': ' . $wpdb->last_error );
+						throw self::db_error( 'cannot update post ' . $id );
 					}
 					foreach ( self::meta( $doc ) as $key => $value ) {
 						update_post_meta( $id, $key, wp_slash( $value ) );
 					}
 					$out[ $i ] = $id;
 					$written[] = $id;
-					$index[]   = array( (string) $doc['url_hash'], $id, (string) $doc['content_hash'] );
+					$index[]   = array( (string) $doc['url_hash'], $id, (string) $doc['content_hash'], false );
 				}
 				if ( $new ) {
 					$rows = array();
@@ -320,7 +319,7 @@ final class KBJobs_Sink {
 						$args
 					);
 					if ( false === $wpdb->query( $sql ) ) {
-						throw new \RuntimeException( 'cannot insert posts: ' . $wpdb->last_error );
+						throw self::db_error( 'cannot insert posts' );
 					}
 					// A multi-row INSERT takes consecutive ids (innodb_autoinc_lock_mode 0 or 1,
 					// MariaDB's default); checked against the guids rather than assumed.
@@ -340,7 +339,7 @@ final class KBJobs_Sink {
 						$id        = $by_guid[ $post['guid'] ];
 						$out[ $i ] = $id;
 						$written[] = $id;
-						$index[]   = array( (string) $docs[ $i ]['url_hash'], $id, (string) $docs[ $i ]['content_hash'] );
+						$index[]   = array( (string) $docs[ $i ]['url_hash'], $id, (string) $docs[ $i ]['content_hash'], true );
 						foreach ( self::meta( $docs[ $i ] ) as $key => $value ) {
 							$meta_rows[] = '(%d, %s, %s)';
 							array_push( $meta_args, $id, $key, $value );
@@ -349,11 +348,11 @@ final class KBJobs_Sink {
 					// phpcs:disable WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQL.NotPrepared
 					$sql = $wpdb->prepare( "INSERT INTO `{$wpdb->postmeta}` (post_id, meta_key, meta_value) VALUES " . implode( ',', $meta_rows ), $meta_args );
 					if ( false === $wpdb->query( $sql ) ) {
-						throw new \RuntimeException( 'cannot insert post meta: ' . $wpdb->last_error );
+						throw self::db_error( 'cannot insert post meta' );
 					}
 					// phpcs:enable
 				}
-				self::index_posts( $index );
+				self::index_posts( $ctx, $index );
 				ksort( $out );
 				return array( array_values( $out ), $written );
 			}
