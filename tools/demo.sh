@@ -24,6 +24,10 @@ case ${1:-} in
     fi
     import_id=$(tail -n 1 "$KBJOBS_HOME/demo-import.id")
     setsid nohup tools/wp kb work --until-empty > "$KBJOBS_HOME/demo-work.log" 2>&1 < /dev/null &
+    # The articles' archive on the front end: /kb/ with pretty permalinks (instances made
+    # since they are set up), ?post_type=kb_article on an older instance's plain ones.
+    front=$KBJOBS_WP_URL/?post_type=kb_article
+    [ -z "$(tools/wp option get permalink_structure 2>/dev/null)" ] || front=$KBJOBS_WP_URL/kb/
     cat <<MSG
 
 kbjobs demo is up.
@@ -36,6 +40,7 @@ kbjobs demo is up.
     Watch it:  tools/wp kb job $import_id
     Failures:  tools/wp kb job $import_id --failed --format=table
     Articles:  $KBJOBS_WP_URL/wp-admin/edit.php?post_type=kb_article
+    Site:      $front (as visitors see them)
   Data:      $KBJOBS_HOME (database, WordPress, kbjobs data directory, logs)
   Stop:      make demo-stop     Remove everything: make clean-demo
 MSG

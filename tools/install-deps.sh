@@ -3,14 +3,16 @@
 # packages already present are skipped, and apt is not touched when nothing is missing.
 #
 #   build:   php-dev pkg-config libmariadb-dev libcurl4-openssl-dev libjansson-dev libxml2-dev libssl-dev
-#   run:     mariadb-server mariadb-client wordpress php-mysql php-curl php-xml php-mbstring
+#   run:     mariadb-server mariadb-client wordpress wordpress-theme-twentytwentythree
+#            php-mysql php-curl php-xml php-mbstring
 #   test:    libcmocka-dev php-parser phpunit chromium valgrind curl
 # Node.js, npm and Composer come with the machine; their absence is reported.
 set -euo pipefail
 
 PACKAGES=(
   php-dev pkg-config libmariadb-dev libcurl4-openssl-dev libjansson-dev libxml2-dev libssl-dev
-  mariadb-server mariadb-client wordpress php-mysql php-curl php-xml php-mbstring
+  mariadb-server mariadb-client wordpress wordpress-theme-twentytwentythree
+  php-mysql php-curl php-xml php-mbstring
   libcmocka-dev php-parser phpunit chromium valgrind curl
 )
 

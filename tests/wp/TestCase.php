@@ -39,4 +39,17 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 	protected static function wp( string ...$args ): array {
 		return self::run_command( array_merge( array( getenv( 'KBJOBS_ROOT' ) . '/tools/wp' ), $args ) );
 	}
+
+	/**
+	 * Deletes every imported article and import record, the artifact index and the
+	 * import jobs: the tests share one site and each starts from none.
+	 */
+	protected static function delete_articles(): void {
+		global $wpdb;
+		$wpdb->query( "DELETE p, m FROM {$wpdb->posts} p LEFT JOIN {$wpdb->postmeta} m ON m.post_id = p.ID WHERE p.post_type IN ('kb_article', 'kb_import_job')" );
+		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_artifacts" );
+		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE type = 'import'" );
+		clean_post_cache( 0 );
+		wp_cache_flush();
+	}
 }

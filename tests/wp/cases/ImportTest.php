@@ -19,23 +19,14 @@ final class ImportTest extends TestCase {
 			$this->fail( 'KBJOBS_FIXTURE_URL is not set: run through `make test-wp`' );
 		}
 		\KBJobs_Engine::get(); // creates the engine's tables on a fresh site
-		$this->delete_articles();
+		self::delete_articles();
 	}
 
 	protected function tearDown(): void {
 		foreach ( $this->files as $f ) {
 			@unlink( $f );
 		}
-		$this->delete_articles();
-	}
-
-	private function delete_articles(): void {
-		global $wpdb;
-		$wpdb->query( "DELETE p, m FROM {$wpdb->posts} p LEFT JOIN {$wpdb->postmeta} m ON m.post_id = p.ID WHERE p.post_type IN ('kb_article', 'kb_import_job')" );
-		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_artifacts" );
-		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE type = 'import'" );
-		clean_post_cache( 0 );
-		wp_cache_flush();
+		self::delete_articles();
 	}
 
 	/** A list file of fixture URLs. */
