@@ -14,11 +14,36 @@
  * "host:port" of the URL) are in the multi handle at once, because a handle libcurl
  * keeps pending for a connection slot already runs its timeout clock. Transient
  * failures wait for their retry time in our list while the other transfers go on.
+ *
+ * Kept connections. libcurl keeps a connection for the next request to the same host
+ * once a response is complete. A server that sends more than it declared (a length lie)
+ * leaves bytes that libcurl 7.88 would read as the start of the NEXT response: it closes
+ * the connection itself only when the extra bytes come in the same read as the body's
+ * end ("Excess found in a read"), and its check before reuse calls a connection with
+ * unread bytes alive. Two defences, see on_prereq and finish_try:
+ *   - before a request goes out on a reused plain-HTTP connection, the socket must have
+ *     nothing to read (no bytes, no EOF); otherwise the pre-request callback aborts the
+ *     try, which makes libcurl close that connection, and the item is tried again at
+ *     once on a new one. The sockets are found through the table the open/close socket
+ *     callbacks keep (libcurl 7.88 tells a callback the connection's addresses, not its
+ *     socket).
+ *   - extra bytes that arrive after the request was sent cannot be told from a reply:
+ *     a protocol error on a reused connection (malformed status line, HTTP/0.9, nothing
+ *     or a broken reply) is tried again once, at once, on a new connection, and the
+ *     item's later tries open their own and close them after use (CURLOPT_FRESH_CONNECT
+ *     and CURLOPT_FORBID_REUSE; libcurl may still reuse one for a redirect hop, and a
+ *     failure there is then an ordinary one). That try is not one of the `retries` and
+ *     waits for no backoff. New connections go through on_open_socket like every
+ *     other, so the address check still applies.
+ * Only plain HTTP without a proxy is checked before reuse: on TLS the socket holds
+ * records (HTTP/2 control frames between requests are normal there), and a proxy
+ * frames each response itself; both still get the retry on a new connection.
  */
 #include "fetch.h"
 #include "url.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -68,12 +93,20 @@ typedef struct addr_rule {
     unsigned prefix;
 } addr_rule;
 
+/* A socket libcurl holds (opened by on_open_socket, not yet closed by on_close_socket). */
+typedef struct conn_sock {
+    int fd;
+    unsigned requests;        /* requests sent on it (counted by on_prereq) */
+} conn_sock;
+
 struct kbj_fetcher {
     kbj_fetch_config cfg;     /* defaults applied; user_agent/proxy/allow point below */
     char *user_agent;
     char *proxy;              /* NULL: no proxy whatever the environment says */
     addr_rule *allow;
     size_t nallow;
+    conn_sock *socks;         /* every socket of the multi handle's connections */
+    size_t nsocks, capsocks;
     CURLM *multi;
     struct curl_slist *headers;
     uint64_t rng;
@@ -368,6 +401,8 @@ typedef struct xfer {
     xstate state;
     double due;                /* when the next try may start (monotonic seconds) */
     double first_start;        /* when the first try started; 0 before */
+    int fresh;                 /* new connections only: a try on a reused one failed (the
+                                * one try that does not count against `retries`) */
     /* the current try */
     char *buf;
     size_t len, cap;
@@ -376,6 +411,8 @@ typedef struct xfer {
     int encoded;               /* the current response has a Content-Encoding */
     double retry_after;        /* the current response's Retry-After in seconds, or -1 */
     int aborted;               /* a callback stopped the transfer, for `why` */
+    int reused;                /* the last request went out on a reused connection */
+    int stale;                 /* on_prereq refused a reused connection with data waiting */
     kbj_fetch_outcome why_outcome;
     char why[192];
     char refused[96];          /* the first address the socket callback refused, or "" */
@@ -412,9 +449,93 @@ static kbj_fetch_outcome status_outcome(long status)
     return KBJ_FETCH_PERMANENT;
 }
 
+/* ---- the sockets of kept connections ------------------------------------------------ */
+
+/* Adds `fd` to the fetcher's table with no request sent yet (an entry a missed close
+ * left for the same number is taken over). 0, or -1 when out of memory. */
+static int sock_add(kbj_fetcher *f, int fd)
+{
+    for (size_t i = 0; i < f->nsocks; i++) {
+        if (f->socks[i].fd == fd) {
+            f->socks[i].requests = 0;
+            return 0;
+        }
+    }
+    if (f->nsocks == f->capsocks) {
+        size_t cap = f->capsocks ? f->capsocks * 2 : 16;
+        conn_sock *ns = realloc(f->socks, cap * sizeof *ns);
+        if (!ns)
+            return -1;
+        f->socks = ns;
+        f->capsocks = cap;
+    }
+    f->socks[f->nsocks].fd = fd;
+    f->socks[f->nsocks].requests = 0;
+    f->nsocks++;
+    return 0;
+}
+
+/* Removes `fd` from the table (nothing when it is not there). */
+static void sock_forget(kbj_fetcher *f, int fd)
+{
+    for (size_t i = 0; i < f->nsocks; i++) {
+        if (f->socks[i].fd == fd) {
+            f->socks[i] = f->socks[--f->nsocks];
+            return;
+        }
+    }
+}
+
+/* Whether `ss` holds address `ip` (as libcurl writes it: "127.0.0.1", "::1") and `port`. */
+static int sockaddr_is(const struct sockaddr_storage *ss, const char *ip, int port)
+{
+    if (ss->ss_family == AF_INET) {
+        struct sockaddr_in in;
+        struct in_addr a;
+        memcpy(&in, ss, sizeof in);
+        return ntohs(in.sin_port) == port && inet_pton(AF_INET, ip, &a) == 1 &&
+               memcmp(&a, &in.sin_addr, sizeof a) == 0;
+    }
+    if (ss->ss_family == AF_INET6) {
+        struct sockaddr_in6 in6;
+        struct in6_addr a;
+        memcpy(&in6, ss, sizeof in6);
+        return ntohs(in6.sin6_port) == port && inet_pton(AF_INET6, ip, &a) == 1 &&
+               memcmp(&a, &in6.sin6_addr, sizeof a) == 0;
+    }
+    return 0;
+}
+
+/* The table entry of the connected socket with these ends, or NULL. */
+static conn_sock *sock_find(kbj_fetcher *f, const char *peer_ip, int peer_port, const char *local_ip,
+                            int local_port)
+{
+    for (size_t i = 0; i < f->nsocks; i++) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+        if (getsockname(f->socks[i].fd, (struct sockaddr *)&ss, &len) != 0 ||
+            !sockaddr_is(&ss, local_ip, local_port))
+            continue;
+        len = sizeof ss;
+        if (getpeername(f->socks[i].fd, (struct sockaddr *)&ss, &len) == 0 &&
+            sockaddr_is(&ss, peer_ip, peer_port))
+            return &f->socks[i];
+    }
+    return NULL;
+}
+
+/* Whether a connected socket has something to read: bytes, EOF or an error. */
+static int input_waiting(int fd)
+{
+    char c;
+    ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+}
+
 static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
 {
     xfer *x = clientp;
+    curl_socket_t fd;
     (void)purpose;
     if (!x->f->proxy) {
         struct sockaddr_storage ss;
@@ -429,7 +550,44 @@ static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose, struct 
             return CURL_SOCKET_BAD;
         }
     }
-    return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+    fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+    if (fd != CURL_SOCKET_BAD && sock_add(x->f, fd) != 0) {
+        close(fd);
+        x->nomem = 1;
+        return CURL_SOCKET_BAD;
+    }
+    return fd;
+}
+
+/* libcurl closes a socket of ours. `clientp` is the fetcher: connections outlive the
+ * transfer that opened them. */
+static int on_close_socket(void *clientp, curl_socket_t fd)
+{
+    sock_forget(clientp, fd);
+    return close(fd);
+}
+
+/* Called once a connection (new or reused) is ready, before each request, redirect
+ * hops included. Notes whether the connection is reused and refuses a reused
+ * plain-HTTP one that has anything to read: bytes there now were sent before our
+ * request (a length lie's excess, a stray reply) or the server is closing it. Aborting
+ * here sends nothing; libcurl then closes the connection (an abort by callback counts
+ * as premature for HTTP/1), and finish_try starts the item again on a new one. */
+static int on_prereq(void *clientp, char *peer_ip, char *local_ip, int peer_port, int local_port)
+{
+    xfer *x = clientp;
+    conn_sock *cs = sock_find(x->f, peer_ip, peer_port, local_ip, local_port);
+    char *scheme = NULL;
+    x->reused = cs && cs->requests > 0;
+    if (!cs)
+        return CURL_PREREQFUNC_OK;
+    cs->requests++;
+    curl_easy_getinfo(x->easy, CURLINFO_SCHEME, &scheme);
+    if (x->reused && !x->f->proxy && scheme && strcasecmp(scheme, "http") == 0 && input_waiting(cs->fd)) {
+        x->stale = 1;
+        return CURL_PREREQFUNC_ABORT;
+    }
+    return CURL_PREREQFUNC_OK;
 }
 
 /* Parses a Retry-After value: delta seconds or an HTTP date. Seconds, or -1. */
@@ -606,6 +764,10 @@ static int easy_setup(kbj_fetcher *f, xfer *x)
     SET(CURLOPT_XFERINFODATA, (void *)x);
     SET(CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
     SET(CURLOPT_OPENSOCKETDATA, (void *)x);
+    SET(CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
+    SET(CURLOPT_CLOSESOCKETDATA, (void *)f);
+    SET(CURLOPT_PREREQFUNCTION, on_prereq);
+    SET(CURLOPT_PREREQDATA, (void *)x);
     SET(CURLOPT_USERAGENT, f->user_agent);
     SET(CURLOPT_HTTPHEADER, f->headers);
     SET(CURLOPT_PROXY, f->proxy ? f->proxy : "");
@@ -653,7 +815,7 @@ static void try_reset(xfer *x)
     free(x->buf);
     x->buf = NULL;
     x->len = x->cap = 0;
-    x->checked = x->sniff = x->encoded = x->aborted = 0;
+    x->checked = x->sniff = x->encoded = x->aborted = x->reused = x->stale = 0;
     x->retry_after = -1;
     x->why[0] = x->refused[0] = x->errbuf[0] = '\0';
 }
@@ -713,10 +875,18 @@ static kbj_fetch_outcome curl_outcome(kbj_fetcher *f, xfer *x, CURLcode code, ch
         snprintf(why, cap, "too many redirects (more than %u)", c->max_redirects);
         return KBJ_FETCH_PERMANENT;
     case CURLE_UNSUPPORTED_PROTOCOL:
+        /* libcurl 7.88 also uses this code for replies it cannot parse: "Received
+         * HTTP/0.9 when not allowed", "Unsupported response code in HTTP response",
+         * "Unsupported HTTP version in response". */
         if (strstr(x->errbuf, "HTTP/0.9"))
             snprintf(why, cap, "invalid HTTP response (HTTP/0.9)");
+        else if (strstr(x->errbuf, "response"))
+            snprintf(why, cap, "invalid HTTP response (bad status line)");
         else
             snprintf(why, cap, "scheme is not http or https");
+        return KBJ_FETCH_PERMANENT;
+    case CURLE_WEIRD_SERVER_REPLY:
+        snprintf(why, cap, "invalid HTTP response");
         return KBJ_FETCH_PERMANENT;
     case CURLE_URL_MALFORMAT:
         snprintf(why, cap, "malformed URL");
@@ -756,6 +926,31 @@ static double backoff_s(kbj_fetcher *f, unsigned tries)
     return d / 1000.0;
 }
 
+/* Whether a try that ended with `code` (why: `why`) may have failed because of the
+ * connection it reused rather than the server's answer to this request: the
+ * connection had data waiting, or the reply was malformed, missing or cut off. */
+static int reuse_failure(xfer *x, CURLcode code, const char *why)
+{
+    long connects = -1;
+    if (x->stale)
+        return 1;
+    curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &connects);
+    if (!x->reused && connects != 0)
+        return 0; /* the failing request went out on a new connection */
+    switch (code) {
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        return strncmp(why, "invalid HTTP response", 21) == 0;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_GOT_NOTHING:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_PARTIAL_FILE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* A try ended with `code`: fills the result and decides between done and retry.
  * 0, or -1 when out of memory. */
 static int finish_try(kbj_fetcher *f, xfer *x, CURLcode code, double now)
@@ -786,6 +981,9 @@ static int finish_try(kbj_fetcher *f, xfer *x, CURLcode code, double now)
     } else if (x->aborted) {
         o = x->why_outcome;
         copy_str(why, sizeof why, x->why);
+    } else if (x->stale) {
+        o = KBJ_FETCH_TRANSIENT;
+        snprintf(why, sizeof why, "connection failed (data waiting on a reused connection)");
     } else if (code == CURLE_OK) {
         o = status_outcome(status);
         if (o != KBJ_FETCH_OK) {
@@ -808,14 +1006,27 @@ static int finish_try(kbj_fetcher *f, xfer *x, CURLcode code, double now)
             return -1;
     }
 
+    /* A reused connection's fault: once per item, at once, on new connections only. */
+    if (o != KBJ_FETCH_OK && !x->fresh && !x->aborted && reuse_failure(x, code, why)) {
+        if (set_str(&r->error, why) != 0)
+            return -1;
+        r->outcome = o;
+        x->fresh = 1;
+        x->state = X_WAITING;
+        x->due = now;
+        try_reset(x);
+        return 0;
+    }
+
     if (o == KBJ_FETCH_TRANSIENT) {
         double ra = x->retry_after;
+        unsigned counted = r->tries - (unsigned)x->fresh; /* tries that count as retries */
         if (ra >= 0 && ra * 1000.0 > c->retry_after_max_ms) {
             size_t l = strlen(why);
             snprintf(why + l, sizeof why - l, " (Retry-After %.0f s is longer than %u ms)", ra,
                      c->retry_after_max_ms);
-        } else if (r->tries < 1 + c->retries) {
-            double d = backoff_s(f, r->tries);
+        } else if (counted < 1 + c->retries) {
+            double d = backoff_s(f, counted);
             if (ra >= 0 && ra > d)
                 d = ra;
             if (set_str(&r->error, why) != 0)
@@ -940,6 +1151,7 @@ void kbj_fetcher_free(kbj_fetcher *f)
     free(f->user_agent);
     free(f->proxy);
     free(f->allow);
+    free(f->socks); /* after curl_multi_cleanup, whose closes go through on_close_socket */
     free(f);
 }
 
@@ -964,6 +1176,9 @@ static int start_try(kbj_fetcher *f, xfer *x, double now)
 {
     try_reset(x);
     if (!x->easy && easy_setup(f, x) != 0)
+        return -1;
+    if (curl_easy_setopt(x->easy, CURLOPT_FRESH_CONNECT, (long)x->fresh) != CURLE_OK ||
+        curl_easy_setopt(x->easy, CURLOPT_FORBID_REUSE, (long)x->fresh) != CURLE_OK)
         return -1;
     if (curl_multi_add_handle(f->multi, x->easy) != CURLM_OK)
         return -1;

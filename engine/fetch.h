@@ -61,9 +61,18 @@ typedef struct kbj_fetch_config {
  *     wire: declared Content-Length or counted) or "body larger than N bytes once
  *     decoded", "address A is not allowed", "scheme is not http or https" (also for a
  *     redirect to file:, ftp: ...), "too many redirects (more than N)", "bad content
- *     encoding", "malformed URL", TLS certificate errors, and other libcurl errors.
+ *     encoding", "invalid HTTP response (HTTP/0.9)" or "(bad status line)" (a reply
+ *     that is not HTTP), "malformed URL", TLS certificate errors, and other libcurl
+ *     errors.
  * Status and type are checked when the first body bytes of the final response arrive,
  * so an error page or an image is not downloaded.
+ *
+ * Connections are kept for the next request to the same host, but never one that has
+ * bytes waiting before a request goes out on it (plain HTTP: what a server sent past
+ * its Content-Length). When a request on a reused connection gets a malformed reply,
+ * no reply or a broken connection, the item is tried again at once on a new connection
+ * and keeps to new connections after that; this happens once per item, is not one of
+ * the `retries` and waits for no backoff (it does count in `tries`).
  */
 
 /* How a fetch ended. */
@@ -89,8 +98,9 @@ typedef struct kbj_fetch_result {
                                   * allowed", "body larger than 10485760 bytes",
                                   * "content type image/png is not accepted", "timed out
                                   * after 30000 ms", "too many redirects", ...) */
-    unsigned tries;              /* attempts made (1 + retries used; 0 for an item
-                                  * cancelled before its first try) */
+    unsigned tries;              /* attempts made (1 + retries used, + 1 when a reused
+                                  * connection failed it; 0 for an item cancelled
+                                  * before its first try) */
     double retry_after;          /* seconds the server asked to wait (last response), or 0 */
     double elapsed;              /* seconds from the first try to the end */
 } kbj_fetch_result;

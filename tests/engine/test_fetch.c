@@ -3,7 +3,9 @@
  * connection limits, redirects, statuses and retries with backoff and Retry-After, slow
  * and oversized bodies, gzip bombs, content types, refused addresses (literal, spelled
  * oddly, or reached by a redirect), credentials kept out of results, cancellation, and
- * proxy variables ignored. */
+ * proxy variables ignored. Kept connections are tested against the keep-alive server of
+ * kaserver.c (php -S closes every connection): a length lie or a malformed reply must
+ * not break the next request on the same connection. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -24,6 +26,7 @@
 #include <curl/curl.h>
 
 #include "fetch.h"
+#include "kaserver.h"
 
 static char base[256];  /* "http://127.0.0.1:PORT" */
 static char port[16];
@@ -753,6 +756,200 @@ static void proxy_environment_is_ignored(void **state)
     kbj_fetch_result_clear(&r);
 }
 
+/* ---- kept connections ------------------------------------------------------------- */
+
+static kbj_kaserver *ka_start(void)
+{
+    kbj_kaserver *s = kbj_kaserver_start();
+    if (!s)
+        fail_msg("the keep-alive server did not start");
+    return s;
+}
+
+/* The keep-alive server's URL + path, in one of 16 rotating static buffers. */
+static const char *KA(const kbj_kaserver *s, const char *path)
+{
+    static char bufs[16][256];
+    static int next;
+    char *b = bufs[next++ % 16];
+    snprintf(b, 256, "%s%s", kbj_kaserver_url(s), path);
+    return b;
+}
+
+static void expect_ka_page(const kbj_fetch_result *r, const char *url, int n)
+{
+    char marker[64];
+    expect(r, url, KBJ_FETCH_OK, NULL);
+    snprintf(marker, sizeof marker, "kaserver-page-%d-end", n);
+    if (!strstr(r->body, marker))
+        fail_msg("%s: body lacks %s: %.200s", url, marker, r->body);
+}
+
+/* Content-Length: 100, then the extra bytes 200 ms later: the response ends cleanly,
+ * its connection is kept, and the next page (one connection per host) goes out on it
+ * before the extra bytes come, which then read as a reply that is not HTTP. The page
+ * is fetched again at once on a new connection, without using up a retry. */
+static void length_lie_does_not_break_the_next_request_on_its_connection(void **state)
+{
+    (void)state;
+    kbj_kaserver *s = ka_start();
+    kbj_fetch_config c = cfg_default();
+    c.max_per_host = 1;
+    c.retry_base_ms = 5000; /* a backoff would show */
+    const char *urls[3] = { KA(s, "/lie-length?gap_ms=200"), KA(s, "/page/1"), KA(s, "/page/2") };
+    kbj_fetch_result r[3];
+    kbj_fetcher *f = fetcher(&c);
+    assert_int_equal(kbj_fetch_many(f, urls, 3, r, NULL, NULL), KBJ_OK);
+    expect(&r[0], urls[0], KBJ_FETCH_OK, NULL);
+    assert_int_equal(r[0].body_len, 100);
+    expect_ka_page(&r[1], urls[1], 1);
+    assert_int_equal(r[1].tries, 2);
+    if (r[1].elapsed > 2.0)
+        fail_msg("the page behind the lie took %.2f s", r[1].elapsed);
+    expect_ka_page(&r[2], urls[2], 2);
+    assert_int_equal(r[2].tries, 1);
+    for (int i = 0; i < 3; i++)
+        kbj_fetch_result_clear(&r[i]);
+    kbj_fetcher_free(f);
+    assert_true(kbj_kaserver_count(s, "/page/1") >= 1);
+    assert_int_equal(kbj_kaserver_count(s, "/page/2"), 1);
+    kbj_kaserver_stop(s);
+}
+
+/* The extra bytes are already waiting on the kept connection when the next fetch
+ * wants it (the next kbj_fetch_many of the same fetcher, default limits): the
+ * connection is refused before any request goes out on it, and the pages are fetched
+ * on new ones. The lie in one write is caught by libcurl itself. */
+static void connection_with_bytes_waiting_is_not_reused(void **state)
+{
+    (void)state;
+    kbj_kaserver *s = ka_start();
+    kbj_fetch_config c = cfg_default();
+    const char *lies[2] = { "/lie-length?gap_ms=50", "/lie-length" };
+    kbj_fetcher *f = fetcher(&c);
+    for (int round = 0; round < 2; round++) {
+        const char *lie = KA(s, lies[round]);
+        const char *pages[3] = { KA(s, "/page/3"), KA(s, "/page/4"), KA(s, "/page/5") };
+        kbj_fetch_result r[3];
+        assert_int_equal(kbj_fetch_many(f, &lie, 1, r, NULL, NULL), KBJ_OK);
+        expect(&r[0], lie, KBJ_FETCH_OK, NULL);
+        assert_int_equal(r[0].body_len, 100);
+        kbj_fetch_result_clear(&r[0]);
+        struct timespec ts = { 0, 300 * 1000000L };
+        nanosleep(&ts, NULL);
+        assert_int_equal(kbj_fetch_many(f, pages, 3, r, NULL, NULL), KBJ_OK);
+        unsigned tries = 0;
+        for (int i = 0; i < 3; i++) {
+            expect_ka_page(&r[i], pages[i], 3 + i);
+            tries += r[i].tries;
+            kbj_fetch_result_clear(&r[i]);
+        }
+        /* Round 0: one page was given the lie's connection, refused it and went on a
+         * new one. Round 1: libcurl had closed that connection already. */
+        assert_int_equal(tries, round == 0 ? 4 : 3);
+    }
+    kbj_fetcher_free(f);
+    for (int i = 3; i <= 5; i++) {
+        char path[32];
+        snprintf(path, sizeof path, "/page/%d", i);
+        assert_int_equal(kbj_kaserver_count(s, path), 2);
+    }
+    kbj_kaserver_stop(s);
+}
+
+/* With the default limits the lie and many pages of its host share connections. */
+static void length_lie_among_many_pages_of_its_host(void **state)
+{
+    (void)state;
+    enum { N = 12 };
+    kbj_kaserver *s = ka_start();
+    kbj_fetch_config c = cfg_default();
+    const char *urls[N];
+    kbj_fetch_result r[N];
+    urls[0] = KA(s, "/lie-length?gap_ms=100");
+    for (int i = 1; i < N; i++) {
+        char path[32];
+        snprintf(path, sizeof path, "/page/%d", i);
+        urls[i] = strdup(KA(s, path));
+    }
+    kbj_fetcher *f = fetcher(&c);
+    assert_int_equal(kbj_fetch_many(f, urls, N, r, NULL, NULL), KBJ_OK);
+    expect(&r[0], urls[0], KBJ_FETCH_OK, NULL);
+    for (int i = 1; i < N; i++)
+        expect_ka_page(&r[i], urls[i], i);
+    for (int i = 0; i < N; i++)
+        kbj_fetch_result_clear(&r[i]);
+    kbj_fetcher_free(f);
+    assert_int_equal(kbj_kaserver_count(s, "=lie"), 1);
+    assert_true(kbj_kaserver_count(s, "=page") >= N - 1);
+    for (int i = 1; i < N; i++)
+        free((char *)urls[i]);
+    kbj_kaserver_stop(s);
+}
+
+/* A reply that is not HTTP, or whose status line is broken, on a reused connection:
+ * tried once more at once on a new connection, where this server answers properly. */
+static void malformed_reply_on_a_reused_connection_is_retried_on_a_new_one(void **state)
+{
+    (void)state;
+    kbj_kaserver *s = ka_start();
+    kbj_fetch_config c = cfg_default(); /* no retries: the retry on a new one is not one */
+    c.max_per_host = 1;
+    c.retry_base_ms = 5000;
+    /* The retry's connection is closed after it: /page/4 opens the one /3 reuses. */
+    const char *urls[4] = { KA(s, "/page/1"), KA(s, "/garbage-if-reused/2"), KA(s, "/page/4"),
+                            KA(s, "/garbage-if-reused/3?kind=status") };
+    kbj_fetch_result r[4];
+    kbj_fetcher *f = fetcher(&c);
+    double t0 = now_s();
+    assert_int_equal(kbj_fetch_many(f, urls, 4, r, NULL, NULL), KBJ_OK);
+    double took = now_s() - t0;
+    expect_ka_page(&r[0], urls[0], 1);
+    assert_int_equal(r[0].tries, 1);
+    expect_ka_page(&r[1], urls[1], 2);
+    assert_int_equal(r[1].tries, 2);
+    expect_ka_page(&r[2], urls[2], 4);
+    assert_int_equal(r[2].tries, 1);
+    expect_ka_page(&r[3], urls[3], 3);
+    assert_int_equal(r[3].tries, 2);
+    for (int i = 0; i < 4; i++)
+        kbj_fetch_result_clear(&r[i]);
+    kbj_fetcher_free(f);
+    if (took > 1.0)
+        fail_msg("the retries on new connections took %.2f s", took);
+    assert_int_equal(kbj_kaserver_count(s, "/garbage-if-reused/2"), 2);
+    assert_int_equal(kbj_kaserver_count(s, "/garbage-if-reused/3"), 2);
+    assert_int_equal(kbj_kaserver_count(s, "=garbage"), 2);
+    kbj_kaserver_stop(s);
+}
+
+/* A server that answers garbage every time: one more try on a new connection, then a
+ * permanent failure that says what was wrong. On a new connection, no retry at all. */
+static void garbage_every_time_fails_after_one_retry_on_a_new_connection(void **state)
+{
+    (void)state;
+    kbj_kaserver *s = ka_start();
+    kbj_fetch_config c = cfg_default();
+    c.max_per_host = 1;
+    c.retries = 2;
+    const char *urls[3] = { KA(s, "/page/1"), KA(s, "/garbage"), KA(s, "/garbage?kind=status") };
+    kbj_fetch_result r[3];
+    kbj_fetcher *f = fetcher(&c);
+    assert_int_equal(kbj_fetch_many(f, urls, 3, r, NULL, NULL), KBJ_OK);
+    expect_ka_page(&r[0], urls[0], 1);
+    expect(&r[1], urls[1], KBJ_FETCH_PERMANENT, NULL);
+    assert_string_equal(r[1].error, "invalid HTTP response (HTTP/0.9)");
+    assert_int_equal(r[1].tries, 2);
+    expect(&r[2], urls[2], KBJ_FETCH_PERMANENT, NULL);
+    assert_string_equal(r[2].error, "invalid HTTP response (bad status line)");
+    assert_int_equal(r[2].tries, 1); /* /garbage closed the connection: a new one */
+    for (int i = 0; i < 3; i++)
+        kbj_fetch_result_clear(&r[i]);
+    kbj_fetcher_free(f);
+    assert_int_equal(kbj_kaserver_count(s, "/garbage"), 3);
+    kbj_kaserver_stop(s);
+}
+
 /* ---- cancellation ---------------------------------------------------------------- */
 
 typedef struct stopper {
@@ -835,6 +1032,11 @@ int main(void)
         cmocka_unit_test(other_schemes_are_refused),
         cmocka_unit_test(no_credentials_in_results),
         cmocka_unit_test(proxy_environment_is_ignored),
+        cmocka_unit_test(length_lie_does_not_break_the_next_request_on_its_connection),
+        cmocka_unit_test(connection_with_bytes_waiting_is_not_reused),
+        cmocka_unit_test(length_lie_among_many_pages_of_its_host),
+        cmocka_unit_test(malformed_reply_on_a_reused_connection_is_retried_on_a_new_one),
+        cmocka_unit_test(garbage_every_time_fails_after_one_retry_on_a_new_connection),
         cmocka_unit_test(should_stop_cancels_promptly), /* last: leaves two server workers asleep */
     };
     curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -3,8 +3,9 @@
  * KBJOBS_FIXTURE_URL) and the test MariaDB: artifacts and their index, a sink that
  * makes "posts" in a table of its own inside one transaction with the index update (as
  * the plugin's sink does), failed items, re-imports that change nothing, cancel and
- * resume, a stop request mid-import, and a runner killed with SIGKILL mid-import whose
- * import, once resumed, ends with exactly one post per URL.
+ * resume, a stop request mid-import, a runner killed with SIGKILL mid-import whose
+ * import, once resumed, ends with exactly one post per URL, and a length lie that must
+ * not cost the pages fetched after it on the same kept connection.
  */
 #include "testutil.h"
 
@@ -22,6 +23,7 @@
 #include "artifact.h"
 #include "fsutil.h"
 #include "import.h"
+#include "kaserver.h"
 #include "sha256.h"
 
 #define PREFIX "kbt_import_"
@@ -537,6 +539,42 @@ static void cancelling_an_import_cancels_its_ranges_and_resume_resumes_them(void
     kbj_import_set_sink(eng, NULL, NULL);
 }
 
+/* A page that sends more than its Content-Length, then ordinary pages of the same host
+ * (the keep-alive server of kaserver.c; php -S would close every connection), in
+ * chunks of two: the next chunk's pages are given the kept connections, one of them
+ * with the extra bytes on it. Every ordinary page is imported. */
+static void a_length_lie_does_not_cost_the_pages_after_it(void **state)
+{
+    kbj_engine *eng = *state;
+    kbj_kaserver *ka = kbj_kaserver_start();
+    char id[17], list[2048];
+    size_t off = 0;
+    kbj_job *j;
+
+    assert_non_null(ka);
+    off += (size_t)snprintf(list + off, sizeof list - off, "%s/lie-length?gap_ms=100\n",
+                            kbj_kaserver_url(ka));
+    for (int i = 1; i <= 7; i++)
+        off += (size_t)snprintf(list + off, sizeof list - off, "%s/page/%d\n", kbj_kaserver_url(ka), i);
+    submit(eng, list_fd("", 0, 0, list), "{\"posts\": false, \"chunk_size\": 2}", id);
+    run_imports(eng);
+    assert_job(eng, id, "completed");
+    j = get(eng, id);
+    if (metric(j, "failed") != 0 || metric(j, "fetched") != 8) /* the lie's 100 bytes are a page too */
+        fail_msg("metrics %s", j->metrics);
+    kbj_job_free(j);
+    for (int i = 1; i <= 7; i++) {
+        char url[256];
+        kbj_artifact_info a;
+        snprintf(url, sizeof url, "%s/page/%d", kbj_kaserver_url(ka), i);
+        if (kbj_artifact_get(eng, url, &a) != KBJ_OK)
+            fail_msg("no artifact for %s", url);
+        assert_int_equal(a.http_status, 200);
+        kbj_artifact_info_clear(&a);
+    }
+    kbj_kaserver_stop(ka);
+}
+
 static void hostile_lists_are_reported_not_imported(void **state)
 {
     kbj_engine *eng = *state;
@@ -568,6 +606,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_killed_runner_s_import_resumes_with_one_post_per_url, setup, teardown),
         cmocka_unit_test_setup_teardown(ranges_run_in_parallel_and_the_import_sums_them, setup, teardown),
         cmocka_unit_test_setup_teardown(cancelling_an_import_cancels_its_ranges_and_resume_resumes_them, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_length_lie_does_not_cost_the_pages_after_it, setup, teardown),
         cmocka_unit_test_setup_teardown(hostile_lists_are_reported_not_imported, setup, teardown),
     };
     curl_global_init(CURL_GLOBAL_DEFAULT);
