@@ -211,7 +211,7 @@ int kbj_import_submit(kbj_engine *eng, int fd, const char *params, const kbj_sub
         json_decref(p);
         return kbj_efail(eng, KBJ_EIO, "cannot read random bytes for a job id");
     }
-    rc = kbj_urllist_write(eng->data_dir, id, fd, on_reject, arg, report, &err);
+    rc = kbj_urllist_write(eng->data_dir, id, fd, NULL, on_reject, arg, report, &err);
     if (rc == KBJ_OK)
         rc = kbj_urllist_count(eng->data_dir, id, &count, &err);
     if (rc) {
