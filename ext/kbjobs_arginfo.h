@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 6aecfffa28705f70439bcaa874de8418f5bcd995 */
+ * Stub hash: 8abf75516ebfddf4c9093dc3d7ed151ca896554c */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
