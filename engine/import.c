@@ -39,6 +39,7 @@ struct kbj_import_settings {
     kbj_fetch_config fetch;
     char *user_agent, *allow, *proxy;
     kbj_norm_limits limits;
+    kbj_urllist_limits list;
     kbj_import_sink_fn sink;
     void *sink_arg;
 };
@@ -79,7 +80,8 @@ static int dup_opt(const char *in, char **out)
     return *out ? 0 : -1;
 }
 
-int kbj_import_configure(kbj_engine *eng, const kbj_fetch_config *fetch, const kbj_norm_limits *limits)
+int kbj_import_configure(kbj_engine *eng, const kbj_fetch_config *fetch, const kbj_norm_limits *limits,
+                         const kbj_urllist_limits *list)
 {
     struct kbj_import_settings *s = settings(eng);
     kbj_fetch_config fc = { 0 };
@@ -113,7 +115,17 @@ int kbj_import_configure(kbj_engine *eng, const kbj_fetch_config *fetch, const k
     memset(&s->limits, 0, sizeof s->limits);
     if (limits)
         s->limits = *limits;
+    memset(&s->list, 0, sizeof s->list);
+    if (list)
+        s->list = *list;
     return KBJ_OK;
+}
+
+void kbj_import_list_limits(kbj_engine *eng, kbj_urllist_limits *out)
+{
+    const kbj_urllist_limits *l = eng && eng->import ? &eng->import->list : NULL;
+    out->max_list_bytes = l && l->max_list_bytes ? l->max_list_bytes : KBJ_URLLIST_MAX_BYTES;
+    out->max_list_lines = l && l->max_list_lines ? l->max_list_lines : KBJ_URLLIST_MAX_LINES;
 }
 
 /* ---- submit -------------------------------------------------------------------- */
@@ -211,7 +223,8 @@ int kbj_import_submit(kbj_engine *eng, int fd, const char *params, const kbj_sub
         json_decref(p);
         return kbj_efail(eng, KBJ_EIO, "cannot read random bytes for a job id");
     }
-    rc = kbj_urllist_write(eng->data_dir, id, fd, on_reject, arg, report, &err);
+    rc = kbj_urllist_write(eng->data_dir, id, fd, eng->import ? &eng->import->list : NULL, on_reject, arg,
+                           report, &err);
     if (rc == KBJ_OK)
         rc = kbj_urllist_count(eng->data_dir, id, &count, &err);
     if (rc) {

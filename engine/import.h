@@ -53,9 +53,14 @@ typedef int (*kbj_import_sink_fn)(kbj_ctx *ctx, const kbj_import_doc *docs, size
 void kbj_import_set_sink(kbj_engine *eng, kbj_import_sink_fn fn, void *arg);
 
 /* Sets the fetcher's settings and the normaliser's limits for imports run by this
- * engine (NULL: defaults). Strings are copied. Returns 0 or KBJ_EINVAL for an allow
- * list that does not parse, KBJ_ENOMEM. */
-int kbj_import_configure(kbj_engine *eng, const kbj_fetch_config *fetch, const kbj_norm_limits *limits);
+ * engine, and the caps on the URL lists kbj_import_submit() takes (max_list_bytes,
+ * max_list_lines; see kbj_urllist_write). NULL or zero fields: defaults. Strings are
+ * copied. Returns 0 or KBJ_EINVAL for an allow list that does not parse, KBJ_ENOMEM. */
+int kbj_import_configure(kbj_engine *eng, const kbj_fetch_config *fetch, const kbj_norm_limits *limits,
+                         const kbj_urllist_limits *list);
+
+/* Stores in *out the list caps kbj_import_submit() applies, defaults filled in. */
+void kbj_import_list_limits(kbj_engine *eng, kbj_urllist_limits *out);
 
 /*
  * Stores the URL list read from `fd` and submits an import job for it. `opts` gives
@@ -64,9 +69,11 @@ int kbj_import_configure(kbj_engine *eng, const kbj_fetch_config *fetch, const k
  *   chunk_size  URLs per chunk, 1..500 (default 10)
  *   posts       true (default): hand documents to the sink; false: artifacts only
  *   + anything else the sink reads (post_type, author, sink mode, ...), kept as given.
- * The list's rejected lines are reported through on_reject (see kbj_urllist_write) and
- * counted in *report. id receives the job's id. Returns 0, KBJ_EINVAL (bad params, or
- * a list without a valid URL), KBJ_EIO, KBJ_EDB; on failure no job and no list remain.
+ * The list is read with the caps set by kbj_import_configure() (default 1 GiB and
+ * 5,000,000 lines); its rejected lines are reported through on_reject (see
+ * kbj_urllist_write) and counted in *report. id receives the job's id. Returns 0,
+ * KBJ_EINVAL (bad params, or a list refused: no valid URL, UTF-16, binary, over a cap),
+ * KBJ_EIO, KBJ_EDB; on failure no job and no list remain.
  */
 int kbj_import_submit(kbj_engine *eng, int fd, const char *params, const kbj_submit *opts,
                       kbj_urllist_reject_fn on_reject, void *arg, kbj_urllist_report *report,

@@ -252,14 +252,23 @@ static void wfile_discard(wfile *w)
 
 /* ---- writing a list ---------------------------------------------------------------- */
 
+/* A rejected line named in the "no valid URL" error. */
+typedef struct first_reject {
+    unsigned long long line;
+    char reason[64];
+} first_reject;
+
 typedef struct writer {
     wfile urls, idx;
     hset seen;
     uint64_t key[2];
     uint64_t offset; /* bytes written to .urls so far */
+    unsigned long long max_bytes, max_lines;
     kbj_urllist_report rep;
     kbj_urllist_reject_fn on_reject;
     void *arg;
+    size_t nfirst;
+    first_reject first[KBJ_URLLIST_ERROR_LINES];
 } writer;
 
 static int is_space(unsigned char c)
@@ -273,6 +282,11 @@ static void reject(writer *w, const char *line, size_t len, const char *reason)
     size_t n = len < KBJ_URLLIST_EXCERPT_MAX ? len : KBJ_URLLIST_EXCERPT_MAX;
 
     w->rep.rejected++;
+    if (w->nfirst < KBJ_URLLIST_ERROR_LINES) {
+        w->first[w->nfirst].line = w->rep.lines;
+        snprintf(w->first[w->nfirst].reason, sizeof w->first[0].reason, "%s", reason);
+        w->nfirst++;
+    }
     if (!w->on_reject)
         return;
     for (size_t i = 0; i < n; i++) {
@@ -283,14 +297,27 @@ static void reject(writer *w, const char *line, size_t len, const char *reason)
     w->on_reject(w->rep.lines, reason, excerpt, w->arg);
 }
 
-/* One complete line (without its '\n'). Returns 0 or a KBJ_E* code for I/O or memory. */
+/* Counts one more input line, or refuses the list when it has too many. */
+static int count_line(writer *w, kbj_err *err)
+{
+    if (w->rep.lines >= w->max_lines)
+        return kbj_fail(err, KBJ_EINVAL,
+                        "the list has more than %llu lines (the max_list_lines setting)",
+                        w->max_lines);
+    w->rep.lines++;
+    return KBJ_OK;
+}
+
+/* One complete line (without its '\n'). Returns 0 or a KBJ_E* code for I/O, memory or
+ * the line cap. */
 static int take_line(writer *w, const char *line, size_t len, kbj_err *err)
 {
     char url[KBJ_URL_MAX + 1];
     kbj_err uerr;
     int rc;
 
-    w->rep.lines++;
+    if ((rc = count_line(w, err)) != KBJ_OK)
+        return rc;
     while (len > 0 && is_space((unsigned char)line[0])) {
         line++;
         len--;
@@ -298,7 +325,7 @@ static int take_line(writer *w, const char *line, size_t len, kbj_err *err)
     while (len > 0 && is_space((unsigned char)line[len - 1]))
         len--;
     if (memchr(line, '\0', len)) {
-        reject(w, line, len, "binary data");
+        reject(w, line, len, "binary data (NUL byte)");
         return KBJ_OK;
     }
     if (len == 0 || line[0] == '#')
@@ -331,7 +358,104 @@ static int take_line(writer *w, const char *line, size_t len, kbj_err *err)
     return KBJ_OK;
 }
 
-/* Reads fd to its end, line by line, with at most KBJ_URLLIST_LINE_MAX bytes held. */
+/* One read() into buf[*end, KBJ_URLLIST_LINE_MAX) (*end must be below that), never
+ * beyond max_bytes + 1 bytes of input in all: one byte over the cap refuses the list.
+ * Sets *eof at the end of the input. */
+static int fill(writer *w, int fd, char *buf, size_t *end, int *eof, kbj_err *err)
+{
+    size_t room = KBJ_URLLIST_LINE_MAX - *end;
+    unsigned long long left = w->max_bytes - w->rep.bytes; /* rep.bytes <= max_bytes */
+    ssize_t n;
+
+    if (left < room)
+        room = (size_t)left + 1;
+    do
+        n = read(fd, buf + *end, room);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return kbj_fail(err, KBJ_EIO, "cannot read the URL list: %s", io_reason(errno));
+    if (n == 0) {
+        *eof = 1;
+        return KBJ_OK;
+    }
+    *end += (size_t)n;
+    w->rep.bytes += (unsigned long long)n;
+    if (w->rep.bytes > w->max_bytes)
+        return kbj_fail(err, KBJ_EINVAL,
+                        "the list is larger than %llu bytes (the max_list_bytes setting)",
+                        w->max_bytes);
+    return KBJ_OK;
+}
+
+static int refuse_encoding(kbj_err *err, const char *what, const char *iconv_name)
+{
+    return kbj_fail(err, KBJ_EINVAL,
+                    "the list %s; save it as UTF-8 (for example `iconv -f %s -t UTF-8 "
+                    "list.txt > list-utf8.txt`)",
+                    what, iconv_name);
+}
+
+/* A control byte that has no place in a text list (escape is let through: colour codes
+ * in a copied terminal line are text gone wrong, not binary data). */
+static int is_binary_byte(unsigned char c)
+{
+    return c == 0 || (c < 0x20 && !strchr("\t\n\v\f\r\x1b", c)) || c == 0x7F;
+}
+
+/* Looks at the first n bytes of the input (all of it when n < KBJ_URLLIST_SNIFF): refuses
+ * UTF-16, UTF-32 and binary input, and stores in *skip the length of a UTF-8 byte-order
+ * mark to skip (else 0). */
+static int sniff(const unsigned char *b, size_t n, size_t *skip, kbj_err *err)
+{
+    size_t m, units, le = 0, be = 0, ctl = 0;
+    int nul = 0;
+
+    *skip = 0;
+    if (n >= 4 && memcmp(b, "\xFF\xFE\0\0", 4) == 0)
+        return refuse_encoding(err, "is UTF-32 (little-endian)", "UTF-32");
+    if (n >= 4 && memcmp(b, "\0\0\xFE\xFF", 4) == 0)
+        return refuse_encoding(err, "is UTF-32 (big-endian)", "UTF-32");
+    if (n >= 2 && memcmp(b, "\xFF\xFE", 2) == 0)
+        return refuse_encoding(err, "is UTF-16 (little-endian)", "UTF-16");
+    if (n >= 2 && memcmp(b, "\xFE\xFF", 2) == 0)
+        return refuse_encoding(err, "is UTF-16 (big-endian)", "UTF-16");
+    if (n >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0)
+        *skip = 3;
+    b += *skip;
+    n -= *skip;
+
+    /* UTF-16 without a byte-order mark: mostly a character byte beside a zero byte. */
+    m = n < 64 ? n : 64;
+    units = m / 2;
+    for (size_t i = 0; i < units; i++) {
+        if (b[2 * i] && !b[2 * i + 1])
+            le++;
+        else if (!b[2 * i] && b[2 * i + 1])
+            be++;
+    }
+    if (units >= 2 && le * 4 >= units * 3)
+        return refuse_encoding(err, "looks like UTF-16 (little-endian, no byte-order mark)",
+                               "UTF-16LE");
+    if (units >= 2 && be * 4 >= units * 3)
+        return refuse_encoding(err, "looks like UTF-16 (big-endian, no byte-order mark)",
+                               "UTF-16BE");
+
+    m = n < KBJ_URLLIST_SNIFF ? n : KBJ_URLLIST_SNIFF;
+    for (size_t i = 0; i < m; i++) {
+        if (b[i] == 0)
+            nul = 1;
+        ctl += is_binary_byte(b[i]);
+    }
+    if (nul && ctl * 16 >= m)
+        return kbj_fail(err, KBJ_EINVAL,
+                        "the list looks binary: %zu of its first %zu bytes are NUL or other "
+                        "control bytes",
+                        ctl, m);
+    return KBJ_OK;
+}
+
+/* Reads fd to its end (or a cap), line by line, with at most KBJ_URLLIST_LINE_MAX bytes
+ * held, after looking at its first bytes (sniff). */
 static int read_lines(writer *w, int fd, kbj_err *err)
 {
     char *buf = malloc(KBJ_URLLIST_LINE_MAX);
@@ -340,6 +464,10 @@ static int read_lines(writer *w, int fd, kbj_err *err)
 
     if (!buf)
         return kbj_fail(err, KBJ_ENOMEM, "out of memory for the line buffer");
+    while (rc == KBJ_OK && !eof && end < KBJ_URLLIST_SNIFF)
+        rc = fill(w, fd, buf, &end, &eof, err);
+    if (rc == KBJ_OK)
+        rc = sniff((const unsigned char *)buf, end, &start, err);
     while (rc == KBJ_OK) {
         char *nl = memchr(buf + start, '\n', end - start);
         if (nl) {
@@ -364,7 +492,8 @@ static int read_lines(writer *w, int fd, kbj_err *err)
         if (end == KBJ_URLLIST_LINE_MAX) {
             /* A full buffer without a newline: reject the line, drop the rest of it. */
             if (!skipping) {
-                w->rep.lines++;
+                if ((rc = count_line(w, err)) != KBJ_OK)
+                    break;
                 size_t k = 0;
                 while (k < end && is_space((unsigned char)buf[k]))
                     k++;
@@ -373,23 +502,37 @@ static int read_lines(writer *w, int fd, kbj_err *err)
             }
             end = 0;
         }
-        ssize_t n = read(fd, buf + end, KBJ_URLLIST_LINE_MAX - end);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            rc = kbj_fail(err, KBJ_EIO, "cannot read the URL list: %s", io_reason(errno));
-        else if (n == 0)
-            eof = 1;
-        else
-            end += (size_t)n;
+        rc = fill(w, fd, buf, &end, &eof, err);
     }
     free(buf);
     return rc;
 }
 
+/* The error for a list without a valid URL: why, with the first rejected lines. */
+static int no_valid_url(const writer *w, kbj_err *err)
+{
+    char msg[sizeof err->msg];
+    size_t len;
+
+    len = (size_t)snprintf(msg, sizeof msg, "the list has no valid URL: ");
+    if (w->rep.lines == 0)
+        snprintf(msg + len, sizeof msg - len, "it is empty");
+    else if (w->rep.rejected == 0)
+        snprintf(msg + len, sizeof msg - len, "it has only blank lines and comments");
+    for (size_t i = 0; i < w->nfirst && len < sizeof msg; i++)
+        len += (size_t)snprintf(msg + len, sizeof msg - len, "%sline %llu: %s",
+                                i ? "; " : "", w->first[i].line, w->first[i].reason);
+    if (w->rep.rejected > w->nfirst && len < sizeof msg) {
+        unsigned long long more = w->rep.rejected - w->nfirst;
+        snprintf(msg + len, sizeof msg - len, "; %llu more %s rejected", more,
+                 more == 1 ? "line" : "lines");
+    }
+    return kbj_fail(err, KBJ_EINVAL, "%s", msg);
+}
+
 int kbj_urllist_write(const char *data_dir, const char *job_id, int fd_in,
-                      kbj_urllist_reject_fn on_reject, void *arg,
-                      kbj_urllist_report *report, kbj_err *err)
+                      const kbj_urllist_limits *limits, kbj_urllist_reject_fn on_reject,
+                      void *arg, kbj_urllist_report *report, kbj_err *err)
 {
     char urls_path[LIST_PATH_CAP], idx_path[LIST_PATH_CAP], dir[LIST_PATH_CAP];
     writer w;
@@ -399,6 +542,10 @@ int kbj_urllist_write(const char *data_dir, const char *job_id, int fd_in,
     w.urls.fd = w.idx.fd = -1;
     w.on_reject = on_reject;
     w.arg = arg;
+    w.max_bytes = limits && limits->max_list_bytes ? limits->max_list_bytes
+                                                   : KBJ_URLLIST_MAX_BYTES;
+    w.max_lines = limits && limits->max_list_lines ? limits->max_list_lines
+                                                   : KBJ_URLLIST_MAX_LINES;
     if (report)
         memset(report, 0, sizeof *report);
     if ((rc = list_path(urls_path, sizeof urls_path, data_dir, job_id, ".urls", err)) ||
@@ -422,7 +569,7 @@ int kbj_urllist_write(const char *data_dir, const char *job_id, int fd_in,
     if ((rc = read_lines(&w, fd_in, err)) != KBJ_OK)
         goto done;
     if (w.rep.accepted == 0) {
-        rc = kbj_fail(err, KBJ_EINVAL, "the list has no valid URL");
+        rc = no_valid_url(&w, err);
         goto done;
     }
 

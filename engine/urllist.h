@@ -3,6 +3,8 @@
  * line in input order, and lists/<job>.idx the byte offset of each line start as a
  * little-endian uint64, followed by the .urls file's size as the last entry. A job's
  * URLs can so be counted from the index size and read in any chunk with two preads.
+ * The input is UTF-8 text, capped in bytes and lines; UTF-16, UTF-32 and binary input
+ * is refused whole, with a message that says why (see kbj_urllist_write).
  */
 #ifndef KBJ_URLLIST_H
 #define KBJ_URLLIST_H
@@ -15,32 +17,73 @@
 #define KBJ_URLLIST_LINE_MAX ((size_t)65536)
 /* Rejected-line excerpts passed to the callback are cut to this many bytes. */
 #define KBJ_URLLIST_EXCERPT_MAX 200
+/* The default caps of a list's input: 1 GiB and 5,000,000 lines. */
+#define KBJ_URLLIST_MAX_BYTES ((unsigned long long)1 << 30)
+#define KBJ_URLLIST_MAX_LINES 5000000ULL
+/* How many of the first input bytes are looked at for the encoding and binary data. */
+#define KBJ_URLLIST_SNIFF 8000
+/* How many rejected lines the "no valid URL" error names. */
+#define KBJ_URLLIST_ERROR_LINES 5
 
-/* What kbj_urllist_write() did with its input. `lines` counts every line, blank and
- * comment lines included; accepted + duplicates + rejected + (blank and comment lines)
- * == lines. */
+/* Caps on a list's input. Zero (or a NULL pointer) means the default for each field. */
+typedef struct kbj_urllist_limits {
+    unsigned long long max_list_bytes; /* bytes read, byte-order mark, blank lines and
+                                        * comments included (default 1 GiB) */
+    unsigned long long max_list_lines; /* lines, blank and comment lines included: the
+                                        * report's `lines` (default 5,000,000) */
+} kbj_urllist_limits;
+
+/* What kbj_urllist_write() did with its input. `bytes` counts the bytes read, `lines`
+ * every line, blank and comment lines included; accepted + duplicates + rejected +
+ * (blank and comment lines) == lines. */
 typedef struct kbj_urllist_report {
-    unsigned long long lines, accepted, duplicates, rejected;
+    unsigned long long bytes, lines, accepted, duplicates, rejected;
 } kbj_urllist_report;
 
-/* Called once per rejected line: its 1-based number, the reason ("binary data", "line
- * longer than 2048 bytes", or a kbj_url_normalise() reason such as "not a URL") and an
- * excerpt of the line, trimmed, cut to KBJ_URLLIST_EXCERPT_MAX bytes, with every byte
- * outside printable ASCII (0x20..0x7E) replaced by '?'. The strings are valid only
- * during the call. */
+/* Called once per rejected line: its 1-based number, the reason ("binary data (NUL
+ * byte)", "line longer than 2048 bytes", or a kbj_url_normalise() reason such as "not a
+ * URL") and an excerpt of the line, trimmed, cut to KBJ_URLLIST_EXCERPT_MAX bytes, with
+ * every byte outside printable ASCII (0x20..0x7E) replaced by '?'. The strings are valid
+ * only during the call. */
 typedef void (*kbj_urllist_reject_fn)(unsigned long long line_no, const char *reason,
                                       const char *line_excerpt, void *arg);
 
 /*
  * Reads lines ('\n'-terminated; a final line without one counts; a '\r' before the
  * '\n' is trimmed with the other whitespace) from `fd_in` (a file or a pipe, read to its
- * end, not closed) through a buffer of KBJ_URLLIST_LINE_MAX bytes, and writes the job's
- * list files. Blank lines and lines starting with '#' after trimming are skipped. A line
- * with a NUL byte is rejected as "binary data", a line longer than KBJ_URLLIST_LINE_MAX
- * as "line longer than 2048 bytes", and any other line kbj_url_normalise() refuses with
- * that function's reason; `on_reject` (may be NULL) is called for each. Duplicates of
- * an earlier accepted URL (after normalisation) are dropped and counted, without a
- * callback.
+ * end or to a cap, not closed) through a buffer of KBJ_URLLIST_LINE_MAX bytes, and
+ * writes the job's list files.
+ *
+ * The list is UTF-8 text. First, before any line is taken, its first KBJ_URLLIST_SNIFF
+ * bytes (or all of it when shorter) are looked at:
+ *   - a UTF-8 byte-order mark (EF BB BF) is skipped;
+ *   - a UTF-16 or UTF-32 byte-order mark, or, without one, UTF-16 guessed from the
+ *     first 64 bytes (at least 2, and at least 3 in 4, of their 16-bit units are a
+ *     non-zero byte beside a zero byte, the zero on the same side in all of them),
+ *     refuses the list; it is not decoded. The message names the encoding and the
+ *     fix, e.g. "the list is UTF-16 (little-endian); save it as UTF-8 (for example
+ *     `iconv -f UTF-16 -t UTF-8 list.txt > list-utf8.txt`)", or for a guess "the list
+ *     looks like UTF-16 (big-endian, no byte-order mark); save it as UTF-8 (for example
+ *     `iconv -f UTF-16BE -t UTF-8 list.txt > list-utf8.txt`)";
+ *   - a list whose first bytes hold a NUL byte and at least one in 16 of them are NUL or
+ *     other control bytes (0x00..0x1F except tab, line feed, vertical tab, form feed,
+ *     carriage return and escape; 0x7F) is refused as "the list looks binary: <n> of its
+ *     first <m> bytes are NUL or other control bytes". A stray NUL in a text list is
+ *     left to the per-line check below.
+ *
+ * Blank lines and lines starting with '#' after trimming are skipped. A line with a NUL
+ * byte is rejected as "binary data (NUL byte)", a line longer than KBJ_URLLIST_LINE_MAX
+ * as "line longer than 2048 bytes" (its bytes are read and dropped, never held), and any
+ * other line kbj_url_normalise() refuses with that function's reason; `on_reject` (may
+ * be NULL) is called for each. Duplicates of an earlier accepted URL (after
+ * normalisation) are dropped and counted, without a callback.
+ *
+ * `limits` (may be NULL: defaults) caps the input: no more than max_list_bytes + 1 bytes
+ * are ever read, and a list with more bytes is refused as "the list is larger than
+ * <max_list_bytes> bytes (the max_list_bytes setting)"; the line after max_list_lines
+ * lines refuses the list as "the list has more than <max_list_lines> lines (the
+ * max_list_lines setting)". Endless input (a pipe from /dev/zero, `yes`) so stops at a
+ * cap or at the binary check.
  *
  * Duplicates are found with a set of 64-bit SipHash-2-4 hashes of the normalised URLs,
  * keyed at random per call (open addressing, grown as needed: 11 to 21 bytes per unique
@@ -55,15 +98,19 @@ typedef void (*kbj_urllist_reject_fn)(unsigned long long line_no, const char *re
  * a list while it is being read). `report` (may be NULL) receives the counts, also on
  * failure (then as far as the input was read).
  *
- * Returns 0; KBJ_EINVAL for an invalid data directory or job id, a negative fd_in, or
- * "the list has no valid URL" when no line was accepted; KBJ_ENOMEM; KBJ_EIO
- * when reading the input or writing the files fails. On failure no list file is created
- * or changed and no temporary file is left behind, with one exception: when only the
- * final directory fsync fails, the new list is in place but may not survive a crash.
+ * Returns 0; KBJ_EINVAL for an invalid data directory or job id, a negative fd_in, a
+ * list refused as UTF-16, UTF-32, binary or over a cap (messages above), or when no
+ * line was accepted: "the list has no valid URL: " followed by "it is empty", "it has
+ * only blank lines and comments", or the first KBJ_URLLIST_ERROR_LINES rejected lines
+ * as "line 1: not a URL; line 2: binary data (NUL byte)" and, when there are more,
+ * "; 7 more lines rejected" ("; 1 more line rejected"); KBJ_ENOMEM; KBJ_EIO when
+ * reading the input or writing the files fails. On failure no list file is created or
+ * changed and no temporary file is left behind, with one exception: when only the final
+ * directory fsync fails, the new list is in place but may not survive a crash.
  */
 int kbj_urllist_write(const char *data_dir, const char *job_id, int fd_in,
-                      kbj_urllist_reject_fn on_reject, void *arg,
-                      kbj_urllist_report *report, kbj_err *err);
+                      const kbj_urllist_limits *limits, kbj_urllist_reject_fn on_reject,
+                      void *arg, kbj_urllist_report *report, kbj_err *err);
 
 /*
  * Stores the number of URLs in the job's list in *n, from the index size. Returns 0;

@@ -83,13 +83,16 @@ static int array_to_fd(HashTable *list)
 }
 
 /* A descriptor to read a stream from: its own when it has one (files, pipes, STDIN),
- * else a memfd copy. *owned says whether the caller closes it. */
-static int stream_to_fd(zval *zs, int *owned)
+ * else a memfd copy of at most `max_bytes` + 1 bytes (the list cap and one byte more, so
+ * that the engine refuses a list over it: an endless stream is not copied forever).
+ * *owned says whether the caller closes it. */
+static int stream_to_fd(zval *zs, unsigned long long max_bytes, int *owned)
 {
     php_stream *stream;
     int fd = -1;
     char buf[65536];
     ssize_t n;
+    unsigned long long copied = 0;
 
     php_stream_from_zval_no_verify(stream, zs);
     if (!stream) {
@@ -105,12 +108,16 @@ static int stream_to_fd(zval *zs, int *owned)
         zend_throw_exception_ex(kbjobs_ce_filesystem, KBJ_EIO, "cannot create a buffer for the URL list");
         return -1;
     }
-    while ((n = php_stream_read(stream, buf, sizeof buf)) > 0) {
+    while (copied <= max_bytes) {
+        size_t want = max_bytes - copied < sizeof buf ? (size_t)(max_bytes - copied) + 1 : sizeof buf;
+        if ((n = php_stream_read(stream, buf, want)) <= 0)
+            break;
         if (kbj_fs_write_all(fd, buf, (size_t)n)) {
             close(fd);
             zend_throw_exception_ex(kbjobs_ce_filesystem, KBJ_EIO, "cannot buffer the URL list");
             return -1;
         }
+        copied += (unsigned long long)n;
     }
     lseek(fd, 0, SEEK_SET);
     *owned = 1;
@@ -161,7 +168,9 @@ PHP_METHOD(KBJobs_Engine, import)
     } else if (Z_TYPE_P(list) == IS_ARRAY) {
         fd = array_to_fd(Z_ARRVAL_P(list));
     } else if (Z_TYPE_P(list) == IS_RESOURCE) {
-        fd = stream_to_fd(list, &owned);
+        kbj_urllist_limits caps;
+        kbj_import_list_limits(eng, &caps);
+        fd = stream_to_fd(list, caps.max_list_bytes, &owned);
     } else {
         zend_argument_type_error(1, "must be a file path, a stream or a list of URLs, %s given",
                                  zend_zval_type_name(list));
@@ -200,7 +209,8 @@ fail:
 
 static const char *const import_keys[] = { "allow", "proxy", "user_agent", "max_total", "max_per_host",
     "connect_timeout_ms", "timeout_ms", "low_speed_bytes", "low_speed_seconds", "max_body", "max_decoded",
-    "max_redirects", "retries", "retry_base_ms", "retry_after_max_ms", "max_text", "max_depth", NULL };
+    "max_redirects", "retries", "retry_base_ms", "retry_after_max_ms", "max_text", "max_depth",
+    "max_list_bytes", "max_list_lines", NULL };
 
 /* {{{ KBJobs\Engine::configureImport(array $settings): void */
 PHP_METHOD(KBJobs_Engine, configureImport)
@@ -208,6 +218,7 @@ PHP_METHOD(KBJobs_Engine, configureImport)
     HashTable *set;
     kbj_fetch_config fc = { 0 };
     kbj_norm_limits lim = { 0 };
+    kbj_urllist_limits list = { 0 };
     zend_long v;
 
     ZEND_PARSE_PARAMETERS_START(1, 1)
@@ -236,12 +247,19 @@ PHP_METHOD(KBJobs_Engine, configureImport)
     SET_U("max_text", lim.max_text, (zend_long)1 << 30);
     SET_U("max_depth", lim.max_depth, 10000);
 #undef SET_U
+    /* 0 would mean the default to the engine: here a cap is given or left out */
+    if (kbjobs_opt_long(set, "max_list_bytes", 1, (zend_long)1 << 40, &v))
+        RETURN_THROWS();
+    list.max_list_bytes = (unsigned long long)v;
+    if (kbjobs_opt_long(set, "max_list_lines", 1, 100000000, &v))
+        RETURN_THROWS();
+    list.max_list_lines = (unsigned long long)v;
     if (zend_hash_str_exists(set, "retries", 7)) {
         if (kbjobs_opt_long(set, "retries", 0, 20, &v))
             RETURN_THROWS();
         fc.retries = v == 0 ? KBJ_FETCH_NO_RETRY : (unsigned)v;
     }
-    KBJOBS_CHECK(eng, kbj_import_configure(eng, &fc, &lim));
+    KBJOBS_CHECK(eng, kbj_import_configure(eng, &fc, &lim, &list));
 }
 /* }}} */
 

@@ -117,9 +117,12 @@ namespace KBJobs {
          * Stores a URL list and submits an import of it (job type "import", queue
          * "import"). $list is a file path, an open stream, or a list of URL strings (line
          * n is element n). $params: chunk_size (1..500, default 10), posts (default true)
-         * and whatever the sink reads. $options as submit(). Returns the job id and the
-         * list's counts: lines, accepted, duplicates, rejected, and rejections (at most
-         * 1,000 of ['line', 'reason', 'excerpt']).
+         * and whatever the sink reads. $options as submit(). The list is UTF-8 (a
+         * byte-order mark is skipped); UTF-16, UTF-32, binary data, a list without a valid
+         * URL and a list over max_list_bytes or max_list_lines (see configureImport())
+         * throw a ValueError that says why. Returns the job id and the list's counts:
+         * lines, accepted, duplicates, rejected, and rejections (at most 1,000 of
+         * ['line', 'reason', 'excerpt']).
          * @param array $params
          * @param array $options
          * @return array
@@ -131,8 +134,10 @@ namespace KBJobs {
          * comma-separated list of addresses and CIDR ranges allowed although private or
          * special), proxy, user_agent, max_total, max_per_host, connect_timeout_ms,
          * timeout_ms, low_speed_bytes, low_speed_seconds, max_body, max_decoded,
-         * max_redirects, retries, retry_base_ms, retry_after_max_ms, max_text, max_depth.
-         * Unset keys take their defaults.
+         * max_redirects, retries, retry_base_ms, retry_after_max_ms, max_text, max_depth;
+         * and the caps on the lists import() takes: max_list_bytes (1..2^40, default 1 GiB)
+         * and max_list_lines (every line, blank and comment lines included; 1..100,000,000,
+         * default 5,000,000). Unset keys take their defaults.
          * @param array $settings
          */
         public function configureImport(array $settings): void {}

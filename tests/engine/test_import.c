@@ -106,7 +106,7 @@ static int setup(void **state)
                        " PRIMARY KEY, url_hash CHAR(64) NOT NULL, title TEXT, writes INT NOT NULL,"
                        " UNIQUE KEY url_hash (url_hash))");
     kbj_test_exec(eng, "DELETE FROM {p}kbjobs_test_posts");
-    assert_int_equal(kbj_import_configure(eng, &fc, NULL), KBJ_OK);
+    assert_int_equal(kbj_import_configure(eng, &fc, NULL, NULL), KBJ_OK);
     *state = eng;
     return 0;
 }
@@ -431,7 +431,7 @@ static void a_killed_runner_s_import_resumes_with_one_post_per_url(void **state)
         kbj_engine *mine = kbj_test_engine_open(PREFIX, 2, eng->data_dir);
         kbj_fetch_config fc = { .allow = "127.0.0.1", .retries = KBJ_FETCH_NO_RETRY };
         sink_state mine_s = { 0 };
-        if (!mine || kbj_import_configure(mine, &fc, NULL))
+        if (!mine || kbj_import_configure(mine, &fc, NULL, NULL))
             _exit(2);
         kbj_import_set_sink(mine, test_sink, &mine_s);
         run_imports(mine);
@@ -475,7 +475,7 @@ static pid_t fork_runner(kbj_engine *eng)
         sink_state s = { 0 };
         const char *queues[1] = { KBJ_IMPORT_QUEUE };
         kbj_run_opts o = { .queues = queues, .nqueues = 1, .until_empty = 1 };
-        if (!mine || kbj_import_configure(mine, &fc, NULL))
+        if (!mine || kbj_import_configure(mine, &fc, NULL, NULL))
             _exit(2);
         kbj_import_set_sink(mine, test_sink, &s);
         _exit(kbj_run(mine, &o, NULL) == KBJ_OK ? 0 : 3);

@@ -115,7 +115,7 @@ the import sink must return a list with one post id (or error message) per docum
 TypeError: KBJobs\Engine::import(): Argument #1 ($list) must be a file path, a stream or a list of URLs, int given
 TypeError: KBJobs\Engine::import(): Argument #1 ($list) must be a list of strings (element 1 is int)
 ValueError: KBJobs\Engine::import(): Argument #1 ($list) element 1 contains a line break or a null byte
-ValueError: the list has no valid URL
+ValueError: the list has no valid URL: line 1: not a URL; line 2: scheme must be http or https
 KBJobs\FilesystemException: cannot open the URL list /no/such/list: No such file or directory
 ValueError: %s
 ValueError: unknown import setting "no_such"

@@ -78,7 +78,8 @@ final class KBJobs_Engine {
 			$settings['proxy'] = (string) KBJOBS_FETCH_PROXY;
 		}
 		/**
-		 * Filters the import fetcher's settings (see KBJobs\Engine::configureImport()).
+		 * Filters the import fetcher's settings and the caps on URL lists,
+		 * max_list_bytes and max_list_lines (see KBJobs\Engine::configureImport()).
 		 *
 		 * @param array $settings Settings by name.
 		 */

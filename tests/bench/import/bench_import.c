@@ -114,7 +114,7 @@ static kbj_engine *connect_engine(unsigned claim_batch)
         die("connect: %s", kbj_errmsg(eng));
     if ((rc = kbj_migrate(eng)))
         die("migrate: %s", kbj_errmsg(eng));
-    if ((rc = kbj_import_configure(eng, &fc, NULL)))
+    if ((rc = kbj_import_configure(eng, &fc, NULL, NULL)))
         die("import settings: %s", kbj_errmsg(eng));
     g_eng = eng;
     return eng;

@@ -57,6 +57,11 @@ final class KBJobs_CLI_Command {
 	 * `-` for standard input. Rejected lines are listed with their line numbers; the
 	 * import runs in the background (WP-Cron or `wp kb work`), or here with --wait.
 	 *
+	 * The list is UTF-8 text (a byte-order mark is skipped). A list in UTF-16, binary
+	 * data, a list without a valid URL (the first rejected lines are named) and a list
+	 * over 1 GiB or 5,000,000 lines are refused, with the reason. The caps are the
+	 * `max_list_bytes` and `max_list_lines` keys of the `kbjobs_import_settings` filter.
+	 *
 	 * ## OPTIONS
 	 *
 	 * <file>
