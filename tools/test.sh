@@ -80,7 +80,8 @@ suite_valgrind() {
 
 suite_wp() {
   php -d extension="$so" -d auto_prepend_file="$KBJOBS_ROOT/tools/php/prepend.php" \
-    "$(command -v phpunit)" -c tests/wp/phpunit.xml.dist --log-junit "$KBJOBS_TEST_OUTPUT/wp-junit.xml"
+    "$(command -v phpunit)" -c tests/wp/phpunit.xml.dist --log-junit "$KBJOBS_TEST_OUTPUT/wp-junit.xml" \
+    ${KBJOBS_WP_FILTER:+--filter "$KBJOBS_WP_FILTER"}
 }
 
 suite_browser() {

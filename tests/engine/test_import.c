@@ -46,6 +46,7 @@ typedef struct sink_state {
     long long docs;
     int fail_chunk;   /* when > 0: the chunk with this call number fails as a whole */
     int stop_after;   /* when > 0: ask the engine to stop after this many calls */
+    int crash_chunk;  /* when > 0: the process dies after this call's commit */
     kbj_engine *eng;
 } sink_state;
 
@@ -53,7 +54,14 @@ typedef struct sink_work {
     const kbj_import_doc *docs;
     size_t n;
     long long *ids;
+    kbj_engine *eng;
+    const char *job;
+    int crash;
 } sink_work;
+
+/* Set by a sink told to crash: its transaction's work is done, the process dies right
+ * after COMMIT, before the engine advances the cursor. */
+static volatile int crash_after_commit;
 
 static int sink_tx(kbj_store *st, void *arg)
 {
@@ -73,12 +81,20 @@ static int sink_tx(kbj_store *st, void *arg)
         }
         if (rc)
             return rc;
-        rc = kbj_store_exec(st, "UPDATE {p}kbjobs_artifacts SET post_id = ?, post_hash = ? WHERE url_hash = ?",
-                            (kbj_val[]){ KBJ_VI(w->ids[i]), KBJ_VS(d->doc->content_hash), KBJ_VS(d->url_hash) },
-                            3, NULL);
+        /* the index row, in the same transaction, with the statement the engine gives
+         * sinks (as the plugin's do) */
+        {
+            kbj_artifact_post p = { d->url_hash, w->ids[i], d->doc->content_hash, d->post_id <= 0 };
+            char *sql = NULL;
+            if ((rc = kbj_artifact_posts_sql(w->eng, w->job, &p, 1, &sql)) == KBJ_OK)
+                rc = kbj_store_exec(st, sql, NULL, 0, NULL);
+            free(sql);
+        }
         if (rc)
             return rc;
     }
+    if (w->crash)
+        crash_after_commit = 1;
     return KBJ_OK;
 }
 
@@ -87,7 +103,8 @@ static int test_sink(kbj_ctx *ctx, const kbj_import_doc *docs, size_t n, long lo
 {
     sink_state *s = arg;
     kbj_engine *eng = kbj_ctx_engine(ctx);
-    sink_work w = { docs, n, post_ids };
+    sink_work w = { docs, n, post_ids, eng, kbj_ctx_lease(ctx)->id, 0 };
+    int rc;
     (void)errors;
     s->calls++;
     if (s->fail_chunk && s->calls == s->fail_chunk)
@@ -95,7 +112,11 @@ static int test_sink(kbj_ctx *ctx, const kbj_import_doc *docs, size_t n, long lo
     s->docs += (long long)n;
     if (s->stop_after && s->calls == s->stop_after)
         kbj_request_stop(eng);
-    return kbj_store_tx(eng->st, sink_tx, &w);
+    w.crash = s->crash_chunk && s->calls == s->crash_chunk;
+    rc = kbj_store_tx(eng->st, sink_tx, &w);
+    if (rc == KBJ_OK && crash_after_commit)
+        _exit(9);
+    return rc;
 }
 
 static int setup(void **state)
@@ -594,6 +615,130 @@ static void hostile_lists_are_reported_not_imported(void **state)
     assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_jobs"), 0);
 }
 
+/* A runner that dies between a chunk's commit (posts and index) and the cursor's
+ * advance: the chunk is replayed, its posts are in place, and they count as created. */
+static void a_chunk_replayed_after_a_crash_counts_as_created(void **state)
+{
+    kbj_engine *eng = *state;
+    sink_state s = { 0 };
+    char id[17];
+    pid_t child;
+    int status;
+    kbj_job *j;
+
+    submit(eng, list_fd("/page/%d", 700, 30, NULL), "{\"chunk_size\": 10}", id);
+    child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        kbj_engine *mine = kbj_test_engine_open(PREFIX, 10, eng->data_dir);
+        kbj_fetch_config fc = { .allow = "127.0.0.1", .retries = KBJ_FETCH_NO_RETRY };
+        sink_state mine_s = { .crash_chunk = 2 };
+        if (!mine || kbj_import_configure(mine, &fc, NULL, NULL))
+            _exit(2);
+        kbj_import_set_sink(mine, test_sink, &mine_s);
+        run_imports(mine);
+        _exit(3);
+    }
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 9);
+    /* two chunks of posts committed, the cursor after the first */
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_test_posts"), 20);
+    j = get(eng, id);
+    assert_int_equal(j->progress_done, 10);
+    assert_int_equal(metric(j, "created"), 10);
+    kbj_job_free(j);
+
+    kbj_test_exec(eng, "UPDATE {p}kbjobs_jobs SET lease_expires = NOW(6) - INTERVAL 1 SECOND WHERE status = 'running'");
+    assert_int_equal(kbj_reap(eng, NULL), KBJ_OK);
+    assert_int_equal(kbj_job_resume(eng, id), KBJ_OK);
+    kbj_import_set_sink(eng, test_sink, &s);
+    run_imports(eng);
+    kbj_import_set_sink(eng, NULL, NULL);
+    assert_job(eng, id, "completed");
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_test_posts"), 30);
+    /* the replayed chunk was found in place, not written again */
+    assert_int_equal(kbj_test_int(eng, "SELECT MAX(writes) FROM {p}kbjobs_test_posts"), 1);
+    assert_int_equal(s.docs, 10);
+    j = get(eng, id);
+    assert_int_equal(metric(j, "created"), 30);
+    assert_int_equal(metric(j, "unchanged"), 0);
+    assert_int_equal(metric(j, "updated"), 0);
+    assert_null(j->error); /* the expired lease's message stays with its attempt */
+    kbj_job_free(j);
+
+    /* a second import of the same list changes nothing and says so */
+    submit(eng, list_fd("/page/%d", 700, 30, NULL), "{\"chunk_size\": 10}", id);
+    kbj_import_set_sink(eng, test_sink, &s);
+    run_imports(eng);
+    kbj_import_set_sink(eng, NULL, NULL);
+    j = get(eng, id);
+    assert_int_equal(metric(j, "unchanged"), 30);
+    assert_int_equal(metric(j, "created"), 0);
+    kbj_job_free(j);
+}
+
+/* A page without text is a failed item, not an empty post. */
+static void an_empty_page_is_a_failed_item(void **state)
+{
+    kbj_engine *eng = *state;
+    sink_state s = { 0 };
+    char id[17], extra[512], path[4096];
+    char *text = NULL;
+    kbj_job *j;
+    kbj_err err;
+
+    snprintf(extra, sizeof extra, "%s/empty\n", fixture());
+    kbj_import_set_sink(eng, test_sink, &s);
+    submit(eng, list_fd("/page/%d", 760, 2, extra), NULL, id);
+    run_imports(eng);
+    kbj_import_set_sink(eng, NULL, NULL);
+    assert_job(eng, id, "completed");
+    j = get(eng, id);
+    assert_int_equal(metric(j, "created"), 2);
+    assert_int_equal(metric(j, "failed"), 1);
+    kbj_job_free(j);
+    assert_int_equal(s.docs, 2);
+    snprintf(path, sizeof path, "%s/lists/%s.failed.jsonl", eng->data_dir, id);
+    assert_int_equal(kbj_fs_read_file(path, 1 << 20, &text, NULL, &err), KBJ_OK);
+    assert_non_null(strstr(text, "\"index\":2"));
+    assert_non_null(strstr(text, "\"error\":\"empty page\""));
+    assert_non_null(strstr(text, "\"class\":\"permanent\""));
+    free(text);
+}
+
+/* The artifact index never keeps credentials; rows an older version wrote lose them in
+ * the migration. */
+static void the_artifact_index_keeps_no_credentials(void **state)
+{
+    kbj_engine *eng = *state;
+    char id[17], extra[512], host[128];
+    kbj_artifact_rec rec = { "0000000000000000000000000000000000000000000000000000000000000001",
+                             "https://old:pa55@example.com:8443/a?b#c",
+                             "1111111111111111111111111111111111111111111111111111111111111111", "0123456789abcdef",
+                             200, 1.0 };
+
+    snprintf(host, sizeof host, "%s", fixture() + strlen("http://"));
+    snprintf(extra, sizeof extra, "http://user:s3cret@%s/page/790\n", host);
+    submit(eng, list_fd("/page/%d", 791, 1, extra), "{\"posts\": false}", id);
+    run_imports(eng);
+    assert_job(eng, id, "completed");
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_artifacts WHERE url LIKE '%s3cret%'"), 0);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_artifacts WHERE url LIKE 'http://***@%/page/790'"), 1);
+
+    /* a row written with credentials (as schema 4 did) is redacted by migration 5 */
+    assert_int_equal(kbj_artifact_record(eng, &rec, 1), KBJ_OK);
+    kbj_test_exec(eng, "UPDATE {p}kbjobs_artifacts SET url = 'https://old:pa55@example.com:8443/a?b=@#c'"
+                       " WHERE url_hash LIKE '000%1'");
+    kbj_test_exec(eng, "UPDATE {p}kbjobs_meta SET value = '4' WHERE name = 'schema_version'");
+    assert_int_equal(kbj_migrate(eng), KBJ_OK);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_artifacts"
+                                       " WHERE url = 'https://***@example.com:8443/a?b=@#c'"), 1);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_artifacts WHERE url LIKE '%pa55%'"), 0);
+    /* and a second run changes nothing */
+    assert_int_equal(kbj_migrate(eng), KBJ_OK);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_artifacts WHERE url LIKE '%***@%'"), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -608,6 +753,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(cancelling_an_import_cancels_its_ranges_and_resume_resumes_them, setup, teardown),
         cmocka_unit_test_setup_teardown(a_length_lie_does_not_cost_the_pages_after_it, setup, teardown),
         cmocka_unit_test_setup_teardown(hostile_lists_are_reported_not_imported, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_chunk_replayed_after_a_crash_counts_as_created, setup, teardown),
+        cmocka_unit_test_setup_teardown(an_empty_page_is_a_failed_item, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_artifact_index_keeps_no_credentials, setup, teardown),
     };
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc = cmocka_run_group_tests_name("import", tests, NULL, NULL);

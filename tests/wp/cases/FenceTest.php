@@ -32,6 +32,9 @@ final class FenceTest extends TestCase {
 	public static function setUpBeforeClass(): void {
 		self::$hooks = getenv( 'KBJOBS_WP_DIR' ) . '/wp-content/mu-plugins/kbjobs-test-hooks.php';
 		copy( dirname( __DIR__ ) . '/mu-plugins/kbjobs-test-hooks.php', self::$hooks );
+		// This process registers the types too, so its submits take their defaults.
+		require_once self::$hooks;
+		\KBJobs_Engine::reset();
 	}
 
 	public static function tearDownAfterClass(): void {

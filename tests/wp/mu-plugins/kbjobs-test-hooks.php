@@ -8,8 +8,9 @@
  * - `query:K`   it stops itself before the K-th statement of a fenced transaction's work;
  * - `handler:1` the test job type stops it between its two fenced writes.
  *
- * It also registers the job type `kbjobs_test.fenced_write`, which writes two options in
- * one fenced transaction (kbjobs_fenced_transaction()).
+ * It also registers job types: `kbjobs_test.fenced_write` writes two options in one
+ * fenced transaction (kbjobs_fenced_transaction()); `kbjobs_test.dies` calls wp_die();
+ * `kbjobs_test.flaky` fails its first attempt and is retried 1 s later.
  */
 
 defined( 'ABSPATH' ) || exit;
@@ -68,6 +69,27 @@ add_action(
 				);
 			},
 			array( 'queue' => 'default', 'max_attempts' => 3 )
+		);
+		$engine->registerType(
+			'kbjobs_test.dies',
+			static function () {
+				wp_die( '<p>The kbjobs <em>test</em> handler gave up.</p>', 'Gave up' );
+			},
+			array( 'queue' => 'default', 'max_attempts' => 1 )
+		);
+		$engine->registerType(
+			'kbjobs_test.flaky',
+			static function ( \KBJobs\Context $ctx ) {
+				if ( 1 === $ctx->attempt() ) {
+					throw new \RuntimeException( 'the first attempt fails' );
+				}
+				return array( 'attempt' => $ctx->attempt() );
+			},
+			array(
+				'queue'        => 'default',
+				'max_attempts' => 2,
+				'backoff'      => array( 'kind' => 'fixed', 'base_ms' => 1000, 'jitter' => 0 ),
+			)
 		);
 	}
 );

@@ -280,8 +280,7 @@ final class KBJobs_CLI_Command {
 	 * after a short backoff, or an import waiting for its ranges, is waited for.
 	 *
 	 * [--due-within=<seconds>]
-	 * : With --until-empty, how far ahead a due job is waited for (default 60; 0 exits
-	 * as soon as nothing is due now or within 2 seconds).
+	 * : With --until-empty, how far ahead a due job is waited for (default 60).
 	 *
 	 * [--format=<format>]
 	 * : Render the run report in a particular format.
