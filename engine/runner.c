@@ -751,8 +751,10 @@ static int dispatch(run_state *rs, kbj_lease *l)
             } else {
                 int retry = 0;
                 char msg[600];
-                snprintf(msg, sizeof msg, "%s: %s", kbj_strerror(rc),
-                         ctx.fail_msg ? ctx.fail_msg : kbj_errmsg(eng));
+                if (ctx.fail_msg) /* a handler's own words (kbj_ctx_disconnected) */
+                    kbj_copy(msg, sizeof msg, ctx.fail_msg);
+                else
+                    snprintf(msg, sizeof msg, "%s: %s", kbj_strerror(rc), kbj_errmsg(eng));
                 wrc = kbj_fail_job(eng, l, msg, 1, &retry);
                 if (wrc == KBJ_OK)
                     retry ? rs->rep->retried++ : rs->rep->failed++;

@@ -31,6 +31,7 @@ tools/up.sh test || exit 1
 export KBJOBS_ROOT
 
 failed=()
+times=()
 banner() { printf '\n==== %s ====\n' "$*"; }
 
 run_engine() { # $1: build dir (engine or engine-asan)
@@ -97,7 +98,9 @@ for s in "${suites[@]}"; do
   # The wp suite and the browser suite's front-end test run the real WP-CLI.
   case $s in wp|browser) tools/wp-cli.sh > /dev/null || { failed+=("$s"); continue; } ;; esac
   banner "$s"
+  start=$SECONDS
   if ! "suite_$s"; then failed+=("$s"); fi
+  times+=("$s $((SECONDS - start)) s")
 done
 
 # The PHP error logs of the test servers must hold nothing from the plugin.
@@ -111,6 +114,7 @@ for log in "$KBJOBS_HOME"/php-error-*.log "$KBJOBS_HOME/wp-debug.log"; do
 done
 
 banner "summary"
+printf 'time: %s\n' "${times[@]}"
 if [ ${#failed[@]} -eq 0 ]; then
   echo "all suites passed: ${suites[*]}"
   exit 0
