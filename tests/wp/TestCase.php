@@ -52,4 +52,23 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 		clean_post_cache( 0 );
 		wp_cache_flush();
 	}
+
+	/**
+	 * Puts tests/wp/mu-plugins/kbjobs-test-hooks.php (test job types and freezes) into
+	 * the site for the runners a test starts, and registers its types in this process
+	 * too, so submits here take their defaults. Undo with remove_test_hooks().
+	 */
+	protected static function install_test_hooks(): void {
+		copy( __DIR__ . '/mu-plugins/kbjobs-test-hooks.php', self::test_hooks_path() );
+		require_once self::test_hooks_path();
+		\KBJobs_Engine::reset();
+	}
+
+	protected static function remove_test_hooks(): void {
+		@unlink( self::test_hooks_path() );
+	}
+
+	private static function test_hooks_path(): string {
+		return getenv( 'KBJOBS_WP_DIR' ) . '/wp-content/mu-plugins/kbjobs-test-hooks.php';
+	}
 }

@@ -20,25 +20,12 @@ namespace KBJobs\Tests;
 
 final class FenceTest extends TestCase {
 
-	/** @var string The test hooks in the site's mu-plugins. */
-	private static $hooks;
-
-	/** @var string[] Files to remove after the test. */
-	private $files = array();
-
-	/** @var resource[] Runners to stop after the test. */
-	private $procs = array();
-
 	public static function setUpBeforeClass(): void {
-		self::$hooks = getenv( 'KBJOBS_WP_DIR' ) . '/wp-content/mu-plugins/kbjobs-test-hooks.php';
-		copy( dirname( __DIR__ ) . '/mu-plugins/kbjobs-test-hooks.php', self::$hooks );
-		// This process registers the types too, so its submits take their defaults.
-		require_once self::$hooks;
-		\KBJobs_Engine::reset();
+		self::install_test_hooks();
 	}
 
 	public static function tearDownAfterClass(): void {
-		@unlink( self::$hooks );
+		self::remove_test_hooks();
 	}
 
 	protected function setUp(): void {
@@ -64,9 +51,8 @@ final class FenceTest extends TestCase {
 
 	private function clean(): void {
 		global $wpdb;
-		$wpdb->query( "DELETE p, m FROM {$wpdb->posts} p LEFT JOIN {$wpdb->postmeta} m ON m.post_id = p.ID WHERE p.post_type IN ('kb_article', 'kb_import_job')" );
-		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_artifacts" );
-		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE type IN ('import', 'kbjobs_test.fenced_write')" );
+		self::delete_articles();
+		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE type = 'kbjobs_test.fenced_write'" );
 		$wpdb->query( "DELETE FROM {$wpdb->options} WHERE option_name LIKE 'kbjobs\\_test\\_%'" );
 		wp_cache_flush();
 	}

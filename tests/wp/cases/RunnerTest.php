@@ -12,19 +12,12 @@ namespace KBJobs\Tests;
 
 final class RunnerTest extends TestCase {
 
-	/** @var string The test hooks in the site's mu-plugins. */
-	private static $hooks;
-
 	public static function setUpBeforeClass(): void {
-		self::$hooks = getenv( 'KBJOBS_WP_DIR' ) . '/wp-content/mu-plugins/kbjobs-test-hooks.php';
-		copy( dirname( __DIR__ ) . '/mu-plugins/kbjobs-test-hooks.php', self::$hooks );
-		// This process registers the types too, so its submits take their defaults.
-		require_once self::$hooks;
-		\KBJobs_Engine::reset();
+		self::install_test_hooks();
 	}
 
 	public static function tearDownAfterClass(): void {
-		@unlink( self::$hooks );
+		self::remove_test_hooks();
 	}
 
 	protected function setUp(): void {
