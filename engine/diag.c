@@ -10,6 +10,7 @@
  *                      returns the receipt {"lifecycle":["created","verified","updated","deleted"]}
  *   diag.crud_latency  {"hold_ms": N}: holds a transaction open that long before writing
  */
+#include "builtins.h"
 #include "internal.h"
 
 #include <jansson.h>

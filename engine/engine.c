@@ -1,15 +1,13 @@
 /*
- * engine.c - the engine handle: settings, connection, and small shared helpers
- * (ids, names, times, randomness).
+ * engine.c - the engine handle: settings, connection, its error message and its source
+ * of randomness. Modules above it that hang state on the handle (the type registry, the
+ * import settings) leave a destructor in it, so the handle calls nothing above itself.
  */
-#include "import.h"
 #include "internal.h"
-#include "types.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,14 +67,7 @@ int kbj_engine_connect(kbj_engine *eng, const kbj_config *cfg)
     rc = kbj_store_connect(eng->st, &cfg->db);
     if (rc)
         return rc;
-    rc = kbj_schema_check_connected(eng);
-    if (rc == KBJ_OK && !kbj_type_find(eng, "diag.echo"))
-        rc = kbj_register_diag_types(eng);
-    if (rc == KBJ_OK && !kbj_type_find(eng, "combined"))
-        rc = kbj_register_combined_type(eng);
-    if (rc == KBJ_OK && !kbj_type_find(eng, "import"))
-        rc = kbj_register_import_type(eng);
-    return rc;
+    return kbj_schema_check_connected(eng);
 }
 
 kbj_engine *kbj_engine_clone(kbj_engine *eng)
@@ -114,8 +105,10 @@ void kbj_engine_free(kbj_engine *eng)
     if (!eng)
         return;
     kbj_store_free(eng->st);
-    kbj_types_free(eng->types);
-    kbj_import_settings_free(eng);
+    if (eng->free_types)
+        eng->free_types(eng);
+    if (eng->free_import)
+        eng->free_import(eng);
     free(eng->data_dir);
     free(eng);
 }
@@ -144,82 +137,4 @@ double kbj_random(kbj_engine *eng)
     if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v)
         v = (unsigned long long)time(NULL) * 2654435761ULL ^ (unsigned long long)getpid();
     return (double)(v >> 11) / (double)(1ULL << 53);
-}
-
-int kbj_new_id(char id[KBJ_ID_LEN + 1])
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned char raw[KBJ_ID_LEN / 2];
-    size_t got = 0;
-    while (got < sizeof raw) {
-        ssize_t n = getrandom(raw + got, sizeof raw - got, 0);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return KBJ_EIO;
-        }
-        got += (size_t)n;
-    }
-    for (size_t i = 0; i < sizeof raw; i++) {
-        id[2 * i] = hex[raw[i] >> 4];
-        id[2 * i + 1] = hex[raw[i] & 15];
-    }
-    id[KBJ_ID_LEN] = '\0';
-    return KBJ_OK;
-}
-
-int kbj_valid_name(const char *s)
-{
-    size_t n = 0;
-    if (!s)
-        return 0;
-    for (; s[n]; n++) {
-        char c = s[n];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
-            return 0;
-        if (n >= KBJ_NAME_MAX)
-            return 0;
-    }
-    return n > 0;
-}
-
-int kbj_valid_id(const char *s)
-{
-    size_t n = 0;
-    if (!s)
-        return 0;
-    for (; s[n]; n++)
-        if (n >= KBJ_ID_LEN || !((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
-            return 0;
-    return n == KBJ_ID_LEN;
-}
-
-void kbj_copy(char *dst, size_t cap, const char *src)
-{
-    size_t n = src ? strlen(src) : 0;
-    if (cap == 0)
-        return;
-    if (n >= cap)
-        n = cap - 1;
-    if (n)
-        memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
-double kbj_dbtime(const char *s)
-{
-    return s ? strtod(s, NULL) : 0;
-}
-
-char *kbj_placeholders(size_t n)
-{
-    char *p = malloc(n ? 2 * n : 1);
-    if (!p)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        p[2 * i] = '?';
-        p[2 * i + 1] = ',';
-    }
-    p[n ? 2 * n - 1 : 0] = '\0';
-    return p;
 }

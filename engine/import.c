@@ -44,14 +44,18 @@ struct kbj_import_settings {
     void *sink_arg;
 };
 
+static void settings_free(kbj_engine *eng);
+
 static struct kbj_import_settings *settings(kbj_engine *eng)
 {
-    if (!eng->import)
+    if (!eng->import) {
         eng->import = calloc(1, sizeof *eng->import);
+        eng->free_import = settings_free; /* the handle frees them with itself */
+    }
     return eng->import;
 }
 
-void kbj_import_settings_free(kbj_engine *eng)
+static void settings_free(kbj_engine *eng)
 {
     if (!eng || !eng->import)
         return;

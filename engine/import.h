@@ -79,10 +79,7 @@ int kbj_import_submit(kbj_engine *eng, int fd, const char *params, const kbj_sub
                       kbj_urllist_reject_fn on_reject, void *arg, kbj_urllist_report *report,
                       char id[KBJ_ID_LEN + 1]);
 
-/* Registers the native import type (done by kbj_engine_connect). */
+/* Registers the native import type (kbj_register_builtin_types does). */
 int kbj_register_import_type(kbj_engine *eng);
-
-/* Frees an engine's import settings (done by kbj_engine_free). */
-void kbj_import_settings_free(kbj_engine *eng);
 
 #endif /* KBJ_IMPORT_H */

@@ -7,6 +7,7 @@
 
 #include <signal.h>
 
+#include "ids.h"
 #include "kbj.h"
 #include "store.h"
 
@@ -21,38 +22,20 @@ struct kbj_engine {
     double queues_checked_at;    /* monotonic time queues_exist was read (queues.c) */
     int queues_exist;            /* whether any queue has settings */
     struct kbj_import_settings *import; /* fetch settings and sink (import.c) */
+    /* destructors of what modules above the handle hang on it, called by kbj_engine_free */
+    void (*free_types)(kbj_engine *eng);
+    void (*free_import)(kbj_engine *eng);
 };
 
 /* A second engine on its own connection with the same settings (for the heartbeat
  * thread); NULL with the reason in kbj_errmsg(eng) on failure. */
 kbj_engine *kbj_engine_clone(kbj_engine *eng);
 
-/* Registers diag.echo, diag.sleep, diag.fail, diag.crud, diag.crud_latency. */
-int kbj_register_diag_types(kbj_engine *eng);
-
-/* Frees a type registry. */
-void kbj_types_free(struct kbj_typereg *reg);
-
 /* Records a message on the engine's handle and returns `code`. */
 #define kbj_efail(eng, code, ...) kbj_fail(kbj_store_err((eng)->st), (code), __VA_ARGS__)
 
 /* A random number in [0, 1) from the engine's source. */
 double kbj_random(kbj_engine *eng);
-
-/* Fills `id` with 16 random lowercase hex characters from the OS. Returns 0 or KBJ_EIO. */
-int kbj_new_id(char id[KBJ_ID_LEN + 1]);
-
-/* Whether `s` is a valid job type or queue name: 1..64 of [a-z0-9_.-]. */
-int kbj_valid_name(const char *s);
-
-/* Whether `s` is a public id: 16 lowercase hex characters. */
-int kbj_valid_id(const char *s);
-
-/* Copies src (NULL: "") into dst of capacity cap, truncating, always terminated. */
-void kbj_copy(char *dst, size_t cap, const char *src);
-
-/* Parses a database time column selected as UNIX_TIMESTAMP(col): 0 for NULL. */
-double kbj_dbtime(const char *s);
 
 /* Adds a FailureLog entry for a job that failed for good, evicting beyond the cap and
  * checking the alert threshold. Runs inside the caller's transaction. */
@@ -104,10 +87,6 @@ int kbj_fail_job_result(kbj_engine *eng, const kbj_lease *lease, const char *mes
                         const char *result, int *will_retry);
 int kbj_finish_cancelled_result(kbj_engine *eng, const kbj_lease *lease, const char *result);
 
-/* Registers the native "combined" job type. */
-int kbj_register_combined_type(kbj_engine *eng);
 
-/* Builds "?,?,?" for n placeholders into a malloc'd string; NULL when out of memory. */
-char *kbj_placeholders(size_t n);
 
 #endif /* KBJ_INTERNAL_H */

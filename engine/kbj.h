@@ -590,9 +590,13 @@ typedef struct kbj_type_info {
 /* Lists registered types into out (up to cap) and returns how many there are. */
 size_t kbj_types_list(kbj_engine *eng, kbj_type_info *out, size_t cap);
 
+/* Registers the native job types (diag.*, combined, import) that are not registered yet;
+ * call it once after kbj_engine_connect in every process that runs jobs. */
+int kbj_register_builtin_types(kbj_engine *eng);
+
 /* Registers (or replaces) a job type in this engine. The native types diag.echo,
  * diag.sleep, diag.fail, diag.crud and diag.crud_latency are registered by
- * kbj_engine_connect. On failure def->udata_free is not called. */
+ * kbj_register_builtin_types. On failure def->udata_free is not called. */
 int kbj_register_type(kbj_engine *eng, const kbj_type_def *def);
 
 /* The job being run. */

@@ -5,6 +5,7 @@
  * completed phases and their results, so a resumed job skips them. Chains are
  * validated before they are submitted, against the ordering rules job types declare.
  */
+#include "builtins.h"
 #include "internal.h"
 #include "chain.h"
 #include "types.h"

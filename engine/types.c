@@ -35,14 +35,17 @@ static void type_clear(kbj_type *t)
     memset(t, 0, sizeof *t);
 }
 
-void kbj_types_free(struct kbj_typereg *reg)
+/* The engine's destructor for its registry (see kbj_engine_free). */
+static void types_free(kbj_engine *eng)
 {
+    struct kbj_typereg *reg = eng->types;
     if (!reg)
         return;
     for (size_t i = 0; i < reg->n; i++)
         type_clear(&reg->types[i]);
     free(reg->types);
     free(reg);
+    eng->types = NULL;
 }
 
 const kbj_type *kbj_type_find(kbj_engine *eng, const char *name)
@@ -106,9 +109,12 @@ int kbj_register_type(kbj_engine *eng, const kbj_type_def *def)
             return kbj_efail(eng, rc, "job type %s: %s", def->name, why);
         }
     }
-    if (!eng->types && !(eng->types = calloc(1, sizeof *eng->types))) {
-        kbj_jsonschema_free(t.schema);
-        return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    if (!eng->types) {
+        if (!(eng->types = calloc(1, sizeof *eng->types))) {
+            kbj_jsonschema_free(t.schema);
+            return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+        }
+        eng->free_types = types_free; /* the handle frees the registry with itself */
     }
 
     t.name = dup_opt(def->name, &oom);

@@ -423,6 +423,8 @@ PHP_METHOD(KBJobs_Engine, __construct)
         RETURN_THROWS();
     }
     rc = kbj_engine_connect(o->eng, &cfg);
+    if (rc == KBJ_OK)
+        rc = kbj_register_builtin_types(o->eng);
     if (rc) {
         kbjobs_throw(o->eng, rc);
         kbj_engine_free(o->eng);

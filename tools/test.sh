@@ -44,7 +44,13 @@ run_engine() { # $1: build dir (engine or engine-asan)
   return $rc
 }
 
-suite_engine() { run_engine engine; }
+# The engine's structure (no call cycles, layers, no PHP headers) from its built objects.
+suite_engine() {
+  local rc=0
+  run_engine engine || rc=1
+  php tools/check-engine-deps.php build/engine/obj || rc=1
+  return $rc
+}
 
 suite_asan() {
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1 \

@@ -340,7 +340,7 @@ static kbj_engine *engine_open(unsigned batch, char *err, size_t cap)
         snprintf(err, cap, "out of memory");
         return NULL;
     }
-    if ((rc = kbj_engine_connect(eng, &cfg))) {
+    if ((rc = kbj_engine_connect(eng, &cfg)) || (rc = kbj_register_builtin_types(eng))) {
         snprintf(err, cap, "kbj_engine_connect: %s: %s", kbj_strerror(rc), kbj_errmsg(eng));
         kbj_engine_free(eng);
         return NULL;

@@ -105,6 +105,8 @@ kbj_engine *kbj_test_engine(const char *prefix, unsigned lease_seconds)
     cfg.data_dir = dir;
     cfg.lease_seconds = lease_seconds;
     rc = kbj_engine_connect(eng, &cfg);
+    if (rc == KBJ_OK)
+        rc = kbj_register_builtin_types(eng);
     if (rc)
         fail_msg("connect: %s", kbj_errmsg(eng));
     rc = kbj_migrate(eng);
@@ -137,7 +139,7 @@ kbj_engine *kbj_test_engine_open(const char *prefix, unsigned lease_seconds, con
     cfg.db.prefix = prefix;
     cfg.data_dir = data_dir;
     cfg.lease_seconds = lease_seconds;
-    if (kbj_engine_connect(eng, &cfg) != KBJ_OK) {
+    if (kbj_engine_connect(eng, &cfg) != KBJ_OK || kbj_register_builtin_types(eng) != KBJ_OK) {
         kbj_engine_free(eng);
         return NULL;
     }

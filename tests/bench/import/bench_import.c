@@ -110,7 +110,7 @@ static kbj_engine *connect_engine(unsigned claim_batch)
     cfg.db.prefix = env_req("KBJOBS_DB_PREFIX");
     cfg.data_dir = env_req("KBJOBS_DATA_DIR");
     cfg.claim_batch = claim_batch;
-    if ((rc = kbj_engine_connect(eng, &cfg)))
+    if ((rc = kbj_engine_connect(eng, &cfg)) || (rc = kbj_register_builtin_types(eng)))
         die("connect: %s", kbj_errmsg(eng));
     if ((rc = kbj_migrate(eng)))
         die("migrate: %s", kbj_errmsg(eng));

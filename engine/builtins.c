@@ -1,0 +1,22 @@
+/*
+ * builtins.c - registers the engine's native job types: the diagnostics (diag.c), the
+ * combined type (phases.c) and the batch import (import.c). It sits above all of them
+ * and the runner, so the engine handle itself depends on no job type.
+ */
+#include "builtins.h"
+#include "import.h"
+#include "types.h"
+
+int kbj_register_builtin_types(kbj_engine *eng)
+{
+    int rc = KBJ_OK;
+    if (!eng)
+        return KBJ_EINVAL;
+    if (!kbj_type_find(eng, "diag.echo"))
+        rc = kbj_register_diag_types(eng);
+    if (rc == KBJ_OK && !kbj_type_find(eng, "combined"))
+        rc = kbj_register_combined_type(eng);
+    if (rc == KBJ_OK && !kbj_type_find(eng, "import"))
+        rc = kbj_register_import_type(eng);
+    return rc;
+}
