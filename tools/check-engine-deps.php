@@ -139,10 +139,9 @@ foreach ( $src as $file ) {
 		continue;
 	}
 	foreach ( file( $file->getPathname() ) as $n => $line ) {
-		if ( preg_match( '/^\s*#\s*include\s*[<"]((?:php|zend|main|ext|Zend|TSRM)[^>"]*)[>"]/', $line, $m ) && ! preg_match( '/^php_?[a-z]*\.h$/', '' ) ) {
-			if ( preg_match( '/^(php|zend|Zend|main\/|ext\/|TSRM)/', $m[1] ) ) {
-				$errors[] = sprintf( '%s:%d includes a PHP header: %s', substr( $file->getPathname(), strlen( $root ) + 1 ), $n + 1, $m[1] );
-			}
+		// php.h, php_*.h, zend*.h, and anything under Zend/, main/, ext/ or TSRM/
+		if ( preg_match( '/^\s*#\s*include\s*[<"]((?:php[_.]|zend|Zend\/|main\/|ext\/|TSRM)[^>"]*)[>"]/', $line, $m ) ) {
+			$errors[] = sprintf( '%s:%d includes a PHP header: %s', substr( $file->getPathname(), strlen( $root ) + 1 ), $n + 1, $m[1] );
 		}
 	}
 }
