@@ -1,5 +1,5 @@
-dnl config.m4 for kbjobs: builds ext/*.c (Zend glue) and engine/*.c (the plain C
-dnl engine) into kbjobs.so.
+dnl config.m4 for kbjobs: builds ext/*.c (Zend glue) and engine/<layer>/*.c (the plain C
+dnl engine, in the folders util, core, import and jobtypes) into kbjobs.so.
 
 PHP_ARG_ENABLE([kbjobs],
   [whether to enable kbjobs],
@@ -37,8 +37,11 @@ if test "$PHP_KBJOBS" != "no"; then
   dnl does; the engine keeps the full set.
   kbjobs_srcdir=PHP_EXT_SRCDIR(kbjobs)
   KBJOBS_COMMON_CFLAGS="-std=gnu11 -Wall -Wextra -I$kbjobs_srcdir/engine"
+  for layer in util core import jobtypes; do
+    KBJOBS_COMMON_CFLAGS="$KBJOBS_COMMON_CFLAGS -I$kbjobs_srcdir/engine/$layer"
+  done
   KBJOBS_EXT_SOURCES=`cd "$kbjobs_srcdir" && echo ext/*.c`
-  KBJOBS_ENGINE_SOURCES=`cd "$kbjobs_srcdir" && echo engine/*.c`
+  KBJOBS_ENGINE_SOURCES=`cd "$kbjobs_srcdir" && echo engine/util/*.c engine/core/*.c engine/import/*.c engine/jobtypes/*.c`
 
   PHP_NEW_EXTENSION([kbjobs], [$KBJOBS_EXT_SOURCES], [$ext_shared], [],
     [$KBJOBS_COMMON_CFLAGS -Wno-unused-parameter -DZEND_ENABLE_STATIC_TSRMLS_CACHE=1])
@@ -46,5 +49,7 @@ if test "$PHP_KBJOBS" != "no"; then
     [$KBJOBS_COMMON_CFLAGS],
     [shared_objects_kbjobs], [yes])
   PHP_ADD_BUILD_DIR([$ext_builddir/ext])
-  PHP_ADD_BUILD_DIR([$ext_builddir/engine])
+  for layer in util core import jobtypes; do
+    PHP_ADD_BUILD_DIR([$ext_builddir/engine/$layer])
+  done
 fi

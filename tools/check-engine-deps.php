@@ -132,13 +132,23 @@ foreach ( $edges as $a => $targets ) {
 	}
 }
 
-// 3. No PHP headers.
+// 3. No PHP headers, and no header from a layer to the right (the includes say the
+// same as the symbols).
+$headers = array();
+foreach ( glob( $root . '/engine/*/*.h' ) as $h ) {
+	$headers[ basename( $h ) ] = basename( dirname( $h ) ) . '/' . basename( $h, '.h' );
+}
 $src = new RecursiveIteratorIterator( new RecursiveDirectoryIterator( $root . '/engine', FilesystemIterator::SKIP_DOTS ) );
 foreach ( $src as $file ) {
 	if ( ! preg_match( '/\.[ch]$/', $file->getFilename() ) ) {
 		continue;
 	}
+	$here = substr( $file->getPathname(), strlen( $root ) + strlen( '/engine/' ) );
 	foreach ( file( $file->getPathname() ) as $n => $line ) {
+		if ( preg_match( '/^\s*#\s*include\s*"([^"]+)"/', $line, $m ) && isset( $headers[ $m[1] ] )
+			&& $layer( $headers[ $m[1] ] ) > $layer( $here ) ) {
+			$errors[] = sprintf( 'engine/%s:%d includes %s, from a layer to its right', $here, $n + 1, $headers[ $m[1] ] . '.h' );
+		}
 		// php.h, php_*.h, zend*.h, and anything under Zend/, main/, ext/ or TSRM/
 		if ( preg_match( '/^\s*#\s*include\s*[<"]((?:php[_.]|zend|Zend\/|main\/|ext\/|TSRM)[^>"]*)[>"]/', $line, $m ) ) {
 			$errors[] = sprintf( '%s:%d includes a PHP header: %s', substr( $file->getPathname(), strlen( $root ) + 1 ), $n + 1, $m[1] );
