@@ -348,6 +348,91 @@ static void join_queues(const char *const *q, size_t n, char *out, size_t cap)
         off += (size_t)snprintf(out + off, cap - off, "%s%s", i ? "," : "", q[i]);
 }
 
+/* Waits `seconds` (or until a stop request), calling the idle tick every 20 ms. */
+static void idle_wait(run_state *rs, double seconds)
+{
+    for (double until = kbj_monotonic() + seconds; kbj_monotonic() < until && !rs->eng->stop;) {
+        struct timespec ts = { 0, 20000000L };
+        nanosleep(&ts, NULL);
+        if (rs->o->idle_tick)
+            rs->o->idle_tick(rs->o->tick_arg);
+    }
+}
+
+/* Nothing was claimed: waits before claiming again. Returns "empty" when the run should
+ * end (until_empty and nothing due in its window), else NULL. */
+static const char *nothing_claimed(run_state *rs, const char *const *queues, size_t nqueues)
+{
+    const kbj_run_opts *o = rs->o;
+    double wait;
+    if (!o->until_empty) {
+        idle_wait(rs, (o->idle_ms ? o->idle_ms : 1000) / 1000.0);
+        return NULL;
+    }
+    /* a job due in a moment (one waiting for others, deferring itself, or retrying after
+     * a short backoff) is waited for: "empty" means nothing due now or within
+     * until_empty_wait_ms */
+    wait = due_within(rs->eng, queues, nqueues, o->until_empty_wait_ms ? o->until_empty_wait_ms / 1000.0 : 2.0);
+    if (wait < 0)
+        return "empty";
+    if (o->max_seconds > 0 && rs->t0 + o->max_seconds < kbj_monotonic() + wait)
+        wait = rs->t0 + o->max_seconds - kbj_monotonic(); /* the time budget still holds */
+    idle_wait(rs, wait);
+    return NULL;
+}
+
+/* Runs a claimed batch: dispatches while the budgets last, writes the completions, and
+ * gives back the jobs not started. *reason is set when a budget ran out. */
+static int run_batch(run_state *rs, kbj_lease *leases, size_t n, const char **reason)
+{
+    size_t i;
+    int rc = KBJ_OK;
+
+    rs->rep->claimed += n;
+    for (i = 0; i < n && rc == KBJ_OK; i++) {
+        const char *why = i ? budget_spent(rs) : NULL;
+        if (why && strcmp(why, "jobs") != 0) {
+            *reason = why;
+            break;
+        }
+        rc = dispatch(rs, &leases[i]);
+    }
+    if (rc == KBJ_OK)
+        rc = flush_done(rs);
+    /* Jobs claimed but not started go back to their queue. */
+    for (; i < n && rc == KBJ_OK; i++) {
+        rc = after_write(rs, kbj_release(rs->eng, &leases[i]));
+        if (rc == KBJ_OK)
+            rs->rep->interrupted++;
+    }
+    return rc;
+}
+
+/* Starts the heartbeat thread on a clone of the engine's connection. */
+static int hb_start(run_state *rs)
+{
+    kbj_engine *eng = rs->eng;
+    heartbeat *hb = &rs->hb;
+
+    pthread_mutex_init(&hb->mu, NULL);
+    pthread_mutex_init(&hb->watch.mu, NULL);
+    pthread_cond_init(&hb->cv, NULL);
+    kbj_copy(hb->runner, sizeof hb->runner, rs->rep->runner);
+    hb->interval_ms = eng->cfg.lease_seconds * 1000 / 3;
+    if (hb->interval_ms < 200)
+        hb->interval_ms = 200;
+    hb->stop = &eng->stop;
+    hb->grace_seconds = rs->o->grace_seconds ? rs->o->grace_seconds : 30;
+    hb->eng = kbj_engine_clone(eng);
+    if (!hb->eng || pthread_create(&hb->thread, NULL, heartbeat_main, hb) != 0) {
+        int rc = hb->eng ? kbj_efail(eng, KBJ_ENOMEM, "cannot start the heartbeat thread") : KBJ_ECONNECT;
+        hb_stop(hb);
+        return rc;
+    }
+    hb->started = 1;
+    return KBJ_OK;
+}
+
 int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
 {
     static const char *const fallback[] = { "default" };
@@ -397,28 +482,14 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
     if (rc)
         goto out_free;
 
-    pthread_mutex_init(&rs.hb.mu, NULL);
-    pthread_mutex_init(&rs.hb.watch.mu, NULL);
-    pthread_cond_init(&rs.hb.cv, NULL);
-    kbj_copy(rs.hb.runner, sizeof rs.hb.runner, rs.rep->runner);
-    rs.hb.interval_ms = eng->cfg.lease_seconds * 1000 / 3;
-    if (rs.hb.interval_ms < 200)
-        rs.hb.interval_ms = 200;
-    rs.hb.stop = &eng->stop;
-    rs.hb.grace_seconds = rs.o->grace_seconds ? rs.o->grace_seconds : 30;
-    rs.hb.eng = kbj_engine_clone(eng);
-    if (!rs.hb.eng || pthread_create(&rs.hb.thread, NULL, heartbeat_main, &rs.hb) != 0) {
-        rc = rs.hb.eng ? kbj_efail(eng, KBJ_ENOMEM, "cannot start the heartbeat thread") : KBJ_ECONNECT;
-        hb_stop(&rs.hb);
+    if ((rc = hb_start(&rs)))
         goto out_stopped;
-    }
-    rs.hb.started = 1;
 
     while (rc == KBJ_OK) {
         kbj_lease *leases = NULL;
         double claim_t0;
         size_t n = 0, want = rs.o->claim_batch && rs.o->claim_batch < eng->cfg.claim_batch
-                                  ? rs.o->claim_batch : eng->cfg.claim_batch, i;
+                                  ? rs.o->claim_batch : eng->cfg.claim_batch;
 
         if ((reason = budget_spent(&rs)))
             break;
@@ -437,52 +508,11 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
         if (n)
             kbj_watch_claimed(&rs.hb.watch, claim_t0, eng->cfg.lease_seconds);
         if (n == 0) {
-            if (rs.o->until_empty) {
-                /* a job due in a moment (one waiting for others, deferring itself, or
-                 * retrying after a short backoff) is waited for: "empty" means nothing
-                 * due now or within until_empty_wait_ms */
-                double window = rs.o->until_empty_wait_ms ? rs.o->until_empty_wait_ms / 1000.0 : 2.0;
-                double wait = due_within(eng, queues, nqueues, window);
-                if (wait < 0) {
-                    reason = "empty";
-                    break;
-                }
-                if (rs.o->max_seconds > 0 && rs.t0 + rs.o->max_seconds < kbj_monotonic() + wait)
-                    wait = rs.t0 + rs.o->max_seconds - kbj_monotonic(); /* the time budget still holds */
-                for (double until = kbj_monotonic() + wait; kbj_monotonic() < until && !eng->stop;) {
-                    struct timespec ts = { 0, 20000000L };
-                    nanosleep(&ts, NULL);
-                    if (rs.o->idle_tick)
-                        rs.o->idle_tick(rs.o->tick_arg);
-                }
-                continue;
-            }
-            for (double until = kbj_monotonic() + (rs.o->idle_ms ? rs.o->idle_ms : 1000) / 1000.0;
-                 kbj_monotonic() < until && !eng->stop;) {
-                struct timespec ts = { 0, 20000000L };
-                nanosleep(&ts, NULL);
-                if (rs.o->idle_tick)
-                    rs.o->idle_tick(rs.o->tick_arg);
-            }
+            if ((reason = nothing_claimed(&rs, queues, nqueues)))
+                break;
             continue;
         }
-        rs.rep->claimed += n;
-        for (i = 0; i < n && rc == KBJ_OK; i++) {
-            const char *why = i ? budget_spent(&rs) : NULL;
-            if (why && strcmp(why, "jobs") != 0) {
-                reason = why;
-                break;
-            }
-            rc = dispatch(&rs, &leases[i]);
-        }
-        if (rc == KBJ_OK)
-            rc = flush_done(&rs);
-        /* Jobs claimed but not started go back to their queue. */
-        for (; i < n && rc == KBJ_OK; i++) {
-            rc = after_write(&rs, kbj_release(eng, &leases[i]));
-            if (rc == KBJ_OK)
-                rs.rep->interrupted++;
-        }
+        rc = run_batch(&rs, leases, n, &reason);
         kbj_leases_free(leases, n);
         if (reason)
             break;
