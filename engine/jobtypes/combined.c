@@ -213,23 +213,20 @@ static int finish(kbj_ctx *ctx, json_t *report, int rc)
     return rc;
 }
 
-static int combined(kbj_ctx *ctx, void *udata)
-{
-    kbj_engine *eng = kbj_ctx_engine(ctx);
-    json_t *params = json_loads(kbj_ctx_params(ctx), 0, NULL);
-    json_t *phases = json_object_get(params, "phases");
-    json_t *completed = NULL, *state;
-    kbj_checkpoint *last = NULL;
-    size_t n = json_array_size(phases), skipped = 0;
-    double base = 0;
-    int resumed = 0, rc = KBJ_OK;
-    char msg[700];
-    (void)udata;
+/* What a combined job's run carries from phase to phase. */
+typedef struct combined_run {
+    kbj_ctx *ctx;
+    kbj_engine *eng;
+    json_t *completed;  /* [{"name", "result"}] of the phases done, this run or before */
+    size_t skipped;     /* phases done before this run (a resumed job) */
+    double base;        /* percent of the job done before the phase in hand */
+} combined_run;
 
-    if (!json_is_array(phases) || n == 0) {
-        json_decref(params);
-        return kbj_ctx_fail(ctx, "combined: params.phases must be a non-empty list", 0);
-    }
+/* The phases an earlier attempt completed, from its checkpoint (a new array if none). */
+static json_t *load_completed(kbj_ctx *ctx)
+{
+    kbj_checkpoint *last = NULL;
+    json_t *completed = NULL;
     if (kbj_ctx_last_checkpoint(ctx, &last) == KBJ_OK && last->state) {
         json_t *st = json_loads(last->state, 0, NULL);
         if (json_is_array(json_object_get(st, "completed")))
@@ -237,100 +234,121 @@ static int combined(kbj_ctx *ctx, void *udata)
         json_decref(st);
     }
     kbj_checkpoint_free(last);
-    if (!completed)
-        completed = json_array();
-    skipped = json_array_size(completed);
-    resumed = skipped > 0;
-    for (size_t i = 0; i < skipped && i < n; i++)
-        base += (double)json_integer_value(json_object_get(json_array_get(phases, i), "weight"));
+    return completed ? completed : json_array();
+}
 
-    for (size_t i = skipped; i < n; i++) {
-        json_t *p = json_array_get(phases, i);
-        const char *name = json_string_value(json_object_get(p, "name"));
-        const char *type = json_string_value(json_object_get(p, "type"));
-        double weight = (double)json_integer_value(json_object_get(p, "weight"));
-        const kbj_type *t = type ? kbj_type_find(eng, type) : NULL;
-        char *pparams = dumps(json_object_get(p, "params"));
-        char *cstate;
-        kbj_ctx *child;
-        int prc, retryable = 1;
+/* {"completed": [...]} as text, the state every checkpoint of the job carries. */
+static char *state_text(json_t *completed)
+{
+    json_t *state = json_pack("{s:O}", "completed", completed);
+    char *text = dumps(state);
+    json_decref(state);
+    return text;
+}
 
-        if (!t || !t->handler) {
-            free(pparams);
-            snprintf(msg, sizeof msg, "phase %zu (%s) failed: no handler for job type %s in this runner", i + 1,
-                     name ? name : "?", type ? type : "?");
-            rc = kbj_ctx_fail(ctx, msg, 0);
-            json_t *rep = report_of(0, "none", completed, msg, resumed, skipped);
-            json_object_set_new(rep, "failed_phase_index", json_integer((json_int_t)i));
-            json_object_set_new(rep, "failed_phase", json_string(name ? name : ""));
-            json_object_set_new(rep, "error", json_string(msg));
-            rc = finish(ctx, rep, rc);
-            goto out;
-        }
-        state = json_pack("{s:O}", "completed", completed);
-        cstate = dumps(state);
-        json_decref(state);
-        child = kbj_ctx_child(ctx, type, pparams, base, weight, (int)i, name, cstate);
-        free(cstate);
-        if (!child) {
-            free(pparams);
-            rc = kbj_ctx_fail(ctx, "out of memory", 1);
-            goto out;
-        }
-        kbj_ctx_progress(child, 0, 1, NULL);
-        prc = t->handler(child, t->udata);
-        if (prc == KBJ_OK) {
-            const char *res = kbj_ctx_result(child);
-            json_t *rv = res ? json_loads(res, JSON_DECODE_ANY, NULL) : json_null();
-            json_array_append_new(completed, json_pack("{s:s,s:o}", "name", name, "result", rv ? rv : json_null()));
-            kbj_ctx_child_free(child);
-            free(pparams);
-            base += weight;
-            kbj_ctx_progress(ctx, (long long)(base * 100.0 + 0.5), 10000, name);
-            /* the phase is done: record it before starting the next */
-            state = json_pack("{s:O}", "completed", completed);
-            cstate = dumps(state);
-            json_decref(state);
-            prc = kbj_ctx_checkpoint(ctx, NULL, NULL, cstate, 1);
-            free(cstate);
-            if (prc < 0) {
-                snprintf(msg, sizeof msg, "phase %zu (%s): cannot save the checkpoint: %s", i + 1, name, kbj_errmsg(eng));
-                rc = kbj_ctx_fail(ctx, msg, 1);
-                goto out;
-            }
-            continue;
-        }
-        if (prc == KBJ_ESTOPPED) {
-            int cancelled = kbj_ctx_cancelled(ctx);
-            kbj_ctx_child_free(child);
-            free(pparams);
-            snprintf(msg, sizeof msg, "%s during phase %zu (%s)", cancelled ? "cancelled" : "stopped", i + 1, name);
-            rc = finish(ctx, report_of(0, cancelled ? "cancelled" : "none", completed, msg, resumed, skipped),
-                        KBJ_ESTOPPED);
-            goto out;
-        }
-        {
-            const char *why = kbj_ctx_fail_message(child, &retryable);
-            json_t *rep;
-            snprintf(msg, sizeof msg, "phase %zu (%s) failed: %s", i + 1, name,
-                     why ? why : prc == KBJ_EJOBFAILED ? "no message" : kbj_strerror(prc));
-            if (prc != KBJ_EJOBFAILED)
-                retryable = 1;
-            kbj_ctx_child_free(child);
-            free(pparams);
-            rc = kbj_ctx_fail(ctx, msg, retryable);
-            rep = report_of(0, "none", completed, msg, resumed, skipped);
-            json_object_set_new(rep, "failed_phase_index", json_integer((json_int_t)i));
-            json_object_set_new(rep, "failed_phase", json_string(name));
-            json_object_set_new(rep, "error", json_string(msg));
-            rc = finish(ctx, rep, rc);
-            goto out;
-        }
+/* Ends the job with the report of a failed phase. */
+static int phase_failed(combined_run *r, size_t i, const char *name, const char *msg, int retryable)
+{
+    int rc = kbj_ctx_fail(r->ctx, msg, retryable);
+    json_t *rep = report_of(0, "none", r->completed, msg, r->skipped > 0, r->skipped);
+    json_object_set_new(rep, "failed_phase_index", json_integer((json_int_t)i));
+    json_object_set_new(rep, "failed_phase", json_string(name ? name : ""));
+    json_object_set_new(rep, "error", json_string(msg));
+    return finish(r->ctx, rep, rc);
+}
+
+/* A phase completed: its result joins the completed ones, and a checkpoint records them
+ * before the next phase starts. */
+static int phase_done(combined_run *r, kbj_ctx *child, size_t i, const char *name, double weight)
+{
+    const char *res = kbj_ctx_result(child);
+    json_t *rv = res ? json_loads(res, JSON_DECODE_ANY, NULL) : json_null();
+    char *cstate, msg[700];
+    int rc;
+
+    json_array_append_new(r->completed, json_pack("{s:s,s:o}", "name", name, "result", rv ? rv : json_null()));
+    r->base += weight;
+    kbj_ctx_progress(r->ctx, (long long)(r->base * 100.0 + 0.5), 10000, name);
+    cstate = state_text(r->completed);
+    rc = kbj_ctx_checkpoint(r->ctx, NULL, NULL, cstate, 1);
+    free(cstate);
+    if (rc < 0) {
+        snprintf(msg, sizeof msg, "phase %zu (%s): cannot save the checkpoint: %s", i + 1, name, kbj_errmsg(r->eng));
+        return kbj_ctx_fail(r->ctx, msg, 1);
     }
-    snprintf(msg, sizeof msg, "%zu phases completed%s", n, skipped ? " (resumed)" : "");
-    rc = finish(ctx, report_of(1, "success", completed, msg, resumed, skipped), KBJ_OK);
-out:
-    json_decref(completed);
+    return KBJ_OK;
+}
+
+/* Runs phase i with a child context. KBJ_OK to go on to the next phase; otherwise the
+ * job's outcome (its report set). */
+static int run_phase(combined_run *r, json_t *p, size_t i)
+{
+    const char *name = json_string_value(json_object_get(p, "name"));
+    const char *type = json_string_value(json_object_get(p, "type"));
+    double weight = (double)json_integer_value(json_object_get(p, "weight"));
+    const kbj_type *t = type ? kbj_type_find(r->eng, type) : NULL;
+    char *pparams, *cstate, msg[700];
+    kbj_ctx *child;
+    int rc, retryable = 1;
+
+    if (!t || !t->handler) {
+        snprintf(msg, sizeof msg, "phase %zu (%s) failed: no handler for job type %s in this runner", i + 1,
+                 name ? name : "?", type ? type : "?");
+        return phase_failed(r, i, name, msg, 0);
+    }
+    pparams = dumps(json_object_get(p, "params"));
+    cstate = state_text(r->completed);
+    child = kbj_ctx_child(r->ctx, type, pparams, r->base, weight, (int)i, name, cstate);
+    free(cstate);
+    if (!child) {
+        free(pparams);
+        return kbj_ctx_fail(r->ctx, "out of memory", 1);
+    }
+    kbj_ctx_progress(child, 0, 1, NULL);
+    rc = t->handler(child, t->udata);
+    if (rc == KBJ_OK) {
+        rc = phase_done(r, child, i, name, weight);
+    } else if (rc == KBJ_ESTOPPED) {
+        int cancelled = kbj_ctx_cancelled(r->ctx);
+        snprintf(msg, sizeof msg, "%s during phase %zu (%s)", cancelled ? "cancelled" : "stopped", i + 1, name);
+        rc = finish(r->ctx, report_of(0, cancelled ? "cancelled" : "none", r->completed, msg, r->skipped > 0,
+                                      r->skipped), KBJ_ESTOPPED);
+    } else {
+        const char *why = kbj_ctx_fail_message(child, &retryable);
+        snprintf(msg, sizeof msg, "phase %zu (%s) failed: %s", i + 1, name,
+                 why ? why : rc == KBJ_EJOBFAILED ? "no message" : kbj_strerror(rc));
+        rc = phase_failed(r, i, name, msg, rc == KBJ_EJOBFAILED ? retryable : 1);
+    }
+    kbj_ctx_child_free(child);
+    free(pparams);
+    return rc;
+}
+
+static int combined(kbj_ctx *ctx, void *udata)
+{
+    json_t *params = json_loads(kbj_ctx_params(ctx), 0, NULL);
+    json_t *phases = json_object_get(params, "phases");
+    size_t n = json_array_size(phases);
+    combined_run r = { ctx, kbj_ctx_engine(ctx), NULL, 0, 0 };
+    int rc = KBJ_OK;
+    char msg[160];
+    (void)udata;
+
+    if (!json_is_array(phases) || n == 0) {
+        json_decref(params);
+        return kbj_ctx_fail(ctx, "combined: params.phases must be a non-empty list", 0);
+    }
+    r.completed = load_completed(ctx);
+    r.skipped = json_array_size(r.completed);
+    for (size_t i = 0; i < r.skipped && i < n; i++)
+        r.base += (double)json_integer_value(json_object_get(json_array_get(phases, i), "weight"));
+    for (size_t i = r.skipped; i < n && rc == KBJ_OK; i++)
+        rc = run_phase(&r, json_array_get(phases, i), i);
+    if (rc == KBJ_OK) {
+        snprintf(msg, sizeof msg, "%zu phases completed%s", n, r.skipped ? " (resumed)" : "");
+        rc = finish(ctx, report_of(1, "success", r.completed, msg, r.skipped > 0, r.skipped), KBJ_OK);
+    }
+    json_decref(r.completed);
     json_decref(params);
     return rc;
 }
