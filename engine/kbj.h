@@ -174,6 +174,11 @@ typedef struct kbj_backoff {
  * milliseconds, with `r` in [0, 1) as the random draw for jitter. Pure; never fails.
  */
 unsigned long long kbj_backoff_delay_ms(const kbj_backoff *b, unsigned attempt, double r);
+/* The policy a job runs with: the job's own (`job`, when its kind is set), else its
+ * type's (`type`, may be NULL) with the job's numbers over it, and the defaults for what
+ * is left (polynomial, base 15 s (1 s for the other kinds), cap 1 h, jitter 10 %; jitter
+ * -1 in *out means none). 0, or KBJ_EINVAL for an unknown kind or a jitter over 1. */
+int kbj_backoff_resolve(const kbj_backoff *job, const kbj_backoff *type, kbj_backoff *out, kbj_err *err);
 
 /* Parses "fixed", "linear", "exponential" or "polynomial"; KBJ_BACKOFF_DEFAULT for NULL
  * or "" and -1 for anything else. */

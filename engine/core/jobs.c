@@ -171,28 +171,13 @@ static int valid_key(const char *k)
     return 1;
 }
 
-static int prepare_job(kbj_engine *eng, const kbj_submit *in, size_t index, prepared *p)
+/* The params: valid JSON, an object, within the size limit, checked against the type's
+ * schema with its defaults filled in; p->params is the compact text. */
+static int prepare_params(kbj_engine *eng, const kbj_submit *in, const kbj_type *t, const char *where, prepared *p)
 {
-    const kbj_type *t;
     json_t *params;
     json_error_t jerr;
-    char where[48] = "";
 
-    memset(p, 0, sizeof *p);
-    if (index != (size_t)-1)
-        snprintf(where, sizeof where, "job %zu: ", index);
-    if (!in || !kbj_valid_name(in->type))
-        return kbj_efail(eng, KBJ_EINVAL, "%stype \"%.80s\" must be 1 to 64 characters of a-z, "
-                         "0-9, '_', '.' and '-'", where, in && in->type ? in->type : "");
-    if (in->id && !kbj_valid_id(in->id))
-        return kbj_efail(eng, KBJ_EINVAL, "%sid must be 16 characters of 0-9 and a-f", where);
-    p->id = in->id;
-    t = kbj_type_find(eng, in->type);
-    p->type = in->type;
-    p->queue = in->queue ? in->queue : (t && t->queue ? t->queue : "default");
-    if (!kbj_valid_name(p->queue))
-        return kbj_efail(eng, KBJ_EINVAL, "%squeue \"%.80s\" must be 1 to 64 characters of a-z, "
-                         "0-9, '_', '.' and '-'", where, p->queue);
     if (in->params && strlen(in->params) > KBJ_MAX_PARAMS)
         return kbj_efail(eng, KBJ_EINVAL, "%sparams are %zu bytes; at most %u are allowed", where,
                          strlen(in->params), KBJ_MAX_PARAMS);
@@ -217,6 +202,16 @@ static int prepare_job(kbj_engine *eng, const kbj_submit *in, size_t index, prep
         return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
     if (strlen(p->params) > KBJ_MAX_PARAMS)
         return kbj_efail(eng, KBJ_EINVAL, "%sparams are larger than %u bytes", where, KBJ_MAX_PARAMS);
+    return KBJ_OK;
+}
+
+/* When and how it runs: priority, attempts and backoff (the job's, else its type's,
+ * else the defaults: retry.c), run-at and delay, what a lost lease does. */
+static int prepare_policies(kbj_engine *eng, const kbj_submit *in, const kbj_type *t, const char *where,
+                            prepared *p)
+{
+    kbj_err err;
+
     if (in->priority < -100 || in->priority > 100)
         return kbj_efail(eng, KBJ_EINVAL, "%spriority %d is out of range -100..100", where, in->priority);
     p->priority = in->priority;
@@ -232,29 +227,17 @@ static int prepare_job(kbj_engine *eng, const kbj_submit *in, size_t index, prep
                          in->delay_ms);
     p->run_at = in->run_at;
     p->delay_us = in->delay_ms * 1000;
-    p->backoff = in->backoff.kind ? in->backoff : (t ? t->backoff : in->backoff);
-    if (in->backoff.kind == KBJ_BACKOFF_DEFAULT && (in->backoff.base_ms || in->backoff.cap_ms || in->backoff.jitter)) {
-        p->backoff.base_ms = in->backoff.base_ms ? in->backoff.base_ms : p->backoff.base_ms;
-        p->backoff.cap_ms = in->backoff.cap_ms ? in->backoff.cap_ms : p->backoff.cap_ms;
-        p->backoff.jitter = in->backoff.jitter ? in->backoff.jitter : p->backoff.jitter;
-    }
-    if ((int)p->backoff.kind < 0 || p->backoff.kind > KBJ_BACKOFF_POLYNOMIAL)
-        return kbj_efail(eng, KBJ_EINVAL, "%sunknown backoff kind %d", where, (int)p->backoff.kind);
-    if (p->backoff.kind == KBJ_BACKOFF_DEFAULT)
-        p->backoff.kind = KBJ_BACKOFF_POLYNOMIAL;
-    if (!p->backoff.base_ms)
-        p->backoff.base_ms = p->backoff.kind == KBJ_BACKOFF_POLYNOMIAL ? 15000 : 1000;
-    if (!p->backoff.cap_ms)
-        p->backoff.cap_ms = 3600000;
-    if (p->backoff.jitter == 0)
-        p->backoff.jitter = 0.1;
-    if (p->backoff.jitter > 1 || isnan(p->backoff.jitter))
-        return kbj_efail(eng, KBJ_EINVAL, "%sbackoff jitter must be at most 1", where);
-    if (p->backoff.jitter < 0)
-        p->backoff.jitter = -1;
+    if (kbj_backoff_resolve(&in->backoff, t ? &t->backoff : NULL, &p->backoff, &err))
+        return kbj_efail(eng, KBJ_EINVAL, "%s%s", where, err.msg);
     p->on_expiry = in->on_expiry ? in->on_expiry : (t && t->on_expiry ? t->on_expiry : KBJ_EXPIRY_INTERRUPT);
     if (p->on_expiry != KBJ_EXPIRY_INTERRUPT && p->on_expiry != KBJ_EXPIRY_REQUEUE)
         return kbj_efail(eng, KBJ_EINVAL, "%sunknown on_expiry policy %d", where, (int)p->on_expiry);
+    return KBJ_OK;
+}
+
+/* Its keys (concurrency and unique, with the unique scope) and resources. */
+static int prepare_keys(kbj_engine *eng, const kbj_submit *in, const kbj_type *t, const char *where, prepared *p)
+{
     if (!valid_key(in->concurrency_key))
         return kbj_efail(eng, KBJ_EINVAL, "%sconcurrency key must be 1 to %d bytes of UTF-8", where,
                          KBJ_KEY_MAX);
@@ -288,6 +271,34 @@ static int prepare_job(kbj_engine *eng, const kbj_submit *in, size_t index, prep
         return kbj_efail(eng, KBJ_EINVAL, "%sa unique scope needs a unique key", where);
     }
     return KBJ_OK;
+}
+
+/* Checks a job to submit and fills in what its type and the defaults say; `index` names
+ * it in messages when it is one of many ((size_t)-1 when alone). */
+static int prepare_job(kbj_engine *eng, const kbj_submit *in, size_t index, prepared *p)
+{
+    const kbj_type *t;
+    char where[48] = "";
+    int rc;
+
+    memset(p, 0, sizeof *p);
+    if (index != (size_t)-1)
+        snprintf(where, sizeof where, "job %zu: ", index);
+    if (!in || !kbj_valid_name(in->type))
+        return kbj_efail(eng, KBJ_EINVAL, "%stype \"%.80s\" must be 1 to 64 characters of a-z, "
+                         "0-9, '_', '.' and '-'", where, in && in->type ? in->type : "");
+    if (in->id && !kbj_valid_id(in->id))
+        return kbj_efail(eng, KBJ_EINVAL, "%sid must be 16 characters of 0-9 and a-f", where);
+    p->id = in->id;
+    t = kbj_type_find(eng, in->type);
+    p->type = in->type;
+    p->queue = in->queue ? in->queue : (t && t->queue ? t->queue : "default");
+    if (!kbj_valid_name(p->queue))
+        return kbj_efail(eng, KBJ_EINVAL, "%squeue \"%.80s\" must be 1 to 64 characters of a-z, "
+                         "0-9, '_', '.' and '-'", where, p->queue);
+    if ((rc = prepare_params(eng, in, t, where, p)) || (rc = prepare_policies(eng, in, t, where, p)))
+        return rc;
+    return prepare_keys(eng, in, t, where, p);
 }
 
 #define INSERT_COLUMNS                                                                       \

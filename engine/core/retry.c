@@ -10,6 +10,47 @@
 #include <string.h>
 
 #define DEFAULT_CAP_MS 3600000ULL
+#define DEFAULT_JITTER 0.1
+
+/* The base delay of a kind when none is given. */
+static unsigned long long default_base_ms(kbj_backoff_kind kind)
+{
+    return kind == KBJ_BACKOFF_POLYNOMIAL || kind == KBJ_BACKOFF_DEFAULT ? 15000 : 1000;
+}
+
+int kbj_backoff_resolve(const kbj_backoff *job, const kbj_backoff *type, kbj_backoff *out, kbj_err *err)
+{
+    static const kbj_backoff none;
+    kbj_backoff b;
+    if (!job)
+        job = &none;
+    /* the job's own kind wins; without one, the type's policy with the job's numbers */
+    b = job->kind ? *job : (type ? *type : none);
+    if (job->kind == KBJ_BACKOFF_DEFAULT) {
+        if (job->base_ms)
+            b.base_ms = job->base_ms;
+        if (job->cap_ms)
+            b.cap_ms = job->cap_ms;
+        if (job->jitter)
+            b.jitter = job->jitter;
+    }
+    if ((int)b.kind < 0 || b.kind > KBJ_BACKOFF_POLYNOMIAL)
+        return kbj_fail(err, KBJ_EINVAL, "unknown backoff kind %d", (int)b.kind);
+    if (b.kind == KBJ_BACKOFF_DEFAULT)
+        b.kind = KBJ_BACKOFF_POLYNOMIAL;
+    if (!b.base_ms)
+        b.base_ms = default_base_ms(b.kind);
+    if (!b.cap_ms)
+        b.cap_ms = DEFAULT_CAP_MS;
+    if (b.jitter == 0)
+        b.jitter = DEFAULT_JITTER;
+    if (b.jitter > 1 || isnan(b.jitter))
+        return kbj_fail(err, KBJ_EINVAL, "backoff jitter must be at most 1");
+    if (b.jitter < 0)
+        b.jitter = -1; /* none */
+    *out = b;
+    return KBJ_OK;
+}
 
 unsigned long long kbj_backoff_delay_ms(const kbj_backoff *b, unsigned attempt, double r)
 {
@@ -23,7 +64,7 @@ unsigned long long kbj_backoff_delay_ms(const kbj_backoff *b, unsigned attempt, 
         attempt = 1;
     if (attempt > 1000)
         attempt = 1000;
-    base = b && b->base_ms ? (double)b->base_ms : (kind == KBJ_BACKOFF_POLYNOMIAL ? 15000.0 : 1000.0);
+    base = (double)(b && b->base_ms ? b->base_ms : default_base_ms(kind));
     switch (kind) {
     case KBJ_BACKOFF_FIXED:
         delay = base;
@@ -40,7 +81,7 @@ unsigned long long kbj_backoff_delay_ms(const kbj_backoff *b, unsigned attempt, 
     }
     jitter = b ? b->jitter : 0;
     if (jitter == 0)
-        jitter = 0.1;
+        jitter = DEFAULT_JITTER;
     if (jitter < 0)
         jitter = 0;
     if (jitter > 1)
