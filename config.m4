@@ -21,11 +21,13 @@ if test "$PHP_KBJOBS" != "no"; then
   dnl jansson 2.13 brought jansson_version_str().
   PKG_CHECK_MODULES([JANSSON], [jansson >= 2.13])
   PKG_CHECK_MODULES([XML2], [libxml-2.0 >= 2.9])
+  dnl libcrypto 1.1 (EVP_MD_CTX_new): SHA-256 through EVP; PHP and libcurl load it too.
+  PKG_CHECK_MODULES([CRYPTO], [libcrypto >= 1.1.0])
 
-  for flags in "$MARIADB_CFLAGS" "$CURL_CFLAGS" "$JANSSON_CFLAGS" "$XML2_CFLAGS"; do
+  for flags in "$MARIADB_CFLAGS" "$CURL_CFLAGS" "$JANSSON_CFLAGS" "$XML2_CFLAGS" "$CRYPTO_CFLAGS"; do
     PHP_EVAL_INCLINE([$flags])
   done
-  for libs in "$MARIADB_LIBS" "$CURL_LIBS" "$JANSSON_LIBS" "$XML2_LIBS"; do
+  for libs in "$MARIADB_LIBS" "$CURL_LIBS" "$JANSSON_LIBS" "$XML2_LIBS" "$CRYPTO_LIBS"; do
     PHP_EVAL_LIBLINE([$libs], [KBJOBS_SHARED_LIBADD])
   done
   dnl the runner's heartbeat thread, and the backoff curves

@@ -34,12 +34,32 @@ failed=()
 times=()
 banner() { printf '\n==== %s ====\n' "$*"; }
 
+# A skipped engine test fails the suite unless tests/engine/skips.allow names it (binary,
+# test, reason): like a skipped phpt, a skip hides a missing part of the environment.
+# $1: the test binary's name, $2: its output. Prints every skip and whether it may.
+check_skips() {
+  local bin=$1 out=$2 rc=0 t reason
+  while read -r t; do
+    reason=$(awk -v b="$bin" -v t="$t" '$1 == b && $2 == t { $1 = $2 = ""; sub(/^ +/, ""); print; exit }' \
+      tests/engine/skips.allow)
+    if [ -n "$reason" ]; then
+      echo "$bin: $t skipped, allowed: $reason"
+    else
+      echo "$bin: $t skipped, and tests/engine/skips.allow does not name it"
+      rc=1
+    fi
+  done < <(sed -n 's/^\[  SKIPPED \] \([A-Za-z0-9_]*\)$/\1/p' "$out" | sort -u)
+  return $rc
+}
+
 run_engine() { # $1: build dir (engine or engine-asan)
-  local dir=$1 rc=0
+  local dir=$1 rc=0 out
   make --no-print-directory "engine-tests${dir#engine}" > "$KBJOBS_TEST_OUTPUT/$dir-build.log" 2>&1 \
     || { cat "$KBJOBS_TEST_OUTPUT/$dir-build.log"; return 1; }
   for t in build/$dir/test_*; do
-    "$t" || rc=1
+    out=$KBJOBS_TEST_OUTPUT/$dir-$(basename "$t").log
+    "$t" 2>&1 | tee "$out" || rc=1
+    check_skips "$(basename "$t")" "$out" || rc=1
   done
   return $rc
 }

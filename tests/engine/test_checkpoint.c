@@ -19,12 +19,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    kbj_test_engine_free(*state);
-    return 0;
-}
-
 static void ckpt_file(kbj_engine *eng, const char *id, char *out, size_t cap)
 {
     snprintf(out, cap, "%s/checkpoints/%s.checkpoint.json", eng->data_dir, id);
@@ -381,14 +375,14 @@ static void stale_checkpoints_go_after_seven_days_unless_their_job_is_active(voi
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(save_then_load_round_trips_every_field, setup, teardown),
-        cmocka_unit_test_setup_teardown(bad_members_and_ids_are_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(corrupt_truncated_or_foreign_files_are_reported_not_resumed, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_kill_between_write_and_rename_leaves_the_old_checkpoint_whole, setup, teardown),
+        cmocka_unit_test_setup_teardown(save_then_load_round_trips_every_field, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(bad_members_and_ids_are_refused, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(corrupt_truncated_or_foreign_files_are_reported_not_resumed, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_kill_between_write_and_rename_leaves_the_old_checkpoint_whole, setup, kbj_test_engine_teardown),
         cmocka_unit_test(cadence_is_every_60_seconds_or_2000_items_whichever_first),
-        cmocka_unit_test_setup_teardown(a_stopped_job_resumes_from_its_checkpoint_which_is_deleted_on_success, setup, teardown),
-        cmocka_unit_test_setup_teardown(checkpoints_are_kept_when_a_job_fails_or_is_cancelled, setup, teardown),
-        cmocka_unit_test_setup_teardown(stale_checkpoints_go_after_seven_days_unless_their_job_is_active, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_stopped_job_resumes_from_its_checkpoint_which_is_deleted_on_success, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(checkpoints_are_kept_when_a_job_fails_or_is_cancelled, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(stale_checkpoints_go_after_seven_days_unless_their_job_is_active, setup, kbj_test_engine_teardown),
     };
     return cmocka_run_group_tests_name("checkpoint", tests, NULL, NULL);
 }

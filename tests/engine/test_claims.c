@@ -22,32 +22,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    kbj_test_engine_free(*state);
-    return 0;
-}
-
-static void submit_n(kbj_engine *eng, const char *type, const char *queue, int n)
-{
-    kbj_submit *jobs = calloc((size_t)n, sizeof *jobs);
-    char (*ids)[17] = calloc((size_t)n, sizeof *ids);
-    for (int i = 0; i < n; i++) {
-        jobs[i].type = type;
-        jobs[i].queue = queue;
-    }
-    if (kbj_submit_many(eng, jobs, (size_t)n, ids) != KBJ_OK)
-        fail_msg("submit: %s", kbj_errmsg(eng));
-    free(jobs);
-    free(ids);
-}
-
-static void msleep(unsigned ms)
-{
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
-
 /* ---- concurrent claims ------------------------------------------------------------ */
 
 #define RACE_JOBS 2000
@@ -94,7 +68,7 @@ static void concurrent_claims_never_hand_out_the_same_job_twice(void **state)
     unsigned long long *all = calloc(RACE_JOBS * 2, sizeof *all);
     size_t total = 0;
 
-    submit_n(eng, "race.item", "race", RACE_JOBS);
+    kbj_test_submit_n(eng, "race.item", "race", RACE_JOBS);
     for (int i = 0; i < RACERS; i++) {
         r[i] = (racer){ kbj_test_engine_join(eng), calloc(RACE_JOBS, sizeof(unsigned long long)), 0, 0 };
         pthread_create(&t[i], NULL, race, &r[i]);
@@ -154,8 +128,8 @@ static void claims_take_queues_in_the_order_given(void **state)
     kbj_lease *l = NULL;
     size_t n = 0;
 
-    submit_n(eng, "t", "first", 3);
-    submit_n(eng, "t", "second", 3);
+    kbj_test_submit_n(eng, "t", "first", 3);
+    kbj_test_submit_n(eng, "t", "second", 3);
     assert_int_equal(kbj_runner_register(eng, "h", 1, NULL, "second,first", runner), KBJ_OK);
     assert_int_equal(kbj_claim(eng, runner, queues, 2, 4, &l, &n), KBJ_OK);
     assert_int_equal(n, 4);
@@ -177,7 +151,7 @@ static void one_running_job_per_concurrency_key(void **state)
         char id[17];
         assert_int_equal(kbj_submit_job(eng, &s, id, NULL), KBJ_OK);
     }
-    submit_n(eng, "t", "keys", 2); /* no key */
+    kbj_test_submit_n(eng, "t", "keys", 2); /* no key */
     assert_int_equal(kbj_runner_register(eng, "h", 1, NULL, "keys", r1), KBJ_OK);
     assert_int_equal(kbj_runner_register(eng, "h", 2, NULL, "keys", r2), KBJ_OK);
 
@@ -285,7 +259,7 @@ static int slow_forever(kbj_ctx *ctx, void *udata)
     (void)udata;
     kbj_ctx_progress(ctx, 1, 2, "started");
     for (;;)
-        msleep(100); /* killed here */
+        kbj_test_msleep(100); /* killed here */
     return KBJ_OK;
 }
 
@@ -323,14 +297,21 @@ static void a_killed_runner_s_job_is_reaped_and_completed_exactly_once(void **st
     }
     while (strcmp(kbj_test_status(eng, id), "running") != 0) {
         assert_true(waited++ < 200);
-        msleep(50);
+        kbj_test_msleep(50);
     }
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
 
-    /* nobody renews the lease now; once it expires the reaper re-queues the job */
-    kbj_test_exec(eng, "UPDATE {p}kbjobs_jobs SET lease_expires = LEAST(lease_expires, NOW(6) + INTERVAL 1 SECOND)");
-    msleep(1100);
+    /* nobody renews the lease now: once it expires the reaper re-queues the job (its
+     * lease is expired by the database clock, not waited out) */
+    assert_string_equal(kbj_test_status(eng, id), "running");
+    kbj_test_expire_lease(eng, id);
+    {
+        size_t reaped = 0;
+        assert_int_equal(kbj_reap(eng, &reaped), KBJ_OK);
+        assert_int_equal(reaped, 1);
+        assert_string_equal(kbj_test_status(eng, id), "queued");
+    }
     assert_int_equal(kbj_register_type(eng, &def), KBJ_OK);
     assert_int_equal(kbj_run(eng, &o, &rep), KBJ_OK);
     assert_int_equal(calls, 1);
@@ -362,7 +343,7 @@ static int write_ledger(kbj_ctx *ctx, void *udata)
     int n = snprintf(line, sizeof line, "%s\n", kbj_ctx_lease(ctx)->id);
     if (write(lg->fd, line, (size_t)n) != n)
         return kbj_ctx_fail(ctx, "ledger write failed", 1);
-    msleep(5);
+    kbj_test_msleep(5);
     return KBJ_OK;
 }
 
@@ -394,7 +375,7 @@ static void a_database_restart_mid_run_loses_and_duplicates_nothing(void **state
     const char *queues[] = { "restart" };
 
     snprintf(path, sizeof path, "%s/ledger.txt", eng->data_dir);
-    submit_n(eng, "test.ledger", "restart", JOBS);
+    kbj_test_submit_n(eng, "test.ledger", "restart", JOBS);
     /* a claim whose commit was lost in the restart leaves its jobs running until their
      * leases expire: re-queued then, not left interrupted for an operator */
     kbj_test_exec(eng, "UPDATE {p}kbjobs_jobs SET on_expiry = 'requeue'");
@@ -413,7 +394,7 @@ static void a_database_restart_mid_run_loses_and_duplicates_nothing(void **state
     }
     while (kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_jobs WHERE status = 'completed'") < JOBS / 4) {
         assert_true(waited++ < 600);
-        msleep(50);
+        kbj_test_msleep(50);
     }
     assert_int_equal(restart_mariadb(), 0);
     /* the parent's own connection reconnects too (kbj_store_do reconnects) */
@@ -431,7 +412,7 @@ static void a_database_restart_mid_run_loses_and_duplicates_nothing(void **state
                      done, (int)JOBS, kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_jobs WHERE status = 'queued'"),
                      kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_jobs WHERE status = 'running'"),
                      kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_jobs WHERE status = 'interrupted'"));
-        msleep(100);
+        kbj_test_msleep(100);
     }
     kill(child, SIGTERM);
     kill(child, SIGKILL);
@@ -455,14 +436,14 @@ static void a_database_restart_mid_run_loses_and_duplicates_nothing(void **state
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(concurrent_claims_never_hand_out_the_same_job_twice, setup, teardown),
-        cmocka_unit_test_setup_teardown(claims_come_by_priority_then_run_at_then_id, setup, teardown),
-        cmocka_unit_test_setup_teardown(claims_take_queues_in_the_order_given, setup, teardown),
-        cmocka_unit_test_setup_teardown(one_running_job_per_concurrency_key, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_runner_whose_lease_expired_cannot_write_to_its_job, setup, teardown),
-        cmocka_unit_test_setup_teardown(heartbeat_extends_the_lease_by_the_database_clock, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_killed_runner_s_job_is_reaped_and_completed_exactly_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_database_restart_mid_run_loses_and_duplicates_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(concurrent_claims_never_hand_out_the_same_job_twice, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(claims_come_by_priority_then_run_at_then_id, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(claims_take_queues_in_the_order_given, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(one_running_job_per_concurrency_key, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_runner_whose_lease_expired_cannot_write_to_its_job, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(heartbeat_extends_the_lease_by_the_database_clock, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_killed_runner_s_job_is_reaped_and_completed_exactly_once, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_database_restart_mid_run_loses_and_duplicates_nothing, setup, kbj_test_engine_teardown),
     };
     return cmocka_run_group_tests_name("claims", tests, NULL, NULL);
 }

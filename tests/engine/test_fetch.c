@@ -366,9 +366,11 @@ static void retries_do_not_block_other_transfers(void **state)
     expect(&r[0], urls[0], KBJ_FETCH_TRANSIENT, "HTTP 502");
     assert_int_equal(r[0].tries, 3);
     assert_true(r[0].elapsed >= 1.2); /* 400 + 800 ms at least */
+    /* the pages are done before the 502's first backoff (400 ms at least) is over: a
+     * backoff that held up the fetcher would have held them up too */
     for (int i = 1; i < 5; i++) {
         expect(&r[i], urls[i], KBJ_FETCH_OK, NULL);
-        if (r[i].elapsed > 0.3)
+        if (r[i].elapsed >= 0.4)
             fail_msg("%s took %.3f s behind a retry", urls[i], r[i].elapsed);
     }
     for (int i = 0; i < 5; i++)
@@ -1000,8 +1002,11 @@ static void should_stop_cancels_promptly(void **state)
     kbj_fetcher_free(f);
     if (took > 0.5)
         fail_msg("cancelling took %.2f s", took);
-    if (s.max_gap > 0.15)
+    /* asked at least every poll interval (100 ms), with room for a loaded machine; a
+     * fetcher that asked only between transfers would not ask at all before 10 s */
+    if (s.max_gap > 0.2)
         fail_msg("should_stop was not asked for %.3f s", s.max_gap);
+    assert_true(s.calls >= 2);
 }
 
 int main(void)

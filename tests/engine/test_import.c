@@ -33,12 +33,6 @@ static const char *fixture(void)
     return kbj_test_env("KBJOBS_FIXTURE_URL");
 }
 
-static void msleep(unsigned ms)
-{
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
-
 /* ---- the test sink: posts in {p}kbjobs_test_posts ------------------------------ */
 
 typedef struct sink_state {
@@ -132,12 +126,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    kbj_test_engine_free(*state);
-    return 0;
-}
-
 /* A list file of `n` fixture pages (path template with %d), plus `extra` lines. */
 static int list_fd(const char *tmpl, int first, int n, const char *extra)
 {
@@ -168,24 +156,6 @@ static void submit(kbj_engine *eng, int fd, const char *params, char id[17])
         fail_msg("import submit: %s", kbj_errmsg(eng));
 }
 
-static kbj_run_report run_imports(kbj_engine *eng)
-{
-    const char *queues[1] = { KBJ_IMPORT_QUEUE };
-    kbj_run_opts o = { .queues = queues, .nqueues = 1, .until_empty = 1 };
-    kbj_run_report rep;
-    if (kbj_run(eng, &o, &rep) != KBJ_OK)
-        fail_msg("run: %s", kbj_errmsg(eng));
-    return rep;
-}
-
-static kbj_job *get(kbj_engine *eng, const char *id)
-{
-    kbj_job *j = NULL;
-    if (kbj_job_get(eng, id, &j) != KBJ_OK)
-        fail_msg("get: %s", kbj_errmsg(eng));
-    return j;
-}
-
 static long long metric(const kbj_job *j, const char *name)
 {
     char key[64];
@@ -197,7 +167,7 @@ static long long metric(const kbj_job *j, const char *name)
 
 static void assert_job(kbj_engine *eng, const char *id, const char *status)
 {
-    kbj_job *j = get(eng, id);
+    kbj_job *j = kbj_test_job(eng, id);
     if (strcmp(j->status, status) != 0)
         fail_msg("job %s is %s, want %s (error: %s)", id, j->status, status, j->error ? j->error : "");
     kbj_job_free(j);
@@ -216,9 +186,9 @@ static void artifacts_only_writes_files_and_index(void **state)
     kbj_err err;
 
     submit(eng, list_fd("/page/%d", 1, 25, NULL), "{\"posts\": false, \"chunk_size\": 7}", id);
-    run_imports(eng);
+    kbj_test_run_queue(eng, KBJ_IMPORT_QUEUE);
     assert_job(eng, id, "completed");
-    j = get(eng, id);
+    j = kbj_test_job(eng, id);
     assert_int_equal(j->progress_done, 25);
     assert_int_equal(j->progress_total, 25);
     assert_int_equal(metric(j, "fetched"), 25);
@@ -247,8 +217,8 @@ static void artifacts_only_writes_files_and_index(void **state)
 
     /* the same list again: nothing changed, nothing rewritten */
     submit(eng, list_fd("/page/%d", 1, 25, NULL), "{\"posts\": false}", id);
-    run_imports(eng);
-    j = get(eng, id);
+    kbj_test_run_queue(eng, KBJ_IMPORT_QUEUE);
+    j = kbj_test_job(eng, id);
     assert_string_equal(j->status, "completed");
     assert_int_equal(metric(j, "unchanged"), 25);
     assert_int_equal(metric(j, "created"), 0);
@@ -264,22 +234,22 @@ static void posts_are_made_once_and_reimports_change_nothing(void **state)
 
     kbj_import_set_sink(eng, test_sink, &s);
     submit(eng, list_fd("/page/%d", 100, 30, NULL), NULL, id);
-    run_imports(eng);
+    kbj_test_run_queue(eng, KBJ_IMPORT_QUEUE);
     assert_job(eng, id, "completed");
     assert_int_equal(s.calls, 3); /* default chunks of 10 */
     assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_test_posts"), 30);
     assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_artifacts WHERE post_id > 0"), 30);
-    j = get(eng, id);
+    j = kbj_test_job(eng, id);
     assert_int_equal(metric(j, "created"), 30);
     kbj_job_free(j);
 
     /* a re-import of the same list: the sink is not even called */
     s.calls = 0;
     submit(eng, list_fd("/page/%d", 100, 30, NULL), NULL, id);
-    run_imports(eng);
+    kbj_test_run_queue(eng, KBJ_IMPORT_QUEUE);
     assert_job(eng, id, "completed");
     assert_int_equal(s.calls, 0);
-    j = get(eng, id);
+    j = kbj_test_job(eng, id);
     assert_int_equal(metric(j, "unchanged"), 30);
     kbj_job_free(j);
     assert_int_equal(kbj_test_int(eng, "SELECT MAX(writes) FROM {p}kbjobs_test_posts"), 1);
@@ -288,8 +258,8 @@ static void posts_are_made_once_and_reimports_change_nothing(void **state)
      * same post: simulate by forgetting the post hash of 5 rows */
     kbj_test_exec(eng, "UPDATE {p}kbjobs_artifacts SET post_hash = 'x' ORDER BY id LIMIT 5");
     submit(eng, list_fd("/page/%d", 100, 30, NULL), NULL, id);
-    run_imports(eng);
-    j = get(eng, id);
+    kbj_test_run_queue(eng, KBJ_IMPORT_QUEUE);
+    j = kbj_test_job(eng, id);
     assert_int_equal(metric(j, "updated"), 5);
     assert_int_equal(metric(j, "unchanged"), 25);
     assert_int_equal(metric(j, "created"), 0);
@@ -314,9 +284,9 @@ static void failed_items_are_recorded_and_the_rest_imported(void **state)
              fixture(), fixture(), fixture(), fixture(), fixture() + strlen("http://"));
     kbj_import_set_sink(eng, test_sink, &s);
     submit(eng, list_fd("/page/%d", 200, 5, extra), NULL, id);
-    run_imports(eng);
+    kbj_test_run_queue(eng, KBJ_IMPORT_QUEUE);
     assert_job(eng, id, "completed");
-    j = get(eng, id);
+    j = kbj_test_job(eng, id);
     assert_int_equal(metric(j, "created"), 5);
     assert_int_equal(metric(j, "failed"), 5);
     kbj_job_free(j);
@@ -353,13 +323,13 @@ static void a_failing_sink_advances_nothing_and_the_retry_finishes(void **state)
 
     kbj_import_set_sink(eng, test_sink, &s);
     submit(eng, list_fd("/page/%d", 300, 30, NULL), NULL, id);
-    run_imports(eng);
-    j = get(eng, id);
+    kbj_test_run_queue(eng, KBJ_IMPORT_QUEUE);
+    j = kbj_test_job(eng, id);
     assert_string_equal(j->status, "queued"); /* retry after backoff */
     assert_int_equal(j->progress_done, 10);   /* chunk 1 only */
     kbj_job_free(j);
     kbj_test_exec(eng, "UPDATE {p}kbjobs_jobs SET run_at = NOW(6)");
-    run_imports(eng);
+    kbj_test_run_queue(eng, KBJ_IMPORT_QUEUE);
     assert_job(eng, id, "completed");
     assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_test_posts"), 30);
     assert_int_equal(kbj_test_int(eng, "SELECT MAX(writes) FROM {p}kbjobs_test_posts"), 1);
@@ -375,13 +345,13 @@ static void a_stop_request_finishes_the_chunk_and_requeues(void **state)
 
     kbj_import_set_sink(eng, test_sink, &s);
     submit(eng, list_fd("/page/%d", 400, 50, NULL), NULL, id);
-    run_imports(eng);
-    j = get(eng, id);
+    kbj_test_run_queue(eng, KBJ_IMPORT_QUEUE);
+    j = kbj_test_job(eng, id);
     assert_string_equal(j->status, "queued");
     assert_int_equal(j->progress_done, 20); /* the chunk in hand was finished */
     kbj_job_free(j);
     s.stop_after = 0;
-    run_imports(eng);
+    kbj_test_run_queue(eng, KBJ_IMPORT_QUEUE);
     assert_job(eng, id, "completed");
     assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_test_posts"), 50);
     kbj_import_set_sink(eng, NULL, NULL);
@@ -420,14 +390,14 @@ static void cancel_mid_import_then_resume(void **state)
 
     kbj_import_set_sink(eng, cancel_sink, &s);
     submit(eng, list_fd("/page/%d", 500, 60, NULL), NULL, id);
-    run_imports(eng);
-    j = get(eng, id);
+    kbj_test_run_queue(eng, KBJ_IMPORT_QUEUE);
+    j = kbj_test_job(eng, id);
     assert_string_equal(j->status, "cancelled");
     assert_true(j->progress_done >= 20 && j->progress_done < 60);
     kbj_job_free(j);
     assert_int_equal(kbj_job_resume(eng, id), KBJ_OK);
     kbj_import_set_sink(eng, test_sink, &s);
-    run_imports(eng);
+    kbj_test_run_queue(eng, KBJ_IMPORT_QUEUE);
     assert_job(eng, id, "completed");
     assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_test_posts"), 60);
     assert_int_equal(kbj_test_int(eng, "SELECT MAX(writes) FROM {p}kbjobs_test_posts"), 1);
@@ -455,12 +425,12 @@ static void a_killed_runner_s_import_resumes_with_one_post_per_url(void **state)
         if (!mine || kbj_import_configure(mine, &fc, NULL, NULL))
             _exit(2);
         kbj_import_set_sink(mine, test_sink, &mine_s);
-        run_imports(mine);
+        kbj_test_run_queue(mine, KBJ_IMPORT_QUEUE);
         _exit(3);
     }
     while (kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_test_posts") < 25) {
         assert_true(waited++ < 600);
-        msleep(20);
+        kbj_test_msleep(20);
     }
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
@@ -473,13 +443,13 @@ static void a_killed_runner_s_import_resumes_with_one_post_per_url(void **state)
     assert_job(eng, id, "interrupted");
     assert_int_equal(kbj_job_resume(eng, id), KBJ_OK);
     kbj_import_set_sink(eng, test_sink, &s);
-    run_imports(eng);
+    kbj_test_run_queue(eng, KBJ_IMPORT_QUEUE);
     assert_job(eng, id, "completed");
     assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_test_posts"), 80);
     assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_artifacts WHERE post_id > 0"), 80);
     /* the chunk in flight at the kill may be written twice (an update), never a second post */
     assert_true(kbj_test_int(eng, "SELECT MAX(writes) FROM {p}kbjobs_test_posts") <= 2);
-    j = get(eng, id);
+    j = kbj_test_job(eng, id);
     assert_int_equal(j->progress_done, 80);
     kbj_job_free(j);
     kbj_import_set_sink(eng, NULL, NULL);
@@ -526,7 +496,7 @@ static void ranges_run_in_parallel_and_the_import_sums_them(void **state)
         sink_state s = { 0 };
         kbj_import_set_sink(eng, test_sink, &s);
         kbj_test_exec(eng, "UPDATE {p}kbjobs_jobs SET run_at = NOW(6) WHERE status = 'queued'");
-        run_imports(eng);
+        kbj_test_run_queue(eng, KBJ_IMPORT_QUEUE);
         kbj_import_set_sink(eng, NULL, NULL);
     }
     assert_job(eng, id, "completed");
@@ -534,7 +504,7 @@ static void ranges_run_in_parallel_and_the_import_sums_them(void **state)
     assert_int_equal(kbj_test_int(eng, "SELECT MAX(writes) FROM {p}kbjobs_test_posts"), 1);
     /* both runners took ranges */
     assert_int_equal(kbj_test_int(eng, "SELECT COUNT(DISTINCT r.pid) FROM {p}kbjobs_runners r"), 2);
-    j = get(eng, id);
+    j = kbj_test_job(eng, id);
     assert_int_equal(j->progress_done, 90);
     assert_int_equal(j->progress_total, 90);
     assert_int_equal(metric(j, "created"), 90);
@@ -554,7 +524,7 @@ static void cancelling_an_import_cancels_its_ranges_and_resume_resumes_them(void
     assert_int_equal(kbj_job_resume(eng, id), KBJ_OK);
     assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_jobs WHERE status = 'queued'"), 3);
     kbj_import_set_sink(eng, test_sink, &s);
-    run_imports(eng);
+    kbj_test_run_queue(eng, KBJ_IMPORT_QUEUE);
     assert_job(eng, id, "completed");
     assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_test_posts"), 40);
     kbj_import_set_sink(eng, NULL, NULL);
@@ -578,9 +548,9 @@ static void a_length_lie_does_not_cost_the_pages_after_it(void **state)
     for (int i = 1; i <= 7; i++)
         off += (size_t)snprintf(list + off, sizeof list - off, "%s/page/%d\n", kbj_kaserver_url(ka), i);
     submit(eng, list_fd("", 0, 0, list), "{\"posts\": false, \"chunk_size\": 2}", id);
-    run_imports(eng);
+    kbj_test_run_queue(eng, KBJ_IMPORT_QUEUE);
     assert_job(eng, id, "completed");
-    j = get(eng, id);
+    j = kbj_test_job(eng, id);
     if (metric(j, "failed") != 0 || metric(j, "fetched") != 8) /* the lie's 100 bytes are a page too */
         fail_msg("metrics %s", j->metrics);
     kbj_job_free(j);
@@ -636,14 +606,14 @@ static void a_chunk_replayed_after_a_crash_counts_as_created(void **state)
         if (!mine || kbj_import_configure(mine, &fc, NULL, NULL))
             _exit(2);
         kbj_import_set_sink(mine, test_sink, &mine_s);
-        run_imports(mine);
+        kbj_test_run_queue(mine, KBJ_IMPORT_QUEUE);
         _exit(3);
     }
     assert_int_equal(waitpid(child, &status, 0), child);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 9);
     /* two chunks of posts committed, the cursor after the first */
     assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_test_posts"), 20);
-    j = get(eng, id);
+    j = kbj_test_job(eng, id);
     assert_int_equal(j->progress_done, 10);
     assert_int_equal(metric(j, "created"), 10);
     kbj_job_free(j);
@@ -652,14 +622,14 @@ static void a_chunk_replayed_after_a_crash_counts_as_created(void **state)
     assert_int_equal(kbj_reap(eng, NULL), KBJ_OK);
     assert_int_equal(kbj_job_resume(eng, id), KBJ_OK);
     kbj_import_set_sink(eng, test_sink, &s);
-    run_imports(eng);
+    kbj_test_run_queue(eng, KBJ_IMPORT_QUEUE);
     kbj_import_set_sink(eng, NULL, NULL);
     assert_job(eng, id, "completed");
     assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_test_posts"), 30);
     /* the replayed chunk was found in place, not written again */
     assert_int_equal(kbj_test_int(eng, "SELECT MAX(writes) FROM {p}kbjobs_test_posts"), 1);
     assert_int_equal(s.docs, 10);
-    j = get(eng, id);
+    j = kbj_test_job(eng, id);
     assert_int_equal(metric(j, "created"), 30);
     assert_int_equal(metric(j, "unchanged"), 0);
     assert_int_equal(metric(j, "updated"), 0);
@@ -669,9 +639,9 @@ static void a_chunk_replayed_after_a_crash_counts_as_created(void **state)
     /* a second import of the same list changes nothing and says so */
     submit(eng, list_fd("/page/%d", 700, 30, NULL), "{\"chunk_size\": 10}", id);
     kbj_import_set_sink(eng, test_sink, &s);
-    run_imports(eng);
+    kbj_test_run_queue(eng, KBJ_IMPORT_QUEUE);
     kbj_import_set_sink(eng, NULL, NULL);
-    j = get(eng, id);
+    j = kbj_test_job(eng, id);
     assert_int_equal(metric(j, "unchanged"), 30);
     assert_int_equal(metric(j, "created"), 0);
     kbj_job_free(j);
@@ -690,10 +660,10 @@ static void an_empty_page_is_a_failed_item(void **state)
     snprintf(extra, sizeof extra, "%s/empty\n", fixture());
     kbj_import_set_sink(eng, test_sink, &s);
     submit(eng, list_fd("/page/%d", 760, 2, extra), NULL, id);
-    run_imports(eng);
+    kbj_test_run_queue(eng, KBJ_IMPORT_QUEUE);
     kbj_import_set_sink(eng, NULL, NULL);
     assert_job(eng, id, "completed");
-    j = get(eng, id);
+    j = kbj_test_job(eng, id);
     assert_int_equal(metric(j, "created"), 2);
     assert_int_equal(metric(j, "failed"), 1);
     kbj_job_free(j);
@@ -720,7 +690,7 @@ static void the_artifact_index_keeps_no_credentials(void **state)
     snprintf(host, sizeof host, "%s", fixture() + strlen("http://"));
     snprintf(extra, sizeof extra, "http://user:s3cret@%s/page/790\n", host);
     submit(eng, list_fd("/page/%d", 791, 1, extra), "{\"posts\": false}", id);
-    run_imports(eng);
+    kbj_test_run_queue(eng, KBJ_IMPORT_QUEUE);
     assert_job(eng, id, "completed");
     assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_artifacts WHERE url LIKE '%s3cret%'"), 0);
     assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_artifacts WHERE url LIKE 'http://***@%/page/790'"), 1);
@@ -742,20 +712,20 @@ static void the_artifact_index_keeps_no_credentials(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(artifacts_only_writes_files_and_index, setup, teardown),
-        cmocka_unit_test_setup_teardown(posts_are_made_once_and_reimports_change_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(failed_items_are_recorded_and_the_rest_imported, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_failing_sink_advances_nothing_and_the_retry_finishes, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_stop_request_finishes_the_chunk_and_requeues, setup, teardown),
-        cmocka_unit_test_setup_teardown(cancel_mid_import_then_resume, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_killed_runner_s_import_resumes_with_one_post_per_url, setup, teardown),
-        cmocka_unit_test_setup_teardown(ranges_run_in_parallel_and_the_import_sums_them, setup, teardown),
-        cmocka_unit_test_setup_teardown(cancelling_an_import_cancels_its_ranges_and_resume_resumes_them, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_length_lie_does_not_cost_the_pages_after_it, setup, teardown),
-        cmocka_unit_test_setup_teardown(hostile_lists_are_reported_not_imported, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_chunk_replayed_after_a_crash_counts_as_created, setup, teardown),
-        cmocka_unit_test_setup_teardown(an_empty_page_is_a_failed_item, setup, teardown),
-        cmocka_unit_test_setup_teardown(the_artifact_index_keeps_no_credentials, setup, teardown),
+        cmocka_unit_test_setup_teardown(artifacts_only_writes_files_and_index, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(posts_are_made_once_and_reimports_change_nothing, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(failed_items_are_recorded_and_the_rest_imported, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_failing_sink_advances_nothing_and_the_retry_finishes, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_stop_request_finishes_the_chunk_and_requeues, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(cancel_mid_import_then_resume, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_killed_runner_s_import_resumes_with_one_post_per_url, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(ranges_run_in_parallel_and_the_import_sums_them, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(cancelling_an_import_cancels_its_ranges_and_resume_resumes_them, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_length_lie_does_not_cost_the_pages_after_it, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(hostile_lists_are_reported_not_imported, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_chunk_replayed_after_a_crash_counts_as_created, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(an_empty_page_is_a_failed_item, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(the_artifact_index_keeps_no_credentials, setup, kbj_test_engine_teardown),
     };
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc = cmocka_run_group_tests_name("import", tests, NULL, NULL);

@@ -10,12 +10,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    kbj_test_engine_free(*state);
-    return 0;
-}
-
 static void submit_then_get_round_trips_every_field(void **state)
 {
     kbj_engine *eng = *state;
@@ -354,17 +348,17 @@ static void retention_deletes_old_finished_jobs_and_their_logs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(submit_then_get_round_trips_every_field, setup, teardown),
-        cmocka_unit_test_setup_teardown(submit_applies_documented_defaults, setup, teardown),
-        cmocka_unit_test_setup_teardown(bad_input_is_refused_with_a_message_naming_the_field, setup, teardown),
-        cmocka_unit_test_setup_teardown(unique_key_active_returns_the_queued_job_then_allows_a_new_one, setup, teardown),
-        cmocka_unit_test_setup_teardown(unique_key_retained_returns_a_finished_job_too, setup, teardown),
-        cmocka_unit_test_setup_teardown(bulk_submit_is_all_or_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(list_filters_and_pages_with_a_stable_cursor, setup, teardown),
-        cmocka_unit_test_setup_teardown(cancel_follows_the_state_machine, setup, teardown),
-        cmocka_unit_test_setup_teardown(cancel_of_a_running_job_sets_a_flag_its_runner_sees, setup, teardown),
-        cmocka_unit_test_setup_teardown(resume_and_rerun_follow_the_state_machine, setup, teardown),
-        cmocka_unit_test_setup_teardown(retention_deletes_old_finished_jobs_and_their_logs, setup, teardown),
+        cmocka_unit_test_setup_teardown(submit_then_get_round_trips_every_field, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(submit_applies_documented_defaults, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(bad_input_is_refused_with_a_message_naming_the_field, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(unique_key_active_returns_the_queued_job_then_allows_a_new_one, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(unique_key_retained_returns_a_finished_job_too, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(bulk_submit_is_all_or_nothing, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(list_filters_and_pages_with_a_stable_cursor, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(cancel_follows_the_state_machine, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(cancel_of_a_running_job_sets_a_flag_its_runner_sees, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(resume_and_rerun_follow_the_state_machine, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(retention_deletes_old_finished_jobs_and_their_logs, setup, kbj_test_engine_teardown),
     };
     return cmocka_run_group_tests_name("jobs", tests, NULL, NULL);
 }

@@ -13,12 +13,6 @@
 static int calls[3];
 static long long seen_progress;
 
-static void msleep(unsigned ms)
-{
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
-
 static int phase_quick(kbj_ctx *ctx, void *udata)
 {
     (void)udata;
@@ -35,7 +29,7 @@ static int phase_half(kbj_ctx *ctx, void *udata)
     kbj_rows *rows = NULL;
     (void)udata;
     calls[1]++;
-    msleep(300); /* progress is written at most every 250 ms: let this report through */
+    kbj_test_msleep(300); /* progress is written at most every 250 ms: let this report through */
     kbj_ctx_progress(ctx, 5, 10, "halfway");
     if (kbj_store_query(eng->st, "SELECT progress_done FROM {p}kbjobs_jobs WHERE id = ?",
                         (kbj_val[]){ KBJ_VI(kbj_ctx_lease(ctx)->pk) }, 1, &rows) == KBJ_OK)
@@ -73,12 +67,6 @@ static int setup(void **state)
     assert_int_equal(kbj_register_type(eng, &c), KBJ_OK);
     memset(calls, 0, sizeof calls);
     *state = eng;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    kbj_test_engine_free(*state);
     return 0;
 }
 
@@ -127,16 +115,6 @@ static void chains_are_validated_with_errors_and_warnings_apart(void **state)
     kbj_chain_report_free(&r);
 }
 
-static kbj_run_report run(kbj_engine *eng)
-{
-    const char *queues[] = { "combo" };
-    kbj_run_opts o = { .queues = queues, .nqueues = 1, .until_empty = 1 };
-    kbj_run_report rep;
-    if (kbj_run(eng, &o, &rep) != KBJ_OK)
-        fail_msg("run: %s", kbj_errmsg(eng));
-    return rep;
-}
-
 static void a_combined_job_runs_its_phases_with_weighted_progress(void **state)
 {
     kbj_engine *eng = *state;
@@ -150,7 +128,7 @@ static void a_combined_job_runs_its_phases_with_weighted_progress(void **state)
     kbj_job *j = NULL;
 
     assert_int_equal(kbj_submit_combined(eng, &opts, phases, 3, id, NULL), KBJ_OK);
-    run(eng);
+    kbj_test_run_queue(eng, "combo");
     /* phase 2 at half its progress: 20 + 30 / 2 = 35 % */
     assert_int_equal(seen_progress, 3500);
     assert_int_equal(kbj_job_get(eng, id, &j), KBJ_OK);
@@ -176,8 +154,8 @@ static void *cancel_in_phase_two(void *arg)
 {
     canceller *c = arg;
     while (calls[1] == 0)
-        msleep(20);
-    msleep(100);
+        kbj_test_msleep(20);
+    kbj_test_msleep(100);
     kbj_job_cancel(c->eng, c->id, NULL);
     return NULL;
 }
@@ -199,7 +177,7 @@ static void cancelled_in_phase_two_then_resumed_skips_phase_one(void **state)
 
     assert_int_equal(kbj_submit_combined(eng, &opts, phases, 3, id, NULL), KBJ_OK);
     pthread_create(&t, NULL, cancel_in_phase_two, &c);
-    rep = run(eng);
+    rep = kbj_test_run_queue(eng, "combo");
     pthread_join(t, NULL);
     kbj_engine_free(c.eng);
     assert_int_equal(rep.cancelled, 1);
@@ -213,7 +191,7 @@ static void cancelled_in_phase_two_then_resumed_skips_phase_one(void **state)
     /* resume: the checkpoint says phase 1 is done; phase 2 now finishes at once */
     kbj_test_exec(eng, "UPDATE {p}kbjobs_jobs SET params = REPLACE(params, '\"wait\":true', '\"wait\":false')");
     assert_int_equal(kbj_job_resume(eng, id), KBJ_OK);
-    rep = run(eng);
+    rep = kbj_test_run_queue(eng, "combo");
     assert_int_equal(rep.completed, 1);
     assert_int_equal(calls[0], 1); /* not run again */
     assert_int_equal(calls[1], 2);
@@ -239,7 +217,7 @@ static void a_failed_phase_is_named_in_the_result(void **state)
     kbj_job *j = NULL;
 
     assert_int_equal(kbj_submit_combined(eng, &opts, phases, 2, id, NULL), KBJ_OK);
-    run(eng);
+    kbj_test_run_queue(eng, "combo");
     assert_int_equal(kbj_job_get(eng, id, &j), KBJ_OK);
     assert_string_equal(j->status, "failed"); /* the phase's failure was not retryable */
     assert_string_equal(j->error, "phase 2 (index) failed: index server refused");
@@ -253,10 +231,10 @@ static void a_failed_phase_is_named_in_the_result(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(chains_are_validated_with_errors_and_warnings_apart, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_combined_job_runs_its_phases_with_weighted_progress, setup, teardown),
-        cmocka_unit_test_setup_teardown(cancelled_in_phase_two_then_resumed_skips_phase_one, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_failed_phase_is_named_in_the_result, setup, teardown),
+        cmocka_unit_test_setup_teardown(chains_are_validated_with_errors_and_warnings_apart, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_combined_job_runs_its_phases_with_weighted_progress, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(cancelled_in_phase_two_then_resumed_skips_phase_one, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_failed_phase_is_named_in_the_result, setup, kbj_test_engine_teardown),
     };
     return cmocka_run_group_tests_name("phases", tests, NULL, NULL);
 }

@@ -12,12 +12,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    kbj_test_engine_free(*state);
-    return 0;
-}
-
 static void submit_res(kbj_engine *eng, const char *queue, const char *name, const char *op,
                        const char *ckey, char id[17])
 {
@@ -157,10 +151,10 @@ static void bad_resources_are_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(a_busy_resource_makes_its_jobs_wait_while_others_run, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_concurrency_key_and_a_resource_guard_together, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_type_s_declared_resources_apply_to_its_jobs, setup, teardown),
-        cmocka_unit_test_setup_teardown(bad_resources_are_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_busy_resource_makes_its_jobs_wait_while_others_run, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_concurrency_key_and_a_resource_guard_together, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_type_s_declared_resources_apply_to_its_jobs, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(bad_resources_are_refused, setup, kbj_test_engine_teardown),
     };
     return cmocka_run_group_tests_name("resources", tests, NULL, NULL);
 }

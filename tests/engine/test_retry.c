@@ -227,25 +227,17 @@ static size_t claim_count(fixture *fx)
     return n;
 }
 
-/* A job's column as a number, by public id: "SELECT <expr> FROM jobs WHERE public_id = id". */
-static long long job_int(kbj_engine *eng, const char *expr, const char *id)
-{
-    char sql[512];
-    snprintf(sql, sizeof sql, "SELECT %s FROM {p}kbjobs_jobs WHERE public_id = '%s'", expr, id);
-    return kbj_test_int(eng, sql);
-}
-
 /* How long until the job is due, in ms, by the database clock. */
 static long long due_in_ms(kbj_engine *eng, const char *id)
 {
-    return job_int(eng, "ROUND((UNIX_TIMESTAMP(run_at) - UNIX_TIMESTAMP(NOW(6))) * 1000)", id);
+    return kbj_test_job_int(eng, "ROUND((UNIX_TIMESTAMP(run_at) - UNIX_TIMESTAMP(NOW(6))) * 1000)", id);
 }
 
 /* The delay the failure set, exactly: run_at - updated_at, both written by the same
  * statement with the same NOW(6). */
 static long long set_delay_us(kbj_engine *eng, const char *id)
 {
-    return job_int(eng, "TIMESTAMPDIFF(MICROSECOND, updated_at, run_at)", id);
+    return kbj_test_job_int(eng, "TIMESTAMPDIFF(MICROSECOND, updated_at, run_at)", id);
 }
 
 /* Asserts the job will be due in `want` ms: exactly by the stored times, and within a
@@ -346,8 +338,8 @@ static void the_last_attempt_fails_the_job_and_every_error_is_kept(void **state)
     }
     assert_int_equal(will_retry, 0);
     assert_string_equal(kbj_test_status(fx->eng, id), "failed");
-    assert_int_equal(job_int(fx->eng, "attempts", id), 3);
-    assert_int_equal(job_int(fx->eng, "finished_at IS NOT NULL", id), 1);
+    assert_int_equal(kbj_test_job_int(fx->eng, "attempts", id), 3);
+    assert_int_equal(kbj_test_job_int(fx->eng, "finished_at IS NOT NULL", id), 1);
     assert_int_equal(claim_count(fx), 0);
 
     assert_int_equal(kbj_job_attempts(fx->eng, id, &a, &n), KBJ_OK);
@@ -390,7 +382,7 @@ static void a_non_retryable_failure_skips_the_remaining_attempts(void **state)
     kbj_leases_free(l, 1);
     assert_int_equal(will_retry, 0);
     assert_string_equal(kbj_test_status(fx->eng, id), "failed");
-    assert_int_equal(job_int(fx->eng, "attempts", id), 1);
+    assert_int_equal(kbj_test_job_int(fx->eng, "attempts", id), 1);
     assert_int_equal(claim_count(fx), 0);
     assert_int_equal(kbj_test_int(fx->eng, "SELECT COUNT(*) FROM {p}kbjobs_failures"), 1);
     assert_int_equal(kbj_test_int(fx->eng, "SELECT attempts FROM {p}kbjobs_failures"), 1);
@@ -412,7 +404,7 @@ static void the_default_policy_is_polynomial_with_ten_percent_jitter(void **stat
 
     fx->r = 0.5;
     submit(fx, none, 0, id);
-    assert_int_equal(job_int(fx->eng, "max_attempts", id), KBJ_DEFAULT_MAX_ATTEMPTS);
+    assert_int_equal(kbj_test_job_int(fx->eng, "max_attempts", id), KBJ_DEFAULT_MAX_ATTEMPTS);
     l = claim_one(fx, id);
     assert_int_equal(kbj_fail_job(fx->eng, l, "x", 1, &will_retry), KBJ_OK);
     kbj_leases_free(l, 1);
@@ -440,7 +432,7 @@ static void a_job_without_a_policy_takes_its_types_policy(void **state)
 
     assert_int_equal(kbj_register_type(fx->eng, &def), KBJ_OK);
     assert_int_equal(kbj_submit_job(fx->eng, &s, id, NULL), KBJ_OK);
-    assert_int_equal(job_int(fx->eng, "max_attempts", id), 2);
+    assert_int_equal(kbj_test_job_int(fx->eng, "max_attempts", id), 2);
     l = claim_one(fx, id);
     assert_int_equal(l->backoff.kind, KBJ_BACKOFF_LINEAR);
     fx->r = 0.7;

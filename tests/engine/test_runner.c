@@ -25,40 +25,10 @@ static int setup_short_lease(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    kbj_test_engine_free(*state);
-    return 0;
-}
-
-static void msleep(unsigned ms)
-{
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
-
-static kbj_run_report run_queue(kbj_engine *eng, const char *queue)
-{
-    const char *queues[1] = { queue };
-    kbj_run_opts o = { .queues = queues, .nqueues = 1, .until_empty = 1 };
-    kbj_run_report rep;
-    if (kbj_run(eng, &o, &rep) != KBJ_OK)
-        fail_msg("run: %s", kbj_errmsg(eng));
-    return rep;
-}
-
-static kbj_job *get(kbj_engine *eng, const char *id)
-{
-    kbj_job *j = NULL;
-    if (kbj_job_get(eng, id, &j) != KBJ_OK)
-        fail_msg("get: %s", kbj_errmsg(eng));
-    return j;
-}
-
 /* Fails with the job's error when it did not complete. */
 static void assert_completed(kbj_engine *eng, const char *id)
 {
-    kbj_job *j = get(eng, id);
+    kbj_job *j = kbj_test_job(eng, id);
     if (strcmp(j->status, "completed") != 0)
         fail_msg("job %s (%s) is %s: %s", id, j->type, j->status, j->error ? j->error : "(no error)");
     kbj_job_free(j);
@@ -74,7 +44,7 @@ static void native_diag_types_run_and_report(void **state)
     snprintf(echo, sizeof echo, "%s", kbj_test_submit(eng, "diag.echo", "{\"hello\":\"world\",\"n\":[1,2]}", "diag"));
     snprintf(crud, sizeof crud, "%s", kbj_test_submit(eng, "diag.crud", NULL, "diag"));
     snprintf(lat, sizeof lat, "%s", kbj_test_submit(eng, "diag.crud_latency", "{\"hold_ms\":150}", "diag"));
-    rep = run_queue(eng, "diag");
+    rep = kbj_test_run_queue(eng, "diag");
     assert_completed(eng, echo);
     assert_completed(eng, crud);
     assert_completed(eng, lat);
@@ -83,14 +53,14 @@ static void native_diag_types_run_and_report(void **state)
     assert_string_equal(rep.stop_reason, "empty");
     assert_true(kbj_valid_id(rep.runner));
 
-    j = get(eng, echo);
+    j = kbj_test_job(eng, echo);
     assert_string_equal(j->status, "completed");
     assert_string_equal(j->result, "{\"hello\":\"world\",\"n\":[1,2]}");
     kbj_job_free(j);
-    j = get(eng, crud);
+    j = kbj_test_job(eng, crud);
     assert_string_equal(j->result, "{\"lifecycle\":[\"created\",\"verified\",\"updated\",\"deleted\"]}");
     kbj_job_free(j);
-    j = get(eng, lat);
+    j = kbj_test_job(eng, lat);
     assert_non_null(strstr(j->result, "\"held_ms\":150"));
     assert_true(j->finished_at - j->started_at >= 0.14);
     kbj_job_free(j);
@@ -113,7 +83,7 @@ static void a_failing_job_retries_then_lands_in_the_failure_log(void **state)
 
     assert_int_equal(kbj_submit_job(eng, &s, id, NULL), KBJ_OK);
     /* until_empty waits for retries due within 2 s: one run takes all three attempts */
-    rep = run_queue(eng, "f");
+    rep = kbj_test_run_queue(eng, "f");
     assert_int_equal(rep.claimed, 3);
     assert_int_equal(rep.retried, 2);
     assert_int_equal(rep.failed, 1);
@@ -140,10 +110,10 @@ static void a_non_retryable_failure_skips_the_remaining_attempts(void **state)
     char id[17];
     kbj_run_report rep;
     assert_int_equal(kbj_submit_job(eng, &s, id, NULL), KBJ_OK);
-    rep = run_queue(eng, "nr");
+    rep = kbj_test_run_queue(eng, "nr");
     assert_int_equal(rep.failed, 1);
     assert_int_equal(rep.retried, 0);
-    kbj_job *j = get(eng, id);
+    kbj_job *j = kbj_test_job(eng, id);
     assert_string_equal(j->status, "failed");
     assert_int_equal(j->attempts, 1);
     assert_string_equal(j->error, "404");
@@ -155,8 +125,8 @@ static void a_job_without_a_handler_fails_with_a_clear_message(void **state)
     kbj_engine *eng = *state;
     char id[17];
     snprintf(id, sizeof id, "%s", kbj_test_submit(eng, "nobody.handles.this", NULL, "nh"));
-    run_queue(eng, "nh");
-    kbj_job *j = get(eng, id);
+    kbj_test_run_queue(eng, "nh");
+    kbj_job *j = kbj_test_job(eng, id);
     assert_string_equal(j->status, "failed");
     assert_non_null(strstr(j->error, "no handler for job type nobody.handles.this"));
     kbj_job_free(j);
@@ -166,34 +136,41 @@ typedef struct canceller {
     kbj_engine *eng;
     char id[17];
     unsigned after_ms;
+    double at; /* kbj_test_now() once the cancel was requested */
 } canceller;
 
 static void *cancel_later(void *arg)
 {
     canceller *c = arg;
-    msleep(c->after_ms);
+    kbj_test_msleep(c->after_ms);
     if (kbj_job_cancel(c->eng, c->id, NULL) != KBJ_OK)
         fprintf(stderr, "cancel: %s\n", kbj_errmsg(c->eng));
+    c->at = kbj_test_now();
     return NULL;
 }
 
 static void cancel_is_seen_by_a_running_handler(void **state)
 {
     kbj_engine *eng = *state;
-    canceller c = { kbj_test_engine_join(eng), "", 1200 };
+    canceller c = { kbj_test_engine_join(eng), "", 1200, 0 };
     pthread_t t;
     kbj_run_report rep;
     kbj_job *j;
+    double returned;
 
     snprintf(c.id, sizeof c.id, "%s", kbj_test_submit(eng, "diag.sleep", "{\"seconds\":60}", "cx"));
     pthread_create(&t, NULL, cancel_later, &c);
-    rep = run_queue(eng, "cx");
+    rep = kbj_test_run_queue(eng, "cx");
+    returned = kbj_test_now();
     pthread_join(t, NULL);
     kbj_engine_free(c.eng);
     assert_int_equal(rep.cancelled, 1);
-    /* seen at the next heartbeat (lease 2 s: every ~0.7 s), long before the 60 s sleep */
-    assert_true(rep.elapsed < 5);
-    j = get(eng, c.id);
+    /* the job ran until the cancel, which was seen at the next heartbeat (lease 2 s: every
+     * ~0.7 s), within the lease and long before the 60 s sleep was over */
+    assert_true(rep.elapsed >= 1.2);
+    if (returned - c.at >= 2.0)
+        fail_msg("the run returned %.2f s after the cancel", returned - c.at);
+    j = kbj_test_job(eng, c.id);
     assert_string_equal(j->status, "cancelled");
     assert_true(j->progress_done >= 1);
     assert_string_equal(j->phase, "sleeping");
@@ -203,20 +180,23 @@ static void cancel_is_seen_by_a_running_handler(void **state)
 typedef struct stopper {
     kbj_engine *eng;
     unsigned after_ms;
+    double at; /* kbj_test_now() once the stop was requested */
 } stopper;
 
 static void *stop_later(void *arg)
 {
     stopper *s = arg;
-    msleep(s->after_ms);
+    kbj_test_msleep(s->after_ms);
     kbj_request_stop(s->eng);
+    s->at = kbj_test_now();
     return NULL;
 }
 
 static void a_stop_request_gives_the_running_job_back_to_its_queue(void **state)
 {
     kbj_engine *eng = *state;
-    stopper s = { eng, 800 };
+    stopper s = { eng, 800, 0 };
+    double returned;
     pthread_t t;
     char id[17], other[17];
     const char *queues[] = { "st" };
@@ -228,12 +208,16 @@ static void a_stop_request_gives_the_running_job_back_to_its_queue(void **state)
     snprintf(other, sizeof other, "%s", kbj_test_submit(eng, "diag.sleep", "{\"seconds\":30}", "st"));
     pthread_create(&t, NULL, stop_later, &s);
     assert_int_equal(kbj_run(eng, &o, &rep), KBJ_OK);
+    returned = kbj_test_now();
     pthread_join(t, NULL);
     assert_string_equal(rep.stop_reason, "requested");
-    assert_true(rep.elapsed < 5);
+    /* ran until the request, and returned soon after it, long before the 30 s sleep */
+    assert_true(rep.elapsed >= 0.8);
+    if (returned - s.at >= 2.0)
+        fail_msg("the run returned %.2f s after the stop request", returned - s.at);
     assert_int_equal(rep.interrupted, 2); /* the running one and the claimed one behind it */
     for (int i = 0; i < 2; i++) {
-        j = get(eng, i ? other : id);
+        j = kbj_test_job(eng, i ? other : id);
         assert_string_equal(j->status, "queued");
         assert_int_equal(j->attempts, 0); /* a stop is not a failed attempt */
         kbj_job_free(j);
@@ -258,7 +242,7 @@ static void budgets_stop_the_run(void **state)
     kbj_test_submit(eng, "diag.sleep", "{\"seconds\":0.2}", "b");
     assert_int_equal(kbj_run(eng, &o, &rep), KBJ_OK);
     assert_string_equal(rep.stop_reason, "time");
-    assert_true(rep.elapsed < 2);
+    assert_true(rep.elapsed >= 0.3 && rep.elapsed < 2);
 
     o = (kbj_run_opts){ .queues = queues, .nqueues = 1, .max_memory = 1024 };
     assert_int_equal(kbj_run(eng, &o, &rep), KBJ_OK);
@@ -270,7 +254,7 @@ static int busy_without_heartbeats(kbj_ctx *ctx, void *udata)
 {
     (void)udata;
     (void)ctx;
-    msleep(5000); /* longer than two leases, and never calls the engine */
+    kbj_test_msleep(5000); /* longer than two leases, and never calls the engine */
     return KBJ_OK;
 }
 
@@ -287,7 +271,7 @@ static void *reap_loop(void *arg)
         size_t n = 0;
         kbj_reap(r->eng, &n);
         r->reaped += n;
-        msleep(200);
+        kbj_test_msleep(200);
     }
     return NULL;
 }
@@ -304,7 +288,7 @@ static void a_busy_handler_keeps_its_lease_through_the_heartbeat_thread(void **s
     assert_int_equal(kbj_register_type(eng, &def), KBJ_OK);
     snprintf(id, sizeof id, "%s", kbj_test_submit(eng, "test.busy", NULL, "busy"));
     pthread_create(&t, NULL, reap_loop, &r);
-    rep = run_queue(eng, "busy");
+    rep = kbj_test_run_queue(eng, "busy");
     r.quit = 1;
     pthread_join(t, NULL);
     kbj_engine_free(r.eng);
@@ -337,8 +321,8 @@ static void progress_title_metrics_and_logs_are_recorded(void **state)
 
     assert_int_equal(kbj_register_type(eng, &def), KBJ_OK);
     snprintf(id, sizeof id, "%s", kbj_test_submit(eng, "test.chatty", NULL, "chat"));
-    run_queue(eng, "chat");
-    j = get(eng, id);
+    kbj_test_run_queue(eng, "chat");
+    j = kbj_test_job(eng, id);
     assert_string_equal(j->status, "completed");
     assert_int_equal(j->progress_done, 5000);
     assert_int_equal(j->progress_total, 5000);
@@ -359,15 +343,15 @@ static void progress_title_metrics_and_logs_are_recorded(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(native_diag_types_run_and_report, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_failing_job_retries_then_lands_in_the_failure_log, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_non_retryable_failure_skips_the_remaining_attempts, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_job_without_a_handler_fails_with_a_clear_message, setup, teardown),
-        cmocka_unit_test_setup_teardown(cancel_is_seen_by_a_running_handler, setup_short_lease, teardown),
-        cmocka_unit_test_setup_teardown(a_stop_request_gives_the_running_job_back_to_its_queue, setup, teardown),
-        cmocka_unit_test_setup_teardown(budgets_stop_the_run, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_busy_handler_keeps_its_lease_through_the_heartbeat_thread, setup_short_lease, teardown),
-        cmocka_unit_test_setup_teardown(progress_title_metrics_and_logs_are_recorded, setup, teardown),
+        cmocka_unit_test_setup_teardown(native_diag_types_run_and_report, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_failing_job_retries_then_lands_in_the_failure_log, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_non_retryable_failure_skips_the_remaining_attempts, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_job_without_a_handler_fails_with_a_clear_message, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(cancel_is_seen_by_a_running_handler, setup_short_lease, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_stop_request_gives_the_running_job_back_to_its_queue, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(budgets_stop_the_run, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_busy_handler_keeps_its_lease_through_the_heartbeat_thread, setup_short_lease, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(progress_title_metrics_and_logs_are_recorded, setup, kbj_test_engine_teardown),
     };
     return cmocka_run_group_tests_name("runner", tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
-/* SHA-256 (FIPS 180-4): the NIST example vectors, one million 'a', and incremental
- * updates split at every offset around the 64-byte block and 56-byte padding edges. */
+/* SHA-256 (FIPS 180-4) through libcrypto: the NIST example vectors, one million 'a',
+ * and incremental updates split at every offset around the 64-byte block and 56-byte
+ * padding edges. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kbj.h"
 #include "sha256.h"
 
 static void hex_of(const unsigned char md[32], char out[65])
@@ -23,7 +25,7 @@ static void hex_of(const unsigned char md[32], char out[65])
 static void expect_hash(const char *msg, const char *want)
 {
     char out[65];
-    kbj_sha256_hex(msg, strlen(msg), out);
+    assert_int_equal(kbj_sha256_hex(msg, strlen(msg), out), KBJ_OK);
     assert_string_equal(out, want);
 }
 
@@ -51,21 +53,21 @@ static void one_million_a(void **state)
     char out[65];
     assert_non_null(a);
     memset(a, 'a', n);
-    kbj_sha256_hex(a, n, out);
+    assert_int_equal(kbj_sha256_hex(a, n, out), KBJ_OK);
     assert_string_equal(out, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 
     /* The same in uneven pieces. */
     kbj_sha256 s;
     unsigned char md[32];
     size_t off = 0, step = 1;
-    kbj_sha256_init(&s);
+    assert_int_equal(kbj_sha256_init(&s), KBJ_OK);
     while (off < n) {
         size_t take = step < n - off ? step : n - off;
-        kbj_sha256_update(&s, a + off, take);
+        assert_int_equal(kbj_sha256_update(&s, a + off, take), KBJ_OK);
         off += take;
         step = step * 7 % 1000 + 1;
     }
-    kbj_sha256_final(&s, md);
+    assert_int_equal(kbj_sha256_final(&s, md), KBJ_OK);
     hex_of(md, out);
     assert_string_equal(out, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
     free(a);
@@ -84,24 +86,45 @@ static void incremental_updates_match_one_call(void **state)
         kbj_sha256_hex(msg, len, want);
         for (size_t cut = 0; cut <= len; cut++) {
             kbj_sha256 s;
-            kbj_sha256_init(&s);
-            kbj_sha256_update(&s, msg, cut);
-            kbj_sha256_update(&s, NULL, 0);
-            kbj_sha256_update(&s, msg + cut, len - cut);
-            kbj_sha256_final(&s, md);
+            if (kbj_sha256_init(&s) || kbj_sha256_update(&s, msg, cut) || kbj_sha256_update(&s, NULL, 0)
+                || kbj_sha256_update(&s, msg + cut, len - cut) || kbj_sha256_final(&s, md))
+                fail_msg("length %zu split at %zu: an error", len, cut);
             hex_of(md, got);
             if (strcmp(got, want) != 0)
                 fail_msg("length %zu split at %zu: %s, want %s", len, cut, got, want);
         }
         /* Byte by byte. */
         kbj_sha256 s;
-        kbj_sha256_init(&s);
+        assert_int_equal(kbj_sha256_init(&s), KBJ_OK);
         for (size_t i = 0; i < len; i++)
-            kbj_sha256_update(&s, msg + i, 1);
-        kbj_sha256_final(&s, md);
+            assert_int_equal(kbj_sha256_update(&s, msg + i, 1), KBJ_OK);
+        assert_int_equal(kbj_sha256_final(&s, md), KBJ_OK);
         hex_of(md, got);
         assert_string_equal(got, want);
     }
+}
+
+/* A state is reused after final by calling init again; the empty message hashes the same
+ * with a NULL pointer, incrementally and in one call. */
+static void a_state_is_reused_after_final(void **state)
+{
+    (void)state;
+    kbj_sha256 s;
+    unsigned char md[32];
+    char out[65];
+    assert_int_equal(kbj_sha256_init(&s), KBJ_OK);
+    assert_int_equal(kbj_sha256_update(&s, "abc", 3), KBJ_OK);
+    assert_int_equal(kbj_sha256_final(&s, md), KBJ_OK);
+    assert_null(s.ctx);
+    hex_of(md, out);
+    assert_string_equal(out, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_int_equal(kbj_sha256_init(&s), KBJ_OK);
+    assert_int_equal(kbj_sha256_update(&s, NULL, 0), KBJ_OK);
+    assert_int_equal(kbj_sha256_final(&s, md), KBJ_OK);
+    hex_of(md, out);
+    assert_string_equal(out, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    assert_int_equal(kbj_sha256_hex(NULL, 0, out), KBJ_OK);
+    assert_string_equal(out, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
 /* Padding edges: 55 bytes fit one block, 56 and 63 need two, 64 is exactly one. */
@@ -111,7 +134,7 @@ static void padding_edges(void **state)
     char buf[129];
     memset(buf, 'a', sizeof buf);
     char out[65];
-    kbj_sha256_hex(buf, 55, out);
+    assert_int_equal(kbj_sha256_hex(buf, 55, out), KBJ_OK);
     assert_string_equal(out, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318");
     kbj_sha256_hex(buf, 56, out);
     assert_string_equal(out, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a");
@@ -126,6 +149,7 @@ int main(void)
         cmocka_unit_test(one_million_a),
         cmocka_unit_test(incremental_updates_match_one_call),
         cmocka_unit_test(padding_edges),
+        cmocka_unit_test(a_state_is_reused_after_final),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

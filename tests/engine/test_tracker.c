@@ -13,12 +13,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    kbj_test_engine_free(*state);
-    return 0;
-}
-
 static void registered(kbj_engine *eng, const char *host, char id[KBJ_ID_LEN + 1])
 {
     if (kbj_runner_register(eng, host, 100, NULL, "track", id) != KBJ_OK)
@@ -70,13 +64,6 @@ static void set_lease(kbj_engine *eng, const char *id, int seconds)
     snprintf(sql, sizeof sql, "UPDATE {p}kbjobs_jobs SET lease_expires = NOW(6) + INTERVAL %d SECOND"
              " WHERE public_id = '%s'", seconds, id);
     assert_int_equal(kbj_test_exec(eng, sql), 1);
-}
-
-static long long job_int(kbj_engine *eng, const char *expr, const char *id)
-{
-    char sql[512];
-    snprintf(sql, sizeof sql, "SELECT %s FROM {p}kbjobs_jobs WHERE public_id = '%s'", expr, id);
-    return kbj_test_int(eng, sql);
 }
 
 static double db_now(kbj_engine *eng)
@@ -342,10 +329,10 @@ static void a_runner_heartbeat_renews_its_live_leases_only(void **state)
 
     assert_int_equal(kbj_runner_heartbeat(eng, r), KBJ_OK);
     /* renewed to a full lease (60 s) */
-    assert_true(job_int(eng, "TIMESTAMPDIFF(SECOND, NOW(6), lease_expires)", live) >= 55);
+    assert_true(kbj_test_job_int(eng, "TIMESTAMPDIFF(SECOND, NOW(6), lease_expires)", live) >= 55);
     /* an expired lease stays lost, and another runner's lease is not touched */
-    assert_true(job_int(eng, "lease_expires < NOW(6)", expired));
-    assert_true(job_int(eng, "TIMESTAMPDIFF(SECOND, NOW(6), lease_expires)", theirs) <= 5);
+    assert_true(kbj_test_job_int(eng, "lease_expires < NOW(6)", expired));
+    assert_true(kbj_test_job_int(eng, "TIMESTAMPDIFF(SECOND, NOW(6), lease_expires)", theirs) <= 5);
 
     assert_int_equal(kbj_reap(eng, &reaped), KBJ_OK);
     assert_int_equal(reaped, 1);
@@ -403,12 +390,12 @@ static void a_lost_runners_jobs_are_reaped_once_their_leases_expire(void **state
 
     /* default policy: interrupted, resumable */
     assert_string_equal(kbj_test_status(eng, interrupt), "interrupted");
-    assert_int_equal(job_int(eng, "lease_expires IS NULL", interrupt), 1);
-    assert_int_equal(job_int(eng, "finished_at IS NULL", interrupt), 1);
+    assert_int_equal(kbj_test_job_int(eng, "lease_expires IS NULL", interrupt), 1);
+    assert_int_equal(kbj_test_job_int(eng, "finished_at IS NULL", interrupt), 1);
     /* requeue: queued again and due now, the lost attempt counted */
     assert_string_equal(kbj_test_status(eng, requeue), "queued");
-    assert_int_equal(job_int(eng, "attempts", requeue), 1);
-    assert_int_equal(job_int(eng, "run_at <= NOW(6)", requeue), 1);
+    assert_int_equal(kbj_test_job_int(eng, "attempts", requeue), 1);
+    assert_int_equal(kbj_test_job_int(eng, "run_at <= NOW(6)", requeue), 1);
     /* requeue with no attempts left: failed, into the FailureLog */
     assert_string_equal(kbj_test_status(eng, spent), "failed");
     assert_int_equal(kbj_failures_list(eng, 10, 0, &f, &nf), KBJ_OK);
@@ -504,7 +491,7 @@ static void a_reaped_jobs_old_holder_cannot_fail_it(void **state)
     assert_int_equal(kbj_fail_job(eng, find_lease(l, n, requeued), "late failure", 1, &will_retry),
                      KBJ_ELEASE);
     assert_int_equal(will_retry, 0);
-    assert_int_equal(job_int(eng, "run_at <= NOW(6)", requeued), 1); /* not pushed back by a backoff */
+    assert_int_equal(kbj_test_job_int(eng, "run_at <= NOW(6)", requeued), 1); /* not pushed back by a backoff */
     /* failed by the reaper: no second failure, and no claim that it will be retried */
     will_retry = 7;
     assert_int_equal(kbj_fail_job(eng, find_lease(l, n, spent), "late failure", 1, &will_retry), KBJ_ELEASE);
@@ -520,15 +507,15 @@ static void a_reaped_jobs_old_holder_cannot_fail_it(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(a_registered_runner_is_listed_as_active, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_silent_runner_is_lost_until_its_next_heartbeat, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_stopped_runner_is_shown_stopped_not_lost, setup, teardown),
-        cmocka_unit_test_setup_teardown(runners_not_seen_within_the_window_are_not_listed, setup, teardown),
-        cmocka_unit_test_setup_teardown(running_jobs_counts_the_jobs_each_runner_holds, setup, teardown),
-        cmocka_unit_test_setup_teardown(active_jobs_lists_running_jobs_with_runner_start_and_progress, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_runner_heartbeat_renews_its_live_leases_only, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_lost_runners_jobs_are_reaped_once_their_leases_expire, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_reaped_jobs_old_holder_cannot_fail_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_registered_runner_is_listed_as_active, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_silent_runner_is_lost_until_its_next_heartbeat, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_stopped_runner_is_shown_stopped_not_lost, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(runners_not_seen_within_the_window_are_not_listed, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(running_jobs_counts_the_jobs_each_runner_holds, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(active_jobs_lists_running_jobs_with_runner_start_and_progress, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_runner_heartbeat_renews_its_live_leases_only, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_lost_runners_jobs_are_reaped_once_their_leases_expire, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_reaped_jobs_old_holder_cannot_fail_it, setup, kbj_test_engine_teardown),
     };
     return cmocka_run_group_tests_name("tracker", tests, NULL, NULL);
 }

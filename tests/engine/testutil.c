@@ -1,9 +1,11 @@
 #include "testutil.h"
 
+#include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *kbj_test_env(const char *name)
@@ -200,4 +202,73 @@ const char *kbj_test_status(kbj_engine *eng, const char *id)
     snprintf(s, 16, "%s", j->status);
     kbj_job_free(j);
     return s;
+}
+
+int kbj_test_engine_teardown(void **state)
+{
+    kbj_test_engine_free(*state);
+    return 0;
+}
+
+void kbj_test_submit_n(kbj_engine *eng, const char *type, const char *queue, int n)
+{
+    kbj_submit *jobs = calloc((size_t)n, sizeof *jobs);
+    char (*ids)[KBJ_ID_LEN + 1] = calloc((size_t)n, sizeof *ids);
+    assert_true(jobs && ids);
+    for (int i = 0; i < n; i++) {
+        jobs[i].type = type;
+        jobs[i].queue = queue;
+    }
+    if (kbj_submit_many(eng, jobs, (size_t)n, ids) != KBJ_OK)
+        fail_msg("submit %d %s: %s", n, type, kbj_errmsg(eng));
+    free(jobs);
+    free(ids);
+}
+
+kbj_run_report kbj_test_run_queue(kbj_engine *eng, const char *queue)
+{
+    const char *queues[1] = { queue };
+    kbj_run_opts o = { .queues = queues, .nqueues = 1, .until_empty = 1 };
+    kbj_run_report rep;
+    if (kbj_run(eng, &o, &rep) != KBJ_OK)
+        fail_msg("run %s: %s", queue, kbj_errmsg(eng));
+    return rep;
+}
+
+kbj_job *kbj_test_job(kbj_engine *eng, const char *id)
+{
+    kbj_job *j = NULL;
+    if (kbj_job_get(eng, id, &j) != KBJ_OK)
+        fail_msg("get %s: %s", id, kbj_errmsg(eng));
+    return j;
+}
+
+long long kbj_test_job_int(kbj_engine *eng, const char *expr, const char *id)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT %s FROM {p}kbjobs_jobs WHERE public_id = '%s'", expr, id);
+    return kbj_test_int(eng, sql);
+}
+
+void kbj_test_expire_lease(kbj_engine *eng, const char *id)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "UPDATE {p}kbjobs_jobs SET lease_expires = NOW(6) - INTERVAL 1 SECOND"
+             " WHERE public_id = '%s' AND status = 'running'", id);
+    if (kbj_test_exec(eng, sql) != 1)
+        fail_msg("job %s is not running: no lease to expire", id);
+}
+
+void kbj_test_msleep(unsigned ms)
+{
+    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+double kbj_test_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

@@ -65,4 +65,33 @@ void kbj_test_rmtree(const char *path);
 /* Frees an engine and removes its data directory. */
 void kbj_test_engine_free(kbj_engine *eng);
 
+/* cmocka teardown for a setup that put a kbj_test_engine in *state: frees it. */
+int kbj_test_engine_teardown(void **state);
+
+/* Submits `n` jobs of `type` without parameters to `queue` in one kbj_submit_many;
+ * fails the test on error. */
+void kbj_test_submit_n(kbj_engine *eng, const char *type, const char *queue, int n);
+
+/* Runs `queue` until it is empty (kbj_run with until_empty) and returns the report;
+ * fails the test when kbj_run fails. */
+kbj_run_report kbj_test_run_queue(kbj_engine *eng, const char *queue);
+
+/* The job (free it with kbj_job_free), or a failed test. */
+kbj_job *kbj_test_job(kbj_engine *eng, const char *id);
+
+/* One expression over the job's row, as an integer:
+ * "SELECT <expr> FROM {p}kbjobs_jobs WHERE public_id = <id>". */
+long long kbj_test_job_int(kbj_engine *eng, const char *expr, const char *id);
+
+/* Expires the running job's lease by the database clock (lease_expires a second ago), as
+ * if its runner had stopped renewing it long enough ago; the next kbj_reap takes it.
+ * Fails the test unless exactly that job was running. */
+void kbj_test_expire_lease(kbj_engine *eng, const char *id);
+
+/* Sleeps `ms` milliseconds. */
+void kbj_test_msleep(unsigned ms);
+
+/* Seconds on the monotonic clock, for measuring how long something took. */
+double kbj_test_now(void);
+
 #endif
