@@ -39,7 +39,7 @@ final class PluginTest extends TestCase {
 	}
 
 	public function test_health_reports_the_extension_and_its_libraries(): void {
-		$versions = \KBJobs_Health::versions();
+		$versions = \KBJobs_Data_Versions::versions();
 		$this->assertSame( KBJOBS_PLUGIN_VERSION, $versions['plugin'] );
 		$this->assertSame( phpversion( 'kbjobs' ), $versions['extension'] );
 		foreach ( array( 'libmariadb', 'libcurl', 'jansson', 'libxml2' ) as $lib ) {
@@ -48,8 +48,27 @@ final class PluginTest extends TestCase {
 		}
 	}
 
-	public function test_data_dir_comes_from_the_constant(): void {
-		$this->assertSame( rtrim( getenv( 'KBJOBS_DATA_DIR' ), '/' ), \KBJobs_Health::data_dir() );
+	public function test_every_class_file_is_found_by_the_autoloader_under_its_name(): void {
+		$root  = getenv( 'KBJOBS_ROOT' ) . '/wp-plugin/includes';
+		$files = array_merge( glob( $root . '/class-*.php' ), glob( $root . '/*/class-*.php' ) );
+		$this->assertGreaterThan( 10, count( $files ) );
+		foreach ( $files as $file ) {
+			$name  = substr( basename( $file, '.php' ), strlen( 'class-' ) );
+			$class = implode( '_', array_map( 'ucfirst', explode( '-', $name ) ) );
+			$class = preg_replace( array( '/^Kbjobs/', '/_Cli_/' ), array( 'KBJobs', '_CLI_' ), $class );
+			$this->assertSame( realpath( $file ), realpath( \KBJobs_Autoloader::path( $class ) ), $class );
+			if ( 0 === strpos( $class, 'KBJobs_CLI_' ) ) {
+				continue; // they extend WP-CLI's classes: loaded by CliTest through the real WP-CLI
+			}
+			$this->assertTrue( class_exists( $class ) || trait_exists( $class ), $class );
+			$this->assertSame( realpath( $file ), realpath( ( new \ReflectionClass( $class ) )->getFileName() ), $class );
+		}
+		$this->assertSame( '', \KBJobs_Autoloader::path( 'KBJobs_No_Such_Thing' ) );
+		$this->assertSame( '', \KBJobs_Autoloader::path( 'KBJobs_../../wp-config' ) );
+	}
+
+	public function test_the_fenced_transaction_helper_is_defined(): void {
+		$this->assertTrue( function_exists( 'kbjobs_fenced_transaction' ) );
 	}
 
 	public function test_operations_page_is_registered_for_administrators_only(): void {
