@@ -71,7 +71,7 @@ final class PluginTest extends TestCase {
 		$this->assertTrue( function_exists( 'kbjobs_fenced_transaction' ) );
 	}
 
-	public function test_operations_page_is_registered_for_administrators_only(): void {
+	public function test_operations_page_is_registered_with_the_manage_options_capability(): void {
 		global $_registered_pages;
 		require_once ABSPATH . 'wp-admin/includes/admin.php';
 		wp_set_current_user( 1 );
@@ -79,25 +79,94 @@ final class PluginTest extends TestCase {
 		\KBJobs_Admin::menu();
 		$this->assertArrayHasKey( get_plugin_page_hookname( 'kbjobs', '' ), $_registered_pages );
 		$this->assertSame( 'manage_options', \KBJobs_Admin::CAPABILITY );
+		wp_set_current_user( 0 );
+	}
 
+	/**
+	 * Logs in through the real wp-login.php and returns the session's cookies.
+	 *
+	 * @return \WP_Http_Cookie[]
+	 */
+	private function log_in( string $login, string $password ): array {
+		$response = wp_remote_post(
+			getenv( 'KBJOBS_WP_URL' ) . '/wp-login.php',
+			array(
+				'timeout'     => 30,
+				'redirection' => 0,
+				'cookies'     => array(
+					new \WP_Http_Cookie(
+						array(
+							'name'  => TEST_COOKIE,
+							'value' => 'WP Cookie check',
+						)
+					),
+				),
+				'body'        => array(
+					'log'         => $login,
+					'pwd'         => $password,
+					'wp-submit'   => 'Log In',
+					'redirect_to' => getenv( 'KBJOBS_WP_URL' ) . '/wp-admin/',
+					'testcookie'  => '1',
+				),
+			)
+		);
+		$this->assertNotWPError( $response );
+		$this->assertSame( 302, wp_remote_retrieve_response_code( $response ), 'logged in as ' . $login . ': ' . wp_remote_retrieve_body( $response ) );
+		$cookies = wp_remote_retrieve_cookies( $response );
+		$this->assertNotEmpty( $cookies );
+		return $cookies;
+	}
+
+	/**
+	 * The Operations page as the user with these cookies sees it: [status, body].
+	 *
+	 * @param \WP_Http_Cookie[] $cookies A session.
+	 * @return array{0:int,1:string}
+	 */
+	private function operations_page( array $cookies ): array {
+		$response = wp_remote_get(
+			getenv( 'KBJOBS_WP_URL' ) . '/wp-admin/admin.php?page=kbjobs',
+			array(
+				'timeout'     => 30,
+				'redirection' => 0,
+				'cookies'     => $cookies,
+			)
+		);
+		$this->assertNotWPError( $response );
+		return array( (int) wp_remote_retrieve_response_code( $response ), (string) wp_remote_retrieve_body( $response ) );
+	}
+
+	private function assertNotWPError( $thing ): void {
+		$this->assertFalse( is_wp_error( $thing ), is_wp_error( $thing ) ? $thing->get_error_message() : '' );
+	}
+
+	public function test_operations_page_answers_403_to_a_subscriber_and_renders_for_an_administrator(): void {
+		// The administrator sees the screen: the 403 below is about the capability, not
+		// a page that does not exist (WordPress answers 403 for that too).
+		list( $status, $body ) = $this->operations_page( $this->log_in( getenv( 'KBJOBS_ADMIN_USER' ), getenv( 'KBJOBS_ADMIN_PASSWORD' ) ) );
+		$this->assertSame( 200, $status );
+		$this->assertStringContainsString( 'KB Jobs Operations', $body );
+		$this->assertStringContainsString( 'kbjobs-versions', $body );
+
+		$password   = wp_generate_password( 20, false );
 		$subscriber = wp_insert_user(
 			array(
 				'user_login' => 'kbjobs_sub_' . wp_generate_password( 6, false ),
-				'user_pass'  => wp_generate_password(),
+				'user_pass'  => $password,
 				'role'       => 'subscriber',
 			)
 		);
 		$this->assertIsInt( $subscriber );
 		try {
-			wp_set_current_user( $subscriber );
-			$this->assertFalse( current_user_can( \KBJobs_Admin::CAPABILITY ) );
-			ob_start();
-			\KBJobs_Requirements::render_notice();
-			$this->assertSame( '', ob_get_clean() );
+			$login = get_userdata( $subscriber )->user_login;
+			list( $status, $body ) = $this->operations_page( $this->log_in( $login, $password ) );
+			$this->assertSame( 403, $status );
+			$this->assertStringContainsString( 'Sorry, you are not allowed', $body );
+			$this->assertStringNotContainsString( 'KB Jobs Operations', $body );
+			$this->assertStringNotContainsString( 'kbjobs-versions', $body );
 		} finally {
 			require_once ABSPATH . 'wp-admin/includes/user.php';
 			wp_delete_user( $subscriber );
-			wp_set_current_user( 0 );
 		}
 	}
 }
