@@ -20,13 +20,15 @@ define( 'KBJOBS_PLUGIN_DIR', __DIR__ );
 // The oldest kbjobs extension this plugin works with.
 define( 'KBJOBS_MIN_EXTENSION_VERSION', '0.1.0' );
 
-require_once __DIR__ . '/includes/class-kbjobs-requirements.php';
-require_once __DIR__ . '/includes/class-kbjobs-post-types.php';
+require_once __DIR__ . '/includes/class-kbjobs-autoloader.php';
+KBJobs_Autoloader::register();
 
-// The post types exist whatever happens to the extension, so imported articles never
-// 404 after a PHP upgrade that breaks it.
+// Whatever happens to the extension: the post types stay registered, so imported
+// articles never 404 after a PHP upgrade that breaks it, and deactivating the plugin
+// still unschedules its WP-Cron events.
 add_action( 'init', array( 'KBJobs_Post_Types', 'register' ) );
-register_activation_hook( __FILE__, array( 'KBJobs_Post_Types', 'activate' ) );
+register_activation_hook( __FILE__, array( 'KBJobs_Plugin', 'activate' ) );
+register_deactivation_hook( __FILE__, array( 'KBJobs_Plugin', 'deactivate' ) );
 
 // Without a compatible extension the plugin explains what is missing and does nothing else.
 if ( ! KBJobs_Requirements::met() ) {
@@ -35,22 +37,4 @@ if ( ! KBJobs_Requirements::met() ) {
 	return;
 }
 
-require_once __DIR__ . '/includes/class-kbjobs-health.php';
-require_once __DIR__ . '/includes/class-kbjobs-engine.php';
-require_once __DIR__ . '/includes/class-kbjobs-fence.php';
-require_once __DIR__ . '/includes/class-kbjobs-runner.php';
-require_once __DIR__ . '/includes/import/class-kbjobs-sink.php';
-require_once __DIR__ . '/includes/import/class-kbjobs-import.php';
-require_once __DIR__ . '/includes/admin/class-kbjobs-admin.php';
-
-KBJobs_Runner::init();
-register_deactivation_hook( __FILE__, array( 'KBJobs_Runner', 'unschedule' ) );
-
-if ( is_admin() ) {
-	KBJobs_Admin::init();
-}
-
-if ( defined( 'WP_CLI' ) && WP_CLI ) {
-	require_once __DIR__ . '/includes/cli/class-kbjobs-cli-command.php';
-	WP_CLI::add_command( 'kb', 'KBJobs_CLI_Command' );
-}
+KBJobs_Plugin::boot();

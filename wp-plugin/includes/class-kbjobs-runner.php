@@ -54,13 +54,6 @@ final class KBJobs_Runner {
 	}
 
 	/**
-	 * Removes the tick (deactivation).
-	 */
-	public static function unschedule(): void {
-		wp_clear_scheduled_hook( self::TICK );
-	}
-
-	/**
 	 * The queues runners of this site take work from, in order.
 	 *
 	 * @return string[]

@@ -29,7 +29,7 @@ final class CliTest extends TestCase {
 
 		list( $code, $out ) = self::wp( 'kb', 'version', '--format=count' );
 		$this->assertSame( 0, $code );
-		$this->assertSame( (string) count( \KBJobs_Health::version_rows() ), trim( $out ) );
+		$this->assertSame( (string) count( \KBJobs_Data_Versions::rows() ), trim( $out ) );
 	}
 
 	public function test_kb_version_refuses_an_unknown_format(): void {
@@ -43,5 +43,18 @@ final class CliTest extends TestCase {
 		$this->assertSame( 0, $code );
 		$this->assertStringContainsString( 'AVAILABLE FIELDS', $out );
 		$this->assertStringContainsString( 'wp kb version --format=json', $out );
+	}
+
+	public function test_kb_lists_its_four_commands_with_their_synopsis(): void {
+		list( $code, $out, $err ) = self::wp( 'kb' );
+		$this->assertSame( 0, $code, $err );
+		$this->assertStringContainsString( 'usage: wp kb import <file> [--sink=<mode>] [--chunk-size=<n>] [--ranges=<n>] [--post-type=<type>] [--status=<status>] [--author=<user>] [--wait] [--porcelain]', $out );
+		$this->assertStringContainsString( 'or: wp kb job <id> [--failed] [--format=<format>]', $out );
+		$this->assertStringContainsString( 'or: wp kb version [--fields=<fields>] [--format=<format>]', $out );
+		$this->assertStringContainsString( 'or: wp kb work [--queues=<queues>] [--max-seconds=<n>] [--max-jobs=<n>] [--max-memory=<mb>] [--until-empty] [--due-within=<seconds>] [--format=<format>]', $out );
+
+		list( $code, $out ) = self::wp( 'help', 'kb' );
+		$this->assertSame( 0, $code );
+		$this->assertStringContainsString( 'Operates the kbjobs engine from the command line.', $out );
 	}
 }

@@ -9,19 +9,33 @@ namespace KBJobs\Tests;
 
 final class NoExtensionTest extends TestCase {
 
-	public function test_without_the_extension_the_plugin_only_shows_a_notice(): void {
-		// A PHP that does not load kbjobs.so: the same binary without the -d extension.
+	/**
+	 * Runs probes/no-extension.php in a PHP that does not load kbjobs.so (the same binary
+	 * without the -d extension) and returns its report.
+	 *
+	 * @param string ...$args The probe's arguments.
+	 * @return array<string,mixed>
+	 */
+	private function probe( string ...$args ): array {
 		list( $code, $out, $err ) = self::run_command(
-			array(
-				PHP_BINARY,
-				'-d',
-				'auto_prepend_file=' . getenv( 'KBJOBS_ROOT' ) . '/tools/php/prepend.php',
-				__DIR__ . '/../probes/no-extension.php',
+			array_merge(
+				array(
+					PHP_BINARY,
+					'-d',
+					'auto_prepend_file=' . getenv( 'KBJOBS_ROOT' ) . '/tools/php/prepend.php',
+					__DIR__ . '/../probes/no-extension.php',
+				),
+				$args
 			)
 		);
 		$this->assertSame( 0, $code, $out . $err );
 		$probe = json_decode( $out, true );
 		$this->assertIsArray( $probe, $out . $err );
+		return $probe;
+	}
+
+	public function test_without_the_extension_the_plugin_only_shows_a_notice(): void {
+		$probe = $this->probe();
 
 		$this->assertFalse( $probe['extension_loaded'] );
 		$this->assertTrue( $probe['plugin_active'] );
@@ -33,5 +47,29 @@ final class NoExtensionTest extends TestCase {
 		$this->assertStringContainsString( 'the kbjobs PHP extension is not loaded', $probe['notice'] );
 		$this->assertStringContainsString( 'extension=kbjobs.so', $probe['notice'] );
 		$this->assertSame( '', $probe['notice_for_subscriber'] );
+	}
+
+	public function test_deactivating_without_the_extension_unschedules_the_tick(): void {
+		\KBJobs_Runner::schedule();
+		$this->assertNotFalse( wp_next_scheduled( \KBJobs_Runner::TICK ) );
+		try {
+			$probe = $this->probe( 'deactivate' );
+			$this->assertFalse( $probe['extension_loaded'] );
+			// Registered before the requirements gate, which returns early in this PHP.
+			$this->assertTrue( $probe['deactivation_hooked'] );
+			$this->assertTrue( $probe['tick_before'] );
+			$this->assertFalse( $probe['active_after_deactivation'] );
+			$this->assertFalse( $probe['tick_after_deactivation'], 'deactivation unscheduled kbjobs_tick' );
+			$this->assertTrue( $probe['reactivated'], $probe['activation_error'] );
+		} finally {
+			// This process cached the options the probe changed.
+			wp_cache_flush();
+			if ( ! is_plugin_active( 'kb-jobs/kb-jobs.php' ) ) {
+				activate_plugin( 'kb-jobs/kb-jobs.php' );
+			}
+			\KBJobs_Runner::schedule();
+		}
+		$this->assertTrue( is_plugin_active( 'kb-jobs/kb-jobs.php' ) );
+		$this->assertNotFalse( wp_next_scheduled( \KBJobs_Runner::TICK ) );
 	}
 }

@@ -39,7 +39,7 @@ final class PluginTest extends TestCase {
 	}
 
 	public function test_health_reports_the_extension_and_its_libraries(): void {
-		$versions = \KBJobs_Health::versions();
+		$versions = \KBJobs_Data_Versions::versions();
 		$this->assertSame( KBJOBS_PLUGIN_VERSION, $versions['plugin'] );
 		$this->assertSame( phpversion( 'kbjobs' ), $versions['extension'] );
 		foreach ( array( 'libmariadb', 'libcurl', 'jansson', 'libxml2' ) as $lib ) {
@@ -48,11 +48,30 @@ final class PluginTest extends TestCase {
 		}
 	}
 
-	public function test_data_dir_comes_from_the_constant(): void {
-		$this->assertSame( rtrim( getenv( 'KBJOBS_DATA_DIR' ), '/' ), \KBJobs_Health::data_dir() );
+	public function test_every_class_file_is_found_by_the_autoloader_under_its_name(): void {
+		$root  = getenv( 'KBJOBS_ROOT' ) . '/wp-plugin/includes';
+		$files = array_merge( glob( $root . '/class-*.php' ), glob( $root . '/*/class-*.php' ) );
+		$this->assertGreaterThan( 10, count( $files ) );
+		foreach ( $files as $file ) {
+			$name  = substr( basename( $file, '.php' ), strlen( 'class-' ) );
+			$class = implode( '_', array_map( 'ucfirst', explode( '-', $name ) ) );
+			$class = preg_replace( array( '/^Kbjobs/', '/_Cli_/' ), array( 'KBJobs', '_CLI_' ), $class );
+			$this->assertSame( realpath( $file ), realpath( \KBJobs_Autoloader::path( $class ) ), $class );
+			if ( 0 === strpos( $class, 'KBJobs_CLI_' ) ) {
+				continue; // they extend WP-CLI's classes: loaded by CliTest through the real WP-CLI
+			}
+			$this->assertTrue( class_exists( $class ) || trait_exists( $class ), $class );
+			$this->assertSame( realpath( $file ), realpath( ( new \ReflectionClass( $class ) )->getFileName() ), $class );
+		}
+		$this->assertSame( '', \KBJobs_Autoloader::path( 'KBJobs_No_Such_Thing' ) );
+		$this->assertSame( '', \KBJobs_Autoloader::path( 'KBJobs_../../wp-config' ) );
 	}
 
-	public function test_operations_page_is_registered_for_administrators_only(): void {
+	public function test_the_fenced_transaction_helper_is_defined(): void {
+		$this->assertTrue( function_exists( 'kbjobs_fenced_transaction' ) );
+	}
+
+	public function test_operations_page_is_registered_with_the_manage_options_capability(): void {
 		global $_registered_pages;
 		require_once ABSPATH . 'wp-admin/includes/admin.php';
 		wp_set_current_user( 1 );
@@ -60,25 +79,94 @@ final class PluginTest extends TestCase {
 		\KBJobs_Admin::menu();
 		$this->assertArrayHasKey( get_plugin_page_hookname( 'kbjobs', '' ), $_registered_pages );
 		$this->assertSame( 'manage_options', \KBJobs_Admin::CAPABILITY );
+		wp_set_current_user( 0 );
+	}
 
+	/**
+	 * Logs in through the real wp-login.php and returns the session's cookies.
+	 *
+	 * @return \WP_Http_Cookie[]
+	 */
+	private function log_in( string $login, string $password ): array {
+		$response = wp_remote_post(
+			getenv( 'KBJOBS_WP_URL' ) . '/wp-login.php',
+			array(
+				'timeout'     => 30,
+				'redirection' => 0,
+				'cookies'     => array(
+					new \WP_Http_Cookie(
+						array(
+							'name'  => TEST_COOKIE,
+							'value' => 'WP Cookie check',
+						)
+					),
+				),
+				'body'        => array(
+					'log'         => $login,
+					'pwd'         => $password,
+					'wp-submit'   => 'Log In',
+					'redirect_to' => getenv( 'KBJOBS_WP_URL' ) . '/wp-admin/',
+					'testcookie'  => '1',
+				),
+			)
+		);
+		$this->assertNotWPError( $response );
+		$this->assertSame( 302, wp_remote_retrieve_response_code( $response ), 'logged in as ' . $login . ': ' . wp_remote_retrieve_body( $response ) );
+		$cookies = wp_remote_retrieve_cookies( $response );
+		$this->assertNotEmpty( $cookies );
+		return $cookies;
+	}
+
+	/**
+	 * The Operations page as the user with these cookies sees it: [status, body].
+	 *
+	 * @param \WP_Http_Cookie[] $cookies A session.
+	 * @return array{0:int,1:string}
+	 */
+	private function operations_page( array $cookies ): array {
+		$response = wp_remote_get(
+			getenv( 'KBJOBS_WP_URL' ) . '/wp-admin/admin.php?page=kbjobs',
+			array(
+				'timeout'     => 30,
+				'redirection' => 0,
+				'cookies'     => $cookies,
+			)
+		);
+		$this->assertNotWPError( $response );
+		return array( (int) wp_remote_retrieve_response_code( $response ), (string) wp_remote_retrieve_body( $response ) );
+	}
+
+	private function assertNotWPError( $thing ): void {
+		$this->assertFalse( is_wp_error( $thing ), is_wp_error( $thing ) ? $thing->get_error_message() : '' );
+	}
+
+	public function test_operations_page_answers_403_to_a_subscriber_and_renders_for_an_administrator(): void {
+		// The administrator sees the screen: the 403 below is about the capability, not
+		// a page that does not exist (WordPress answers 403 for that too).
+		list( $status, $body ) = $this->operations_page( $this->log_in( getenv( 'KBJOBS_ADMIN_USER' ), getenv( 'KBJOBS_ADMIN_PASSWORD' ) ) );
+		$this->assertSame( 200, $status );
+		$this->assertStringContainsString( 'KB Jobs Operations', $body );
+		$this->assertStringContainsString( 'kbjobs-versions', $body );
+
+		$password   = wp_generate_password( 20, false );
 		$subscriber = wp_insert_user(
 			array(
 				'user_login' => 'kbjobs_sub_' . wp_generate_password( 6, false ),
-				'user_pass'  => wp_generate_password(),
+				'user_pass'  => $password,
 				'role'       => 'subscriber',
 			)
 		);
 		$this->assertIsInt( $subscriber );
 		try {
-			wp_set_current_user( $subscriber );
-			$this->assertFalse( current_user_can( \KBJobs_Admin::CAPABILITY ) );
-			ob_start();
-			\KBJobs_Requirements::render_notice();
-			$this->assertSame( '', ob_get_clean() );
+			$login = get_userdata( $subscriber )->user_login;
+			list( $status, $body ) = $this->operations_page( $this->log_in( $login, $password ) );
+			$this->assertSame( 403, $status );
+			$this->assertStringContainsString( 'Sorry, you are not allowed', $body );
+			$this->assertStringNotContainsString( 'KB Jobs Operations', $body );
+			$this->assertStringNotContainsString( 'kbjobs-versions', $body );
 		} finally {
 			require_once ABSPATH . 'wp-admin/includes/user.php';
 			wp_delete_user( $subscriber );
-			wp_set_current_user( 0 );
 		}
 	}
 }

@@ -2,11 +2,31 @@
 /**
  * Loads the test WordPress in a PHP without kbjobs and reports, as JSON, what the
  * plugin did. Run by NoExtensionTest.
+ *
+ * With the argument `deactivate`, deactivates the plugin through WordPress's API instead,
+ * reports whether its WP-Cron tick went with it, and activates it again.
  */
 $_SERVER['HTTP_HOST']   = parse_url( getenv( 'KBJOBS_WP_URL' ), PHP_URL_HOST ) . ':' . parse_url( getenv( 'KBJOBS_WP_URL' ), PHP_URL_PORT );
 $_SERVER['REQUEST_URI'] = '/wp-admin/';
 require getenv( 'KBJOBS_WP_DIR' ) . '/wp-load.php';
 require_once ABSPATH . 'wp-admin/includes/plugin.php';
+
+if ( 'deactivate' === ( $argv[1] ?? '' ) ) {
+	$kbjobs_plugin = 'kb-jobs/kb-jobs.php';
+	$kbjobs_report = array(
+		'extension_loaded'    => extension_loaded( 'kbjobs' ),
+		'deactivation_hooked' => false !== has_action( 'deactivate_' . $kbjobs_plugin ),
+		'tick_before'         => false !== wp_next_scheduled( 'kbjobs_tick' ),
+	);
+	deactivate_plugins( $kbjobs_plugin );
+	$kbjobs_report['active_after_deactivation'] = is_plugin_active( $kbjobs_plugin );
+	$kbjobs_report['tick_after_deactivation']   = false !== wp_next_scheduled( 'kbjobs_tick' );
+	$kbjobs_result                              = activate_plugin( $kbjobs_plugin );
+	$kbjobs_report['reactivated']               = null === $kbjobs_result && is_plugin_active( $kbjobs_plugin );
+	$kbjobs_report['activation_error']          = is_wp_error( $kbjobs_result ) ? $kbjobs_result->get_error_message() : '';
+	echo wp_json_encode( $kbjobs_report );
+	exit;
+}
 
 $notice_for = static function ( int $user_id ): string {
 	wp_set_current_user( $user_id );

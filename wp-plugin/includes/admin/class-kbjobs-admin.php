@@ -52,7 +52,7 @@ final class KBJobs_Admin {
 		if ( ! current_user_can( self::CAPABILITY ) ) {
 			wp_die( esc_html__( 'You do not have permission to view KB Jobs operations.', 'kb-jobs' ), 403 );
 		}
-		$rows = KBJobs_Health::version_rows();
+		$rows = KBJobs_Data_Versions::rows();
 		?>
 		<div class="wrap kbjobs-operations">
 			<h1><?php esc_html_e( 'KB Jobs Operations', 'kb-jobs' ); ?></h1>
