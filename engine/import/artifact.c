@@ -317,7 +317,8 @@ int kbj_artifact_get(kbj_engine *eng, const char *url, kbj_artifact_info *out)
     if (!url || !out)
         return kbj_efail(eng, KBJ_EINVAL, "no URL");
     memset(out, 0, sizeof *out);
-    kbj_sha256_hex(url, strlen(url), hash);
+    if (kbj_sha256_hex(url, strlen(url), hash))
+        return kbj_efail(eng, KBJ_ENOMEM, "out of memory hashing a URL");
     rc = kbj_store_query(eng->st,
                          "SELECT url_hash, url, path, content_hash, post_hash, post_id, job_id, http_status,"
                          " UNIX_TIMESTAMP(fetched_at), UNIX_TIMESTAMP(updated_at)"

@@ -613,12 +613,16 @@ static int run_chunk(import_run *r, unsigned long long first, size_t n, item *it
         kbj_urllist_free(urls, got);
         return kbj_ctx_fail(r->ctx, "the URL list is shorter than its index says", 0);
     }
+    rc = KBJ_OK;
     for (size_t i = 0; i < n; i++) {
         items[i].url = urls[i];
-        kbj_sha256_hex(urls[i], strlen(urls[i]), items[i].hash);
+        if (kbj_sha256_hex(urls[i], strlen(urls[i]), items[i].hash))
+            rc = KBJ_ENOMEM; /* the items hold the URLs: the caller frees them */
         kbj_artifact_relpath(items[i].hash, items[i].artifact, sizeof items[i].artifact);
     }
     free(urls);
+    if (rc)
+        return kbj_efail(r->eng, KBJ_ENOMEM, "out of memory hashing URLs");
 
     /* 2. fetch and normalise */
     {

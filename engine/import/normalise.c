@@ -2418,11 +2418,15 @@ static int finish(state *st, const char *url, int cs, kbj_doc *doc, kbj_err *err
         kbj_doc_clear(doc);
         return kbj_fail(err, KBJ_ENOMEM, "out of memory normalising a page");
     }
-    kbj_sha256_init(&h);
-    kbj_sha256_update(&h, doc->title, strlen(doc->title));
-    kbj_sha256_update(&h, "\n", 1);
-    kbj_sha256_update(&h, doc->text, strlen(doc->text));
-    kbj_sha256_final(&h, md);
+    /* updates after an error do nothing, and final reports it (and frees the state) */
+    (void)kbj_sha256_init(&h);
+    (void)kbj_sha256_update(&h, doc->title, strlen(doc->title));
+    (void)kbj_sha256_update(&h, "\n", 1);
+    (void)kbj_sha256_update(&h, doc->text, strlen(doc->text));
+    if (kbj_sha256_final(&h, md)) {
+        kbj_doc_clear(doc);
+        return kbj_fail(err, KBJ_ENOMEM, "out of memory hashing a page");
+    }
     for (i = 0; i < 32; i++) {
         doc->content_hash[2 * i] = hex[md[i] >> 4];
         doc->content_hash[2 * i + 1] = hex[md[i] & 15];

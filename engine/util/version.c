@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <libxml/xmlversion.h>
 #include <mysql.h>
+#include <openssl/crypto.h>
 
 const char *kbj_version(void)
 {
@@ -30,6 +31,7 @@ size_t kbj_libraries(kbj_library *out, size_t cap)
         /* libxml2's run-time version lives in its per-thread global state, which PHP
          * owns; the version built against is read instead (same soname, same ABI). */
         { "libxml2", LIBXML_DOTTED_VERSION },
+        { "libcrypto", OpenSSL_version(OPENSSL_VERSION_STRING) },
     };
     size_t n = sizeof all / sizeof all[0];
     for (size_t i = 0; i < n && i < cap; i++)

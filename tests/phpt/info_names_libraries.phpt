@@ -16,6 +16,7 @@ libmariadb version => %d.%d.%d
 libcurl version => %d.%d.%d
 jansson version => %d.%d%A
 libxml2 version => %d.%d.%d
+libcrypto version => %d.%d.%d
 
 Directive => Local Value => Master Value
 kbjobs.data_dir => no value => no value

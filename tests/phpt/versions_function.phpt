@@ -21,7 +21,7 @@ $f = new ReflectionFunction('KBJobs\versions');
 echo $f->getReturnType(), "\n";
 ?>
 --EXPECT--
-array(5) {
+array(6) {
   [0]=>
   string(6) "kbjobs"
   [1]=>
@@ -32,6 +32,8 @@ array(5) {
   string(7) "jansson"
   [4]=>
   string(7) "libxml2"
+  [5]=>
+  string(9) "libcrypto"
 }
 bool(true)
 ArgumentCountError: KBJobs\versions() expects exactly 0 arguments, 1 given

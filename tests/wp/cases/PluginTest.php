@@ -42,7 +42,7 @@ final class PluginTest extends TestCase {
 		$versions = \KBJobs_Data_Versions::versions();
 		$this->assertSame( KBJOBS_PLUGIN_VERSION, $versions['plugin'] );
 		$this->assertSame( phpversion( 'kbjobs' ), $versions['extension'] );
-		foreach ( array( 'libmariadb', 'libcurl', 'jansson', 'libxml2' ) as $lib ) {
+		foreach ( array( 'libmariadb', 'libcurl', 'jansson', 'libxml2', 'libcrypto' ) as $lib ) {
 			$this->assertArrayHasKey( $lib, $versions );
 			$this->assertMatchesRegularExpression( '/^\d+\.\d+/', $versions[ $lib ] );
 		}
