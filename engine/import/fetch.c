@@ -953,92 +953,79 @@ static int reuse_failure(xfer *x, CURLcode code, const char *why)
 
 /* A try ended with `code`: fills the result and decides between done and retry.
  * 0, or -1 when out of memory. */
-static int finish_try(kbj_fetcher *f, xfer *x, CURLcode code, double now)
+/* What a finished try came to, and why (left empty for success). -1 when out of memory. */
+static int classify_try(kbj_fetcher *f, xfer *x, CURLcode code, long status, const char *ct, char *why,
+                        size_t cap, kbj_fetch_outcome *o)
 {
-    kbj_fetch_result *r = x->res;
-    const kbj_fetch_config *c = &f->cfg;
-    long status = 0;
-    char *ct = NULL, *eff = NULL;
-    char why[256] = "";
-    kbj_fetch_outcome o;
-
-    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ct);
-    curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &eff);
-    r->http_status = (int)status;
-    r->retry_after = x->retry_after > 0 ? x->retry_after : 0;
-    if (!has_type(ct))
-        ct = NULL;
-    if (set_str(&r->content_type, ct) != 0)
+    if (x->nomem)
         return -1;
-    free(r->final_url);
-    r->final_url = eff ? redacted(eff) : NULL;
-    if (eff && !r->final_url)
-        return -1;
-
-    if (x->nomem) {
-        return -1;
-    } else if (x->aborted) {
-        o = x->why_outcome;
-        copy_str(why, sizeof why, x->why);
+    if (x->aborted) {
+        *o = x->why_outcome;
+        copy_str(why, cap, x->why);
     } else if (x->stale) {
-        o = KBJ_FETCH_TRANSIENT;
-        snprintf(why, sizeof why, "connection failed (data waiting on a reused connection)");
+        *o = KBJ_FETCH_TRANSIENT;
+        snprintf(why, cap, "connection failed (data waiting on a reused connection)");
     } else if (code == CURLE_OK) {
-        o = status_outcome(status);
-        if (o != KBJ_FETCH_OK) {
-            snprintf(why, sizeof why, "HTTP %ld", status);
+        *o = status_outcome(status);
+        if (*o != KBJ_FETCH_OK) {
+            snprintf(why, cap, "HTTP %ld", status);
         } else if (ct && !type_accepted(ct)) {
             char mt[100];
             media_type(ct, mt, sizeof mt);
-            o = KBJ_FETCH_PERMANENT;
-            snprintf(why, sizeof why, "content type %s is not accepted", mt);
+            *o = KBJ_FETCH_PERMANENT;
+            snprintf(why, cap, "content type %s is not accepted", mt);
         } else if (!ct && looks_binary(x->buf, x->len)) {
-            o = KBJ_FETCH_PERMANENT;
-            snprintf(why, sizeof why, "content without a type looks binary");
+            *o = KBJ_FETCH_PERMANENT;
+            snprintf(why, cap, "content without a type looks binary");
         }
     } else if (x->refused[0] && code == CURLE_COULDNT_CONNECT) {
-        o = KBJ_FETCH_PERMANENT;
-        copy_str(why, sizeof why, x->refused);
+        *o = KBJ_FETCH_PERMANENT;
+        copy_str(why, cap, x->refused);
     } else {
-        o = curl_outcome(f, x, code, why, sizeof why);
+        *o = curl_outcome(f, x, code, why, cap);
         if (x->nomem)
             return -1;
     }
+    return 0;
+}
 
-    /* A reused connection's fault: once per item, at once, on new connections only. */
-    if (o != KBJ_FETCH_OK && !x->fresh && !x->aborted && reuse_failure(x, code, why)) {
-        if (set_str(&r->error, why) != 0)
-            return -1;
-        r->outcome = o;
-        x->fresh = 1;
-        x->state = X_WAITING;
-        x->due = now;
-        try_reset(x);
-        return 0;
+/* Schedules the item's next try `delay` seconds from now. -1 when out of memory. */
+static int try_again(xfer *x, kbj_fetch_outcome o, const char *why, double due)
+{
+    if (set_str(&x->res->error, why) != 0)
+        return -1;
+    x->res->outcome = o;
+    x->state = X_WAITING;
+    x->due = due;
+    try_reset(x);
+    return 0;
+}
+
+/* A transient failure: another try after the backoff (or the server's Retry-After) while
+ * retries are left. 0 when scheduled, 1 when not (`why` may say why), -1 out of memory. */
+static int retry_transient(kbj_fetcher *f, xfer *x, char *why, size_t cap, double now)
+{
+    const kbj_fetch_config *c = &f->cfg;
+    double ra = x->retry_after;
+    unsigned counted = x->res->tries - (unsigned)x->fresh; /* tries that count as retries */
+    if (ra >= 0 && ra * 1000.0 > c->retry_after_max_ms) {
+        size_t l = strlen(why);
+        snprintf(why + l, cap - l, " (Retry-After %.0f s is longer than %u ms)", ra, c->retry_after_max_ms);
+        return 1;
     }
-
-    if (o == KBJ_FETCH_TRANSIENT) {
-        double ra = x->retry_after;
-        unsigned counted = r->tries - (unsigned)x->fresh; /* tries that count as retries */
-        if (ra >= 0 && ra * 1000.0 > c->retry_after_max_ms) {
-            size_t l = strlen(why);
-            snprintf(why + l, sizeof why - l, " (Retry-After %.0f s is longer than %u ms)", ra,
-                     c->retry_after_max_ms);
-        } else if (counted < 1 + c->retries) {
-            double d = backoff_s(f, counted);
-            if (ra >= 0 && ra > d)
-                d = ra;
-            if (set_str(&r->error, why) != 0)
-                return -1;
-            r->outcome = o;
-            x->state = X_WAITING;
-            x->due = now + d;
-            try_reset(x);
-            return 0;
-        }
+    if (counted < 1 + c->retries) {
+        double d = backoff_s(f, counted);
+        if (ra >= 0 && ra > d)
+            d = ra;
+        return try_again(x, KBJ_FETCH_TRANSIENT, why, now + d);
     }
+    return 1;
+}
 
+/* The item is done: its outcome, and the body or the reason. -1 when out of memory. */
+static int settle_item(xfer *x, kbj_fetch_outcome o, const char *why, double now)
+{
+    kbj_fetch_result *r = x->res;
     r->outcome = o;
     r->elapsed = now - x->first_start;
     if (o == KBJ_FETCH_OK) {
@@ -1058,6 +1045,41 @@ static int finish_try(kbj_fetcher *f, xfer *x, CURLcode code, double now)
     x->state = X_DONE;
     try_reset(x);
     return 0;
+}
+
+static int finish_try(kbj_fetcher *f, xfer *x, CURLcode code, double now)
+{
+    kbj_fetch_result *r = x->res;
+    long status = 0;
+    char *ct = NULL, *eff = NULL;
+    char why[256] = "";
+    kbj_fetch_outcome o = KBJ_FETCH_OK;
+    int rc;
+
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ct);
+    curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &eff);
+    r->http_status = (int)status;
+    r->retry_after = x->retry_after > 0 ? x->retry_after : 0;
+    if (!has_type(ct))
+        ct = NULL;
+    if (set_str(&r->content_type, ct) != 0)
+        return -1;
+    free(r->final_url);
+    r->final_url = eff ? redacted(eff) : NULL;
+    if (eff && !r->final_url)
+        return -1;
+    if (classify_try(f, x, code, status, ct, why, sizeof why, &o))
+        return -1;
+
+    /* A reused connection's fault: once per item, at once, on new connections only. */
+    if (o != KBJ_FETCH_OK && !x->fresh && !x->aborted && reuse_failure(x, code, why)) {
+        x->fresh = 1;
+        return try_again(x, o, why, now);
+    }
+    if (o == KBJ_FETCH_TRANSIENT && (rc = retry_transient(f, x, why, sizeof why, now)) != 1)
+        return rc;
+    return settle_item(x, o, why, now);
 }
 
 /* ---- the fetcher ------------------------------------------------------------------- */
@@ -1233,154 +1255,181 @@ static size_t intern_hosts(xfer *xs, size_t n)
     return nh;
 }
 
+/* One kbj_fetch_many call: its items and the admission state. */
+typedef struct batch {
+    kbj_fetcher *f;
+    xfer *xs;
+    size_t n;
+    unsigned *host_active; /* transfers in flight per host id */
+    size_t nactive, left, lo;
+    int need_admit;
+    double next_retry;
+} batch;
+
+/* Makes the items, all due now, with their hosts interned. */
+static int batch_setup(batch *b, const char *const *urls, kbj_fetch_result *results)
+{
+    kbj_fetcher *f = b->f;
+    double now = now_s();
+    size_t nhosts;
+
+    b->xs = calloc(b->n, sizeof *b->xs);
+    if (!b->xs)
+        return kbj_fail(&f->err, KBJ_ENOMEM, "out of memory");
+    for (size_t i = 0; i < b->n; i++) {
+        xfer *x = &b->xs[i];
+        x->f = f;
+        x->res = &results[i];
+        x->url = urls[i];
+        x->state = X_WAITING;
+        x->due = now;
+        x->retry_after = -1;
+        x->host = host_key(urls[i]);
+        if (!x->host)
+            return kbj_fail(&f->err, KBJ_ENOMEM, "out of memory");
+    }
+    nhosts = intern_hosts(b->xs, b->n);
+    b->host_active = nhosts ? calloc(nhosts, sizeof *b->host_active) : NULL;
+    if (!b->host_active)
+        return kbj_fail(&f->err, KBJ_ENOMEM, "out of memory");
+    return KBJ_OK;
+}
+
+/* Stops every item not done yet: cancelled. */
+static int batch_cancel(batch *b)
+{
+    double now = now_s();
+    for (size_t i = 0; i < b->n; i++) {
+        xfer *x = &b->xs[i];
+        if (x->state == X_DONE)
+            continue;
+        xfer_release(b->f, x);
+        x->state = X_DONE;
+        x->res->outcome = KBJ_FETCH_CANCELLED;
+        x->res->elapsed = x->first_start > 0 ? now - x->first_start : 0;
+        if (set_str(&x->res->error, "cancelled") != 0)
+            return kbj_fail(&b->f->err, KBJ_ENOMEM, "out of memory");
+    }
+    return KBJ_OK;
+}
+
+/* Admits what is due, in index order, within the global and per-host limits: only when a
+ * slot was freed or a retry fell due since the last look. */
+static int batch_admit(batch *b, double now)
+{
+    kbj_fetcher *f = b->f;
+    if (!b->need_admit && now < b->next_retry)
+        return KBJ_OK;
+    b->need_admit = 0;
+    b->next_retry = 1e300;
+    while (b->lo < b->n && b->xs[b->lo].state == X_DONE)
+        b->lo++;
+    for (size_t i = b->lo; i < b->n && b->nactive < f->cfg.max_total; i++) {
+        xfer *x = &b->xs[i];
+        if (x->state != X_WAITING)
+            continue;
+        if (x->due > now) {
+            if (x->due < b->next_retry)
+                b->next_retry = x->due;
+            continue;
+        }
+        if (b->host_active[x->hid] >= f->cfg.max_per_host)
+            continue;
+        if (start_try(f, x, now) != 0)
+            return kbj_fail(&f->err, KBJ_ENOMEM, "out of memory starting a transfer");
+        b->host_active[x->hid]++;
+        b->nactive++;
+    }
+    return KBJ_OK;
+}
+
+/* Lets libcurl work until something happens or the next retry is due. */
+static int batch_poll(batch *b, double now)
+{
+    double wait = POLL_MS;
+    int running = 0;
+    CURLMcode mc;
+
+    if (b->next_retry < 1e300 && (b->next_retry - now) * 1000.0 < wait)
+        wait = (b->next_retry - now) * 1000.0 + 1;
+    if (wait < 0)
+        wait = 0;
+    mc = curl_multi_poll(b->f->multi, NULL, 0, (int)wait, NULL);
+    if (mc == CURLM_OK)
+        mc = curl_multi_perform(b->f->multi, &running);
+    if (mc != CURLM_OK)
+        return kbj_fail(&b->f->err, mc == CURLM_OUT_OF_MEMORY ? KBJ_ENOMEM : KBJ_EIO, "libcurl: %s",
+                        curl_multi_strerror(mc));
+    return KBJ_OK;
+}
+
+/* Takes the tries libcurl finished and decides what each item does next. */
+static int batch_collect(batch *b)
+{
+    CURLMsg *msg;
+    int queued;
+    while ((msg = curl_multi_info_read(b->f->multi, &queued))) {
+        CURL *e = msg->easy_handle;
+        xfer *x = NULL;
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
+        if (!x || x->state != X_ACTIVE)
+            continue;
+        curl_multi_remove_handle(b->f->multi, e);
+        x->state = X_WAITING; /* until finish_try decides */
+        b->host_active[x->hid]--;
+        b->nactive--;
+        b->need_admit = 1;
+        if (finish_try(b->f, x, msg->data.result, now_s()) != 0)
+            return kbj_fail(&b->f->err, KBJ_ENOMEM, "out of memory finishing a transfer");
+        if (x->state == X_DONE) {
+            curl_easy_cleanup(x->easy);
+            x->easy = NULL;
+            b->left--;
+        }
+    }
+    return KBJ_OK;
+}
+
 int kbj_fetch_many(kbj_fetcher *f, const char *const *urls, size_t n, kbj_fetch_result *results,
                    int (*should_stop)(void *arg), void *arg)
 {
-    xfer *xs = NULL;
-    unsigned *host_active = NULL; /* transfers in flight per host id */
-    size_t nactive = 0, left = n, lo = 0, nhosts, i;
-    int rc = KBJ_OK, need_admit = 1;
-    double now, next_retry = 1e300;
+    batch b = { f, NULL, n, NULL, 0, n, 0, 1, 1e300 };
+    int rc;
 
     if (!f)
         return KBJ_EINVAL;
     f->err.msg[0] = '\0';
     if (n > 0 && (!urls || !results))
         return kbj_fail(&f->err, KBJ_EINVAL, "URLs or results missing");
-    for (i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++)
         if (!urls[i])
             return kbj_fail(&f->err, KBJ_EINVAL, "URL %zu is NULL", i);
     if (n == 0)
         return KBJ_OK;
     memset(results, 0, n * sizeof *results);
 
-    xs = calloc(n, sizeof *xs);
-    if (!xs) {
-        rc = kbj_fail(&f->err, KBJ_ENOMEM, "out of memory");
-        goto out;
-    }
-    now = now_s();
-    for (i = 0; i < n; i++) {
-        xs[i].f = f;
-        xs[i].res = &results[i];
-        xs[i].url = urls[i];
-        xs[i].state = X_WAITING;
-        xs[i].due = now;
-        xs[i].retry_after = -1;
-        xs[i].host = host_key(urls[i]);
-        if (!xs[i].host) {
-            rc = kbj_fail(&f->err, KBJ_ENOMEM, "out of memory");
-            goto out;
-        }
-    }
-    nhosts = intern_hosts(xs, n);
-    host_active = nhosts ? calloc(nhosts, sizeof *host_active) : NULL;
-    if (!host_active) {
-        rc = kbj_fail(&f->err, KBJ_ENOMEM, "out of memory");
-        goto out;
-    }
-
-    while (left > 0) {
+    rc = batch_setup(&b, urls, results);
+    while (rc == KBJ_OK && b.left > 0) {
+        double now;
         if (should_stop && should_stop(arg)) {
-            now = now_s();
-            for (i = 0; i < n; i++) {
-                xfer *x = &xs[i];
-                if (x->state == X_DONE)
-                    continue;
-                xfer_release(f, x);
-                x->state = X_DONE;
-                x->res->outcome = KBJ_FETCH_CANCELLED;
-                x->res->elapsed = x->first_start > 0 ? now - x->first_start : 0;
-                if (set_str(&x->res->error, "cancelled") != 0) {
-                    rc = kbj_fail(&f->err, KBJ_ENOMEM, "out of memory");
-                    goto out;
-                }
-            }
+            rc = batch_cancel(&b);
             break;
         }
-
-        /* Admit what is due, in index order, within the global and per-host limits:
-         * only when a slot was freed or a retry fell due since the last look. */
         now = now_s();
-        if (need_admit || now >= next_retry) {
-            need_admit = 0;
-            next_retry = 1e300;
-            while (lo < n && xs[lo].state == X_DONE)
-                lo++;
-            for (i = lo; i < n && nactive < f->cfg.max_total; i++) {
-                xfer *x = &xs[i];
-                if (x->state != X_WAITING)
-                    continue;
-                if (x->due > now) {
-                    if (x->due < next_retry)
-                        next_retry = x->due;
-                    continue;
-                }
-                if (host_active[x->hid] >= f->cfg.max_per_host)
-                    continue;
-                if (start_try(f, x, now) != 0) {
-                    rc = kbj_fail(&f->err, KBJ_ENOMEM, "out of memory starting a transfer");
-                    goto out;
-                }
-                host_active[x->hid]++;
-                nactive++;
-            }
-        }
-
-        double wait = POLL_MS;
-        if (next_retry < 1e300 && (next_retry - now) * 1000.0 < wait)
-            wait = (next_retry - now) * 1000.0 + 1;
-        if (wait < 0)
-            wait = 0;
-        CURLMcode mc = curl_multi_poll(f->multi, NULL, 0, (int)wait, NULL);
-        int running = 0;
-        if (mc == CURLM_OK)
-            mc = curl_multi_perform(f->multi, &running);
-        if (mc != CURLM_OK) {
-            rc = kbj_fail(&f->err, mc == CURLM_OUT_OF_MEMORY ? KBJ_ENOMEM : KBJ_EIO, "libcurl: %s",
-                          curl_multi_strerror(mc));
-            goto out;
-        }
-
-        CURLMsg *msg;
-        int queued;
-        while ((msg = curl_multi_info_read(f->multi, &queued))) {
-            if (msg->msg != CURLMSG_DONE)
-                continue;
-            CURL *e = msg->easy_handle;
-            CURLcode code = msg->data.result;
-            xfer *x = NULL;
-            curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
-            if (!x || x->state != X_ACTIVE)
-                continue;
-            curl_multi_remove_handle(f->multi, e);
-            x->state = X_WAITING; /* until finish_try decides */
-            host_active[x->hid]--;
-            nactive--;
-            need_admit = 1;
-            if (finish_try(f, x, code, now_s()) != 0) {
-                rc = kbj_fail(&f->err, KBJ_ENOMEM, "out of memory finishing a transfer");
-                goto out;
-            }
-            if (x->state == X_DONE) {
-                curl_easy_cleanup(x->easy);
-                x->easy = NULL;
-                left--;
-            }
-        }
+        if ((rc = batch_admit(&b, now)) == KBJ_OK && (rc = batch_poll(&b, now)) == KBJ_OK)
+            rc = batch_collect(&b);
     }
 
-out:
-    if (xs) {
-        for (i = 0; i < n; i++) {
-            xfer_release(f, &xs[i]);
-            free(xs[i].host);
-        }
+    for (size_t i = 0; b.xs && i < n; i++) {
+        xfer_release(f, &b.xs[i]);
+        free(b.xs[i].host);
     }
     if (rc != KBJ_OK)
-        for (i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++)
             kbj_fetch_result_clear(&results[i]);
-    free(host_active);
-    free(xs);
+    free(b.host_active);
+    free(b.xs);
     return rc;
 }
