@@ -21,13 +21,6 @@
 #define MAX_ERRORS 20
 #define MAX_FILE (64u * 1024u * 1024u)
 
-static double wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int ckpt_path(kbj_engine *eng, const char *id, const char *suffix, char *out, size_t cap)
 {
     if (!kbj_valid_id(id))
@@ -97,7 +90,7 @@ int kbj_checkpoint_save(kbj_engine *eng, const kbj_checkpoint *c)
     o = json_pack("{s:s,s:i,s:s,s:s,s:I,s:I,s:f,s:f,s:i,s:I,s:I}", "format", FORMAT,
                   "version", FORMAT_VERSION, "job_id", c->job_id, "type", c->type,
                   "progress_done", (json_int_t)c->progress_done, "progress_total", (json_int_t)c->progress_total,
-                  "created_at", created > 0 ? created : wall(), "saved_at", wall(),
+                  "created_at", created > 0 ? created : kbj_unix_time(), "saved_at", kbj_unix_time(),
                   "total_workers", c->total_workers > 0 ? c->total_workers : 1,
                   "range_start", (json_int_t)c->range_start, "range_end", (json_int_t)c->range_end);
     if (!o)
@@ -285,10 +278,8 @@ int kbj_partial_load(kbj_engine *eng, const char *job_id, char **out)
 
 static double mono_clock(void *arg)
 {
-    struct timespec ts;
     (void)arg;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return kbj_monotonic();
 }
 
 void kbj_cadence_start(kbj_cadence *c)
@@ -359,7 +350,7 @@ static int ilist_do(kbj_store *st, void *arg)
             kbj_copy(it->checkpoint_status, sizeof it->checkpoint_status, "ok");
             it->progress_done = c->progress_done;
             it->progress_total = c->progress_total;
-            it->checkpoint_age = wall() - c->saved_at;
+            it->checkpoint_age = kbj_unix_time() - c->saved_at;
             kbj_checkpoint_free(c);
         } else {
             kbj_copy(it->checkpoint_status, sizeof it->checkpoint_status,
@@ -453,7 +444,7 @@ int kbj_checkpoints_cleanup(kbj_engine *eng, unsigned days, size_t *removed)
         return KBJ_EINVAL;
     if (removed)
         *removed = 0;
-    cutoff = wall() - 86400.0 * (days ? days : 7);
+    cutoff = kbj_unix_time() - 86400.0 * (days ? days : 7);
     snprintf(dir, sizeof dir, "%s/checkpoints", eng->data_dir);
     d = opendir(dir);
     if (!d)

@@ -20,13 +20,6 @@ static int check_name(kbj_engine *eng, const char *queue)
     return KBJ_OK;
 }
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int kbj_queue_admit(kbj_engine *eng, const char *queue, size_t want, size_t *allowed, int *rate_limited)
 {
     kbj_rows *rows = NULL;
@@ -39,7 +32,7 @@ int kbj_queue_admit(kbj_engine *eng, const char *queue, size_t want, size_t *all
     /* Most sites set no queue limits: then a claim skips the settings lookup, checking
      * at most once a second whether any queue has settings (so settings made on another
      * host apply within a second; this engine's own apply at once). */
-    if (mono() - eng->queues_checked_at >= 1.0) {
+    if (kbj_monotonic() - eng->queues_checked_at >= 1.0) {
         rc = kbj_store_query(eng->st, "SELECT EXISTS (SELECT 1 FROM {p}kbjobs_queues)", NULL, 0, &rows);
         if (rc == KBJ_EDB && kbj_store_errno(eng->st) == 1146) {
             kbj_store_err(eng->st)->msg[0] = '\0';
@@ -48,7 +41,7 @@ int kbj_queue_admit(kbj_engine *eng, const char *queue, size_t want, size_t *all
         if (rc)
             return rc;
         eng->queues_exist = (int)kbj_rows_int(rows, 0, 0);
-        eng->queues_checked_at = mono();
+        eng->queues_checked_at = kbj_monotonic();
         kbj_rows_free(rows);
         rows = NULL;
     }

@@ -2,6 +2,7 @@
  * store.c - MariaDB/MySQL connection from WordPress-style settings.
  */
 #include "store.h"
+#include "ids.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -731,9 +732,7 @@ static void sleep_ms(unsigned ms)
 
 static unsigned long long now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (unsigned long long)ts.tv_sec * 1000ULL + (unsigned long long)ts.tv_nsec / 1000000ULL;
+    return (unsigned long long)(kbj_monotonic() * 1000.0);
 }
 
 /* Reconnects with growing pauses until the reconnect timeout. */

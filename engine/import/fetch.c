@@ -40,6 +40,7 @@
  * frames each response itself; both still get the retry on a new connection.
  */
 #include "fetch.h"
+#include "ids.h"
 #include "url.h"
 
 #include <arpa/inet.h>
@@ -316,13 +317,6 @@ static int parse_allow(kbj_fetcher *f, const char *list, kbj_err *err)
 }
 
 /* ---- small helpers ------------------------------------------------------------------ */
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* A number in [0, 1) (xorshift64*; jitter does not need more). */
 static double rnd(kbj_fetcher *f)
@@ -1155,7 +1149,7 @@ kbj_fetcher *kbj_fetcher_new(const kbj_fetch_config *cfg, kbj_err *err)
         return NULL;
     }
     f->rng = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ULL ^ (uint64_t)getpid() << 32 ^
-             (uint64_t)(uintptr_t)f ^ (uint64_t)(now_s() * 1e9);
+             (uint64_t)(uintptr_t)f ^ (uint64_t)(kbj_monotonic() * 1e9);
     if (!f->rng)
         f->rng = 0x853C49E6748FEA9BULL;
     if (err)
@@ -1270,7 +1264,7 @@ typedef struct batch {
 static int batch_setup(batch *b, const char *const *urls, kbj_fetch_result *results)
 {
     kbj_fetcher *f = b->f;
-    double now = now_s();
+    double now = kbj_monotonic();
     size_t nhosts;
 
     b->xs = calloc(b->n, sizeof *b->xs);
@@ -1298,7 +1292,7 @@ static int batch_setup(batch *b, const char *const *urls, kbj_fetch_result *resu
 /* Stops every item not done yet: cancelled. */
 static int batch_cancel(batch *b)
 {
-    double now = now_s();
+    double now = kbj_monotonic();
     for (size_t i = 0; i < b->n; i++) {
         xfer *x = &b->xs[i];
         if (x->state == X_DONE)
@@ -1381,7 +1375,7 @@ static int batch_collect(batch *b)
         b->host_active[x->hid]--;
         b->nactive--;
         b->need_admit = 1;
-        if (finish_try(b->f, x, msg->data.result, now_s()) != 0)
+        if (finish_try(b->f, x, msg->data.result, kbj_monotonic()) != 0)
             return kbj_fail(&b->f->err, KBJ_ENOMEM, "out of memory finishing a transfer");
         if (x->state == X_DONE) {
             curl_easy_cleanup(x->easy);
@@ -1417,7 +1411,7 @@ int kbj_fetch_many(kbj_fetcher *f, const char *const *urls, size_t n, kbj_fetch_
             rc = batch_cancel(&b);
             break;
         }
-        now = now_s();
+        now = kbj_monotonic();
         if ((rc = batch_admit(&b, now)) == KBJ_OK && (rc = batch_poll(&b, now)) == KBJ_OK)
             rc = batch_collect(&b);
     }

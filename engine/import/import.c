@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "artifact.h"
@@ -321,13 +320,6 @@ typedef struct import_run {
     int failed_fd;
 } import_run;
 
-static double now_unix(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (double)tv.tv_sec + tv.tv_usec / 1e6;
-}
-
 /* Stops transfers in flight only for a cancel or a lost lease: a runner asked to stop
  * finishes the chunk in hand. */
 static int fetch_should_stop(void *arg)
@@ -435,7 +427,7 @@ static int append_failure(import_run *r, unsigned long long index, const item *i
     json_object_set_new(o, "error", json_string(it->error ? it->error : ""));
     json_object_set_new(o, "http_status", json_integer(it->res.http_status));
     json_object_set_new(o, "tries", json_integer(it->res.tries));
-    json_object_set_new(o, "at", json_real(now_unix()));
+    json_object_set_new(o, "at", json_real(kbj_unix_time()));
     line = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     if (!line)
@@ -645,7 +637,7 @@ static int run_chunk(import_run *r, unsigned long long first, size_t n, item *it
     }
     for (size_t i = 0; i < n; i++) {
         item *it = &items[i];
-        it->fetched_at = now_unix();
+        it->fetched_at = kbj_unix_time();
         if (it->res.outcome == KBJ_FETCH_CANCELLED)
             return KBJ_ESTOPPED;
         if (it->res.outcome != KBJ_FETCH_OK) {
