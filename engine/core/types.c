@@ -69,13 +69,9 @@ static char *dup_opt(const char *s, int *oom)
     return d;
 }
 
-int kbj_register_type(kbj_engine *eng, const kbj_type_def *def)
+/* Checks a definition: names, ranges, resources and chain rules. */
+static int check_def(kbj_engine *eng, const kbj_type_def *def)
 {
-    kbj_type t = { 0 }, *slot = NULL;
-    int oom = 0;
-
-    if (!eng)
-        return KBJ_EINVAL;
     if (!def || !kbj_valid_name(def->name))
         return kbj_efail(eng, KBJ_EINVAL, "job type name \"%.80s\" must be 1 to 64 characters of a-z, "
                          "0-9, '_', '.' and '-'", def && def->name ? def->name : "");
@@ -101,13 +97,80 @@ int kbj_register_type(kbj_engine *eng, const kbj_type_def *def)
             strcmp(r->before, r->after) == 0 || (r->severity != KBJ_CHAIN_WARNING && r->severity != KBJ_CHAIN_ERROR))
             return kbj_efail(eng, KBJ_EINVAL, "ordering rule %zu of job type %s is invalid", i, def->name);
     }
-    if (def->params_schema) {
-        int rc = kbj_jsonschema_compile(def->params_schema, &t.schema, kbj_store_err(eng->st));
-        if (rc) {
-            char why[sizeof kbj_store_err(eng->st)->msg];
-            memcpy(why, kbj_errmsg(eng), sizeof why);
-            return kbj_efail(eng, rc, "job type %s: %s", def->name, why);
+    return KBJ_OK;
+}
+
+/* The registry's own copy of a definition's strings, rules and resources; 1 when out of
+ * memory (t holds what was copied). */
+static int copy_def(kbj_type *t, const kbj_type_def *def)
+{
+    int oom = 0;
+    t->name = dup_opt(def->name, &oom);
+    t->label = dup_opt(def->label ? def->label : def->name, &oom);
+    t->category = dup_opt(def->category ? def->category : "other", &oom);
+    t->queue = dup_opt(def->queue, &oom);
+    t->params_schema = dup_opt(def->params_schema, &oom);
+    if (def->nrules && !oom) {
+        t->rules = calloc(def->nrules, sizeof *t->rules);
+        oom = !t->rules;
+        for (size_t i = 0; !oom && i < def->nrules; i++) {
+            t->rules[i].before = dup_opt(def->rules[i].before, &oom);
+            t->rules[i].after = dup_opt(def->rules[i].after, &oom);
+            t->rules[i].message = dup_opt(def->rules[i].message, &oom);
+            t->rules[i].severity = def->rules[i].severity;
+            t->nrules = i + 1;
         }
+    }
+    if (def->nresources && !oom) {
+        t->resources = calloc(def->nresources, sizeof *t->resources);
+        oom = !t->resources;
+        for (size_t i = 0; !oom && i < def->nresources; i++) {
+            t->resources[i].name = dup_opt(def->resources[i].name, &oom);
+            t->resources[i].op = dup_opt(def->resources[i].op, &oom);
+            t->nresources = i + 1;
+        }
+    }
+    t->max_attempts = def->max_attempts;
+    t->backoff = def->backoff;
+    t->on_expiry = def->on_expiry;
+    t->handler = def->handler;
+    t->udata = def->udata;
+    return oom;
+}
+
+/* The registry's slot for `name`: the existing type's (cleared), else a new one. NULL when
+ * out of memory. */
+static kbj_type *slot_for(struct kbj_typereg *reg, const char *name)
+{
+    for (size_t i = 0; i < reg->n; i++)
+        if (strcmp(reg->types[i].name, name) == 0) {
+            type_clear(&reg->types[i]);
+            return &reg->types[i];
+        }
+    if (reg->n == reg->cap) {
+        size_t cap = reg->cap ? 2 * reg->cap : 16;
+        kbj_type *grown = realloc(reg->types, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        reg->types = grown;
+        reg->cap = cap;
+    }
+    return &reg->types[reg->n++];
+}
+
+int kbj_register_type(kbj_engine *eng, const kbj_type_def *def)
+{
+    kbj_type t = { 0 }, *slot;
+    int rc;
+
+    if (!eng)
+        return KBJ_EINVAL;
+    if ((rc = check_def(eng, def)))
+        return rc;
+    if (def->params_schema && (rc = kbj_jsonschema_compile(def->params_schema, &t.schema, kbj_store_err(eng->st)))) {
+        char why[sizeof kbj_store_err(eng->st)->msg];
+        memcpy(why, kbj_errmsg(eng), sizeof why);
+        return kbj_efail(eng, rc, "job type %s: %s", def->name, why);
     }
     if (!eng->types) {
         if (!(eng->types = calloc(1, sizeof *eng->types))) {
@@ -116,65 +179,13 @@ int kbj_register_type(kbj_engine *eng, const kbj_type_def *def)
         }
         eng->free_types = types_free; /* the handle frees the registry with itself */
     }
-
-    t.name = dup_opt(def->name, &oom);
-    t.label = dup_opt(def->label ? def->label : def->name, &oom);
-    t.category = dup_opt(def->category ? def->category : "other", &oom);
-    t.queue = dup_opt(def->queue, &oom);
-    t.params_schema = dup_opt(def->params_schema, &oom);
-    if (def->nrules && !oom) {
-        t.rules = calloc(def->nrules, sizeof *t.rules);
-        if (!t.rules)
-            oom = 1;
-        for (size_t i = 0; !oom && i < def->nrules; i++) {
-            t.rules[i].before = dup_opt(def->rules[i].before, &oom);
-            t.rules[i].after = dup_opt(def->rules[i].after, &oom);
-            t.rules[i].message = dup_opt(def->rules[i].message, &oom);
-            t.rules[i].severity = def->rules[i].severity;
-            t.nrules = i + 1;
-        }
-    }
-    if (def->nresources && !oom) {
-        t.resources = calloc(def->nresources, sizeof *t.resources);
-        if (!t.resources)
-            oom = 1;
-        for (size_t i = 0; !oom && i < def->nresources; i++) {
-            t.resources[i].name = dup_opt(def->resources[i].name, &oom);
-            t.resources[i].op = dup_opt(def->resources[i].op, &oom);
-            t.nresources = i + 1;
-        }
-    }
-    if (oom) {
+    /* on failure the definition's udata stays the caller's (udata_free not called) */
+    if (copy_def(&t, def) || !(slot = slot_for(eng->types, def->name))) {
         t.udata_free = NULL;
         type_clear(&t);
         return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
     }
-    t.max_attempts = def->max_attempts;
-    t.backoff = def->backoff;
-    t.on_expiry = def->on_expiry;
-    t.handler = def->handler;
-    t.udata = def->udata;
     t.udata_free = def->udata_free;
-
-    for (size_t i = 0; i < eng->types->n && !slot; i++)
-        if (strcmp(eng->types->types[i].name, def->name) == 0)
-            slot = &eng->types->types[i];
-    if (slot) {
-        type_clear(slot);
-    } else {
-        if (eng->types->n == eng->types->cap) {
-            size_t cap = eng->types->cap ? 2 * eng->types->cap : 16;
-            kbj_type *grown = realloc(eng->types->types, cap * sizeof *grown);
-            if (!grown) {
-                t.udata_free = NULL;
-                type_clear(&t);
-                return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
-            }
-            eng->types->types = grown;
-            eng->types->cap = cap;
-        }
-        slot = &eng->types->types[eng->types->n++];
-    }
     *slot = t;
     return KBJ_OK;
 }
