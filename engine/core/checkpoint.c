@@ -319,48 +319,43 @@ typedef struct ilist_work {
     size_t *n;
 } ilist_work;
 
+/* An interrupted job, with its checkpoint's progress and age when it has one. */
+static int interrupted_from_row(void *elem, const kbj_rows *rows, size_t i, void *arg)
+{
+    kbj_interrupted *it = elem;
+    kbj_checkpoint *c = NULL;
+    int lrc;
+    kbj_copy(it->job_id, sizeof it->job_id, kbj_rows_str(rows, i, 0));
+    kbj_copy(it->type, sizeof it->type, kbj_rows_str(rows, i, 1));
+    it->progress_done = kbj_rows_int(rows, i, 2);
+    it->progress_total = kbj_rows_int(rows, i, 3);
+    it->interrupted_at = kbj_dbtime(kbj_rows_str(rows, i, 4));
+    it->checkpoint_age = -1;
+    lrc = kbj_checkpoint_load(arg, it->job_id, &c);
+    if (lrc == KBJ_OK) {
+        kbj_copy(it->checkpoint_status, sizeof it->checkpoint_status, "ok");
+        it->progress_done = c->progress_done;
+        it->progress_total = c->progress_total;
+        it->checkpoint_age = kbj_unix_time() - c->saved_at;
+        kbj_checkpoint_free(c);
+    } else {
+        kbj_copy(it->checkpoint_status, sizeof it->checkpoint_status, lrc == KBJ_ECORRUPT ? "corrupt" : "missing");
+    }
+    return 0;
+}
+
 static int ilist_do(kbj_store *st, void *arg)
 {
     ilist_work *w = arg;
     kbj_rows *rows = NULL;
-    size_t m;
     int rc = kbj_store_query(st, "SELECT public_id, type, progress_done, progress_total, UNIX_TIMESTAMP(updated_at)"
                              " FROM {p}kbjobs_jobs WHERE status = 'interrupted' ORDER BY updated_at DESC LIMIT ?",
                              (kbj_val[]){ KBJ_VI(w->limit) }, 1, &rows);
     if (rc)
         return rc;
-    m = kbj_rows_count(rows);
-    *w->out = calloc(m ? m : 1, sizeof **w->out);
-    if (!*w->out) {
-        kbj_rows_free(rows);
-        return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < m; i++) {
-        kbj_interrupted *it = &(*w->out)[i];
-        kbj_checkpoint *c = NULL;
-        int lrc;
-        kbj_copy(it->job_id, sizeof it->job_id, kbj_rows_str(rows, i, 0));
-        kbj_copy(it->type, sizeof it->type, kbj_rows_str(rows, i, 1));
-        it->progress_done = kbj_rows_int(rows, i, 2);
-        it->progress_total = kbj_rows_int(rows, i, 3);
-        it->interrupted_at = kbj_dbtime(kbj_rows_str(rows, i, 4));
-        it->checkpoint_age = -1;
-        lrc = kbj_checkpoint_load(w->eng, it->job_id, &c);
-        if (lrc == KBJ_OK) {
-            kbj_copy(it->checkpoint_status, sizeof it->checkpoint_status, "ok");
-            it->progress_done = c->progress_done;
-            it->progress_total = c->progress_total;
-            it->checkpoint_age = kbj_unix_time() - c->saved_at;
-            kbj_checkpoint_free(c);
-        } else {
-            kbj_copy(it->checkpoint_status, sizeof it->checkpoint_status,
-                     lrc == KBJ_ECORRUPT ? "corrupt" : "missing");
-        }
-    }
-    kbj_store_err(w->eng->st)->msg[0] = '\0';
-    *w->n = m;
-    kbj_rows_free(rows);
-    return KBJ_OK;
+    rc = kbj_rows_to_array(rows, sizeof(kbj_interrupted), interrupted_from_row, NULL, w->eng, (void **)w->out, w->n);
+    kbj_store_err(w->eng->st)->msg[0] = '\0'; /* a missing checkpoint is not an error here */
+    return rc ? kbj_efail(w->eng, KBJ_ENOMEM, "out of memory") : KBJ_OK;
 }
 
 int kbj_interrupted_list(kbj_engine *eng, size_t limit, kbj_interrupted **out, size_t *n)

@@ -98,39 +98,34 @@ typedef struct fl_work {
     unsigned long long evicted;
 } fl_work;
 
+static int failure_from_row(void *elem, const kbj_rows *rows, size_t i, void *arg)
+{
+    kbj_failure *f = elem;
+    (void)arg;
+    kbj_copy(f->job_id, sizeof f->job_id, kbj_rows_str(rows, i, 0));
+    kbj_copy(f->type, sizeof f->type, kbj_rows_str(rows, i, 1));
+    f->message = strdup(kbj_rows_str(rows, i, 2) ? kbj_rows_str(rows, i, 2) : "");
+    f->attempts = (int)kbj_rows_int(rows, i, 3);
+    f->failed_at = kbj_dbtime(kbj_rows_str(rows, i, 4));
+    return f->message ? 0 : -1;
+}
+
+static void failures_clear(void *a, size_t n)
+{
+    kbj_failures_free(a, n);
+}
+
 static int list_do(kbj_store *st, void *arg)
 {
     fl_work *w = arg;
     kbj_rows *rows = NULL;
-    size_t m;
     int rc = kbj_store_query(st, "SELECT public_id, type, message, attempts, UNIX_TIMESTAMP(failed_at)"
                              " FROM {p}kbjobs_failures ORDER BY id DESC LIMIT ? OFFSET ?",
                              (kbj_val[]){ KBJ_VI(w->limit), KBJ_VI(w->offset) }, 2, &rows);
     if (rc)
         return rc;
-    m = kbj_rows_count(rows);
-    *w->out = calloc(m ? m : 1, sizeof **w->out);
-    if (!*w->out) {
-        kbj_rows_free(rows);
-        return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < m; i++) {
-        kbj_failure *f = &(*w->out)[i];
-        kbj_copy(f->job_id, sizeof f->job_id, kbj_rows_str(rows, i, 0));
-        kbj_copy(f->type, sizeof f->type, kbj_rows_str(rows, i, 1));
-        f->message = strdup(kbj_rows_str(rows, i, 2) ? kbj_rows_str(rows, i, 2) : "");
-        f->attempts = (int)kbj_rows_int(rows, i, 3);
-        f->failed_at = kbj_dbtime(kbj_rows_str(rows, i, 4));
-        if (!f->message) {
-            kbj_failures_free(*w->out, i);
-            *w->out = NULL;
-            kbj_rows_free(rows);
-            return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
-        }
-    }
-    *w->n = m;
-    kbj_rows_free(rows);
-    return KBJ_OK;
+    rc = kbj_rows_to_array(rows, sizeof(kbj_failure), failure_from_row, failures_clear, NULL, (void **)w->out, w->n);
+    return rc ? kbj_efail(w->eng, KBJ_ENOMEM, "out of memory") : KBJ_OK;
 }
 
 int kbj_failures_list(kbj_engine *eng, size_t limit, size_t offset, kbj_failure **out, size_t *n)
@@ -273,6 +268,24 @@ static int delete_tx(kbj_store *st, void *arg)
     return act_tx(arg, 0);
 }
 
+static int alert_from_row(void *elem, const kbj_rows *rows, size_t i, void *arg)
+{
+    kbj_alert *a = elem;
+    (void)arg;
+    a->id = kbj_rows_int(rows, i, 0);
+    kbj_copy(a->type, sizeof a->type, kbj_rows_str(rows, i, 1));
+    a->message = strdup(kbj_rows_str(rows, i, 2) ? kbj_rows_str(rows, i, 2) : "");
+    a->failures = (int)kbj_rows_int(rows, i, 3);
+    a->window_seconds = (unsigned)kbj_rows_int(rows, i, 4);
+    a->created_at = kbj_dbtime(kbj_rows_str(rows, i, 5));
+    return a->message ? 0 : -1;
+}
+
+static void alerts_clear(void *a, size_t n)
+{
+    kbj_alerts_free(a, n);
+}
+
 static int act(kbj_engine *eng, const char *const *ids, size_t n, size_t *done, kbj_store_work fn)
 {
     fl_work w = { 0 };
@@ -326,36 +339,13 @@ static int alerts_do(kbj_store *st, void *arg)
 {
     alert_work *w = arg;
     kbj_rows *rows = NULL;
-    size_t m;
     int rc = kbj_store_query(st, "SELECT id, type, message, failures, window_seconds, UNIX_TIMESTAMP(created_at)"
                              " FROM {p}kbjobs_alerts WHERE acknowledged_at IS NULL ORDER BY id DESC LIMIT 100",
                              NULL, 0, &rows);
     if (rc)
         return rc;
-    m = kbj_rows_count(rows);
-    *w->out = calloc(m ? m : 1, sizeof **w->out);
-    if (!*w->out) {
-        kbj_rows_free(rows);
-        return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < m; i++) {
-        kbj_alert *a = &(*w->out)[i];
-        a->id = kbj_rows_int(rows, i, 0);
-        kbj_copy(a->type, sizeof a->type, kbj_rows_str(rows, i, 1));
-        a->message = strdup(kbj_rows_str(rows, i, 2) ? kbj_rows_str(rows, i, 2) : "");
-        a->failures = (int)kbj_rows_int(rows, i, 3);
-        a->window_seconds = (unsigned)kbj_rows_int(rows, i, 4);
-        a->created_at = kbj_dbtime(kbj_rows_str(rows, i, 5));
-        if (!a->message) {
-            kbj_alerts_free(*w->out, i);
-            *w->out = NULL;
-            kbj_rows_free(rows);
-            return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
-        }
-    }
-    *w->n = m;
-    kbj_rows_free(rows);
-    return KBJ_OK;
+    rc = kbj_rows_to_array(rows, sizeof(kbj_alert), alert_from_row, alerts_clear, NULL, (void **)w->out, w->n);
+    return rc ? kbj_efail(w->eng, KBJ_ENOMEM, "out of memory") : KBJ_OK;
 }
 
 int kbj_alerts_list(kbj_engine *eng, kbj_alert **out, size_t *n)

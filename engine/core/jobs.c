@@ -107,36 +107,31 @@ static kbj_job *job_from_row(const kbj_rows *r, size_t i)
     return j;
 }
 
+static int job_from_row_cb(void *elem, const kbj_rows *rows, size_t i, void *arg)
+{
+    kbj_job **j = elem;
+    (void)arg;
+    *j = job_from_row(rows, i);
+    return *j ? 0 : -1;
+}
+
+static void jobs_clear(void *a, size_t n)
+{
+    kbj_jobs_free(a, n);
+}
+
 int kbj_jobs_query(kbj_engine *eng, const char *sql, const kbj_val *p, size_t n,
                    kbj_job ***out, size_t *count)
 {
     kbj_rows *rows = NULL;
-    kbj_job **jobs;
-    size_t m;
     int rc = kbj_store_query(eng->st, sql, p, n, &rows);
 
     *out = NULL;
     *count = 0;
     if (rc)
         return rc;
-    m = kbj_rows_count(rows);
-    jobs = calloc(m ? m : 1, sizeof *jobs);
-    if (!jobs) {
-        kbj_rows_free(rows);
-        return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < m; i++) {
-        jobs[i] = job_from_row(rows, i);
-        if (!jobs[i]) {
-            kbj_jobs_free(jobs, i);
-            kbj_rows_free(rows);
-            return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
-        }
-    }
-    kbj_rows_free(rows);
-    *out = jobs;
-    *count = m;
-    return KBJ_OK;
+    rc = kbj_rows_to_array(rows, sizeof(kbj_job *), job_from_row_cb, jobs_clear, NULL, (void **)out, count);
+    return rc ? kbj_efail(eng, KBJ_ENOMEM, "out of memory") : KBJ_OK;
 }
 
 /* ---- submit ------------------------------------------------------------------- */
@@ -910,11 +905,28 @@ typedef struct attempts_work {
     size_t *n;
 } attempts_work;
 
+static int attempt_from_row(void *elem, const kbj_rows *rows, size_t i, void *arg)
+{
+    kbj_attempt *a = elem;
+    (void)arg;
+    a->attempt = (int)kbj_rows_int(rows, i, 0);
+    kbj_copy(a->outcome, sizeof a->outcome, kbj_rows_str(rows, i, 1));
+    kbj_copy(a->runner, sizeof a->runner, kbj_rows_str(rows, i, 2));
+    a->started_at = kbj_dbtime(kbj_rows_str(rows, i, 3));
+    a->finished_at = kbj_dbtime(kbj_rows_str(rows, i, 4));
+    a->error = kbj_rows_str(rows, i, 5) ? strdup(kbj_rows_str(rows, i, 5)) : NULL;
+    return kbj_rows_str(rows, i, 5) && !a->error ? -1 : 0;
+}
+
+static void attempts_clear(void *a, size_t n)
+{
+    kbj_attempts_free(a, n);
+}
+
 static int attempts_do(kbj_store *st, void *arg)
 {
     attempts_work *w = arg;
     kbj_rows *rows = NULL;
-    size_t m;
     int rc = kbj_store_query(st, "SELECT a.attempt, a.outcome, a.runner, UNIX_TIMESTAMP(a.started_at),"
                              " UNIX_TIMESTAMP(a.finished_at), a.error FROM {p}kbjobs_attempts a"
                              " JOIN {p}kbjobs_jobs j ON j.id = a.job_id WHERE j.public_id = ?"
@@ -922,24 +934,8 @@ static int attempts_do(kbj_store *st, void *arg)
                              (kbj_val[]){ KBJ_VS(w->id) }, 1, &rows);
     if (rc)
         return rc;
-    m = kbj_rows_count(rows);
-    *w->out = calloc(m ? m : 1, sizeof **w->out);
-    if (!*w->out) {
-        kbj_rows_free(rows);
-        return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < m; i++) {
-        kbj_attempt *a = &(*w->out)[i];
-        a->attempt = (int)kbj_rows_int(rows, i, 0);
-        kbj_copy(a->outcome, sizeof a->outcome, kbj_rows_str(rows, i, 1));
-        kbj_copy(a->runner, sizeof a->runner, kbj_rows_str(rows, i, 2));
-        a->started_at = kbj_dbtime(kbj_rows_str(rows, i, 3));
-        a->finished_at = kbj_dbtime(kbj_rows_str(rows, i, 4));
-        a->error = kbj_rows_str(rows, i, 5) ? strdup(kbj_rows_str(rows, i, 5)) : NULL;
-    }
-    *w->n = m;
-    kbj_rows_free(rows);
-    return KBJ_OK;
+    rc = kbj_rows_to_array(rows, sizeof(kbj_attempt), attempt_from_row, attempts_clear, NULL, (void **)w->out, w->n);
+    return rc ? kbj_efail(w->eng, KBJ_ENOMEM, "out of memory") : KBJ_OK;
 }
 
 int kbj_job_attempts(kbj_engine *eng, const char *id, kbj_attempt **out, size_t *n)

@@ -30,11 +30,23 @@ typedef struct status_work {
     size_t *n;
 } status_work;
 
+static int status_from_row(void *elem, const kbj_rows *rows, size_t i, void *arg)
+{
+    kbj_resource_status *s = elem;
+    (void)arg;
+    kbj_copy(s->name, sizeof s->name, kbj_rows_str(rows, i, 0));
+    s->busy = kbj_rows_str(rows, i, 1) != NULL;
+    kbj_copy(s->job_id, sizeof s->job_id, kbj_rows_str(rows, i, 1));
+    kbj_copy(s->op, sizeof s->op, kbj_rows_str(rows, i, 2));
+    kbj_copy(s->concurrency_key, sizeof s->concurrency_key, kbj_rows_str(rows, i, 3));
+    s->waiting = kbj_rows_int(rows, i, 4);
+    return 0;
+}
+
 static int status_do(kbj_store *st, void *arg)
 {
     status_work *w = arg;
     kbj_rows *rows = NULL;
-    size_t m;
     int rc = kbj_store_query(st,
         "SELECT n.name, h.public_id, hr.op, h.concurrency_key,"
         " (SELECT COUNT(*) FROM {p}kbjobs_resources wr JOIN {p}kbjobs_jobs wj ON wj.id = wr.job_id"
@@ -47,24 +59,8 @@ static int status_do(kbj_store *st, void *arg)
         " ORDER BY n.name LIMIT 1000", NULL, 0, &rows);
     if (rc)
         return rc;
-    m = kbj_rows_count(rows);
-    *w->out = calloc(m ? m : 1, sizeof **w->out);
-    if (!*w->out) {
-        kbj_rows_free(rows);
-        return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < m; i++) {
-        kbj_resource_status *s = &(*w->out)[i];
-        kbj_copy(s->name, sizeof s->name, kbj_rows_str(rows, i, 0));
-        s->busy = kbj_rows_str(rows, i, 1) != NULL;
-        kbj_copy(s->job_id, sizeof s->job_id, kbj_rows_str(rows, i, 1));
-        kbj_copy(s->op, sizeof s->op, kbj_rows_str(rows, i, 2));
-        kbj_copy(s->concurrency_key, sizeof s->concurrency_key, kbj_rows_str(rows, i, 3));
-        s->waiting = kbj_rows_int(rows, i, 4);
-    }
-    *w->n = m;
-    kbj_rows_free(rows);
-    return KBJ_OK;
+    rc = kbj_rows_to_array(rows, sizeof(kbj_resource_status), status_from_row, NULL, NULL, (void **)w->out, w->n);
+    return rc ? kbj_efail(w->eng, KBJ_ENOMEM, "out of memory") : KBJ_OK;
 }
 
 int kbj_resources_status(kbj_engine *eng, kbj_resource_status **out, size_t *n)

@@ -863,3 +863,28 @@ int kbj_store_exec_again(kbj_store *st, const char *sql, const kbj_val *v, size_
     again_work w = { sql, v, n, NULL, affected };
     return kbj_store_do(st, again_do, &w);
 }
+
+int kbj_rows_to_array(kbj_rows *rows, size_t size, int (*fill)(void *elem, const kbj_rows *rows, size_t i, void *arg),
+                      void (*clear)(void *array, size_t n), void *arg, void **out, size_t *n)
+{
+    size_t m = kbj_rows_count(rows);
+    char *a = calloc(m ? m : 1, size);
+
+    *out = NULL;
+    for (size_t i = 0; a && i < m; i++) {
+        if (fill(a + i * size, rows, i, arg) != 0) {
+            if (clear)
+                clear(a, i);
+            else
+                free(a);
+            a = NULL;
+        }
+    }
+    kbj_rows_free(rows);
+    if (!a)
+        return KBJ_ENOMEM;
+    *out = a;
+    if (n)
+        *n = m;
+    return KBJ_OK;
+}

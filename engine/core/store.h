@@ -165,6 +165,15 @@ int kbj_store_tx(kbj_store *st, kbj_store_work work, void *arg);
 /* Like kbj_store_tx without a transaction (autocommit), for single statements. */
 int kbj_store_do(kbj_store *st, kbj_store_work work, void *arg);
 
+/*
+ * One element per row: *out = calloc(count, size), then fill(element, rows, i, arg) for
+ * each row, which returns 0 or -1 when out of memory; then *n = count. On failure
+ * clear(array, i) frees the i elements filled and the array (NULL: free(array)), *out is
+ * NULL and KBJ_ENOMEM is returned. `rows` is freed either way.
+ */
+int kbj_rows_to_array(kbj_rows *rows, size_t size, int (*fill)(void *elem, const kbj_rows *rows, size_t i, void *arg),
+                      void (*clear)(void *array, size_t n), void *arg, void **out, size_t *n);
+
 /* kbj_store_query and kbj_store_exec run through kbj_store_do: a lost connection is
  * reconnected and the statement run again, so only for reads and idempotent writes. */
 int kbj_store_query_again(kbj_store *st, const char *sql, const kbj_val *v, size_t n, kbj_rows **out);

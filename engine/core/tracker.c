@@ -94,11 +94,27 @@ int kbj_runner_stopped(kbj_engine *eng, const char *runner)
     return kbj_store_do(eng->st, stopped_do, &w);
 }
 
+static int runner_from_row(void *elem, const kbj_rows *rows, size_t i, void *arg)
+{
+    kbj_runner_info *r = elem;
+    (void)arg;
+    kbj_copy(r->id, sizeof r->id, kbj_rows_str(rows, i, 0));
+    kbj_copy(r->host, sizeof r->host, kbj_rows_str(rows, i, 1));
+    r->pid = (int)kbj_rows_int(rows, i, 2);
+    kbj_copy(r->version, sizeof r->version, kbj_rows_str(rows, i, 3));
+    kbj_copy(r->queues, sizeof r->queues, kbj_rows_str(rows, i, 4));
+    r->started_at = kbj_dbtime(kbj_rows_str(rows, i, 5));
+    r->heartbeat_at = kbj_dbtime(kbj_rows_str(rows, i, 6));
+    r->stopped_at = kbj_dbtime(kbj_rows_str(rows, i, 7));
+    kbj_copy(r->state, sizeof r->state, r->stopped_at > 0 ? "stopped" : kbj_rows_int(rows, i, 8) ? "lost" : "active");
+    r->running_jobs = (int)kbj_rows_int(rows, i, 9);
+    return 0;
+}
+
 static int list_do(kbj_store *st, void *arg)
 {
     runner_work *w = arg;
     kbj_rows *rows = NULL;
-    size_t m;
     int rc = kbj_store_query(st,
         "SELECT r.public_id, r.host, r.pid, r.version, r.queues, UNIX_TIMESTAMP(r.started_at),"
         " UNIX_TIMESTAMP(r.heartbeat_at), UNIX_TIMESTAMP(r.stopped_at),"
@@ -109,29 +125,8 @@ static int list_do(kbj_store *st, void *arg)
         (kbj_val[]){ KBJ_VI(w->eng->cfg.lost_after_seconds), KBJ_VI(w->hours) }, 2, &rows);
     if (rc)
         return rc;
-    m = kbj_rows_count(rows);
-    *w->out = calloc(m ? m : 1, sizeof **w->out);
-    if (!*w->out) {
-        kbj_rows_free(rows);
-        return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < m; i++) {
-        kbj_runner_info *r = &(*w->out)[i];
-        kbj_copy(r->id, sizeof r->id, kbj_rows_str(rows, i, 0));
-        kbj_copy(r->host, sizeof r->host, kbj_rows_str(rows, i, 1));
-        r->pid = (int)kbj_rows_int(rows, i, 2);
-        kbj_copy(r->version, sizeof r->version, kbj_rows_str(rows, i, 3));
-        kbj_copy(r->queues, sizeof r->queues, kbj_rows_str(rows, i, 4));
-        r->started_at = kbj_dbtime(kbj_rows_str(rows, i, 5));
-        r->heartbeat_at = kbj_dbtime(kbj_rows_str(rows, i, 6));
-        r->stopped_at = kbj_dbtime(kbj_rows_str(rows, i, 7));
-        kbj_copy(r->state, sizeof r->state, r->stopped_at > 0 ? "stopped"
-                 : kbj_rows_int(rows, i, 8) ? "lost" : "active");
-        r->running_jobs = (int)kbj_rows_int(rows, i, 9);
-    }
-    *w->n = m;
-    kbj_rows_free(rows);
-    return KBJ_OK;
+    rc = kbj_rows_to_array(rows, sizeof(kbj_runner_info), runner_from_row, NULL, NULL, (void **)w->out, w->n);
+    return rc ? kbj_efail(w->eng, KBJ_ENOMEM, "out of memory") : KBJ_OK;
 }
 
 /* A window beyond the server's DATETIME range would make the cut-off NULL and list
