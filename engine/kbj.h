@@ -554,9 +554,17 @@ typedef struct kbj_ctx kbj_ctx;
  */
 typedef int (*kbj_handler)(kbj_ctx *ctx, void *udata);
 
-/* An ordering rule for chains (defined in chain.h): "type `before` should run before
- * type `after`", as a warning or an error. */
-typedef struct kbj_chain_rule kbj_chain_rule;
+/* Severities of an ordering rule. */
+enum { KBJ_CHAIN_WARNING = 1, KBJ_CHAIN_ERROR = 2 };
+
+/* An ordering rule for chains: "type `before` should run before type `after`", as a
+ * warning or an error. */
+typedef struct kbj_chain_rule {
+    const char *before;   /* a job type name; required */
+    const char *after;    /* a job type name, not the same as `before`; required */
+    int severity;         /* KBJ_CHAIN_WARNING or KBJ_CHAIN_ERROR */
+    const char *message;  /* why, for people; NULL or "" for none */
+} kbj_chain_rule;
 
 /* A job type: defaults for its jobs, and its handler in this process. */
 typedef struct kbj_type_def {
@@ -732,8 +740,19 @@ void kbj_request_stop(kbj_engine *eng);
  * Combined jobs: named phases run as one job
  * ======================================================================== */
 
-/* Errors and warnings about a chain (defined in chain.h). */
-typedef struct kbj_chain_report kbj_chain_report;
+/* Errors and warnings about a chain (kbj_validate_chain, kbj_submit_combined). The
+ * chain is valid when nerrors is 0. Every string is malloc'd and owned by the report;
+ * free them with kbj_chain_report_free. */
+typedef struct kbj_chain_report {
+    char **errors;
+    size_t nerrors;
+    char **warnings;
+    size_t nwarnings;
+} kbj_chain_report;
+
+/* Frees the messages in a report and zeroes it; the struct itself is the caller's.
+ * Accepts NULL and an already emptied report. */
+void kbj_chain_report_free(kbj_chain_report *r);
 
 /* One phase of a combined job: a job type with its own params and a weight. */
 typedef struct kbj_phase {

@@ -13,8 +13,6 @@
 #include "zend_interfaces.h"
 
 #include "php_kbjobs.h"
-#include "chain.h"
-#include "import.h"
 
 static zend_object_handlers engine_handlers;
 

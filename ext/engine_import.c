@@ -10,6 +10,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memfd_create */
 #endif
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -19,13 +20,26 @@
 #include "zend_exceptions.h"
 
 #include "php_kbjobs.h"
-#include "artifact.h"
-#include "fsutil.h"
-#include "import.h"
 #include "url.h"
 
 #define THIS_ENGINE() kbjobs_engine_from(Z_OBJ_P(ZEND_THIS))
 #define MAX_REJECTIONS 1000
+
+/* Writes all `len` bytes to the buffer file `fd`, retrying short writes and EINTR.
+ * Returns 0, or -1 with errno set. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
 
 typedef struct rejections {
     zval list;
@@ -72,7 +86,7 @@ static int array_to_fd(HashTable *list)
             zend_argument_value_error(1, "element %lu contains a line break or a null byte", (unsigned long)n);
             return -1;
         }
-        if (kbj_fs_write_all(fd, Z_STRVAL_P(v), Z_STRLEN_P(v)) || kbj_fs_write_all(fd, "\n", 1)) {
+        if (write_all(fd, Z_STRVAL_P(v), Z_STRLEN_P(v)) || write_all(fd, "\n", 1)) {
             close(fd);
             zend_throw_exception_ex(kbjobs_ce_filesystem, KBJ_EIO, "cannot buffer the URL list");
             return -1;
@@ -112,7 +126,7 @@ static int stream_to_fd(zval *zs, unsigned long long max_bytes, int *owned)
         size_t want = max_bytes - copied < sizeof buf ? (size_t)(max_bytes - copied) + 1 : sizeof buf;
         if ((n = php_stream_read(stream, buf, want)) <= 0)
             break;
-        if (kbj_fs_write_all(fd, buf, (size_t)n)) {
+        if (write_all(fd, buf, (size_t)n)) {
             close(fd);
             zend_throw_exception_ex(kbjobs_ce_filesystem, KBJ_EIO, "cannot buffer the URL list");
             return -1;

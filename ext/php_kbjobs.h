@@ -1,7 +1,9 @@
 /*
  * php_kbjobs.h - what the files of ext/ share: the module entry, INI globals, the class
  * entries and object structs, and the conversion and exception helpers. ext/ is glue:
- * it converts, calls the engine (engine/kbj.h) and throws; no job logic lives here.
+ * it converts, calls the engine through its public headers (engine/kbj.h and
+ * engine/kbj_import.h, the only engine headers ext/ includes) and throws; no job logic
+ * lives here.
  */
 #ifndef PHP_KBJOBS_H
 #define PHP_KBJOBS_H
@@ -9,8 +11,7 @@
 #include <sys/types.h>
 
 #include "kbj.h"
-
-struct kbj_import_doc;
+#include "kbj_import.h"
 
 extern zend_module_entry kbjobs_module_entry;
 #define phpext_kbjobs_ptr &kbjobs_module_entry
@@ -156,7 +157,7 @@ int kbjobs_call_in_job(kbjobs_engine_obj *o, kbj_ctx *ctx, zval *cb, zval *args,
 
 /* The import sink run() installs when given a "sink" callable (ext/engine_import.c):
  * documents in, post ids out. */
-int kbjobs_import_sink(kbj_ctx *ctx, const struct kbj_import_doc *docs, size_t n,
+int kbjobs_import_sink(kbj_ctx *ctx, const kbj_import_doc *docs, size_t n,
                        long long *post_ids, char **errors, void *arg);
 
 /* Runs PHP's pending VM interrupts (pcntl signal handlers) while kbj_run idles. */
