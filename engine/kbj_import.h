@@ -128,8 +128,9 @@ typedef void (*kbj_urllist_reject_fn)(unsigned long long line_no, const char *re
 
 /* One document handed to the sink. */
 typedef struct kbj_import_doc {
-    const char *url;            /* the normalised source URL (may carry credentials: redact
-                                 * before showing it) */
+    const char *url;            /* the normalised source URL, its user:password (if any)
+                                 * replaced by "***": safe to store and show; the engine
+                                 * fetches with the real one, which sinks never see */
     const char *url_hash;       /* its sha256 (hex): the artifact index key */
     const char *final_url;      /* after redirects, credentials redacted */
     const char *artifact;       /* the artifact file, relative to the data directory */
@@ -182,6 +183,47 @@ void kbj_import_list_limits(kbj_engine *eng, kbj_urllist_limits *out);
 int kbj_import_submit(kbj_engine *eng, int fd, const char *params, const kbj_submit *opts,
                       kbj_urllist_reject_fn on_reject, void *arg, kbj_urllist_report *report,
                       char id[KBJ_ID_LEN + 1]);
+
+/* ======================================================================== *
+ * Failed items
+ * ======================================================================== */
+
+/* One URL of an import that failed: not fetched, not normalised, or refused by the sink. */
+typedef struct kbj_failed_item {
+    unsigned long long index;   /* its position in the import's URL list (0-based) */
+    char *url;                  /* the normalised URL, credentials redacted */
+    char error_class[16];       /* "transient", "permanent" or "sink" */
+    char *error;                /* why, in words ("HTTP 404", "empty page", ...) */
+    int http_status;            /* the last response's status; 0 when none */
+    unsigned tries;             /* fetch attempts made */
+    double at;                  /* Unix time it was recorded */
+} kbj_failed_item;
+
+/*
+ * Reads a page of the failed items of the import `job_id` (or of one range of an import
+ * split into ranges: its own items only; a job of another type has none), in list
+ * order: the items whose index is at or above `cursor` (0: from the start), at most
+ * `limit` (1..1000). *items receives an array of *n items (free it with
+ * kbj_failed_items_free; NULL when *n is 0) and *next_cursor the cursor of the next page
+ * (the index after the last item returned), or -1 when this page is the last.
+ *
+ * The items come from lists/<list>.failed.jsonl, which the import appends to: when a
+ * crash made it record an item twice, the last line of that index is the one returned;
+ * a torn last line (a writer mid-line or killed) is ignored, as is anything that is not
+ * a line of the writer's. Because the cursor is an index, not a file offset, a page
+ * never repeats or misses an item that a later line of the file replaced. One call reads
+ * the file once in a bounded buffer and holds at most limit + 1 items: memory is bounded
+ * by `limit`, time grows with the file.
+ *
+ * Returns 0 (also when the import has no failed items yet), KBJ_EINVAL (a malformed id,
+ * a limit outside 1..1000, a cursor above 2^63 - 1), KBJ_ENOTFOUND when no job has that
+ * id, KBJ_EIO when the file cannot be read, KBJ_ENOMEM or KBJ_EDB; nothing to free then.
+ */
+int kbj_import_failed_items(kbj_engine *eng, const char *job_id, unsigned long long cursor, size_t limit,
+                            kbj_failed_item **items, size_t *n, long long *next_cursor);
+
+/* Frees `n` items from kbj_import_failed_items and their array. Accepts NULL. */
+void kbj_failed_items_free(kbj_failed_item *items, size_t n);
 
 /* ======================================================================== *
  * The artifact index, as sinks and callers read it

@@ -20,7 +20,6 @@
 #include "zend_exceptions.h"
 
 #include "php_kbjobs.h"
-#include "url.h"
 
 #define THIS_ENGINE() kbjobs_engine_from(Z_OBJ_P(ZEND_THIS))
 #define MAX_REJECTIONS 1000
@@ -320,11 +319,8 @@ static void add_str_or_null(zval *arr, const char *key, const char *v)
 
 static void doc_to_array(const kbj_import_doc *d, zval *out)
 {
-    char url[KBJ_URL_MAX + 1];
     array_init_size(out, 20);
-    /* documents reach PHP without credentials: they end up in posts and logs */
-    kbj_url_redact(d->url, url, sizeof url);
-    add_assoc_string(out, "url", url);
+    add_assoc_string(out, "url", d->url); /* credentials redacted by the engine */
     add_assoc_string(out, "url_hash", d->url_hash);
     add_str_or_null(out, "final_url", d->final_url);
     add_assoc_string(out, "artifact", d->artifact);
