@@ -309,6 +309,53 @@ PHP_METHOD(KBJobs_Engine, artifact)
 }
 /* }}} */
 
+/* {{{ KBJobs\Engine::failedItems(string $id, int $cursor = 0, int $limit = 100): array */
+PHP_METHOD(KBJobs_Engine, failedItems)
+{
+    zend_string *id;
+    zend_long cursor = 0, limit = 100;
+    kbj_failed_item *items = NULL;
+    size_t n = 0;
+    long long next = -1;
+    zval list;
+
+    ZEND_PARSE_PARAMETERS_START(1, 3)
+        Z_PARAM_PATH_STR(id)
+        Z_PARAM_OPTIONAL
+        Z_PARAM_LONG(cursor)
+        Z_PARAM_LONG(limit)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    if (cursor < 0) {
+        zend_argument_value_error(2, "must be greater than or equal to 0");
+        RETURN_THROWS();
+    }
+    /* the engine checks the limit (a negative one converts to one far above its range) */
+    KBJOBS_CHECK(eng, kbj_import_failed_items(eng, ZSTR_VAL(id), (unsigned long long)cursor, (size_t)limit,
+                                              &items, &n, &next));
+    array_init_size(&list, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        zval row;
+        array_init_size(&row, 7);
+        add_assoc_long(&row, "index", (zend_long)items[i].index);
+        add_assoc_string(&row, "url", items[i].url);
+        add_assoc_string(&row, "class", items[i].error_class);
+        add_assoc_string(&row, "error", items[i].error);
+        add_assoc_long(&row, "http_status", items[i].http_status);
+        add_assoc_long(&row, "tries", (zend_long)items[i].tries);
+        add_assoc_double(&row, "at", items[i].at);
+        add_next_index_zval(&list, &row);
+    }
+    kbj_failed_items_free(items, n);
+    array_init(return_value);
+    add_assoc_zval(return_value, "items", &list);
+    if (next >= 0)
+        add_assoc_long(return_value, "next_cursor", (zend_long)next);
+    else
+        add_assoc_null(return_value, "next_cursor");
+}
+/* }}} */
+
 static void add_str_or_null(zval *arr, const char *key, const char *v)
 {
     if (v)
