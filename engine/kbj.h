@@ -271,6 +271,22 @@ typedef struct kbj_job {
 
 /* Frees a job view. Accepts NULL. */
 void kbj_job_free(kbj_job *job);
+
+/*
+ * A job's rate: items per second from its start (started_at) to its last progress
+ * report (progress_at), progress_done / (progress_at - started_at). Returns -1 when it
+ * is not known: no items done, a time not set, or no time between them. Pure; reads
+ * only those fields, so a caller may fill a zeroed kbj_job with them.
+ */
+double kbj_job_rate(const kbj_job *j);
+
+/*
+ * A job's ETA in seconds: the items left (progress_total - progress_done, 0 when done
+ * has reached total) at kbj_job_rate(). 0 for a completed job; -1 when it is not known
+ * (no positive rate, or no total). Pure; reads status, progress_done, progress_total,
+ * started_at and progress_at.
+ */
+double kbj_job_eta(const kbj_job *j);
 /* Frees an array of views from kbj_job_list. Accepts NULL. */
 void kbj_jobs_free(kbj_job **jobs, size_t n);
 
