@@ -749,6 +749,10 @@ typedef struct kbj_run_report {
  */
 int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report);
 
+/* The resident memory of this process in bytes (from /proc/self/statm), what kbj_run
+ * measures against max_memory when no memory_usage is given; 0 when it cannot be read. */
+size_t kbj_process_rss(void);
+
 /* Asks a running kbj_run to stop: safe from a signal handler or another thread. */
 void kbj_request_stop(kbj_engine *eng);
 

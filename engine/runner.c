@@ -616,18 +616,6 @@ static double due_within(kbj_engine *eng, const char *const *queues, size_t nq, 
     return wait;
 }
 
-static size_t rss_bytes(void)
-{
-    long pages = 0, resident = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (!f)
-        return 0;
-    if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
-        resident = 0;
-    fclose(f);
-    return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
-}
-
 /* Why the run should stop now, or NULL. */
 static const char *budget_spent(run_state *rs)
 {
@@ -639,7 +627,7 @@ static const char *budget_spent(run_state *rs)
     if (o->max_jobs && rs->started >= o->max_jobs)
         return "jobs";
     if (o->max_memory) {
-        size_t used = o->memory_usage ? o->memory_usage(o->memory_arg) : rss_bytes();
+        size_t used = o->memory_usage ? o->memory_usage(o->memory_arg) : kbj_process_rss();
         if (used > o->max_memory)
             return "memory";
     }

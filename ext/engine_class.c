@@ -1349,19 +1349,6 @@ void kbjobs_idle_tick(void *arg)
     }
 }
 
-/* The process's resident memory, from /proc (0 when unreadable). */
-static size_t resident_bytes(void)
-{
-    long pages = 0, resident = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (!f)
-        return 0;
-    if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
-        resident = 0;
-    fclose(f);
-    return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
-}
-
 /* Memory used by PHP and by the engine: Zend's heap and malloc's arena. Where those
  * cannot be measured (USE_ZEND_ALLOC=0 and a malloc that keeps no arena statistics, as
  * under valgrind), the resident size stands in, so a budget is never silently ignored. */
@@ -1371,7 +1358,7 @@ static size_t memory_usage(void *arg)
     size_t used = zend_memory_usage(1) + mi.uordblks;
     (void)arg;
     if (used < 1024 * 1024) {
-        size_t rss = resident_bytes();
+        size_t rss = kbj_process_rss();
         if (rss > used)
             used = rss;
     }
