@@ -31,6 +31,7 @@
 #include "artifact.h"
 #include "fsutil.h"
 #include "internal.h"
+#include "options.h"
 #include "sha256.h"
 #include "types.h"
 #include "url.h"
@@ -90,6 +91,8 @@ int kbj_import_configure(kbj_engine *eng, const kbj_fetch_config *fetch, const k
 
     if (!s)
         return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    if (kbj_import_settings_check(fetch, limits, list, &err))
+        return kbj_efail(eng, KBJ_EINVAL, "%s", err.msg);
     if (fetch)
         fc = *fetch;
     /* a fetcher is made here once to check the settings (the allow list) */

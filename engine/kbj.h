@@ -745,9 +745,32 @@ typedef struct kbj_run_report {
  * and reaps expired leases on the way. A thread with its own database connection keeps
  * the runner's heartbeat and its leases alive and watches for cancel requests, so a
  * handler busy for minutes keeps its lease. Returns 0 with *report filled when a budget
- * or a stop request ended the run, or a KBJ_E* code when the database failed for good.
+ * or a stop request ended the run, KBJ_EINVAL for a bad queue name or an option out of
+ * its range (see kbj_run_option_range; nothing is claimed then), or a KBJ_E* code when
+ * the database failed for good.
  */
 int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report);
+
+/*
+ * The range a numeric option accepts (min and max included), for bindings that read
+ * options in their own language and must convert them to the C types: they check
+ * against the same numbers the engine does. `integer`: the option is a whole number.
+ */
+typedef struct kbj_option_range {
+    const char *name;
+    double min, max;
+    int integer;
+} kbj_option_range;
+
+/*
+ * The range of a kbj_run_opts field by its name: max_seconds (0..31,536,000),
+ * idle_ms (0..3,600,000), claim_batch (0..1000), until_empty_wait_ms (0..3,600,000),
+ * grace_seconds (0..86,400), checkpoint_seconds (0..86,400); NULL for any other name.
+ * kbj_run refuses a value outside its range with KBJ_EINVAL and the message
+ * `option "idle_ms" must be between 0 and 3600000`, and a negative checkpoint_items;
+ * max_jobs and max_memory take any value. The table is static: never freed.
+ */
+const kbj_option_range *kbj_run_option_range(const char *name);
 
 /* The resident memory of this process in bytes (from /proc/self/statm), what kbj_run
  * measures against max_memory when no memory_usage is given; 0 when it cannot be read. */

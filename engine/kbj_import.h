@@ -154,13 +154,27 @@ typedef struct kbj_import_doc {
 typedef int (*kbj_import_sink_fn)(kbj_ctx *ctx, const kbj_import_doc *docs, size_t n,
                                   long long *post_ids, char **errors, void *arg);
 
+/*
+ * The range of an import setting by its field name in kbj_fetch_config, kbj_norm_limits
+ * or kbj_urllist_limits (0 is always the default): max_total 0..1000, max_per_host
+ * 0..100, connect_timeout_ms 0..600,000, timeout_ms 0..3,600,000, low_speed_bytes
+ * 0..2^30, low_speed_seconds 0..3600, max_body and max_decoded 0..2^32, max_redirects
+ * 0..20, retries 0..20 (or KBJ_FETCH_NO_RETRY), retry_base_ms 0..600,000,
+ * retry_after_max_ms 0..3,600,000, max_input 0..2^32, max_text 0..2^30, max_depth
+ * 0..10,000, max_list_bytes 0..2^40, max_list_lines 0..100,000,000; NULL for any other
+ * name. The table is static: never freed.
+ */
+const kbj_option_range *kbj_import_option_range(const char *name);
+
 /* Registers the sink of this process (NULL to remove it). */
 void kbj_import_set_sink(kbj_engine *eng, kbj_import_sink_fn fn, void *arg);
 
 /* Sets the fetcher's settings and the normaliser's limits for imports run by this
  * engine, and the caps on the URL lists kbj_import_submit() takes (max_list_bytes,
  * max_list_lines; see kbj_urllist_write). NULL or zero fields: defaults. Strings are
- * copied. Returns 0 or KBJ_EINVAL for an allow list that does not parse, KBJ_ENOMEM. */
+ * copied. Returns 0, KBJ_EINVAL for a setting out of its range (the message names it:
+ * `option "max_redirects" must be between 0 and 20`, see kbj_import_option_range) or an
+ * allow list that does not parse (nothing changes then), or KBJ_ENOMEM. */
 int kbj_import_configure(kbj_engine *eng, const kbj_fetch_config *fetch, const kbj_norm_limits *limits,
                          const kbj_urllist_limits *list);
 

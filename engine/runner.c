@@ -9,6 +9,7 @@
  * cancel or a release flushes the buffer first so rows change in the order jobs ran.
  */
 #include "internal.h"
+#include "options.h"
 #include "types.h"
 
 #include <jansson.h>
@@ -778,6 +779,11 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
 
     if (!eng)
         return KBJ_EINVAL;
+    {
+        kbj_err oerr;
+        if (kbj_run_opts_check(opts, &oerr))
+            return kbj_efail(eng, KBJ_EINVAL, "%s", oerr.msg);
+    }
     memset(&rs, 0, sizeof rs);
     rs.eng = eng;
     rs.o = opts ? opts : &none;

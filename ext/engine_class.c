@@ -108,6 +108,22 @@ int kbjobs_opt_double(HashTable *opts, const char *key, double min, double max, 
     return 0;
 }
 
+/* An option whose range the engine gives (kbj_run_option_range, kbj_import_option_range):
+ * the binding converts with the same bounds the engine checks, and its messages name
+ * them. A double option's range is divided by `scale` (1000: the engine counts ms, the
+ * option seconds). */
+int kbjobs_opt_long_in(HashTable *opts, const char *key, const kbj_option_range *r, zend_long *out)
+{
+    ZEND_ASSERT(r);
+    return kbjobs_opt_long(opts, key, (zend_long)r->min, (zend_long)r->max, out);
+}
+
+int kbjobs_opt_double_in(HashTable *opts, const char *key, const kbj_option_range *r, double scale, double *out)
+{
+    ZEND_ASSERT(r);
+    return kbjobs_opt_double(opts, key, r->min / scale, r->max / scale, out);
+}
+
 /* A string option, or NULL; -1 with a TypeError when not a string. */
 int kbjobs_opt_string(HashTable *opts, const char *key, const char **out)
 {
@@ -1421,23 +1437,25 @@ PHP_METHOD(KBJobs_Engine, run)
             efree(queues);             \
         RETURN_THROWS();               \
     }
-    RUN_OPT(kbjobs_opt_double(options, "max_seconds", 0, 86400 * 365.0, &secs));
+    RUN_OPT(kbjobs_opt_double_in(options, "max_seconds", kbj_run_option_range("max_seconds"), 1, &secs));
     opts.max_seconds = secs;
     RUN_OPT(kbjobs_opt_long(options, "max_jobs", 0, ZEND_LONG_MAX, &v));
     opts.max_jobs = (unsigned long)v;
     RUN_OPT(kbjobs_opt_long(options, "max_memory", 0, ZEND_LONG_MAX, &v));
     opts.max_memory = (size_t)v;
-    RUN_OPT(kbjobs_opt_long(options, "claim_batch", 0, 1000, &v));
+    RUN_OPT(kbjobs_opt_long_in(options, "claim_batch", kbj_run_option_range("claim_batch"), &v));
     opts.claim_batch = (unsigned)v;
-    RUN_OPT(kbjobs_opt_long(options, "idle_ms", 0, 3600000, &v));
+    RUN_OPT(kbjobs_opt_long_in(options, "idle_ms", kbj_run_option_range("idle_ms"), &v));
     opts.idle_ms = (unsigned)v;
     RUN_OPT(kbjobs_opt_long(options, "until_empty", 0, 1, &v));
     opts.until_empty = (int)v;
-    RUN_OPT(kbjobs_opt_double(options, "until_empty_wait", 0, 3600, &secs));
+    RUN_OPT(kbjobs_opt_double_in(options, "until_empty_wait", kbj_run_option_range("until_empty_wait_ms"), 1000,
+                                 &secs));
     opts.until_empty_wait_ms = (unsigned)(secs * 1000);
-    RUN_OPT(kbjobs_opt_long(options, "grace_seconds", 0, 86400, &v));
+    RUN_OPT(kbjobs_opt_long_in(options, "grace_seconds", kbj_run_option_range("grace_seconds"), &v));
     opts.grace_seconds = (unsigned)v;
-    RUN_OPT(kbjobs_opt_double(options, "checkpoint_seconds", 0, 86400, &secs));
+    RUN_OPT(kbjobs_opt_double_in(options, "checkpoint_seconds", kbj_run_option_range("checkpoint_seconds"), 1,
+                                 &secs));
     opts.checkpoint_seconds = secs;
     RUN_OPT(kbjobs_opt_long(options, "checkpoint_items", 0, ZEND_LONG_MAX, &v));
     opts.checkpoint_items = (long long)v;

@@ -242,33 +242,34 @@ PHP_METHOD(KBJobs_Engine, configureImport)
         kbjobs_opt_string(set, "allow", &fc.allow) || kbjobs_opt_string(set, "proxy", &fc.proxy) ||
         kbjobs_opt_string(set, "user_agent", &fc.user_agent))
         RETURN_THROWS();
-#define SET_U(key, field, max)                                   \
-    if (kbjobs_opt_long(set, key, 0, max, &v))                  \
-        RETURN_THROWS();                                         \
+    /* the ranges are the engine's (kbj_import_option_range), which checks them again */
+#define SET_U(key, field)                                                          \
+    if (kbjobs_opt_long_in(set, key, kbj_import_option_range(key), &v))            \
+        RETURN_THROWS();                                                           \
     field = v;
-    SET_U("max_total", fc.max_total, 1000);
-    SET_U("max_per_host", fc.max_per_host, 100);
-    SET_U("connect_timeout_ms", fc.connect_timeout_ms, 600000);
-    SET_U("timeout_ms", fc.timeout_ms, 3600000);
-    SET_U("low_speed_bytes", fc.low_speed_bytes, 1 << 30);
-    SET_U("low_speed_seconds", fc.low_speed_seconds, 3600);
-    SET_U("max_body", fc.max_body, (zend_long)1 << 32);
-    SET_U("max_decoded", fc.max_decoded, (zend_long)1 << 32);
-    SET_U("max_redirects", fc.max_redirects, 20);
-    SET_U("retry_base_ms", fc.retry_base_ms, 600000);
-    SET_U("retry_after_max_ms", fc.retry_after_max_ms, 3600000);
-    SET_U("max_text", lim.max_text, (zend_long)1 << 30);
-    SET_U("max_depth", lim.max_depth, 10000);
+    SET_U("max_total", fc.max_total);
+    SET_U("max_per_host", fc.max_per_host);
+    SET_U("connect_timeout_ms", fc.connect_timeout_ms);
+    SET_U("timeout_ms", fc.timeout_ms);
+    SET_U("low_speed_bytes", fc.low_speed_bytes);
+    SET_U("low_speed_seconds", fc.low_speed_seconds);
+    SET_U("max_body", fc.max_body);
+    SET_U("max_decoded", fc.max_decoded);
+    SET_U("max_redirects", fc.max_redirects);
+    SET_U("retry_base_ms", fc.retry_base_ms);
+    SET_U("retry_after_max_ms", fc.retry_after_max_ms);
+    SET_U("max_text", lim.max_text);
+    SET_U("max_depth", lim.max_depth);
 #undef SET_U
     /* 0 would mean the default to the engine: here a cap is given or left out */
-    if (kbjobs_opt_long(set, "max_list_bytes", 1, (zend_long)1 << 40, &v))
+    if (kbjobs_opt_long(set, "max_list_bytes", 1, (zend_long)kbj_import_option_range("max_list_bytes")->max, &v))
         RETURN_THROWS();
     list.max_list_bytes = (unsigned long long)v;
-    if (kbjobs_opt_long(set, "max_list_lines", 1, 100000000, &v))
+    if (kbjobs_opt_long(set, "max_list_lines", 1, (zend_long)kbj_import_option_range("max_list_lines")->max, &v))
         RETURN_THROWS();
     list.max_list_lines = (unsigned long long)v;
     if (zend_hash_str_exists(set, "retries", 7)) {
-        if (kbjobs_opt_long(set, "retries", 0, 20, &v))
+        if (kbjobs_opt_long_in(set, "retries", kbj_import_option_range("retries"), &v))
             RETURN_THROWS();
         fc.retries = v == 0 ? KBJ_FETCH_NO_RETRY : (unsigned)v;
     }

@@ -84,6 +84,10 @@ static inline kbjobs_context_obj *kbjobs_context_from(zend_object *o)
 int kbjobs_opt_long(HashTable *opts, const char *key, zend_long min, zend_long max, zend_long *out);
 int kbjobs_opt_double(HashTable *opts, const char *key, double min, double max, double *out);
 int kbjobs_opt_string(HashTable *opts, const char *key, const char **out);
+/* Integer and number options within the range the engine gives for them (a double's
+ * range divided by `scale`: 1000 where the engine counts ms and the option seconds). */
+int kbjobs_opt_long_in(HashTable *opts, const char *key, const kbj_option_range *r, zend_long *out);
+int kbjobs_opt_double_in(HashTable *opts, const char *key, const kbj_option_range *r, double scale, double *out);
 /* Refuses option names not in the NULL-terminated `keys`. */
 int kbjobs_known_keys(HashTable *opts, const char *const *keys, const char *what);
 /* submit()'s options (kbjobs_submit_keys) into `s`; params (may be NULL) encoded into
