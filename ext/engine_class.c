@@ -1180,15 +1180,16 @@ PHP_METHOD(KBJobs_Engine, reap)
 
 /* ---- PHP handlers ------------------------------------------------------------------ */
 
-/* The exception a handler left behind that must reach the caller of run(): exit() or a
- * graceful shutdown. Kept per engine object while run() unwinds. */
-typedef struct run_frame {
+/* What a handler left behind that must reach the caller of run() once kbj_run has
+ * returned: exit() or a graceful shutdown (pending), or a fatal error (bailout). The
+ * innermost run()'s frame is KBJOBS_G(current_frame), a module global, so each thread
+ * of a ZTS build has its own; PHP here is built without ZTS, so the ZTS build is
+ * untested. */
+typedef struct kbjobs_run_frame {
     kbjobs_engine_obj *o;
     zend_object *pending;  /* exit() in a handler */
     int bailout;           /* a fatal error in a handler */
 } run_frame;
-
-static run_frame *current_frame; /* the innermost run(); NTS, and ZTS-safe as one per thread */
 
 static char *exception_message(zend_object *ex)
 {
@@ -1233,8 +1234,8 @@ int kbjobs_call_in_job(kbjobs_engine_obj *o, kbj_ctx *ctx, zval *cb, zval *args,
     if (bailed) {
         /* A fatal error: fail the attempt, stop the run, and let PHP carry on with the
          * bailout once run() has put everything back. */
-        if (current_frame)
-            current_frame->bailout = 1;
+        if (KBJOBS_G(current_frame))
+            KBJOBS_G(current_frame)->bailout = 1;
         kbj_request_stop(o->eng);
         ZVAL_UNDEF(retval);
         return kbj_ctx_fail(ctx, "the handler stopped with a fatal error", 1);
@@ -1242,9 +1243,9 @@ int kbjobs_call_in_job(kbjobs_engine_obj *o, kbj_ctx *ctx, zval *cb, zval *args,
     if (EG(exception)) {
         zend_object *ex = EG(exception);
         if (zend_is_unwind_exit(ex) || zend_is_graceful_exit(ex)) {
-            if (current_frame && !current_frame->pending) {
+            if (KBJOBS_G(current_frame) && !KBJOBS_G(current_frame)->pending) {
                 GC_ADDREF(ex);
-                current_frame->pending = ex;
+                KBJOBS_G(current_frame)->pending = ex;
             }
             zend_clear_exception();
             kbj_request_stop(o->eng);
@@ -1360,8 +1361,8 @@ void kbjobs_idle_tick(void *arg)
         zend_atomic_bool_store_ex(&EG(vm_interrupt), false);
         if (zend_interrupt_function)
             zend_interrupt_function(EG(current_execute_data));
-        if (EG(exception) && current_frame)
-            kbj_request_stop(current_frame->o->eng);
+        if (EG(exception) && KBJOBS_G(current_frame))
+            kbj_request_stop(KBJOBS_G(current_frame)->o->eng);
     }
 }
 
@@ -1477,10 +1478,10 @@ PHP_METHOD(KBJobs_Engine, run)
 
     o->in_run = 1;
     GC_ADDREF(&o->std); /* the handlers' udata points at this object */
-    outer = current_frame;
-    current_frame = &frame;
+    outer = KBJOBS_G(current_frame);
+    KBJOBS_G(current_frame) = &frame;
     rc = kbj_run(eng, &opts, &rep);
-    current_frame = outer;
+    KBJOBS_G(current_frame) = outer;
     o->in_run = 0;
     kbj_import_set_sink(eng, NULL, NULL);
     zval_ptr_dtor(&o->sink);

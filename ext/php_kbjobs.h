@@ -18,10 +18,16 @@ extern zend_module_entry kbjobs_module_entry;
 
 #define PHP_KBJOBS_VERSION KBJ_VERSION
 
+struct kbjobs_run_frame;
+
 ZEND_BEGIN_MODULE_GLOBALS(kbjobs)
     char *data_dir;
     zend_long lease_seconds;
     zend_long claim_batch;
+    /* The innermost Engine::run() on this thread (ext/engine_class.c), or NULL. A module
+     * global, not a static, so a ZTS build gives each thread its own; PHP here is built
+     * without ZTS, so the ZTS build is untested. */
+    struct kbjobs_run_frame *current_frame;
 ZEND_END_MODULE_GLOBALS(kbjobs)
 
 ZEND_EXTERN_MODULE_GLOBALS(kbjobs)
