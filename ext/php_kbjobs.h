@@ -24,7 +24,7 @@ ZEND_BEGIN_MODULE_GLOBALS(kbjobs)
     char *data_dir;
     zend_long lease_seconds;
     zend_long claim_batch;
-    /* The innermost Engine::run() on this thread (ext/engine_class.c), or NULL. A module
+    /* The innermost Engine::run() on this thread (ext/engine_run.c), or NULL. A module
      * global, not a static, so a ZTS build gives each thread its own; PHP here is built
      * without ZTS, so the ZTS build is untested. */
     struct kbjobs_run_frame *current_frame;
@@ -85,7 +85,7 @@ static inline kbjobs_context_obj *kbjobs_context_from(zend_object *o)
     if (!eng)                               \
         RETURN_THROWS();
 
-/* Option parsing shared by the methods (ext/engine_class.c). Each returns 0, or -1 with
+/* Option parsing shared by the methods (ext/engine_options.c). Each returns 0, or -1 with
  * a ValueError/TypeError thrown naming the option. Absent options give 0 / NULL. */
 int kbjobs_opt_long(HashTable *opts, const char *key, zend_long min, zend_long max, zend_long *out);
 int kbjobs_opt_double(HashTable *opts, const char *key, double min, double max, double *out);
@@ -101,6 +101,12 @@ int kbjobs_known_keys(HashTable *opts, const char *const *keys, const char *what
 extern const char *const kbjobs_submit_keys[];
 int kbjobs_parse_submit(HashTable *opts, zval *params, kbj_submit *s, zend_string **params_out,
                         kbj_resource *res);
+/* registerType()'s options into `def` (its name and handler are the caller's): `res`
+ * holds KBJ_MAX_RESOURCES resources, `rules` KBJOBS_MAX_RULES rules; *schema holds the
+ * encoded schema, released by the caller. */
+#define KBJOBS_MAX_RULES 32
+int kbjobs_parse_type(HashTable *opts, kbj_type_def *def, kbj_resource *res, kbj_chain_rule *rules,
+                      zend_string **schema);
 
 /* Class set-up, called from MINIT. */
 void kbjobs_engine_minit(void);
