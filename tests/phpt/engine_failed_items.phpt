@@ -20,7 +20,7 @@ $engine->run(['queues' => ['import'], 'until_empty' => true]);
 echo $engine->get($r['id'])->status, "\n";
 $page = $engine->failedItems($r['id']);
 foreach ($page['items'] as $it) {
-    echo $it['index'], ' ', preg_replace('#127\.0\.0\.1:\d+#', 'HOST', $it['url']), ' ', $it['class'], ' ',
+    echo $it['index'], ' ', str_replace($host, 'HOST', $it['url']), ' ', $it['class'], ' ',
          $it['error'], ' ', $it['http_status'], ' ', $it['tries'], ' ', is_float($it['at']) ? 'at' : 'no time', "\n";
 }
 var_dump($page['next_cursor']);
