@@ -276,6 +276,22 @@ typedef struct kbj_job {
 
 /* Frees a job view. Accepts NULL. */
 void kbj_job_free(kbj_job *job);
+
+/*
+ * A job's rate: items per second from its start (started_at) to its last progress
+ * report (progress_at), progress_done / (progress_at - started_at). Returns -1 when it
+ * is not known: no items done, a time not set, or no time between them. Pure; reads
+ * only those fields, so a caller may fill a zeroed kbj_job with them.
+ */
+double kbj_job_rate(const kbj_job *j);
+
+/*
+ * A job's ETA in seconds: the items left (progress_total - progress_done, 0 when done
+ * has reached total) at kbj_job_rate(). 0 for a completed job; -1 when it is not known
+ * (no positive rate, or no total). Pure; reads status, progress_done, progress_total,
+ * started_at and progress_at.
+ */
+double kbj_job_eta(const kbj_job *j);
 /* Frees an array of views from kbj_job_list. Accepts NULL. */
 void kbj_jobs_free(kbj_job **jobs, size_t n);
 
@@ -559,9 +575,17 @@ typedef struct kbj_ctx kbj_ctx;
  */
 typedef int (*kbj_handler)(kbj_ctx *ctx, void *udata);
 
-/* An ordering rule for chains (defined in chain.h): "type `before` should run before
- * type `after`", as a warning or an error. */
-typedef struct kbj_chain_rule kbj_chain_rule;
+/* Severities of an ordering rule. */
+enum { KBJ_CHAIN_WARNING = 1, KBJ_CHAIN_ERROR = 2 };
+
+/* An ordering rule for chains: "type `before` should run before type `after`", as a
+ * warning or an error. */
+typedef struct kbj_chain_rule {
+    const char *before;   /* a job type name; required */
+    const char *after;    /* a job type name, not the same as `before`; required */
+    int severity;         /* KBJ_CHAIN_WARNING or KBJ_CHAIN_ERROR */
+    const char *message;  /* why, for people; NULL or "" for none */
+} kbj_chain_rule;
 
 /* A job type: defaults for its jobs, and its handler in this process. */
 typedef struct kbj_type_def {
@@ -730,9 +754,36 @@ typedef struct kbj_run_report {
  * and reaps expired leases on the way. A thread with its own database connection keeps
  * the runner's heartbeat and its leases alive and watches for cancel requests, so a
  * handler busy for minutes keeps its lease. Returns 0 with *report filled when a budget
- * or a stop request ended the run, or a KBJ_E* code when the database failed for good.
+ * or a stop request ended the run, KBJ_EINVAL for a bad queue name or an option out of
+ * its range (see kbj_run_option_range; nothing is claimed then), or a KBJ_E* code when
+ * the database failed for good.
  */
 int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report);
+
+/*
+ * The range a numeric option accepts (min and max included), for bindings that read
+ * options in their own language and must convert them to the C types: they check
+ * against the same numbers the engine does. `integer`: the option is a whole number.
+ */
+typedef struct kbj_option_range {
+    const char *name;
+    double min, max;
+    int integer;
+} kbj_option_range;
+
+/*
+ * The range of a kbj_run_opts field by its name: max_seconds (0..31,536,000),
+ * idle_ms (0..3,600,000), claim_batch (0..1000), until_empty_wait_ms (0..3,600,000),
+ * grace_seconds (0..86,400), checkpoint_seconds (0..86,400); NULL for any other name.
+ * kbj_run refuses a value outside its range with KBJ_EINVAL and the message
+ * `option "idle_ms" must be between 0 and 3600000`, and a negative checkpoint_items;
+ * max_jobs and max_memory take any value. The table is static: never freed.
+ */
+const kbj_option_range *kbj_run_option_range(const char *name);
+
+/* The resident memory of this process in bytes (from /proc/self/statm), what kbj_run
+ * measures against max_memory when no memory_usage is given; 0 when it cannot be read. */
+size_t kbj_process_rss(void);
 
 /* Asks a running kbj_run to stop: safe from a signal handler or another thread. */
 void kbj_request_stop(kbj_engine *eng);
@@ -741,8 +792,19 @@ void kbj_request_stop(kbj_engine *eng);
  * Combined jobs: named phases run as one job
  * ======================================================================== */
 
-/* Errors and warnings about a chain (defined in chain.h). */
-typedef struct kbj_chain_report kbj_chain_report;
+/* Errors and warnings about a chain (kbj_validate_chain, kbj_submit_combined). The
+ * chain is valid when nerrors is 0. Every string is malloc'd and owned by the report;
+ * free them with kbj_chain_report_free. */
+typedef struct kbj_chain_report {
+    char **errors;
+    size_t nerrors;
+    char **warnings;
+    size_t nwarnings;
+} kbj_chain_report;
+
+/* Frees the messages in a report and zeroes it; the struct itself is the caller's.
+ * Accepts NULL and an already emptied report. */
+void kbj_chain_report_free(kbj_chain_report *r);
 
 /* One phase of a combined job: a job type with its own params and a weight. */
 typedef struct kbj_phase {

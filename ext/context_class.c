@@ -9,7 +9,6 @@
 #include "php.h"
 
 #include "php_kbjobs.h"
-#include "artifact.h"
 
 static zend_object_handlers context_handlers;
 

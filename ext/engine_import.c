@@ -10,6 +10,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memfd_create */
 #endif
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -19,13 +20,25 @@
 #include "zend_exceptions.h"
 
 #include "php_kbjobs.h"
-#include "artifact.h"
-#include "fsutil.h"
-#include "import.h"
-#include "url.h"
 
 #define THIS_ENGINE() kbjobs_engine_from(Z_OBJ_P(ZEND_THIS))
 #define MAX_REJECTIONS 1000
+
+/* Writes all `len` bytes to the buffer file `fd`, retrying short writes and EINTR.
+ * Returns 0, or -1 with errno set. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
 
 typedef struct rejections {
     zval list;
@@ -72,7 +85,7 @@ static int array_to_fd(HashTable *list)
             zend_argument_value_error(1, "element %lu contains a line break or a null byte", (unsigned long)n);
             return -1;
         }
-        if (kbj_fs_write_all(fd, Z_STRVAL_P(v), Z_STRLEN_P(v)) || kbj_fs_write_all(fd, "\n", 1)) {
+        if (write_all(fd, Z_STRVAL_P(v), Z_STRLEN_P(v)) || write_all(fd, "\n", 1)) {
             close(fd);
             zend_throw_exception_ex(kbjobs_ce_filesystem, KBJ_EIO, "cannot buffer the URL list");
             return -1;
@@ -112,7 +125,7 @@ static int stream_to_fd(zval *zs, unsigned long long max_bytes, int *owned)
         size_t want = max_bytes - copied < sizeof buf ? (size_t)(max_bytes - copied) + 1 : sizeof buf;
         if ((n = php_stream_read(stream, buf, want)) <= 0)
             break;
-        if (kbj_fs_write_all(fd, buf, (size_t)n)) {
+        if (write_all(fd, buf, (size_t)n)) {
             close(fd);
             zend_throw_exception_ex(kbjobs_ce_filesystem, KBJ_EIO, "cannot buffer the URL list");
             return -1;
@@ -229,33 +242,34 @@ PHP_METHOD(KBJobs_Engine, configureImport)
         kbjobs_opt_string(set, "allow", &fc.allow) || kbjobs_opt_string(set, "proxy", &fc.proxy) ||
         kbjobs_opt_string(set, "user_agent", &fc.user_agent))
         RETURN_THROWS();
-#define SET_U(key, field, max)                                   \
-    if (kbjobs_opt_long(set, key, 0, max, &v))                  \
-        RETURN_THROWS();                                         \
+    /* the ranges are the engine's (kbj_import_option_range), which checks them again */
+#define SET_U(key, field)                                                          \
+    if (kbjobs_opt_long_in(set, key, kbj_import_option_range(key), &v))            \
+        RETURN_THROWS();                                                           \
     field = v;
-    SET_U("max_total", fc.max_total, 1000);
-    SET_U("max_per_host", fc.max_per_host, 100);
-    SET_U("connect_timeout_ms", fc.connect_timeout_ms, 600000);
-    SET_U("timeout_ms", fc.timeout_ms, 3600000);
-    SET_U("low_speed_bytes", fc.low_speed_bytes, 1 << 30);
-    SET_U("low_speed_seconds", fc.low_speed_seconds, 3600);
-    SET_U("max_body", fc.max_body, (zend_long)1 << 32);
-    SET_U("max_decoded", fc.max_decoded, (zend_long)1 << 32);
-    SET_U("max_redirects", fc.max_redirects, 20);
-    SET_U("retry_base_ms", fc.retry_base_ms, 600000);
-    SET_U("retry_after_max_ms", fc.retry_after_max_ms, 3600000);
-    SET_U("max_text", lim.max_text, (zend_long)1 << 30);
-    SET_U("max_depth", lim.max_depth, 10000);
+    SET_U("max_total", fc.max_total);
+    SET_U("max_per_host", fc.max_per_host);
+    SET_U("connect_timeout_ms", fc.connect_timeout_ms);
+    SET_U("timeout_ms", fc.timeout_ms);
+    SET_U("low_speed_bytes", fc.low_speed_bytes);
+    SET_U("low_speed_seconds", fc.low_speed_seconds);
+    SET_U("max_body", fc.max_body);
+    SET_U("max_decoded", fc.max_decoded);
+    SET_U("max_redirects", fc.max_redirects);
+    SET_U("retry_base_ms", fc.retry_base_ms);
+    SET_U("retry_after_max_ms", fc.retry_after_max_ms);
+    SET_U("max_text", lim.max_text);
+    SET_U("max_depth", lim.max_depth);
 #undef SET_U
     /* 0 would mean the default to the engine: here a cap is given or left out */
-    if (kbjobs_opt_long(set, "max_list_bytes", 1, (zend_long)1 << 40, &v))
+    if (kbjobs_opt_long(set, "max_list_bytes", 1, (zend_long)kbj_import_option_range("max_list_bytes")->max, &v))
         RETURN_THROWS();
     list.max_list_bytes = (unsigned long long)v;
-    if (kbjobs_opt_long(set, "max_list_lines", 1, 100000000, &v))
+    if (kbjobs_opt_long(set, "max_list_lines", 1, (zend_long)kbj_import_option_range("max_list_lines")->max, &v))
         RETURN_THROWS();
     list.max_list_lines = (unsigned long long)v;
     if (zend_hash_str_exists(set, "retries", 7)) {
-        if (kbjobs_opt_long(set, "retries", 0, 20, &v))
+        if (kbjobs_opt_long_in(set, "retries", kbj_import_option_range("retries"), &v))
             RETURN_THROWS();
         fc.retries = v == 0 ? KBJ_FETCH_NO_RETRY : (unsigned)v;
     }
@@ -296,6 +310,53 @@ PHP_METHOD(KBJobs_Engine, artifact)
 }
 /* }}} */
 
+/* {{{ KBJobs\Engine::failedItems(string $id, int $cursor = 0, int $limit = 100): array */
+PHP_METHOD(KBJobs_Engine, failedItems)
+{
+    zend_string *id;
+    zend_long cursor = 0, limit = 100;
+    kbj_failed_item *items = NULL;
+    size_t n = 0;
+    long long next = -1;
+    zval list;
+
+    ZEND_PARSE_PARAMETERS_START(1, 3)
+        Z_PARAM_PATH_STR(id)
+        Z_PARAM_OPTIONAL
+        Z_PARAM_LONG(cursor)
+        Z_PARAM_LONG(limit)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    if (cursor < 0) {
+        zend_argument_value_error(2, "must be greater than or equal to 0");
+        RETURN_THROWS();
+    }
+    /* the engine checks the limit (a negative one converts to one far above its range) */
+    KBJOBS_CHECK(eng, kbj_import_failed_items(eng, ZSTR_VAL(id), (unsigned long long)cursor, (size_t)limit,
+                                              &items, &n, &next));
+    array_init_size(&list, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        zval row;
+        array_init_size(&row, 7);
+        add_assoc_long(&row, "index", (zend_long)items[i].index);
+        add_assoc_string(&row, "url", items[i].url);
+        add_assoc_string(&row, "class", items[i].error_class);
+        add_assoc_string(&row, "error", items[i].error);
+        add_assoc_long(&row, "http_status", items[i].http_status);
+        add_assoc_long(&row, "tries", (zend_long)items[i].tries);
+        add_assoc_double(&row, "at", items[i].at);
+        add_next_index_zval(&list, &row);
+    }
+    kbj_failed_items_free(items, n);
+    array_init(return_value);
+    add_assoc_zval(return_value, "items", &list);
+    if (next >= 0)
+        add_assoc_long(return_value, "next_cursor", (zend_long)next);
+    else
+        add_assoc_null(return_value, "next_cursor");
+}
+/* }}} */
+
 static void add_str_or_null(zval *arr, const char *key, const char *v)
 {
     if (v)
@@ -306,11 +367,8 @@ static void add_str_or_null(zval *arr, const char *key, const char *v)
 
 static void doc_to_array(const kbj_import_doc *d, zval *out)
 {
-    char url[KBJ_URL_MAX + 1];
     array_init_size(out, 20);
-    /* documents reach PHP without credentials: they end up in posts and logs */
-    kbj_url_redact(d->url, url, sizeof url);
-    add_assoc_string(out, "url", url);
+    add_assoc_string(out, "url", d->url); /* credentials redacted by the engine */
     add_assoc_string(out, "url_hash", d->url_hash);
     add_str_or_null(out, "final_url", d->final_url);
     add_assoc_string(out, "artifact", d->artifact);

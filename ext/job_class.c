@@ -1,6 +1,6 @@
 /*
- * job_class.c - KBJobs\Job: a read-only view of a job, with rate and ETA derived from
- * what the engine stores.
+ * job_class.c - KBJobs\Job: a read-only view of a job, with rate and ETA as the engine
+ * computes them (kbj_job_rate, kbj_job_eta).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -78,15 +78,19 @@ static zval *prop(zend_object *o, const char *name)
     return zend_read_property(kbjobs_ce_job, o, name, strlen(name), 1, &rv);
 }
 
-/* Items per second between the start and the last progress report, or -1. */
-static double job_rate(zend_object *o)
+/* The fields of the object that rate and ETA are computed from, as an engine view
+ * (an unset time is 0, as the engine has it). */
+static void job_view(zend_object *o, kbj_job *j)
 {
-    zval *done = prop(o, "progressDone"), *started = prop(o, "startedAt"), *at = prop(o, "progressAt");
-    double span;
-    if (Z_TYPE_P(started) != IS_DOUBLE || Z_TYPE_P(at) != IS_DOUBLE || Z_TYPE_P(done) != IS_LONG || Z_LVAL_P(done) <= 0)
-        return -1;
-    span = Z_DVAL_P(at) - Z_DVAL_P(started);
-    return span > 0 ? (double)Z_LVAL_P(done) / span : -1;
+    zval *status = prop(o, "status"), *done = prop(o, "progressDone"), *total = prop(o, "progressTotal");
+    zval *started = prop(o, "startedAt"), *at = prop(o, "progressAt");
+    memset(j, 0, sizeof *j);
+    if (Z_TYPE_P(status) == IS_STRING)
+        strlcpy(j->status, Z_STRVAL_P(status), sizeof j->status);
+    j->progress_done = Z_TYPE_P(done) == IS_LONG ? Z_LVAL_P(done) : 0;
+    j->progress_total = Z_TYPE_P(total) == IS_LONG ? Z_LVAL_P(total) : 0;
+    j->started_at = Z_TYPE_P(started) == IS_DOUBLE ? Z_DVAL_P(started) : 0;
+    j->progress_at = Z_TYPE_P(at) == IS_DOUBLE ? Z_DVAL_P(at) : 0;
 }
 
 PHP_METHOD(KBJobs_Job, __construct)
@@ -96,9 +100,11 @@ PHP_METHOD(KBJobs_Job, __construct)
 
 PHP_METHOD(KBJobs_Job, rate)
 {
+    kbj_job j;
     double r;
     ZEND_PARSE_PARAMETERS_NONE();
-    r = job_rate(Z_OBJ_P(ZEND_THIS));
+    job_view(Z_OBJ_P(ZEND_THIS), &j);
+    r = kbj_job_rate(&j);
     if (r < 0)
         RETURN_NULL();
     RETURN_DOUBLE(r);
@@ -106,19 +112,14 @@ PHP_METHOD(KBJobs_Job, rate)
 
 PHP_METHOD(KBJobs_Job, eta)
 {
-    zend_object *o = Z_OBJ_P(ZEND_THIS);
-    zval *done, *total, *status;
-    double r;
+    kbj_job j;
+    double eta;
     ZEND_PARSE_PARAMETERS_NONE();
-    status = prop(o, "status");
-    done = prop(o, "progressDone");
-    total = prop(o, "progressTotal");
-    if (Z_TYPE_P(status) == IS_STRING && strcmp(Z_STRVAL_P(status), "completed") == 0)
-        RETURN_DOUBLE(0);
-    r = job_rate(o);
-    if (r <= 0 || Z_TYPE_P(total) != IS_LONG || Z_LVAL_P(total) <= 0 || Z_TYPE_P(done) != IS_LONG)
+    job_view(Z_OBJ_P(ZEND_THIS), &j);
+    eta = kbj_job_eta(&j);
+    if (eta < 0)
         RETURN_NULL();
-    RETURN_DOUBLE(Z_LVAL_P(total) > Z_LVAL_P(done) ? (double)(Z_LVAL_P(total) - Z_LVAL_P(done)) / r : 0.0);
+    RETURN_DOUBLE(eta);
 }
 
 PHP_METHOD(KBJobs_Job, toArray)

@@ -148,6 +148,20 @@ namespace KBJobs {
          */
         public function artifact(string $url): ?array {}
 
+        /**
+         * A page of the failed items of an import (or of one of its ranges: its own
+         * items), in list order: ['items' => [['index' => int, 'url' => string (no
+         * credentials), 'class' => 'transient'|'permanent'|'sink', 'error' => string,
+         * 'http_status' => int, 'tries' => int, 'at' => float], ...], 'next_cursor' =>
+         * ?int]. The cursor is a list index: the items at or above it are returned, at
+         * most $limit (1..1000); pass next_cursor back for the next page (null after the
+         * last). An item recorded twice (a chunk replayed after a crash) appears once,
+         * as its last record says; a torn last line is ignored. A job of another type has
+         * no failed items; an unknown id throws NotFoundException.
+         * @return array
+         */
+        public function failedItems(string $id, int $cursor = 0, int $limit = 100): array {}
+
         /** @return array */
         public function types(): array {}
 

@@ -1,7 +1,9 @@
 /*
  * php_kbjobs.h - what the files of ext/ share: the module entry, INI globals, the class
  * entries and object structs, and the conversion and exception helpers. ext/ is glue:
- * it converts, calls the engine (engine/kbj.h) and throws; no job logic lives here.
+ * it converts, calls the engine through its public headers (engine/kbj.h and
+ * engine/kbj_import.h, the only engine headers ext/ includes) and throws; no job logic
+ * lives here.
  */
 #ifndef PHP_KBJOBS_H
 #define PHP_KBJOBS_H
@@ -9,18 +11,23 @@
 #include <sys/types.h>
 
 #include "kbj.h"
-
-struct kbj_import_doc;
+#include "kbj_import.h"
 
 extern zend_module_entry kbjobs_module_entry;
 #define phpext_kbjobs_ptr &kbjobs_module_entry
 
 #define PHP_KBJOBS_VERSION KBJ_VERSION
 
+struct kbjobs_run_frame;
+
 ZEND_BEGIN_MODULE_GLOBALS(kbjobs)
     char *data_dir;
     zend_long lease_seconds;
     zend_long claim_batch;
+    /* The innermost Engine::run() on this thread (ext/engine_run.c), or NULL. A module
+     * global, not a static, so a ZTS build gives each thread its own; PHP here is built
+     * without ZTS, so the ZTS build is untested. */
+    struct kbjobs_run_frame *current_frame;
 ZEND_END_MODULE_GLOBALS(kbjobs)
 
 ZEND_EXTERN_MODULE_GLOBALS(kbjobs)
@@ -78,11 +85,15 @@ static inline kbjobs_context_obj *kbjobs_context_from(zend_object *o)
     if (!eng)                               \
         RETURN_THROWS();
 
-/* Option parsing shared by the methods (ext/engine_class.c). Each returns 0, or -1 with
+/* Option parsing shared by the methods (ext/engine_options.c). Each returns 0, or -1 with
  * a ValueError/TypeError thrown naming the option. Absent options give 0 / NULL. */
 int kbjobs_opt_long(HashTable *opts, const char *key, zend_long min, zend_long max, zend_long *out);
 int kbjobs_opt_double(HashTable *opts, const char *key, double min, double max, double *out);
 int kbjobs_opt_string(HashTable *opts, const char *key, const char **out);
+/* Integer and number options within the range the engine gives for them (a double's
+ * range divided by `scale`: 1000 where the engine counts ms and the option seconds). */
+int kbjobs_opt_long_in(HashTable *opts, const char *key, const kbj_option_range *r, zend_long *out);
+int kbjobs_opt_double_in(HashTable *opts, const char *key, const kbj_option_range *r, double scale, double *out);
 /* Refuses option names not in the NULL-terminated `keys`. */
 int kbjobs_known_keys(HashTable *opts, const char *const *keys, const char *what);
 /* submit()'s options (kbjobs_submit_keys) into `s`; params (may be NULL) encoded into
@@ -90,6 +101,12 @@ int kbjobs_known_keys(HashTable *opts, const char *const *keys, const char *what
 extern const char *const kbjobs_submit_keys[];
 int kbjobs_parse_submit(HashTable *opts, zval *params, kbj_submit *s, zend_string **params_out,
                         kbj_resource *res);
+/* registerType()'s options into `def` (its name and handler are the caller's): `res`
+ * holds KBJ_MAX_RESOURCES resources, `rules` KBJOBS_MAX_RULES rules; *schema holds the
+ * encoded schema, released by the caller. */
+#define KBJOBS_MAX_RULES 32
+int kbjobs_parse_type(HashTable *opts, kbj_type_def *def, kbj_resource *res, kbj_chain_rule *rules,
+                      zend_string **schema);
 
 /* Class set-up, called from MINIT. */
 void kbjobs_engine_minit(void);
@@ -156,7 +173,7 @@ int kbjobs_call_in_job(kbjobs_engine_obj *o, kbj_ctx *ctx, zval *cb, zval *args,
 
 /* The import sink run() installs when given a "sink" callable (ext/engine_import.c):
  * documents in, post ids out. */
-int kbjobs_import_sink(kbj_ctx *ctx, const struct kbj_import_doc *docs, size_t n,
+int kbjobs_import_sink(kbj_ctx *ctx, const kbj_import_doc *docs, size_t n,
                        long long *post_ids, char **errors, void *arg);
 
 /* Runs PHP's pending VM interrupts (pcntl signal handlers) while kbj_run idles. */

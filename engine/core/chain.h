@@ -15,28 +15,11 @@
 
 #include "kbj.h"
 
-/* Severities of a rule. */
-enum { KBJ_CHAIN_WARNING = 1, KBJ_CHAIN_ERROR = 2 };
-
 /* The longest chain checked; a longer one is reported as an error in the report. */
 #define KBJ_CHAIN_MAX_PHASES 256
 
-/* "Type `before` should run before type `after`." */
-typedef struct kbj_chain_rule {
-    const char *before;   /* a job type name; required */
-    const char *after;    /* a job type name, not the same as `before`; required */
-    int severity;         /* KBJ_CHAIN_WARNING or KBJ_CHAIN_ERROR */
-    const char *message;  /* why, for people; NULL or "" for none */
-} kbj_chain_rule;
-
-/* What kbj_chain_validate found. The chain is valid when nerrors is 0. Every string is
- * malloc'd and owned by the report; free them with kbj_chain_report_free. */
-typedef struct kbj_chain_report {
-    char **errors;
-    size_t nerrors;
-    char **warnings;
-    size_t nwarnings;
-} kbj_chain_report;
+/* kbj_chain_rule, kbj_chain_report, the severities and kbj_chain_report_free are public:
+ * see kbj.h. */
 
 /*
  * Checks the chain `types[0..n-1]` (phase 1 is types[0]) and fills *out, which is
@@ -68,8 +51,5 @@ int kbj_chain_validate(const char *const *types, size_t n, const kbj_chain_rule 
                        size_t nrules, int (*known)(const char *type, void *arg), void *arg,
                        kbj_chain_report *out, kbj_err *err);
 
-/* Frees the messages in a report and zeroes it; the struct itself is the caller's.
- * Accepts NULL and an already emptied report. */
-void kbj_chain_report_free(kbj_chain_report *r);
 
 #endif

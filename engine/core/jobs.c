@@ -1036,3 +1036,27 @@ int kbj_retention(kbj_engine *eng, unsigned days, size_t *deleted)
         *deleted = total;
     return rc;
 }
+
+/* ---- rate and ETA ----------------------------------------------------------------- */
+
+double kbj_job_rate(const kbj_job *j)
+{
+    double span;
+    if (!j || j->started_at <= 0 || j->progress_at <= 0 || j->progress_done <= 0)
+        return -1;
+    span = j->progress_at - j->started_at;
+    return span > 0 ? (double)j->progress_done / span : -1;
+}
+
+double kbj_job_eta(const kbj_job *j)
+{
+    double r;
+    if (!j)
+        return -1;
+    if (strcmp(j->status, "completed") == 0)
+        return 0;
+    r = kbj_job_rate(j);
+    if (r <= 0 || j->progress_total <= 0)
+        return -1;
+    return j->progress_total > j->progress_done ? (double)(j->progress_total - j->progress_done) / r : 0.0;
+}

@@ -10,6 +10,7 @@
  */
 #include "context.h"
 #include "internal.h"
+#include "options.h"
 #include "types.h"
 
 #include <jansson.h>
@@ -189,18 +190,6 @@ static double due_within(kbj_engine *eng, const char *const *queues, size_t nq, 
     return wait;
 }
 
-static size_t rss_bytes(void)
-{
-    long pages = 0, resident = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (!f)
-        return 0;
-    if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
-        resident = 0;
-    fclose(f);
-    return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
-}
-
 /* Why the run should stop now, or NULL. */
 static const char *budget_spent(run_state *rs)
 {
@@ -212,7 +201,7 @@ static const char *budget_spent(run_state *rs)
     if (o->max_jobs && rs->started >= o->max_jobs)
         return "jobs";
     if (o->max_memory) {
-        size_t used = o->memory_usage ? o->memory_usage(o->memory_arg) : rss_bytes();
+        size_t used = o->memory_usage ? o->memory_usage(o->memory_arg) : kbj_process_rss();
         if (used > o->max_memory)
             return "memory";
     }
@@ -448,6 +437,11 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
 
     if (!eng)
         return KBJ_EINVAL;
+    {
+        kbj_err oerr;
+        if (kbj_run_opts_check(opts, &oerr))
+            return kbj_efail(eng, KBJ_EINVAL, "%s", oerr.msg);
+    }
     memset(&rs, 0, sizeof rs);
     rs.eng = eng;
     rs.o = opts ? opts : &none;
@@ -460,8 +454,6 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
         if (!kbj_valid_name(queues[q]))
             return kbj_efail(eng, KBJ_EINVAL, "queue \"%.80s\" must be 1 to 64 characters of a-z, "
                              "0-9, '_', '.' and '-'", queues[q] ? queues[q] : "");
-    if (rs.o->max_seconds < 0)
-        return kbj_efail(eng, KBJ_EINVAL, "max_seconds must not be negative");
     join_queues(queues, nqueues, qcsv, sizeof qcsv);
     if (rs.o->host)
         kbj_copy(host, sizeof host, rs.o->host);

@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "kbj.h"
+#include "kbj_import.h"
 
 /* The artifact file of `url_hash` relative to the data directory
  * ("artifacts/ab/ab12....json") into out (capacity at least 96). 0 or KBJ_EINVAL when
@@ -86,48 +87,7 @@ typedef struct kbj_artifact_rec {
  * data directory. Returns 0, KBJ_EINVAL or KBJ_EDB. */
 int kbj_artifact_record(kbj_engine *eng, const kbj_artifact_rec *recs, size_t n);
 
-/* A post a sink wrote for an artifact. */
-typedef struct kbj_artifact_post {
-    const char *url_hash;     /* 64 lowercase hex digits */
-    long long post_id;        /* > 0 */
-    const char *content_hash; /* 64 lowercase hex digits: the document it was written from */
-    int created;              /* made now, not updated */
-} kbj_artifact_post;
-
-/*
- * The statement a sink runs inside its fenced transaction (see kbj_ctx_fence_sql) to
- * record the posts it wrote in the artifact index, so posts and index commit together:
- *
- *   UPDATE `<prefix>kbjobs_artifacts` SET post_id = CASE url_hash WHEN '<hash>' THEN <id> …
- *     END, post_hash = CASE url_hash WHEN '<hash>' THEN '<content hash>' … END,
- *     created_job = CASE WHEN url_hash IN ('<hash of a created post>', …) THEN '<job>'
- *     ELSE created_job END, updated_at = UTC_TIMESTAMP(6) WHERE url_hash IN ('<hash>', …)
- *
- * Every value is checked (hex digests, positive ids, the job id) and written into the
- * text, so it runs on any connection without placeholders. *sql is malloc'd (free it).
- * 0, KBJ_EINVAL (naming the bad entry) or KBJ_ENOMEM; n = 0 gives KBJ_EINVAL.
- */
-int kbj_artifact_posts_sql(kbj_engine *eng, const char *job_id, const kbj_artifact_post *posts, size_t n,
-                           char **sql);
-
-/* An index entry as listed. */
-typedef struct kbj_artifact_info {
-    char url_hash[65];
-    char *url;
-    char path[96];
-    char content_hash[65];
-    char post_hash[65];
-    long long post_id;
-    char job_id[KBJ_ID_LEN + 1];
-    int http_status;
-    double fetched_at, updated_at;
-} kbj_artifact_info;
-
-/* The index entry of a (normalised) URL: 0, KBJ_ENOTFOUND, KBJ_EINVAL or KBJ_EDB. */
-int kbj_artifact_get(kbj_engine *eng, const char *url, kbj_artifact_info *out);
-/* Frees what an entry holds. */
-void kbj_artifact_info_clear(kbj_artifact_info *a);
-/* How many index entries there are, and how many of them have a post. */
-int kbj_artifact_count(kbj_engine *eng, unsigned long long *entries, unsigned long long *with_post);
+/* kbj_artifact_get, kbj_artifact_count and kbj_artifact_posts_sql, with their types, are
+ * public: see kbj_import.h. */
 
 #endif /* KBJ_ARTIFACT_H */

@@ -12,37 +12,9 @@
 #include <stddef.h>
 
 #include "kbj.h"
+#include "kbj_import.h"
 
-/* Settings. Zero means the default for every field. */
-typedef struct kbj_fetch_config {
-    unsigned max_total;          /* transfers at once, all hosts (default 16) */
-    unsigned max_per_host;       /* connections at once to one host (default 4) */
-    unsigned connect_timeout_ms; /* default 10,000 */
-    unsigned timeout_ms;         /* whole transfer, redirects included (default 30,000) */
-    unsigned low_speed_bytes;    /* abort when slower than this many bytes/s ... (default 512) */
-    unsigned low_speed_seconds;  /* ... for this long (default 10) */
-    size_t max_body;             /* bytes received, on the wire (default 10 MiB) */
-    size_t max_decoded;          /* bytes after gzip/deflate decoding (default max_body) */
-    unsigned max_redirects;      /* default 5; every hop is checked like the first */
-    unsigned retries;            /* extra tries after a transient error (default 2; set
-                                  * KBJ_FETCH_NO_RETRY for none) */
-    unsigned retry_base_ms;      /* backoff: base * 2^(try-1), with jitter (default 500) */
-    unsigned retry_after_max_ms; /* a Retry-After longer than this is not waited for: the
-                                  * item fails as transient (default 30,000) */
-    const char *user_agent;      /* NULL: "kbjobs/<version> (+knowledge-base importer)" */
-    const char *allow;           /* addresses allowed although special-purpose: a comma-
-                                  * separated list of IPv4/IPv6 addresses and CIDR ranges
-                                  * ("127.0.0.1, 10.0.0.0/8, ::1"); NULL or "": none.
-                                  * An IPv4 entry also allows its IPv4-mapped IPv6 form
-                                  * (::ffff:127.0.0.1). Spaces around entries and empty
-                                  * entries are ignored. */
-    const char *proxy;           /* NULL or "": no proxy at all, whatever the environment
-                                  * says; otherwise libcurl's proxy string. With a proxy
-                                  * every connection goes to the proxy, so the address
-                                  * check is NOT applied (the proxy must enforce it). */
-} kbj_fetch_config;
-
-#define KBJ_FETCH_NO_RETRY 0xFFFFFFFFu
+/* The settings (kbj_fetch_config, KBJ_FETCH_NO_RETRY) are public: see kbj_import.h. */
 
 /*
  * How failures are classified (the reason is in kbj_fetch_result.error):

@@ -30,6 +30,7 @@
 #include "artifact.h"
 #include "fsutil.h"
 #include "internal.h"
+#include "options.h"
 #include "sha256.h"
 #include "types.h"
 #include "url.h"
@@ -93,6 +94,8 @@ int kbj_import_configure(kbj_engine *eng, const kbj_fetch_config *fetch, const k
 
     if (!s)
         return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    if (kbj_import_settings_check(fetch, limits, list, &err))
+        return kbj_efail(eng, KBJ_EINVAL, "%s", err.msg);
     if (fetch)
         fc = *fetch;
     /* a fetcher is made here once to check the settings (the allow list) */
@@ -592,6 +595,7 @@ static int run_chunk(import_run *r, unsigned long long first, size_t n, item *it
     kbj_artifact_row *rows = NULL;
     kbj_artifact_rec *recs = NULL;
     kbj_import_doc *docs = NULL;
+    char (*shown)[KBJ_URL_MAX + 1] = NULL; /* the docs' URLs, credentials redacted */
     long long *post_ids = NULL;
     char **errors = NULL;
     char *metrics = NULL;
@@ -665,9 +669,10 @@ static int run_chunk(import_run *r, unsigned long long first, size_t n, item *it
     rows = calloc(n, sizeof *rows);
     recs = calloc(n, sizeof *recs);
     docs = calloc(n, sizeof *docs);
+    shown = malloc(n * sizeof *shown);
     post_ids = calloc(n, sizeof *post_ids);
     errors = calloc(n, sizeof *errors);
-    if (!hashes || !rows || !recs || !docs || !post_ids || !errors) {
+    if (!hashes || !rows || !recs || !docs || !shown || !post_ids || !errors) {
         rc = kbj_efail(r->eng, KBJ_ENOMEM, "out of memory");
         goto out;
     }
@@ -740,7 +745,9 @@ static int run_chunk(import_run *r, unsigned long long first, size_t n, item *it
                 item *it = &items[i];
                 if (!it->changed)
                     continue;
-                docs[k].url = it->url;
+                /* sinks never see credentials: posts and logs show what they get */
+                kbj_url_redact(it->url, shown[k], sizeof shown[k]);
+                docs[k].url = shown[k];
                 docs[k].url_hash = it->hash;
                 docs[k].final_url = it->res.final_url;
                 docs[k].artifact = it->artifact;
@@ -836,6 +843,7 @@ out:
     free(errors);
     free(post_ids);
     free(docs);
+    free(shown);
     free(recs);
     free(rows);
     free(hashes);

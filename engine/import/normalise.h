@@ -12,49 +12,9 @@
 #include <stddef.h>
 
 #include "kbj.h"
+#include "kbj_import.h"
 
-/* Zero (or a NULL pointer) means the default for each field. */
-typedef struct kbj_norm_limits {
-    size_t max_input;   /* bytes of page accepted (default 10 MiB); more: KBJ_EINVAL */
-    size_t max_text;    /* bytes of text kept (default 1 MiB); the rest is cut at a
-                         * character boundary and `truncated` set */
-    unsigned max_depth; /* element nesting walked (default 256); deeper content is
-                         * ignored and `truncated` set */
-} kbj_norm_limits;
-
-typedef struct kbj_doc {
-    char *title;        /* <title>, else the first <h1> of the text's region, else the
-                         * first <h1> anywhere, else the URL ("untitled" for an empty
-                         * URL); whitespace collapsed, at most 1,000 bytes (text/plain:
-                         * 200); never NULL or empty */
-    char *text;         /* main text: the first <main> when it has text, else the
-                         * <article>s (all of them, in order) when they have text, else
-                         * <body>; without script, style, noscript, template, nav,
-                         * header, footer, aside, form, svg, iframe, button, select,
-                         * head (and textarea, object, embed, canvas, audio, video);
-                         * blocks separated by "\n\n", <br> by "\n", other whitespace
-                         * (also inside <pre>, and U+00A0) collapsed to one space; never
-                         * NULL */
-    char *html;         /* the same content as simple HTML: p, h1-h6, ul/ol/li, pre,
-                         * code, blockquote, table/thead/tbody/tr/td/th, em/strong/b/i,
-                         * br, and a with an absolute http(s) href, no other attributes;
-                         * always well nested (text outside blocks gets a <p>, other
-                         * block elements are unwrapped, empty elements are left out);
-                         * whitespace of <pre> kept (tabs as four spaces); text and
-                         * attribute values escaped (& < > "); at most 2 * max_text
-                         * bytes; never NULL */
-    char *description;  /* <meta name="description">, at most 1,000 bytes, or NULL */
-    char *canonical;    /* <link rel="canonical"> resolved against the <base href> or the
-                         * URL, http(s) only, at most 2,048 bytes (else dropped), or NULL */
-    char *language;     /* <html lang>, else Content-Language meta, at most 35 bytes, or
-                         * NULL */
-    char charset[40];   /* the charset the page was decoded from, by its lowercase
-                         * canonical name ("utf-8", "windows-1252", "shift_jis",
-                         * "utf-16le"); iso-8859-1 and us-ascii are read as windows-1252 */
-    char content_hash[65]; /* sha256 (hex) of title "\n" text: what decides "changed" */
-    int truncated;      /* a limit cut the text, the html or the walk (too deep, too many
-                         * stray tags, or the parse stopped once the text was full) */
-} kbj_doc;
+/* kbj_norm_limits and kbj_doc are public: see kbj_import.h. */
 
 /*
  * Parses the `len` bytes of `body` fetched from `url` with Content-Type

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "kbj.h"
+#include "kbj_import.h"
 
 /* Input lines longer than this are rejected without being held in memory whole. */
 #define KBJ_URLLIST_LINE_MAX ((size_t)65536)
@@ -25,28 +26,8 @@
 /* How many rejected lines the "no valid URL" error names. */
 #define KBJ_URLLIST_ERROR_LINES 5
 
-/* Caps on a list's input. Zero (or a NULL pointer) means the default for each field. */
-typedef struct kbj_urllist_limits {
-    unsigned long long max_list_bytes; /* bytes read, byte-order mark, blank lines and
-                                        * comments included (default 1 GiB) */
-    unsigned long long max_list_lines; /* lines, blank and comment lines included: the
-                                        * report's `lines` (default 5,000,000) */
-} kbj_urllist_limits;
-
-/* What kbj_urllist_write() did with its input. `bytes` counts the bytes read, `lines`
- * every line, blank and comment lines included; accepted + duplicates + rejected +
- * (blank and comment lines) == lines. */
-typedef struct kbj_urllist_report {
-    unsigned long long bytes, lines, accepted, duplicates, rejected;
-} kbj_urllist_report;
-
-/* Called once per rejected line: its 1-based number, the reason ("binary data (NUL
- * byte)", "line longer than 2048 bytes", or a kbj_url_normalise() reason such as "not a
- * URL") and an excerpt of the line, trimmed, cut to KBJ_URLLIST_EXCERPT_MAX bytes, with
- * every byte outside printable ASCII (0x20..0x7E) replaced by '?'. The strings are valid
- * only during the call. */
-typedef void (*kbj_urllist_reject_fn)(unsigned long long line_no, const char *reason,
-                                      const char *line_excerpt, void *arg);
+/* kbj_urllist_limits, kbj_urllist_report and kbj_urllist_reject_fn are public: see
+ * kbj_import.h. */
 
 /*
  * Reads lines ('\n'-terminated; a final line without one counts; a '\r' before the

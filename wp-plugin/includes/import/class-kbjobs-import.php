@@ -83,23 +83,19 @@ final class KBJobs_Import {
 	 * @return array<int,array<string,mixed>>
 	 */
 	public static function failed_items( string $job_id, int $limit = 1000 ): array {
-		if ( ! preg_match( '/^[0-9a-f]{16}$/', $job_id ) ) {
-			return array();
-		}
-		$path = KBJobs_Health::data_dir() . '/lists/' . $job_id . '.failed.jsonl';
-		if ( ! is_readable( $path ) ) {
-			return array();
-		}
-		$items = array();
-		$fh    = fopen( $path, 'rb' ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_fopen
-		while ( false !== ( $line = fgets( $fh ) ) ) { // phpcs:ignore Generic.CodeAnalysis.AssignmentInCondition.FoundInWhileCondition
-			$item = json_decode( $line, true );
-			if ( is_array( $item ) && isset( $item['index'] ) ) {
-				$items[ (int) $item['index'] ] = $item;
+		// The engine reads the file with its own rules (the last record of an item wins,
+		// a torn line is ignored), a page at a time by list index; an unknown job has none.
+		$items  = array();
+		$cursor = 0;
+		try {
+			while ( null !== $cursor && count( $items ) < $limit ) {
+				$page   = KBJobs_Engine::get()->failedItems( $job_id, $cursor, min( 1000, $limit - count( $items ) ) );
+				$items  = array_merge( $items, $page['items'] );
+				$cursor = $page['next_cursor'];
 			}
+		} catch ( \ValueError | \KBJobs\NotFoundException $e ) {
+			return array();
 		}
-		fclose( $fh ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_fclose
-		ksort( $items );
-		return array_slice( array_values( $items ), 0, $limit );
+		return $items;
 	}
 }

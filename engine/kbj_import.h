@@ -1,0 +1,290 @@
+/*
+ * kbj_import.h - the public C API of the kbjobs import pipeline, next to kbj.h: submitting
+ * an import (a URL list on disk, fetched chunk by chunk, normalised, written as
+ * artifacts, handed to a sink that makes posts), its settings and their ranges, the
+ * documents and the sink, the artifact index as callers read it, and an import's failed
+ * items.
+ *
+ * Plain C11, no PHP headers; the conventions of kbj.h apply (0 or a negative KBJ_E*
+ * code, the message in kbj_errmsg(), explicit ownership). The engine's own modules
+ * (fetch, normalise, urllist, artifact, import) include this header for the types they
+ * share with callers and keep the rest of their API internal.
+ */
+#ifndef KBJ_IMPORT_PUBLIC_H
+#define KBJ_IMPORT_PUBLIC_H
+
+#include <stddef.h>
+
+#include "kbj.h"
+
+/* ======================================================================== *
+ * Settings: fetching, normalising, URL lists
+ * ======================================================================== */
+
+/* Settings. Zero means the default for every field. */
+typedef struct kbj_fetch_config {
+    unsigned max_total;          /* transfers at once, all hosts (default 16) */
+    unsigned max_per_host;       /* connections at once to one host (default 4) */
+    unsigned connect_timeout_ms; /* default 10,000 */
+    unsigned timeout_ms;         /* whole transfer, redirects included (default 30,000) */
+    unsigned low_speed_bytes;    /* abort when slower than this many bytes/s ... (default 512) */
+    unsigned low_speed_seconds;  /* ... for this long (default 10) */
+    size_t max_body;             /* bytes received, on the wire (default 10 MiB) */
+    size_t max_decoded;          /* bytes after gzip/deflate decoding (default max_body) */
+    unsigned max_redirects;      /* default 5; every hop is checked like the first */
+    unsigned retries;            /* extra tries after a transient error (default 2; set
+                                  * KBJ_FETCH_NO_RETRY for none) */
+    unsigned retry_base_ms;      /* backoff: base * 2^(try-1), with jitter (default 500) */
+    unsigned retry_after_max_ms; /* a Retry-After longer than this is not waited for: the
+                                  * item fails as transient (default 30,000) */
+    const char *user_agent;      /* NULL: "kbjobs/<version> (+knowledge-base importer)" */
+    const char *allow;           /* addresses allowed although special-purpose: a comma-
+                                  * separated list of IPv4/IPv6 addresses and CIDR ranges
+                                  * ("127.0.0.1, 10.0.0.0/8, ::1"); NULL or "": none.
+                                  * An IPv4 entry also allows its IPv4-mapped IPv6 form
+                                  * (::ffff:127.0.0.1). Spaces around entries and empty
+                                  * entries are ignored. */
+    const char *proxy;           /* NULL or "": no proxy at all, whatever the environment
+                                  * says; otherwise libcurl's proxy string. With a proxy
+                                  * every connection goes to the proxy, so the address
+                                  * check is NOT applied (the proxy must enforce it). */
+} kbj_fetch_config;
+
+#define KBJ_FETCH_NO_RETRY 0xFFFFFFFFu
+
+/* Zero (or a NULL pointer) means the default for each field. */
+typedef struct kbj_norm_limits {
+    size_t max_input;   /* bytes of page accepted (default 10 MiB); more: KBJ_EINVAL */
+    size_t max_text;    /* bytes of text kept (default 1 MiB); the rest is cut at a
+                         * character boundary and `truncated` set */
+    unsigned max_depth; /* element nesting walked (default 256); deeper content is
+                         * ignored and `truncated` set */
+} kbj_norm_limits;
+
+typedef struct kbj_doc {
+    char *title;        /* <title>, else the first <h1> of the text's region, else the
+                         * first <h1> anywhere, else the URL ("untitled" for an empty
+                         * URL); whitespace collapsed, at most 1,000 bytes (text/plain:
+                         * 200); never NULL or empty */
+    char *text;         /* main text: the first <main> when it has text, else the
+                         * <article>s (all of them, in order) when they have text, else
+                         * <body>; without script, style, noscript, template, nav,
+                         * header, footer, aside, form, svg, iframe, button, select,
+                         * head (and textarea, object, embed, canvas, audio, video);
+                         * blocks separated by "\n\n", <br> by "\n", other whitespace
+                         * (also inside <pre>, and U+00A0) collapsed to one space; never
+                         * NULL */
+    char *html;         /* the same content as simple HTML: p, h1-h6, ul/ol/li, pre,
+                         * code, blockquote, table/thead/tbody/tr/td/th, em/strong/b/i,
+                         * br, and a with an absolute http(s) href, no other attributes;
+                         * always well nested (text outside blocks gets a <p>, other
+                         * block elements are unwrapped, empty elements are left out);
+                         * whitespace of <pre> kept (tabs as four spaces); text and
+                         * attribute values escaped (& < > "); at most 2 * max_text
+                         * bytes; never NULL */
+    char *description;  /* <meta name="description">, at most 1,000 bytes, or NULL */
+    char *canonical;    /* <link rel="canonical"> resolved against the <base href> or the
+                         * URL, http(s) only, at most 2,048 bytes (else dropped), or NULL */
+    char *language;     /* <html lang>, else Content-Language meta, at most 35 bytes, or
+                         * NULL */
+    char charset[40];   /* the charset the page was decoded from, by its lowercase
+                         * canonical name ("utf-8", "windows-1252", "shift_jis",
+                         * "utf-16le"); iso-8859-1 and us-ascii are read as windows-1252 */
+    char content_hash[65]; /* sha256 (hex) of title "\n" text: what decides "changed" */
+    int truncated;      /* a limit cut the text, the html or the walk (too deep, too many
+                         * stray tags, or the parse stopped once the text was full) */
+} kbj_doc;
+
+/* Caps on a list's input. Zero (or a NULL pointer) means the default for each field. */
+typedef struct kbj_urllist_limits {
+    unsigned long long max_list_bytes; /* bytes read, byte-order mark, blank lines and
+                                        * comments included (default 1 GiB) */
+    unsigned long long max_list_lines; /* lines, blank and comment lines included: the
+                                        * report's `lines` (default 5,000,000) */
+} kbj_urllist_limits;
+
+/* What kbj_urllist_write() did with its input. `bytes` counts the bytes read, `lines`
+ * every line, blank and comment lines included; accepted + duplicates + rejected +
+ * (blank and comment lines) == lines. */
+typedef struct kbj_urllist_report {
+    unsigned long long bytes, lines, accepted, duplicates, rejected;
+} kbj_urllist_report;
+
+/* Called once per rejected line: its 1-based number, the reason ("binary data (NUL
+ * byte)", "line longer than 2048 bytes", or a kbj_url_normalise() reason such as "not a
+ * URL") and an excerpt of the line, trimmed, cut to KBJ_URLLIST_EXCERPT_MAX bytes, with
+ * every byte outside printable ASCII (0x20..0x7E) replaced by '?'. The strings are valid
+ * only during the call. */
+typedef void (*kbj_urllist_reject_fn)(unsigned long long line_no, const char *reason,
+                                      const char *line_excerpt, void *arg);
+
+/* ======================================================================== *
+ * Imports
+ * ======================================================================== */
+
+/* The default queue of import jobs, and URLs per chunk. */
+#define KBJ_IMPORT_QUEUE "import"
+#define KBJ_IMPORT_CHUNK 10
+
+/* One document handed to the sink. */
+typedef struct kbj_import_doc {
+    const char *url;            /* the normalised source URL, its user:password (if any)
+                                 * replaced by "***": safe to store and show; the engine
+                                 * fetches with the real one, which sinks never see */
+    const char *url_hash;       /* its sha256 (hex): the artifact index key */
+    const char *final_url;      /* after redirects, credentials redacted */
+    const char *artifact;       /* the artifact file, relative to the data directory */
+    const kbj_doc *doc;         /* the normalised document */
+    long long post_id;          /* the post made earlier from this URL, 0 if none */
+    int http_status;
+    double fetched_at;          /* Unix time */
+    unsigned long long index;   /* position in the list (0-based) */
+} kbj_import_doc;
+
+/*
+ * The sink: writes `n` documents as posts, storing post_ids[i] (> 0) for docs[i], or
+ * leaving post_ids[i] at 0 and setting errors[i] to a malloc'd message (freed by the
+ * engine) when that document could not be written: it is recorded as a failed item.
+ * For crash safety a sink should, in the same transaction as the posts, set post_id and
+ * post_hash (the document's content hash) of the docs' rows in kbjobs_artifacts (key:
+ * url_hash): the engine records them again after the sink returns. Returns 0, or a
+ * negative KBJ_E* code when the chunk as a whole failed (nothing is advanced; the
+ * attempt fails and is retried), with a message set through kbj_ctx_fail().
+ */
+typedef int (*kbj_import_sink_fn)(kbj_ctx *ctx, const kbj_import_doc *docs, size_t n,
+                                  long long *post_ids, char **errors, void *arg);
+
+/*
+ * The range of an import setting by its field name in kbj_fetch_config, kbj_norm_limits
+ * or kbj_urllist_limits (0 is always the default): max_total 0..1000, max_per_host
+ * 0..100, connect_timeout_ms 0..600,000, timeout_ms 0..3,600,000, low_speed_bytes
+ * 0..2^30, low_speed_seconds 0..3600, max_body and max_decoded 0..2^32, max_redirects
+ * 0..20, retries 0..20 (or KBJ_FETCH_NO_RETRY), retry_base_ms 0..600,000,
+ * retry_after_max_ms 0..3,600,000, max_input 0..2^32, max_text 0..2^30, max_depth
+ * 0..10,000, max_list_bytes 0..2^40, max_list_lines 0..100,000,000; NULL for any other
+ * name. The table is static: never freed.
+ */
+const kbj_option_range *kbj_import_option_range(const char *name);
+
+/* Registers the sink of this process (NULL to remove it). */
+void kbj_import_set_sink(kbj_engine *eng, kbj_import_sink_fn fn, void *arg);
+
+/* Sets the fetcher's settings and the normaliser's limits for imports run by this
+ * engine, and the caps on the URL lists kbj_import_submit() takes (max_list_bytes,
+ * max_list_lines; see kbj_urllist_write). NULL or zero fields: defaults. Strings are
+ * copied. Returns 0, KBJ_EINVAL for a setting out of its range (the message names it:
+ * `option "max_redirects" must be between 0 and 20`, see kbj_import_option_range) or an
+ * allow list that does not parse (nothing changes then), or KBJ_ENOMEM. */
+int kbj_import_configure(kbj_engine *eng, const kbj_fetch_config *fetch, const kbj_norm_limits *limits,
+                         const kbj_urllist_limits *list);
+
+/* Stores in *out the list caps kbj_import_submit() applies, defaults filled in. */
+void kbj_import_list_limits(kbj_engine *eng, kbj_urllist_limits *out);
+
+/*
+ * Stores the URL list read from `fd` and submits an import job for it. `opts` gives
+ * queue, priority and the other submit options (NULL: defaults; its type, id and
+ * params are ignored); `params` is a JSON object of import options:
+ *   chunk_size  URLs per chunk, 1..500 (default 10)
+ *   posts       true (default): hand documents to the sink; false: artifacts only
+ *   + anything else the sink reads (post_type, author, sink mode, ...), kept as given.
+ * The list is read with the caps set by kbj_import_configure() (default 1 GiB and
+ * 5,000,000 lines); its rejected lines are reported through on_reject (see
+ * kbj_urllist_write) and counted in *report. id receives the job's id. Returns 0,
+ * KBJ_EINVAL (bad params, or a list refused: no valid URL, UTF-16, binary, over a cap),
+ * KBJ_EIO, KBJ_EDB; on failure no job and no list remain.
+ */
+int kbj_import_submit(kbj_engine *eng, int fd, const char *params, const kbj_submit *opts,
+                      kbj_urllist_reject_fn on_reject, void *arg, kbj_urllist_report *report,
+                      char id[KBJ_ID_LEN + 1]);
+
+/* ======================================================================== *
+ * Failed items
+ * ======================================================================== */
+
+/* One URL of an import that failed: not fetched, not normalised, or refused by the sink. */
+typedef struct kbj_failed_item {
+    unsigned long long index;   /* its position in the import's URL list (0-based) */
+    char *url;                  /* the normalised URL, credentials redacted */
+    char error_class[16];       /* "transient", "permanent" or "sink" */
+    char *error;                /* why, in words ("HTTP 404", "empty page", ...) */
+    int http_status;            /* the last response's status; 0 when none */
+    unsigned tries;             /* fetch attempts made */
+    double at;                  /* Unix time it was recorded */
+} kbj_failed_item;
+
+/*
+ * Reads a page of the failed items of the import `job_id` (or of one range of an import
+ * split into ranges: its own items only; a job of another type has none), in list
+ * order: the items whose index is at or above `cursor` (0: from the start), at most
+ * `limit` (1..1000). *items receives an array of *n items (free it with
+ * kbj_failed_items_free; NULL when *n is 0) and *next_cursor the cursor of the next page
+ * (the index after the last item returned), or -1 when this page is the last.
+ *
+ * The items come from lists/<list>.failed.jsonl, which the import appends to: when a
+ * crash made it record an item twice, the last line of that index is the one returned;
+ * a torn last line (a writer mid-line or killed) is ignored, as is anything that is not
+ * a line of the writer's. Because the cursor is an index, not a file offset, a page
+ * never repeats or misses an item that a later line of the file replaced. One call reads
+ * the file once in a bounded buffer and holds at most limit + 1 items: memory is bounded
+ * by `limit`, time grows with the file.
+ *
+ * Returns 0 (also when the import has no failed items yet), KBJ_EINVAL (a malformed id,
+ * a limit outside 1..1000, a cursor above 2^63 - 1), KBJ_ENOTFOUND when no job has that
+ * id, KBJ_EIO when the file cannot be read, KBJ_ENOMEM or KBJ_EDB; nothing to free then.
+ */
+int kbj_import_failed_items(kbj_engine *eng, const char *job_id, unsigned long long cursor, size_t limit,
+                            kbj_failed_item **items, size_t *n, long long *next_cursor);
+
+/* Frees `n` items from kbj_import_failed_items and their array. Accepts NULL. */
+void kbj_failed_items_free(kbj_failed_item *items, size_t n);
+
+/* ======================================================================== *
+ * The artifact index, as sinks and callers read it
+ * ======================================================================== */
+
+/* An index entry as listed. */
+typedef struct kbj_artifact_info {
+    char url_hash[65];
+    char *url;
+    char path[96];
+    char content_hash[65];
+    char post_hash[65];
+    long long post_id;
+    char job_id[KBJ_ID_LEN + 1];
+    int http_status;
+    double fetched_at, updated_at;
+} kbj_artifact_info;
+
+/* The index entry of a (normalised) URL: 0, KBJ_ENOTFOUND, KBJ_EINVAL or KBJ_EDB. */
+int kbj_artifact_get(kbj_engine *eng, const char *url, kbj_artifact_info *out);
+/* Frees what an entry holds. */
+void kbj_artifact_info_clear(kbj_artifact_info *a);
+/* How many index entries there are, and how many of them have a post. */
+int kbj_artifact_count(kbj_engine *eng, unsigned long long *entries, unsigned long long *with_post);
+
+/* A post a sink wrote for an artifact. */
+typedef struct kbj_artifact_post {
+    const char *url_hash;     /* 64 lowercase hex digits */
+    long long post_id;        /* > 0 */
+    const char *content_hash; /* 64 lowercase hex digits: the document it was written from */
+    int created;              /* made now, not updated */
+} kbj_artifact_post;
+
+/*
+ * The statement a sink runs inside its fenced transaction (see kbj_ctx_fence_sql) to
+ * record the posts it wrote in the artifact index, so posts and index commit together:
+ *
+ *   UPDATE `<prefix>kbjobs_artifacts` SET post_id = CASE url_hash WHEN '<hash>' THEN <id> …
+ *     END, post_hash = CASE url_hash WHEN '<hash>' THEN '<content hash>' … END,
+ *     created_job = CASE WHEN url_hash IN ('<hash of a created post>', …) THEN '<job>'
+ *     ELSE created_job END, updated_at = UTC_TIMESTAMP(6) WHERE url_hash IN ('<hash>', …)
+ *
+ * Every value is checked (hex digests, positive ids, the job id) and written into the
+ * text, so it runs on any connection without placeholders. *sql is malloc'd (free it).
+ * 0, KBJ_EINVAL (naming the bad entry) or KBJ_ENOMEM; n = 0 gives KBJ_EINVAL.
+ */
+int kbj_artifact_posts_sql(kbj_engine *eng, const char *job_id, const kbj_artifact_post *posts, size_t n,
+                           char **sql);
+
+#endif /* KBJ_IMPORT_PUBLIC_H */

@@ -1,0 +1,197 @@
+/*
+ * engine_object.c - KBJobs\Engine as a PHP object: its handlers (create, free, gc, no clone),
+ * the constructor and the connection (reconnected after a fork), migrations, and the
+ * views it hands out (tracker, failure log). The methods live by concern in
+ * engine_jobs.c, engine_queues.c, engine_run.c and engine_import.c; option parsing in
+ * engine_options.c.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <unistd.h>
+
+#include "php.h"
+#include "zend_exceptions.h"
+
+#include "php_kbjobs.h"
+
+#define THIS_ENGINE() kbjobs_engine_from(Z_OBJ_P(ZEND_THIS))
+
+static zend_object_handlers engine_handlers;
+
+static zend_object *engine_create(zend_class_entry *ce)
+{
+    kbjobs_engine_obj *o = zend_object_alloc(sizeof(kbjobs_engine_obj), ce);
+    zend_object_std_init(&o->std, ce);
+    object_properties_init(&o->std, ce);
+    array_init(&o->handlers);
+    ZVAL_UNDEF(&o->sink);
+    o->std.handlers = &engine_handlers;
+    return &o->std;
+}
+
+static void engine_free(zend_object *obj)
+{
+    kbjobs_engine_obj *o = kbjobs_engine_from(obj);
+    if (o->eng) {
+        /* A forked child must not close the parent's connection politely. */
+        if (o->pid != getpid())
+            kbj_engine_forget_connection(o->eng);
+        kbj_engine_free(o->eng);
+        o->eng = NULL;
+    }
+    zval_ptr_dtor(&o->handlers);
+    zval_ptr_dtor(&o->sink);
+    zend_object_std_dtor(obj);
+}
+
+static HashTable *engine_get_gc(zend_object *obj, zval **table, int *n)
+{
+    kbjobs_engine_obj *o = kbjobs_engine_from(obj);
+    *table = &o->handlers; /* handlers and sink, side by side */
+    *n = 2;
+    return zend_std_get_properties(obj);
+}
+
+kbj_engine *kbjobs_engine_get(kbjobs_engine_obj *o)
+{
+    if (!o->eng) {
+        zend_throw_error(NULL, "KBJobs\\Engine is not connected");
+        return NULL;
+    }
+    if (o->pid != getpid()) {
+        /* After pcntl_fork: drop the parent's socket and reconnect on first use. */
+        kbj_engine_forget_connection(o->eng);
+        o->pid = getpid();
+    }
+    return o->eng;
+}
+
+static const char *const engine_keys[] = { "lease_seconds", "claim_batch", "failure_cap",
+    "lost_after_seconds", "alert_threshold", "alert_window_seconds", NULL };
+
+/* {{{ KBJobs\Engine::__construct */
+PHP_METHOD(KBJobs_Engine, __construct)
+{
+    zend_string *host, *user, *password, *database, *prefix = NULL, *data_dir = NULL;
+    HashTable *options = NULL;
+    kbjobs_engine_obj *o = THIS_ENGINE();
+    kbj_config cfg = { 0 };
+    zend_long v;
+    int rc;
+
+    ZEND_PARSE_PARAMETERS_START(4, 7)
+        Z_PARAM_PATH_STR(host)
+        Z_PARAM_PATH_STR(user)
+        Z_PARAM_PATH_STR(password)
+        Z_PARAM_PATH_STR(database)
+        Z_PARAM_OPTIONAL
+        Z_PARAM_PATH_STR(prefix)
+        Z_PARAM_PATH_STR_OR_NULL(data_dir)
+        Z_PARAM_ARRAY_HT(options)
+    ZEND_PARSE_PARAMETERS_END();
+
+    if (o->eng) {
+        zend_throw_error(NULL, "KBJobs\\Engine is already constructed");
+        RETURN_THROWS();
+    }
+    if (!data_dir && (!KBJOBS_G(data_dir) || !*KBJOBS_G(data_dir))) {
+        zend_argument_value_error(6, "must be given when the kbjobs.data_dir INI setting is empty");
+        RETURN_THROWS();
+    }
+    if (kbjobs_known_keys(options, engine_keys, "engine option"))
+        RETURN_THROWS();
+    cfg.db.host = ZSTR_VAL(host);
+    cfg.db.user = ZSTR_VAL(user);
+    cfg.db.password = ZSTR_VAL(password);
+    cfg.db.database = ZSTR_VAL(database);
+    cfg.db.prefix = prefix ? ZSTR_VAL(prefix) : "wp_";
+    cfg.data_dir = data_dir ? ZSTR_VAL(data_dir) : KBJOBS_G(data_dir);
+    cfg.lease_seconds = (unsigned)KBJOBS_G(lease_seconds);
+    cfg.claim_batch = (unsigned)KBJOBS_G(claim_batch);
+    if (kbjobs_opt_long(options, "lease_seconds", 0, 86400, &v))
+        RETURN_THROWS();
+    if (v)
+        cfg.lease_seconds = (unsigned)v;
+    if (kbjobs_opt_long(options, "claim_batch", 0, 1000, &v))
+        RETURN_THROWS();
+    if (v)
+        cfg.claim_batch = (unsigned)v;
+    if (kbjobs_opt_long(options, "failure_cap", 0, 100000, &v))
+        RETURN_THROWS();
+    cfg.failure_cap = (unsigned)v;
+    if (kbjobs_opt_long(options, "lost_after_seconds", 0, 86400 * 7, &v))
+        RETURN_THROWS();
+    cfg.lost_after_seconds = (unsigned)v;
+    if (kbjobs_opt_long(options, "alert_threshold", 0, 100000, &v))
+        RETURN_THROWS();
+    cfg.alert_threshold = (unsigned)v;
+    if (kbjobs_opt_long(options, "alert_window_seconds", 0, 86400 * 30, &v))
+        RETURN_THROWS();
+    cfg.alert_window_seconds = (unsigned)v;
+
+    o->eng = kbj_engine_new();
+    if (!o->eng) {
+        zend_throw_error(NULL, "out of memory");
+        RETURN_THROWS();
+    }
+    rc = kbj_engine_connect(o->eng, &cfg);
+    if (rc == KBJ_OK)
+        rc = kbj_register_builtin_types(o->eng);
+    if (rc) {
+        kbjobs_throw(o->eng, rc);
+        kbj_engine_free(o->eng);
+        o->eng = NULL;
+        RETURN_THROWS();
+    }
+    o->pid = getpid();
+}
+/* }}} */
+
+
+PHP_METHOD(KBJobs_Engine, migrate)
+{
+    ZEND_PARSE_PARAMETERS_NONE();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    KBJOBS_CHECK(eng, kbj_migrate(eng));
+}
+
+PHP_METHOD(KBJobs_Engine, schemaInfo)
+{
+    int version = 0, min_code = 0;
+    ZEND_PARSE_PARAMETERS_NONE();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    KBJOBS_CHECK(eng, kbj_schema_info(eng, &version, &min_code));
+    array_init(return_value);
+    add_assoc_long(return_value, "version", version);
+    add_assoc_long(return_value, "min_code", min_code);
+    add_assoc_long(return_value, "code", KBJ_SCHEMA_VERSION);
+}
+
+PHP_METHOD(KBJobs_Engine, tracker)
+{
+    ZEND_PARSE_PARAMETERS_NONE();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    (void)eng;
+    kbjobs_view_new(kbjobs_ce_tracker, Z_OBJ_P(ZEND_THIS), return_value);
+}
+
+PHP_METHOD(KBJobs_Engine, failures)
+{
+    ZEND_PARSE_PARAMETERS_NONE();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    (void)eng;
+    kbjobs_view_new(kbjobs_ce_failure_log, Z_OBJ_P(ZEND_THIS), return_value);
+}
+
+void kbjobs_engine_minit(void)
+{
+    kbjobs_ce_engine->create_object = engine_create;
+    memcpy(&engine_handlers, zend_get_std_object_handlers(), sizeof engine_handlers);
+    engine_handlers.offset = XtOffsetOf(kbjobs_engine_obj, std);
+    engine_handlers.free_obj = engine_free;
+    engine_handlers.get_gc = engine_get_gc;
+    engine_handlers.clone_obj = NULL;
+    kbjobs_ce_engine->ce_flags |= ZEND_ACC_NOT_SERIALIZABLE;
+}

@@ -1,0 +1,307 @@
+/*
+ * engine_queues.c - KBJobs\Engine's methods on what jobs run in: combined jobs and chains
+ * (submitCombined, validateChain), job types as listed, queues (limits, pause, stats)
+ * and resources.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "php.h"
+#include "zend_exceptions.h"
+
+#include "php_kbjobs.h"
+
+#define THIS_ENGINE() kbjobs_engine_from(Z_OBJ_P(ZEND_THIS))
+
+/* Reads phases from a PHP list; strings point into it, params are encoded into pj[]. */
+static int parse_phases(HashTable *list, kbj_phase *out, zend_string **pj, size_t *n)
+{
+    zval *e;
+    *n = 0;
+    ZEND_HASH_FOREACH_VAL(list, e) {
+        zval *name, *type, *params, *weight;
+        if (Z_TYPE_P(e) != IS_ARRAY) {
+            zend_argument_type_error(1, "must be a list of phase arrays");
+            return -1;
+        }
+        name = zend_hash_str_find(Z_ARRVAL_P(e), "name", 4);
+        type = zend_hash_str_find(Z_ARRVAL_P(e), "type", 4);
+        params = zend_hash_str_find(Z_ARRVAL_P(e), "params", 6);
+        weight = zend_hash_str_find(Z_ARRVAL_P(e), "weight", 6);
+        if (!name || Z_TYPE_P(name) != IS_STRING || !type || Z_TYPE_P(type) != IS_STRING ||
+            !weight || Z_TYPE_P(weight) != IS_LONG || (params && Z_TYPE_P(params) != IS_ARRAY) ||
+            zend_str_has_nul_byte(Z_STR_P(name)) || zend_str_has_nul_byte(Z_STR_P(type))) {
+            zend_argument_value_error(1, "each phase must be ['name' => string, 'type' => string, "
+                                         "'params' => array, 'weight' => int]");
+            return -1;
+        }
+        out[*n].name = Z_STRVAL_P(name);
+        out[*n].type = Z_STRVAL_P(type);
+        out[*n].weight = Z_LVAL_P(weight) < -1000 || Z_LVAL_P(weight) > 1000 ? -1 : (int)Z_LVAL_P(weight);
+        out[*n].params = NULL;
+        if (params) {
+            pj[*n] = kbjobs_json_object(params, "phase params");
+            if (!pj[*n])
+                return -1;
+            out[*n].params = ZSTR_VAL(pj[*n]);
+        }
+        (*n)++;
+    } ZEND_HASH_FOREACH_END();
+    return 0;
+}
+
+static void report_to_array(kbj_chain_report *r, zval *out)
+{
+    zval errors, warnings;
+    array_init(out);
+    add_assoc_bool(out, "valid", r->nerrors == 0);
+    array_init(&errors);
+    for (size_t i = 0; i < r->nerrors; i++)
+        add_next_index_string(&errors, r->errors[i]);
+    array_init(&warnings);
+    for (size_t i = 0; i < r->nwarnings; i++)
+        add_next_index_string(&warnings, r->warnings[i]);
+    add_assoc_zval(out, "errors", &errors);
+    add_assoc_zval(out, "warnings", &warnings);
+}
+
+#define MAX_PHASE_ARGS 64
+
+static void chain_call(INTERNAL_FUNCTION_PARAMETERS, int submit)
+{
+    HashTable *list, *options = NULL;
+    kbj_phase *phases;
+    zend_string **pj;
+    kbj_submit s = { 0 };
+    kbj_resource res[KBJ_MAX_RESOURCES];
+    zend_string *unused = NULL;
+    kbj_chain_report r;
+    char id[KBJ_ID_LEN + 1];
+    size_t n = 0, count;
+    int rc = KBJ_OK, bad = 0;
+
+    ZEND_PARSE_PARAMETERS_START(1, submit ? 2 : 1)
+        Z_PARAM_ARRAY_HT(list)
+        Z_PARAM_OPTIONAL
+        Z_PARAM_ARRAY_HT(options)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    count = zend_hash_num_elements(list);
+    if (count > MAX_PHASE_ARGS) {
+        zend_argument_value_error(1, "must hold at most %d phases", MAX_PHASE_ARGS);
+        RETURN_THROWS();
+    }
+    if (options && (kbjobs_known_keys(options, kbjobs_submit_keys, "submit option") ||
+                    kbjobs_parse_submit(options, NULL, &s, &unused, res)))
+        RETURN_THROWS();
+    phases = ecalloc(count + 1, sizeof *phases);
+    pj = ecalloc(count + 1, sizeof *pj);
+    bad = parse_phases(list, phases, pj, &n);
+    if (!bad) {
+        memset(&r, 0, sizeof r);
+        rc = submit ? kbj_submit_combined(eng, &s, phases, n, id, &r) : kbj_validate_chain(eng, phases, n, &r);
+        if (rc == KBJ_OK && submit) {
+            zval warnings;
+            array_init(return_value);
+            add_assoc_stringl(return_value, "id", id, KBJ_ID_LEN);
+            array_init(&warnings);
+            for (size_t i = 0; i < r.nwarnings; i++)
+                add_next_index_string(&warnings, r.warnings[i]);
+            add_assoc_zval(return_value, "warnings", &warnings);
+        } else if (rc == KBJ_OK) {
+            report_to_array(&r, return_value);
+        } else {
+            kbjobs_throw(eng, rc);
+        }
+        kbj_chain_report_free(&r);
+    }
+    for (size_t i = 0; i < count; i++)
+        if (pj[i])
+            zend_string_release(pj[i]);
+    efree(pj);
+    efree(phases);
+}
+
+PHP_METHOD(KBJobs_Engine, submitCombined)
+{
+    chain_call(INTERNAL_FUNCTION_PARAM_PASSTHRU, 1);
+}
+
+PHP_METHOD(KBJobs_Engine, validateChain)
+{
+    chain_call(INTERNAL_FUNCTION_PARAM_PASSTHRU, 0);
+}
+
+PHP_METHOD(KBJobs_Engine, types)
+{
+    kbj_type_info info[128];
+    size_t n;
+    ZEND_PARSE_PARAMETERS_NONE();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    n = kbj_types_list(eng, info, 128);
+    if (n > 128)
+        n = 128;
+    array_init_size(return_value, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        zval row, res, schema;
+        array_init(&row);
+        add_assoc_string(&row, "name", (char *)info[i].name);
+        add_assoc_string(&row, "label", (char *)info[i].label);
+        add_assoc_string(&row, "category", (char *)info[i].category);
+        if (info[i].queue)
+            add_assoc_string(&row, "queue", (char *)info[i].queue);
+        else
+            add_assoc_null(&row, "queue");
+        add_assoc_long(&row, "max_attempts", info[i].max_attempts);
+        add_assoc_bool(&row, "has_handler", info[i].has_handler);
+        kbjobs_json_decode(info[i].params_schema, &schema);
+        add_assoc_zval(&row, "schema", &schema);
+        array_init(&res);
+        for (size_t k = 0; k < info[i].nresources; k++) {
+            zval one;
+            array_init(&one);
+            add_assoc_string(&one, "name", (char *)info[i].resources[k].name);
+            if (info[i].resources[k].op)
+                add_assoc_string(&one, "op", (char *)info[i].resources[k].op);
+            else
+                add_assoc_null(&one, "op");
+            add_next_index_zval(&res, &one);
+        }
+        add_assoc_zval(&row, "resources", &res);
+        add_next_index_zval(return_value, &row);
+    }
+}
+
+PHP_METHOD(KBJobs_Engine, setQueue)
+{
+    zend_string *queue;
+    zend_long concurrency = 0, rate = 0, period = 0;
+    ZEND_PARSE_PARAMETERS_START(1, 4)
+        Z_PARAM_PATH_STR(queue)
+        Z_PARAM_OPTIONAL
+        Z_PARAM_LONG(concurrency)
+        Z_PARAM_LONG(rate)
+        Z_PARAM_LONG(period)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    if (concurrency < 0 || concurrency > 100000) {
+        zend_argument_value_error(2, "must be between 0 and 100000");
+        RETURN_THROWS();
+    }
+    if (rate < 0 || rate > 1000000) {
+        zend_argument_value_error(3, "must be between 0 and 1000000");
+        RETURN_THROWS();
+    }
+    if (period < 0 || period > 86400000 || (rate > 0 && period == 0)) {
+        zend_argument_value_error(4, "must be between 1 and 86400000 when a rate is given");
+        RETURN_THROWS();
+    }
+    KBJOBS_CHECK(eng, kbj_queue_set(eng, ZSTR_VAL(queue), (unsigned)concurrency, (unsigned)rate, (unsigned)period));
+}
+
+static void queue_pause(INTERNAL_FUNCTION_PARAMETERS, int paused)
+{
+    zend_string *queue;
+    ZEND_PARSE_PARAMETERS_START(1, 1)
+        Z_PARAM_PATH_STR(queue)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    KBJOBS_CHECK(eng, kbj_queue_pause(eng, ZSTR_VAL(queue), paused));
+}
+
+PHP_METHOD(KBJobs_Engine, pauseQueue)
+{
+    queue_pause(INTERNAL_FUNCTION_PARAM_PASSTHRU, 1);
+}
+
+PHP_METHOD(KBJobs_Engine, resumeQueue)
+{
+    queue_pause(INTERNAL_FUNCTION_PARAM_PASSTHRU, 0);
+}
+
+static void queue_to_array(const kbj_queue_stats *s, zval *out)
+{
+    array_init(out);
+    add_assoc_string(out, "name", (char *)s->name);
+    add_assoc_long(out, "concurrency", s->max_running);
+    add_assoc_long(out, "rate", s->rate);
+    add_assoc_long(out, "period_ms", s->period_ms);
+    add_assoc_bool(out, "paused", s->paused);
+    add_assoc_long(out, "queued", (zend_long)s->queued);
+    add_assoc_long(out, "running", (zend_long)s->running);
+    add_assoc_long(out, "due", (zend_long)s->due);
+    add_assoc_double(out, "oldest_due_age", s->oldest_due_age);
+    add_assoc_long(out, "started_last_minute", (zend_long)s->started_last_minute);
+    if (s->blocked[0])
+        add_assoc_string(out, "blocked", (char *)s->blocked);
+    else
+        add_assoc_null(out, "blocked");
+    if (s->rate_limited_until > 0)
+        add_assoc_double(out, "rate_limited_until", s->rate_limited_until);
+    else
+        add_assoc_null(out, "rate_limited_until");
+}
+
+PHP_METHOD(KBJobs_Engine, queue)
+{
+    zend_string *queue;
+    kbj_queue_stats s;
+    ZEND_PARSE_PARAMETERS_START(1, 1)
+        Z_PARAM_PATH_STR(queue)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    KBJOBS_CHECK(eng, kbj_queue_stats_get(eng, ZSTR_VAL(queue), &s));
+    queue_to_array(&s, return_value);
+}
+
+PHP_METHOD(KBJobs_Engine, queues)
+{
+    kbj_queue_stats *all = NULL;
+    size_t n = 0;
+    ZEND_PARSE_PARAMETERS_NONE();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    KBJOBS_CHECK(eng, kbj_queues_list(eng, &all, &n));
+    array_init_size(return_value, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        zval row;
+        queue_to_array(&all[i], &row);
+        add_next_index_zval(return_value, &row);
+    }
+    free(all);
+}
+
+PHP_METHOD(KBJobs_Engine, resources)
+{
+    kbj_resource_status *st = NULL;
+    size_t n = 0;
+    ZEND_PARSE_PARAMETERS_NONE();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    KBJOBS_CHECK(eng, kbj_resources_status(eng, &st, &n));
+    array_init_size(return_value, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        zval row;
+        array_init(&row);
+        add_assoc_string(&row, "name", st[i].name);
+        add_assoc_string(&row, "state", st[i].busy ? "busy" : "idle");
+        if (st[i].busy) {
+            add_assoc_string(&row, "job_id", st[i].job_id);
+            if (st[i].op[0])
+                add_assoc_string(&row, "op", st[i].op);
+            else
+                add_assoc_null(&row, "op");
+            if (st[i].concurrency_key[0])
+                add_assoc_string(&row, "concurrency_key", st[i].concurrency_key);
+            else
+                add_assoc_null(&row, "concurrency_key");
+        } else {
+            add_assoc_null(&row, "job_id");
+            add_assoc_null(&row, "op");
+            add_assoc_null(&row, "concurrency_key");
+        }
+        add_assoc_long(&row, "waiting", (zend_long)st[i].waiting);
+        add_next_index_zval(return_value, &row);
+    }
+    free(st);
+}
+
