@@ -2471,6 +2471,7 @@ int kbj_normalise(const char *body, size_t len, const char *content_type, const 
         int urc = url_escape(url, &page);
         if (urc == KBJ_ENOMEM || (urc == KBJ_OK && !(st.page = buf_take(&page))))
             rc = KBJ_ENOMEM;
+        buf_free(&page); /* also what a URL that escapes to more than URL_MAX left */
     }
     if (rc != KBJ_OK) {
         buf_free(&u);
