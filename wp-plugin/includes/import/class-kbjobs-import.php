@@ -25,6 +25,7 @@ final class KBJobs_Import {
 	 *                                         status, author.
 	 * @param string                   $source What the list was (a file name), for the record.
 	 * @return array<string,mixed> The engine's report (id, counts, rejections) and post_id.
+	 * @throws \ValueError When the author, the sink or the post type is not valid.
 	 */
 	public static function start( $list, array $params, string $source ): array {
 		$params += array(
@@ -70,6 +71,7 @@ final class KBJobs_Import {
 			),
 			true
 		);
+
 		$report['post_id'] = is_wp_error( $post_id ) ? 0 : (int) $post_id;
 		return $report;
 	}
@@ -91,14 +93,15 @@ final class KBJobs_Import {
 			return array();
 		}
 		$items = array();
-		$fh    = fopen( $path, 'rb' ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_fopen
-		while ( false !== ( $line = fgets( $fh ) ) ) { // phpcs:ignore Generic.CodeAnalysis.AssignmentInCondition.FoundInWhileCondition
+		// phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_read_fopen -- a file the engine writes in its own directory, read line by line (WP_Filesystem reads whole files).
+		$fh = fopen( $path, 'rb' );
+		for ( $line = fgets( $fh ); false !== $line; $line = fgets( $fh ) ) {
 			$item = json_decode( $line, true );
 			if ( is_array( $item ) && isset( $item['index'] ) ) {
 				$items[ (int) $item['index'] ] = $item;
 			}
 		}
-		fclose( $fh ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_fclose
+		fclose( $fh ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_read_fclose -- the fopen() above.
 		ksort( $items );
 		return array_slice( array_values( $items ), 0, $limit );
 	}
