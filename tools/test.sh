@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test.sh [all|engine|phpt|wp|browser|asan|valgrind] - provisions what the tests need
+# test.sh [all|lint|engine|phpt|wp|browser|asan|valgrind] - provisions what the tests need
 # and runs them: a fresh test instance under build/test-env (private MariaDB,
 # WordPress, php -S on free ports), torn down at the end whatever happens. Output
 # (logs, screenshots) goes to build/test-output. Exits non-zero if any suite fails.
@@ -9,10 +9,18 @@ cd "$KBJOBS_ROOT"
 
 what=${1:-all}
 case $what in
-  all) suites=(engine asan phpt valgrind wp browser) ;;
-  engine|phpt|wp|browser|asan|valgrind) suites=("$what") ;;
-  *) echo "usage: $0 [all|engine|phpt|wp|browser|asan|valgrind]" >&2; exit 2 ;;
+  all) suites=(lint engine asan phpt valgrind wp browser) ;;
+  lint|engine|phpt|wp|browser|asan|valgrind) suites=("$what") ;;
+  *) echo "usage: $0 [all|lint|engine|phpt|wp|browser|asan|valgrind]" >&2; exit 2 ;;
 esac
+
+# The plugin's code against the WordPress Coding Standards (wp-plugin/phpcs.xml.dist).
+# It reads files only: run alone, it provisions nothing and leaves a test instance be.
+suite_lint() {
+  tools/phpcs.sh > /dev/null || return 1
+  tools/phpcs/vendor/bin/phpcs --standard=wp-plugin/phpcs.xml.dist
+}
+[ "$what" = lint ] && { suite_lint; exit; }
 
 export KBJOBS_HOME=$KBJOBS_ROOT/build/test-env
 export KBJOBS_TEST_OUTPUT=$KBJOBS_ROOT/build/test-output

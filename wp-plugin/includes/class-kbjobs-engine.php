@@ -43,6 +43,8 @@ final class KBJobs_Engine {
 		/**
 		 * Fires once per request when the engine is made: register job types here.
 		 *
+		 * For example:
+		 *
 		 *     add_action( 'kbjobs_register_types', function ( KBJobs\Engine $engine ) {
 		 *         $engine->registerType( 'kb.refresh', 'my_refresh_handler', array( 'queue' => 'default' ) );
 		 *     } );

@@ -68,6 +68,7 @@ final class KBJobs_Fence {
 	 * @param \KBJobs\Context $ctx  The job making the writes.
 	 * @param callable        $work Does the writes through `$wpdb` (or WordPress's API).
 	 * @return mixed
+	 * @throws \LogicException When called inside another fenced transaction.
 	 * @throws \KBJobs\LeaseLostException When the lease is gone: everything was rolled back.
 	 * @throws \KBJobs\ConnectionLostException When the connection or the transaction was
 	 *         lost on the server: nothing was committed (or, when COMMIT's answer was lost,
@@ -115,7 +116,8 @@ final class KBJobs_Fence {
 				self::rollback();
 			}
 			if ( $mariadb && $wpdb->dbh instanceof \mysqli ) {
-				@mysqli_query( $wpdb->dbh, 'SET SESSION idle_transaction_timeout = DEFAULT' ); // phpcs:ignore WordPress.PHP.NoSilencedErrors,WordPress.DB.RestrictedFunctions
+				// phpcs:ignore WordPress.PHP.NoSilencedErrors.Discouraged,WordPress.DB.RestrictedFunctions.mysql_mysqli_query -- straight on the connection, as in sql(); on a lost connection there is nothing to reset, so no warning either.
+				@mysqli_query( $wpdb->dbh, 'SET SESSION idle_transaction_timeout = DEFAULT' );
 			}
 		}
 	}
@@ -142,6 +144,7 @@ final class KBJobs_Fence {
 	 *
 	 * @param array $modes SQL modes.
 	 * @return array
+	 * @throws \KBJobs\ConnectionLostException When a fenced transaction is open.
 	 */
 	public static function on_connect( $modes ) {
 		if ( null !== self::$ctx ) {
@@ -153,6 +156,9 @@ final class KBJobs_Fence {
 
 	/**
 	 * Throws when the last statement of the work ended the transaction on the server.
+	 *
+	 * @throws \KBJobs\ConnectionLostException When `$wpdb` reconnected, or the last
+	 *         statement's error means the server no longer holds the transaction.
 	 */
 	private static function check_statement(): void {
 		global $wpdb;
@@ -160,6 +166,7 @@ final class KBJobs_Fence {
 			self::end();
 			throw new \KBJobs\ConnectionLostException( 'WordPress reconnected to the database inside a fenced transaction' );
 		}
+		// phpcs:ignore WordPress.DB.RestrictedFunctions.mysql_mysqli_errno -- `$wpdb` keeps only the error's text; its number tells a lost transaction from a failed statement.
 		$errno = $wpdb->dbh instanceof \mysqli ? mysqli_errno( $wpdb->dbh ) : 2006;
 		if ( in_array( $errno, self::TRANSACTION_LOST, true ) ) {
 			$error = (string) $wpdb->last_error;
@@ -185,7 +192,8 @@ final class KBJobs_Fence {
 	private static function rollback(): void {
 		global $wpdb;
 		$dbh = $wpdb->dbh;
-		if ( $dbh === self::$dbh && $dbh instanceof \mysqli && @mysqli_query( $dbh, 'ROLLBACK' ) ) { // phpcs:ignore WordPress.PHP.NoSilencedErrors,WordPress.DB.RestrictedFunctions
+		// phpcs:ignore WordPress.PHP.NoSilencedErrors.Discouraged,WordPress.DB.RestrictedFunctions.mysql_mysqli_query -- on the very connection that holds the transaction (`$wpdb->query()` would reconnect first); when it fails, the connection is made again below.
+		if ( $dbh === self::$dbh && $dbh instanceof \mysqli && @mysqli_query( $dbh, 'ROLLBACK' ) ) {
 			return;
 		}
 		if ( $wpdb->dbh ) {
@@ -204,13 +212,15 @@ final class KBJobs_Fence {
 	 */
 	private static function sql( string $sql ) {
 		global $wpdb;
-		$dbh    = $wpdb->dbh;
-		$result = $dbh instanceof \mysqli ? @mysqli_query( $dbh, $sql ) : false; // phpcs:ignore WordPress.PHP.NoSilencedErrors,WordPress.DB.RestrictedFunctions
+		$dbh = $wpdb->dbh;
+		// phpcs:ignore WordPress.PHP.NoSilencedErrors.Discouraged,WordPress.DB.RestrictedFunctions.mysql_mysqli_query -- not through `$wpdb->query()`, which would reconnect (see this function's comment); a failure throws, with the server's error.
+		$result = $dbh instanceof \mysqli ? @mysqli_query( $dbh, $sql ) : false;
 		if ( false === $result ) {
 			throw new \KBJobs\ConnectionLostException(
 				sprintf(
 					'%s failed in a fenced transaction: %s',
 					strtok( $sql, ' ' ),
+					// phpcs:ignore WordPress.DB.RestrictedFunctions.mysql_mysqli_errno,WordPress.DB.RestrictedFunctions.mysql_mysqli_error -- the error of the statement run straight on the connection above.
 					$dbh instanceof \mysqli ? mysqli_errno( $dbh ) . ' ' . mysqli_error( $dbh ) : 'no connection'
 				)
 			);

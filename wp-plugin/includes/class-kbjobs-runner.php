@@ -25,7 +25,8 @@ final class KBJobs_Runner {
 	 * Hooks the schedule and the tick.
 	 */
 	public static function init(): void {
-		add_filter( 'cron_schedules', array( __CLASS__, 'schedules' ) ); // phpcs:ignore WordPress.WP.CronInterval.CronSchedulesInterval
+		// phpcs:ignore WordPress.WP.CronInterval.CronSchedulesInterval -- every minute on purpose: without a runner process (`wp kb work`), this tick is what runs the jobs.
+		add_filter( 'cron_schedules', array( __CLASS__, 'schedules' ) );
 		add_action( self::TICK, array( __CLASS__, 'tick' ) );
 		add_action( 'init', array( __CLASS__, 'schedule' ) );
 	}
@@ -80,6 +81,7 @@ final class KBJobs_Runner {
 			'queues'      => self::queues(),
 			'claim_batch' => 1,
 		);
+
 		$options['sink'] = array( 'KBJobs_Sink', 'write' );
 		// wp_die() (WordPress's "Error establishing a database connection" among others)
 		// ends the job it was reached from, not the runner.
@@ -142,7 +144,8 @@ final class KBJobs_Runner {
 			self::run( $options );
 		} catch ( \KBJobs\Exception $e ) {
 			// The next tick tries again; the reason goes to the PHP error log.
-			error_log( 'kbjobs tick: ' . $e->getMessage() ); // phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log
+			// phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log -- a WP-Cron callback has no one to answer: the error log is the only place this failure can go.
+			error_log( 'kbjobs tick: ' . $e->getMessage() );
 		}
 	}
 }

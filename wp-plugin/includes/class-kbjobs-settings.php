@@ -60,7 +60,7 @@ final class KBJobs_Settings {
 			if ( ! wp_mkdir_p( $dir ) ) {
 				return;
 			}
-			// phpcs:disable WordPress.WP.AlternativeFunctions.file_system_operations_file_put_contents
+			// phpcs:disable WordPress.WP.AlternativeFunctions.file_system_read_file_put_contents -- the engine's directory, written as the PHP process's user like everything the engine puts there; WP_Filesystem may write through FTP or SSH as another user (and is loaded only in wp-admin).
 			file_put_contents( $dir . '/.htaccess', "Require all denied\nDeny from all\n" );
 			file_put_contents( $dir . '/index.php', "<?php\n// Silence is golden.\n" );
 			// phpcs:enable
@@ -102,7 +102,7 @@ final class KBJobs_Settings {
 	 * @param string $dir Absolute path.
 	 */
 	private static function mark_data_dir( string $dir ): void {
-		// phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_file_put_contents
+		// phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_read_file_put_contents -- the engine's directory: see ensure_data_dir().
 		file_put_contents(
 			$dir . '/' . self::DATA_MARKER,
 			"kbjobs data directory (URL lists, logs, checkpoints, artifacts) of the KB Jobs plugin.\n" .

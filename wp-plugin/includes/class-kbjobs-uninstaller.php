@@ -79,13 +79,14 @@ final class KBJobs_Uninstaller {
 	private static function drop_tables(): void {
 		global $wpdb;
 		$prefix = $wpdb->prefix . 'kbjobs_';
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- WordPress has no API that lists tables; read once, while uninstalling.
 		$tables = $wpdb->get_col( $wpdb->prepare( 'SHOW TABLES LIKE %s', $wpdb->esc_like( $prefix ) . '%' ) );
 		foreach ( $tables as $table ) {
 			// SHOW TABLES LIKE may ignore case; drop only the exact prefix.
 			if ( 0 !== strpos( $table, $prefix ) ) {
 				continue;
 			}
-			// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.DirectDatabaseQuery.SchemaChange -- a table name from SHOW TABLES, quoted.
+			// phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared,WordPress.DB.DirectDatabaseQuery -- a table name cannot be a placeholder: this one comes from SHOW TABLES with the plugin's prefix (checked above) and is quoted as an identifier; dropping the plugin's own tables is the point.
 			$wpdb->query( 'DROP TABLE IF EXISTS `' . str_replace( '`', '``', $table ) . '`' );
 		}
 	}
@@ -95,6 +96,7 @@ final class KBJobs_Uninstaller {
 	 */
 	private static function delete_import_jobs(): void {
 		global $wpdb;
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- every import record whatever its status (get_posts() leaves out trash and auto-drafts); read once, while uninstalling.
 		$ids = $wpdb->get_col( $wpdb->prepare( "SELECT ID FROM {$wpdb->posts} WHERE post_type = %s", KBJobs_Post_Types::IMPORT_JOB ) );
 		foreach ( $ids as $id ) {
 			wp_delete_post( (int) $id, true );
@@ -107,6 +109,7 @@ final class KBJobs_Uninstaller {
 	private static function delete_options(): void {
 		global $wpdb;
 		foreach ( array( 'kbjobs_', '_transient_kbjobs_', '_transient_timeout_kbjobs_' ) as $prefix ) {
+			// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- WordPress has no API that lists options by prefix; read once, while uninstalling.
 			$names = $wpdb->get_col( $wpdb->prepare( "SELECT option_name FROM {$wpdb->options} WHERE option_name LIKE %s", $wpdb->esc_like( $prefix ) . '%' ) );
 			foreach ( $names as $name ) {
 				delete_option( $name );
@@ -120,6 +123,7 @@ final class KBJobs_Uninstaller {
 	private static function delete_network_options(): void {
 		global $wpdb;
 		foreach ( array( 'kbjobs_', '_site_transient_kbjobs_', '_site_transient_timeout_kbjobs_' ) as $prefix ) {
+			// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- WordPress has no API that lists network options by prefix; read once, while uninstalling.
 			$rows = $wpdb->get_results( $wpdb->prepare( "SELECT site_id, meta_key FROM {$wpdb->sitemeta} WHERE meta_key LIKE %s", $wpdb->esc_like( $prefix ) . '%' ) );
 			foreach ( $rows as $row ) {
 				delete_network_option( (int) $row->site_id, $row->meta_key );
@@ -140,9 +144,8 @@ final class KBJobs_Uninstaller {
 			return false;
 		}
 		$marker = $dir . '/' . KBJobs_Settings::DATA_MARKER;
-		// phpcs:disable WordPress.WP.AlternativeFunctions.unlink_unlink,WordPress.WP.AlternativeFunctions.file_system_operations_rmdir,WordPress.PHP.NoSilencedErrors.Discouraged
+		// phpcs:ignore WordPress.PHP.NoSilencedErrors.Discouraged -- see delete_contents().
 		return self::delete_contents( $dir, $marker ) && @unlink( $marker ) && @rmdir( $dir );
-		// phpcs:enable
 	}
 
 	/**
@@ -158,7 +161,7 @@ final class KBJobs_Uninstaller {
 			return false;
 		}
 		$ok = true;
-		// phpcs:disable WordPress.WP.AlternativeFunctions.unlink_unlink,WordPress.WP.AlternativeFunctions.file_system_operations_rmdir,WordPress.PHP.NoSilencedErrors.Discouraged
+		// phpcs:disable WordPress.PHP.NoSilencedErrors.Discouraged -- what could not be deleted (another user's file, one already gone) is told by the result, which decides whether the directory counts as gone; the warning would only fill the log.
 		foreach ( array_diff( $entries, array( '.', '..' ) ) as $entry ) {
 			$path = $dir . '/' . $entry;
 			if ( $path === $keep ) {

@@ -102,7 +102,7 @@ final class ImportTest extends TestCase {
 		$this->assertSame( '200', get_post_meta( $post->ID, '_kbjobs_http_status', true ) );
 		$artifact = \KBJobs_Engine::get()->artifact( $base . '/page/3' );
 		$this->assertSame( $post->ID, $artifact['post_id'] );
-		$this->assertFileExists( \KBJobs_Health::data_dir() . '/' . $artifact['path'] );
+		$this->assertFileExists( \KBJobs_Settings::data_dir() . '/' . $artifact['path'] );
 
 		// Hostile markup never reaches a post.
 		$xss = get_posts( array( 'post_type' => 'kb_article', 'meta_key' => '_kbjobs_source_url', 'meta_value' => $base . '/hostile/xss', 'post_status' => 'any' ) );

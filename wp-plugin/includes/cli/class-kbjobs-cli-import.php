@@ -95,7 +95,7 @@ final class KBJobs_CLI_Import extends KBJobs_CLI_Command {
 			$params['post_type'] = $assoc_args['post-type'];
 		}
 		if ( isset( $assoc_args['author'] ) ) {
-			$fetcher = new \WP_CLI\Fetchers\User();
+			$fetcher          = new \WP_CLI\Fetchers\User();
 			$params['author'] = $fetcher->get_check( $assoc_args['author'] )->ID;
 		}
 		if ( '-' === $file ) {
@@ -153,9 +153,15 @@ final class KBJobs_CLI_Import extends KBJobs_CLI_Command {
 			if ( ! in_array( $job->status, array( 'queued', 'running' ), true ) ) {
 				break;
 			}
-			$run = KBJobs_Runner::run( array( 'max_seconds' => 2, 'until_empty' => true, 'idle_ms' => 200 ) );
+			$run = KBJobs_Runner::run(
+				array(
+					'max_seconds' => 2,
+					'until_empty' => true,
+					'idle_ms'     => 200,
+				)
+			);
 			if ( 0 === $run['claimed'] ) {
-				usleep( 200000 ); // another runner has it, or it waits for its ranges
+				usleep( 200000 ); // Another runner has it, or it waits for its ranges.
 			}
 			$job = $engine->get( $id );
 			$bar->tick( max( 0, $job->progressDone - $shown ) );

@@ -25,6 +25,7 @@ final class KBJobs_Import {
 	 *                                         status, author.
 	 * @param string                   $source What the list was (a file name), for the record.
 	 * @return array<string,mixed> The engine's report (id, counts, rejections) and post_id.
+	 * @throws \ValueError When the author, the sink or the post type is not valid.
 	 */
 	public static function start( $list, array $params, string $source ): array {
 		$params += array(
@@ -70,13 +71,15 @@ final class KBJobs_Import {
 			),
 			true
 		);
+
 		$report['post_id'] = is_wp_error( $post_id ) ? 0 : (int) $post_id;
 		return $report;
 	}
 
 	/**
-	 * The failed items of an import, read from lists/<job>.failed.jsonl (the last line
-	 * per list index wins: a chunk re-processed after a crash may repeat one).
+	 * The failed items of an import, as the engine reads them (Engine::failedItems: the
+	 * last record per list index wins, since a chunk re-processed after a crash may repeat
+	 * one), in list order.
 	 *
 	 * @param string $job_id The import job.
 	 * @param int    $limit  At most this many.
@@ -87,11 +90,13 @@ final class KBJobs_Import {
 		// a torn line is ignored), a page at a time by list index; an unknown job has none.
 		$items  = array();
 		$cursor = 0;
+		$left   = $limit;
 		try {
-			while ( null !== $cursor && count( $items ) < $limit ) {
-				$page   = KBJobs_Engine::get()->failedItems( $job_id, $cursor, min( 1000, $limit - count( $items ) ) );
+			while ( null !== $cursor && $left > 0 ) {
+				$page   = KBJobs_Engine::get()->failedItems( $job_id, $cursor, min( 1000, $left ) );
 				$items  = array_merge( $items, $page['items'] );
-				$cursor = $page['next_cursor'];
+				$left  -= count( $page['items'] );
+				$cursor = $page['items'] ? $page['next_cursor'] : null;
 			}
 		} catch ( \ValueError | \KBJobs\NotFoundException $e ) {
 			return array();

@@ -73,6 +73,8 @@ final class KBJobs_Sink {
 	 * @param array<int,array<string,mixed>> $docs Documents.
 	 * @param \KBJobs\Context                $ctx  The import job.
 	 * @return array<int,int|string>
+	 * @throws \KBJobs\NonRetryableException When the post type is not registered or the
+	 *         sink mode is unknown.
 	 */
 	private static function write_chunk( array $docs, \KBJobs\Context $ctx ): array {
 		$params   = $ctx->params();
@@ -100,6 +102,7 @@ final class KBJobs_Sink {
 	 *
 	 * @param array<string,mixed> $doc      A document.
 	 * @param array<string,mixed> $settings Post type, status, author.
+	 * @param bool                $kses     Whether to filter the content with wp_kses_post() here.
 	 * @return array<string,mixed>
 	 */
 	private static function post_fields( array $doc, array $settings, bool $kses = true ): array {
@@ -153,8 +156,9 @@ final class KBJobs_Sink {
 	 * Records post ids in the artifact index, inside the caller's fenced transaction, with
 	 * the statement the engine makes for them.
 	 *
-	 * @param \KBJobs\Context                          $ctx  The import.
+	 * @param \KBJobs\Context                                  $ctx  The import.
 	 * @param array<int,array{0:string,1:int,2:string,3:bool}> $rows url_hash, post id, content hash, created.
+	 * @throws \KBJobs\ConnectionLostException|\RuntimeException When the statement fails (see db_error()).
 	 */
 	private static function index_posts( \KBJobs\Context $ctx, array $rows ): void {
 		global $wpdb;
@@ -170,7 +174,8 @@ final class KBJobs_Sink {
 				'created'      => $row[3],
 			);
 		}
-		if ( false === $wpdb->query( $ctx->recordPostsStatement( $posts ) ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- made by the engine from checked values.
+		// phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared,WordPress.DB.DirectDatabaseQuery -- the statement is made by the engine from checked values (hashes, ids) and writes the engine's own table, in the caller's fenced transaction.
+		if ( false === $wpdb->query( $ctx->recordPostsStatement( $posts ) ) ) {
 			throw self::db_error( 'cannot record post ids in the artifact index' );
 		}
 	}
@@ -184,6 +189,7 @@ final class KBJobs_Sink {
 	 */
 	private static function db_error( string $what ): \Throwable {
 		global $wpdb;
+		// phpcs:ignore WordPress.DB.RestrictedFunctions.mysql_mysqli_errno -- `$wpdb` keeps only the error's text; its number tells a lost transaction from a failed statement.
 		$errno = $wpdb->dbh instanceof \mysqli ? mysqli_errno( $wpdb->dbh ) : 2006;
 		if ( in_array( $errno, KBJobs_Fence::TRANSACTION_LOST, true ) ) {
 			return new \KBJobs\ConnectionLostException( $what . ': ' . $wpdb->last_error );
@@ -252,6 +258,7 @@ final class KBJobs_Sink {
 		$result = kbjobs_fenced_transaction(
 			$ctx,
 			static function () use ( $docs, $settings, $wpdb, $ctx ) {
+				// phpcs:disable WordPress.DB.DirectDatabaseQuery -- this mode is the one that writes posts and their meta with its own statements, in the fenced transaction; the post caches are cleaned after it (clean_post_cache()).
 				$now     = current_time( 'mysql' );
 				$now_gmt = current_time( 'mysql', true );
 				$out     = array();
@@ -313,7 +320,7 @@ final class KBJobs_Sink {
 							$post['post_type']
 						);
 					}
-					// phpcs:disable WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQL.NotPrepared
+					// phpcs:disable WordPress.DB.PreparedSQL.NotPrepared,WordPress.DB.PreparedSQLPlaceholders.UnfinishedPrepare -- the placeholders are in $rows, one row of them per post, and their values in $args: all of it goes through prepare(), and $sql is what it returns.
 					$sql = $wpdb->prepare(
 						"INSERT INTO `{$wpdb->posts}` (post_author, post_date, post_date_gmt, post_content, post_title, post_excerpt, post_status, comment_status, ping_status, post_name, to_ping, pinged, post_modified, post_modified_gmt, guid, post_type) VALUES " . implode( ',', $rows ),
 						$args
@@ -321,11 +328,12 @@ final class KBJobs_Sink {
 					if ( false === $wpdb->query( $sql ) ) {
 						throw self::db_error( 'cannot insert posts' );
 					}
+					// phpcs:enable WordPress.DB.PreparedSQL.NotPrepared,WordPress.DB.PreparedSQLPlaceholders.UnfinishedPrepare
 					// A multi-row INSERT takes consecutive ids (innodb_autoinc_lock_mode 0 or 1,
 					// MariaDB's default); checked against the guids rather than assumed.
 					$first = (int) $wpdb->get_var( 'SELECT LAST_INSERT_ID()' );
 					$got   = $wpdb->get_results( $wpdb->prepare( "SELECT ID, guid FROM `{$wpdb->posts}` WHERE ID BETWEEN %d AND %d", $first, $first + count( $new ) - 1 ), ARRAY_A );
-					// phpcs:enable
+
 					$by_guid = array();
 					foreach ( $got as $row ) {
 						$by_guid[ $row['guid'] ] = (int) $row['ID'];
@@ -345,18 +353,20 @@ final class KBJobs_Sink {
 							array_push( $meta_args, $id, $key, $value );
 						}
 					}
-					// phpcs:disable WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQL.NotPrepared
+					// phpcs:disable WordPress.DB.PreparedSQL.NotPrepared,WordPress.DB.PreparedSQLPlaceholders.UnfinishedPrepare -- as for the posts above: the placeholders in $meta_rows, their values in $meta_args.
 					$sql = $wpdb->prepare( "INSERT INTO `{$wpdb->postmeta}` (post_id, meta_key, meta_value) VALUES " . implode( ',', $meta_rows ), $meta_args );
 					if ( false === $wpdb->query( $sql ) ) {
 						throw self::db_error( 'cannot insert post meta' );
 					}
-					// phpcs:enable
+					// phpcs:enable WordPress.DB.PreparedSQL.NotPrepared,WordPress.DB.PreparedSQLPlaceholders.UnfinishedPrepare
 				}
+				// phpcs:enable WordPress.DB.DirectDatabaseQuery
 				self::index_posts( $ctx, $index );
 				ksort( $out );
 				return array( array_values( $out ), $written );
 			}
 		);
+
 		list( $out, $written ) = $result;
 		foreach ( $written as $id ) {
 			clean_post_cache( $id );
