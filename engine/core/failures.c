@@ -8,21 +8,10 @@
  * raise an alert record for the plugin to surface.
  */
 #include "internal.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-
-/* The length of the longest prefix of `s` that is at most `max` bytes and does not end
- * inside a UTF-8 sequence (columns are utf8mb4: a cut character would be refused). */
-static size_t utf8_prefix(const char *s, size_t max)
-{
-    size_t n = strnlen(s, max);
-    if (n < max)
-        return n;
-    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-        n--;
-    return n;
-}
 
 int kbj_failures_record(kbj_engine *eng, unsigned long long pk, const char *id, const char *type,
                         const char *message, int attempts)
@@ -71,7 +60,7 @@ int kbj_failures_record(kbj_engine *eng, unsigned long long pk, const char *id, 
         char msg[160 + KBJ_NAME_MAX + 120];
         long long n = kbj_rows_int(rows, 0, 0);
         snprintf(msg, sizeof msg, "%lld jobs of type %.64s failed within %u seconds; the latest: %.*s",
-                 n, type, eng->cfg.alert_window_seconds, (int)utf8_prefix(message, 120), message);
+                 n, type, eng->cfg.alert_window_seconds, (int)kbj_utf8_cut(message, strnlen(message, 121), 120), message);
         rc = kbj_store_exec(st, "INSERT INTO {p}kbjobs_alerts (type, message, failures, window_seconds,"
                             " created_at) VALUES (?, ?, ?, ?, NOW(6))",
                             (kbj_val[]){ KBJ_VS(type), KBJ_VSN(msg, strlen(msg)), KBJ_VI(n),

@@ -3,6 +3,7 @@
  * cursor, tail backwards, delete.
  */
 #include "joblog.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -107,21 +108,16 @@ static size_t escaped_cost(const unsigned char *s, size_t k)
     return 1;
 }
 
-/* Length of the UTF-8 character that starts with byte b (input is valid UTF-8). */
-static size_t utf8_len(unsigned char b)
-{
-    return b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
-}
-
 /* The longest prefix of msg (valid UTF-8) whose escaped form fits `budget` bytes. */
 static size_t fit_prefix(const char *msg, size_t mlen, size_t budget)
 {
     const unsigned char *s = (const unsigned char *)msg;
     size_t i = 0, used = 0;
     while (i < mlen) {
-        size_t k = utf8_len(s[i]);
+        uint32_t cp;
+        size_t k = kbj_utf8_decode(s + i, mlen - i, &cp);
         size_t c = escaped_cost(s + i, k);
-        if (i + k > mlen || used + c > budget)
+        if (k == 0 || used + c > budget)
             break;
         used += c;
         i += k;
@@ -132,10 +128,7 @@ static size_t fit_prefix(const char *msg, size_t mlen, size_t budget)
 /* Cuts `cut` back by at least `excess` bytes, onto a character boundary of msg. */
 static size_t shrink_prefix(const char *msg, size_t cut, size_t excess)
 {
-    cut = excess >= cut ? 0 : cut - excess;
-    while (cut > 0 && ((unsigned char)msg[cut] & 0xC0) == 0x80)
-        cut--;
-    return cut;
+    return excess >= cut ? 0 : kbj_utf8_cut(msg, cut, cut - excess);
 }
 
 /* Writes the line (newline included) with one write(). */

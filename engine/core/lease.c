@@ -9,6 +9,7 @@
  * All times come from the database clock (NOW(6)).
  */
 #include "internal.h"
+#include "utf8.h"
 #include "fsutil.h"
 #include "joblog.h"
 
@@ -703,12 +704,8 @@ int kbj_fail_job_result(kbj_engine *eng, const kbj_lease *lease, const char *mes
      * at a character boundary. */
     if (kbj_utf8_sanitize(msg, strlen(msg), &clean, &len) != KBJ_OK)
         return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
-    if (len > 4095) {
-        len = 4095;
-        while (len > 0 && ((unsigned char)clean[len] & 0xC0) == 0x80)
-            len--;
-        clean[len] = '\0';
-    }
+    len = kbj_utf8_cut(clean, len, 4095);
+    clean[len] = '\0';
     if (result && (rc = validate_result(eng, result))) {
         free(clean);
         return rc;

@@ -90,16 +90,4 @@ int kbj_fs_fsync_dir(const char *dir, kbj_err *err);
  */
 int kbj_fs_read_file(const char *path, size_t max, char **out, size_t *len, kbj_err *err);
 
-/*
- * Copies `len` bytes of `in` into a new NUL-terminated buffer stored in *out (the
- * caller frees it), its length without the NUL in *outlen (which may be NULL), with
- * every ill-formed UTF-8 sequence replaced by U+FFFD (EF BF BD): stray continuation
- * bytes, overlong forms, surrogates (U+D800..U+DFFF), code points above U+10FFFF, and
- * sequences cut short. As Unicode recommends, each maximal ill-formed subpart becomes
- * one U+FFFD. Valid input, including NUL bytes, is copied unchanged. `in` may be NULL
- * when len is 0. Returns 0, KBJ_EINVAL when `out` is NULL or `in` is NULL with len > 0,
- * or KBJ_ENOMEM (also when the worst-case size overflows); *out is then NULL.
- */
-int kbj_utf8_sanitize(const char *in, size_t len, char **out, size_t *outlen);
-
 #endif /* KBJ_FSUTIL_H */

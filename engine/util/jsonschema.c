@@ -6,6 +6,7 @@
  * rendered into text when something fails, so a valid document costs no formatting.
  */
 #include "jsonschema.h"
+#include "utf8.h"
 
 #include <regex.h>
 #include <stdarg.h>
@@ -336,16 +337,6 @@ static int same(const json_t *a, const json_t *b)
 }
 
 /* ---- strings ---------------------------------------------------------------------------- */
-
-/* The number of Unicode characters in valid UTF-8 (jansson keeps strings valid). */
-static size_t utf8_chars(const char *s, size_t len)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
-            n++;
-    return n;
-}
 
 static int lower_eq(const char *s, const char *lit, size_t n)
 {
@@ -825,7 +816,7 @@ static int apply_array(const node *n, json_t *v, const ppath *at, kbj_err *err)
 static int apply_string(const node *n, const json_t *v, const ppath *at, kbj_err *err)
 {
     const char *s = json_string_value(v);
-    size_t len = json_string_length(v), chars = utf8_chars(s, len);
+    size_t len = json_string_length(v), chars = kbj_utf8_count(s, len);
 
     if (n->min_length >= 0 && chars < (unsigned long long)n->min_length)
         return pfail(err, at, "must be at least %lld character%s long", n->min_length,

@@ -4,8 +4,8 @@
  *
  * Well-formed means as the Unicode Standard's table 3-7 says: no overlong forms, no
  * surrogates (U+D800..U+DFFF), nothing above U+10FFFF, no sequence cut short. The
- * functions read only the bytes they are given (never past `n`), allocate nothing and
- * cannot fail. Calls nothing.
+ * functions read only the bytes they are given (never past `n`); all but
+ * kbj_utf8_sanitize allocate nothing and cannot fail. Calls nothing.
  */
 #ifndef KBJ_UTF8_H
 #define KBJ_UTF8_H
@@ -37,5 +37,17 @@ size_t kbj_utf8_count(const char *s, size_t n);
  * back over continuation bytes (at most 3 for valid input).
  */
 size_t kbj_utf8_cut(const char *s, size_t n, size_t max);
+
+/*
+ * Copies `len` bytes of `in` into a new NUL-terminated buffer stored in *out (the
+ * caller frees it), its length without the NUL in *outlen (which may be NULL), with
+ * every ill-formed UTF-8 sequence replaced by U+FFFD (EF BF BD): stray continuation
+ * bytes, overlong forms, surrogates (U+D800..U+DFFF), code points above U+10FFFF, and
+ * sequences cut short. As Unicode recommends, each maximal ill-formed subpart becomes
+ * one U+FFFD. Valid input, including NUL bytes, is copied unchanged. `in` may be NULL
+ * when len is 0. Returns 0, KBJ_EINVAL when `out` is NULL or `in` is NULL with len > 0,
+ * or KBJ_ENOMEM (also when the worst-case size overflows); *out is then NULL.
+ */
+int kbj_utf8_sanitize(const char *in, size_t len, char **out, size_t *outlen);
 
 #endif /* KBJ_UTF8_H */

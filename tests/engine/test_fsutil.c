@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "utf8.h"
 
 /* ---- fixtures -------------------------------------------------------------------- */
 
