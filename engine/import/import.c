@@ -585,62 +585,64 @@ static int settle(import_run *r, item *items, size_t n)
     return rc;
 }
 
-/* Processes the chunk of list entries [first, first + n). Returns 0, KBJ_ESTOPPED when
- * cancelled mid-fetch (nothing advanced), or an error. */
-static int run_chunk(import_run *r, unsigned long long first, size_t n, item *items, long long done_after)
+/* The chunk in hand: list entries [first, first + n), one item each. */
+typedef struct chunk {
+    unsigned long long first;
+    size_t n;
+    item *items;
+    size_t nchanged;        /* items whose artifact was written: they go to the sink */
+} chunk;
+
+/* Step 1: the chunk's URLs from the list, by index, and their hashes. */
+static int chunk_read(import_run *r, chunk *c)
 {
     char **urls = NULL;
-    size_t got = 0, nchanged = 0;
-    const char **hashes = NULL;
-    kbj_artifact_row *rows = NULL;
-    kbj_artifact_rec *recs = NULL;
-    kbj_import_doc *docs = NULL;
-    char (*shown)[KBJ_URL_MAX + 1] = NULL; /* the docs' URLs, credentials redacted */
-    long long *post_ids = NULL;
-    char **errors = NULL;
-    char *metrics = NULL;
+    size_t got = 0;
     kbj_err err;
-    int rc;
+    int rc = kbj_urllist_read(r->eng->data_dir, r->list, c->first, c->n, &urls, &got, &err);
 
-    rc = kbj_urllist_read(r->eng->data_dir, r->list, first, n, &urls, &got, &err);
     if (rc)
         return kbj_ctx_fail(r->ctx, err.msg, rc != KBJ_ECORRUPT && rc != KBJ_ENOTFOUND);
-    if (got != n) {
+    if (got != c->n) {
         kbj_urllist_free(urls, got);
         return kbj_ctx_fail(r->ctx, "the URL list is shorter than its index says", 0);
     }
-    rc = KBJ_OK;
-    for (size_t i = 0; i < n; i++) {
-        items[i].url = urls[i];
-        if (kbj_sha256_hex(urls[i], strlen(urls[i]), items[i].hash))
-            rc = KBJ_ENOMEM; /* the items hold the URLs: the caller frees them */
-        kbj_artifact_relpath(items[i].hash, items[i].artifact, sizeof items[i].artifact);
+    for (size_t i = 0; i < c->n; i++) {
+        c->items[i].url = urls[i]; /* the items own the URLs now: the caller frees them */
+        if (kbj_sha256_hex(urls[i], strlen(urls[i]), c->items[i].hash))
+            rc = KBJ_ENOMEM;
+        kbj_artifact_relpath(c->items[i].hash, c->items[i].artifact, sizeof c->items[i].artifact);
     }
     free(urls);
-    if (rc)
-        return kbj_efail(r->eng, KBJ_ENOMEM, "out of memory hashing URLs");
+    return rc ? kbj_efail(r->eng, KBJ_ENOMEM, "out of memory hashing URLs") : KBJ_OK;
+}
 
-    /* 2. fetch and normalise */
-    {
-        const char **u = malloc(n * sizeof *u);
-        kbj_fetch_result *res = calloc(n, sizeof *res);
-        if (!u || !res) {
-            free(u);
-            free(res);
-            return kbj_efail(r->eng, KBJ_ENOMEM, "out of memory");
-        }
-        for (size_t i = 0; i < n; i++)
-            u[i] = items[i].url;
-        rc = kbj_fetch_many(r->fetcher, u, n, res, fetch_should_stop, r);
-        for (size_t i = 0; i < n; i++)
-            items[i].res = res[i];
+/* Step 2: fetches the chunk at once, then normalises each page (an empty page is a
+ * failed item). KBJ_ESTOPPED when cancelled mid-fetch. */
+static int chunk_fetch(import_run *r, chunk *c)
+{
+    const char **u = malloc(c->n * sizeof *u);
+    kbj_fetch_result *res = calloc(c->n, sizeof *res);
+    kbj_err err;
+    int rc;
+
+    if (!u || !res) {
         free(u);
         free(res);
-        if (rc)
-            return kbj_ctx_fail(r->ctx, kbj_fetcher_errmsg(r->fetcher), 1);
+        return kbj_efail(r->eng, KBJ_ENOMEM, "out of memory");
     }
-    for (size_t i = 0; i < n; i++) {
-        item *it = &items[i];
+    for (size_t i = 0; i < c->n; i++)
+        u[i] = c->items[i].url;
+    rc = kbj_fetch_many(r->fetcher, u, c->n, res, fetch_should_stop, r);
+    for (size_t i = 0; i < c->n; i++)
+        c->items[i].res = res[i];
+    free(u);
+    free(res);
+    if (rc)
+        return kbj_ctx_fail(r->ctx, kbj_fetcher_errmsg(r->fetcher), 1);
+    for (size_t i = 0; i < c->n; i++) {
+        item *it = &c->items[i];
+        char base[KBJ_URL_MAX + 1];
         it->fetched_at = kbj_unix_time();
         if (it->res.outcome == KBJ_FETCH_CANCELLED)
             return KBJ_ESTOPPED;
@@ -650,7 +652,6 @@ static int run_chunk(import_run *r, unsigned long long first, size_t n, item *it
         }
         r->c.fetched++;
         r->c.bytes += (long long)it->res.body_len;
-        char base[KBJ_URL_MAX + 1];
         strip_userinfo(it->url, base, sizeof base);
         if (kbj_normalise(it->res.body, it->res.body_len, it->res.content_type, base, &r->set->limits,
                           &it->doc, &err) != KBJ_OK)
@@ -663,192 +664,239 @@ static int run_chunk(import_run *r, unsigned long long first, size_t n, item *it
         free(it->res.body);
         it->res.body = NULL;
     }
+    return KBJ_OK;
+}
 
-    /* 3. what changed */
-    hashes = malloc(n * sizeof *hashes);
-    rows = calloc(n, sizeof *rows);
-    recs = calloc(n, sizeof *recs);
-    docs = calloc(n, sizeof *docs);
-    shown = malloc(n * sizeof *shown);
-    post_ids = calloc(n, sizeof *post_ids);
-    errors = calloc(n, sizeof *errors);
-    if (!hashes || !rows || !recs || !docs || !shown || !post_ids || !errors) {
-        rc = kbj_efail(r->eng, KBJ_ENOMEM, "out of memory");
-        goto out;
+/* Step 3: what changed, from the artifact index. A document in place is unchanged since
+ * an earlier import, or was written by this job in a run of this chunk whose cursor never
+ * advanced (counted as it was then); the rest is marked changed. */
+static int chunk_diff(import_run *r, chunk *c)
+{
+    const char **hashes = malloc(c->n * sizeof *hashes);
+    kbj_artifact_row *rows = calloc(c->n, sizeof *rows);
+    int rc;
+
+    if (!hashes || !rows) {
+        free(hashes);
+        free(rows);
+        return kbj_efail(r->eng, KBJ_ENOMEM, "out of memory");
     }
-    for (size_t i = 0; i < n; i++)
-        hashes[i] = items[i].hash;
-    if ((rc = kbj_artifact_lookup(r->eng, hashes, n, rows)))
-        goto out;
-    for (size_t i = 0; i < n; i++) {
-        item *it = &items[i];
+    for (size_t i = 0; i < c->n; i++)
+        hashes[i] = c->items[i].hash;
+    rc = kbj_artifact_lookup(r->eng, hashes, c->n, rows);
+    for (size_t i = 0; rc == KBJ_OK && i < c->n; i++) {
+        item *it = &c->items[i];
+        const kbj_artifact_row *row = &rows[i];
         if (!it->has_doc)
             continue;
-        it->row = rows[i];
-        it->post_id = rows[i].post_id;
-        if (r->posts ? (rows[i].post_id > 0 && strcmp(rows[i].post_hash, it->doc.content_hash) == 0 &&
-                        strcmp(rows[i].content_hash, it->doc.content_hash) == 0)
-                     : (rows[i].url_hash[0] && strcmp(rows[i].content_hash, it->doc.content_hash) == 0)) {
-            /* in place: unchanged since an earlier import, or written by this job in a
-             * run of this chunk whose cursor never advanced (counted as it was then) */
-            if (strcmp(rows[i].job_id, r->lease->id) != 0)
+        it->row = *row;
+        it->post_id = row->post_id;
+        if (r->posts ? (row->post_id > 0 && strcmp(row->post_hash, it->doc.content_hash) == 0 &&
+                        strcmp(row->content_hash, it->doc.content_hash) == 0)
+                     : (row->url_hash[0] && strcmp(row->content_hash, it->doc.content_hash) == 0)) {
+            if (strcmp(row->job_id, r->lease->id) != 0)
                 r->c.unchanged++;
-            else if (created_here(r, it))
-                r->c.created++;
             else
-                r->c.updated++;
+                created_here(r, it) ? r->c.created++ : r->c.updated++;
             continue;
         }
         it->changed = 1;
     }
+    free(hashes);
+    free(rows);
+    return rc;
+}
 
-    /* 4. artifacts, synced as one batch, then their index rows */
-    for (size_t i = 0; i < n; i++) {
-        item *it = &items[i];
+/* Step 4: the changed documents' artifacts, synced as one batch, then their index rows. */
+static int chunk_artifacts(import_run *r, chunk *c)
+{
+    kbj_artifact_rec *recs = calloc(c->n, sizeof *recs);
+    kbj_err err;
+    int rc = KBJ_OK;
+
+    if (!recs)
+        return kbj_efail(r->eng, KBJ_ENOMEM, "out of memory");
+    c->nchanged = 0;
+    for (size_t i = 0; i < c->n && rc == KBJ_OK; i++) {
+        item *it = &c->items[i];
         char *json;
         if (!it->changed)
             continue;
-        json = artifact_json(r, it);
-        if (!json) {
+        if (!(json = artifact_json(r, it))) {
             rc = kbj_efail(r->eng, KBJ_ENOMEM, "out of memory");
-            goto out;
+            break;
         }
-        rc = kbj_artifact_batch_add(r->batch, it->hash, json, strlen(json), &err);
+        if (kbj_artifact_batch_add(r->batch, it->hash, json, strlen(json), &err))
+            rc = kbj_ctx_fail(r->ctx, err.msg, 1);
         free(json);
-        if (rc) {
-            rc = kbj_ctx_fail(r->ctx, err.msg, 1);
-            goto out;
-        }
-        recs[nchanged].url_hash = it->hash;
-        recs[nchanged].url = it->url;
-        recs[nchanged].content_hash = it->doc.content_hash;
-        recs[nchanged].job_id = r->lease->id;
-        recs[nchanged].http_status = it->res.http_status;
-        recs[nchanged].fetched_at = it->fetched_at;
-        nchanged++;
+        recs[c->nchanged++] = (kbj_artifact_rec){ it->hash, it->url, it->doc.content_hash, r->lease->id,
+                                                  it->res.http_status, it->fetched_at };
     }
-    if (nchanged) {
-        if ((rc = kbj_artifact_batch_commit(r->batch, &err))) {
+    if (rc == KBJ_OK && c->nchanged) {
+        if (kbj_artifact_batch_commit(r->batch, &err))
             rc = kbj_ctx_fail(r->ctx, err.msg, 1);
-            goto out;
-        }
-        if ((rc = kbj_artifact_record(r->eng, recs, nchanged)))
-            goto out;
+        else
+            rc = kbj_artifact_record(r->eng, recs, c->nchanged);
     }
+    free(recs);
+    return rc;
+}
 
-    /* 5. the sink */
-    if (nchanged && r->posts) {
-        size_t k;
+/* The sink's arguments for one try: the documents still changed. */
+typedef struct sink_call {
+    kbj_import_doc *docs;
+    char (*shown)[KBJ_URL_MAX + 1]; /* the docs' URLs, credentials redacted */
+    long long *post_ids;
+    char **errors;
+    size_t k;
+} sink_call;
+
+static void sink_call_fill(chunk *c, sink_call *sc)
+{
+    sc->k = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        item *it = &c->items[i];
+        kbj_import_doc *d = &sc->docs[sc->k];
+        if (!it->changed)
+            continue;
+        /* sinks never see credentials: posts and logs show what they get */
+        kbj_url_redact(it->url, sc->shown[sc->k], sizeof sc->shown[sc->k]);
+        d->url = sc->shown[sc->k];
+        d->url_hash = it->hash;
+        d->final_url = it->res.final_url;
+        d->artifact = it->artifact;
+        d->doc = &it->doc;
+        d->post_id = it->row.post_id;
+        d->http_status = it->res.http_status;
+        d->fetched_at = it->fetched_at;
+        d->index = c->first + i;
+        sc->k++;
+    }
+}
+
+/* The sink lost its own (WordPress's) connection and committed nothing, or perhaps all:
+ * waits, then looks again at what the index says (settle). A database restart costs a
+ * pause, not an attempt. */
+static int sink_pause(import_run *r, chunk *c, int tries)
+{
+    char msg[600];
+    unsigned ms = 1000u << (tries - 1 < 3 ? tries - 1 : 3);
+    snprintf(msg, sizeof msg, "the sink lost its database connection (try %d of %d): %.400s;"
+             " trying the chunk again in %u ms", tries, SINK_TRIES, kbj_errmsg(r->eng), ms);
+    (void)kbj_ctx_log(r->ctx, "warning", msg, NULL);
+    if (kbj_ctx_sleep(r->ctx, ms))
+        return kbj_ctx_lease_held(r->ctx) ? KBJ_ELEASE : KBJ_ESTOPPED;
+    return settle(r, c->items, c->n);
+}
+
+/* Counts what the sink made of each document: a post (created or updated) or a failed
+ * item. */
+static void sink_results(import_run *r, chunk *c, const sink_call *sc)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        item *it = &c->items[i];
+        if (!it->changed)
+            continue;
+        if (sc->post_ids[k] > 0) {
+            int same = it->row.post_id > 0 && it->row.post_id == sc->post_ids[k];
+            same && !created_here(r, it) ? r->c.updated++ : r->c.created++;
+            it->created = !same;
+            it->post_id = sc->post_ids[k];
+        } else {
+            set_error(it, "sink", sc->errors[k] ? sc->errors[k] : "the sink returned no post");
+            it->changed = 0;
+        }
+        k++;
+    }
+}
+
+/* Step 5: the sink writes the changed documents' posts (tried again in place when it
+ * loses its connection); without posts, new and changed artifacts count as created and
+ * updated. */
+static int chunk_sink(import_run *r, chunk *c)
+{
+    sink_call sc = { calloc(c->n, sizeof *sc.docs), malloc(c->n * sizeof *sc.shown),
+                     calloc(c->n, sizeof *sc.post_ids), calloc(c->n, sizeof *sc.errors), 0 };
+    int rc = KBJ_OK;
+
+    if (!c->nchanged || !r->posts) {
+        for (size_t i = 0; i < c->n; i++)
+            if (c->items[i].changed)
+                c->items[i].row.url_hash[0] && !created_here(r, &c->items[i]) ? r->c.updated++ : r->c.created++;
+    } else if (!sc.docs || !sc.shown || !sc.post_ids || !sc.errors) {
+        rc = kbj_efail(r->eng, KBJ_ENOMEM, "out of memory");
+    } else {
         for (int tries = 1;; tries++) {
-            k = 0;
-            for (size_t i = 0; i < n; i++) {
-                item *it = &items[i];
-                if (!it->changed)
-                    continue;
-                /* sinks never see credentials: posts and logs show what they get */
-                kbj_url_redact(it->url, shown[k], sizeof shown[k]);
-                docs[k].url = shown[k];
-                docs[k].url_hash = it->hash;
-                docs[k].final_url = it->res.final_url;
-                docs[k].artifact = it->artifact;
-                docs[k].doc = &it->doc;
-                docs[k].post_id = it->row.post_id;
-                docs[k].http_status = it->res.http_status;
-                docs[k].fetched_at = it->fetched_at;
-                docs[k].index = first + i;
-                k++;
-            }
-            if (k == 0)
+            sink_call_fill(c, &sc);
+            if (sc.k == 0)
                 break; /* all written by a try whose acknowledgement was lost */
             /* a runner paused past its lease writes nothing more */
             if ((rc = kbj_ctx_lease_held(r->ctx)))
-                goto out;
-            rc = r->set->sink(r->ctx, docs, k, post_ids, errors, r->set->sink_arg);
-            if (rc != KBJ_ECONNECT || tries >= SINK_TRIES)
                 break;
-            /* The sink lost its own (WordPress's) connection and committed nothing, or
-             * perhaps all: wait, then look again at what the index says and give it
-             * the rest. A database restart costs a pause, not an attempt. */
-            {
-                char msg[600];
-                unsigned ms = 1000u << (tries - 1 < 3 ? tries - 1 : 3);
-                snprintf(msg, sizeof msg, "the sink lost its database connection (try %d of %d): %.400s;"
-                         " trying the chunk again in %u ms", tries, SINK_TRIES, kbj_errmsg(r->eng), ms);
-                (void)kbj_ctx_log(r->ctx, "warning", msg, NULL);
-                if (kbj_ctx_sleep(r->ctx, ms)) {
-                    rc = kbj_ctx_lease_held(r->ctx) ? KBJ_ELEASE : KBJ_ESTOPPED;
-                    goto out;
-                }
-            }
-            if ((rc = settle(r, items, n)))
-                goto out;
+            rc = r->set->sink(r->ctx, sc.docs, sc.k, sc.post_ids, sc.errors, r->set->sink_arg);
+            if (rc != KBJ_ECONNECT || tries >= SINK_TRIES || (rc = sink_pause(r, c, tries)))
+                break;
         }
-        if (rc) {
-            if (rc != KBJ_EJOBFAILED && rc != KBJ_ESTOPPED && rc != KBJ_ELEASE)
-                rc = kbj_ctx_fail(r->ctx, kbj_errmsg(r->eng)[0] ? kbj_errmsg(r->eng) : "the sink failed", 1);
-            goto out;
-        }
-        k = 0;
-        for (size_t i = 0; i < n && nchanged; i++) {
-            item *it = &items[i];
-            if (!it->changed)
-                continue;
-            if (post_ids[k] > 0) {
-                if (it->row.post_id > 0 && it->row.post_id == post_ids[k] && !created_here(r, it))
-                    r->c.updated++;
-                else
-                    r->c.created++;
-                it->created = !(it->row.post_id > 0 && it->row.post_id == post_ids[k]);
-                it->post_id = post_ids[k];
-            } else {
-                set_error(it, "sink", errors[k] ? errors[k] : "the sink returned no post");
-                it->changed = 0;
-            }
-            k++;
-        }
-    } else if (nchanged) {
-        /* artifacts only: new and changed artifacts count as created and updated */
-        for (size_t i = 0; i < n; i++)
-            if (items[i].changed)
-                items[i].row.url_hash[0] && !created_here(r, &items[i]) ? r->c.updated++ : r->c.created++;
+        if (rc && rc != KBJ_EJOBFAILED && rc != KBJ_ESTOPPED && rc != KBJ_ELEASE)
+            rc = kbj_ctx_fail(r->ctx, kbj_errmsg(r->eng)[0] ? kbj_errmsg(r->eng) : "the sink failed", 1);
+        if (rc == KBJ_OK && sc.k)
+            sink_results(r, c, &sc);
     }
+    for (size_t i = 0; sc.errors && i < c->n; i++)
+        free(sc.errors[i]);
+    free(sc.errors);
+    free(sc.post_ids);
+    free(sc.shown);
+    free(sc.docs);
+    return rc;
+}
 
-    /* 7. failed items, then 6. advance */
-    for (size_t i = 0; i < n; i++) {
-        if (!items[i].error)
+/* Step 6: failed items to lists/<job>.failed.jsonl and the job's log. */
+static int chunk_failures(import_run *r, chunk *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        char url[KBJ_URL_MAX + 1], msg[KBJ_URL_MAX + 400];
+        int rc;
+        if (!c->items[i].error)
             continue;
         r->c.failed++;
-        if ((rc = append_failure(r, first + i, &items[i])))
-            goto out;
-        {
-            char url[KBJ_URL_MAX + 1], msg[KBJ_URL_MAX + 400];
-            kbj_url_redact(items[i].url, url, sizeof url);
-            snprintf(msg, sizeof msg, "%s failed: %s", url, items[i].error);
-            (void)kbj_ctx_log(r->ctx, "warning", msg, NULL);
-        }
+        if ((rc = append_failure(r, c->first + i, &c->items[i])))
+            return rc;
+        kbj_url_redact(c->items[i].url, url, sizeof url);
+        snprintf(msg, sizeof msg, "%s failed: %s", url, c->items[i].error);
+        (void)kbj_ctx_log(r->ctx, "warning", msg, NULL);
     }
-    metrics = counts_json(&r->c);
-    if (!metrics) {
-        rc = kbj_efail(r->eng, KBJ_ENOMEM, "out of memory");
-        goto out;
-    }
+    return KBJ_OK;
+}
+
+/* Step 7: post ids into the index, the cursor and counts into the job, in one fenced
+ * transaction. */
+static int chunk_advance(import_run *r, chunk *c, long long done_after)
+{
+    char *metrics = counts_json(&r->c);
+    int rc;
+    if (!metrics)
+        return kbj_efail(r->eng, KBJ_ENOMEM, "out of memory");
     if ((rc = kbj_ctx_lease_held(r->ctx)) == KBJ_OK) {
-        advance_work w = { r, items, n, done_after, metrics };
+        advance_work w = { r, c->items, c->n, done_after, metrics };
         rc = kbj_store_tx(r->eng->st, advance_tx, &w);
     }
-
-out:
-    for (size_t i = 0; errors && i < n; i++)
-        free(errors[i]);
-    free(errors);
-    free(post_ids);
-    free(docs);
-    free(shown);
-    free(recs);
-    free(rows);
-    free(hashes);
     free(metrics);
     return rc;
+}
+
+/* Processes the chunk of list entries [first, first + n): read, fetch, diff, artifacts,
+ * sink, failures, advance. Returns 0, KBJ_ESTOPPED when cancelled mid-fetch (nothing
+ * advanced), or an error. */
+static int run_chunk(import_run *r, unsigned long long first, size_t n, item *items, long long done_after)
+{
+    chunk c = { first, n, items, 0 };
+    int rc;
+    if ((rc = chunk_read(r, &c)) || (rc = chunk_fetch(r, &c)) || (rc = chunk_diff(r, &c)) ||
+        (rc = chunk_artifacts(r, &c)) || (rc = chunk_sink(r, &c)) || (rc = chunk_failures(r, &c)))
+        return rc;
+    return chunk_advance(r, &c, done_after);
 }
 
 /* The import of a list split into ranges: sums its ranges' progress and counts, waits
