@@ -974,16 +974,102 @@ static int aggregate(kbj_ctx *ctx, kbj_engine *eng, const kbj_lease *l, long lon
     return rc;
 }
 
+/* The parent of an import split into ranges: it only sums its ranges (aggregate). */
+static int run_parent(kbj_ctx *ctx, import_run *r, json_t *p)
+{
+    long long total = json_integer_value(json_object_get(p, "total"));
+    char title[96];
+    snprintf(title, sizeof title, "Import of %lld URLs in %lld ranges", total,
+             (long long)json_integer_value(json_object_get(p, "ranges")));
+    if (r->lease->progress_done == 0)
+        (void)kbj_ctx_title(ctx, title);
+    return aggregate(ctx, r->eng, r->lease, total);
+}
+
+/* What a worker (a whole import, or one range of it) does, from its params: posts or
+ * not, the chunk size, its part of the list, and the counts so far. */
+static int worker_setup(kbj_ctx *ctx, import_run *r, json_t *p)
+{
+    unsigned long long count = 0;
+    kbj_job *job = NULL;
+    kbj_err err;
+    int rc;
+
+    r->posts = !json_is_false(json_object_get(p, "posts"));
+    r->chunk = json_is_integer(json_object_get(p, "chunk_size"))
+                   ? (size_t)json_integer_value(json_object_get(p, "chunk_size")) : KBJ_IMPORT_CHUNK;
+    if (r->chunk < 1 || r->chunk > 500)
+        r->chunk = KBJ_IMPORT_CHUNK;
+    if (r->posts && !r->set->sink)
+        return kbj_ctx_fail(ctx, "this runner has no sink for posts (run imports with `wp kb work`"
+                                 " or the plugin's cron tick)", 1);
+    if ((rc = kbj_urllist_count(r->eng->data_dir, r->list, &count, &err)))
+        return kbj_ctx_fail(ctx, err.msg, 0);
+    r->start = json_integer_value(json_object_get(p, "range_start"));
+    r->end = json_is_integer(json_object_get(p, "range_end")) ? json_integer_value(json_object_get(p, "range_end"))
+                                                              : (long long)count;
+    if (r->end > (long long)count)
+        r->end = (long long)count;
+    if (r->start > r->end)
+        r->start = r->end;
+    if ((rc = kbj_job_get(r->eng, r->lease->id, &job)))
+        return rc;
+    counts_from_json(&r->c, job->metrics);
+    kbj_job_free(job);
+    return KBJ_OK;
+}
+
+/* Runs the worker's chunks from its cursor to the end of its part, a checkpoint after
+ * each, until done or told to stop; sets the result when done. */
+static int run_worker(kbj_ctx *ctx, import_run *r, item *items)
+{
+    long long done = r->lease->progress_done, total = r->end - r->start;
+    int rc = KBJ_OK;
+
+    if (done < 0 || done > total)
+        done = 0;
+    if (done == 0) {
+        char title[96];
+        snprintf(title, sizeof title, "Import of %lld URLs", total);
+        (void)kbj_ctx_title(ctx, title);
+    }
+    (void)kbj_ctx_progress(ctx, done, total, "import");
+    while (done < total) {
+        size_t n = (long long)r->chunk > total - done ? (size_t)(total - done) : r->chunk;
+        char cursor[64], *cj;
+        if (kbj_ctx_should_stop(ctx))
+            return KBJ_ESTOPPED;
+        rc = run_chunk(r, (unsigned long long)(r->start + done), n, items, done + (long long)n);
+        items_clear(items, n);
+        if (rc)
+            return rc;
+        done += (long long)n;
+        (void)kbj_ctx_progress(ctx, done, total, "import");
+        cj = counts_json(&r->c);
+        snprintf(cursor, sizeof cursor, "{\"done\":%lld}", done);
+        rc = kbj_ctx_checkpoint(ctx, cursor, cj, NULL, 0);
+        free(cj);
+        if (rc < 0)
+            return rc;
+    }
+    {
+        char *cj = counts_json(&r->c);
+        char result[512];
+        snprintf(result, sizeof result, "{\"urls\":%lld,\"counts\":%s,\"failed_items\":\"lists/%s.failed.jsonl\"}",
+                 total, cj ? cj : "{}", r->list);
+        free(cj);
+        (void)kbj_ctx_set_result(ctx, result);
+    }
+    return KBJ_OK;
+}
+
 static int import_handler(kbj_ctx *ctx, void *udata)
 {
     import_run r;
     json_t *p;
-    kbj_job *job = NULL;
-    unsigned long long count = 0;
     item *items = NULL;
-    long long done;
     kbj_err err;
-    int rc = KBJ_OK;
+    int rc, parent;
     (void)udata;
 
     memset(&r, 0, sizeof r);
@@ -1001,95 +1087,19 @@ static int import_handler(kbj_ctx *ctx, void *udata)
         return kbj_ctx_fail(ctx, "import params need the id of a URL list", 0);
     }
     kbj_copy(r.list, sizeof r.list, json_string_value(json_object_get(p, "list")));
-    if (json_integer_value(json_object_get(p, "ranges")) > 1 && !json_object_get(p, "parent")) {
-        long long total = json_integer_value(json_object_get(p, "total"));
-        char title[96];
-        snprintf(title, sizeof title, "Import of %lld URLs in %lld ranges", total,
-                 (long long)json_integer_value(json_object_get(p, "ranges")));
-        json_decref(p);
-        if (kbj_ctx_lease(ctx)->progress_done == 0)
-            (void)kbj_ctx_title(ctx, title);
-        return aggregate(ctx, r.eng, r.lease, total);
-    }
-    r.posts = !json_is_false(json_object_get(p, "posts"));
-    r.chunk = json_is_integer(json_object_get(p, "chunk_size"))
-                  ? (size_t)json_integer_value(json_object_get(p, "chunk_size")) : KBJ_IMPORT_CHUNK;
-    if (r.chunk < 1 || r.chunk > 500)
-        r.chunk = KBJ_IMPORT_CHUNK;
-    if (r.posts && !r.set->sink) {
-        json_decref(p);
-        return kbj_ctx_fail(ctx, "this runner has no sink for posts (run imports with `wp kb work`"
-                                 " or the plugin's cron tick)", 1);
-    }
-    rc = kbj_urllist_count(r.eng->data_dir, r.list, &count, &err);
-    if (rc) {
-        json_decref(p);
-        return kbj_ctx_fail(ctx, err.msg, 0);
-    }
-    r.start = json_integer_value(json_object_get(p, "range_start"));
-    r.end = json_is_integer(json_object_get(p, "range_end")) ? json_integer_value(json_object_get(p, "range_end"))
-                                                             : (long long)count;
+    parent = json_integer_value(json_object_get(p, "ranges")) > 1 && !json_object_get(p, "parent");
+    rc = parent ? run_parent(ctx, &r, p) : worker_setup(ctx, &r, p);
     json_decref(p);
-    if (r.end > (long long)count)
-        r.end = (long long)count;
-    if (r.start > r.end)
-        r.start = r.end;
-
-    if ((rc = kbj_job_get(r.eng, r.lease->id, &job)))
+    if (parent || rc)
         return rc;
-    counts_from_json(&r.c, job->metrics);
-    kbj_job_free(job);
 
     r.fetcher = kbj_fetcher_new(&r.set->fetch, &err);
     r.batch = kbj_artifact_batch_new(r.eng->data_dir);
     items = calloc(r.chunk, sizeof *items);
-    if (!r.fetcher || !r.batch || !items) {
+    if (!r.fetcher || !r.batch || !items)
         rc = r.fetcher ? kbj_efail(r.eng, KBJ_ENOMEM, "out of memory") : kbj_ctx_fail(ctx, err.msg, 0);
-        goto out;
-    }
-    done = r.lease->progress_done;
-    if (done < 0 || done > r.end - r.start)
-        done = 0;
-    if (done == 0) {
-        char title[96];
-        snprintf(title, sizeof title, "Import of %lld URLs", r.end - r.start);
-        (void)kbj_ctx_title(ctx, title);
-    }
-    (void)kbj_ctx_progress(ctx, done, r.end - r.start, "import");
-
-    while (done < r.end - r.start) {
-        size_t n = r.chunk;
-        if (kbj_ctx_should_stop(ctx)) {
-            rc = KBJ_ESTOPPED;
-            break;
-        }
-        if ((long long)n > r.end - r.start - done)
-            n = (size_t)(r.end - r.start - done);
-        rc = run_chunk(&r, (unsigned long long)(r.start + done), n, items, done + (long long)n);
-        items_clear(items, n);
-        if (rc)
-            break;
-        done += (long long)n;
-        (void)kbj_ctx_progress(ctx, done, r.end - r.start, "import");
-        {
-            char cursor[64], *cj = counts_json(&r.c);
-            snprintf(cursor, sizeof cursor, "{\"done\":%lld}", done);
-            rc = kbj_ctx_checkpoint(ctx, cursor, cj, NULL, 0);
-            free(cj);
-            if (rc < 0)
-                break;
-            rc = KBJ_OK;
-        }
-    }
-    if (rc == KBJ_OK) {
-        char *cj = counts_json(&r.c);
-        char result[512];
-        snprintf(result, sizeof result, "{\"urls\":%lld,\"counts\":%s,\"failed_items\":\"lists/%s.failed.jsonl\"}",
-                 r.end - r.start, cj ? cj : "{}", r.list);
-        free(cj);
-        (void)kbj_ctx_set_result(ctx, result);
-    }
-out:
+    else
+        rc = run_worker(ctx, &r, items);
     if (r.failed_fd >= 0)
         close(r.failed_fd);
     free(items);
