@@ -584,10 +584,10 @@ void kbj_rows_free(kbj_rows *r)
     free(r);
 }
 
-/* One function on purpose (longer than the others): the prepared statement, its result
- * buffers grown column by column as long values arrive (mysql_stmt_fetch_column), and
- * the rows copied out all share one set of MYSQL_BIND arrays whose lifetimes must end
- * together on every error path; split, each part would need them all. */
+/* One function on purpose (longer than the others): the prepared statement, the result
+ * metadata, the per-column buffers sized from max_length (so memory is bounded by the
+ * widest value, not read twice), the MYSQL_BIND array and the rows copied out share one
+ * cleanup that every error path must reach; split, each part would need them all. */
 int kbj_store_query(kbj_store *st, const char *sql, const kbj_val *params, size_t n,
                     kbj_rows **out)
 {
