@@ -409,7 +409,8 @@ int kbjobs_import_sink(kbj_ctx *ctx, const kbj_import_doc *docs, size_t n, long 
         return rc;
     if (Z_TYPE(retval) != IS_ARRAY || zend_hash_num_elements(Z_ARRVAL(retval)) != n) {
         zval_ptr_dtor(&retval);
-        return kbj_ctx_fail(ctx, "the import sink must return a list with one post id (or error message) per document", 1);
+        return kbj_ctx_fail(ctx, "the import sink must return a list with one post id (or error message)"
+                                 " per document", 1);
     }
     ZEND_HASH_FOREACH_VAL(Z_ARRVAL(retval), v) {
         ZVAL_DEREF(v);

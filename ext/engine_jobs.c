@@ -35,7 +35,8 @@ PHP_METHOD(KBJobs_Engine, submit)
         zend_argument_value_error(3, "must not contain \"type\" or \"params\"");
         RETURN_THROWS();
     }
-    if (kbjobs_known_keys(options, kbjobs_submit_keys, "submit option") || kbjobs_parse_submit(options, params, &s, &pjson, res))
+    if (kbjobs_known_keys(options, kbjobs_submit_keys, "submit option") ||
+        kbjobs_parse_submit(options, params, &s, &pjson, res))
         RETURN_THROWS();
     s.type = ZSTR_VAL(type);
     rc = kbj_submit_job(eng, &s, id, NULL);

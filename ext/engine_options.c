@@ -175,7 +175,8 @@ static int parse_resources(HashTable *opts, kbj_resource *out, size_t *n)
         } else if (Z_TYPE_P(e) == IS_ARRAY) {
             zval *name = zend_hash_str_find(Z_ARRVAL_P(e), "name", 4), *op = zend_hash_str_find(Z_ARRVAL_P(e), "op", 2);
             if (!name || Z_TYPE_P(name) != IS_STRING || (op && Z_TYPE_P(op) != IS_STRING && Z_TYPE_P(op) != IS_NULL) ||
-                zend_str_has_nul_byte(Z_STR_P(name)) || (op && Z_TYPE_P(op) == IS_STRING && zend_str_has_nul_byte(Z_STR_P(op)))) {
+                zend_str_has_nul_byte(Z_STR_P(name)) ||
+                (op && Z_TYPE_P(op) == IS_STRING && zend_str_has_nul_byte(Z_STR_P(op)))) {
                 zend_value_error("each resource must be a name or ['name' => string, 'op' => ?string]");
                 return -1;
             }
@@ -227,7 +228,8 @@ static int parse_backoff(HashTable *opts, kbj_backoff *b)
         kind = Z_STRVAL_P(v);
     } else if (Z_TYPE_P(v) == IS_ARRAY) {
         static const char *const keys[] = { "kind", "base_ms", "cap_ms", "jitter", NULL };
-        if (kbjobs_known_keys(Z_ARRVAL_P(v), keys, "backoff option") || kbjobs_opt_string(Z_ARRVAL_P(v), "kind", &kind) ||
+        if (kbjobs_known_keys(Z_ARRVAL_P(v), keys, "backoff option") ||
+            kbjobs_opt_string(Z_ARRVAL_P(v), "kind", &kind) ||
             kbjobs_opt_long(Z_ARRVAL_P(v), "base_ms", 0, 86400000, &base) ||
             kbjobs_opt_long(Z_ARRVAL_P(v), "cap_ms", 0, 86400000 * 7L, &cap) ||
             kbjobs_opt_double(Z_ARRVAL_P(v), "jitter", -1, 1, &jitter))

@@ -29,7 +29,8 @@ struct kbjobs_run_frame {
 };
 
 static const char *const run_keys[] = { "queues", "max_seconds", "max_jobs", "max_memory", "idle_ms",
-    "until_empty", "until_empty_wait", "grace_seconds", "checkpoint_seconds", "checkpoint_items", "sink", "claim_batch", NULL };
+    "until_empty", "until_empty_wait", "grace_seconds", "checkpoint_seconds", "checkpoint_items", "sink",
+    "claim_batch", NULL };
 
 static char *exception_message(zend_object *ex)
 {

@@ -17,8 +17,11 @@ esac
 # The plugin's code against the WordPress Coding Standards (wp-plugin/phpcs.xml.dist).
 # It reads files only: run alone, it provisions nothing and leaves a test instance be.
 suite_lint() {
+  local rc=0
+  tools/checksrc.sh || rc=1
   tools/phpcs.sh > /dev/null || return 1
-  tools/phpcs/vendor/bin/phpcs --standard=wp-plugin/phpcs.xml.dist
+  tools/phpcs/vendor/bin/phpcs --standard=wp-plugin/phpcs.xml.dist || rc=1
+  return $rc
 }
 [ "$what" = lint ] && { suite_lint; exit; }
 

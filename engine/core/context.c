@@ -367,7 +367,8 @@ int kbj_ctx_should_stop(const kbj_ctx *ctx)
 {
     if (!ctx)
         return 1;
-    return ctx->eng->stop || (ctx->watch && (ctx->watch->cancel || ctx->watch->lost || kbj_watch_remaining(ctx->watch) <= 0));
+    return ctx->eng->stop ||
+           (ctx->watch && (ctx->watch->cancel || ctx->watch->lost || kbj_watch_remaining(ctx->watch) <= 0));
 }
 
 int kbj_ctx_check(kbj_ctx *ctx)

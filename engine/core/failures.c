@@ -60,7 +60,8 @@ int kbj_failures_record(kbj_engine *eng, unsigned long long pk, const char *id, 
         char msg[160 + KBJ_NAME_MAX + 120];
         long long n = kbj_rows_int(rows, 0, 0);
         snprintf(msg, sizeof msg, "%lld jobs of type %.64s failed within %u seconds; the latest: %.*s",
-                 n, type, eng->cfg.alert_window_seconds, (int)kbj_utf8_cut(message, strnlen(message, 121), 120), message);
+                 n, type, eng->cfg.alert_window_seconds, (int)kbj_utf8_cut(message, strnlen(message, 121), 120),
+                 message);
         rc = kbj_store_exec(st, "INSERT INTO {p}kbjobs_alerts (type, message, failures, window_seconds,"
                             " created_at) VALUES (?, ?, ?, ?, NOW(6))",
                             (kbj_val[]){ KBJ_VS(type), KBJ_VSN(msg, strlen(msg)), KBJ_VI(n),

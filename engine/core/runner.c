@@ -166,14 +166,15 @@ typedef struct run_state {
  * `window` seconds; -1 otherwise (or on error: the caller just stops waiting). */
 static double due_within(kbj_engine *eng, const char *const *queues, size_t nq, double window)
 {
-    char *ph = kbj_placeholders(nq), *sql = ph ? malloc(strlen(ph) + 200) : NULL;
+    size_t cap = 2 * nq + 200;
+    char *ph = kbj_placeholders(nq), *sql = ph ? malloc(cap) : NULL;
     kbj_val *v = calloc(nq + 1, sizeof *v);
     kbj_rows *rows = NULL;
     double wait = -1;
 
     if (sql && v) {
-        sprintf(sql, "SELECT TIMESTAMPDIFF(MICROSECOND, NOW(6), MIN(run_at)) FROM {p}kbjobs_jobs"
-                     " WHERE status = 'queued' AND queue IN (%s) AND run_at <= NOW(6) + INTERVAL ? MICROSECOND", ph);
+        snprintf(sql, cap, "SELECT TIMESTAMPDIFF(MICROSECOND, NOW(6), MIN(run_at)) FROM {p}kbjobs_jobs"
+                 " WHERE status = 'queued' AND queue IN (%s) AND run_at <= NOW(6) + INTERVAL ? MICROSECOND", ph);
         for (size_t i = 0; i < nq; i++)
             v[i] = KBJ_VS(queues[i]);
         v[nq] = KBJ_VI((long long)(window * 1e6));

@@ -202,7 +202,8 @@ int kbj_artifact_lookup(kbj_engine *eng, const char *const *hashes, size_t n, kb
     memset(rows, 0, n * sizeof *rows);
     v = malloc(n * sizeof *v);
     ph = kbj_placeholders(n);
-    sql = ph ? malloc(strlen(ph) + 160) : NULL;
+    size_t cap = ph ? strlen(ph) + 160 : 0;
+    sql = ph ? malloc(cap) : NULL;
     if (!v || !ph || !sql) {
         free(v);
         free(ph);
@@ -211,8 +212,8 @@ int kbj_artifact_lookup(kbj_engine *eng, const char *const *hashes, size_t n, kb
     }
     for (size_t i = 0; i < n; i++)
         v[i] = KBJ_VS(hashes[i]);
-    sprintf(sql, "SELECT url_hash, content_hash, post_hash, post_id, job_id, created_job FROM {p}kbjobs_artifacts"
-                 " WHERE url_hash IN (%s)", ph);
+    snprintf(sql, cap, "SELECT url_hash, content_hash, post_hash, post_id, job_id, created_job"
+             " FROM {p}kbjobs_artifacts WHERE url_hash IN (%s)", ph);
     rc = kbj_store_query_again(eng->st, sql, v, n, &res); /* a database restart is waited out */
     for (size_t r = 0; rc == KBJ_OK && r < kbj_rows_count(res); r++) {
         const char *h = kbj_rows_str(res, r, 0);

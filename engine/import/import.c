@@ -466,8 +466,8 @@ typedef struct advance_work {
 static int record_posts(kbj_store *st, const item *items, size_t n, const char *job_id)
 {
     kbj_val *v = malloc((6 * n + 1) * sizeof *v);
-    char *sql = malloc(300 + 50 * n);
-    size_t k = 0, m = 0, ncreated = 0, off;
+    size_t cap = 300 + 50 * n, k = 0, m = 0, ncreated = 0, off;
+    char *sql = malloc(cap);
     int rc;
 
     if (!v || !sql) {
@@ -475,10 +475,10 @@ static int record_posts(kbj_store *st, const item *items, size_t n, const char *
         free(sql);
         return KBJ_ENOMEM;
     }
-    off = (size_t)sprintf(sql, "UPDATE {p}kbjobs_artifacts SET post_id = CASE url_hash");
+    off = (size_t)snprintf(sql, cap, "UPDATE {p}kbjobs_artifacts SET post_id = CASE url_hash");
     for (size_t i = 0; i < n; i++)
         if (items[i].changed && items[i].post_id > 0) {
-            off += (size_t)sprintf(sql + off, " WHEN ? THEN ?");
+            off += (size_t)snprintf(sql + off, cap - off, " WHEN ? THEN ?");
             v[k++] = KBJ_VS(items[i].hash);
             v[k++] = KBJ_VI(items[i].post_id);
             m++;
@@ -488,31 +488,32 @@ static int record_posts(kbj_store *st, const item *items, size_t n, const char *
         free(sql);
         return KBJ_OK;
     }
-    off += (size_t)sprintf(sql + off, " END, post_hash = CASE url_hash");
+    off += (size_t)snprintf(sql + off, cap - off, " END, post_hash = CASE url_hash");
     for (size_t i = 0; i < n; i++)
         if (items[i].changed && items[i].post_id > 0) {
-            off += (size_t)sprintf(sql + off, " WHEN ? THEN ?");
+            off += (size_t)snprintf(sql + off, cap - off, " WHEN ? THEN ?");
             v[k++] = KBJ_VS(items[i].hash);
             v[k++] = KBJ_VS(items[i].doc.content_hash);
         }
-    off += (size_t)sprintf(sql + off, " END");
+    off += (size_t)snprintf(sql + off, cap - off, " END");
     for (size_t i = 0; i < n; i++)
         if (items[i].changed && items[i].post_id > 0 && items[i].created) {
-            off += (size_t)sprintf(sql + off, ncreated++ ? ",?" : ", created_job = CASE WHEN url_hash IN (?");
+            off += (size_t)snprintf(sql + off, cap - off, "%s",
+                                    ncreated++ ? ",?" : ", created_job = CASE WHEN url_hash IN (?");
             v[k++] = KBJ_VS(items[i].hash);
         }
     if (ncreated) {
-        off += (size_t)sprintf(sql + off, ") THEN ? ELSE created_job END");
+        off += (size_t)snprintf(sql + off, cap - off, ") THEN ? ELSE created_job END");
         v[k++] = KBJ_VS(job_id);
     }
-    off += (size_t)sprintf(sql + off, ", updated_at = NOW(6) WHERE url_hash IN (");
+    off += (size_t)snprintf(sql + off, cap - off, ", updated_at = NOW(6) WHERE url_hash IN (");
     for (size_t i = 0, first = 1; i < n; i++)
         if (items[i].changed && items[i].post_id > 0) {
-            off += (size_t)sprintf(sql + off, first ? "?" : ",?");
+            off += (size_t)snprintf(sql + off, cap - off, first ? "?" : ",?");
             first = 0;
             v[k++] = KBJ_VS(items[i].hash);
         }
-    sprintf(sql + off, ")");
+    snprintf(sql + off, cap - off, ")");
     rc = kbj_store_exec(st, sql, v, k, NULL);
     free(v);
     free(sql);

@@ -71,13 +71,15 @@ int kbj_validate_chain(kbj_engine *eng, const kbj_phase *phases, size_t n, kbj_c
         const kbj_type *t = p->type ? kbj_type_find(eng, p->type) : NULL;
         total += p->weight;
         if (!kbj_valid_name(p->name)) {
-            snprintf(msg, sizeof msg, "phase %zu: its name must be 1 to 64 characters of a-z, 0-9, '_', '.' and '-'", i + 1);
+            snprintf(msg, sizeof msg, "phase %zu: its name must be 1 to 64 characters of a-z, 0-9, '_', '.' and '-'",
+                     i + 1);
             if (add_message(&report->errors, &report->nerrors, msg))
                 goto oom;
         } else {
             for (size_t j = 0; j < i; j++)
                 if (phases[j].name && strcmp(phases[j].name, p->name) == 0) {
-                    snprintf(msg, sizeof msg, "phase %zu (%s): the name is used by phase %zu too", i + 1, p->name, j + 1);
+                    snprintf(msg, sizeof msg, "phase %zu (%s): the name is used by phase %zu too", i + 1, p->name,
+                             j + 1);
                     if (add_message(&report->errors, &report->nerrors, msg))
                         goto oom;
                     break;
