@@ -71,7 +71,7 @@ tools/mariadb.sh start || exit 1
        "$(awk '/MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo)"
   echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at the start"
   echo "server:  $(mariadbd --version)"
-  echo "engine:  $(git describe --always --dirty 2>/dev/null || echo unknown) (the engine/*.c built into the bench)"
+  echo "engine:  $(git describe --always --dirty 2>/dev/null || echo unknown) (the engine sources built into the bench)"
 } | tee "$KBJOBS_BENCH_OUT/machine.txt"
 
 rc=0

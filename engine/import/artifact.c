@@ -4,6 +4,7 @@
 #include "artifact.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -370,11 +371,35 @@ int kbj_artifact_count(kbj_engine *eng, unsigned long long *entries, unsigned lo
     return KBJ_OK;
 }
 
+/* Appends to out (capacity cap, *off used so far); 1 once the text would not fit (the
+ * rest of the statement is then not written). */
+static int append(char *out, size_t cap, size_t *off, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    if (*off >= cap)
+        return 1;
+    va_start(ap, fmt);
+    n = vsnprintf(out + *off, cap - *off, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= cap - *off) {
+        *off = cap;
+        return 1;
+    }
+    *off += (size_t)n;
+    return 0;
+}
+
+/* The most one post adds to the statement: its post id clause (7 + 64 + 7 + 20), its
+ * post hash clause (7 + 64 + 8 + 64 + 1), and its hash in the two IN lists (2 x 67). */
+#define POST_SQL_MAX 400
+
 int kbj_artifact_posts_sql(kbj_engine *eng, const char *job_id, const kbj_artifact_post *posts, size_t n,
                            char **sql)
 {
     const char *prefix = kbj_store_prefix(eng->st);
-    size_t cap, off, ncreated = 0;
+    size_t cap, off = 0, ncreated = 0;
+    int cut = 0;
     char *out;
 
     *sql = NULL;
@@ -389,28 +414,32 @@ int kbj_artifact_posts_sql(kbj_engine *eng, const char *job_id, const kbj_artifa
             return kbj_efail(eng, KBJ_EINVAL, "post %zu: the post id must be positive", i);
         ncreated += posts[i].created != 0;
     }
-    cap = 400 + strlen(prefix) + n * (2 * (64 + 40) + 64 + 70 + 3 * 4);
+    cap = 400 + strlen(prefix) + n * POST_SQL_MAX;
     out = malloc(cap);
     if (!out)
         return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
-    off = (size_t)snprintf(out, cap, "UPDATE `%skbjobs_artifacts` SET post_id = CASE url_hash", prefix);
+    cut |= append(out, cap, &off, "UPDATE `%skbjobs_artifacts` SET post_id = CASE url_hash", prefix);
     for (size_t i = 0; i < n; i++)
-        off += (size_t)snprintf(out + off, cap - off, " WHEN '%s' THEN %lld", posts[i].url_hash, posts[i].post_id);
-    off += (size_t)snprintf(out + off, cap - off, " END, post_hash = CASE url_hash");
+        cut |= append(out, cap, &off, " WHEN '%s' THEN %lld", posts[i].url_hash, posts[i].post_id);
+    cut |= append(out, cap, &off, " END, post_hash = CASE url_hash");
     for (size_t i = 0; i < n; i++)
-        off += (size_t)snprintf(out + off, cap - off, " WHEN '%s' THEN '%s'", posts[i].url_hash, posts[i].content_hash);
-    off += (size_t)snprintf(out + off, cap - off, " END");
+        cut |= append(out, cap, &off, " WHEN '%s' THEN '%s'", posts[i].url_hash, posts[i].content_hash);
+    cut |= append(out, cap, &off, " END");
     if (ncreated) {
-        off += (size_t)snprintf(out + off, cap - off, ", created_job = CASE WHEN url_hash IN (");
+        cut |= append(out, cap, &off, ", created_job = CASE WHEN url_hash IN (");
         for (size_t i = 0, k = 0; i < n; i++)
             if (posts[i].created)
-                off += (size_t)snprintf(out + off, cap - off, "%s'%s'", k++ ? "," : "", posts[i].url_hash);
-        off += (size_t)snprintf(out + off, cap - off, ") THEN '%s' ELSE created_job END", job_id);
+                cut |= append(out, cap, &off, "%s'%s'", k++ ? "," : "", posts[i].url_hash);
+        cut |= append(out, cap, &off, ") THEN '%s' ELSE created_job END", job_id);
     }
-    off += (size_t)snprintf(out + off, cap - off, ", updated_at = UTC_TIMESTAMP(6) WHERE url_hash IN (");
+    cut |= append(out, cap, &off, ", updated_at = UTC_TIMESTAMP(6) WHERE url_hash IN (");
     for (size_t i = 0; i < n; i++)
-        off += (size_t)snprintf(out + off, cap - off, "%s'%s'", i ? "," : "", posts[i].url_hash);
-    snprintf(out + off, cap - off, ")");
+        cut |= append(out, cap, &off, "%s'%s'", i ? "," : "", posts[i].url_hash);
+    cut |= append(out, cap, &off, ")");
+    if (cut) { /* cannot happen with POST_SQL_MAX as computed; never run a cut statement */
+        free(out);
+        return kbj_efail(eng, KBJ_EINVAL, "the statement for %zu posts does not fit", n);
+    }
     *sql = out;
     return KBJ_OK;
 }

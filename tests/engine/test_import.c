@@ -709,6 +709,39 @@ static void the_artifact_index_keeps_no_credentials(void **state)
     assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_artifacts WHERE url LIKE '%***@%'"), 2);
 }
 
+/* The sinks' statement for the most posts at once, with the longest ids: it fits and
+ * names every post (ASan catches a statement written past its buffer). */
+static void the_posts_statement_fits_a_thousand_posts_with_long_ids(void **state)
+{
+    kbj_engine *eng = *state;
+    enum { N = 1000 };
+    kbj_artifact_post *posts = calloc(N, sizeof *posts);
+    char (*hashes)[65] = calloc(N, sizeof *hashes);
+    const char *content = "1111111111111111111111111111111111111111111111111111111111111111";
+    char *sql = NULL;
+    size_t whens = 0;
+
+    assert_non_null(posts);
+    assert_non_null(hashes);
+    for (size_t i = 0; i < N; i++) {
+        snprintf(hashes[i], sizeof hashes[i], "%064zx", i);
+        posts[i] = (kbj_artifact_post){ hashes[i], 9223372036854775807LL - (long long)i, content, 1 };
+    }
+    assert_int_equal(kbj_artifact_posts_sql(eng, "0123456789abcdef", posts, N, &sql), KBJ_OK);
+    assert_non_null(strstr(sql, "THEN 9223372036854775807 "));
+    assert_non_null(strstr(sql, "THEN '0123456789abcdef' ELSE created_job END"));
+    for (const char *p = sql; (p = strstr(p, " WHEN '")); p++)
+        whens++;
+    assert_int_equal(whens, 2 * N);
+    assert_string_equal(sql + strlen(sql) - 4, "e7')"); /* the last hash ends in ...3e7 (999) */
+    free(sql);
+    posts[7].post_id = 0;
+    assert_int_equal(kbj_artifact_posts_sql(eng, "0123456789abcdef", posts, N, &sql), KBJ_EINVAL);
+    assert_null(sql);
+    free(posts);
+    free(hashes);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -726,6 +759,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_chunk_replayed_after_a_crash_counts_as_created, setup, kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(an_empty_page_is_a_failed_item, setup, kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(the_artifact_index_keeps_no_credentials, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(the_posts_statement_fits_a_thousand_posts_with_long_ids, setup,
+                                        kbj_test_engine_teardown),
     };
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc = cmocka_run_group_tests_name("import", tests, NULL, NULL);
