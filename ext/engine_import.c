@@ -157,12 +157,7 @@ PHP_METHOD(KBJobs_Engine, import)
         Z_PARAM_ARRAY_HT(options)
     ZEND_PARSE_PARAMETERS_END();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
-    if (options && (zend_hash_str_exists(options, "type", 4) || zend_hash_str_exists(options, "params", 6))) {
-        zend_argument_value_error(3, "must not contain \"type\" or \"params\"");
-        RETURN_THROWS();
-    }
-    if (kbjobs_known_keys(options, kbjobs_submit_keys, "submit option") ||
-        kbjobs_parse_submit(options, params, &s, &pjson, res))
+    if (kbjobs_parse_submit_arg(options, params, &s, &pjson, res))
         RETURN_THROWS();
 
     if (Z_TYPE_P(list) == IS_STRING) {

@@ -269,6 +269,18 @@ static int parse_expiry(HashTable *opts, kbj_expiry *e)
     return 0;
 }
 
+int kbjobs_parse_submit_arg(HashTable *opts, zval *params, kbj_submit *s, zend_string **params_out,
+                            kbj_resource *res)
+{
+    if (opts && (zend_hash_str_exists(opts, "type", 4) || zend_hash_str_exists(opts, "params", 6))) {
+        zend_argument_value_error(3, "must not contain \"type\" or \"params\"");
+        return -1;
+    }
+    if (kbjobs_known_keys(opts, kbjobs_submit_keys, "submit option"))
+        return -1;
+    return kbjobs_parse_submit(opts, params, s, params_out, res);
+}
+
 /* Fills a kbj_submit from options; *params_out holds the encoded params (released by
  * the caller). */
 int kbjobs_parse_submit(HashTable *opts, zval *params, kbj_submit *s, zend_string **params_out,

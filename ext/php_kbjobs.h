@@ -101,6 +101,10 @@ int kbjobs_known_keys(HashTable *opts, const char *const *keys, const char *what
 extern const char *const kbjobs_submit_keys[];
 int kbjobs_parse_submit(HashTable *opts, zval *params, kbj_submit *s, zend_string **params_out,
                         kbj_resource *res);
+/* A method's third argument of submit options (submit(), import()): no "type" or
+ * "params" in it, only known names, then kbjobs_parse_submit. -1 after throwing. */
+int kbjobs_parse_submit_arg(HashTable *opts, zval *params, kbj_submit *s, zend_string **params_out,
+                            kbj_resource *res);
 /* registerType()'s options into `def` (its name and handler are the caller's): `res`
  * holds KBJ_MAX_RESOURCES resources, `rules` KBJOBS_MAX_RULES rules; *schema holds the
  * encoded schema, released by the caller. */
