@@ -145,11 +145,16 @@ typedef struct kbj_import_doc {
  * The sink: writes `n` documents as posts, storing post_ids[i] (> 0) for docs[i], or
  * leaving post_ids[i] at 0 and setting errors[i] to a malloc'd message (freed by the
  * engine) when that document could not be written: it is recorded as a failed item.
- * For crash safety a sink should, in the same transaction as the posts, set post_id and
- * post_hash (the document's content hash) of the docs' rows in kbjobs_artifacts (key:
- * url_hash): the engine records them again after the sink returns. Returns 0, or a
- * negative KBJ_E* code when the chunk as a whole failed (nothing is advanced; the
- * attempt fails and is retried), with a message set through kbj_ctx_fail().
+ * A sink writing on a connection of its own runs its writes in one transaction that
+ * starts with the job's fence (kbj_ctx_fence_sql) and records the posts in the artifact
+ * index with kbj_artifact_posts_sql in that same transaction, so a crash never makes a
+ * second post and a runner that lost its lease writes nothing (the engine records the
+ * post ids again after the sink returns, for sinks that do not). Returns 0; KBJ_ECONNECT
+ * (kbj_ctx_disconnected) when its connection was lost and nothing was committed: the
+ * chunk is handed over again after a pause; KBJ_ELEASE (kbj_ctx_lease_lost) when the
+ * fence found the lease gone; or another negative KBJ_E* code when the chunk as a whole
+ * failed (nothing is advanced; the attempt fails and is retried), with a message set
+ * through kbj_ctx_fail().
  */
 typedef int (*kbj_import_sink_fn)(kbj_ctx *ctx, const kbj_import_doc *docs, size_t n,
                                   long long *post_ids, char **errors, void *arg);
