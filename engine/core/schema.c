@@ -196,7 +196,7 @@ static const char *const migration_4[] = {
  * created, not unchanged; and index URLs lose their credentials (`user:pass@` becomes
  * `***@`, as the engine now records them). Additive: schema-4 code ignores the column
  * and writes URLs as before until it is upgraded. The column is added by
- * add_created_job() (MySQL has no ADD COLUMN IF NOT EXISTS). */
+ * add_created_job(). */
 static const char *const migration_5[] = {
     "UPDATE {p}kbjobs_artifacts SET url = CONCAT(LEFT(url, LOCATE('://', url) + 2), '***@',"
     " SUBSTRING_INDEX(" URL_AUTH ", '@', -1), SUBSTRING(url, LOCATE('://', url) + 3 + LENGTH(" URL_AUTH ")))"
@@ -204,20 +204,67 @@ static const char *const migration_5[] = {
     NULL
 };
 
-static int add_created_job(kbj_store *st)
+/* Adds a column unless it is there (MySQL has no ADD COLUMN IF NOT EXISTS): `table`
+ * without the prefix, `definition` what follows the column's name. */
+static int add_column(kbj_store *st, const char *table, const char *column, const char *definition)
 {
     kbj_rows *rows = NULL;
+    char sql[512];
     int rc = kbj_store_query(st, "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()"
-                             " AND TABLE_NAME = CONCAT(?, 'kbjobs_artifacts') AND COLUMN_NAME = 'created_job'",
-                             (kbj_val[]){ KBJ_VS(kbj_store_prefix(st)) }, 1, &rows);
+                             " AND TABLE_NAME = CONCAT(?, ?) AND COLUMN_NAME = ?",
+                             (kbj_val[]){ KBJ_VS(kbj_store_prefix(st)), KBJ_VS(table), KBJ_VS(column) }, 3, &rows);
     if (rc)
         return rc;
-    if (kbj_rows_int(rows, 0, 0) == 0)
-        rc = kbj_store_exec(st, "ALTER TABLE {p}kbjobs_artifacts ADD COLUMN created_job CHAR(16) CHARACTER SET ascii"
-                            " NULL AFTER job_id", NULL, 0, NULL);
+    if (kbj_rows_int(rows, 0, 0) == 0) {
+        if (snprintf(sql, sizeof sql, "ALTER TABLE {p}%s ADD COLUMN %s %s", table, column, definition)
+            >= (int)sizeof sql)
+            rc = KBJ_EINVAL;
+        else
+            rc = kbj_store_exec(st, sql, NULL, 0, NULL);
+    }
     kbj_rows_free(rows);
     return rc;
 }
+
+static int add_created_job(kbj_store *st)
+{
+    return add_column(st, "kbjobs_artifacts", "created_job", "CHAR(16) CHARACTER SET ascii NULL AFTER job_id");
+}
+
+/* 6 (operations): runners report their memory with each heartbeat; FailureLog entries
+ * have a kind ("job": a job that failed for good; "partial": an import that finished with
+ * failed items, with how many of how many), each kind capped on its own; and the audit
+ * log of operator actions (kept 90 days). Additive. */
+static int add_operations_columns(kbj_store *st)
+{
+    int rc = add_column(st, "kbjobs_runners", "memory", "BIGINT UNSIGNED NOT NULL DEFAULT 0");
+    if (rc == KBJ_OK)
+        rc = add_column(st, "kbjobs_failures", "kind",
+                        "VARCHAR(12) CHARACTER SET ascii NOT NULL DEFAULT 'job' AFTER public_id");
+    if (rc == KBJ_OK)
+        rc = add_column(st, "kbjobs_failures", "failed_items", "BIGINT NOT NULL DEFAULT 0");
+    if (rc == KBJ_OK)
+        rc = add_column(st, "kbjobs_failures", "total_items", "BIGINT NOT NULL DEFAULT 0");
+    return rc;
+}
+
+static const char *const migration_6[] = {
+    "CREATE TABLE IF NOT EXISTS {p}kbjobs_audit ("
+    " id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+    " at DATETIME(6) NOT NULL,"
+    " user_id BIGINT UNSIGNED NOT NULL DEFAULT 0,"
+    " user_login VARCHAR(60) NOT NULL DEFAULT '',"
+    " source VARCHAR(12) CHARACTER SET ascii NOT NULL,"
+    " action VARCHAR(64) CHARACTER SET ascii NOT NULL,"
+    " target VARCHAR(191) NOT NULL DEFAULT '',"
+    " outcome VARCHAR(12) CHARACTER SET ascii NOT NULL,"
+    " detail TEXT NULL,"
+    " KEY at (at),"
+    " KEY user_at (user_id, at),"
+    " KEY action_at (action, at),"
+    " KEY target (target))" TABLE_OPTS,
+    NULL
+};
 
 typedef struct migration {
     int version;
@@ -232,6 +279,7 @@ static const migration migrations[] = {
     { 3, 1, NULL, migration_3 },
     { 4, 1, NULL, migration_4 },
     { 5, 1, add_created_job, migration_5 },
+    { 6, 1, add_operations_columns, migration_6 },
 };
 
 typedef struct schema_state {

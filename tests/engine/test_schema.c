@@ -10,7 +10,7 @@
 /* lease.c: the claim's SELECT, with "{p}" for the prefix and two ?: queue, limit. */
 extern const char *kbj_claim_sql(void);
 
-#define NTABLES 11 /* meta jobs keys attempts runners failures alerts diag queues resources artifacts */
+#define NTABLES 12 /* meta jobs keys attempts runners failures alerts diag queues resources artifacts audit */
 /* Every migration so far is additive: code of schema 1 still works with the latest. */
 #define MIN_CODE 1
 
