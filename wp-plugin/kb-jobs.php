@@ -22,6 +22,8 @@ define( 'KBJOBS_MIN_EXTENSION_VERSION', '0.1.0' );
 
 require_once __DIR__ . '/includes/class-kbjobs-autoloader.php';
 KBJobs_Autoloader::register();
+// The developer API answers with a WP_Error when the extension is missing.
+require_once __DIR__ . '/includes/api.php';
 
 // Whatever happens to the extension: the post types stay registered, so imported
 // articles never 404 after a PHP upgrade that breaks it, and deactivating the plugin

@@ -3,7 +3,7 @@
  * The plugin's autoloader: every KBJobs_* class, trait or abstract class lives in its
  * own file, named after it in lower case with hyphens (`KBJobs_CLI_Work` in
  * `class-kbjobs-cli-work.php`), in `includes/` or one of its folders. The folder named
- * by the class's first word (`KBJobs_CLI_*` in `cli/`, `KBJobs_Data_*` in `data/`) is
+ * by the class's first word (`KBJobs_CLI_*` in `cli/`, `KBJobs_Data_*` in `data/`, `KBJobs_REST_*` in `rest/`) is
  * looked at first, then `includes/`, then the other folders.
  *
  * Functions cannot be autoloaded: the plugin's public functions are in
@@ -22,7 +22,7 @@ final class KBJobs_Autoloader {
 	/**
 	 * The folders of includes/ that hold classes.
 	 */
-	const FOLDERS = array( 'admin', 'cli', 'data', 'import' );
+	const FOLDERS = array( 'actions', 'admin', 'cli', 'data', 'import', 'rest' );
 
 	/**
 	 * Registers the autoloader (once, however often it is called).

@@ -56,6 +56,15 @@ final class KBJobs_Engine {
 	}
 
 	/**
+	 * Whether the request's engine was made already.
+	 *
+	 * @return bool
+	 */
+	public static function made(): bool {
+		return null !== self::$engine;
+	}
+
+	/**
 	 * Forgets the request's engine (tests, and a runner after a fatal database error).
 	 */
 	public static function reset(): void {

@@ -18,24 +18,58 @@ final class KBJobs_Plugin {
 	 * The `wp kb` commands, by noun: one class per command under includes/cli/.
 	 */
 	const COMMANDS = array(
-		'import'  => 'KBJobs_CLI_Import',
-		'job'     => 'KBJobs_CLI_Job',
-		'version' => 'KBJobs_CLI_Version',
-		'work'    => 'KBJobs_CLI_Work',
+		'alert'      => 'KBJobs_CLI_Alert',
+		'audit'      => 'KBJobs_CLI_Audit',
+		'checkpoint' => 'KBJobs_CLI_Checkpoint',
+		'failure'    => 'KBJobs_CLI_Failure',
+		'import'     => 'KBJobs_CLI_Import',
+		'import-job' => 'KBJobs_CLI_Import_Job',
+		'job'        => 'KBJobs_CLI_Job',
+		'queue'      => 'KBJobs_CLI_Queue',
+		'runner'     => 'KBJobs_CLI_Runner',
+		'status'     => 'KBJobs_CLI_Status',
+		'version'    => 'KBJobs_CLI_Version',
+		'work'       => 'KBJobs_CLI_Work',
+	);
+
+	/**
+	 * The kbjobs/v1 REST controllers.
+	 */
+	const REST_CONTROLLERS = array(
+		'KBJobs_REST_Jobs',
+		'KBJobs_REST_System',
+		'KBJobs_REST_Failures',
+		'KBJobs_REST_Interrupted',
+		'KBJobs_REST_Imports',
+		'KBJobs_REST_Audit',
 	);
 
 	/**
 	 * Boots what needs the extension: the public functions (the fenced-transaction
-	 * helper), the runner's WP-Cron schedule and tick, the admin screens, the commands.
+	 * helper), the capabilities, plugin job types, the runner's WP-Cron schedule and
+	 * tick, the daily cleanup, the REST API, the admin screens, the commands.
 	 */
 	public static function boot(): void {
 		require_once __DIR__ . '/functions.php';
+		KBJobs_Access::init();
+		KBJobs_Types::init();
 		KBJobs_Runner::init();
+		KBJobs_Maintenance::init();
+		add_action( 'rest_api_init', array( self::class, 'register_routes' ) );
 		if ( is_admin() ) {
 			KBJobs_Admin::init();
 		}
 		if ( defined( 'WP_CLI' ) && WP_CLI ) {
 			self::register_commands();
+		}
+	}
+
+	/**
+	 * Registers the kbjobs/v1 routes.
+	 */
+	public static function register_routes(): void {
+		foreach ( self::REST_CONTROLLERS as $class_name ) {
+			( new $class_name() )->register_routes();
 		}
 	}
 
@@ -66,7 +100,7 @@ final class KBJobs_Plugin {
 
 	/**
 	 * Unschedules every WP-Cron event of the plugin: its hooks are named kbjobs_*
-	 * (kbjobs_tick today), whatever their arguments.
+	 * (kbjobs_tick, kbjobs_daily), whatever their arguments.
 	 */
 	public static function clear_scheduled_events(): void {
 		$crons = _get_cron_array();

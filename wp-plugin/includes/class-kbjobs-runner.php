@@ -130,6 +130,7 @@ final class KBJobs_Runner {
 	 * a memory budget below memory_limit, and returns when nothing is due.
 	 */
 	public static function tick(): void {
+		update_option( KBJobs_Data_Status::LAST_TICK_OPTION, time(), false );
 		$max     = (int) ini_get( 'max_execution_time' );
 		$seconds = $max > 0 ? max( 5, min( 50, $max - 10 ) ) : 50;
 		$limit   = wp_convert_hr_to_bytes( (string) ini_get( 'memory_limit' ) );

@@ -71,6 +71,17 @@ final class KBJobs_CLI_Import extends KBJobs_CLI_Command {
 	 * [--wait]
 	 * : Run the import here until it is finished, with a progress bar.
 	 *
+	 * [--unique-key=<key>]
+	 * : Submit nothing when an unfinished import has this key (its id is printed). When
+	 * that import was interrupted and has a checkpoint, the command stops and says so,
+	 * unless --resume or --fresh says what to do with it.
+	 *
+	 * [--resume]
+	 * : With --unique-key: resume the interrupted import from its checkpoint.
+	 *
+	 * [--fresh]
+	 * : With --unique-key: start the interrupted import again from the beginning.
+	 *
 	 * [--porcelain]
 	 * : Print only the job id.
 	 *
@@ -108,11 +119,16 @@ final class KBJobs_CLI_Import extends KBJobs_CLI_Command {
 			$list   = $file;
 			$source = basename( $file );
 		}
-		try {
-			$report = KBJobs_Import::start( $list, $params, $source );
-		} catch ( \ValueError | \KBJobs\Exception $e ) {
-			\WP_CLI::error( $e->getMessage() );
+		$options = array();
+		if ( isset( $assoc_args['unique-key'] ) ) {
+			$options['unique_key'] = (string) $assoc_args['unique-key'];
 		}
+		$existing = \WP_CLI\Utils\get_flag_value( $assoc_args, 'fresh', false ) ? 'fresh' : ( \WP_CLI\Utils\get_flag_value( $assoc_args, 'resume', false ) ? 'resume' : '' );
+		$report   = KBJobs_Actions_Imports::start( $list, $params, $options, $source, $existing );
+		if ( is_wp_error( $report ) && 'kbjobs_interrupted_exists' === $report->get_error_code() ) {
+			\WP_CLI::error( $report->get_error_message() . ' Run again with --resume or --fresh.' );
+		}
+		$report = $this->check( $report );
 		foreach ( $report['rejections'] as $r ) {
 			\WP_CLI::warning( sprintf( 'line %d: %s: %s', $r['line'], $r['reason'], $r['excerpt'] ) );
 		}
@@ -190,7 +206,7 @@ final class KBJobs_CLI_Import extends KBJobs_CLI_Command {
 		);
 		if ( 'completed' === $job->status ) {
 			if ( ! empty( $metrics['failed'] ) ) {
-				\WP_CLI::warning( sprintf( '%d URLs failed: wp kb job %s --failed lists them with the reasons.', $metrics['failed'], $job->id ) );
+				\WP_CLI::warning( sprintf( '%d URLs failed: `wp kb import-job failed %s` lists them with the reasons.', $metrics['failed'], $job->id ) );
 			}
 			\WP_CLI::success( sprintf( 'Import %s completed: %s.', $job->id, $summary ) );
 			return;

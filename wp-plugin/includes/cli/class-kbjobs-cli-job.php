@@ -1,6 +1,6 @@
 <?php
 /**
- * `wp kb job`.
+ * `wp kb job`: list, show and steer jobs.
  *
  * @package KBJobs
  */
@@ -8,66 +8,489 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Shows a job or an import's failed items.
+ * Lists, shows, cancels, reruns and resumes jobs, one or many at once.
  */
-final class KBJobs_CLI_Job {
+final class KBJobs_CLI_Job extends KBJobs_CLI_Command {
 
 	/**
-	 * Shows a job: status, progress, counts and, for imports, the failed items.
+	 * Lists jobs, newest first.
+	 *
+	 * ## OPTIONS
+	 *
+	 * [--status=<status>]
+	 * : Only jobs with this status.
+	 * ---
+	 * options:
+	 *   - queued
+	 *   - running
+	 *   - completed
+	 *   - failed
+	 *   - cancelled
+	 *   - interrupted
+	 * ---
+	 *
+	 * [--queue=<queue>]
+	 * : Only jobs of this queue.
+	 *
+	 * [--type=<type>]
+	 * : Only jobs of this type.
+	 *
+	 * [--search=<text>]
+	 * : A job id, or the start of a type or of a unique key.
+	 *
+	 * [--created-after=<time>]
+	 * : Only jobs created after this time (ISO 8601, e.g. 2026-12-01T00:00:00Z).
+	 *
+	 * [--created-before=<time>]
+	 * : Only jobs created before this time.
+	 *
+	 * [--limit=<n>]
+	 * : At most this many jobs (1-1000).
+	 * ---
+	 * default: 50
+	 * ---
+	 *
+	 * [--cursor=<cursor>]
+	 * : Start after the page that printed this cursor (shown on standard error).
+	 *
+	 * [--fields=<fields>]
+	 * : Limit the output to specific fields (comma-separated).
+	 *
+	 * [--field=<field>]
+	 * : Print the value of a single field.
+	 *
+	 * [--format=<format>]
+	 * : Render output in a particular format.
+	 * ---
+	 * default: table
+	 * options:
+	 *   - table
+	 *   - json
+	 *   - csv
+	 *   - yaml
+	 *   - ids
+	 *   - count
+	 * ---
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     $ wp kb job list --status=failed
+	 *     $ wp kb job list --type=import --format=json
+	 *     $ wp kb job list --status=queued --format=ids
+	 *
+	 * @subcommand list
+	 *
+	 * @param array<int,string>    $args       Unused.
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	public function list_( array $args, array $assoc_args ): void {
+		$filter = $this->filter( $assoc_args ) + array(
+			'limit'  => (int) \WP_CLI\Utils\get_flag_value( $assoc_args, 'limit', 50 ),
+			'cursor' => (string) \WP_CLI\Utils\get_flag_value( $assoc_args, 'cursor', '' ),
+		);
+		$page   = $this->read(
+			static function () use ( $filter ) {
+				return KBJobs_Data_Jobs::page( $filter );
+			}
+		);
+		$this->display_list( $assoc_args, $page['jobs'], KBJobs_Data_Jobs::LIST_FIELDS );
+		if ( null !== $page['next_cursor'] && 'ids' !== ( $assoc_args['format'] ?? '' ) ) {
+			// On standard error, so the list on standard output stays clean for pipes.
+			\WP_CLI::warning( sprintf( 'More jobs: --cursor=%s', $page['next_cursor'] ) );
+		}
+	}
+
+	/**
+	 * Shows a job: status, progress, rate and ETA, attempts, times (ISO 8601 UTC) and,
+	 * when it is queued, why it is not running yet.
 	 *
 	 * ## OPTIONS
 	 *
 	 * <id>
 	 * : The job id.
 	 *
-	 * [--failed]
-	 * : List the import's failed items instead (index, url, class, error, http_status).
+	 * [--fields=<fields>]
+	 * : Limit the output to specific fields (comma-separated).
+	 *
+	 * [--field=<field>]
+	 * : Print the value of a single field.
 	 *
 	 * [--format=<format>]
 	 * : Render output in a particular format.
 	 * ---
-	 * default: yaml
+	 * default: table
 	 * options:
 	 *   - table
 	 *   - json
 	 *   - csv
 	 *   - yaml
+	 *   - ids
 	 *   - count
 	 * ---
 	 *
 	 * ## EXAMPLES
 	 *
-	 *     $ wp kb job 3f9c2a7d5e1b4c60
-	 *     $ wp kb job 3f9c2a7d5e1b4c60 --failed --format=csv
+	 *     $ wp kb job get 3f9c2a7d5e1b4c60
+	 *     $ wp kb job get 3f9c2a7d5e1b4c60 --field=status
 	 *
 	 * @param array<int,string>    $args       The job id.
 	 * @param array<string,string> $assoc_args Options.
 	 */
-	public function __invoke( array $args, array $assoc_args ): void {
-		try {
-			$job = KBJobs_Data_Job::get( $args[0] );
-		} catch ( \ValueError | \KBJobs\Exception $e ) {
-			\WP_CLI::error( $e->getMessage() );
+	public function get( array $args, array $assoc_args ): void {
+		$id = $args[0];
+		$this->require_job_id( $id );
+		$job = $this->read(
+			static function () use ( $id ) {
+				return KBJobs_Data_Jobs::get( $id );
+			}
+		);
+		if ( is_array( $job['waiting'] ) ) {
+			$job['waiting'] = $job['waiting']['message'];
 		}
-		$format = \WP_CLI\Utils\get_flag_value( $assoc_args, 'format', 'yaml' );
-		if ( \WP_CLI\Utils\get_flag_value( $assoc_args, 'failed', false ) ) {
-			$formatter = new \WP_CLI\Formatter( $assoc_args, KBJobs_Data_Job::FAILED_ITEM_FIELDS );
-			$formatter->display_items( KBJobs_Data_Job::failed_items( $job ) );
+		$this->display_item( $assoc_args, $job );
+	}
+
+	/**
+	 * Cancels a job: at once when queued or interrupted, at its next check when running.
+	 *
+	 * ## OPTIONS
+	 *
+	 * <id>...
+	 * : One or more job ids.
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     $ wp kb job cancel 3f9c2a7d5e1b4c60
+	 *
+	 * @param array<int,string>    $args       Job ids.
+	 * @param array<string,string> $assoc_args Unused.
+	 */
+	public function cancel( array $args, array $assoc_args ): void {
+		$failed = 0;
+		foreach ( $args as $id ) {
+			$result = KBJobs_Actions_Jobs::cancel( $id );
+			if ( is_wp_error( $result ) ) {
+				\WP_CLI::warning( $result->get_error_message() );
+				++$failed;
+				continue;
+			}
+			\WP_CLI::log( $result['was_running'] ? sprintf( 'Cancel requested for running job %s: it stops at its next check.', $id ) : sprintf( 'Cancelled job %s.', $id ) );
+		}
+		$this->finish( count( $args ), $failed, 'cancelled' );
+	}
+
+	/**
+	 * Runs a finished job again as a new job (its rerun_of is the first).
+	 *
+	 * ## OPTIONS
+	 *
+	 * <id>
+	 * : The job id.
+	 *
+	 * [--porcelain]
+	 * : Print only the new job's id.
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     $ wp kb job rerun 3f9c2a7d5e1b4c60
+	 *
+	 * @param array<int,string>    $args       The job id.
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	public function rerun( array $args, array $assoc_args ): void {
+		$result = $this->check( KBJobs_Actions_Jobs::rerun( $args[0] ) );
+		if ( \WP_CLI\Utils\get_flag_value( $assoc_args, 'porcelain', false ) ) {
+			\WP_CLI::line( $result['id'] );
 			return;
 		}
-		$row = KBJobs_Data_Job::fields( $job );
-		if ( 'table' === $format || 'csv' === $format ) {
-			$row = array_map(
-				static function ( $v ) {
-					return is_array( $v ) ? wp_json_encode( $v ) : $v;
-				},
-				$row
+		\WP_CLI::success( sprintf( 'Job %s runs again as %s.', $args[0], $result['id'] ) );
+	}
+
+	/**
+	 * Puts an interrupted, cancelled or failed job back in its queue (from its
+	 * checkpoint, if it has one; with --fresh, from the start).
+	 *
+	 * ## OPTIONS
+	 *
+	 * <id>
+	 * : The job id.
+	 *
+	 * [--fresh]
+	 * : Drop the job's checkpoint first, so it starts from the beginning.
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     $ wp kb job resume 3f9c2a7d5e1b4c60
+	 *     $ wp kb job resume 3f9c2a7d5e1b4c60 --fresh
+	 *
+	 * @param array<int,string>    $args       The job id.
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	public function resume( array $args, array $assoc_args ): void {
+		$id    = $args[0];
+		$fresh = (bool) \WP_CLI\Utils\get_flag_value( $assoc_args, 'fresh', false );
+		if ( $fresh ) {
+			$this->require_job_id( $id );
+			$status = $this->read(
+				static function () use ( $id ) {
+					return KBJobs_Engine::get()->get( $id )->status;
+				}
 			);
+			$result = 'interrupted' === $status ? KBJobs_Actions_Checkpoints::fresh( $id ) : $this->fresh_resume( $id );
+		} else {
+			$result = KBJobs_Actions_Jobs::resume( $id );
 		}
-		if ( 'count' === $format ) {
-			\WP_CLI::line( '1' );
+		$this->check( $result );
+		\WP_CLI::success( sprintf( 'Job %s is queued again%s.', $id, $fresh ? ', from the start' : '' ) );
+	}
+
+	/**
+	 * Drops a cancelled or failed job's checkpoint and resumes it (one audited action).
+	 *
+	 * @param string $id The job id.
+	 * @return array|WP_Error
+	 */
+	private function fresh_resume( string $id ) {
+		return KBJobs_Action::run(
+			'job.resume',
+			$id,
+			static function () use ( $id ) {
+				$engine = KBJobs_Engine::get();
+				$engine->discardCheckpoint( $id );
+				$engine->resume( $id );
+				return array(
+					'id'    => $id,
+					'audit' => array( 'fresh' => true ),
+				);
+			},
+			array( 'fresh' => true )
+		);
+	}
+
+	/**
+	 * Prints a job's log, or its last lines; with --follow, keeps printing new lines
+	 * until the job finishes (or Ctrl-C).
+	 *
+	 * ## OPTIONS
+	 *
+	 * <id>
+	 * : The job id.
+	 *
+	 * [--tail=<n>]
+	 * : Only the last n lines (1-10000).
+	 *
+	 * [--follow]
+	 * : Keep printing lines as they are written, until the job finishes.
+	 *
+	 * [--format=<format>]
+	 * : text: time, level, message and context a line; json: one JSON object a line.
+	 * ---
+	 * default: text
+	 * options:
+	 *   - text
+	 *   - json
+	 * ---
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     $ wp kb job logs 3f9c2a7d5e1b4c60 --tail=20 --follow
+	 *
+	 * @param array<int,string>    $args       The job id.
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	public function logs( array $args, array $assoc_args ): void {
+		$id = $args[0];
+		$this->require_job_id( $id );
+		$tail   = isset( $assoc_args['tail'] ) ? (int) $assoc_args['tail'] : null;
+		$follow = (bool) \WP_CLI\Utils\get_flag_value( $assoc_args, 'follow', false );
+		$json   = 'json' === \WP_CLI\Utils\get_flag_value( $assoc_args, 'format', 'text' );
+		$cursor = 0;
+		$first  = true;
+		while ( true ) {
+			$read = $this->read(
+				static function () use ( $id, $cursor, $tail, $first ) {
+					return KBJobs_Data_Jobs::logs( $id, $cursor, $first ? $tail : null );
+				}
+			);
+			foreach ( $read['lines'] as $line ) {
+				\WP_CLI::line( $json ? (string) wp_json_encode( $line, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE ) : self::text_line( $line ) );
+			}
+			$cursor = $read['next_cursor'];
+			$first  = false;
+			if ( ! $follow ) {
+				return;
+			}
+			if ( $read['eof'] ) {
+				$status = KBJobs_Engine::get()->get( $id )->status;
+				if ( ! in_array( $status, array( 'queued', 'running' ), true ) ) {
+					return;
+				}
+				usleep( 500000 );
+			}
+		}
+	}
+
+	/**
+	 * A log line as text: "2026-12-05T17:40:00 info  message {context}".
+	 *
+	 * @param array<string,mixed> $line The engine's line.
+	 * @return string
+	 */
+	private static function text_line( array $line ): string {
+		$text = sprintf( '%s %-7s %s', $line['ts'] ?? '', $line['level'] ?? '', $line['msg'] ?? '' );
+		if ( ! empty( $line['ctx'] ) ) {
+			$text .= ' ' . wp_json_encode( $line['ctx'], JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE );
+		}
+		return $text;
+	}
+
+	/**
+	 * Lists a job's failed attempts, oldest first, with their errors.
+	 *
+	 * ## OPTIONS
+	 *
+	 * <id>
+	 * : The job id.
+	 *
+	 * [--fields=<fields>]
+	 * : Limit the output to specific fields (comma-separated).
+	 *
+	 * [--field=<field>]
+	 * : Print the value of a single field.
+	 *
+	 * [--format=<format>]
+	 * : Render output in a particular format.
+	 * ---
+	 * default: table
+	 * options:
+	 *   - table
+	 *   - json
+	 *   - csv
+	 *   - yaml
+	 *   - ids
+	 *   - count
+	 * ---
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     $ wp kb job attempts 3f9c2a7d5e1b4c60
+	 *
+	 * @param array<int,string>    $args       The job id.
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	public function attempts( array $args, array $assoc_args ): void {
+		$id = $args[0];
+		$this->require_job_id( $id );
+		$rows = $this->read(
+			static function () use ( $id ) {
+				KBJobs_Engine::get()->get( $id );
+				return KBJobs_Data_Jobs::attempts( $id );
+			}
+		);
+		$this->display_list( $assoc_args, $rows, array( 'attempt', 'outcome', 'runner', 'started_at', 'finished_at', 'error' ), 'attempt' );
+	}
+
+	/**
+	 * Does one action to every job matching a filter, as a background job (chunked,
+	 * cancellable, with progress: follow it with `wp kb job get <id>`). Asks first,
+	 * showing how many jobs match, unless --yes; --dry-run only counts.
+	 *
+	 * ## OPTIONS
+	 *
+	 * <action>
+	 * : What to do to each job.
+	 * ---
+	 * options:
+	 *   - cancel
+	 *   - resume
+	 *   - rerun
+	 *   - resubmit
+	 * ---
+	 *
+	 * [--status=<status>]
+	 * : Only jobs with this status.
+	 *
+	 * [--queue=<queue>]
+	 * : Only jobs of this queue.
+	 *
+	 * [--type=<type>]
+	 * : Only jobs of this type.
+	 *
+	 * [--search=<text>]
+	 * : A job id, or the start of a type or of a unique key.
+	 *
+	 * [--created-after=<time>]
+	 * : Only jobs created after this time (ISO 8601).
+	 *
+	 * [--created-before=<time>]
+	 * : Only jobs created before this time.
+	 *
+	 * [--dry-run]
+	 * : Print how many jobs match and change nothing.
+	 *
+	 * [--yes]
+	 * : Do not ask for confirmation.
+	 *
+	 * [--porcelain]
+	 * : Print only the background job's id.
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     $ wp kb job bulk resubmit --status=failed --type=import --dry-run
+	 *     $ wp kb job bulk cancel --queue=import --status=queued --yes
+	 *
+	 * @param array<int,string>    $args       The action.
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	public function bulk( array $args, array $assoc_args ): void {
+		$action  = $args[0];
+		$filter  = $this->filter( $assoc_args );
+		$preview = $this->check( KBJobs_Actions_Jobs::bulk_preview( $action, $filter ) );
+		if ( \WP_CLI\Utils\get_flag_value( $assoc_args, 'dry-run', false ) ) {
+			\WP_CLI::line( sprintf( '%d jobs match: %s would be applied to each.', $preview['matched'], $action ) );
 			return;
 		}
-		\WP_CLI::print_value( $row, array( 'format' => 'table' === $format ? 'yaml' : $format ) );
+		if ( 0 === $preview['matched'] ) {
+			\WP_CLI::warning( 'No job matches the filter: nothing to do.' );
+			return;
+		}
+		$this->confirm( sprintf( '%s %d jobs?', ucfirst( $action ), $preview['matched'] ), $assoc_args );
+		$result = $this->check( KBJobs_Actions_Jobs::bulk_filter( $action, $filter ) );
+		if ( \WP_CLI\Utils\get_flag_value( $assoc_args, 'porcelain', false ) ) {
+			\WP_CLI::line( $result['job_id'] );
+			return;
+		}
+		\WP_CLI::success( sprintf( 'Bulk %s of %d jobs runs as job %s.', $action, $result['matched'], $result['job_id'] ) );
+	}
+
+	/**
+	 * The filter options given.
+	 *
+	 * @param array<string,string> $assoc_args Options.
+	 * @return array<string,string>
+	 */
+	private function filter( array $assoc_args ): array {
+		$filter = array();
+		foreach ( KBJobs_Data_Jobs::FILTER_KEYS as $key ) {
+			$option = str_replace( '_', '-', $key );
+			if ( isset( $assoc_args[ $option ] ) && '' !== $assoc_args[ $option ] ) {
+				$filter[ $key ] = (string) $assoc_args[ $option ];
+			}
+		}
+		return $filter;
+	}
+
+	/**
+	 * Ends a command on many ids: success, or an error naming how many failed.
+	 *
+	 * @param int    $total  Ids given.
+	 * @param int    $failed Ids that failed.
+	 * @param string $done   The past participle, for the message.
+	 */
+	private function finish( int $total, int $failed, string $done ): void {
+		if ( $failed ) {
+			\WP_CLI::error( sprintf( '%d of %d jobs could not be %s.', $failed, $total, $done ) );
+		}
+		\WP_CLI::success( sprintf( '%d jobs %s.', $total, $done ) );
 	}
 }

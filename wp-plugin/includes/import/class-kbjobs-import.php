@@ -24,10 +24,11 @@ final class KBJobs_Import {
 	 * @param array<string,mixed>      $params chunk_size, sink (compatible|bulk), post_type,
 	 *                                         status, author.
 	 * @param string                   $source What the list was (a file name), for the record.
+	 * @param array<string,mixed>      $options Engine::submit() options (unique_key, priority, ...).
 	 * @return array<string,mixed> The engine's report (id, counts, rejections) and post_id.
 	 * @throws \ValueError When the author, the sink or the post type is not valid.
 	 */
-	public static function start( $list, array $params, string $source ): array {
+	public static function start( $list, array $params, string $source, array $options = array() ): array {
 		$params += array(
 			'sink'      => 'compatible',
 			'post_type' => KBJobs_Post_Types::article_type(),
@@ -48,7 +49,7 @@ final class KBJobs_Import {
 		if ( ! post_type_exists( (string) $params['post_type'] ) ) {
 			throw new \ValueError( sprintf( 'post type %s is not registered', $params['post_type'] ) );
 		}
-		$report  = KBJobs_Engine::get()->import( $list, $params );
+		$report  = KBJobs_Engine::get()->import( $list, $params, $options );
 		$post_id = wp_insert_post(
 			array(
 				'post_type'   => KBJobs_Post_Types::IMPORT_JOB,

@@ -1,0 +1,123 @@
+<?php
+/**
+ * `wp kb status`: the health summary.
+ *
+ * @package KBJobs
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Prints the health summary.
+ */
+final class KBJobs_CLI_Status extends KBJobs_CLI_Command {
+
+	/**
+	 * Prints the health summary.
+	 *
+	 * Jobs by status, queues (depth, running, paused, what holds them), runners alive and
+	 * lost, the FailureLog and open alerts, whether the WP-Cron tick runs, and the data
+	 * directory's disk. Exits 1 when something needs attention (a lost runner, an open
+	 * alert, due jobs with no tick and no runner).
+	 *
+	 * ## OPTIONS
+	 *
+	 * [--format=<format>]
+	 * : text for people; json or yaml for scripts.
+	 * ---
+	 * default: text
+	 * options:
+	 *   - text
+	 *   - json
+	 *   - yaml
+	 * ---
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     $ wp kb status
+	 *     $ wp kb status --format=json
+	 *
+	 * @param array<int,string>    $args       Unused.
+	 * @param array<string,string> $assoc_args Options.
+	 */
+	public function __invoke( array $args, array $assoc_args ): void {
+		$status = $this->read( array( 'KBJobs_Data_Status', 'summary' ) );
+		$format = \WP_CLI\Utils\get_flag_value( $assoc_args, 'format', 'text' );
+		if ( 'text' !== $format ) {
+			\WP_CLI::print_value( $status, array( 'format' => $format ) );
+		} else {
+			foreach ( self::lines( $status ) as $line ) {
+				\WP_CLI::line( $line );
+			}
+		}
+		$problems = self::problems( $status );
+		if ( $problems ) {
+			\WP_CLI::halt( 1 );
+		}
+	}
+
+	/**
+	 * The summary as text.
+	 *
+	 * @param array<string,mixed> $s The summary.
+	 * @return string[]
+	 */
+	private static function lines( array $s ): array {
+		$jobs = array();
+		foreach ( $s['jobs'] as $status => $n ) {
+			$jobs[] = sprintf( '%s %d', $status, $n );
+		}
+		$lines = array( 'Jobs:      ' . implode( ', ', $jobs ) );
+		foreach ( $s['queues'] as $q ) {
+			$state   = ! empty( $q['paused'] ) ? 'PAUSED' : ( ! empty( $q['blocked'] ) ? 'blocked: ' . $q['blocked'] : 'ok' );
+			$lines[] = sprintf(
+				'Queue %-12s %d queued, %d due, %d running%s, %s',
+				$q['name'],
+				$q['queued'] ?? 0,
+				$q['due'] ?? 0,
+				$q['running'] ?? 0,
+				! empty( $q['concurrency'] ) ? '/' . $q['concurrency'] : '',
+				$state
+			);
+		}
+		$lines[] = sprintf( 'Runners:   %d active, %d lost, %d stopped (24 h)', $s['runners']['active'], $s['runners']['lost'], $s['runners']['stopped'] );
+		$lines[] = sprintf( 'Failures:  %d jobs, %d partial imports, %d evicted; %d open alerts', $s['failures']['jobs'], $s['failures']['partial'], $s['failures']['evicted'], $s['open_alerts'] );
+		$lines[] = sprintf(
+			'WP-Cron:   last tick %s, next %s%s',
+			$s['cron']['last_tick'] ?? 'never',
+			$s['cron']['next_tick'] ?? 'not scheduled',
+			$s['cron']['disabled'] ? ' (DISABLE_WP_CRON: a system cron or `wp kb work` must run jobs)' : ''
+		);
+		$lines[] = sprintf(
+			'Disk:      %s, %s free of %s',
+			$s['disk']['data_dir'],
+			null === $s['disk']['free_bytes'] ? '?' : size_format( $s['disk']['free_bytes'] ),
+			null === $s['disk']['total_bytes'] ? '?' : size_format( $s['disk']['total_bytes'] )
+		);
+		foreach ( self::problems( $s ) as $problem ) {
+			$lines[] = 'Attention: ' . $problem;
+		}
+		return $lines;
+	}
+
+	/**
+	 * What needs attention.
+	 *
+	 * @param array<string,mixed> $s The summary.
+	 * @return string[]
+	 */
+	private static function problems( array $s ): array {
+		$problems = array();
+		if ( $s['runners']['lost'] > 0 ) {
+			$problems[] = sprintf( '%d runners lost (no heartbeat): their jobs are taken back when their leases expire.', $s['runners']['lost'] );
+		}
+		if ( $s['open_alerts'] > 0 ) {
+			$problems[] = sprintf( '%d open alerts: wp kb alert list --open.', $s['open_alerts'] );
+		}
+		$due = array_sum( array_map( 'intval', array_column( $s['queues'], 'due' ) ) );
+		if ( $due > 0 && ! $s['cron']['ticking'] && 0 === $s['runners']['active'] ) {
+			$problems[] = sprintf( '%d jobs are due and nothing runs them: no WP-Cron tick in 3 minutes and no active runner.', $due );
+		}
+		return $problems;
+	}
+}

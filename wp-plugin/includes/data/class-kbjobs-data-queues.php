@@ -1,0 +1,70 @@
+<?php
+/**
+ * Queues (limits, pause, depth, why they are not starting jobs) and resources (which
+ * job holds each). Collects only.
+ *
+ * @package KBJobs
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Collects queues and resources.
+ */
+final class KBJobs_Data_Queues {
+
+	const FIELDS          = array( 'name', 'paused', 'concurrency', 'rate', 'period_ms', 'queued', 'running', 'due', 'oldest_due_age', 'blocked', 'rate_limited_until' );
+	const RESOURCE_FIELDS = array( 'name', 'state', 'job_id', 'op', 'waiting' );
+
+	/**
+	 * Whether $name is a queue name the engine accepts.
+	 *
+	 * @param mixed $name A value.
+	 * @return bool
+	 */
+	public static function is_name( $name ): bool {
+		return is_string( $name ) && 1 === preg_match( '/^[a-z0-9_.-]{1,64}$/D', $name );
+	}
+
+	/**
+	 * Every queue with settings or unfinished jobs.
+	 *
+	 * @return array<int,array<string,mixed>>
+	 */
+	public static function all(): array {
+		return array_map( array( self::class, 'row' ), KBJobs_Engine::get()->queues() );
+	}
+
+	/**
+	 * One queue (a queue nobody configured and without jobs has the defaults).
+	 *
+	 * @param string $name The queue.
+	 * @throws \ValueError When a value is not valid.
+	 * @return array<string,mixed>
+	 */
+	public static function get( string $name ): array {
+		if ( ! self::is_name( $name ) ) {
+			throw new \ValueError( 'a queue name is 1 to 64 of a-z, 0-9, "_", "." and "-"' );
+		}
+		return self::row( KBJobs_Engine::get()->queue( $name ) + array( 'name' => $name ) );
+	}
+
+	/**
+	 * A queue row with its times in ISO 8601.
+	 *
+	 * @param array<string,mixed> $queue The engine's row.
+	 * @return array<string,mixed>
+	 */
+	private static function row( array $queue ): array {
+		return KBJobs_Format::times( $queue, array( 'rate_limited_until' ) );
+	}
+
+	/**
+	 * Every resource, busy or idle.
+	 *
+	 * @return array<int,array<string,mixed>>
+	 */
+	public static function resources(): array {
+		return KBJobs_Engine::get()->resources();
+	}
+}

@@ -1,0 +1,65 @@
+<?php
+/**
+ * The health summary an operator reads first (`wp kb status`, `GET /kbjobs/v1/status`,
+ * the Overview screen): jobs by status, queues and what holds them, runners alive and
+ * lost, open failures and alerts, whether the WP-Cron tick runs, and the data
+ * directory's disk. Collects only.
+ *
+ * @package KBJobs
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Collects the health summary.
+ */
+final class KBJobs_Data_Status {
+
+	/**
+	 * The option the WP-Cron tick stamps with the time it last ran.
+	 */
+	const LAST_TICK_OPTION = 'kbjobs_last_tick';
+
+	/**
+	 * The summary.
+	 *
+	 * @return array<string,mixed>
+	 */
+	public static function summary(): array {
+		$runners = KBJobs_Data_Runners::all( 24 );
+		$states  = array_count_values( array_column( $runners, 'state' ) );
+		$queues  = KBJobs_Data_Queues::all();
+		$alerts  = KBJobs_Data_Failures::alerts( true );
+		$log     = KBJobs_Engine::get()->failures();
+		$dir     = KBJobs_Settings::data_dir();
+		$tick    = (int) get_option( self::LAST_TICK_OPTION, 0 );
+		$free    = is_dir( $dir ) ? @disk_free_space( $dir ) : false; // phpcs:ignore WordPress.PHP.NoSilencedErrors.Discouraged -- a data directory on a vanished mount reads as unknown.
+		$total   = is_dir( $dir ) ? @disk_total_space( $dir ) : false; // phpcs:ignore WordPress.PHP.NoSilencedErrors.Discouraged
+		return array(
+			'jobs'        => KBJobs_Data_Jobs::counts(),
+			'queues'      => $queues,
+			'runners'     => array(
+				'active'  => (int) ( $states['active'] ?? 0 ),
+				'lost'    => (int) ( $states['lost'] ?? 0 ),
+				'stopped' => (int) ( $states['stopped'] ?? 0 ),
+			),
+			'failures'    => array(
+				'jobs'    => (int) $log->count(),
+				'partial' => (int) $log->count( 'partial' ),
+				'evicted' => (int) $log->evicted(),
+			),
+			'open_alerts' => count( $alerts ),
+			'cron'        => array(
+				'last_tick' => KBJobs_Format::time( $tick ),
+				'next_tick' => KBJobs_Format::time( wp_next_scheduled( KBJobs_Runner::TICK ) ),
+				'disabled'  => defined( 'DISABLE_WP_CRON' ) && DISABLE_WP_CRON,
+				'ticking'   => $tick > time() - 180,
+			),
+			'disk'        => array(
+				'data_dir'    => $dir,
+				'free_bytes'  => false === $free ? null : (int) $free,
+				'total_bytes' => false === $total ? null : (int) $total,
+			),
+		);
+	}
+}

@@ -1,0 +1,205 @@
+<?php
+/**
+ * The kbjobs/v1 view of the machinery: the health summary (/status), runners, queues
+ * (with limits, pause and resume) and resources.
+ *
+ * @package KBJobs
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * The /status, /runners, /queues and /resources routes.
+ */
+final class KBJobs_REST_System extends KBJobs_REST_Controller {
+
+	/**
+	 * Registers the routes.
+	 */
+	public function register_routes() {
+		$this->get_route( '/status', 'status', array() );
+		$this->get_route(
+			'/runners',
+			'runners',
+			array(
+				'hours' => array(
+					'description' => __( 'Runners seen within this many hours.', 'kb-jobs' ),
+					'type'        => 'integer',
+					'minimum'     => 1,
+					'maximum'     => 876600,
+					'default'     => 24,
+				),
+			)
+		);
+		$this->get_route( '/queues', 'queues', array() );
+		$this->get_route( '/resources', 'resources', array() );
+		register_rest_route(
+			$this->namespace,
+			'/queues/(?P<name>[a-z0-9_.-]{1,64})',
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => array( $this, 'queue' ),
+					'permission_callback' => array( $this, 'can_view' ),
+					'args'                => array( 'name' => $this->name_arg() ),
+				),
+				array(
+					'methods'             => WP_REST_Server::CREATABLE,
+					'callback'            => array( $this, 'update_queue' ),
+					'permission_callback' => array( $this, 'can_operate' ),
+					'args'                => array(
+						'name'        => $this->name_arg(),
+						'concurrency' => array(
+							'description' => __( 'At most this many running jobs (0: no limit).', 'kb-jobs' ),
+							'type'        => 'integer',
+							'minimum'     => 0,
+							'maximum'     => 100000,
+						),
+						'rate'        => array(
+							'description' => __( 'At most this many starts per period_ms (0: no rate limit).', 'kb-jobs' ),
+							'type'        => 'integer',
+							'minimum'     => 0,
+							'maximum'     => 1000000,
+						),
+						'period_ms'   => array(
+							'description' => __( 'The rate limit\'s period in milliseconds.', 'kb-jobs' ),
+							'type'        => 'integer',
+							'minimum'     => 0,
+							'maximum'     => 86400000,
+						),
+						'paused'      => array(
+							'description' => __( 'true pauses the queue, false resumes it.', 'kb-jobs' ),
+							'type'        => 'boolean',
+						),
+					),
+				),
+			)
+		);
+	}
+
+	/**
+	 * Registers a read route.
+	 *
+	 * @param string $route    The route.
+	 * @param string $callback The method.
+	 * @param array  $args     Its args.
+	 */
+	private function get_route( string $route, string $callback, array $args ): void {
+		register_rest_route(
+			$this->namespace,
+			$route,
+			array(
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => array( $this, $callback ),
+					'permission_callback' => array( $this, 'can_view' ),
+					'args'                => $args,
+				),
+			)
+		);
+	}
+
+	/**
+	 * The queue name path arg.
+	 *
+	 * @return array<string,mixed>
+	 */
+	private function name_arg(): array {
+		return array(
+			'description' => __( 'Queue name.', 'kb-jobs' ),
+			'type'        => 'string',
+			'pattern'     => '^[a-z0-9_.-]{1,64}$',
+		);
+	}
+
+	/**
+	 * GET /status.
+	 *
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function status() {
+		return $this->respond( $this->read( array( 'KBJobs_Data_Status', 'summary' ) ) );
+	}
+
+	/**
+	 * GET /runners.
+	 *
+	 * @param WP_REST_Request $request The request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function runners( $request ) {
+		$hours = (int) $request['hours'];
+		return $this->respond(
+			$this->read(
+				static function () use ( $hours ) {
+					return KBJobs_Data_Runners::all( $hours );
+				}
+			)
+		);
+	}
+
+	/**
+	 * GET /queues.
+	 *
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function queues() {
+		return $this->respond( $this->read( array( 'KBJobs_Data_Queues', 'all' ) ) );
+	}
+
+	/**
+	 * GET /queues/{name}.
+	 *
+	 * @param WP_REST_Request $request The request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function queue( $request ) {
+		$name = (string) $request['name'];
+		return $this->respond(
+			$this->read(
+				static function () use ( $name ) {
+					return KBJobs_Data_Queues::get( $name );
+				}
+			)
+		);
+	}
+
+	/**
+	 * POST /queues/{name}: limits (the keys given), then pause or resume.
+	 *
+	 * @param WP_REST_Request $request The request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function update_queue( $request ) {
+		$name   = (string) $request['name'];
+		$limits = array();
+		foreach ( array( 'concurrency', 'rate', 'period_ms' ) as $key ) {
+			if ( null !== $request[ $key ] ) {
+				$limits[ $key ] = (int) $request[ $key ];
+			}
+		}
+		if ( ! $limits && null === $request['paused'] ) {
+			return new WP_Error( 'kbjobs_invalid', __( 'Give concurrency, rate and period_ms, or paused.', 'kb-jobs' ), array( 'status' => 400 ) );
+		}
+		$result = null;
+		if ( $limits ) {
+			$result = KBJobs_Actions_Queues::set( $name, $limits );
+			if ( is_wp_error( $result ) ) {
+				return $result;
+			}
+		}
+		if ( null !== $request['paused'] ) {
+			$result = $request['paused'] ? KBJobs_Actions_Queues::pause( $name ) : KBJobs_Actions_Queues::resume( $name );
+		}
+		return $this->respond( $result );
+	}
+
+	/**
+	 * GET /resources.
+	 *
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function resources() {
+		return $this->respond( $this->read( array( 'KBJobs_Data_Queues', 'resources' ) ) );
+	}
+}
