@@ -56,6 +56,7 @@ final class KBJobs_Plugin {
 		KBJobs_Runner::init();
 		KBJobs_Maintenance::init();
 		add_action( 'rest_api_init', array( self::class, 'register_routes' ) );
+		add_filter( 'rest_json_encode_options', array( 'KBJobs_REST_Controller', 'json_options' ), 10, 2 );
 		if ( is_admin() ) {
 			KBJobs_Admin::init();
 		}

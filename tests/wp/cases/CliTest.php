@@ -45,11 +45,19 @@ final class CliTest extends TestCase {
 		$this->assertStringContainsString( 'wp kb version --format=json', $out );
 	}
 
-	public function test_kb_lists_its_four_commands_with_their_synopsis(): void {
+	public function test_kb_lists_its_commands_with_their_synopsis(): void {
 		list( $code, $out, $err ) = self::wp( 'kb' );
 		$this->assertSame( 0, $code, $err );
-		$this->assertStringContainsString( 'usage: wp kb import <file> [--sink=<mode>] [--chunk-size=<n>] [--ranges=<n>] [--post-type=<type>] [--status=<status>] [--author=<user>] [--wait] [--porcelain]', $out );
-		$this->assertStringContainsString( 'or: wp kb job <id> [--failed] [--format=<format>]', $out );
+		$this->assertStringContainsString( 'usage: wp kb alert <command>', $out );
+		$this->assertStringContainsString( 'or: wp kb import <file> [--sink=<mode>] [--chunk-size=<n>] [--ranges=<n>] [--post-type=<type>] [--status=<status>] [--author=<user>] [--wait] [--unique-key=<key>] [--resume] [--fresh] [--porcelain]', $out );
+		foreach ( array( 'audit', 'checkpoint', 'failure', 'import-job', 'job', 'queue', 'runner' ) as $noun ) {
+			$this->assertStringContainsString( 'or: wp kb ' . $noun . ' <command>', $out );
+		}
+		$this->assertStringContainsString( 'or: wp kb status [--format=<format>]', $out );
+		list( $code, $out ) = self::wp( 'kb', 'job' );
+		$this->assertSame( 0, $code );
+		$this->assertStringContainsString( 'wp kb job get <id> [--fields=<fields>] [--field=<field>] [--format=<format>]', $out );
+		$this->assertStringContainsString( 'wp kb job bulk <action>', $out );
 		$this->assertStringContainsString( 'or: wp kb version [--fields=<fields>] [--format=<format>]', $out );
 		$this->assertStringContainsString( 'or: wp kb work [--queues=<queues>] [--max-seconds=<n>] [--max-jobs=<n>] [--max-memory=<mb>] [--until-empty] [--due-within=<seconds>] [--format=<format>]', $out );
 

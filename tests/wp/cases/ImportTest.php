@@ -77,7 +77,7 @@ final class ImportTest extends TestCase {
 		$list = $this->list_file( array_merge( $this->pages( 1, 12 ), array( '/status/404', '/image.png', '/hostile/xss' ) ) );
 		list( $code, $out, $err ) = self::wp( 'kb', 'import', $list, '--wait', '--porcelain', '--author=' . getenv( 'KBJOBS_ADMIN_USER' ) );
 		$this->assertSame( 0, $code, $out . $err );
-		$this->assertStringContainsString( '2 URLs failed: wp kb job', $err );
+		$this->assertStringContainsString( '2 URLs failed: `wp kb import-job failed', $err );
 		$id = trim( explode( "\n", trim( $out ) )[0] );
 		$this->assertMatchesRegularExpression( '/^[0-9a-f]{16}$/', $id );
 		$job = $this->job( $id );
@@ -111,8 +111,8 @@ final class ImportTest extends TestCase {
 			$this->assertStringNotContainsStringIgnoringCase( $bad, $xss[0]->post_content );
 		}
 
-		// The failed items, with reasons, through `wp kb job --failed`.
-		list( $code, $out ) = self::wp( 'kb', 'job', $id, '--failed', '--format=json' );
+		// The failed items, with reasons, through `wp kb import-job failed`.
+		list( $code, $out ) = self::wp( 'kb', 'import-job', 'failed', $id, '--format=json' );
 		$this->assertSame( 0, $code );
 		$items = json_decode( $out, true );
 		$this->assertCount( 2, $items );

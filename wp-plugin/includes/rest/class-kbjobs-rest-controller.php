@@ -26,6 +26,23 @@ abstract class KBJobs_REST_Controller extends WP_REST_Controller {
 	}
 
 	/**
+	 * The rest_json_encode_options filter: kbjobs/v1 answers escape <, >, &, ' and " as
+	 * \u003C and so on, so a job title, a URL or a log line holding markup stays inert
+	 * even where a client (or a sniffing browser) would treat the text as HTML. The
+	 * decoded values are the same.
+	 *
+	 * @param int             $options json_encode() flags.
+	 * @param WP_REST_Request $request The request.
+	 * @return int
+	 */
+	public static function json_options( $options, $request ) {
+		if ( $request instanceof WP_REST_Request && 0 === strpos( (string) $request->get_route(), '/' . self::NS . '/' ) ) {
+			$options |= JSON_HEX_TAG | JSON_HEX_AMP | JSON_HEX_APOS | JSON_HEX_QUOT;
+		}
+		return $options;
+	}
+
+	/**
 	 * Permission callback of the read routes.
 	 *
 	 * @return true|WP_Error
