@@ -1,7 +1,8 @@
 <?php
 /**
  * The plugin in a PHP without the extension: WordPress still runs, the plugin does
- * nothing but explain, in an admin notice, what is missing. (The browser suite checks
+ * nothing but explain, in an admin notice, what is missing, and its developer API
+ * answers with a WP_Error that says so. (The browser suite checks
  * the same on real admin pages.)
  */
 
@@ -47,6 +48,11 @@ final class NoExtensionTest extends TestCase {
 		$this->assertStringContainsString( 'the kbjobs PHP extension is not loaded', $probe['notice'] );
 		$this->assertStringContainsString( 'extension=kbjobs.so', $probe['notice'] );
 		$this->assertSame( '', $probe['notice_for_subscriber'] );
+		// The developer API is there, and says what is missing.
+		foreach ( array( 'enqueue', 'enqueue_many', 'register_type' ) as $call ) {
+			$this->assertSame( 'kbjobs_unavailable', $probe[ $call ]['code'] ?? null, $call );
+			$this->assertStringContainsString( 'the kbjobs PHP extension is not loaded', $probe[ $call ]['message'] );
+		}
 	}
 
 	public function test_deactivating_without_the_extension_unschedules_the_tick(): void {

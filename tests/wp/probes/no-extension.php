@@ -28,6 +28,13 @@ if ( 'deactivate' === ( $argv[1] ?? '' ) ) {
 	exit;
 }
 
+// The developer API's answer: the WP_Error's code and message, or what it returned.
+function kbjobs_api_error( $result ): array {
+	return is_wp_error( $result )
+		? array( 'code' => $result->get_error_code(), 'message' => $result->get_error_message() )
+		: array( 'returned' => $result );
+}
+
 $notice_for = static function ( int $user_id ): string {
 	wp_set_current_user( $user_id );
 	ob_start();
@@ -52,6 +59,9 @@ echo wp_json_encode(
 		'import_job_type_registered' => post_type_exists( 'kb_import_job' ),
 		'notice'                  => $notice_for( 1 ),
 		'notice_for_subscriber'   => $notice_for( $subscriber ),
+		'enqueue'                 => kbjobs_api_error( kbjobs_enqueue( 'diag.echo' ) ),
+		'enqueue_many'            => kbjobs_api_error( kbjobs_enqueue_many( array( array( 'type' => 'diag.echo' ) ) ) ),
+		'register_type'           => kbjobs_api_error( kbjobs_register_type( 'probe.x', '__return_null' ) ),
 	)
 );
 

@@ -76,32 +76,4 @@ final class KBJobs_Import {
 		$report['post_id'] = is_wp_error( $post_id ) ? 0 : (int) $post_id;
 		return $report;
 	}
-
-	/**
-	 * The failed items of an import, as the engine reads them (Engine::failedItems: the
-	 * last record per list index wins, since a chunk re-processed after a crash may repeat
-	 * one), in list order.
-	 *
-	 * @param string $job_id The import job.
-	 * @param int    $limit  At most this many.
-	 * @return array<int,array<string,mixed>>
-	 */
-	public static function failed_items( string $job_id, int $limit = 1000 ): array {
-		// The engine reads the file with its own rules (the last record of an item wins,
-		// a torn line is ignored), a page at a time by list index; an unknown job has none.
-		$items  = array();
-		$cursor = 0;
-		$left   = $limit;
-		try {
-			while ( null !== $cursor && $left > 0 ) {
-				$page   = KBJobs_Engine::get()->failedItems( $job_id, $cursor, min( 1000, $left ) );
-				$items  = array_merge( $items, $page['items'] );
-				$left  -= count( $page['items'] );
-				$cursor = $page['items'] ? $page['next_cursor'] : null;
-			}
-		} catch ( \ValueError | \KBJobs\NotFoundException $e ) {
-			return array();
-		}
-		return $items;
-	}
 }
