@@ -896,12 +896,16 @@ typedef struct kbj_runner_info {
     char state[12];              /* active, lost, stopped */
     double started_at, heartbeat_at, stopped_at;
     int running_jobs;
+    unsigned long long memory;   /* resident memory in bytes at its last heartbeat; 0 unknown */
 } kbj_runner_info;
 
-/* Registers this process as a runner; id receives its public id. */
+/* Registers this process as a runner, with its resident memory (kbj_process_rss); id
+ * receives its public id. */
 int kbj_runner_register(kbj_engine *eng, const char *host, int pid, const char *version,
                         const char *queues, char id[KBJ_ID_LEN + 1]);
-/* Records a runner heartbeat and extends the leases of its running jobs. */
+/* Records a runner heartbeat with the calling process's resident memory (the caller is
+ * the runner: kbj_run's heartbeat thread) and extends the leases of its running jobs.
+ * KBJ_ENOTFOUND for an unknown runner. */
 int kbj_runner_heartbeat(kbj_engine *eng, const char *runner);
 /* Marks a runner stopped. */
 int kbj_runner_stopped(kbj_engine *eng, const char *runner);

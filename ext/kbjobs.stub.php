@@ -393,7 +393,14 @@ namespace KBJobs {
     {
         private function __construct() {}
 
-        /** @return array */
+        /**
+         * Runners seen in the last $hours (1..8760), newest first: ['id', 'host', 'pid',
+         * 'version', 'queues', 'state' => 'active'|'lost'|'stopped', 'started_at',
+         * 'heartbeat_at', 'stopped_at' (float or null), 'running_jobs', 'memory' => int
+         * (the runner process's resident memory in bytes at its last heartbeat; 0 when
+         * unknown)].
+         * @return array
+         */
         public function runners(int $hours = 24): array {}
 
         /** @return array */

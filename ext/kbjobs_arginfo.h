@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: bd07e9b00c8355063a8e31b5266aa81575c55772 */
+ * Stub hash: 4d8f430ac6560190ee98d71d91f4909b7f3c64f8 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
