@@ -884,6 +884,52 @@ typedef struct kbj_resource_status {
 int kbj_resources_status(kbj_engine *eng, kbj_resource_status **out, size_t *n);
 
 /* ======================================================================== *
+ * Why a queued job is not running
+ * ======================================================================== */
+
+/*
+ * What holds a queued job back: the first of these that applies, in this order, with a
+ * plain English sentence (times in ISO 8601 UTC, rounded up to the second):
+ *
+ *   code             what holds it                          message
+ *   paused           its queue is paused                     queue q is paused
+ *   scheduled        run_at ahead, never attempted           scheduled for 2026-12-05T17:40:00Z
+ *   retrying         run_at ahead after a failed attempt     retrying at T after attempt 2 failed
+ *   concurrency_key  a running job holds its key (holder)    its concurrency key "k" is held by
+ *                                                            running job X
+ *   resource         a running job holds one of its          waiting for resource R, held by
+ *                    resources (resource, holder)            running job X
+ *   concurrency      its queue's running jobs reach the      queue q is at its concurrency
+ *                    queue's limit (running, limit)          limit 3/3
+ *   rate_limited     its queue's token bucket is empty       queue q is rate limited until T
+ *   ready            none: due and free to start             due and free to start: waiting for
+ *                                                            a runner that takes queue q
+ *
+ * A job that is not queued (running, interrupted, finished) has code "" and a message
+ * naming its status. The answer is a moment's: a runner may claim the job, or a holder
+ * finish, right after it is read.
+ */
+typedef struct kbj_why {
+    char code[16];               /* one of the codes above, or "" when the job is not queued */
+    char message[512];
+    double until;                /* Unix time it may start at the earliest: scheduled, retrying
+                                  * (its run_at), rate_limited (the next token); 0 otherwise */
+    char queue[KBJ_NAME_MAX + 1];
+    char holder[KBJ_ID_LEN + 1]; /* concurrency_key, resource: the running job holding it, else "" */
+    char resource[129];          /* resource: the held resource's name, else "" */
+    int attempt;                 /* attempts made so far (retrying: the one that failed) */
+    long long running, limit;    /* jobs of its queue running now, and its concurrency limit
+                                  * (0: none); filled for every queued job */
+} kbj_why;
+
+/*
+ * Says why queued job `id` is not running (see kbj_why). Returns 0 with *out filled (code
+ * "" for a job that is not queued), KBJ_EINVAL for a malformed id, KBJ_ENOTFOUND for an
+ * unknown one, or KBJ_EDB. Reads only; takes no locks.
+ */
+int kbj_job_why(kbj_engine *eng, const char *id, kbj_why *out);
+
+/* ======================================================================== *
  * JobTracker
  * ======================================================================== */
 

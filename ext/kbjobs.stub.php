@@ -233,6 +233,25 @@ namespace KBJobs {
         public function reap(): int {}
 
         /**
+         * Why a queued job is not running, or null when the job is not queued (running,
+         * interrupted or finished); an unknown id throws NotFoundException. The first
+         * reason that applies, in this order: 'paused' (its queue is paused),
+         * 'scheduled' (not due yet, never attempted), 'retrying' (not due yet after a
+         * failed attempt), 'concurrency_key' (a running job holds its concurrency key),
+         * 'resource' (a running job holds one of its resources), 'concurrency' (its
+         * queue runs as many jobs as its limit allows), 'rate_limited' (its queue's token
+         * bucket is empty), 'ready' (due and free: waiting for a runner). Returns
+         * ['code' => string, 'message' => string (a sentence, times in ISO 8601 UTC),
+         * 'until' => ?float (the Unix time it may start at the earliest: scheduled,
+         * retrying, rate_limited), 'queue' => string, 'holder' => ?string (the running job
+         * holding the key or resource), 'resource' => ?string, 'attempt' => int (attempts
+         * made so far), 'running' => int (jobs of its queue running now), 'limit' => ?int
+         * (its queue's concurrency limit, null when none)].
+         * @return array|null
+         */
+        public function why(string $id): ?array {}
+
+        /**
          * Options: label, category, queue, max_attempts, backoff, on_expiry, resources,
          * schema (a JSON Schema of the params, as an array or a JSON string), rules (a
          * list of ['before' => type, 'after' => type, 'severity' => 'warning'|'error',

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 4d8f430ac6560190ee98d71d91f4909b7f3c64f8 */
+ * Stub hash: ed1084896d421e40cbb0094092610101a8ebca29 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -143,6 +143,8 @@ ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_reap, 0, 0, IS_LONG, 0)
 ZEND_END_ARG_INFO()
+
+#define arginfo_class_KBJobs_Engine_why arginfo_class_KBJobs_Engine_checkpoint
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_registerType, 0, 2, IS_VOID, 0)
 	ZEND_ARG_TYPE_INFO(0, type, IS_STRING, 0)
@@ -299,6 +301,7 @@ ZEND_METHOD(KBJobs_Engine, queue);
 ZEND_METHOD(KBJobs_Engine, queues);
 ZEND_METHOD(KBJobs_Engine, resources);
 ZEND_METHOD(KBJobs_Engine, reap);
+ZEND_METHOD(KBJobs_Engine, why);
 ZEND_METHOD(KBJobs_Engine, registerType);
 ZEND_METHOD(KBJobs_Engine, run);
 ZEND_METHOD(KBJobs_Engine, requestStop);
@@ -419,6 +422,7 @@ static const zend_function_entry class_KBJobs_Engine_methods[] = {
 	ZEND_ME(KBJobs_Engine, queues, arginfo_class_KBJobs_Engine_queues, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, resources, arginfo_class_KBJobs_Engine_resources, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, reap, arginfo_class_KBJobs_Engine_reap, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, why, arginfo_class_KBJobs_Engine_why, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, registerType, arginfo_class_KBJobs_Engine_registerType, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, run, arginfo_class_KBJobs_Engine_run, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, requestStop, arginfo_class_KBJobs_Engine_requestStop, ZEND_ACC_PUBLIC)
