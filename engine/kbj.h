@@ -930,6 +930,74 @@ typedef struct kbj_why {
 int kbj_job_why(kbj_engine *eng, const char *id, kbj_why *out);
 
 /* ======================================================================== *
+ * Audit log: what operators did (kbjobs_audit)
+ * ======================================================================== */
+
+#define KBJ_AUDIT_LOGIN_MAX 60      /* user_login, bytes */
+#define KBJ_AUDIT_TARGET_MAX 191    /* target, bytes */
+#define KBJ_AUDIT_DETAIL_MAX 65535  /* detail, bytes (64 KiB: what a TEXT column holds) */
+
+/*
+ * One action: who (user_id, user_login), from where (source), did what (action) to
+ * what (target), with what outcome, and any detail. kbj_audit_record reads it (ignoring
+ * id and at); kbj_audit_list fills it, every string then set ("" for no login or
+ * target) but detail, which is NULL when there is none.
+ *
+ * Texts are stored as given once made well-formed UTF-8 (each ill-formed sequence
+ * becomes U+FFFD): quotes, markup, control characters and the like are kept, so whoever
+ * shows an entry escapes it for where it shows it.
+ */
+typedef struct kbj_audit_entry {
+    unsigned long long id;       /* listed: the entry's id, increasing */
+    double at;                   /* listed: when it was recorded, Unix time (database clock) */
+    unsigned long long user_id;  /* 0: no user (cron, a CLI without a user); at most 2^63 - 1 */
+    const char *user_login;      /* NULL or "": none; at most 60 bytes */
+    const char *source;          /* required: screen, rest, cli, cron or api */
+    const char *action;          /* required: 1..64 of [a-z0-9_.-], e.g. "job.cancel" */
+    const char *target;          /* NULL or "": none; at most 191 bytes, e.g. "job:0123456789abcdef" */
+    const char *outcome;         /* required: ok, error, denied or partial */
+    const char *detail;          /* NULL, or a JSON object of at most 65,535 bytes, stored as given */
+} kbj_audit_entry;
+
+/*
+ * Records one entry, at the database's NOW(6); *id (may be NULL) receives its id.
+ * Returns 0, KBJ_EINVAL naming the field that is out of its range or set, or KBJ_EDB.
+ * A connection lost just as the entry was written may record it twice (never not at
+ * all): the write is run again after reconnecting.
+ */
+int kbj_audit_record(kbj_engine *eng, const kbj_audit_entry *e, unsigned long long *id);
+
+/* Filters for kbj_audit_list. Zero-initialise; unset fields do not filter. */
+typedef struct kbj_audit_filter {
+    unsigned long long user_id;  /* 0: any user */
+    const char *user_login;      /* exact, as the column compares (case-insensitive) */
+    const char *action;
+    const char *target;          /* exact, as the column compares (case-insensitive) */
+    const char *source;          /* one of the sources, or NULL */
+    const char *outcome;         /* one of the outcomes, or NULL */
+    double after, before;        /* Unix times: at >= after, at < before; 0: any */
+    size_t limit;                /* 1..1000; 0: 50 */
+    const char *cursor;          /* a previous call's next_cursor, or NULL */
+} kbj_audit_filter;
+
+/*
+ * Lists entries newest first, at most f->limit, from f->cursor: next_cursor (may be
+ * NULL) receives the cursor of the next page, "" after the last. *out is one allocation
+ * holding the *n entries and their strings: free it with kbj_audit_free. Returns 0,
+ * KBJ_EINVAL for a filter out of range (an unknown source or outcome, a malformed action
+ * or cursor, a text too long to match anything) or KBJ_EDB.
+ */
+int kbj_audit_list(kbj_engine *eng, const kbj_audit_filter *f, kbj_audit_entry **out, size_t *n,
+                   char next_cursor[32]);
+
+/* Frees entries from kbj_audit_list. Accepts NULL. */
+void kbj_audit_free(kbj_audit_entry *entries, size_t n);
+
+/* Deletes entries recorded more than `days` ago (0: 90; at most 36,500), in batches of
+ * 1,000; *deleted (may be NULL) receives how many. */
+int kbj_audit_retention(kbj_engine *eng, unsigned days, size_t *deleted);
+
+/* ======================================================================== *
  * JobTracker
  * ======================================================================== */
 
