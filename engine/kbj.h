@@ -935,7 +935,7 @@ int kbj_job_why(kbj_engine *eng, const char *id, kbj_why *out);
 
 #define KBJ_AUDIT_LOGIN_MAX 60      /* user_login, bytes */
 #define KBJ_AUDIT_TARGET_MAX 191    /* target, bytes */
-#define KBJ_AUDIT_DETAIL_MAX 65535  /* detail, bytes (64 KiB: what a TEXT column holds) */
+#define KBJ_AUDIT_DETAIL_MAX 65535  /* detail, bytes (64 KiB less one: what a TEXT column holds) */
 
 /*
  * One action: who (user_id, user_login), from where (source), did what (action) to
@@ -970,9 +970,9 @@ int kbj_audit_record(kbj_engine *eng, const kbj_audit_entry *e, unsigned long lo
 /* Filters for kbj_audit_list. Zero-initialise; unset fields do not filter. */
 typedef struct kbj_audit_filter {
     unsigned long long user_id;  /* 0: any user */
-    const char *user_login;      /* exact, as the column compares (case-insensitive) */
+    const char *user_login;      /* byte for byte (once made well-formed UTF-8, as stored) */
     const char *action;
-    const char *target;          /* exact, as the column compares (case-insensitive) */
+    const char *target;          /* byte for byte, as user_login */
     const char *source;          /* one of the sources, or NULL */
     const char *outcome;         /* one of the outcomes, or NULL */
     double after, before;        /* Unix times: at >= after, at < before; 0: any */

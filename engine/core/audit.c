@@ -260,15 +260,22 @@ static int list_do(kbj_store *st, void *arg)
     const kbj_audit_filter *f = w->f;
     size_t limit = f->limit ? f->limit : 50, off = 0, k = 0, m;
     char sql[1024];
-    kbj_val v[10];
+    kbj_val v[12];
     kbj_rows *rows = NULL;
     int rc;
 
     off = (size_t)snprintf(sql, sizeof sql, "SELECT " LIST_COLUMNS " FROM {p}kbjobs_audit WHERE 1=1");
     add_cond(sql, sizeof sql, &off, v, &k, f->user_id != 0, "user_id = ?", KBJ_VI(f->user_id));
+    /* Texts match byte for byte: the columns' collation alone would take "Alice" for
+     * "alice", "bob " for "bob" and any two characters beyond U+FFFF (emoji) for each
+     * other. The first comparison lets the server use the index, the second decides. */
     add_cond(sql, sizeof sql, &off, v, &k, w->login != NULL, "user_login = ?", KBJ_VS(w->login));
+    add_cond(sql, sizeof sql, &off, v, &k, w->login != NULL, "CAST(user_login AS BINARY) = CAST(? AS BINARY)",
+             KBJ_VS(w->login));
     add_cond(sql, sizeof sql, &off, v, &k, f->action != NULL, "action = ?", KBJ_VS(f->action));
     add_cond(sql, sizeof sql, &off, v, &k, w->target != NULL, "target = ?", KBJ_VS(w->target));
+    add_cond(sql, sizeof sql, &off, v, &k, w->target != NULL, "CAST(target AS BINARY) = CAST(? AS BINARY)",
+             KBJ_VS(w->target));
     add_cond(sql, sizeof sql, &off, v, &k, f->source != NULL, "source = ?", KBJ_VS(f->source));
     add_cond(sql, sizeof sql, &off, v, &k, f->outcome != NULL, "outcome = ?", KBJ_VS(f->outcome));
     add_cond(sql, sizeof sql, &off, v, &k, f->after > 0, "at >= " EPOCH_PLUS, KBJ_VI(micros(f->after)));

@@ -145,6 +145,10 @@ static void hostile_text_is_stored_verbatim_and_returned_intact(void **state)
     assert_int_equal(listed(eng, (kbj_audit_filter){ .user_login = login }, ids, 4), 1);
     assert_int_equal(listed(eng, (kbj_audit_filter){ .user_login = "Robert%" }, ids, 4), 0);
     assert_int_equal(listed(eng, (kbj_audit_filter){ .target = "%" }, ids, 4), 0);
+    /* two emoji are two characters, though the column's collation weighs them alike */
+    record(eng, (kbj_audit_entry){ .target = "\xf0\x9f\x94\xa5" });
+    assert_int_equal(listed(eng, (kbj_audit_filter){ .target = "\xf0\x9f\x92\xa5" }, ids, 4), 0);
+    assert_int_equal(listed(eng, (kbj_audit_filter){ .target = "\xf0\x9f\x94\xa5" }, ids, 4), 1);
 }
 
 static void ill_formed_utf8_becomes_replacement_characters_and_a_filter_finds_it(void **state)
@@ -191,6 +195,10 @@ static void every_filter_key_narrows_the_list(void **state)
     assert_int_equal(listed(eng, (kbj_audit_filter){ .user_id = 3 }, ids, 8), 0);
     assert_int_equal(listed(eng, (kbj_audit_filter){ .user_login = "bob" }, ids, 8), 1);
     assert_true(ids[0] == b);
+    /* byte for byte, not as the column's collation would compare */
+    assert_int_equal(listed(eng, (kbj_audit_filter){ .user_login = "Bob" }, ids, 8), 0);
+    assert_int_equal(listed(eng, (kbj_audit_filter){ .user_login = "bob " }, ids, 8), 0);
+    assert_int_equal(listed(eng, (kbj_audit_filter){ .target = "JOB:aaaa" }, ids, 8), 0);
     assert_int_equal(listed(eng, (kbj_audit_filter){ .user_login = "" }, ids, 8), 1); /* no login */
     assert_true(ids[0] == d);
     assert_int_equal(listed(eng, (kbj_audit_filter){ .action = "job.cancel" }, ids, 8), 1);
