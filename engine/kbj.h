@@ -884,6 +884,120 @@ typedef struct kbj_resource_status {
 int kbj_resources_status(kbj_engine *eng, kbj_resource_status **out, size_t *n);
 
 /* ======================================================================== *
+ * Why a queued job is not running
+ * ======================================================================== */
+
+/*
+ * What holds a queued job back: the first of these that applies, in this order, with a
+ * plain English sentence (times in ISO 8601 UTC, rounded up to the second):
+ *
+ *   code             what holds it                          message
+ *   paused           its queue is paused                     queue q is paused
+ *   scheduled        run_at ahead, never attempted           scheduled for 2026-12-05T17:40:00Z
+ *   retrying         run_at ahead after a failed attempt     retrying at T after attempt 2 failed
+ *   concurrency_key  a running job holds its key (holder)    its concurrency key "k" is held by
+ *                                                            running job X
+ *   resource         a running job holds one of its          waiting for resource R, held by
+ *                    resources (resource, holder)            running job X
+ *   concurrency      its queue's running jobs reach the      queue q is at its concurrency
+ *                    queue's limit (running, limit)          limit 3/3
+ *   rate_limited     its queue's token bucket is empty       queue q is rate limited until T
+ *   ready            none: due and free to start             due and free to start: waiting for
+ *                                                            a runner that takes queue q
+ *
+ * A job that is not queued (running, interrupted, finished) has code "" and a message
+ * naming its status. The answer is a moment's: a runner may claim the job, or a holder
+ * finish, right after it is read.
+ */
+typedef struct kbj_why {
+    char code[16];               /* one of the codes above, or "" when the job is not queued */
+    char message[512];
+    double until;                /* Unix time it may start at the earliest: scheduled, retrying
+                                  * (its run_at), rate_limited (the next token); 0 otherwise */
+    char queue[KBJ_NAME_MAX + 1];
+    char holder[KBJ_ID_LEN + 1]; /* concurrency_key, resource: the running job holding it, else "" */
+    char resource[129];          /* resource: the held resource's name, else "" */
+    int attempt;                 /* attempts made so far (retrying: the one that failed) */
+    long long running, limit;    /* jobs of its queue running now, and its concurrency limit
+                                  * (0: none); filled for every queued job */
+} kbj_why;
+
+/*
+ * Says why queued job `id` is not running (see kbj_why). Returns 0 with *out filled (code
+ * "" for a job that is not queued), KBJ_EINVAL for a malformed id, KBJ_ENOTFOUND for an
+ * unknown one, or KBJ_EDB. Reads only; takes no locks.
+ */
+int kbj_job_why(kbj_engine *eng, const char *id, kbj_why *out);
+
+/* ======================================================================== *
+ * Audit log: what operators did (kbjobs_audit)
+ * ======================================================================== */
+
+#define KBJ_AUDIT_LOGIN_MAX 60      /* user_login, bytes */
+#define KBJ_AUDIT_TARGET_MAX 191    /* target, bytes */
+#define KBJ_AUDIT_DETAIL_MAX 65535  /* detail, bytes (64 KiB less one: what a TEXT column holds) */
+
+/*
+ * One action: who (user_id, user_login), from where (source), did what (action) to
+ * what (target), with what outcome, and any detail. kbj_audit_record reads it (ignoring
+ * id and at); kbj_audit_list fills it, every string then set ("" for no login or
+ * target) but detail, which is NULL when there is none.
+ *
+ * Texts are stored as given once made well-formed UTF-8 (each ill-formed sequence
+ * becomes U+FFFD): quotes, markup, control characters and the like are kept, so whoever
+ * shows an entry escapes it for where it shows it.
+ */
+typedef struct kbj_audit_entry {
+    unsigned long long id;       /* listed: the entry's id, increasing */
+    double at;                   /* listed: when it was recorded, Unix time (database clock) */
+    unsigned long long user_id;  /* 0: no user (cron, a CLI without a user); at most 2^63 - 1 */
+    const char *user_login;      /* NULL or "": none; at most 60 bytes */
+    const char *source;          /* required: screen, rest, cli, cron or api */
+    const char *action;          /* required: 1..64 of [a-z0-9_.-], e.g. "job.cancel" */
+    const char *target;          /* NULL or "": none; at most 191 bytes, e.g. "job:0123456789abcdef" */
+    const char *outcome;         /* required: ok, error, denied or partial */
+    const char *detail;          /* NULL, or a JSON object of at most 65,535 bytes, stored as given */
+} kbj_audit_entry;
+
+/*
+ * Records one entry, at the database's NOW(6); *id (may be NULL) receives its id.
+ * Returns 0, KBJ_EINVAL naming the field that is out of its range or set, or KBJ_EDB.
+ * A connection lost just as the entry was written may record it twice (never not at
+ * all): the write is run again after reconnecting.
+ */
+int kbj_audit_record(kbj_engine *eng, const kbj_audit_entry *e, unsigned long long *id);
+
+/* Filters for kbj_audit_list. Zero-initialise; unset fields do not filter. */
+typedef struct kbj_audit_filter {
+    unsigned long long user_id;  /* 0: any user */
+    const char *user_login;      /* byte for byte (once made well-formed UTF-8, as stored) */
+    const char *action;
+    const char *target;          /* byte for byte, as user_login */
+    const char *source;          /* one of the sources, or NULL */
+    const char *outcome;         /* one of the outcomes, or NULL */
+    double after, before;        /* Unix times: at >= after, at < before; 0: any */
+    size_t limit;                /* 1..1000; 0: 50 */
+    const char *cursor;          /* a previous call's next_cursor, or NULL */
+} kbj_audit_filter;
+
+/*
+ * Lists entries newest first, at most f->limit, from f->cursor: next_cursor (may be
+ * NULL) receives the cursor of the next page, "" after the last. *out is one allocation
+ * holding the *n entries and their strings: free it with kbj_audit_free. Returns 0,
+ * KBJ_EINVAL for a filter out of range (an unknown source or outcome, a malformed action
+ * or cursor, a text too long to match anything) or KBJ_EDB.
+ */
+int kbj_audit_list(kbj_engine *eng, const kbj_audit_filter *f, kbj_audit_entry **out, size_t *n,
+                   char next_cursor[32]);
+
+/* Frees entries from kbj_audit_list. Accepts NULL. */
+void kbj_audit_free(kbj_audit_entry *entries, size_t n);
+
+/* Deletes entries recorded more than `days` ago (0: 90; at most 36,500), in batches of
+ * 1,000; *deleted (may be NULL) receives how many. */
+int kbj_audit_retention(kbj_engine *eng, unsigned days, size_t *deleted);
+
+/* ======================================================================== *
  * JobTracker
  * ======================================================================== */
 
@@ -896,12 +1010,16 @@ typedef struct kbj_runner_info {
     char state[12];              /* active, lost, stopped */
     double started_at, heartbeat_at, stopped_at;
     int running_jobs;
+    unsigned long long memory;   /* resident memory in bytes at its last heartbeat; 0 unknown */
 } kbj_runner_info;
 
-/* Registers this process as a runner; id receives its public id. */
+/* Registers this process as a runner, with its resident memory (kbj_process_rss); id
+ * receives its public id. */
 int kbj_runner_register(kbj_engine *eng, const char *host, int pid, const char *version,
                         const char *queues, char id[KBJ_ID_LEN + 1]);
-/* Records a runner heartbeat and extends the leases of its running jobs. */
+/* Records a runner heartbeat with the calling process's resident memory (the caller is
+ * the runner: kbj_run's heartbeat thread) and extends the leases of its running jobs.
+ * KBJ_ENOTFOUND for an unknown runner. */
 int kbj_runner_heartbeat(kbj_engine *eng, const char *runner);
 /* Marks a runner stopped. */
 int kbj_runner_stopped(kbj_engine *eng, const char *runner);

@@ -1,7 +1,7 @@
 /*
  * engine_queues.c - KBJobs\Engine's methods on what jobs run in: combined jobs and chains
- * (submitCombined, validateChain), job types as listed, queues (limits, pause, stats)
- * and resources.
+ * (submitCombined, validateChain), job types as listed, queues (limits, pause, stats),
+ * resources, and why a queued job is not running.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -305,3 +305,38 @@ PHP_METHOD(KBJobs_Engine, resources)
     free(st);
 }
 
+/* Adds a string to an array, or null when it is empty. */
+static void add_string_or_null(zval *arr, const char *key, const char *s)
+{
+    if (s[0])
+        add_assoc_string(arr, key, (char *)s);
+    else
+        add_assoc_null(arr, key);
+}
+
+PHP_METHOD(KBJobs_Engine, why)
+{
+    zend_string *id;
+    kbj_why w;
+    ZEND_PARSE_PARAMETERS_START(1, 1)
+        Z_PARAM_PATH_STR(id)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    KBJOBS_CHECK(eng, kbj_job_why(eng, ZSTR_VAL(id), &w));
+    /* a job that is not queued is not waiting for anything */
+    if (!w.code[0])
+        RETURN_NULL();
+    array_init_size(return_value, 9);
+    add_assoc_string(return_value, "code", w.code);
+    add_assoc_string(return_value, "message", w.message);
+    kbjobs_add_time(return_value, "until", w.until);
+    add_assoc_string(return_value, "queue", w.queue);
+    add_string_or_null(return_value, "holder", w.holder);
+    add_string_or_null(return_value, "resource", w.resource);
+    add_assoc_long(return_value, "attempt", w.attempt);
+    add_assoc_long(return_value, "running", (zend_long)w.running);
+    if (w.limit > 0)
+        add_assoc_long(return_value, "limit", (zend_long)w.limit);
+    else
+        add_assoc_null(return_value, "limit");
+}

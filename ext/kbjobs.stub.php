@@ -233,6 +233,56 @@ namespace KBJobs {
         public function reap(): int {}
 
         /**
+         * Why a queued job is not running, or null when the job is not queued (running,
+         * interrupted or finished); an unknown id throws NotFoundException. The first
+         * reason that applies, in this order: 'paused' (its queue is paused),
+         * 'scheduled' (not due yet, never attempted), 'retrying' (not due yet after a
+         * failed attempt), 'concurrency_key' (a running job holds its concurrency key),
+         * 'resource' (a running job holds one of its resources), 'concurrency' (its
+         * queue runs as many jobs as its limit allows), 'rate_limited' (its queue's token
+         * bucket is empty), 'ready' (due and free: waiting for a runner). Returns
+         * ['code' => string, 'message' => string (a sentence, times in ISO 8601 UTC),
+         * 'until' => ?float (the Unix time it may start at the earliest: scheduled,
+         * retrying, rate_limited), 'queue' => string, 'holder' => ?string (the running job
+         * holding the key or resource), 'resource' => ?string, 'attempt' => int (attempts
+         * made so far), 'running' => int (jobs of its queue running now), 'limit' => ?int
+         * (its queue's concurrency limit, null when none)].
+         * @return array|null
+         */
+        public function why(string $id): ?array {}
+
+        /**
+         * Records an operator action in the audit log and returns its id. $entry:
+         * 'source' => 'screen'|'rest'|'cli'|'cron'|'api', 'action' => string (1 to 64 of
+         * a-z, 0-9, '_', '.', '-', such as "job.cancel") and 'outcome' =>
+         * 'ok'|'error'|'denied'|'partial' are required; 'user_id' => int (0 or more),
+         * 'user_login' => string (at most 60 bytes), 'target' => string (at most 191
+         * bytes, such as "job:0123456789abcdef") and 'detail' => array (a JSON object of
+         * at most 65,535 bytes) are optional. Texts are kept as given (ill-formed UTF-8
+         * made U+FFFD): escape them where they are shown. An unknown key, a value of the
+         * wrong type or out of its range throws ValueError naming the key.
+         * @param array $entry
+         */
+        public function audit(array $entry): int {}
+
+        /**
+         * Audit log entries, newest first, a page at a time: ['entries' => [['id' => int,
+         * 'at' => float, 'user_id' => int, 'user_login' => string, 'source' => string,
+         * 'action' => string, 'target' => string, 'outcome' => string, 'detail' =>
+         * ?array], ...], 'next_cursor' => ?string (pass it back as 'cursor' for the next
+         * page; null after the last)]. Filter keys: user_id, user_login, action, target,
+         * source, outcome (each exact), after (at or after, a Unix time), before (before,
+         * a Unix time), limit (1..1000, default 50), cursor. A bad key or value throws
+         * ValueError naming the key.
+         * @param array $filter
+         * @return array
+         */
+        public function auditLog(array $filter = []): array {}
+
+        /** Deletes audit entries older than $days (1..36500); returns how many. */
+        public function auditRetention(int $days = 90): int {}
+
+        /**
          * Options: label, category, queue, max_attempts, backoff, on_expiry, resources,
          * schema (a JSON Schema of the params, as an array or a JSON string), rules (a
          * list of ['before' => type, 'after' => type, 'severity' => 'warning'|'error',
@@ -393,7 +443,14 @@ namespace KBJobs {
     {
         private function __construct() {}
 
-        /** @return array */
+        /**
+         * Runners seen in the last $hours (1..8760), newest first: ['id', 'host', 'pid',
+         * 'version', 'queues', 'state' => 'active'|'lost'|'stopped', 'started_at',
+         * 'heartbeat_at', 'stopped_at' (float or null), 'running_jobs', 'memory' => int
+         * (the runner process's resident memory in bytes at its last heartbeat; 0 when
+         * unknown)].
+         * @return array
+         */
         public function runners(int $hours = 24): array {}
 
         /** @return array */

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: bd07e9b00c8355063a8e31b5266aa81575c55772 */
+ * Stub hash: fc6905cadf8157774b9f264f4be0eb1a580bcbb8 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -142,6 +142,18 @@ ZEND_END_ARG_INFO()
 #define arginfo_class_KBJobs_Engine_resources arginfo_KBJobs_versions
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_reap, 0, 0, IS_LONG, 0)
+ZEND_END_ARG_INFO()
+
+#define arginfo_class_KBJobs_Engine_why arginfo_class_KBJobs_Engine_checkpoint
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_audit, 0, 1, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO(0, entry, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
+#define arginfo_class_KBJobs_Engine_auditLog arginfo_class_KBJobs_Engine_list
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_auditRetention, 0, 0, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, days, IS_LONG, 0, "90")
 ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_registerType, 0, 2, IS_VOID, 0)
@@ -299,6 +311,10 @@ ZEND_METHOD(KBJobs_Engine, queue);
 ZEND_METHOD(KBJobs_Engine, queues);
 ZEND_METHOD(KBJobs_Engine, resources);
 ZEND_METHOD(KBJobs_Engine, reap);
+ZEND_METHOD(KBJobs_Engine, why);
+ZEND_METHOD(KBJobs_Engine, audit);
+ZEND_METHOD(KBJobs_Engine, auditLog);
+ZEND_METHOD(KBJobs_Engine, auditRetention);
 ZEND_METHOD(KBJobs_Engine, registerType);
 ZEND_METHOD(KBJobs_Engine, run);
 ZEND_METHOD(KBJobs_Engine, requestStop);
@@ -419,6 +435,10 @@ static const zend_function_entry class_KBJobs_Engine_methods[] = {
 	ZEND_ME(KBJobs_Engine, queues, arginfo_class_KBJobs_Engine_queues, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, resources, arginfo_class_KBJobs_Engine_resources, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, reap, arginfo_class_KBJobs_Engine_reap, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, why, arginfo_class_KBJobs_Engine_why, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, audit, arginfo_class_KBJobs_Engine_audit, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, auditLog, arginfo_class_KBJobs_Engine_auditLog, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, auditRetention, arginfo_class_KBJobs_Engine_auditRetention, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, registerType, arginfo_class_KBJobs_Engine_registerType, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, run, arginfo_class_KBJobs_Engine_run, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, requestStop, arginfo_class_KBJobs_Engine_requestStop, ZEND_ACC_PUBLIC)

@@ -93,6 +93,8 @@ PHP_METHOD(KBJobs_JobTracker, runners)
         kbjobs_add_time(&row, "heartbeat_at", r[i].heartbeat_at);
         kbjobs_add_time(&row, "stopped_at", r[i].stopped_at);
         add_assoc_long(&row, "running_jobs", r[i].running_jobs);
+        /* bytes; a PHP int holds any resident set size there is */
+        add_assoc_long(&row, "memory", (zend_long)r[i].memory);
         add_next_index_zval(return_value, &row);
     }
     free(r);

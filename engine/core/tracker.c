@@ -1,7 +1,12 @@
 /*
- * tracker.c - the JobTracker: live runners (host, pid, version, heartbeat) and the jobs
- * they are executing. A runner whose heartbeat is older than lost_after_seconds is
- * shown as lost; its jobs' leases expire and the reaper takes them back.
+ * tracker.c - the JobTracker: live runners (host, pid, version, heartbeat, resident
+ * memory) and the jobs they are executing. A runner whose heartbeat is older than
+ * lost_after_seconds is shown as lost; its jobs' leases expire and the reaper takes them
+ * back.
+ *
+ * Registration and heartbeats run in the runner's own process (its heartbeat thread), so
+ * the memory they record is that process's resident set: an operator sees a runner
+ * growing long before its memory budget stops it.
  */
 #include "internal.h"
 
@@ -15,6 +20,7 @@ typedef struct runner_work {
     unsigned hours;
     kbj_runner_info **out;
     size_t *n;
+    unsigned long long memory; /* this process's resident memory in bytes, 0 unknown */
 } runner_work;
 
 /* May run twice (kbj_store_do after a lost connection, when the first INSERT had
@@ -23,17 +29,17 @@ static int register_do(kbj_store *st, void *arg)
 {
     runner_work *w = arg;
     return kbj_store_exec(st, "INSERT INTO {p}kbjobs_runners (public_id, host, pid, version, queues,"
-                          " started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, NOW(6), NOW(6))"
-                          " ON DUPLICATE KEY UPDATE heartbeat_at = VALUES(heartbeat_at)",
+                          " started_at, heartbeat_at, memory) VALUES (?, ?, ?, ?, ?, NOW(6), NOW(6), ?)"
+                          " ON DUPLICATE KEY UPDATE heartbeat_at = VALUES(heartbeat_at), memory = VALUES(memory)",
                           (kbj_val[]){ KBJ_VS(w->id), KBJ_VS(w->host), KBJ_VI(w->pid), KBJ_VS(w->version),
-                                       KBJ_VS(w->queues) }, 5, NULL);
+                                       KBJ_VS(w->queues), KBJ_VI(w->memory) }, 6, NULL);
 }
 
 int kbj_runner_register(kbj_engine *eng, const char *host, int pid, const char *version,
                         const char *queues, char id[KBJ_ID_LEN + 1])
 {
     char h[256], v[32], q[256];
-    runner_work w = { eng, h, v, q, id, pid, 0, NULL, NULL };
+    runner_work w = { eng, h, v, q, id, pid, 0, NULL, NULL, kbj_process_rss() };
     if (!eng || !id)
         return KBJ_EINVAL;
     kbj_copy(h, sizeof h, host && *host ? host : "unknown");
@@ -48,8 +54,8 @@ static int heartbeat_do(kbj_store *st, void *arg)
 {
     runner_work *w = arg;
     unsigned long long n = 0;
-    int rc = kbj_store_exec(st, "UPDATE {p}kbjobs_runners SET heartbeat_at = NOW(6) WHERE public_id = ?",
-                            (kbj_val[]){ KBJ_VS(w->id) }, 1, &n);
+    int rc = kbj_store_exec(st, "UPDATE {p}kbjobs_runners SET heartbeat_at = NOW(6), memory = ?"
+                            " WHERE public_id = ?", (kbj_val[]){ KBJ_VI(w->memory), KBJ_VS(w->id) }, 2, &n);
     if (rc)
         return rc;
     if (n == 0)
@@ -63,7 +69,7 @@ static int heartbeat_do(kbj_store *st, void *arg)
 
 int kbj_runner_heartbeat(kbj_engine *eng, const char *runner)
 {
-    runner_work w = { eng, NULL, NULL, NULL, runner, 0, 0, NULL, NULL };
+    runner_work w = { eng, NULL, NULL, NULL, runner, 0, 0, NULL, NULL, kbj_process_rss() };
     if (!eng)
         return KBJ_EINVAL;
     if (!kbj_valid_id(runner))
@@ -86,7 +92,7 @@ static int stopped_do(kbj_store *st, void *arg)
 
 int kbj_runner_stopped(kbj_engine *eng, const char *runner)
 {
-    runner_work w = { eng, NULL, NULL, NULL, runner, 0, 0, NULL, NULL };
+    runner_work w = { eng, NULL, NULL, NULL, runner, 0, 0, NULL, NULL, 0 };
     if (!eng)
         return KBJ_EINVAL;
     if (!kbj_valid_id(runner))
@@ -108,6 +114,7 @@ static int runner_from_row(void *elem, const kbj_rows *rows, size_t i, void *arg
     r->stopped_at = kbj_dbtime(kbj_rows_str(rows, i, 7));
     kbj_copy(r->state, sizeof r->state, r->stopped_at > 0 ? "stopped" : kbj_rows_int(rows, i, 8) ? "lost" : "active");
     r->running_jobs = (int)kbj_rows_int(rows, i, 9);
+    r->memory = (unsigned long long)kbj_rows_int(rows, i, 10);
     return 0;
 }
 
@@ -119,8 +126,8 @@ static int list_do(kbj_store *st, void *arg)
         "SELECT r.public_id, r.host, r.pid, r.version, r.queues, UNIX_TIMESTAMP(r.started_at),"
         " UNIX_TIMESTAMP(r.heartbeat_at), UNIX_TIMESTAMP(r.stopped_at),"
         " r.stopped_at IS NULL AND r.heartbeat_at < NOW(6) - INTERVAL ? SECOND,"
-        " (SELECT COUNT(*) FROM {p}kbjobs_jobs j WHERE j.lease_owner = r.public_id AND j.status = 'running')"
-        " FROM {p}kbjobs_runners r WHERE r.heartbeat_at > NOW(6) - INTERVAL ? HOUR"
+        " (SELECT COUNT(*) FROM {p}kbjobs_jobs j WHERE j.lease_owner = r.public_id AND j.status = 'running'),"
+        " r.memory FROM {p}kbjobs_runners r WHERE r.heartbeat_at > NOW(6) - INTERVAL ? HOUR"
         " ORDER BY r.id DESC LIMIT 1000",
         (kbj_val[]){ KBJ_VI(w->eng->cfg.lost_after_seconds), KBJ_VI(w->hours) }, 2, &rows);
     if (rc)
@@ -135,7 +142,7 @@ static int list_do(kbj_store *st, void *arg)
 
 int kbj_runners_list(kbj_engine *eng, unsigned hours, kbj_runner_info **out, size_t *n)
 {
-    runner_work w = { eng, NULL, NULL, NULL, NULL, 0, hours ? hours : 24, out, n };
+    runner_work w = { eng, NULL, NULL, NULL, NULL, 0, hours ? hours : 24, out, n, 0 };
     if (!eng || !out || !n)
         return KBJ_EINVAL;
     if (w.hours > MAX_LIST_HOURS)

@@ -145,6 +145,32 @@ static void a_registered_runner_is_listed_as_active(void **state)
     assert_int_equal(kbj_runners_list(NULL, 0, &r, &n), KBJ_EINVAL);
 }
 
+static void a_runner_records_its_resident_memory_at_registration_and_each_heartbeat(void **state)
+{
+    kbj_engine *eng = *state;
+    char id[17], sql[256];
+    kbj_runner_info info;
+    size_t rss = kbj_process_rss();
+
+    assert_true(rss > 1024 * 1024); /* this test process: a few MiB at least */
+    registered(eng, "mem", id);
+    runner_info(eng, 0, id, &info);
+    assert_true(info.memory > 0);
+
+    /* forget it, as a row written by older code would read; the heartbeat brings it back */
+    snprintf(sql, sizeof sql, "UPDATE {p}kbjobs_runners SET memory = 0 WHERE public_id = '%s'", id);
+    assert_int_equal(kbj_test_exec(eng, sql), 1);
+    runner_info(eng, 0, id, &info);
+    assert_true(info.memory == 0);
+    assert_int_equal(kbj_runner_heartbeat(eng, id), KBJ_OK);
+    runner_info(eng, 0, id, &info);
+    /* the process's own resident set, read then: near what it reads now */
+    assert_true(info.memory > 0);
+    assert_true(info.memory >= rss / 2 && info.memory <= (unsigned long long)kbj_process_rss() * 2);
+    snprintf(sql, sizeof sql, "SELECT memory FROM {p}kbjobs_runners WHERE public_id = '%s'", id);
+    assert_true((unsigned long long)kbj_test_int(eng, sql) == info.memory);
+}
+
 static void a_silent_runner_is_lost_until_its_next_heartbeat(void **state)
 {
     kbj_engine *eng = *state;
@@ -508,6 +534,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_registered_runner_is_listed_as_active, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_runner_records_its_resident_memory_at_registration_and_each_heartbeat, setup,
+                                        kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(a_silent_runner_is_lost_until_its_next_heartbeat, setup, kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(a_stopped_runner_is_shown_stopped_not_lost, setup, kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(runners_not_seen_within_the_window_are_not_listed, setup, kbj_test_engine_teardown),

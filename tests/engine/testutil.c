@@ -91,7 +91,8 @@ int kbj_test_tmpdir_teardown(void **state)
 
 kbj_engine *kbj_test_engine(const char *prefix, unsigned lease_seconds)
 {
-    static const char *const tables[] = { "jobs", "keys", "attempts", "runners", "failures", "alerts", "diag", "queues", "resources", "artifacts" };
+    static const char *const tables[] = { "jobs", "keys", "attempts", "runners", "failures", "alerts", "diag", "queues",
+                                          "resources", "artifacts", "audit" };
     char dir[512];
     const char *tmp = getenv("KBJOBS_TEST_TMP");
     kbj_config cfg = { 0 };

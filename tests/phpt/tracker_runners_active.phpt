@@ -25,6 +25,9 @@ $r = $runners[0];
 var_dump($r['id'] === $report['runner'], $r['host'] === gethostname(), $r['pid'] === getmypid(),
          $r['version'] === KBJobs\VERSION, $r['queues'], $r['state'], $r['running_jobs'],
          is_float($r['started_at']), is_float($r['heartbeat_at']), $r['stopped_at']);
+// The runner's resident memory in bytes: this very process, measured by the engine at
+// registration and at each heartbeat; PHP alone makes it a few MiB.
+var_dump(is_int($r['memory']), $r['memory'] > 1 << 20);
 var_dump(count($active));
 $j = $active[0];
 var_dump($j instanceof KBJobs\Job, $j->id === $id, $ctxId === $id, $j->status, $j->runner === $report['runner'],
@@ -33,6 +36,7 @@ var_dump($j instanceof KBJobs\Job, $j->id === $id, $ctxId === $id, $j->status, $
 // After the run: the runner is stopped, nothing is active.
 $after = $tracker->runners();
 var_dump(count($after), $after[0]['state'], $after[0]['running_jobs'], $after[0]['stopped_at'] >= $after[0]['started_at']);
+var_dump($after[0]['memory'] > 1 << 20);
 var_dump($tracker->activeJobs());
 
 // A second run is a second runner, listed first.
@@ -73,6 +77,8 @@ int(1)
 bool(true)
 bool(true)
 NULL
+bool(true)
+bool(true)
 int(1)
 bool(true)
 bool(true)
@@ -87,6 +93,7 @@ bool(true)
 int(1)
 string(7) "stopped"
 int(0)
+bool(true)
 bool(true)
 array(0) {
 }
