@@ -113,7 +113,10 @@ final class ApiTest extends TestCase {
 
 		$this->fired = array();
 		$queued      = kbjobs_enqueue( 'apitest.broken', array(), array( 'delay' => 3600 ) );
+		$this->assertWPError( \KBJobs_Actions_Jobs::cancel( $queued ), 'kbjobs_not_logged_in', 401 );
+		wp_set_current_user( get_user_by( 'login', getenv( 'KBJOBS_ADMIN_USER' ) )->ID );
 		$this->assertIsArray( \KBJobs_Actions_Jobs::cancel( $queued ) );
+		wp_set_current_user( 0 );
 		$this->assertSame( array( array( 'cancelled', $queued, 'apitest.broken' ) ), $this->fired );
 	}
 
@@ -125,9 +128,9 @@ final class ApiTest extends TestCase {
 		$this->assertWPError( kbjobs_enqueue_many( array( array( 'params' => array() ) ) ), 'kbjobs_invalid' );
 	}
 
-	private function assertWPError( $value, string $code ): void {
+	private function assertWPError( $value, string $code, int $status = 400 ): void {
 		$this->assertInstanceOf( \WP_Error::class, $value );
 		$this->assertSame( $code, $value->get_error_code(), $value->get_error_message() );
-		$this->assertSame( 400, $value->get_error_data()['status'] );
+		$this->assertSame( $status, $value->get_error_data()['status'] );
 	}
 }

@@ -131,10 +131,10 @@ final class OpsCliTest extends TestCase {
 		$this->assertSame( $id, trim( self::ok( 'kb', 'job', 'get', $id, '--format=ids' ) ) );
 
 		$this->assertStringContainsString( "Cancelled job $id", self::ok( 'kb', 'job', 'cancel', $id ) );
-		$this->refused( 'cannot', 'kb', 'job', 'cancel', $id );
+		$this->refused( 'can be cancelled', 'kb', 'job', 'cancel', $id );
 		$this->assertStringContainsString( 'queued again', self::ok( 'kb', 'job', 'resume', $id ) );
 		$this->refused( 'is not a job id', 'kb', 'job', 'get', '../../etc/passwd' );
-		$this->refused( 'No job', 'kb', 'job', 'get', '0123456789abcdef' );
+		$this->refused( 'no job 0123456789abcdef', 'kb', 'job', 'get', '0123456789abcdef' );
 		$this->refused( '', 'kb', 'job', 'rerun', $id );
 
 		list( $failed ) = self::failed( 1 );

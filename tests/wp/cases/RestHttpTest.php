@@ -74,7 +74,7 @@ final class RestHttpTest extends TestCase {
 		foreach ( $headers as $k => $v ) {
 			$head[] = "$k: $v";
 		}
-		if ( is_string( $body ) ) {
+		if ( is_string( $body ) && ! isset( $headers['Content-Type'] ) ) {
 			$head[] = 'Content-Type: application/json';
 		}
 		$got = array();
@@ -122,7 +122,7 @@ final class RestHttpTest extends TestCase {
 		$r = self::http(
 			'POST',
 			'/wp-login.php',
-			array(),
+			array( 'Content-Type' => 'application/x-www-form-urlencoded' ),
 			http_build_query(
 				array(
 					'log'        => $user['login'],
