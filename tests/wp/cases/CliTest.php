@@ -54,15 +54,16 @@ final class CliTest extends TestCase {
 			$this->assertStringContainsString( 'or: wp kb ' . $noun . ' <command>', $out );
 		}
 		$this->assertStringContainsString( 'or: wp kb status [--format=<format>]', $out );
-		list( $code, $out ) = self::wp( 'kb', 'job' );
-		$this->assertSame( 0, $code );
-		$this->assertStringContainsString( 'wp kb job get <id> [--fields=<fields>] [--field=<field>] [--format=<format>]', $out );
-		$this->assertStringContainsString( 'wp kb job bulk <action>', $out );
 		$this->assertStringContainsString( 'or: wp kb version [--fields=<fields>] [--format=<format>]', $out );
 		$this->assertStringContainsString( 'or: wp kb work [--queues=<queues>] [--max-seconds=<n>] [--max-jobs=<n>] [--max-memory=<mb>] [--until-empty] [--due-within=<seconds>] [--format=<format>]', $out );
 
 		list( $code, $out ) = self::wp( 'help', 'kb' );
 		$this->assertSame( 0, $code );
 		$this->assertStringContainsString( 'Operates the kbjobs engine from the command line.', $out );
+
+		list( $code, $out ) = self::wp( 'kb', 'job' );
+		$this->assertSame( 0, $code );
+		$this->assertStringContainsString( 'wp kb job get <id> [--fields=<fields>] [--field=<field>] [--format=<format>]', $out );
+		$this->assertStringContainsString( 'wp kb job bulk <action>', $out );
 	}
 }
