@@ -298,7 +298,8 @@ void kbj_jobs_free(kbj_job **jobs, size_t n);
 /* Fetches one job. KBJ_ENOTFOUND when no job has that id. */
 int kbj_job_get(kbj_engine *eng, const char *id, kbj_job **out);
 
-/* Filters for kbj_job_list. Zero-initialise; unset fields do not filter. */
+/* Filters for kbj_job_list, kbj_job_count and kbj_job_status_counts. Zero-initialise;
+ * unset fields (NULL, "" for the texts, 0) do not filter. */
 typedef struct kbj_job_filter {
     const char *status;          /* one status, or NULL */
     const char *type;
@@ -308,6 +309,11 @@ typedef struct kbj_job_filter {
     double created_before;
     size_t limit;                /* 1..1000; default 50 */
     const char *cursor;          /* from a previous call's next_cursor, or NULL */
+    const char *search;          /* a job id (16 hex characters): that job only; anything
+                                  * else: jobs whose type or unique key starts with it
+                                  * ('%' and '_' match themselves; keys compare without
+                                  * case). At most KBJ_KEY_MAX bytes of UTF-8. */
+    const char *unique_key_prefix; /* jobs whose unique key starts with it, like search */
 } kbj_job_filter;
 
 /*
@@ -317,6 +323,39 @@ typedef struct kbj_job_filter {
  */
 int kbj_job_list(kbj_engine *eng, const kbj_job_filter *f, kbj_job ***out, size_t *n,
                  char next_cursor[32]);
+
+/* ---- job counts (bulk-engine) ------------------------------------------------------ */
+
+/* The statuses by index, in the order kbj_job_status_counts reports them. */
+enum {
+    KBJ_ST_QUEUED = 0,
+    KBJ_ST_RUNNING,
+    KBJ_ST_COMPLETED,
+    KBJ_ST_FAILED,
+    KBJ_ST_CANCELLED,
+    KBJ_ST_INTERRUPTED,
+    KBJ_NSTATUS
+};
+
+/* The name of a status by its index ("queued" for KBJ_ST_QUEUED), or NULL outside
+ * 0..KBJ_NSTATUS-1. Static; never freed. */
+const char *kbj_status_name(int index);
+
+/*
+ * Stores in *count how many jobs match `f` (NULL: all jobs), with the filters of
+ * kbj_job_list; its limit and cursor are ignored. Returns 0, KBJ_EINVAL for a bad
+ * filter, or KBJ_EDB; *count is 0 on failure.
+ */
+int kbj_job_count(kbj_engine *eng, const kbj_job_filter *f, unsigned long long *count);
+
+/*
+ * Counts the jobs matching `f` (NULL: all jobs) by status, into counts[KBJ_ST_QUEUED]
+ * ... counts[KBJ_ST_INTERRUPTED] (queued running completed failed cancelled
+ * interrupted), one query. The filter's status, limit and cursor are ignored, so a
+ * status tab bar can show every tab's number under the other filters. Returns 0,
+ * KBJ_EINVAL for a bad filter, or KBJ_EDB; the counts are 0 on failure.
+ */
+int kbj_job_status_counts(kbj_engine *eng, const kbj_job_filter *f, unsigned long long counts[KBJ_NSTATUS]);
 
 /*
  * Cancels a job. A queued or interrupted job becomes cancelled at once (*was_running 0);

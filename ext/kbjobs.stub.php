@@ -169,11 +169,33 @@ namespace KBJobs {
 
         /**
          * Filter: status, type, queue, concurrency_key, created_after, created_before,
-         * limit, cursor.
+         * search, unique_key_prefix, limit, cursor. search: a job id (16 hex characters)
+         * finds that job only; any other text finds the jobs whose type or unique key
+         * starts with it ('%' and '_' are plain characters; keys compare without case).
+         * unique_key_prefix: the jobs whose unique key starts with it. "" filters nothing.
          * @param array $filter
          * @return array
          */
         public function list(array $filter = []): array {}
+
+        // ---- counts and bulk actions (bulk-engine) -------------------------------------
+
+        /**
+         * How many jobs match the filter: the keys of list(), whose limit and cursor are
+         * ignored (so the array a list page uses can be passed as it is).
+         * @param array $filter
+         */
+        public function count(array $filter = []): int {}
+
+        /**
+         * The jobs matching the filter by status, in this order with every key present:
+         * ['queued' => int, 'running' => int, 'completed' => int, 'failed' => int,
+         * 'cancelled' => int, 'interrupted' => int]. The filter is list()'s; its status,
+         * limit and cursor are ignored.
+         * @param array $filter
+         * @return array
+         */
+        public function statusCounts(array $filter = []): array {}
 
         /** Returns true when the job was running (a cancel request was recorded). */
         public function cancel(string $id): bool {}

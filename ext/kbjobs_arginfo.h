@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: bd07e9b00c8355063a8e31b5266aa81575c55772 */
+ * Stub hash: 5d087312bba97454001a61b6e89a245c6e598e05 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -67,6 +67,12 @@ ZEND_END_ARG_INFO()
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_list, 0, 0, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, filter, IS_ARRAY, 0, "[]")
 ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_count, 0, 0, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, filter, IS_ARRAY, 0, "[]")
+ZEND_END_ARG_INFO()
+
+#define arginfo_class_KBJobs_Engine_statusCounts arginfo_class_KBJobs_Engine_list
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_cancel, 0, 1, _IS_BOOL, 0)
 	ZEND_ARG_TYPE_INFO(0, id, IS_STRING, 0)
@@ -280,6 +286,8 @@ ZEND_METHOD(KBJobs_Engine, failedItems);
 ZEND_METHOD(KBJobs_Engine, types);
 ZEND_METHOD(KBJobs_Engine, get);
 ZEND_METHOD(KBJobs_Engine, list);
+ZEND_METHOD(KBJobs_Engine, count);
+ZEND_METHOD(KBJobs_Engine, statusCounts);
 ZEND_METHOD(KBJobs_Engine, cancel);
 ZEND_METHOD(KBJobs_Engine, resume);
 ZEND_METHOD(KBJobs_Engine, rerun);
@@ -400,6 +408,8 @@ static const zend_function_entry class_KBJobs_Engine_methods[] = {
 	ZEND_ME(KBJobs_Engine, types, arginfo_class_KBJobs_Engine_types, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, get, arginfo_class_KBJobs_Engine_get, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, list, arginfo_class_KBJobs_Engine_list, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, count, arginfo_class_KBJobs_Engine_count, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, statusCounts, arginfo_class_KBJobs_Engine_statusCounts, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, cancel, arginfo_class_KBJobs_Engine_cancel, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, resume, arginfo_class_KBJobs_Engine_resume, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, rerun, arginfo_class_KBJobs_Engine_rerun, ZEND_ACC_PUBLIC)
