@@ -375,6 +375,63 @@ int kbj_job_resume(kbj_engine *eng, const char *id);
  * KBJ_ECONFLICT. */
 int kbj_job_rerun(kbj_engine *eng, const char *id, char new_id[KBJ_ID_LEN + 1]);
 
+/* ======================================================================== *
+ * Bulk actions (bulk-engine)
+ * ======================================================================== */
+
+/* What a bulk action did, one count per distinct id: done; skipped (the action does
+ * not apply to the job's status, see kbj_jobs_apply); missing (no job has that id). */
+typedef struct kbj_bulk_counts {
+    unsigned long long done, skipped, missing;
+} kbj_bulk_counts;
+
+/* Ids per transaction of kbj_jobs_apply, and jobs per chunk of a kbjobs.bulk job. */
+#define KBJ_BULK_BATCH 500
+
+/*
+ * Applies `action` to the jobs `ids` (n of them, any number; an id given twice counts
+ * once), in batches of KBJ_BULK_BATCH ids, each batch one transaction with one UPDATE
+ * (or one multi-row INSERT) per kind of change, so ten thousand jobs take seconds:
+ *   "cancel"    queued or interrupted: cancelled at once; running: a cancel request
+ *               its runner sees (as kbj_job_cancel; counted done)
+ *   "resume"    interrupted, cancelled or failed: queued again, due now, attempts reset,
+ *               progress kept, its FailureLog entry removed (as kbj_job_resume)
+ *   "rerun"     completed, failed, cancelled or interrupted: a new job with its type,
+ *               params, queue and policies, rerun_of set (as kbj_job_rerun)
+ *   "resubmit"  failed: queued again, due now, attempts reset, and its FailureLog entry
+ *               removed if it has one (one evicted by the cap is resubmitted all the same)
+ * A job in any other status is skipped, as is one whose action cannot be done (resumed
+ * while another active job holds its unique key, rerun with params its type's schema
+ * now refuses). Cancel and resume apply to the ranges of an import split into ranges as
+ * they do for one job. *out (may be NULL) receives the counts.
+ *
+ * Returns 0, KBJ_EINVAL for an unknown action or an id that is not a job id (then
+ * nothing is done), or KBJ_EDB / KBJ_ECONNECT; on such an error the batches before the
+ * failing one stay applied and *out counts them.
+ */
+int kbj_jobs_apply(kbj_engine *eng, const char *action, const char *const *ids, size_t n, kbj_bulk_counts *out);
+
+/*
+ * The native job type "kbjobs.bulk" (registered by kbj_register_builtin_types, queue
+ * KBJ_BULK_QUEUE: runners must claim that queue for bulk jobs to run) applies an action
+ * to every job a filter matches. Params:
+ *   {"action": "cancel" | "resume" | "rerun" | "resubmit",
+ *    "filter": {"status", "type", "queue", "search", "unique_key_prefix",
+ *               "created_after", "created_before"}}   (required; {} or []: every job)
+ * It counts the matching jobs with row ids up to the highest one when it starts (jobs
+ * made later, its own reruns among them, are never touched, nor is the bulk job
+ * itself), then walks them in row-id order KBJ_BULK_BATCH at a time through
+ * kbj_jobs_apply. Each chunk's changes and the cursor past it commit in one
+ * transaction (in the job's metrics), so an interrupted bulk job resumes after the
+ * last chunk done and never acts twice; its checkpoint file carries the same cursor.
+ * A job is checked against the filter when the walk reaches it, and the walk moves on
+ * by row id, so a status filter sees each job once even though the action changes
+ * statuses. Progress is the jobs visited of those matched at the start. Cancelling it
+ * stops it between chunks. Its result (also when cancelled):
+ *   {"action": "...", "matched": N, "done": N, "skipped": N, "missing": N}
+ */
+#define KBJ_BULK_QUEUE "kbjobs"
+
 /* One attempt of a job that did not succeed, with its error. */
 typedef struct kbj_attempt {
     int attempt;
@@ -658,8 +715,9 @@ typedef struct kbj_type_info {
 /* Lists registered types into out (up to cap) and returns how many there are. */
 size_t kbj_types_list(kbj_engine *eng, kbj_type_info *out, size_t cap);
 
-/* Registers the native job types (diag.*, combined, import) that are not registered yet;
- * call it once after kbj_engine_connect in every process that runs jobs. */
+/* Registers the native job types (diag.*, combined, import, kbjobs.bulk) that are not
+ * registered yet; call it once after kbj_engine_connect in every process that runs
+ * jobs. */
 int kbj_register_builtin_types(kbj_engine *eng);
 
 /* Registers (or replaces) a job type in this engine. The native types diag.echo,

@@ -48,3 +48,47 @@ PHP_METHOD(KBJobs_Engine, statusCounts)
     for (int s = 0; s < KBJ_NSTATUS; s++)
         add_assoc_long(return_value, kbj_status_name(s), (zend_long)counts[s]);
 }
+
+PHP_METHOD(KBJobs_Engine, applyToJobs)
+{
+    zend_string *action;
+    HashTable *list;
+    const char **ids;
+    kbj_bulk_counts c;
+    size_t n = 0;
+    zval *v;
+    int rc;
+
+    ZEND_PARSE_PARAMETERS_START(2, 2)
+        Z_PARAM_PATH_STR(action)
+        Z_PARAM_ARRAY_HT(list)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    /* a page's worth at a time; a filter's worth is a kbjobs.bulk job */
+    if (zend_hash_num_elements(list) > 1000) {
+        zend_argument_value_error(2, "must hold at most 1000 ids (submit a kbjobs.bulk job for more)");
+        RETURN_THROWS();
+    }
+    ids = ecalloc(zend_hash_num_elements(list) + 1, sizeof *ids);
+    ZEND_HASH_FOREACH_VAL(list, v) {
+        ZVAL_DEREF(v);
+        if (Z_TYPE_P(v) != IS_STRING) {
+            efree(ids);
+            zend_argument_type_error(2, "must be a list of strings, %s given among them", zend_zval_type_name(v));
+            RETURN_THROWS();
+        }
+        if (zend_str_has_nul_byte(Z_STR_P(v))) {
+            efree(ids);
+            zend_argument_value_error(2, "must not contain any null bytes");
+            RETURN_THROWS();
+        }
+        ids[n++] = Z_STRVAL_P(v);
+    } ZEND_HASH_FOREACH_END();
+    rc = kbj_jobs_apply(eng, ZSTR_VAL(action), ids, n, &c);
+    efree(ids);
+    KBJOBS_CHECK(eng, rc);
+    array_init_size(return_value, 3);
+    add_assoc_long(return_value, "done", (zend_long)c.done);
+    add_assoc_long(return_value, "skipped", (zend_long)c.skipped);
+    add_assoc_long(return_value, "missing", (zend_long)c.missing);
+}

@@ -197,6 +197,21 @@ namespace KBJobs {
          */
         public function statusCounts(array $filter = []): array {}
 
+        /**
+         * Applies an action to up to 1000 jobs by id, in transactions of 500:
+         * "cancel" (queued or interrupted: cancelled; running: a cancel request),
+         * "resume" (interrupted, cancelled or failed: queued again), "rerun" (completed,
+         * failed, cancelled or interrupted: a new job with rerun_of set), "resubmit"
+         * (failed: queued again, attempts reset, its FailureLog entry removed). Returns
+         * ['done' => int, 'skipped' => int, 'missing' => int], one count per distinct id:
+         * skipped when the action does not apply to the job's status, missing when no
+         * job has the id. For every job a filter matches, submit a "kbjobs.bulk" job:
+         * submit('kbjobs.bulk', ['action' => ..., 'filter' => [...]]).
+         * @param array $ids
+         * @return array
+         */
+        public function applyToJobs(string $action, array $ids): array {}
+
         /** Returns true when the job was running (a cancel request was recorded). */
         public function cancel(string $id): bool {}
 

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 5d087312bba97454001a61b6e89a245c6e598e05 */
+ * Stub hash: 24e0bc946d5d205d956ad3cc94a12f69edb4a3d1 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -73,6 +73,11 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_count, 0, 0,
 ZEND_END_ARG_INFO()
 
 #define arginfo_class_KBJobs_Engine_statusCounts arginfo_class_KBJobs_Engine_list
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_applyToJobs, 0, 2, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, action, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, ids, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_cancel, 0, 1, _IS_BOOL, 0)
 	ZEND_ARG_TYPE_INFO(0, id, IS_STRING, 0)
@@ -288,6 +293,7 @@ ZEND_METHOD(KBJobs_Engine, get);
 ZEND_METHOD(KBJobs_Engine, list);
 ZEND_METHOD(KBJobs_Engine, count);
 ZEND_METHOD(KBJobs_Engine, statusCounts);
+ZEND_METHOD(KBJobs_Engine, applyToJobs);
 ZEND_METHOD(KBJobs_Engine, cancel);
 ZEND_METHOD(KBJobs_Engine, resume);
 ZEND_METHOD(KBJobs_Engine, rerun);
@@ -410,6 +416,7 @@ static const zend_function_entry class_KBJobs_Engine_methods[] = {
 	ZEND_ME(KBJobs_Engine, list, arginfo_class_KBJobs_Engine_list, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, count, arginfo_class_KBJobs_Engine_count, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, statusCounts, arginfo_class_KBJobs_Engine_statusCounts, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, applyToJobs, arginfo_class_KBJobs_Engine_applyToJobs, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, cancel, arginfo_class_KBJobs_Engine_cancel, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, resume, arginfo_class_KBJobs_Engine_resume, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, rerun, arginfo_class_KBJobs_Engine_rerun, ZEND_ACC_PUBLIC)

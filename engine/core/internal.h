@@ -119,6 +119,13 @@ int kbj_job_cascade(kbj_engine *eng, const char *id, int resume);
  * multi-row INSERTs where it can. 0, or a KBJ_E* code (the caller rolls back). */
 int kbj_jobs_rerun_tx(kbj_engine *eng, kbj_job *const *orig, size_t n, char (*new_ids)[KBJ_ID_LEN + 1]);
 
+/* kbj_jobs_apply that runs `also` (may be NULL) at the end of each batch's transaction,
+ * with that batch's counts: what must commit with the batch's changes or not at all
+ * (the bulk job's cursor). An error from it rolls the batch back and ends the call. */
+int kbj_jobs_apply_with(kbj_engine *eng, const char *action, const char *const *ids, size_t n,
+                        kbj_bulk_counts *out, int (*also)(kbj_store *st, const kbj_bulk_counts *batch, void *arg),
+                        void *arg);
+
 /* kbj_submit_many whose job i records reruns[i] as the job it is a rerun of (`reruns`
  * NULL, or an entry NULL: none). */
 int kbj_submit_many_rerun(kbj_engine *eng, const kbj_submit *jobs, size_t n, char (*ids)[KBJ_ID_LEN + 1],

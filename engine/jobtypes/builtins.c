@@ -1,7 +1,8 @@
 /*
  * builtins.c - registers the engine's native job types: the diagnostics (diag.c), the
- * combined type (phases.c) and the batch import (import.c). It sits above all of them
- * and the runner, so the engine handle itself depends on no job type.
+ * combined type (phases.c), the batch import (import.c) and bulk actions (bulk.c). It
+ * sits above all of them and the runner, so the engine handle itself depends on no job
+ * type.
  */
 #include "builtins.h"
 #include "import.h"
@@ -18,5 +19,7 @@ int kbj_register_builtin_types(kbj_engine *eng)
         rc = kbj_register_combined_type(eng);
     if (rc == KBJ_OK && !kbj_type_find(eng, "import"))
         rc = kbj_register_import_type(eng);
+    if (rc == KBJ_OK && !kbj_type_find(eng, "kbjobs.bulk"))
+        rc = kbj_register_bulk_type(eng);
     return rc;
 }
