@@ -1011,23 +1011,54 @@ int kbj_active_jobs(kbj_engine *eng, kbj_job ***out, size_t *n);
  * FailureLog
  * ======================================================================== */
 
+/*
+ * The FailureLog holds entries of two kinds, one entry per job at most:
+ *   "job"      a job that failed for good (failed_items and total_items 0)
+ *   "partial"  an import (job type "import"; an import split into ranges has one entry,
+ *              its own, not one per range) that completed with failed items:
+ *              failed_items of total_items URLs failed ("7 of 205 URLs failed"); the
+ *              job stays completed
+ * Each kind is capped on its own at failure_cap entries, the oldest evicted first and
+ * counted per kind: evicting one kind never evicts the other.
+ */
+#define KBJ_FAILURE_JOB "job"
+#define KBJ_FAILURE_PARTIAL "partial"
+
 typedef struct kbj_failure {
     char job_id[KBJ_ID_LEN + 1];
     char type[KBJ_NAME_MAX + 1];
     char *message;
     int attempts;
-    double failed_at;
+    double failed_at;            /* when it failed, or the import completed */
+    char kind[12];               /* "job" or "partial" (bulk-engine) */
+    long long failed_items, total_items; /* partial entries; 0 for job entries */
 } kbj_failure;
 
-/* The newest entries first, at most `limit` (1..1000) from `offset`. */
+/* The newest entries of every kind first, at most `limit` (1..1000) from `offset`. */
 int kbj_failures_list(kbj_engine *eng, size_t limit, size_t offset, kbj_failure **out, size_t *n);
+/* kbj_failures_list of the entries of one kind ("job" or "partial"; NULL: every kind);
+ * KBJ_EINVAL for another kind. */
+int kbj_failures_list_kind(kbj_engine *eng, const char *kind, size_t limit, size_t offset, kbj_failure **out,
+                           size_t *n);
 void kbj_failures_free(kbj_failure *f, size_t n);
-/* How many entries there are, and how many were evicted by the cap so far. */
+/* How many entries of kind "job" there are, and how many of them were evicted by the
+ * cap so far (as before entries had kinds). */
 int kbj_failures_count(kbj_engine *eng, size_t *count, unsigned long long *evicted);
-/* Re-queues the failed jobs now with attempts reset and removes their entries, all in
- * one transaction; *done receives how many had an entry (ids without one are skipped). */
+/* kbj_failures_count of the entries of one kind ("job" or "partial"), with that kind's
+ * own eviction count; KBJ_EINVAL for another kind. */
+int kbj_failures_count_kind(kbj_engine *eng, const char *kind, size_t *count, unsigned long long *evicted);
+/*
+ * Resubmits the entries of the jobs `ids` and removes them; *done receives how many had
+ * an entry (ids without one are skipped). Job entries: the failed jobs are queued again
+ * now with attempts reset, all in one transaction. Partial entries: each import's
+ * failed items become a new import, as kbj_import_resubmit_failed does (one at a time,
+ * after the job entries; this needs the import job type, registered by
+ * kbj_register_builtin_types, else KBJ_EUNSUPPORTED). On an error from a partial entry
+ * the entries before it stay resubmitted and *done counts them.
+ */
 int kbj_failures_resubmit(kbj_engine *eng, const char *const *ids, size_t n, size_t *done);
-/* Acknowledges and removes entries; the jobs keep their failed status. */
+/* Acknowledges and removes entries of either kind; failed jobs keep their failed status,
+ * imports stay completed. */
 int kbj_failures_delete(kbj_engine *eng, const char *const *ids, size_t n, size_t *done);
 
 typedef struct kbj_alert {

@@ -162,6 +162,17 @@ namespace KBJobs {
          */
         public function failedItems(string $id, int $cursor = 0, int $limit = 100): array {}
 
+        /**
+         * Imports the failed items of a finished import again: a new import of exactly
+         * those URLs (with their credentials, from the original list by index), with the
+         * original's params and options and rerun_of set to it; the import's partial
+         * FailureLog entry, if any, is removed. Returns ['id' => new import id, 'urls' =>
+         * int]. An import that is not finished, or has no failed items, throws
+         * ConflictException; a range of an import, or a job of another type, ValueError.
+         * @return array
+         */
+        public function resubmitFailedItems(string $importId): array {}
+
         /** @return array */
         public function types(): array {}
 
@@ -442,17 +453,41 @@ namespace KBJobs {
     {
         private function __construct() {}
 
-        /** @return array */
-        public function list(int $limit = 50, int $offset = 0): array {}
+        /**
+         * The newest entries first: ['job_id', 'type', 'message', 'attempts',
+         * 'failed_at', 'kind', 'failed_items', 'total_items']. kind "job": a job that
+         * failed for good (failed_items and total_items 0); kind "partial": an import
+         * that completed with failed items, failed_items of total_items URLs ("7 of 205
+         * URLs failed"; the import itself stays completed). $kind: only that kind
+         * (null: both).
+         * @return array
+         */
+        public function list(int $limit = 50, int $offset = 0, ?string $kind = null): array {}
 
-        public function count(): int {}
+        /**
+         * How many entries of one kind there are: "job" by default (failed jobs, the
+         * count it always was), or "partial". Each kind is capped at failure_cap on its
+         * own.
+         */
+        public function count(string $kind = "job"): int {}
 
-        public function evicted(): int {}
+        /** How many entries of one kind ("job" by default, or "partial") the cap evicted. */
+        public function evicted(string $kind = "job"): int {}
 
-        /** @param string|array $ids */
+        /**
+         * Resubmits entries by job id and removes them; returns how many had an entry. A
+         * job entry's failed job is queued again (attempts reset); a partial entry's
+         * import gets a new import of exactly its failed URLs (see
+         * Engine::resubmitFailedItems()).
+         * @param string|array $ids
+         */
         public function resubmit(string|array $ids): int {}
 
-        /** @param string|array $ids */
+        /**
+         * Acknowledges and removes entries of either kind by job id; failed jobs stay
+         * failed, imports stay completed.
+         * @param string|array $ids
+         */
         public function delete(string|array $ids): int {}
 
         /** @return array */

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 24e0bc946d5d205d956ad3cc94a12f69edb4a3d1 */
+ * Stub hash: 4576dc12d3369a3cf5c3b882add82c4db26b8cca */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -56,6 +56,10 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_failedItems,
 	ZEND_ARG_TYPE_INFO(0, id, IS_STRING, 0)
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, cursor, IS_LONG, 0, "0")
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, limit, IS_LONG, 0, "100")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_resubmitFailedItems, 0, 1, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, importId, IS_STRING, 0)
 ZEND_END_ARG_INFO()
 
 #define arginfo_class_KBJobs_Engine_types arginfo_KBJobs_versions
@@ -257,11 +261,14 @@ ZEND_END_ARG_INFO()
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_FailureLog_list, 0, 0, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, limit, IS_LONG, 0, "50")
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, offset, IS_LONG, 0, "0")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, kind, IS_STRING, 1, "null")
 ZEND_END_ARG_INFO()
 
-#define arginfo_class_KBJobs_FailureLog_count arginfo_class_KBJobs_Engine_reap
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_FailureLog_count, 0, 0, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, kind, IS_STRING, 0, "\"job\"")
+ZEND_END_ARG_INFO()
 
-#define arginfo_class_KBJobs_FailureLog_evicted arginfo_class_KBJobs_Engine_reap
+#define arginfo_class_KBJobs_FailureLog_evicted arginfo_class_KBJobs_FailureLog_count
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_FailureLog_resubmit, 0, 1, IS_LONG, 0)
 	ZEND_ARG_TYPE_MASK(0, ids, MAY_BE_STRING|MAY_BE_ARRAY, NULL)
@@ -288,6 +295,7 @@ ZEND_METHOD(KBJobs_Engine, import);
 ZEND_METHOD(KBJobs_Engine, configureImport);
 ZEND_METHOD(KBJobs_Engine, artifact);
 ZEND_METHOD(KBJobs_Engine, failedItems);
+ZEND_METHOD(KBJobs_Engine, resubmitFailedItems);
 ZEND_METHOD(KBJobs_Engine, types);
 ZEND_METHOD(KBJobs_Engine, get);
 ZEND_METHOD(KBJobs_Engine, list);
@@ -411,6 +419,7 @@ static const zend_function_entry class_KBJobs_Engine_methods[] = {
 	ZEND_ME(KBJobs_Engine, configureImport, arginfo_class_KBJobs_Engine_configureImport, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, artifact, arginfo_class_KBJobs_Engine_artifact, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, failedItems, arginfo_class_KBJobs_Engine_failedItems, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, resubmitFailedItems, arginfo_class_KBJobs_Engine_resubmitFailedItems, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, types, arginfo_class_KBJobs_Engine_types, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, get, arginfo_class_KBJobs_Engine_get, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, list, arginfo_class_KBJobs_Engine_list, ZEND_ACC_PUBLIC)

@@ -25,6 +25,9 @@ struct kbj_engine {
     /* destructors of what modules above the handle hang on it, called by kbj_engine_free */
     void (*free_types)(kbj_engine *eng);
     void (*free_import)(kbj_engine *eng);
+    /* what kbj_failures_resubmit does with a partial FailureLog entry: set by the import
+     * layer when it registers its job type, since core cannot call the layer above it */
+    int (*resubmit_partial)(kbj_engine *eng, const char *import_id, char new_id[KBJ_ID_LEN + 1], size_t *urls);
 };
 
 /* A second engine on its own connection with the same settings (for the heartbeat
@@ -130,5 +133,19 @@ int kbj_jobs_apply_with(kbj_engine *eng, const char *action, const char *const *
  * NULL, or an entry NULL: none). */
 int kbj_submit_many_rerun(kbj_engine *eng, const kbj_submit *jobs, size_t n, char (*ids)[KBJ_ID_LEN + 1],
                           const char *const *reruns);
+
+/*
+ * Records (or replaces) the FailureLog entry of kind "partial" of a job that is
+ * completing with failed items: `failed` of `total`, and `message`. Fenced by the
+ * lease: written only while `lease` holds the running job, in one transaction with the
+ * eviction of the oldest partial entries beyond failure_cap. KBJ_ELEASE when the lease
+ * is gone.
+ */
+int kbj_failures_record_partial(kbj_engine *eng, const kbj_lease *lease, long long failed, long long total,
+                                const char *message);
+
+/* Removes the partial entry of job `id`, if any (an import whose failed items were
+ * resubmitted). */
+int kbj_failures_remove_partial(kbj_engine *eng, const char *id);
 
 #endif /* KBJ_INTERNAL_H */
