@@ -324,7 +324,7 @@ typedef struct kbj_job_filter {
 int kbj_job_list(kbj_engine *eng, const kbj_job_filter *f, kbj_job ***out, size_t *n,
                  char next_cursor[32]);
 
-/* ---- job counts (bulk-engine) ------------------------------------------------------ */
+/* ---- job counts -------------------------------------------------------------------- */
 
 /* The statuses by index, in the order kbj_job_status_counts reports them. */
 enum {
@@ -376,7 +376,7 @@ int kbj_job_resume(kbj_engine *eng, const char *id);
 int kbj_job_rerun(kbj_engine *eng, const char *id, char new_id[KBJ_ID_LEN + 1]);
 
 /* ======================================================================== *
- * Bulk actions (bulk-engine)
+ * Bulk actions
  * ======================================================================== */
 
 /* What a bulk action did, one count per distinct id: done; skipped (the action does
@@ -391,7 +391,7 @@ typedef struct kbj_bulk_counts {
 /*
  * Applies `action` to the jobs `ids` (n of them, any number; an id given twice counts
  * once), in batches of KBJ_BULK_BATCH ids, each batch one transaction with one UPDATE
- * (or one multi-row INSERT) per kind of change, so ten thousand jobs take seconds:
+ * (multi-row INSERTs for reruns) per kind of change, so ten thousand jobs take seconds:
  *   "cancel"    queued or interrupted: cancelled at once; running: a cancel request
  *               its runner sees (as kbj_job_cancel; counted done)
  *   "resume"    interrupted, cancelled or failed: queued again, due now, attempts reset,
@@ -1030,7 +1030,7 @@ typedef struct kbj_failure {
     char *message;
     int attempts;
     double failed_at;            /* when it failed, or the import completed */
-    char kind[12];               /* "job" or "partial" (bulk-engine) */
+    char kind[12];               /* "job" or "partial" */
     long long failed_items, total_items; /* partial entries; 0 for job entries */
 } kbj_failure;
 

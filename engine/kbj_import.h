@@ -244,7 +244,7 @@ int kbj_import_failed_items(kbj_engine *eng, const char *job_id, unsigned long l
 /* Frees `n` items from kbj_import_failed_items and their array. Accepts NULL. */
 void kbj_failed_items_free(kbj_failed_item *items, size_t n);
 
-/* ---- resubmitting failed items (bulk-engine) --------------------------------------- */
+/* ---- resubmitting failed items ----------------------------------------------------- */
 
 /*
  * Imports the failed items of the finished import `import_id` again, as a new import of

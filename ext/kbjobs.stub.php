@@ -189,7 +189,7 @@ namespace KBJobs {
          */
         public function list(array $filter = []): array {}
 
-        // ---- counts and bulk actions (bulk-engine) -------------------------------------
+        // ---- counts and bulk actions ---------------------------------------------------
 
         /**
          * How many jobs match the filter: the keys of list(), whose limit and cursor are

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 4576dc12d3369a3cf5c3b882add82c4db26b8cca */
+ * Stub hash: 8cc94ba0532858796eba2806f9a6856fd41a6029 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()

@@ -91,7 +91,7 @@ int kbj_fail_job_result(kbj_engine *eng, const kbj_lease *lease, const char *mes
 int kbj_finish_cancelled_result(kbj_engine *eng, const kbj_lease *lease, const char *result);
 
 
-/* ---- bulk actions and FailureLog kinds (bulk-engine) ---------------------------- */
+/* ---- bulk actions and FailureLog kinds ------------------------------------------ */
 
 /* A job as the bulk job walks them: its row id and its public id. */
 typedef struct kbj_job_ref {
