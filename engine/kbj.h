@@ -298,7 +298,8 @@ void kbj_jobs_free(kbj_job **jobs, size_t n);
 /* Fetches one job. KBJ_ENOTFOUND when no job has that id. */
 int kbj_job_get(kbj_engine *eng, const char *id, kbj_job **out);
 
-/* Filters for kbj_job_list. Zero-initialise; unset fields do not filter. */
+/* Filters for kbj_job_list, kbj_job_count and kbj_job_status_counts. Zero-initialise;
+ * unset fields (NULL, "" for the texts, 0) do not filter. */
 typedef struct kbj_job_filter {
     const char *status;          /* one status, or NULL */
     const char *type;
@@ -308,6 +309,11 @@ typedef struct kbj_job_filter {
     double created_before;
     size_t limit;                /* 1..1000; default 50 */
     const char *cursor;          /* from a previous call's next_cursor, or NULL */
+    const char *search;          /* a job id (16 hex characters): that job only; anything
+                                  * else: jobs whose type or unique key starts with it
+                                  * ('%' and '_' match themselves; keys compare without
+                                  * case). At most KBJ_KEY_MAX bytes of UTF-8. */
+    const char *unique_key_prefix; /* jobs whose unique key starts with it, like search */
 } kbj_job_filter;
 
 /*
@@ -317,6 +323,39 @@ typedef struct kbj_job_filter {
  */
 int kbj_job_list(kbj_engine *eng, const kbj_job_filter *f, kbj_job ***out, size_t *n,
                  char next_cursor[32]);
+
+/* ---- job counts -------------------------------------------------------------------- */
+
+/* The statuses by index, in the order kbj_job_status_counts reports them. */
+enum {
+    KBJ_ST_QUEUED = 0,
+    KBJ_ST_RUNNING,
+    KBJ_ST_COMPLETED,
+    KBJ_ST_FAILED,
+    KBJ_ST_CANCELLED,
+    KBJ_ST_INTERRUPTED,
+    KBJ_NSTATUS
+};
+
+/* The name of a status by its index ("queued" for KBJ_ST_QUEUED), or NULL outside
+ * 0..KBJ_NSTATUS-1. Static; never freed. */
+const char *kbj_status_name(int index);
+
+/*
+ * Stores in *count how many jobs match `f` (NULL: all jobs), with the filters of
+ * kbj_job_list; its limit and cursor are ignored. Returns 0, KBJ_EINVAL for a bad
+ * filter, or KBJ_EDB; *count is 0 on failure.
+ */
+int kbj_job_count(kbj_engine *eng, const kbj_job_filter *f, unsigned long long *count);
+
+/*
+ * Counts the jobs matching `f` (NULL: all jobs) by status, into counts[KBJ_ST_QUEUED]
+ * ... counts[KBJ_ST_INTERRUPTED] (queued running completed failed cancelled
+ * interrupted), one query. The filter's status, limit and cursor are ignored, so a
+ * status tab bar can show every tab's number under the other filters. Returns 0,
+ * KBJ_EINVAL for a bad filter, or KBJ_EDB; the counts are 0 on failure.
+ */
+int kbj_job_status_counts(kbj_engine *eng, const kbj_job_filter *f, unsigned long long counts[KBJ_NSTATUS]);
 
 /*
  * Cancels a job. A queued or interrupted job becomes cancelled at once (*was_running 0);
@@ -335,6 +374,63 @@ int kbj_job_resume(kbj_engine *eng, const char *id);
  * stays as it is. new_id receives the new job's id. A running or queued original is
  * KBJ_ECONFLICT. */
 int kbj_job_rerun(kbj_engine *eng, const char *id, char new_id[KBJ_ID_LEN + 1]);
+
+/* ======================================================================== *
+ * Bulk actions
+ * ======================================================================== */
+
+/* What a bulk action did, one count per distinct id: done; skipped (the action does
+ * not apply to the job's status, see kbj_jobs_apply); missing (no job has that id). */
+typedef struct kbj_bulk_counts {
+    unsigned long long done, skipped, missing;
+} kbj_bulk_counts;
+
+/* Ids per transaction of kbj_jobs_apply, and jobs per chunk of a kbjobs.bulk job. */
+#define KBJ_BULK_BATCH 500
+
+/*
+ * Applies `action` to the jobs `ids` (n of them, any number; an id given twice counts
+ * once), in batches of KBJ_BULK_BATCH ids, each batch one transaction with one UPDATE
+ * (multi-row INSERTs for reruns) per kind of change, so ten thousand jobs take seconds:
+ *   "cancel"    queued or interrupted: cancelled at once; running: a cancel request
+ *               its runner sees (as kbj_job_cancel; counted done)
+ *   "resume"    interrupted, cancelled or failed: queued again, due now, attempts reset,
+ *               progress kept, its FailureLog entry removed (as kbj_job_resume)
+ *   "rerun"     completed, failed, cancelled or interrupted: a new job with its type,
+ *               params, queue and policies, rerun_of set (as kbj_job_rerun)
+ *   "resubmit"  failed: queued again, due now, attempts reset, and its FailureLog entry
+ *               removed if it has one (one evicted by the cap is resubmitted all the same)
+ * A job in any other status is skipped, as is one whose action cannot be done (resumed
+ * while another active job holds its unique key, rerun with params its type's schema
+ * now refuses). Cancel and resume apply to the ranges of an import split into ranges as
+ * they do for one job. *out (may be NULL) receives the counts.
+ *
+ * Returns 0, KBJ_EINVAL for an unknown action or an id that is not a job id (then
+ * nothing is done), or KBJ_EDB / KBJ_ECONNECT; on such an error the batches before the
+ * failing one stay applied and *out counts them.
+ */
+int kbj_jobs_apply(kbj_engine *eng, const char *action, const char *const *ids, size_t n, kbj_bulk_counts *out);
+
+/*
+ * The native job type "kbjobs.bulk" (registered by kbj_register_builtin_types, queue
+ * KBJ_BULK_QUEUE: runners must claim that queue for bulk jobs to run) applies an action
+ * to every job a filter matches. Params:
+ *   {"action": "cancel" | "resume" | "rerun" | "resubmit",
+ *    "filter": {"status", "type", "queue", "search", "unique_key_prefix",
+ *               "created_after", "created_before"}}   (required; {} or []: every job)
+ * It counts the matching jobs with row ids up to the highest one when it starts (jobs
+ * made later, its own reruns among them, are never touched, nor is the bulk job
+ * itself), then walks them in row-id order KBJ_BULK_BATCH at a time through
+ * kbj_jobs_apply. Each chunk's changes and the cursor past it commit in one
+ * transaction (in the job's metrics), so an interrupted bulk job resumes after the
+ * last chunk done and never acts twice; its checkpoint file carries the same cursor.
+ * A job is checked against the filter when the walk reaches it, and the walk moves on
+ * by row id, so a status filter sees each job once even though the action changes
+ * statuses. Progress is the jobs visited of those matched at the start. Cancelling it
+ * stops it between chunks. Its result (also when cancelled):
+ *   {"action": "...", "matched": N, "done": N, "skipped": N, "missing": N}
+ */
+#define KBJ_BULK_QUEUE "kbjobs"
 
 /* One attempt of a job that did not succeed, with its error. */
 typedef struct kbj_attempt {
@@ -619,8 +715,9 @@ typedef struct kbj_type_info {
 /* Lists registered types into out (up to cap) and returns how many there are. */
 size_t kbj_types_list(kbj_engine *eng, kbj_type_info *out, size_t cap);
 
-/* Registers the native job types (diag.*, combined, import) that are not registered yet;
- * call it once after kbj_engine_connect in every process that runs jobs. */
+/* Registers the native job types (diag.*, combined, import, kbjobs.bulk) that are not
+ * registered yet; call it once after kbj_engine_connect in every process that runs
+ * jobs. */
 int kbj_register_builtin_types(kbj_engine *eng);
 
 /* Registers (or replaces) a job type in this engine. The native types diag.echo,
@@ -1032,23 +1129,54 @@ int kbj_active_jobs(kbj_engine *eng, kbj_job ***out, size_t *n);
  * FailureLog
  * ======================================================================== */
 
+/*
+ * The FailureLog holds entries of two kinds, one entry per job at most:
+ *   "job"      a job that failed for good (failed_items and total_items 0)
+ *   "partial"  an import (job type "import"; an import split into ranges has one entry,
+ *              its own, not one per range) that completed with failed items:
+ *              failed_items of total_items URLs failed ("7 of 205 URLs failed"); the
+ *              job stays completed
+ * Each kind is capped on its own at failure_cap entries, the oldest evicted first and
+ * counted per kind: evicting one kind never evicts the other.
+ */
+#define KBJ_FAILURE_JOB "job"
+#define KBJ_FAILURE_PARTIAL "partial"
+
 typedef struct kbj_failure {
     char job_id[KBJ_ID_LEN + 1];
     char type[KBJ_NAME_MAX + 1];
     char *message;
     int attempts;
-    double failed_at;
+    double failed_at;            /* when it failed, or the import completed */
+    char kind[12];               /* "job" or "partial" */
+    long long failed_items, total_items; /* partial entries; 0 for job entries */
 } kbj_failure;
 
-/* The newest entries first, at most `limit` (1..1000) from `offset`. */
+/* The newest entries of every kind first, at most `limit` (1..1000) from `offset`. */
 int kbj_failures_list(kbj_engine *eng, size_t limit, size_t offset, kbj_failure **out, size_t *n);
+/* kbj_failures_list of the entries of one kind ("job" or "partial"; NULL: every kind);
+ * KBJ_EINVAL for another kind. */
+int kbj_failures_list_kind(kbj_engine *eng, const char *kind, size_t limit, size_t offset, kbj_failure **out,
+                           size_t *n);
 void kbj_failures_free(kbj_failure *f, size_t n);
-/* How many entries there are, and how many were evicted by the cap so far. */
+/* How many entries of kind "job" there are, and how many of them were evicted by the
+ * cap so far (as before entries had kinds). */
 int kbj_failures_count(kbj_engine *eng, size_t *count, unsigned long long *evicted);
-/* Re-queues the failed jobs now with attempts reset and removes their entries, all in
- * one transaction; *done receives how many had an entry (ids without one are skipped). */
+/* kbj_failures_count of the entries of one kind ("job" or "partial"), with that kind's
+ * own eviction count; KBJ_EINVAL for another kind. */
+int kbj_failures_count_kind(kbj_engine *eng, const char *kind, size_t *count, unsigned long long *evicted);
+/*
+ * Resubmits the entries of the jobs `ids` and removes them; *done receives how many had
+ * an entry (ids without one are skipped). Job entries: the failed jobs are queued again
+ * now with attempts reset, all in one transaction. Partial entries: each import's
+ * failed items become a new import, as kbj_import_resubmit_failed does (one at a time,
+ * after the job entries; this needs the import job type, registered by
+ * kbj_register_builtin_types, else KBJ_EUNSUPPORTED). On an error from a partial entry
+ * the entries before it stay resubmitted and *done counts them.
+ */
 int kbj_failures_resubmit(kbj_engine *eng, const char *const *ids, size_t n, size_t *done);
-/* Acknowledges and removes entries; the jobs keep their failed status. */
+/* Acknowledges and removes entries of either kind; failed jobs keep their failed status,
+ * imports stay completed. */
 int kbj_failures_delete(kbj_engine *eng, const char *const *ids, size_t n, size_t *done);
 
 typedef struct kbj_alert {

@@ -244,6 +244,30 @@ int kbj_import_failed_items(kbj_engine *eng, const char *job_id, unsigned long l
 /* Frees `n` items from kbj_import_failed_items and their array. Accepts NULL. */
 void kbj_failed_items_free(kbj_failed_item *items, size_t n);
 
+/* ---- resubmitting failed items ----------------------------------------------------- */
+
+/*
+ * Imports the failed items of the finished import `import_id` again, as a new import of
+ * exactly those URLs: read by their list index from the original list file, so with
+ * their credentials (never the redacted form the failed-items file and the sink show),
+ * in list order, with the original import's params (chunk_size, posts, ranges, what
+ * the sink reads) and options (queue, priority, max_attempts, backoff, on_expiry,
+ * concurrency key; not its unique key), its rerun_of set to `import_id`. The import's
+ * FailureLog entry of kind "partial", if it has one, is removed: kbj_failures_resubmit
+ * of that entry does exactly this. new_id receives the new import's id and *urls (may
+ * be NULL) how many URLs it has.
+ *
+ * Returns 0; KBJ_EINVAL for a malformed id, a job that is not an import, or a range of
+ * an import split into ranges (resubmit the import: its items are the ranges' items);
+ * KBJ_ENOTFOUND when no job has that id or its list is gone; KBJ_ECONFLICT when the
+ * import is not finished (completed, failed or cancelled) or has no failed items;
+ * KBJ_EIO, KBJ_ENOMEM or KBJ_EDB. On failure no new import exists and the entry stays
+ * (unless only removing the entry failed: then the new import exists and the entry too).
+ * Resubmitting the same import twice makes two imports.
+ */
+int kbj_import_resubmit_failed(kbj_engine *eng, const char *import_id, char new_id[KBJ_ID_LEN + 1],
+                               size_t *urls);
+
 /* ======================================================================== *
  * The artifact index, as sinks and callers read it
  * ======================================================================== */

@@ -421,3 +421,18 @@ int kbjobs_import_sink(kbj_ctx *ctx, const kbj_import_doc *docs, size_t n, long 
     zval_ptr_dtor(&retval);
     return KBJ_OK;
 }
+
+PHP_METHOD(KBJobs_Engine, resubmitFailedItems)
+{
+    zend_string *id;
+    char new_id[KBJ_ID_LEN + 1];
+    size_t urls = 0;
+    ZEND_PARSE_PARAMETERS_START(1, 1)
+        Z_PARAM_PATH_STR(id)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    KBJOBS_CHECK(eng, kbj_import_resubmit_failed(eng, ZSTR_VAL(id), new_id, &urls));
+    array_init_size(return_value, 2);
+    add_assoc_stringl(return_value, "id", new_id, KBJ_ID_LEN);
+    add_assoc_long(return_value, "urls", (zend_long)urls);
+}

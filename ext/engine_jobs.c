@@ -131,16 +131,35 @@ PHP_METHOD(KBJobs_Engine, get)
     kbj_job_free(j);
 }
 
+static const char *const filter_keys[] = { "status", "type", "queue", "concurrency_key", "created_after",
+                                           "created_before", "search", "unique_key_prefix", "limit", "cursor",
+                                           NULL };
+
+int kbjobs_parse_job_filter(HashTable *filter, kbj_job_filter *f)
+{
+    zend_long limit = 0;
+
+    memset(f, 0, sizeof *f);
+    if (kbjobs_known_keys(filter, filter_keys, "filter") || kbjobs_opt_string(filter, "status", &f->status) ||
+        kbjobs_opt_string(filter, "type", &f->type) || kbjobs_opt_string(filter, "queue", &f->queue) ||
+        kbjobs_opt_string(filter, "concurrency_key", &f->concurrency_key) ||
+        kbjobs_opt_double(filter, "created_after", 0, 32503680000.0, &f->created_after) ||
+        kbjobs_opt_double(filter, "created_before", 0, 32503680000.0, &f->created_before) ||
+        kbjobs_opt_string(filter, "search", &f->search) ||
+        kbjobs_opt_string(filter, "unique_key_prefix", &f->unique_key_prefix) ||
+        kbjobs_opt_long(filter, "limit", 0, 1000, &limit) || kbjobs_opt_string(filter, "cursor", &f->cursor))
+        return -1;
+    f->limit = (size_t)limit;
+    return 0;
+}
+
 PHP_METHOD(KBJobs_Engine, list)
 {
-    static const char *const keys[] = { "status", "type", "queue", "concurrency_key", "created_after",
-                                        "created_before", "limit", "cursor", NULL };
     HashTable *filter = NULL;
-    kbj_job_filter f = { 0 };
+    kbj_job_filter f;
     kbj_job **jobs = NULL;
     size_t n = 0;
     char next[32];
-    zend_long limit;
     zval list;
 
     ZEND_PARSE_PARAMETERS_START(0, 1)
@@ -148,14 +167,8 @@ PHP_METHOD(KBJobs_Engine, list)
         Z_PARAM_ARRAY_HT(filter)
     ZEND_PARSE_PARAMETERS_END();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
-    if (kbjobs_known_keys(filter, keys, "filter") || kbjobs_opt_string(filter, "status", &f.status) ||
-        kbjobs_opt_string(filter, "type", &f.type) || kbjobs_opt_string(filter, "queue", &f.queue) ||
-        kbjobs_opt_string(filter, "concurrency_key", &f.concurrency_key) ||
-        kbjobs_opt_double(filter, "created_after", 0, 32503680000.0, &f.created_after) ||
-        kbjobs_opt_double(filter, "created_before", 0, 32503680000.0, &f.created_before) ||
-        kbjobs_opt_long(filter, "limit", 0, 1000, &limit) || kbjobs_opt_string(filter, "cursor", &f.cursor))
+    if (kbjobs_parse_job_filter(filter, &f))
         RETURN_THROWS();
-    f.limit = (size_t)limit;
     KBJOBS_CHECK(eng, kbj_job_list(eng, &f, &jobs, &n, next));
     array_init(return_value);
     array_init_size(&list, (uint32_t)n);

@@ -162,6 +162,17 @@ namespace KBJobs {
          */
         public function failedItems(string $id, int $cursor = 0, int $limit = 100): array {}
 
+        /**
+         * Imports the failed items of a finished import again: a new import of exactly
+         * those URLs (with their credentials, from the original list by index), with the
+         * original's params and options and rerun_of set to it; the import's partial
+         * FailureLog entry, if any, is removed. Returns ['id' => new import id, 'urls' =>
+         * int]. An import that is not finished, or has no failed items, throws
+         * ConflictException; a range of an import, or a job of another type, ValueError.
+         * @return array
+         */
+        public function resubmitFailedItems(string $importId): array {}
+
         /** @return array */
         public function types(): array {}
 
@@ -169,11 +180,48 @@ namespace KBJobs {
 
         /**
          * Filter: status, type, queue, concurrency_key, created_after, created_before,
-         * limit, cursor.
+         * search, unique_key_prefix, limit, cursor. search: a job id (16 hex characters)
+         * finds that job only; any other text finds the jobs whose type or unique key
+         * starts with it ('%' and '_' are plain characters; keys compare without case).
+         * unique_key_prefix: the jobs whose unique key starts with it. "" filters nothing.
          * @param array $filter
          * @return array
          */
         public function list(array $filter = []): array {}
+
+        // ---- counts and bulk actions ---------------------------------------------------
+
+        /**
+         * How many jobs match the filter: the keys of list(), whose limit and cursor are
+         * ignored (so the array a list page uses can be passed as it is).
+         * @param array $filter
+         */
+        public function count(array $filter = []): int {}
+
+        /**
+         * The jobs matching the filter by status, in this order with every key present:
+         * ['queued' => int, 'running' => int, 'completed' => int, 'failed' => int,
+         * 'cancelled' => int, 'interrupted' => int]. The filter is list()'s; its status,
+         * limit and cursor are ignored.
+         * @param array $filter
+         * @return array
+         */
+        public function statusCounts(array $filter = []): array {}
+
+        /**
+         * Applies an action to up to 1000 jobs by id, in transactions of 500:
+         * "cancel" (queued or interrupted: cancelled; running: a cancel request),
+         * "resume" (interrupted, cancelled or failed: queued again), "rerun" (completed,
+         * failed, cancelled or interrupted: a new job with rerun_of set), "resubmit"
+         * (failed: queued again, attempts reset, its FailureLog entry removed). Returns
+         * ['done' => int, 'skipped' => int, 'missing' => int], one count per distinct id:
+         * skipped when the action does not apply to the job's status, missing when no
+         * job has the id. For every job a filter matches, submit a "kbjobs.bulk" job:
+         * submit('kbjobs.bulk', ['action' => ..., 'filter' => [...]]).
+         * @param array $ids
+         * @return array
+         */
+        public function applyToJobs(string $action, array $ids): array {}
 
         /** Returns true when the job was running (a cancel request was recorded). */
         public function cancel(string $id): bool {}
@@ -462,17 +510,41 @@ namespace KBJobs {
     {
         private function __construct() {}
 
-        /** @return array */
-        public function list(int $limit = 50, int $offset = 0): array {}
+        /**
+         * The newest entries first: ['job_id', 'type', 'message', 'attempts',
+         * 'failed_at', 'kind', 'failed_items', 'total_items']. kind "job": a job that
+         * failed for good (failed_items and total_items 0); kind "partial": an import
+         * that completed with failed items, failed_items of total_items URLs ("7 of 205
+         * URLs failed"; the import itself stays completed). $kind: only that kind
+         * (null: both).
+         * @return array
+         */
+        public function list(int $limit = 50, int $offset = 0, ?string $kind = null): array {}
 
-        public function count(): int {}
+        /**
+         * How many entries of one kind there are: "job" by default (failed jobs, the
+         * count it always was), or "partial". Each kind is capped at failure_cap on its
+         * own.
+         */
+        public function count(string $kind = "job"): int {}
 
-        public function evicted(): int {}
+        /** How many entries of one kind ("job" by default, or "partial") the cap evicted. */
+        public function evicted(string $kind = "job"): int {}
 
-        /** @param string|array $ids */
+        /**
+         * Resubmits entries by job id and removes them; returns how many had an entry. A
+         * job entry's failed job is queued again (attempts reset); a partial entry's
+         * import gets a new import of exactly its failed URLs (see
+         * Engine::resubmitFailedItems()).
+         * @param string|array $ids
+         */
         public function resubmit(string|array $ids): int {}
 
-        /** @param string|array $ids */
+        /**
+         * Acknowledges and removes entries of either kind by job id; failed jobs stay
+         * failed, imports stay completed.
+         * @param string|array $ids
+         */
         public function delete(string|array $ids): int {}
 
         /** @return array */

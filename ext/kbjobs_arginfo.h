@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: fc6905cadf8157774b9f264f4be0eb1a580bcbb8 */
+ * Stub hash: 734bdd8c8a9e7921e99ef51cd637f86ed6d18ec5 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -58,6 +58,10 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_failedItems,
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, limit, IS_LONG, 0, "100")
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_resubmitFailedItems, 0, 1, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, importId, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
 #define arginfo_class_KBJobs_Engine_types arginfo_KBJobs_versions
 
 ZEND_BEGIN_ARG_WITH_RETURN_OBJ_INFO_EX(arginfo_class_KBJobs_Engine_get, 0, 1, KBJobs\\Job, 0)
@@ -66,6 +70,17 @@ ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_list, 0, 0, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, filter, IS_ARRAY, 0, "[]")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_count, 0, 0, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, filter, IS_ARRAY, 0, "[]")
+ZEND_END_ARG_INFO()
+
+#define arginfo_class_KBJobs_Engine_statusCounts arginfo_class_KBJobs_Engine_list
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_applyToJobs, 0, 2, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, action, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, ids, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_cancel, 0, 1, _IS_BOOL, 0)
@@ -258,11 +273,14 @@ ZEND_END_ARG_INFO()
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_FailureLog_list, 0, 0, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, limit, IS_LONG, 0, "50")
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, offset, IS_LONG, 0, "0")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, kind, IS_STRING, 1, "null")
 ZEND_END_ARG_INFO()
 
-#define arginfo_class_KBJobs_FailureLog_count arginfo_class_KBJobs_Engine_reap
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_FailureLog_count, 0, 0, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, kind, IS_STRING, 0, "\"job\"")
+ZEND_END_ARG_INFO()
 
-#define arginfo_class_KBJobs_FailureLog_evicted arginfo_class_KBJobs_Engine_reap
+#define arginfo_class_KBJobs_FailureLog_evicted arginfo_class_KBJobs_FailureLog_count
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_FailureLog_resubmit, 0, 1, IS_LONG, 0)
 	ZEND_ARG_TYPE_MASK(0, ids, MAY_BE_STRING|MAY_BE_ARRAY, NULL)
@@ -289,9 +307,13 @@ ZEND_METHOD(KBJobs_Engine, import);
 ZEND_METHOD(KBJobs_Engine, configureImport);
 ZEND_METHOD(KBJobs_Engine, artifact);
 ZEND_METHOD(KBJobs_Engine, failedItems);
+ZEND_METHOD(KBJobs_Engine, resubmitFailedItems);
 ZEND_METHOD(KBJobs_Engine, types);
 ZEND_METHOD(KBJobs_Engine, get);
 ZEND_METHOD(KBJobs_Engine, list);
+ZEND_METHOD(KBJobs_Engine, count);
+ZEND_METHOD(KBJobs_Engine, statusCounts);
+ZEND_METHOD(KBJobs_Engine, applyToJobs);
 ZEND_METHOD(KBJobs_Engine, cancel);
 ZEND_METHOD(KBJobs_Engine, resume);
 ZEND_METHOD(KBJobs_Engine, rerun);
@@ -413,9 +435,13 @@ static const zend_function_entry class_KBJobs_Engine_methods[] = {
 	ZEND_ME(KBJobs_Engine, configureImport, arginfo_class_KBJobs_Engine_configureImport, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, artifact, arginfo_class_KBJobs_Engine_artifact, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, failedItems, arginfo_class_KBJobs_Engine_failedItems, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, resubmitFailedItems, arginfo_class_KBJobs_Engine_resubmitFailedItems, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, types, arginfo_class_KBJobs_Engine_types, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, get, arginfo_class_KBJobs_Engine_get, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, list, arginfo_class_KBJobs_Engine_list, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, count, arginfo_class_KBJobs_Engine_count, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, statusCounts, arginfo_class_KBJobs_Engine_statusCounts, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, applyToJobs, arginfo_class_KBJobs_Engine_applyToJobs, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, cancel, arginfo_class_KBJobs_Engine_cancel, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, resume, arginfo_class_KBJobs_Engine_resume, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, rerun, arginfo_class_KBJobs_Engine_rerun, ZEND_ACC_PUBLIC)

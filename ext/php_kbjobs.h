@@ -105,6 +105,10 @@ int kbjobs_parse_submit(HashTable *opts, zval *params, kbj_submit *s, zend_strin
  * "params" in it, only known names, then kbjobs_parse_submit. -1 after throwing. */
 int kbjobs_parse_submit_arg(HashTable *opts, zval *params, kbj_submit *s, zend_string **params_out,
                             kbj_resource *res);
+/* A job filter (list(), count(), statusCounts()): status, type, queue,
+ * concurrency_key, created_after, created_before, search, unique_key_prefix, limit,
+ * cursor; unknown keys refused. The strings point into `filter`. -1 after throwing. */
+int kbjobs_parse_job_filter(HashTable *filter, kbj_job_filter *f);
 /* registerType()'s options into `def` (its name and handler are the caller's): `res`
  * holds KBJ_MAX_RESOURCES resources, `rules` KBJOBS_MAX_RULES rules; *schema holds the
  * encoded schema, released by the caller. */

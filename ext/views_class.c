@@ -124,12 +124,14 @@ PHP_METHOD(KBJobs_FailureLog, __construct)
 PHP_METHOD(KBJobs_FailureLog, list)
 {
     zend_long limit = 50, offset = 0;
+    zend_string *kind = NULL;
     kbj_failure *f = NULL;
     size_t n = 0;
-    ZEND_PARSE_PARAMETERS_START(0, 2)
+    ZEND_PARSE_PARAMETERS_START(0, 3)
         Z_PARAM_OPTIONAL
         Z_PARAM_LONG(limit)
         Z_PARAM_LONG(offset)
+        Z_PARAM_PATH_STR_OR_NULL(kind)
     ZEND_PARSE_PARAMETERS_END();
     VIEW_ENGINE(eng);
     if (limit < 1 || limit > 1000) {
@@ -140,7 +142,8 @@ PHP_METHOD(KBJobs_FailureLog, list)
         zend_argument_value_error(2, "must be greater than or equal to 0");
         RETURN_THROWS();
     }
-    KBJOBS_CHECK(eng, kbj_failures_list(eng, (size_t)limit, (size_t)offset, &f, &n));
+    KBJOBS_CHECK(eng, kbj_failures_list_kind(eng, kind ? ZSTR_VAL(kind) : NULL, (size_t)limit, (size_t)offset,
+                                             &f, &n));
     array_init_size(return_value, (uint32_t)n);
     for (size_t i = 0; i < n; i++) {
         zval row;
@@ -150,27 +153,37 @@ PHP_METHOD(KBJobs_FailureLog, list)
         add_assoc_string(&row, "message", f[i].message ? f[i].message : "");
         add_assoc_long(&row, "attempts", f[i].attempts);
         kbjobs_add_time(&row, "failed_at", f[i].failed_at);
+        add_assoc_string(&row, "kind", f[i].kind);
+        add_assoc_long(&row, "failed_items", (zend_long)f[i].failed_items);
+        add_assoc_long(&row, "total_items", (zend_long)f[i].total_items);
         add_next_index_zval(return_value, &row);
     }
     kbj_failures_free(f, n);
 }
 
+/* count() and evicted(): one kind's numbers ("job" unless given). */
+static void kind_numbers(INTERNAL_FUNCTION_PARAMETERS, int want_evicted)
+{
+    zend_string *kind = NULL;
+    size_t count = 0;
+    unsigned long long evicted = 0;
+    ZEND_PARSE_PARAMETERS_START(0, 1)
+        Z_PARAM_OPTIONAL
+        Z_PARAM_PATH_STR(kind)
+    ZEND_PARSE_PARAMETERS_END();
+    VIEW_ENGINE(eng);
+    KBJOBS_CHECK(eng, kbj_failures_count_kind(eng, kind ? ZSTR_VAL(kind) : KBJ_FAILURE_JOB, &count, &evicted));
+    RETURN_LONG(want_evicted ? (zend_long)evicted : (zend_long)count);
+}
+
 PHP_METHOD(KBJobs_FailureLog, count)
 {
-    size_t count = 0;
-    ZEND_PARSE_PARAMETERS_NONE();
-    VIEW_ENGINE(eng);
-    KBJOBS_CHECK(eng, kbj_failures_count(eng, &count, NULL));
-    RETURN_LONG((zend_long)count);
+    kind_numbers(INTERNAL_FUNCTION_PARAM_PASSTHRU, 0);
 }
 
 PHP_METHOD(KBJobs_FailureLog, evicted)
 {
-    unsigned long long evicted = 0;
-    ZEND_PARSE_PARAMETERS_NONE();
-    VIEW_ENGINE(eng);
-    KBJOBS_CHECK(eng, kbj_failures_count(eng, NULL, &evicted));
-    RETURN_LONG((zend_long)evicted);
+    kind_numbers(INTERNAL_FUNCTION_PARAM_PASSTHRU, 1);
 }
 
 typedef int (*ids_fn)(kbj_engine *, const char *const *, size_t, size_t *);

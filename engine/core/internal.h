@@ -25,6 +25,9 @@ struct kbj_engine {
     /* destructors of what modules above the handle hang on it, called by kbj_engine_free */
     void (*free_types)(kbj_engine *eng);
     void (*free_import)(kbj_engine *eng);
+    /* what kbj_failures_resubmit does with a partial FailureLog entry: set by the import
+     * layer when it registers its job type, since core cannot call the layer above it */
+    int (*resubmit_partial)(kbj_engine *eng, const char *import_id, char new_id[KBJ_ID_LEN + 1], size_t *urls);
 };
 
 /* A second engine on its own connection with the same settings (for the heartbeat
@@ -88,5 +91,61 @@ int kbj_fail_job_result(kbj_engine *eng, const kbj_lease *lease, const char *mes
 int kbj_finish_cancelled_result(kbj_engine *eng, const kbj_lease *lease, const char *result);
 
 
+/* ---- bulk actions and FailureLog kinds ------------------------------------------ */
+
+/* A job as the bulk job walks them: its row id and its public id. */
+typedef struct kbj_job_ref {
+    unsigned long long pk;
+    char id[KBJ_ID_LEN + 1];
+} kbj_job_ref;
+
+/* kbj_job_count of the jobs whose row id is at most `upto` (0: any). */
+int kbj_job_count_upto(kbj_engine *eng, const kbj_job_filter *f, unsigned long long upto,
+                       unsigned long long *count);
+
+/* Up to `limit` jobs matching `f` (limit and cursor ignored) with after < row id <= upto,
+ * in row-id order, into out[0..*n). 0, KBJ_EINVAL for a bad filter, or KBJ_EDB. */
+int kbj_job_walk(kbj_engine *eng, const kbj_job_filter *f, unsigned long long after, unsigned long long upto,
+                 kbj_job_ref *out, size_t limit, size_t *n);
+
+/* The highest job row id (0 for an empty table): the bound a bulk job snapshots. */
+int kbj_job_max_pk(kbj_engine *eng, unsigned long long *max);
+
+/* Cancels (resume 0) or resumes (1) the parts of a job split into ranges (unique keys
+ * "<id>/range/<n>"), as kbj_job_cancel and kbj_job_resume do after the job itself; runs
+ * inside the caller's transaction when there is one. */
+int kbj_job_cascade(kbj_engine *eng, const char *id, int resume);
+
+/* Inside the caller's transaction: submits a rerun of each of the `n` job views (type,
+ * params, queue and policies; no unique key), new_ids[i] receiving the new id of
+ * orig[i] ("" for a job whose params its type's schema now refuses: not rerun),
+ * multi-row INSERTs where it can. 0, or a KBJ_E* code (the caller rolls back). */
+int kbj_jobs_rerun_tx(kbj_engine *eng, kbj_job *const *orig, size_t n, char (*new_ids)[KBJ_ID_LEN + 1]);
+
+/* kbj_jobs_apply that runs `also` (may be NULL) at the end of each batch's transaction,
+ * with that batch's counts: what must commit with the batch's changes or not at all
+ * (the bulk job's cursor). An error from it rolls the batch back and ends the call. */
+int kbj_jobs_apply_with(kbj_engine *eng, const char *action, const char *const *ids, size_t n,
+                        kbj_bulk_counts *out, int (*also)(kbj_store *st, const kbj_bulk_counts *batch, void *arg),
+                        void *arg);
+
+/* kbj_submit_many whose job i records reruns[i] as the job it is a rerun of (`reruns`
+ * NULL, or an entry NULL: none). */
+int kbj_submit_many_rerun(kbj_engine *eng, const kbj_submit *jobs, size_t n, char (*ids)[KBJ_ID_LEN + 1],
+                          const char *const *reruns);
+
+/*
+ * Records (or replaces) the FailureLog entry of kind "partial" of a job that is
+ * completing with failed items: `failed` of `total`, and `message`. Fenced by the
+ * lease: written only while `lease` holds the running job, in one transaction with the
+ * eviction of the oldest partial entries beyond failure_cap. KBJ_ELEASE when the lease
+ * is gone.
+ */
+int kbj_failures_record_partial(kbj_engine *eng, const kbj_lease *lease, long long failed, long long total,
+                                const char *message);
+
+/* Removes the partial entry of job `id`, if any (an import whose failed items were
+ * resubmitted). */
+int kbj_failures_remove_partial(kbj_engine *eng, const char *id);
 
 #endif /* KBJ_INTERNAL_H */

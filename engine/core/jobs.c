@@ -396,8 +396,14 @@ typedef struct submit_work {
     size_t n;
     char (*ids)[KBJ_ID_LEN + 1];
     int *existed;
-    const char *rerun_of;
+    const char *const *rerun_of; /* per job (NULL: none) */
 } submit_work;
+
+/* The job that job `i` of a submit is a rerun of, or NULL. */
+static const char *rerun_of_job(const submit_work *w, size_t i)
+{
+    return w->rerun_of ? w->rerun_of[i] : NULL;
+}
 
 #define BULK_ROWS 200
 
@@ -413,7 +419,7 @@ static int submit_tx(kbj_store *st, void *arg)
     while (i < w->n && rc == KBJ_OK) {
         size_t run = 0;
         if (w->jobs[i].ukey || w->jobs[i].nresources || w->n == 1) {
-            rc = insert_one(w->eng, &w->jobs[i], w->rerun_of, w->ids[i], &w->existed[i]);
+            rc = insert_one(w->eng, &w->jobs[i], rerun_of_job(w, i), w->ids[i], &w->existed[i]);
             i++;
             continue;
         }
@@ -447,7 +453,7 @@ static int submit_tx(kbj_store *st, void *arg)
             else if (kbj_new_id(w->ids[i + k]))
                 rc = kbj_efail(w->eng, KBJ_EIO, "cannot read random bytes for a job id");
             bind_row(v + k * (INSERT_PARAMS + 1), &w->jobs[i + k], w->ids[i + k]);
-            v[k * (INSERT_PARAMS + 1) + INSERT_PARAMS] = KBJ_VS(w->rerun_of);
+            v[k * (INSERT_PARAMS + 1) + INSERT_PARAMS] = KBJ_VS(rerun_of_job(w, i + k));
         }
         if (rc == KBJ_OK)
             rc = kbj_store_exec(w->eng->st, sql, v, run * (INSERT_PARAMS + 1), NULL);
@@ -466,9 +472,9 @@ static void free_prepared(prepared *p, size_t n)
 }
 
 static int submit_prepared(kbj_engine *eng, const kbj_submit *jobs, size_t n,
-                           char (*ids)[KBJ_ID_LEN + 1], int *existed, const char *rerun_of)
+                           char (*ids)[KBJ_ID_LEN + 1], int *existed, const char *const *reruns)
 {
-    submit_work w = { eng, NULL, n, ids, existed, rerun_of };
+    submit_work w = { eng, NULL, n, ids, existed, reruns };
     int rc;
 
     if (n == 0)
@@ -503,13 +509,19 @@ int kbj_submit_job(kbj_engine *eng, const kbj_submit *job, char id[KBJ_ID_LEN + 
 
 int kbj_submit_many(kbj_engine *eng, const kbj_submit *jobs, size_t n, char (*ids)[KBJ_ID_LEN + 1])
 {
+    return kbj_submit_many_rerun(eng, jobs, n, ids, NULL);
+}
+
+int kbj_submit_many_rerun(kbj_engine *eng, const kbj_submit *jobs, size_t n, char (*ids)[KBJ_ID_LEN + 1],
+                          const char *const *reruns)
+{
     int *existed, rc;
     if (!eng || (n && (!jobs || !ids)))
         return eng ? kbj_efail(eng, KBJ_EINVAL, "no jobs or id buffer given") : KBJ_EINVAL;
     existed = calloc(n ? n : 1, sizeof *existed);
     if (!existed)
         return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
-    rc = submit_prepared(eng, jobs, n, ids, existed, NULL);
+    rc = submit_prepared(eng, jobs, n, ids, existed, reruns);
     free(existed);
     return rc;
 }
@@ -558,6 +570,105 @@ int kbj_job_get(kbj_engine *eng, const char *id, kbj_job **out)
     return kbj_store_do(eng->st, get_do, &w);
 }
 
+/* ---- filters ------------------------------------------------------------------ */
+
+static const char *const statuses[KBJ_NSTATUS] = { "queued", "running", "completed", "failed", "cancelled",
+                                                    "interrupted" };
+
+const char *kbj_status_name(int index)
+{
+    return index >= 0 && index < KBJ_NSTATUS ? statuses[index] : NULL;
+}
+
+static int valid_status(const char *s)
+{
+    for (size_t i = 0; i < KBJ_NSTATUS; i++)
+        if (strcmp(s, statuses[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* A filter as SQL: the WHERE conditions with their parameters, and the LIKE patterns
+ * the parameters point into (so they live as long as the statement's parameters). */
+typedef struct filter_sql {
+    char where[1024];
+    kbj_val v[16];
+    size_t k;
+    char search_like[2 * KBJ_KEY_MAX + 2];
+    char ukey_like[2 * KBJ_KEY_MAX + 2];
+} filter_sql;
+
+/* `prefix` as a LIKE pattern that matches what starts with it: '%' and '_' are escaped
+ * with '!' (the statements say ESCAPE '!'), so they match themselves. */
+static void like_prefix(const char *prefix, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (const char *p = prefix; *p && o + 3 < cap; p++) {
+        if (*p == '%' || *p == '_' || *p == '!')
+            out[o++] = '!';
+        out[o++] = *p;
+    }
+    out[o++] = '%';
+    out[o] = '\0';
+}
+
+static void where_add(filter_sql *q, const char *cond, kbj_val v)
+{
+    size_t off = strlen(q->where);
+    snprintf(q->where + off, sizeof q->where - off, " AND %s", cond);
+    q->v[q->k++] = v;
+}
+
+/* Checks a filter's fields: a known status, and a search text and unique-key prefix of
+ * at most KBJ_KEY_MAX bytes of UTF-8. */
+static int filter_check(kbj_engine *eng, const kbj_job_filter *f)
+{
+    if (f->status && !valid_status(f->status))
+        return kbj_efail(eng, KBJ_EINVAL, "unknown status \"%.40s\"", f->status);
+    if (f->search && (strlen(f->search) > KBJ_KEY_MAX ||
+                      !kbj_utf8_valid((const unsigned char *)f->search, strlen(f->search))))
+        return kbj_efail(eng, KBJ_EINVAL, "search must be at most %d bytes of UTF-8", KBJ_KEY_MAX);
+    if (f->unique_key_prefix && (strlen(f->unique_key_prefix) > KBJ_KEY_MAX ||
+                                 !kbj_utf8_valid((const unsigned char *)f->unique_key_prefix,
+                                                 strlen(f->unique_key_prefix))))
+        return kbj_efail(eng, KBJ_EINVAL, "unique_key_prefix must be at most %d bytes of UTF-8", KBJ_KEY_MAX);
+    return KBJ_OK;
+}
+
+/* The filter's conditions (its status too unless `no_status`); limit and cursor are the
+ * caller's. A search that is a job id matches that job only: ids are random, so a type
+ * or key that starts with one is not what was meant. */
+static void filter_build(const kbj_job_filter *f, int no_status, filter_sql *q)
+{
+    q->where[0] = '\0';
+    q->k = 0;
+    if (f->status && !no_status)
+        where_add(q, "status = ?", KBJ_VS(f->status));
+    if (f->type)
+        where_add(q, "type = ?", KBJ_VS(f->type));
+    if (f->queue)
+        where_add(q, "queue = ?", KBJ_VS(f->queue));
+    if (f->concurrency_key)
+        where_add(q, "concurrency_key = ?", KBJ_VS(f->concurrency_key));
+    if (f->created_after > 0)
+        where_add(q, "created_at >= FROM_UNIXTIME(?)", KBJ_VD(f->created_after));
+    if (f->created_before > 0)
+        where_add(q, "created_at < FROM_UNIXTIME(?)", KBJ_VD(f->created_before));
+    if (f->search && f->search[0] && kbj_valid_id(f->search)) {
+        where_add(q, "public_id = ?", KBJ_VS(f->search));
+    } else if (f->search && f->search[0]) {
+        like_prefix(f->search, q->search_like, sizeof q->search_like);
+        where_add(q, "(type LIKE ? ESCAPE '!' OR unique_key LIKE ? ESCAPE '!')", KBJ_VS(q->search_like));
+        q->v[q->k++] = KBJ_VS(q->search_like);
+    }
+    if (f->unique_key_prefix && f->unique_key_prefix[0]) {
+        like_prefix(f->unique_key_prefix, q->ukey_like, sizeof q->ukey_like);
+        where_add(q, "unique_key LIKE ? ESCAPE '!'", KBJ_VS(q->ukey_like));
+    }
+}
+
+/* ---- list and counts ------------------------------------------------------------ */
+
 typedef struct list_work {
     kbj_engine *eng;
     const kbj_job_filter *f;
@@ -567,102 +678,66 @@ typedef struct list_work {
     char *next;
 } list_work;
 
+/* The views of the jobs whose row ids are the first `take` rows of `ids`, newest first. */
+static int list_views(list_work *w, kbj_rows *ids, size_t take)
+{
+    char *ph = kbj_placeholders(take), *q;
+    kbj_val *iv = calloc(take, sizeof *iv);
+    size_t cap = strlen(JOB_COLUMNS) + 2 * take + 128;
+    int rc;
+
+    q = malloc(cap);
+    if (!ph || !iv || !q) {
+        free(ph);
+        free(iv);
+        free(q);
+        return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < take; i++)
+        iv[i] = KBJ_VI(kbj_rows_int(ids, i, 0));
+    snprintf(q, cap, "SELECT " JOB_COLUMNS " FROM {p}kbjobs_jobs WHERE id IN (%s) ORDER BY id DESC", ph);
+    rc = kbj_jobs_query(w->eng, q, iv, take, w->out, w->n);
+    free(q);
+    free(ph);
+    free(iv);
+    return rc;
+}
+
 static int list_do(kbj_store *st, void *arg)
 {
     list_work *w = arg;
     const kbj_job_filter *f = w->f;
-    char sql[2048];
-    kbj_val v[8];
-    size_t k = 0, limit = f->limit ? f->limit : 50;
-    int off, rc;
+    filter_sql q;
+    char sql[1200];
+    size_t limit = f->limit ? f->limit : 50, m, take;
     kbj_rows *ids = NULL;
+    int rc;
     (void)st;
 
     /* First the page's ids (index-only where possible), then their views. */
-    off = snprintf(sql, sizeof sql, "SELECT id FROM {p}kbjobs_jobs WHERE 1=1");
-    if (f->status) {
-        off += snprintf(sql + off, sizeof sql - (size_t)off, " AND status = ?");
-        v[k++] = KBJ_VS(f->status);
-    }
-    if (f->type) {
-        off += snprintf(sql + off, sizeof sql - (size_t)off, " AND type = ?");
-        v[k++] = KBJ_VS(f->type);
-    }
-    if (f->queue) {
-        off += snprintf(sql + off, sizeof sql - (size_t)off, " AND queue = ?");
-        v[k++] = KBJ_VS(f->queue);
-    }
-    if (f->concurrency_key) {
-        off += snprintf(sql + off, sizeof sql - (size_t)off, " AND concurrency_key = ?");
-        v[k++] = KBJ_VS(f->concurrency_key);
-    }
-    if (f->created_after > 0) {
-        off += snprintf(sql + off, sizeof sql - (size_t)off, " AND created_at >= FROM_UNIXTIME(?)");
-        v[k++] = KBJ_VD(f->created_after);
-    }
-    if (f->created_before > 0) {
-        off += snprintf(sql + off, sizeof sql - (size_t)off, " AND created_at < FROM_UNIXTIME(?)");
-        v[k++] = KBJ_VD(f->created_before);
-    }
-    if (w->after) {
-        off += snprintf(sql + off, sizeof sql - (size_t)off, " AND id < ?");
-        v[k++] = KBJ_VI(w->after);
-    }
-    snprintf(sql + off, sizeof sql - (size_t)off, " ORDER BY id DESC LIMIT ?");
-    v[k++] = KBJ_VI(limit + 1);
+    filter_build(f, 0, &q);
+    if (w->after)
+        where_add(&q, "id < ?", KBJ_VI(w->after));
+    snprintf(sql, sizeof sql, "SELECT id FROM {p}kbjobs_jobs WHERE 1=1%s ORDER BY id DESC LIMIT ?", q.where);
+    q.v[q.k++] = KBJ_VI(limit + 1);
 
     w->next[0] = '\0';
-    rc = kbj_store_query(w->eng->st, sql, v, k, &ids);
+    rc = kbj_store_query(w->eng->st, sql, q.v, q.k, &ids);
     if (rc)
         return rc;
-    {
-        size_t m = kbj_rows_count(ids), take = m > limit ? limit : m;
-        char *ph;
-        kbj_val *iv;
-        if (take == 0) {
-            kbj_rows_free(ids);
-            *w->out = calloc(1, sizeof(kbj_job *));
-            *w->n = 0;
-            return *w->out ? KBJ_OK : kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
-        }
-        if (m > limit)
-            snprintf(w->next, 32, "%lld", kbj_rows_int(ids, take - 1, 0));
-        ph = kbj_placeholders(take);
-        iv = calloc(take, sizeof *iv);
-        if (!ph || !iv) {
-            free(ph);
-            free(iv);
-            kbj_rows_free(ids);
-            return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
-        }
-        for (size_t i = 0; i < take; i++)
-            iv[i] = KBJ_VI(kbj_rows_int(ids, i, 0));
-        {
-            size_t cap = strlen(JOB_COLUMNS) + 2 * take + 128;
-            char *q = malloc(cap);
-            if (!q) {
-                rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
-            } else {
-                snprintf(q, cap, "SELECT " JOB_COLUMNS " FROM {p}kbjobs_jobs WHERE id IN (%s)"
-                         " ORDER BY id DESC", ph);
-                rc = kbj_jobs_query(w->eng, q, iv, take, w->out, w->n);
-                free(q);
-            }
-        }
-        free(ph);
-        free(iv);
+    m = kbj_rows_count(ids);
+    take = m > limit ? limit : m;
+    if (take == 0) {
         kbj_rows_free(ids);
-        return rc;
+        *w->out = calloc(1, sizeof(kbj_job *));
+        *w->n = 0;
+        return *w->out ? KBJ_OK : kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
     }
-}
-
-static int valid_status(const char *s)
-{
-    static const char *const all[] = { "queued", "running", "completed", "failed", "cancelled", "interrupted" };
-    for (size_t i = 0; i < 6; i++)
-        if (strcmp(s, all[i]) == 0)
-            return 1;
-    return 0;
+    if (m > limit)
+        snprintf(w->next, 32, "%lld", kbj_rows_int(ids, take - 1, 0));
+    rc = list_views(w, ids, take);
+    kbj_rows_free(ids);
+    return rc;
 }
 
 int kbj_job_list(kbj_engine *eng, const kbj_job_filter *f, kbj_job ***out, size_t *n,
@@ -678,8 +753,8 @@ int kbj_job_list(kbj_engine *eng, const kbj_job_filter *f, kbj_job ***out, size_
     *n = 0;
     if (w.f->limit > 1000)
         return kbj_efail(eng, KBJ_EINVAL, "limit %zu is out of range 1..1000", w.f->limit);
-    if (w.f->status && !valid_status(w.f->status))
-        return kbj_efail(eng, KBJ_EINVAL, "unknown status \"%.40s\"", w.f->status);
+    if (filter_check(eng, w.f))
+        return KBJ_EINVAL;
     if (w.f->cursor && w.f->cursor[0]) {
         char *end;
         unsigned long long c = strtoull(w.f->cursor, &end, 10);
@@ -690,6 +765,167 @@ int kbj_job_list(kbj_engine *eng, const kbj_job_filter *f, kbj_job ***out, size_
     /* cleared only now: callers may pass the previous next_cursor as the cursor */
     w.next[0] = '\0';
     return kbj_store_do(eng->st, list_do, &w);
+}
+
+typedef struct count_work {
+    kbj_engine *eng;
+    const kbj_job_filter *f;
+    unsigned long long upto;     /* row ids at most this; 0: any */
+    unsigned long long counts[KBJ_NSTATUS];
+    unsigned long long total;
+} count_work;
+
+static int count_do(kbj_store *st, void *arg)
+{
+    count_work *w = arg;
+    filter_sql q;
+    char sql[1200];
+    kbj_rows *rows = NULL;
+    int rc;
+
+    filter_build(w->f, 0, &q);
+    if (w->upto)
+        where_add(&q, "id <= ?", KBJ_VI(w->upto));
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM {p}kbjobs_jobs WHERE 1=1%s", q.where);
+    rc = kbj_store_query(st, sql, q.v, q.k, &rows);
+    if (rc == KBJ_OK)
+        w->total = (unsigned long long)kbj_rows_int(rows, 0, 0);
+    kbj_rows_free(rows);
+    return rc;
+}
+
+int kbj_job_count_upto(kbj_engine *eng, const kbj_job_filter *f, unsigned long long upto,
+                       unsigned long long *count)
+{
+    kbj_job_filter none = { 0 };
+    count_work w = { eng, f ? f : &none, upto, { 0 }, 0 };
+    int rc;
+
+    if (!eng || !count)
+        return KBJ_EINVAL;
+    *count = 0;
+    if (filter_check(eng, w.f))
+        return KBJ_EINVAL;
+    rc = kbj_store_do(eng->st, count_do, &w);
+    if (rc == KBJ_OK)
+        *count = w.total;
+    return rc;
+}
+
+int kbj_job_count(kbj_engine *eng, const kbj_job_filter *f, unsigned long long *count)
+{
+    return kbj_job_count_upto(eng, f, 0, count);
+}
+
+static int status_counts_do(kbj_store *st, void *arg)
+{
+    count_work *w = arg;
+    filter_sql q;
+    char sql[1200];
+    kbj_rows *rows = NULL;
+    int rc;
+
+    filter_build(w->f, 1, &q);
+    snprintf(sql, sizeof sql, "SELECT status, COUNT(*) FROM {p}kbjobs_jobs WHERE 1=1%s GROUP BY status", q.where);
+    rc = kbj_store_query(st, sql, q.v, q.k, &rows);
+    memset(w->counts, 0, sizeof w->counts);
+    for (size_t i = 0; rc == KBJ_OK && i < kbj_rows_count(rows); i++)
+        for (int s = 0; s < KBJ_NSTATUS; s++)
+            if (strcmp(kbj_rows_str(rows, i, 0), statuses[s]) == 0)
+                w->counts[s] = (unsigned long long)kbj_rows_int(rows, i, 1);
+    kbj_rows_free(rows);
+    return rc;
+}
+
+int kbj_job_status_counts(kbj_engine *eng, const kbj_job_filter *f, unsigned long long counts[KBJ_NSTATUS])
+{
+    kbj_job_filter none = { 0 };
+    count_work w = { eng, f ? f : &none, 0, { 0 }, 0 };
+    int rc;
+
+    if (!eng || !counts)
+        return KBJ_EINVAL;
+    memset(counts, 0, KBJ_NSTATUS * sizeof *counts);
+    /* the status is what is counted: a filter's own status does not narrow it */
+    none = *w.f;
+    none.status = NULL;
+    w.f = &none;
+    if (filter_check(eng, w.f))
+        return KBJ_EINVAL;
+    rc = kbj_store_do(eng->st, status_counts_do, &w);
+    if (rc == KBJ_OK)
+        memcpy(counts, w.counts, sizeof w.counts);
+    return rc;
+}
+
+/* ---- walking a filter in row-id order (the bulk job) ------------------------------ */
+
+typedef struct walk_work {
+    kbj_engine *eng;
+    const kbj_job_filter *f;
+    unsigned long long after, upto;
+    size_t limit;
+    kbj_job_ref *out;
+    size_t n;
+} walk_work;
+
+static int walk_do(kbj_store *st, void *arg)
+{
+    walk_work *w = arg;
+    filter_sql q;
+    char sql[1200];
+    kbj_rows *rows = NULL;
+    int rc;
+
+    filter_build(w->f, 0, &q);
+    where_add(&q, "id > ?", KBJ_VI(w->after));
+    where_add(&q, "id <= ?", KBJ_VI(w->upto));
+    snprintf(sql, sizeof sql, "SELECT id, public_id FROM {p}kbjobs_jobs WHERE 1=1%s ORDER BY id LIMIT ?", q.where);
+    q.v[q.k++] = KBJ_VI(w->limit);
+    w->n = 0;
+    rc = kbj_store_query(st, sql, q.v, q.k, &rows);
+    for (size_t i = 0; rc == KBJ_OK && i < kbj_rows_count(rows); i++) {
+        w->out[i].pk = (unsigned long long)kbj_rows_int(rows, i, 0);
+        kbj_copy(w->out[i].id, sizeof w->out[i].id, kbj_rows_str(rows, i, 1));
+        w->n++;
+    }
+    kbj_rows_free(rows);
+    return rc;
+}
+
+int kbj_job_walk(kbj_engine *eng, const kbj_job_filter *f, unsigned long long after, unsigned long long upto,
+                 kbj_job_ref *out, size_t limit, size_t *n)
+{
+    kbj_job_filter none = { 0 };
+    walk_work w = { eng, f ? f : &none, after, upto, limit, out, 0 };
+    int rc;
+
+    *n = 0;
+    if (filter_check(eng, w.f))
+        return KBJ_EINVAL;
+    if (limit == 0 || after >= upto)
+        return KBJ_OK;
+    rc = kbj_store_do(eng->st, walk_do, &w);
+    if (rc == KBJ_OK)
+        *n = w.n;
+    return rc;
+}
+
+static int max_pk_do(kbj_store *st, void *arg)
+{
+    unsigned long long *max = arg;
+    kbj_rows *rows = NULL;
+    int rc = kbj_store_query(st, "SELECT COALESCE(MAX(id), 0) FROM {p}kbjobs_jobs", NULL, 0, &rows);
+    if (rc == KBJ_OK)
+        *max = (unsigned long long)kbj_rows_int(rows, 0, 0);
+    kbj_rows_free(rows);
+    return rc;
+}
+
+int kbj_job_max_pk(kbj_engine *eng, unsigned long long *max)
+{
+    *max = 0;
+    return kbj_store_do(eng->st, max_pk_do, max);
 }
 
 /* ---- lifecycle ------------------------------------------------------------------ */
@@ -747,7 +983,7 @@ static int cancel_tx(kbj_store *st, void *arg)
  * "<its id>/range/<n>": cancelling or resuming it does the same to them. Parts already
  * in the target state, or in a state the operation does not apply to, are left alone.
  */
-static int cascade(kbj_engine *eng, const char *id, int resume)
+int kbj_job_cascade(kbj_engine *eng, const char *id, int resume)
 {
     char prefix[KBJ_ID_LEN + 16];
     kbj_rows *rows = NULL;
@@ -779,7 +1015,7 @@ int kbj_job_cancel(kbj_engine *eng, const char *id, int *was_running)
         return bad_id(eng, id);
     rc = kbj_store_tx(eng->st, cancel_tx, &w);
     if (rc == KBJ_OK)
-        rc = cascade(eng, id, 0);
+        rc = kbj_job_cascade(eng, id, 0);
     if (was_running)
         *was_running = flag;
     return rc;
@@ -818,7 +1054,35 @@ int kbj_job_resume(kbj_engine *eng, const char *id)
     if (!kbj_valid_id(id))
         return bad_id(eng, id);
     rc = kbj_store_tx(eng->st, resume_tx, &w);
-    return rc ? rc : cascade(eng, id, 1);
+    return rc ? rc : kbj_job_cascade(eng, id, 1);
+}
+
+/* What a rerun of `o` submits: its type, params, queue, priority and policies, and its
+ * resources (parsed into res[]; *rs holds their strings: json_decref it after use).
+ * The unique key stays with the original: a retained key would return it. */
+static void rerun_submit(const kbj_job *o, kbj_submit *s, kbj_resource res[KBJ_MAX_RESOURCES], json_t **rs)
+{
+    size_t nres = 0;
+
+    memset(s, 0, sizeof *s);
+    s->type = o->type;
+    s->params = o->params;
+    s->queue = o->queue;
+    s->priority = o->priority;
+    s->max_attempts = o->max_attempts;
+    s->backoff = o->backoff;
+    s->on_expiry = o->on_expiry;
+    s->concurrency_key = o->concurrency_key;
+    *rs = o->resources ? json_loads(o->resources, 0, NULL) : NULL;
+    for (size_t r = 0; json_is_array(*rs) && r < json_array_size(*rs) && nres < KBJ_MAX_RESOURCES; r++) {
+        json_t *e = json_array_get(*rs, r);
+        res[nres].name = json_string_value(json_object_get(e, "name"));
+        res[nres].op = json_string_value(json_object_get(e, "op"));
+        if (res[nres].name)
+            nres++;
+    }
+    s->resources = nres ? res : NULL;
+    s->nresources = nres;
 }
 
 static int rerun_tx(kbj_store *st, void *arg)
@@ -826,8 +1090,8 @@ static int rerun_tx(kbj_store *st, void *arg)
     op_work *w = arg;
     kbj_job **jobs = NULL;
     size_t n;
-    int existed, rc;
-    prepared p;
+    int rc;
+    (void)st;
 
     rc = kbj_jobs_query(w->eng, "SELECT " JOB_COLUMNS " FROM {p}kbjobs_jobs WHERE public_id = ?",
                         (kbj_val[]){ KBJ_VS(w->id) }, 1, &jobs, &n);
@@ -840,41 +1104,76 @@ static int rerun_tx(kbj_store *st, void *arg)
     if (strcmp(jobs[0]->status, "queued") == 0 || strcmp(jobs[0]->status, "running") == 0) {
         rc = kbj_efail(w->eng, KBJ_ECONFLICT, "job %s is %s: only finished or interrupted jobs can be "
                        "rerun", w->id, jobs[0]->status);
-        kbj_jobs_free(jobs, n);
-        return rc;
-    }
-    {
-        kbj_job *o = jobs[0];
-        kbj_submit s = { 0 };
-        s.type = o->type;
-        s.params = o->params;
-        s.queue = o->queue;
-        s.priority = o->priority;
-        s.max_attempts = o->max_attempts;
-        s.backoff = o->backoff;
-        s.on_expiry = o->on_expiry;
-        s.concurrency_key = o->concurrency_key;
-        /* the unique key stays with the original: a retained key would return it */
+    } else {
+        kbj_submit s;
         kbj_resource res[KBJ_MAX_RESOURCES];
-        json_t *rs = o->resources ? json_loads(o->resources, 0, NULL) : NULL;
-        size_t nres = 0;
-        for (size_t r = 0; json_is_array(rs) && r < json_array_size(rs) && nres < KBJ_MAX_RESOURCES; r++) {
-            json_t *e = json_array_get(rs, r);
-            res[nres].name = json_string_value(json_object_get(e, "name"));
-            res[nres].op = json_string_value(json_object_get(e, "op"));
-            if (res[nres].name)
-                nres++;
-        }
-        s.resources = nres ? res : NULL;
-        s.nresources = nres;
+        json_t *rs;
+        prepared p;
+        int existed;
+        rerun_submit(jobs[0], &s, res, &rs);
         rc = prepare_job(w->eng, &s, (size_t)-1, &p);
         if (rc == KBJ_OK)
-            rc = insert_one(w->eng, &p, o->id, w->new_id, &existed);
+            rc = insert_one(w->eng, &p, jobs[0]->id, w->new_id, &existed);
         free(p.params);
         json_decref(rs);
     }
-    (void)st;
     kbj_jobs_free(jobs, n);
+    return rc;
+}
+
+int kbj_jobs_rerun_tx(kbj_engine *eng, kbj_job *const *orig, size_t n, char (*new_ids)[KBJ_ID_LEN + 1])
+{
+    prepared *jobs = calloc(n ? n : 1, sizeof *jobs);
+    const char **of = calloc(n ? n : 1, sizeof *of);
+    char (*ids)[KBJ_ID_LEN + 1] = calloc(n ? n : 1, sizeof *ids);
+    int *existed = calloc(n ? n : 1, sizeof *existed);
+    size_t *at = calloc(n ? n : 1, sizeof *at), m = 0;
+    int rc = KBJ_OK;
+
+    if (!jobs || !of || !ids || !existed || !at) {
+        rc = kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        kbj_submit s;
+        kbj_resource res[KBJ_MAX_RESOURCES];
+        json_t *rs;
+        new_ids[i][0] = '\0';
+        rerun_submit(orig[i], &s, res, &rs);
+        /* res[] lives for this iteration only: a job with resources is inserted now, the
+         * others go into multi-row INSERTs below */
+        if (prepare_job(eng, &s, (size_t)-1, &jobs[m]) != KBJ_OK) {
+            /* its type's schema now refuses its params: no new id, the caller counts it
+             * skipped, and the batch goes on */
+            free(jobs[m].params);
+            memset(&jobs[m], 0, sizeof jobs[m]);
+            kbj_store_err(eng->st)->msg[0] = '\0';
+        } else if (s.nresources) {
+            rc = insert_one(eng, &jobs[m], orig[i]->id, new_ids[i], &existed[0]);
+            free(jobs[m].params);
+            memset(&jobs[m], 0, sizeof jobs[m]);
+        } else {
+            of[m] = orig[i]->id;
+            at[m++] = i;
+        }
+        json_decref(rs);
+        if (rc)
+            goto out;
+    }
+    {
+        submit_work w = { eng, jobs, m, ids, existed, of };
+        rc = m ? submit_tx(eng->st, &w) : KBJ_OK;
+    }
+    for (size_t k = 0; rc == KBJ_OK && k < m; k++)
+        kbj_copy(new_ids[at[k]], KBJ_ID_LEN + 1, ids[k]);
+out:
+    for (size_t k = 0; jobs && k < m; k++)
+        free(jobs[k].params);
+    free(jobs);
+    free(of);
+    free(ids);
+    free(existed);
+    free(at);
     return rc;
 }
 

@@ -155,19 +155,21 @@ void kbj_import_list_limits(kbj_engine *eng, kbj_urllist_limits *out)
  * "<id>/range/<n>": cancelling or resuming the import does the same to its ranges.
  */
 static int submit_parts(kbj_engine *eng, json_t *p, const kbj_submit *opts, const char *id,
-                        unsigned long long count, size_t ranges)
+                        unsigned long long count, size_t ranges, const char *rerun_of)
 {
     kbj_submit *jobs = calloc(ranges + 1, sizeof *jobs);
     char **texts = calloc(ranges + 1, sizeof *texts);
     char (*keys)[KBJ_ID_LEN + 16] = calloc(ranges + 1, sizeof *keys);
     char (*ids)[KBJ_ID_LEN + 1] = calloc(ranges + 1, sizeof *ids);
+    const char **reruns = calloc(ranges + 1, sizeof *reruns);
     size_t n = ranges > 1 ? ranges + 1 : 1;
     int rc = KBJ_OK;
 
-    if (!jobs || !texts || !keys || !ids) {
+    if (!jobs || !texts || !keys || !ids || !reruns) {
         rc = kbj_efail(eng, KBJ_ENOMEM, "out of memory");
         goto out;
     }
+    reruns[0] = rerun_of; /* the import is the rerun; its ranges are its parts */
     for (size_t i = 0; i < n; i++) {
         json_t *q = json_deep_copy(p);
         if (opts)
@@ -192,7 +194,7 @@ static int submit_parts(kbj_engine *eng, json_t *p, const kbj_submit *opts, cons
         }
         jobs[i].params = texts[i];
     }
-    rc = n == 1 ? kbj_submit_job(eng, &jobs[0], ids[0], NULL) : kbj_submit_many(eng, jobs, n, ids);
+    rc = kbj_submit_many_rerun(eng, jobs, n, ids, reruns);
 out:
     for (size_t i = 0; texts && i <= ranges; i++)
         free(texts[i]);
@@ -200,12 +202,20 @@ out:
     free(jobs);
     free(keys);
     free(ids);
+    free(reruns);
     return rc;
 }
 
 int kbj_import_submit(kbj_engine *eng, int fd, const char *params, const kbj_submit *opts,
                       kbj_urllist_reject_fn on_reject, void *arg, kbj_urllist_report *report,
                       char id[KBJ_ID_LEN + 1])
+{
+    return kbj_import_submit_rerun(eng, fd, params, opts, on_reject, arg, report, id, NULL);
+}
+
+int kbj_import_submit_rerun(kbj_engine *eng, int fd, const char *params, const kbj_submit *opts,
+                            kbj_urllist_reject_fn on_reject, void *arg, kbj_urllist_report *report,
+                            char id[KBJ_ID_LEN + 1], const char *rerun_of)
 {
     kbj_urllist_report scratch;
     unsigned long long count = 0;
@@ -249,7 +259,7 @@ int kbj_import_submit(kbj_engine *eng, int fd, const char *params, const kbj_sub
     if ((unsigned long long)ranges > count)
         ranges = (json_int_t)count;
     json_object_set_new(p, "ranges", json_integer(ranges));
-    rc = submit_parts(eng, p, opts, id, count, (size_t)ranges);
+    rc = submit_parts(eng, p, opts, id, count, (size_t)ranges, rerun_of);
     json_decref(p);
     if (rc) {
         char msg[sizeof err.msg];
@@ -315,6 +325,7 @@ typedef struct import_run {
     struct kbj_import_settings *set;
     char list[KBJ_ID_LEN + 1];
     long long start, end;   /* the range of the list this job covers */
+    int is_range;           /* one range of an import split into ranges */
     int posts;
     size_t chunk;
     counts c;
@@ -900,6 +911,23 @@ static int run_chunk(import_run *r, unsigned long long first, size_t n, item *it
     return chunk_advance(r, &c, done_after);
 }
 
+/*
+ * An import that completes with failed items gets a FailureLog entry of kind "partial"
+ * ("7 of 205 URLs failed"): once per import, so a range leaves it to the import it is
+ * part of, which sums the ranges' counts. It is written under the job's lease just
+ * before the handler returns, not in the runner's completion: should the completion be
+ * lost after it (the runner dies in between), the job is run again from its cursor and
+ * records its entry again (one entry per job), or is resumed, which removes the entry.
+ */
+static int record_partial(kbj_engine *eng, const kbj_lease *l, long long failed, long long total)
+{
+    char msg[96];
+    if (failed <= 0)
+        return KBJ_OK;
+    snprintf(msg, sizeof msg, "%lld of %lld URLs failed", failed, total);
+    return kbj_failures_record_partial(eng, l, failed, total, msg);
+}
+
 /* The import of a list split into ranges: sums its ranges' progress and counts, waits
  * (deferring itself for a second at a time) while any is queued or running, and ends
  * completed when all completed, failed when any did not. */
@@ -969,6 +997,8 @@ static int aggregate(kbj_ctx *ctx, kbj_engine *eng, const kbj_lease *l, long lon
                      "{\"urls\":%lld,\"ranges\":%zu,\"counts\":%s,\"failed_items\":\"lists/%s.failed.jsonl\"}",
                      total, nparts, metrics, l->id);
             rc = kbj_ctx_set_result(ctx, result);
+            if (rc == KBJ_OK)
+                rc = record_partial(eng, l, sum.failed, total);
         }
     }
     free(metrics);
@@ -1006,6 +1036,7 @@ static int worker_setup(kbj_ctx *ctx, import_run *r, json_t *p)
                                  " or the plugin's cron tick)", 1);
     if ((rc = kbj_urllist_count(r->eng->data_dir, r->list, &count, &err)))
         return kbj_ctx_fail(ctx, err.msg, 0);
+    r->is_range = json_is_string(json_object_get(p, "parent"));
     r->start = json_integer_value(json_object_get(p, "range_start"));
     r->end = json_is_integer(json_object_get(p, "range_end")) ? json_integer_value(json_object_get(p, "range_end"))
                                                               : (long long)count;
@@ -1061,7 +1092,7 @@ static int run_worker(kbj_ctx *ctx, import_run *r, item *items)
         free(cj);
         (void)kbj_ctx_set_result(ctx, result);
     }
-    return KBJ_OK;
+    return r->is_range ? KBJ_OK : record_partial(r->eng, r->lease, r->c.failed, total);
 }
 
 static int import_handler(kbj_ctx *ctx, void *udata)

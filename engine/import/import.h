@@ -25,4 +25,16 @@
 /* Registers the native import type (kbj_register_builtin_types does). */
 int kbj_register_import_type(kbj_engine *eng);
 
+/* The distinct list indexes of the failed items recorded for `list` (an import's list:
+ * its ranges' items too), sorted, read from lists/<list>.failed.jsonl in one pass with
+ * the rules of kbj_import_failed_items (a torn or foreign line is skipped). *out is
+ * malloc'd (free it; NULL when *n is 0). 0, KBJ_EINVAL, KBJ_EIO or KBJ_ENOMEM. */
+int kbj_import_failed_indexes(kbj_engine *eng, const char *list, unsigned long long **out, size_t *n);
+
+/* kbj_import_submit whose import job records `rerun_of` (NULL: none) as the job it is a
+ * rerun of (its ranges, if any, do not). */
+int kbj_import_submit_rerun(kbj_engine *eng, int fd, const char *params, const kbj_submit *opts,
+                            kbj_urllist_reject_fn on_reject, void *arg, kbj_urllist_report *report,
+                            char id[KBJ_ID_LEN + 1], const char *rerun_of);
+
 #endif /* KBJ_IMPORT_H */

@@ -15,7 +15,7 @@
  */
 #include "internal.h"
 #include "fsutil.h"
-#include "kbj_import.h"
+#include "import.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -207,6 +207,95 @@ static int read_file(kbj_engine *eng, const char *path, page *pg, unsigned long 
     free(buf);
     fclose(f);
     return rc;
+}
+
+/* The distinct indexes of a failed-items file, growing as it is read. */
+typedef struct index_set {
+    unsigned long long *v;
+    size_t n, cap;
+} index_set;
+
+/* Adds the index of one complete line, if it is a line of the writer's. */
+static int take_index(index_set *set, const char *line)
+{
+    const char *obj = line_object(line);
+    long long index = line_index(obj);
+    json_t *o;
+
+    if (index < 0)
+        return KBJ_OK;
+    o = json_loads(obj, JSON_REJECT_DUPLICATES, NULL);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return KBJ_OK;
+    }
+    json_decref(o);
+    if (set->n == set->cap) {
+        size_t cap = set->cap ? 2 * set->cap : 256;
+        unsigned long long *grown = realloc(set->v, cap * sizeof *grown);
+        if (!grown)
+            return KBJ_ENOMEM;
+        set->v = grown;
+        set->cap = cap;
+    }
+    set->v[set->n++] = (unsigned long long)index;
+    return KBJ_OK;
+}
+
+static int cmp_index(const void *a, const void *b)
+{
+    unsigned long long x = *(const unsigned long long *)a, y = *(const unsigned long long *)b;
+    return x < y ? -1 : x > y;
+}
+
+int kbj_import_failed_indexes(kbj_engine *eng, const char *list, unsigned long long **out, size_t *n)
+{
+    char path[4096], *buf;
+    index_set set = { 0 };
+    kbj_err err;
+    FILE *f;
+    int rc = KBJ_OK, skipping = 0;
+
+    *out = NULL;
+    *n = 0;
+    if (kbj_fs_path(path, sizeof path, eng->data_dir, "lists", list, ".failed.jsonl", &err))
+        return kbj_efail(eng, KBJ_EINVAL, "%s", err.msg);
+    if (!(f = fopen(path, "re")))
+        return errno == ENOENT ? KBJ_OK : kbj_efail(eng, KBJ_EIO, "cannot open %s: %s", path, strerror(errno));
+    if (!(buf = malloc(FAILED_LINE_MAX + 1))) {
+        fclose(f);
+        return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    }
+    /* the same lines as read_file takes: complete ones, not too long */
+    while (rc == KBJ_OK && fgets(buf, FAILED_LINE_MAX + 1, f)) {
+        size_t len = strlen(buf);
+        if (len == 0 || buf[len - 1] != '\n') {
+            skipping = 1;
+            continue;
+        }
+        if (skipping) {
+            skipping = 0;
+            continue;
+        }
+        buf[len - 1] = '\0';
+        rc = take_index(&set, buf);
+    }
+    if (rc == KBJ_OK && ferror(f))
+        rc = kbj_efail(eng, KBJ_EIO, "cannot read %s: %s", path, strerror(errno));
+    else if (rc == KBJ_ENOMEM)
+        rc = kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    free(buf);
+    fclose(f);
+    if (rc) {
+        free(set.v);
+        return rc;
+    }
+    qsort(set.v, set.n, sizeof *set.v, cmp_index);
+    for (size_t i = 0; i < set.n; i++)
+        if (*n == 0 || set.v[*n - 1] != set.v[i])
+            set.v[(*n)++] = set.v[i];
+    *out = set.v;
+    return KBJ_OK;
 }
 
 /* The list whose failed-items file holds the job's items, and the part of it that is

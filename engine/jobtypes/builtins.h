@@ -12,4 +12,7 @@ int kbj_register_diag_types(kbj_engine *eng);
 /* Registers the native "combined" job type (phases.c). */
 int kbj_register_combined_type(kbj_engine *eng);
 
+/* Registers the native "kbjobs.bulk" job type (bulk.c). */
+int kbj_register_bulk_type(kbj_engine *eng);
+
 #endif /* KBJ_BUILTINS_H */

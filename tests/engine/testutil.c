@@ -121,6 +121,7 @@ kbj_engine *kbj_test_engine(const char *prefix, unsigned lease_seconds)
         kbj_test_exec(eng, sql);
     }
     kbj_test_exec(eng, "UPDATE {p}kbjobs_meta SET value = '0' WHERE name = 'failures_evicted'");
+    kbj_test_exec(eng, "DELETE FROM {p}kbjobs_meta WHERE name = 'failures_evicted_partial'");
     return eng;
 }
 

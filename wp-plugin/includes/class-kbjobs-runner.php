@@ -63,9 +63,10 @@ final class KBJobs_Runner {
 		/**
 		 * Filters the queues the cron tick and `wp kb work` claim from.
 		 *
-		 * @param string[] $queues Default: import, default.
+		 * @param string[] $queues Default: kbjobs (bulk actions on jobs: short, and not
+		 *                         held up behind the jobs they act on), import, default.
 		 */
-		return array_values( (array) apply_filters( 'kbjobs_runner_queues', array( 'import', 'default' ) ) );
+		return array_values( (array) apply_filters( 'kbjobs_runner_queues', array( 'kbjobs', 'import', 'default' ) ) );
 	}
 
 	/**

@@ -21,7 +21,7 @@ final class KBJobs_CLI_Work extends KBJobs_CLI_Command {
 	 * ## OPTIONS
 	 *
 	 * [--queues=<queues>]
-	 * : Comma-separated queues, in the order they are served (default: import,default).
+	 * : Comma-separated queues, in the order they are served (default: kbjobs,import,default).
 	 *
 	 * [--max-seconds=<n>]
 	 * : Stop claiming after this many seconds (default: no limit).
