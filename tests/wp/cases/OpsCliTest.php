@@ -11,7 +11,8 @@ namespace KBJobs\Tests;
 
 final class OpsCliTest extends TestCase {
 
-	const QUEUE = 'cli-test';
+	const QUEUE      = 'cli-test';
+	const FAIL_QUEUE = 'cli-test-fail';
 
 	/** @var int A subscriber, to run commands as with --user. */
 	private static $subscriber = 0;
@@ -47,7 +48,7 @@ final class OpsCliTest extends TestCase {
 
 	private static function clean(): void {
 		global $wpdb;
-		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue = %s", self::QUEUE ) );
+		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue IN (%s, %s)", self::QUEUE, self::FAIL_QUEUE ) );
 		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_failures" );
 		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_audit" );
 		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_queues WHERE name = %s", self::QUEUE ) );
@@ -61,13 +62,14 @@ final class OpsCliTest extends TestCase {
 		return $ids;
 	}
 
+	/** Jobs that failed for good, in a queue of their own (the runner takes only them). */
 	private static function failed( int $n ): array {
 		$engine = \KBJobs_Engine::get();
 		$ids    = array();
 		for ( $i = 0; $i < $n; $i++ ) {
-			$ids[] = $engine->submit( 'diag.fail', array( 'message' => "broken $i", 'retryable' => false ), array( 'queue' => self::QUEUE, 'max_attempts' => 1 ) );
+			$ids[] = $engine->submit( 'diag.fail', array( 'message' => "broken $i", 'retryable' => false ), array( 'queue' => self::FAIL_QUEUE, 'max_attempts' => 1 ) );
 		}
-		$engine->run( array( 'queues' => array( self::QUEUE ), 'until_empty' => true, 'max_seconds' => 60 ) );
+		$engine->run( array( 'queues' => array( self::FAIL_QUEUE ), 'until_empty' => true, 'max_seconds' => 60 ) );
 		return $ids;
 	}
 
@@ -189,11 +191,11 @@ final class OpsCliTest extends TestCase {
 		$this->refused( 'is not an alert id', 'kb', 'alert', 'ack', 'x' );
 
 		// Bulk: a dry run counts, --yes starts the background job.
-		$this->assertStringContainsString( '2 jobs match', self::ok( 'kb', 'job', 'bulk', 'resubmit', '--queue=' . self::QUEUE, '--status=failed', '--dry-run' ) );
-		$job = trim( self::ok( 'kb', 'job', 'bulk', 'resubmit', '--queue=' . self::QUEUE, '--status=failed', '--yes', '--porcelain' ) );
+		$this->assertStringContainsString( '2 jobs match', self::ok( 'kb', 'job', 'bulk', 'resubmit', '--queue=' . self::FAIL_QUEUE, '--status=failed', '--dry-run' ) );
+		$job = trim( self::ok( 'kb', 'job', 'bulk', 'resubmit', '--queue=' . self::FAIL_QUEUE, '--status=failed', '--yes', '--porcelain' ) );
 		$this->assertMatchesRegularExpression( '/^[0-9a-f]{16}$/', $job );
 		$this->assertSame( 'kbjobs.bulk', \KBJobs_Engine::get()->get( $job )->type );
-		$this->refused( "Invalid value specified for 'action'", 'kb', 'job', 'bulk', 'explode' );
+		$this->refused( 'Invalid value specified for positional arg', 'kb', 'job', 'bulk', 'explode' );
 	}
 
 	public function test_queue_runner_checkpoint_import_job_audit_and_status(): void {

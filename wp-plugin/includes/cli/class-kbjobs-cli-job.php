@@ -94,7 +94,7 @@ final class KBJobs_CLI_Job extends KBJobs_CLI_Command {
 			}
 		);
 		$this->display_list( $assoc_args, $page['jobs'], KBJobs_Data_Jobs::LIST_FIELDS );
-		if ( null !== $page['next_cursor'] && 'ids' !== ( $assoc_args['format'] ?? '' ) ) {
+		if ( null !== $page['next_cursor'] ) {
 			// On standard error, so the list on standard output stays clean for pipes.
 			\WP_CLI::warning( sprintf( 'More jobs: --cursor=%s', $page['next_cursor'] ) );
 		}
