@@ -26,6 +26,68 @@ final class KBJobs_Audit {
 	private static $source = '';
 
 	/**
+	 * Audits changes to the plugin's settings, wherever they come from (a settings
+	 * screen, `wp option update`, another plugin).
+	 */
+	public static function init(): void {
+		add_action( 'added_option', array( self::class, 'option_added' ), 10, 2 );
+		add_action( 'updated_option', array( self::class, 'option_updated' ), 10, 3 );
+		add_action( 'deleted_option', array( self::class, 'option_deleted' ) );
+	}
+
+	/**
+	 * The added_option action.
+	 *
+	 * @param string $option Option name.
+	 * @param mixed  $value  Its value.
+	 */
+	public static function option_added( $option, $value ): void {
+		self::setting_changed( (string) $option, null, $value );
+	}
+
+	/**
+	 * The updated_option action.
+	 *
+	 * @param string $option Option name.
+	 * @param mixed  $old    The value before.
+	 * @param mixed  $value  The value now.
+	 */
+	public static function option_updated( $option, $old, $value ): void {
+		self::setting_changed( (string) $option, $old, $value );
+	}
+
+	/**
+	 * The deleted_option action.
+	 *
+	 * @param string $option Option name.
+	 */
+	public static function option_deleted( $option ): void {
+		self::setting_changed( (string) $option, null, null );
+	}
+
+	/**
+	 * Records a change to one of KBJobs_Settings::OPTIONS.
+	 *
+	 * @param string $option Option name.
+	 * @param mixed  $old    The value before (null: none).
+	 * @param mixed  $value  The value now (null: deleted).
+	 */
+	private static function setting_changed( string $option, $old, $value ): void {
+		if ( ! in_array( $option, KBJobs_Settings::OPTIONS, true ) ) {
+			return;
+		}
+		self::record(
+			'settings.update',
+			$option,
+			'ok',
+			array(
+				'before' => $old,
+				'after'  => $value,
+			)
+		);
+	}
+
+	/**
 	 * Says where the actions of this request come from.
 	 *
 	 * @param string $source One of self::SOURCES.

@@ -52,6 +52,7 @@ final class KBJobs_Plugin {
 	public static function boot(): void {
 		require_once __DIR__ . '/functions.php';
 		KBJobs_Access::init();
+		KBJobs_Audit::init();
 		KBJobs_Types::init();
 		KBJobs_Runner::init();
 		KBJobs_Maintenance::init();

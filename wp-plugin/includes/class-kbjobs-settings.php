@@ -30,7 +30,12 @@ final class KBJobs_Settings {
 	/**
 	 * What kbjobs puts in a data directory (besides the marker).
 	 */
-	const DATA_ENTRIES = array( 'lists', 'logs', 'checkpoints', 'artifacts', 'quarantine', '.htaccess', 'index.php' );
+	const DATA_ENTRIES = array( 'lists', 'logs', 'checkpoints', 'artifacts', 'quarantine', 'staging', '.htaccess', 'index.php' );
+
+	/**
+	 * The options an operator sets (changes to them are audited as settings.update).
+	 */
+	const OPTIONS = array( self::REMOVE_ALL_DATA_OPTION );
 
 	/**
 	 * The data directory: KBJOBS_DATA_DIR when defined, otherwise a private folder

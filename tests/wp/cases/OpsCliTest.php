@@ -196,6 +196,28 @@ final class OpsCliTest extends TestCase {
 		$this->assertMatchesRegularExpression( '/^[0-9a-f]{16}$/', $job );
 		$this->assertSame( 'kbjobs.bulk', \KBJobs_Engine::get()->get( $job )->type );
 		$this->refused( 'Invalid value specified for positional arg', 'kb', 'job', 'bulk', 'explode' );
+
+		// --wait runs the bulk job here, with a progress bar, to its end.
+		$queued = self::queued( 3 );
+		list( $code, $out, $err ) = self::wp( 'kb', 'job', 'bulk', 'cancel', '--queue=' . self::QUEUE, '--status=queued', '--yes', '--wait' );
+		$this->assertSame( 0, $code, $out . $err );
+		$this->assertStringContainsString( '3 done, 0 skipped', $out );
+		foreach ( $queued as $id ) {
+			$this->assertSame( 'cancelled', \KBJobs_Engine::get()->get( $id )->status );
+		}
+		$this->assertSame( 'completed', \KBJobs_Engine::get()->get( $job )->status, 'the first bulk job ran too' );
+		$this->assertSame( 'queued', \KBJobs_Engine::get()->get( $ids[1] )->status, 'and resubmitted the failed jobs' );
+	}
+
+	public function test_settings_changes_are_audited(): void {
+		self::ok( 'option', 'update', 'kbjobs_remove_all_data', '1' );
+		self::ok( 'option', 'delete', 'kbjobs_remove_all_data' );
+		$entries = \KBJobs_Engine::get()->auditLog( array( 'action' => 'settings.update' ) )['entries'];
+		$this->assertCount( 2, $entries );
+		$this->assertSame( 'kbjobs_remove_all_data', $entries[1]['target'] );
+		$this->assertSame( '1', $entries[1]['detail']['after'] );
+		$this->assertNull( $entries[0]['detail']['after'] );
+		$this->assertSame( 'cli', $entries[0]['source'] );
 	}
 
 	public function test_queue_runner_checkpoint_import_job_audit_and_status(): void {

@@ -431,13 +431,16 @@ final class KBJobs_CLI_Job extends KBJobs_CLI_Command {
 	 * [--yes]
 	 * : Do not ask for confirmation.
 	 *
+	 * [--wait]
+	 * : Run the background job here until it is finished, with a progress bar.
+	 *
 	 * [--porcelain]
 	 * : Print only the background job's id.
 	 *
 	 * ## EXAMPLES
 	 *
 	 *     $ wp kb job bulk resubmit --status=failed --type=import --dry-run
-	 *     $ wp kb job bulk cancel --queue=import --status=queued --yes
+	 *     $ wp kb job bulk cancel --queue=import --status=queued --yes --wait
 	 *
 	 * @param array<int,string>    $args       The action.
 	 * @param array<string,string> $assoc_args Options.
@@ -458,9 +461,53 @@ final class KBJobs_CLI_Job extends KBJobs_CLI_Command {
 		$result = $this->check( KBJobs_Actions_Jobs::bulk_filter( $action, $filter ) );
 		if ( \WP_CLI\Utils\get_flag_value( $assoc_args, 'porcelain', false ) ) {
 			\WP_CLI::line( $result['job_id'] );
-			return;
+		} else {
+			\WP_CLI::success( sprintf( 'Bulk %s of %d jobs runs as job %s.', $action, $result['matched'], $result['job_id'] ) );
 		}
-		\WP_CLI::success( sprintf( 'Bulk %s of %d jobs runs as job %s.', $action, $result['matched'], $result['job_id'] ) );
+		if ( \WP_CLI\Utils\get_flag_value( $assoc_args, 'wait', false ) ) {
+			$this->wait_for_bulk( $result['job_id'], (int) $result['matched'] );
+		}
+	}
+
+	/**
+	 * Runs a bulk job to its end in this process (it is the only job of its queue this
+	 * run takes), with a progress bar; ends with an error unless it completed.
+	 *
+	 * @param string $id    The bulk job.
+	 * @param int    $total The jobs it matched.
+	 */
+	private function wait_for_bulk( string $id, int $total ): void {
+		$engine = KBJobs_Engine::get();
+		$bar    = \WP_CLI\Utils\make_progress_bar( 'Applying', $total );
+		$shown  = 0;
+		$queue  = $engine->get( $id )->queue;
+		$this->trap_signals( $engine );
+		while ( ! $this->stop_requested ) {
+			$job = $engine->get( $id );
+			$bar->tick( max( 0, $job->progressDone - $shown ) );
+			$shown = $job->progressDone;
+			if ( ! in_array( $job->status, array( 'queued', 'running' ), true ) ) {
+				break;
+			}
+			$run = KBJobs_Runner::run(
+				array(
+					'queues'      => array( $queue ),
+					'max_seconds' => 1,
+					'until_empty' => true,
+					'idle_ms'     => 200,
+				)
+			);
+			if ( 0 === $run['claimed'] ) {
+				usleep( 200000 ); // Another runner has it.
+			}
+		}
+		$bar->finish();
+		$job = $engine->get( $id );
+		if ( 'completed' !== $job->status ) {
+			\WP_CLI::error( sprintf( 'Bulk job %s is %s.%s', $id, $job->status, $job->error ? ' ' . $job->error : '' ) );
+		}
+		$r = is_array( $job->result ) ? $job->result : array();
+		\WP_CLI::success( sprintf( '%d done, %d skipped (not in a state for it), %d gone.', $r['done'] ?? 0, $r['skipped'] ?? 0, $r['missing'] ?? 0 ) );
 	}
 
 	/**
