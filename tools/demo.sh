@@ -37,8 +37,8 @@ kbjobs demo is up.
 
   Sample import $import_id: 200 pages from the fixture site $KBJOBS_FIXTURE_URL,
   running now in the background (log: $KBJOBS_HOME/demo-work.log).
-    Watch it:  tools/wp kb job $import_id
-    Failures:  tools/wp kb job $import_id --failed --format=table
+    Watch it:  tools/wp kb import-job get $import_id
+    Failures:  tools/wp kb import-job failed $import_id --format=table
     Articles:  $KBJOBS_WP_URL/wp-admin/edit.php?post_type=kb_article
     Site:      $front (as visitors see them)
   Data:      $KBJOBS_HOME (database, WordPress, kbjobs data directory, logs)

@@ -263,7 +263,7 @@ final class ImportTest extends TestCase {
 		$this->assertSame( 2, $job->metrics['failed'] );
 		$this->assertSame( 60, $this->article_count() );
 		$this->assertSame( array(), $this->duplicate_sources() );
-		list( , $out ) = self::wp( 'kb', 'job', $id, '--failed', '--format=count' );
+		list( , $out ) = self::wp( 'kb', 'import-job', 'failed', $id, '--format=count' );
 		$this->assertSame( '2', trim( $out ), 'the ranges\' failed items are the import\'s' );
 	}
 
