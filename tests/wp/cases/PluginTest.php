@@ -71,14 +71,17 @@ final class PluginTest extends TestCase {
 		$this->assertTrue( function_exists( 'kbjobs_fenced_transaction' ) );
 	}
 
-	public function test_operations_page_is_registered_with_the_manage_options_capability(): void {
-		global $_registered_pages;
+	public function test_operations_pages_are_registered_with_the_view_capability(): void {
+		global $_registered_pages, $submenu;
 		require_once ABSPATH . 'wp-admin/includes/admin.php';
 		wp_set_current_user( 1 );
 		set_current_screen( 'dashboard' );
 		\KBJobs_Admin::menu();
 		$this->assertArrayHasKey( get_plugin_page_hookname( 'kbjobs', '' ), $_registered_pages );
-		$this->assertSame( 'manage_options', \KBJobs_Admin::CAPABILITY );
+		foreach ( $submenu['kbjobs'] as $item ) {
+			$this->assertSame( 'kbjobs_view', $item[1], $item[0] );
+		}
+		$this->assertTrue( current_user_can( 'kbjobs_view' ), 'an administrator may view, through manage_options' );
 		wp_set_current_user( 0 );
 	}
 

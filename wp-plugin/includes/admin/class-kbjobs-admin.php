@@ -1,6 +1,10 @@
 <?php
 /**
- * The Operations dashboard: the admin menu and its screens.
+ * The Operations dashboard: the "KB Jobs" menu and its screens. Each screen is a class
+ * (KBJobs_Admin_Screen) listed in SCREENS; the menu shows only screens that exist. Every
+ * screen needs kbjobs_view; forms that act post to admin-post.php (KBJobs_Admin_Forms),
+ * which checks kbjobs_operate and a nonce and calls the same action layer as REST and
+ * `wp kb`. Scripts and styles are enqueued on these screens only.
  *
  * @package KBJobs
  */
@@ -8,72 +12,103 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Registers the menu and renders the Operations screen.
+ * Registers the menu and routes each screen's load and render.
  */
 final class KBJobs_Admin {
 
-	const CAPABILITY = 'manage_options';
-	const SLUG       = 'kbjobs';
+	const SLUG = 'kbjobs';
 
 	/**
-	 * Hooks the admin menu.
+	 * The screens, in menu order: the first is the page the menu opens.
+	 */
+	const SCREENS = array(
+		'KBJobs_Admin_Overview',
+	);
+
+	/**
+	 * Screen objects by their page hook.
+	 *
+	 * @var array<string,KBJobs_Admin_Screen>
+	 */
+	private static $screens = array();
+
+	/**
+	 * Hooks the menu, the forms and the assets.
 	 */
 	public static function init(): void {
 		add_action( 'admin_menu', array( self::class, 'menu' ) );
+		add_action( 'admin_enqueue_scripts', array( self::class, 'enqueue' ) );
+		KBJobs_Admin_Forms::init();
 	}
 
 	/**
-	 * Adds KB Jobs > Operations.
+	 * Adds KB Jobs and its screens.
 	 */
 	public static function menu(): void {
-		add_menu_page(
-			__( 'KB Jobs Operations', 'kb-jobs' ),
-			__( 'KB Jobs', 'kb-jobs' ),
-			self::CAPABILITY,
-			self::SLUG,
-			array( self::class, 'render' ),
-			'dashicons-clock',
-			58
-		);
-		add_submenu_page(
-			self::SLUG,
-			__( 'KB Jobs Operations', 'kb-jobs' ),
-			__( 'Operations', 'kb-jobs' ),
-			self::CAPABILITY,
-			self::SLUG,
-			array( self::class, 'render' )
-		);
+		$first = true;
+		foreach ( self::SCREENS as $class_name ) {
+			$screen = new $class_name();
+			$slug   = $first ? self::SLUG : self::SLUG . '-' . $screen->slug();
+			if ( $first ) {
+				add_menu_page(
+					__( 'KB Jobs Operations', 'kb-jobs' ),
+					__( 'KB Jobs', 'kb-jobs' ),
+					KBJobs_Access::VIEW,
+					$slug,
+					array( $screen, 'render_page' ),
+					'dashicons-clock',
+					58
+				);
+			}
+			$hook = add_submenu_page(
+				$screen->in_menu() ? self::SLUG : '',
+				$screen->title(),
+				$screen->menu_title(),
+				KBJobs_Access::VIEW,
+				$slug,
+				array( $screen, 'render_page' )
+			);
+			if ( $hook ) {
+				self::$screens[ $hook ] = $screen;
+				add_action( 'load-' . $hook, array( $screen, 'load' ) );
+			}
+			$first = false;
+		}
 	}
 
 	/**
-	 * Renders the Operations screen.
+	 * The admin URL of a screen.
+	 *
+	 * @param string $slug The screen's slug ('' for the Overview).
+	 * @param array  $args Query args.
+	 * @return string
 	 */
-	public static function render(): void {
-		if ( ! current_user_can( self::CAPABILITY ) ) {
-			wp_die( esc_html__( 'You do not have permission to view KB Jobs operations.', 'kb-jobs' ), 403 );
+	public static function url( string $slug = '', array $args = array() ): string {
+		$page = '' === $slug || 'overview' === $slug ? self::SLUG : self::SLUG . '-' . $slug;
+		return add_query_arg( array_merge( array( 'page' => $page ), $args ), admin_url( 'admin.php' ) );
+	}
+
+	/**
+	 * Enqueues the dashboard's script and style on its screens only.
+	 *
+	 * @param string $hook The page hook.
+	 */
+	public static function enqueue( $hook ): void {
+		if ( ! isset( self::$screens[ $hook ] ) ) {
+			return;
 		}
-		$rows = KBJobs_Data_Versions::rows();
-		?>
-		<div class="wrap kbjobs-operations">
-			<h1><?php esc_html_e( 'KB Jobs Operations', 'kb-jobs' ); ?></h1>
-			<h2 id="kbjobs-health"><?php esc_html_e( 'Health', 'kb-jobs' ); ?></h2>
-			<table class="widefat striped kbjobs-versions">
-				<thead>
-					<tr>
-						<th scope="col"><?php esc_html_e( 'Component', 'kb-jobs' ); ?></th>
-						<th scope="col"><?php esc_html_e( 'Version', 'kb-jobs' ); ?></th>
-					</tr>
-				</thead>
-				<tbody>
-				<?php foreach ( $rows as $row ) : ?>
-					<tr>
-						<td><?php echo esc_html( $row['component'] ); ?></td>
-						<td><?php echo esc_html( $row['version'] ); ?></td>
-					</tr>
-				<?php endforeach; ?>
-				</tbody>
-			</table>
-		</div>
-		<?php
+		$base = plugins_url( 'assets/', KBJOBS_PLUGIN_FILE );
+		wp_enqueue_style( 'kbjobs-admin', $base . 'css/kbjobs-admin.css', array(), KBJOBS_PLUGIN_VERSION );
+		wp_enqueue_script( 'kbjobs-admin', $base . 'js/kbjobs-admin.js', array( 'wp-api-fetch', 'wp-i18n' ), KBJOBS_PLUGIN_VERSION, true );
+		wp_set_script_translations( 'kbjobs-admin', 'kb-jobs' );
+		wp_localize_script(
+			'kbjobs-admin',
+			'kbjobsAdmin',
+			array(
+				'canOperate' => current_user_can( KBJobs_Access::OPERATE ),
+				'timezone'   => wp_timezone_string(),
+			)
+		);
+		self::$screens[ $hook ]->enqueue();
 	}
 }

@@ -1,7 +1,8 @@
 <?php
 /**
- * The kbjobs/v1 view of the machinery: the health summary (/status), runners, queues
- * (with limits, pause and resume) and resources.
+ * The kbjobs/v1 view of the machinery: the health summary (/status), the live screens'
+ * shared snapshot (/snapshot), runners, queues (with limits, pause and resume) and
+ * resources.
  *
  * @package KBJobs
  */
@@ -18,6 +19,17 @@ final class KBJobs_REST_System extends KBJobs_REST_Controller {
 	 */
 	public function register_routes() {
 		$this->get_route( '/status', 'status', array() );
+		$this->get_route(
+			'/snapshot',
+			'snapshot',
+			array(
+				'view' => array(
+					'description' => __( 'Also the texts a dashboard screen shows, keyed by the element showing each.', 'kb-jobs' ),
+					'type'        => 'string',
+					'enum'        => array( 'overview' ),
+				),
+			)
+		);
 		$this->get_route(
 			'/runners',
 			'runners',
@@ -119,6 +131,21 @@ final class KBJobs_REST_System extends KBJobs_REST_Controller {
 	 */
 	public function status() {
 		return $this->respond( $this->read( array( 'KBJobs_Data_Status', 'summary' ) ) );
+	}
+
+	/**
+	 * GET /snapshot: what the live screens show (status, running jobs, runners), at most
+	 * a second old, computed once a second at most for every reader together.
+	 *
+	 * @param WP_REST_Request $request The request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function snapshot( $request ) {
+		$snapshot = $this->read( array( 'KBJobs_Data_Snapshot', 'get' ) );
+		if ( ! is_wp_error( $snapshot ) && 'overview' === $request['view'] ) {
+			$snapshot['texts'] = KBJobs_Admin_Overview::texts( $snapshot );
+		}
+		return $this->respond( $snapshot );
 	}
 
 	/**

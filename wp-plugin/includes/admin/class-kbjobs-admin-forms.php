@@ -1,0 +1,207 @@
+<?php
+/**
+ * The dashboard's actions as plain forms (they work without JavaScript): every form
+ * posts to admin-post.php?action=kbjobs with the operation in `op`, its nonce, and where
+ * to go back to. The operation runs through the action layer (kbjobs_operate, audit with
+ * source "screen"); its outcome comes back as an admin notice on the page returned to.
+ *
+ * @package KBJobs
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Handles the dashboard's forms.
+ */
+final class KBJobs_Admin_Forms {
+
+	/**
+	 * The operations a form can ask for, and what each takes: `id` (a job id), `ids`
+	 * (job ids), `name` (a queue), `alert` (an alert id).
+	 */
+	const OPS = array(
+		'job.cancel'         => 'id',
+		'job.rerun'          => 'id',
+		'job.resume'         => 'id',
+		'job.bulk'           => 'ids',
+		'failure.resubmit'   => 'ids',
+		'failure.delete'     => 'ids',
+		'alert.ack'          => 'alert',
+		'checkpoint.resume'  => 'id',
+		'checkpoint.fresh'   => 'id',
+		'checkpoint.discard' => 'id',
+		'queue.pause'        => 'name',
+		'queue.resume'       => 'name',
+		'queue.set'          => 'name',
+		'import.resubmit'    => 'id',
+	);
+
+	/**
+	 * Hooks admin-post.php.
+	 */
+	public static function init(): void {
+		add_action( 'admin_post_kbjobs', array( self::class, 'handle' ) );
+	}
+
+	/**
+	 * The hidden fields of a form for $op (the nonce, the referer).
+	 *
+	 * @param string $op One of OPS.
+	 * @return string HTML.
+	 */
+	public static function fields( string $op ): string {
+		return '<input type="hidden" name="action" value="kbjobs">'
+			. '<input type="hidden" name="op" value="' . esc_attr( $op ) . '">'
+			. wp_nonce_field( 'kbjobs-' . $op, '_wpnonce', true, false );
+	}
+
+	/**
+	 * A one-button form for $op on $value (e.g. Cancel on a job): nothing for a user
+	 * who cannot act.
+	 *
+	 * @param string $op      One of OPS.
+	 * @param string $value   The job id, queue name or alert id.
+	 * @param string $label   The button's text.
+	 * @param string $classes The button's classes.
+	 * @param string $confirm A question to confirm with first ('' for none).
+	 * @return string HTML.
+	 */
+	public static function button( string $op, string $value, string $label, string $classes = 'button', string $confirm = '' ): string {
+		if ( ! current_user_can( KBJobs_Access::OPERATE ) ) {
+			return '';
+		}
+		$field = self::OPS[ $op ] ?? 'id';
+		return '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '" class="kbjobs-inline-form"'
+			. ( '' !== $confirm ? ' data-kbjobs-confirm="' . esc_attr( $confirm ) . '"' : '' ) . '>'
+			. self::fields( $op )
+			. '<input type="hidden" name="' . esc_attr( 'ids' === $field ? 'ids[]' : $field ) . '" value="' . esc_attr( $value ) . '">'
+			. '<button type="submit" class="' . esc_attr( $classes ) . '">' . esc_html( $label ) . '</button></form>';
+	}
+
+	/**
+	 * The admin_post_kbjobs action: checks the nonce, runs the operation, leaves a
+	 * notice, goes back.
+	 */
+	public static function handle(): void {
+		$op = isset( $_POST['op'] ) ? (string) wp_unslash( $_POST['op'] ) : ''; // phpcs:ignore WordPress.Security.NonceVerification.Missing,WordPress.Security.ValidatedSanitizedInput.InputNotSanitized -- compared with the keys of OPS below; the nonce is per operation, checked once the operation is known.
+		if ( ! isset( self::OPS[ $op ] ) ) {
+			wp_die( esc_html__( 'Unknown operation.', 'kb-jobs' ), 400 );
+		}
+		check_admin_referer( 'kbjobs-' . $op );
+		KBJobs_Audit::set_source( 'screen' );
+		$result = self::run( $op );
+		self::notice( $result );
+		wp_safe_redirect( wp_get_referer() ? wp_get_referer() : KBJobs_Admin::url() );
+		exit;
+	}
+
+	/**
+	 * Runs one operation from the posted fields.
+	 *
+	 * @param string $op One of OPS.
+	 * @return array|WP_Error
+	 */
+	private static function run( string $op ) {
+		// phpcs:disable WordPress.Security.NonceVerification.Missing -- handle() checked it.
+		$id    = isset( $_POST['id'] ) ? sanitize_text_field( wp_unslash( $_POST['id'] ) ) : '';
+		$ids   = isset( $_POST['ids'] ) ? array_map( 'sanitize_text_field', (array) wp_unslash( $_POST['ids'] ) ) : array();
+		$name  = isset( $_POST['name'] ) ? sanitize_text_field( wp_unslash( $_POST['name'] ) ) : '';
+		$alert = isset( $_POST['alert'] ) ? absint( $_POST['alert'] ) : 0;
+		switch ( $op ) {
+			case 'job.cancel':
+				return KBJobs_Actions_Jobs::cancel( $id );
+			case 'job.rerun':
+				return KBJobs_Actions_Jobs::rerun( $id );
+			case 'job.resume':
+				return KBJobs_Actions_Jobs::resume( $id );
+			case 'job.bulk':
+				$action = isset( $_POST['bulk_action'] ) ? sanitize_key( wp_unslash( $_POST['bulk_action'] ) ) : '';
+				return KBJobs_Actions_Jobs::bulk_ids( $action, $ids );
+			case 'failure.resubmit':
+				return KBJobs_Actions_Failures::resubmit( $ids );
+			case 'failure.delete':
+				return KBJobs_Actions_Failures::delete( $ids );
+			case 'alert.ack':
+				return KBJobs_Actions_Failures::acknowledge_alert( $alert );
+			case 'checkpoint.resume':
+				return KBJobs_Actions_Checkpoints::resume( $id );
+			case 'checkpoint.fresh':
+				return KBJobs_Actions_Checkpoints::fresh( $id );
+			case 'checkpoint.discard':
+				return KBJobs_Actions_Checkpoints::discard( $id );
+			case 'queue.pause':
+				return KBJobs_Actions_Queues::pause( $name );
+			case 'queue.resume':
+				return KBJobs_Actions_Queues::resume( $name );
+			case 'queue.set':
+				$limits = array();
+				foreach ( array( 'concurrency', 'rate', 'period_ms' ) as $key ) {
+					if ( isset( $_POST[ $key ] ) && '' !== $_POST[ $key ] ) {
+						$limits[ $key ] = sanitize_text_field( wp_unslash( $_POST[ $key ] ) );
+					}
+				}
+				return KBJobs_Actions_Queues::set( $name, $limits );
+			case 'import.resubmit':
+				return KBJobs_Actions_Imports::resubmit_failed( $id );
+		}
+		// phpcs:enable
+		return new WP_Error( 'kbjobs_invalid', __( 'Unknown operation.', 'kb-jobs' ), array( 'status' => 400 ) );
+	}
+
+	/**
+	 * Keeps the outcome for the next page this user sees.
+	 *
+	 * @param array|WP_Error $result The operation's result.
+	 */
+	private static function notice( $result ): void {
+		$notice = is_wp_error( $result )
+			? array(
+				'type'    => 'error',
+				'message' => $result->get_error_message(),
+			)
+			: array(
+				'type'    => 'success',
+				'message' => self::success_message( $result ),
+			);
+		set_transient( 'kbjobs_notice_' . get_current_user_id(), $notice, 60 );
+	}
+
+	/**
+	 * What a successful operation says.
+	 *
+	 * @param mixed $result Its result.
+	 * @return string
+	 */
+	private static function success_message( $result ): string {
+		if ( is_array( $result ) && isset( $result['done'], $result['requested'] ) ) {
+			/* translators: 1: entries done, 2: entries asked for */
+			return sprintf( __( 'Done for %1$d of %2$d.', 'kb-jobs' ), $result['done'], $result['requested'] );
+		}
+		if ( is_array( $result ) && isset( $result['done'], $result['skipped'] ) ) {
+			/* translators: 1: jobs done, 2: jobs skipped, 3: unknown jobs */
+			return sprintf( __( '%1$d done, %2$d skipped (not in a state for it), %3$d not found.', 'kb-jobs' ), $result['done'], $result['skipped'], $result['missing'] ?? 0 );
+		}
+		if ( is_array( $result ) && isset( $result['rerun_of'], $result['id'] ) ) {
+			/* translators: %s: new job id */
+			return sprintf( __( 'Running again as job %s.', 'kb-jobs' ), $result['id'] );
+		}
+		return __( 'Done.', 'kb-jobs' );
+	}
+
+	/**
+	 * Shows (once) the notice left by the last operation.
+	 */
+	public static function render_notice(): void {
+		$key    = 'kbjobs_notice_' . get_current_user_id();
+		$notice = get_transient( $key );
+		if ( ! is_array( $notice ) ) {
+			return;
+		}
+		delete_transient( $key );
+		printf(
+			'<div class="notice notice-%1$s is-dismissible kbjobs-notice"><p>%2$s</p></div>',
+			esc_attr( 'error' === $notice['type'] ? 'error' : 'success' ),
+			esc_html( (string) $notice['message'] )
+		);
+	}
+}

@@ -1,0 +1,293 @@
+<?php
+/**
+ * Overview, the page the menu opens: is it healthy, what runs, what waits and why. Jobs
+ * by status; each queue's depth, running jobs against its limit, the age of its oldest
+ * due job, and whether it is paused or rate limited (until when); runners alive and lost;
+ * open alerts; the WP-Cron tick and whether anything runs jobs; the data directory's
+ * disk. Rendered on the server, then kept current from the shared snapshot
+ * (GET /kbjobs/v1/snapshot) while the tab is visible.
+ *
+ * @package KBJobs
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * The Overview screen.
+ */
+final class KBJobs_Admin_Overview extends KBJobs_Admin_Screen {
+
+	/**
+	 * Slug.
+	 *
+	 * @return string
+	 */
+	public function slug(): string {
+		return 'overview';
+	}
+
+	/**
+	 * Title.
+	 *
+	 * @return string
+	 */
+	public function title(): string {
+		return __( 'KB Jobs Operations', 'kb-jobs' );
+	}
+
+	/**
+	 * Menu label.
+	 *
+	 * @return string
+	 */
+	public function menu_title(): string {
+		return __( 'Overview', 'kb-jobs' );
+	}
+
+	/**
+	 * Live.
+	 *
+	 * @return bool
+	 */
+	protected function is_live(): bool {
+		return true;
+	}
+
+	/**
+	 * Help.
+	 *
+	 * @return string
+	 */
+	protected function help(): string {
+		return __( 'Jobs by status, each queue and what holds it back, runners, alerts, the WP-Cron tick and the disk. The numbers refresh every two seconds while this tab is visible.', 'kb-jobs' );
+	}
+
+	/**
+	 * The page.
+	 */
+	protected function render(): void {
+		try {
+			$snapshot = KBJobs_Data_Snapshot::get();
+		} catch ( \Throwable $e ) {
+			printf( '<div class="notice notice-error inline"><p>%s</p></div>', esc_html( KBJobs_Action::error_from( $e )->get_error_message() ) );
+			$this->render_versions();
+			return;
+		}
+		$t = self::texts( $snapshot );
+		echo '<div class="kbjobs-live" data-kbjobs-live="overview">';
+		echo '<div class="kbjobs-attention" data-kbjobs-key="attention" aria-live="polite">';
+		foreach ( $t['attention'] as $line ) {
+			echo '<div class="notice notice-warning inline"><p>' . esc_html( $line ) . '</p></div>';
+		}
+		echo '</div>';
+		echo '<h2>' . esc_html__( 'Jobs', 'kb-jobs' ) . '</h2><ul class="kbjobs-counts">';
+		foreach ( array_keys( $snapshot['status']['jobs'] ) as $state ) {
+			printf(
+				'<li class="kbjobs-count kbjobs-status-%1$s"><span class="kbjobs-count-n" data-kbjobs-key="status.jobs.%1$s">%2$s</span> <span class="kbjobs-count-label">%3$s</span></li>',
+				esc_attr( $state ),
+				esc_html( $t[ 'status.jobs.' . $state ] ),
+				esc_html( self::status_label( $state ) )
+			);
+		}
+		echo '</ul>';
+		echo '<h2>' . esc_html__( 'Queues', 'kb-jobs' ) . '</h2>';
+		echo '<table class="widefat striped kbjobs-queues"><thead><tr>';
+		foreach ( array( __( 'Queue', 'kb-jobs' ), __( 'Waiting', 'kb-jobs' ), __( 'Due now', 'kb-jobs' ), __( 'Running / limit', 'kb-jobs' ), __( 'Oldest due job', 'kb-jobs' ), __( 'State', 'kb-jobs' ) ) as $head ) {
+			echo '<th scope="col">' . esc_html( $head ) . '</th>';
+		}
+		echo '</tr></thead><tbody data-kbjobs-key="status.queues" data-kbjobs-empty="' . esc_attr__( 'No queue has jobs or settings yet.', 'kb-jobs' ) . '">';
+		if ( ! $t['status.queues'] ) {
+			echo '<tr><td colspan="6">' . esc_html__( 'No queue has jobs or settings yet.', 'kb-jobs' ) . '</td></tr>';
+		}
+		foreach ( $t['status.queues'] as $cells ) {
+			echo '<tr>';
+			foreach ( $cells as $cell ) {
+				echo '<td>' . esc_html( $cell ) . '</td>';
+			}
+			echo '</tr>';
+		}
+		echo '</tbody></table>';
+		$rows = array(
+			'status.runners.text'  => __( 'Runners', 'kb-jobs' ),
+			'status.open_alerts'   => __( 'Open alerts', 'kb-jobs' ),
+			'status.failures.text' => __( 'FailureLog', 'kb-jobs' ),
+			'status.cron.text'     => __( 'WP-Cron tick', 'kb-jobs' ),
+			'status.disk.text'     => __( 'Data directory', 'kb-jobs' ),
+		);
+		echo '<h2>' . esc_html__( 'System', 'kb-jobs' ) . '</h2><table class="widefat striped kbjobs-system"><tbody>';
+		foreach ( $rows as $key => $label ) {
+			printf( '<tr><th scope="row">%1$s</th><td data-kbjobs-key="%2$s">%3$s</td></tr>', esc_html( $label ), esc_attr( $key ), esc_html( $t[ $key ] ) );
+		}
+		echo '</tbody></table>';
+		echo '<p class="kbjobs-updated">' . esc_html__( 'Updated', 'kb-jobs' ) . ' <span data-kbjobs-key="at">' . esc_html( $t['at'] ) . '</span></p>';
+		echo '</div>';
+		$this->render_versions();
+	}
+
+	/**
+	 * What the page shows, by the data-kbjobs-key of the element showing it: texts,
+	 * the queue table's rows (lists of cells) and the attention lines. The server renders
+	 * from it, and GET /kbjobs/v1/snapshot?view=overview serves it to the page's script,
+	 * which sets each element's text (never HTML).
+	 *
+	 * @param array<string,mixed> $snapshot The snapshot.
+	 * @return array<string,string|array>
+	 */
+	public static function texts( array $snapshot ): array {
+		$s     = $snapshot['status'];
+		$texts = array( 'at' => (string) $snapshot['at'] );
+		foreach ( $s['jobs'] as $state => $n ) {
+			$texts[ 'status.jobs.' . $state ] = number_format_i18n( $n );
+		}
+		/* translators: 1: active runners, 2: lost runners */
+		$texts['status.runners.text'] = sprintf( __( '%1$d active, %2$d lost', 'kb-jobs' ), $s['runners']['active'], $s['runners']['lost'] );
+		$texts['status.open_alerts']  = number_format_i18n( $s['open_alerts'] );
+		/* translators: 1: failed jobs, 2: partial imports */
+		$texts['status.failures.text'] = sprintf( __( '%1$d failed jobs, %2$d imports with failed URLs', 'kb-jobs' ), $s['failures']['jobs'], $s['failures']['partial'] );
+		$texts['status.cron.text']     = self::cron_text( $s['cron'] );
+		$texts['status.disk.text']     = self::disk_text( $s['disk'] );
+		$texts['status.queues']        = array();
+		foreach ( $s['queues'] as $q ) {
+			$texts['status.queues'][] = array(
+				$q['name'],
+				number_format_i18n( (int) ( $q['queued'] ?? 0 ) ),
+				number_format_i18n( (int) ( $q['due'] ?? 0 ) ),
+				self::running_text( $q ),
+				self::age_text( (float) ( $q['oldest_due_age'] ?? 0 ) ),
+				self::queue_state( $q ),
+			);
+		}
+		$texts['attention'] = self::attention( $s );
+		return $texts;
+	}
+
+	/**
+	 * A status's label.
+	 *
+	 * @param string $state A job status.
+	 * @return string
+	 */
+	public static function status_label( string $state ): string {
+		$labels = array(
+			'queued'      => __( 'queued', 'kb-jobs' ),
+			'running'     => __( 'running', 'kb-jobs' ),
+			'completed'   => __( 'completed', 'kb-jobs' ),
+			'failed'      => __( 'failed', 'kb-jobs' ),
+			'cancelled'   => __( 'cancelled', 'kb-jobs' ),
+			'interrupted' => __( 'interrupted', 'kb-jobs' ),
+		);
+		return $labels[ $state ] ?? $state;
+	}
+
+	/**
+	 * What needs attention, a sentence each.
+	 *
+	 * @param array<string,mixed> $status The summary.
+	 * @return string[]
+	 */
+	private static function attention( array $status ): array {
+		$lines = array();
+		if ( $status['runners']['lost'] > 0 ) {
+			/* translators: %d: number of runners */
+			$lines[] = sprintf( _n( '%d runner is lost (no heartbeat): its jobs are taken back when their leases expire.', '%d runners are lost (no heartbeat): their jobs are taken back when their leases expire.', $status['runners']['lost'], 'kb-jobs' ), $status['runners']['lost'] );
+		}
+		if ( $status['open_alerts'] > 0 ) {
+			/* translators: %d: number of alerts */
+			$lines[] = sprintf( _n( '%d open alert.', '%d open alerts.', $status['open_alerts'], 'kb-jobs' ), $status['open_alerts'] );
+		}
+		$due = array_sum( array_map( 'intval', array_column( $status['queues'], 'due' ) ) );
+		if ( $due > 0 && ! $status['cron']['ticking'] && 0 === $status['runners']['active'] ) {
+			/* translators: %d: number of jobs */
+			$lines[] = sprintf( __( '%d jobs are due and nothing runs them: no WP-Cron tick in three minutes and no active runner.', 'kb-jobs' ), $due );
+		}
+		return $lines;
+	}
+
+	/**
+	 * "3 / 10", or "3" without a limit.
+	 *
+	 * @param array<string,mixed> $q A queue.
+	 * @return string
+	 */
+	public static function running_text( array $q ): string {
+		$running = number_format_i18n( (int) ( $q['running'] ?? 0 ) );
+		return empty( $q['concurrency'] ) ? $running : $running . ' / ' . number_format_i18n( (int) $q['concurrency'] );
+	}
+
+	/**
+	 * A duration in words ("—" for none).
+	 *
+	 * @param float $seconds Seconds.
+	 * @return string
+	 */
+	public static function age_text( float $seconds ): string {
+		return $seconds > 0 ? human_time_diff( 0, (int) ceil( $seconds ) ) : '—';
+	}
+
+	/**
+	 * A queue's state in words: paused, rate limited until T, blocked (why), running.
+	 *
+	 * @param array<string,mixed> $q A queue.
+	 * @return string
+	 */
+	public static function queue_state( array $q ): string {
+		if ( ! empty( $q['paused'] ) ) {
+			return __( 'Paused', 'kb-jobs' );
+		}
+		if ( ! empty( $q['rate_limited_until'] ) ) {
+			/* translators: %s: a time */
+			return sprintf( __( 'Rate limited until %s', 'kb-jobs' ), wp_date( get_option( 'time_format' ), (int) strtotime( $q['rate_limited_until'] ) ) );
+		}
+		if ( ! empty( $q['blocked'] ) ) {
+			/* translators: %s: the engine's reason */
+			return sprintf( __( 'Held back: %s', 'kb-jobs' ), $q['blocked'] );
+		}
+		return __( 'Running', 'kb-jobs' );
+	}
+
+	/**
+	 * The tick in words.
+	 *
+	 * @param array<string,mixed> $cron The summary's cron part.
+	 * @return string
+	 */
+	public static function cron_text( array $cron ): string {
+		if ( empty( $cron['last_tick'] ) ) {
+			$text = __( 'never ran', 'kb-jobs' );
+		} else {
+			/* translators: %s: time since, e.g. "2 mins" */
+			$text = sprintf( __( 'last ran %s ago', 'kb-jobs' ), human_time_diff( (int) strtotime( $cron['last_tick'] ) ) );
+		}
+		if ( ! empty( $cron['disabled'] ) ) {
+			$text .= ' ' . __( '(DISABLE_WP_CRON: a system cron or `wp kb work` must run jobs)', 'kb-jobs' );
+		}
+		return $text;
+	}
+
+	/**
+	 * The disk in words.
+	 *
+	 * @param array<string,mixed> $disk The summary's disk part.
+	 * @return string
+	 */
+	public static function disk_text( array $disk ): string {
+		if ( null === $disk['free_bytes'] || null === $disk['total_bytes'] ) {
+			/* translators: %s: a directory */
+			return sprintf( __( '%s (cannot read its disk)', 'kb-jobs' ), $disk['data_dir'] );
+		}
+		/* translators: 1: directory, 2: free space, 3: disk size */
+		return sprintf( __( '%1$s: %2$s free of %3$s', 'kb-jobs' ), $disk['data_dir'], size_format( $disk['free_bytes'] ), size_format( $disk['total_bytes'] ) );
+	}
+
+	/**
+	 * Component versions.
+	 */
+	private function render_versions(): void {
+		echo '<h2 id="kbjobs-health">' . esc_html__( 'Versions', 'kb-jobs' ) . '</h2>';
+		echo '<table class="widefat striped kbjobs-versions"><thead><tr><th scope="col">' . esc_html__( 'Component', 'kb-jobs' ) . '</th><th scope="col">' . esc_html__( 'Version', 'kb-jobs' ) . '</th></tr></thead><tbody>';
+		foreach ( KBJobs_Data_Versions::rows() as $row ) {
+			echo '<tr><td>' . esc_html( $row['component'] ) . '</td><td>' . esc_html( $row['version'] ) . '</td></tr>';
+		}
+		echo '</tbody></table>';
+	}
+}

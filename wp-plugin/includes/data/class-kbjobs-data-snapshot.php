@@ -1,0 +1,102 @@
+<?php
+/**
+ * The one snapshot the live screens (Overview, Active Jobs, Runners, Queues) read: the
+ * health summary, the running jobs and the runners, computed at most once a second
+ * however many tabs are open. It is kept in an option (not autoloaded) with the time it
+ * was made; a request that finds it older than a second recomputes it under a database
+ * lock taken without waiting, and a request that cannot take the lock serves the copy it
+ * found. So N open tabs polling every two seconds cost the database one computation a
+ * second at most, not N.
+ *
+ * @package KBJobs
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * The shared snapshot of the live screens.
+ */
+final class KBJobs_Data_Snapshot {
+
+	const OPTION  = 'kbjobs_snapshot';
+	const MAX_AGE = 1.0;
+
+	/**
+	 * The snapshot: at most MAX_AGE seconds old (or the freshest one another request is
+	 * computing right now).
+	 *
+	 * @return array<string,mixed> ['at' => ISO time, 'age' => seconds, 'status' =>
+	 *                             summary, 'active' => jobs, 'runners' => runners].
+	 */
+	public static function get(): array {
+		global $wpdb;
+		$kept = self::read();
+		if ( $kept && microtime( true ) - $kept['made'] < self::MAX_AGE ) {
+			return self::answer( $kept );
+		}
+		$lock = 'kbjobs_snapshot_' . $wpdb->prefix;
+		// A lock taken without waiting: whoever has it computes, the others serve what is kept.
+		if ( '1' !== (string) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 0)', $lock ) ) ) { // phpcs:ignore WordPress.DB.DirectDatabaseQuery -- a named lock, no table.
+			return $kept ? self::answer( $kept ) : self::answer( self::compute() );
+		}
+		try {
+			$kept = self::read(); // Another request may have just made one.
+			if ( ! $kept || microtime( true ) - $kept['made'] >= self::MAX_AGE ) {
+				$kept = self::compute();
+				update_option( self::OPTION, $kept, false );
+			}
+		} finally {
+			$wpdb->query( $wpdb->prepare( 'DO RELEASE_LOCK(%s)', $lock ) ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery
+		}
+		return self::answer( $kept );
+	}
+
+	/**
+	 * How many times this process computed the snapshot (for tests and diagnostics).
+	 *
+	 * @var int
+	 */
+	public static $computed = 0;
+
+	/**
+	 * The kept snapshot, read past the object cache (other requests write it).
+	 *
+	 * @return array|null
+	 */
+	private static function read(): ?array {
+		global $wpdb;
+		$raw  = $wpdb->get_var( $wpdb->prepare( "SELECT option_value FROM {$wpdb->options} WHERE option_name = %s", self::OPTION ) ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery -- read past the object cache: another request wrote it a moment ago.
+		$kept = null === $raw ? null : maybe_unserialize( $raw );
+		return is_array( $kept ) && isset( $kept['made'], $kept['data'] ) ? $kept : null;
+	}
+
+	/**
+	 * Computes a snapshot.
+	 *
+	 * @return array{made:float,data:array}
+	 */
+	private static function compute(): array {
+		++self::$computed;
+		return array(
+			'made' => microtime( true ),
+			'data' => array(
+				'status'  => KBJobs_Data_Status::summary(),
+				'active'  => KBJobs_Data_Runners::active_jobs(),
+				'runners' => KBJobs_Data_Runners::all( 24 ),
+			),
+		);
+	}
+
+	/**
+	 * The snapshot as served.
+	 *
+	 * @param array $kept A kept snapshot.
+	 * @return array<string,mixed>
+	 */
+	private static function answer( array $kept ): array {
+		return array(
+			'at'  => KBJobs_Format::time( $kept['made'] ),
+			'age' => round( max( 0, microtime( true ) - $kept['made'] ), 3 ),
+		) + $kept['data'];
+	}
+}
