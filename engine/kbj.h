@@ -94,10 +94,20 @@ typedef struct kbj_config {
     unsigned lease_seconds;      /* default 60: a claim's lease; heartbeats renew it */
     unsigned claim_batch;        /* default 10: jobs claimed per transaction by kbj_run */
     unsigned failure_cap;        /* default 50: FailureLog entries kept */
-    unsigned lost_after_seconds; /* default 3 * lease: a runner silent this long is lost */
+    unsigned lost_after_seconds; /* default 4 * heartbeat_seconds (8): a runner whose last
+                                  * heartbeat is older than this is shown as lost; at most
+                                  * 604,800, and above heartbeat_seconds */
     unsigned alert_threshold;    /* default 5: failures of one type within the window ... */
     unsigned alert_window_seconds; /* default 600: ... raise an alert */
+    unsigned heartbeat_seconds;  /* default 2 (1..3600): how often kbj_run's heartbeat thread
+                                  * records the runner alive and renews its leases; a lease
+                                  * shorter than three beats is renewed every third of it */
 } kbj_config;
+
+/* The defaults of kbj_config's runner settings. */
+#define KBJ_DEFAULT_HEARTBEAT_SECONDS 2
+#define KBJ_HEARTBEAT_SECONDS_MAX 3600
+#define KBJ_LOST_AFTER_SECONDS_MAX 604800
 
 /* Allocates an unconnected engine; NULL when out of memory. */
 kbj_engine *kbj_engine_new(void);
@@ -105,8 +115,12 @@ kbj_engine *kbj_engine_new(void);
 /*
  * Connects to the database and checks that its kbjobs schema, if any, is one this code
  * can use (a schema whose minimum code version is above ours is refused with
- * KBJ_EUNSUPPORTED). Does not create tables: call kbj_migrate(). Returns 0 or a KBJ_E*
- * code with the message in kbj_errmsg().
+ * KBJ_EUNSUPPORTED). Does not create tables: call kbj_migrate(). Settings out of their
+ * range (lease_seconds above 86,400, claim_batch above 1000, failure_cap above 100,000,
+ * heartbeat_seconds above 3600, lost_after_seconds above 604,800, or a heartbeat_seconds
+ * not below lost_after_seconds once the defaults are applied) are KBJ_EINVAL, the
+ * message naming them, before anything connects. Returns 0 or a KBJ_E* code with the
+ * message in kbj_errmsg().
  */
 int kbj_engine_connect(kbj_engine *eng, const kbj_config *cfg);
 
@@ -1104,7 +1118,8 @@ typedef struct kbj_runner_info {
     int pid;
     char version[32];
     char queues[256];
-    char state[12];              /* active, lost, stopped */
+    char state[12];              /* active; lost (not stopped, and its last heartbeat is older
+                                  * than the reading engine's lost_after_seconds); stopped */
     double started_at, heartbeat_at, stopped_at;
     int running_jobs;
     unsigned long long memory;   /* resident memory in bytes at its last heartbeat; 0 unknown */

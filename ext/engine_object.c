@@ -69,7 +69,7 @@ kbj_engine *kbjobs_engine_get(kbjobs_engine_obj *o)
 }
 
 static const char *const engine_keys[] = { "lease_seconds", "claim_batch", "failure_cap",
-    "lost_after_seconds", "alert_threshold", "alert_window_seconds", NULL };
+    "lost_after_seconds", "alert_threshold", "alert_window_seconds", "heartbeat_seconds", NULL };
 
 /* {{{ KBJobs\Engine::__construct */
 PHP_METHOD(KBJobs_Engine, __construct)
@@ -121,9 +121,18 @@ PHP_METHOD(KBJobs_Engine, __construct)
     if (kbjobs_opt_long(options, "failure_cap", 0, 100000, &v))
         RETURN_THROWS();
     cfg.failure_cap = (unsigned)v;
-    if (kbjobs_opt_long(options, "lost_after_seconds", 0, 86400 * 7, &v))
+    /* heartbeat_seconds and lost_after_seconds: the option, else the INI setting (0 for
+     * lost_after: four heartbeats); the engine refuses a heartbeat not below lost_after */
+    cfg.heartbeat_seconds = (unsigned)KBJOBS_G(heartbeat_seconds);
+    cfg.lost_after_seconds = (unsigned)KBJOBS_G(lost_after_seconds);
+    if (kbjobs_opt_long(options, "heartbeat_seconds", 0, KBJ_HEARTBEAT_SECONDS_MAX, &v))
         RETURN_THROWS();
-    cfg.lost_after_seconds = (unsigned)v;
+    if (v)
+        cfg.heartbeat_seconds = (unsigned)v;
+    if (kbjobs_opt_long(options, "lost_after_seconds", 0, KBJ_LOST_AFTER_SECONDS_MAX, &v))
+        RETURN_THROWS();
+    if (v)
+        cfg.lost_after_seconds = (unsigned)v;
     if (kbjobs_opt_long(options, "alert_threshold", 0, 100000, &v))
         RETURN_THROWS();
     cfg.alert_threshold = (unsigned)v;

@@ -35,6 +35,22 @@ static ZEND_INI_MH(on_update_positive)
     return OnUpdateLong(entry, new_value, mh_arg1, mh_arg2, mh_arg3, stage);
 }
 
+/* kbjobs.heartbeat_seconds (1..3600) and kbjobs.lost_after_seconds (0: four heartbeats,
+ * else 2..604800): the engine's ranges; whether the heartbeat is below lost_after is
+ * checked when an Engine is made, where both are known. */
+static ZEND_INI_MH(on_update_runner_seconds)
+{
+    char *end;
+    zend_long v = ZEND_STRTOL(ZSTR_VAL(new_value), &end, 10);
+    int heartbeat = strcmp(ZSTR_VAL(entry->name), "kbjobs.heartbeat_seconds") == 0;
+    if (end == ZSTR_VAL(new_value) || *end)
+        return FAILURE;
+    if (heartbeat ? (v < 1 || v > KBJ_HEARTBEAT_SECONDS_MAX)
+                  : (v != 0 && (v < 2 || v > KBJ_LOST_AFTER_SECONDS_MAX)))
+        return FAILURE;
+    return OnUpdateLong(entry, new_value, mh_arg1, mh_arg2, mh_arg3, stage);
+}
+
 PHP_INI_BEGIN()
     STD_PHP_INI_ENTRY("kbjobs.data_dir", "", PHP_INI_ALL, OnUpdateString, data_dir,
                       zend_kbjobs_globals, kbjobs_globals)
@@ -42,6 +58,10 @@ PHP_INI_BEGIN()
                       zend_kbjobs_globals, kbjobs_globals)
     STD_PHP_INI_ENTRY("kbjobs.claim_batch", "10", PHP_INI_ALL, on_update_positive, claim_batch,
                       zend_kbjobs_globals, kbjobs_globals)
+    STD_PHP_INI_ENTRY("kbjobs.heartbeat_seconds", "2", PHP_INI_ALL, on_update_runner_seconds,
+                      heartbeat_seconds, zend_kbjobs_globals, kbjobs_globals)
+    STD_PHP_INI_ENTRY("kbjobs.lost_after_seconds", "0", PHP_INI_ALL, on_update_runner_seconds,
+                      lost_after_seconds, zend_kbjobs_globals, kbjobs_globals)
 PHP_INI_END()
 
 /* {{{ KBJobs\versions(): array */

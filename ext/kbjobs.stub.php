@@ -62,7 +62,13 @@ namespace KBJobs {
     {
         /**
          * Options: lease_seconds, claim_batch, failure_cap, lost_after_seconds,
-         * alert_threshold, alert_window_seconds.
+         * alert_threshold, alert_window_seconds, heartbeat_seconds.
+         * heartbeat_seconds (1..3600, default the kbjobs.heartbeat_seconds INI setting,
+         * 2): how often run()'s heartbeat records the runner alive and renews its leases
+         * (at least three times per lease). lost_after_seconds (2..604800, default the
+         * kbjobs.lost_after_seconds INI setting, whose 0 means four heartbeats: 8 s): a
+         * runner whose last heartbeat is older is listed as lost. A heartbeat not below
+         * lost_after throws ValueError.
          * @param array $options
          */
         public function __construct(

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 734bdd8c8a9e7921e99ef51cd637f86ed6d18ec5 */
+ * Stub hash: c23bc4153ca52e87de8bdd7927b97a2cbf9fdba5 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()

@@ -24,6 +24,8 @@ ZEND_BEGIN_MODULE_GLOBALS(kbjobs)
     char *data_dir;
     zend_long lease_seconds;
     zend_long claim_batch;
+    zend_long heartbeat_seconds;
+    zend_long lost_after_seconds;
     /* The innermost Engine::run() on this thread (ext/engine_run.c), or NULL. A module
      * global, not a static, so a ZTS build gives each thread its own; PHP here is built
      * without ZTS, so the ZTS build is untested. */

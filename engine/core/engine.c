@@ -45,6 +45,19 @@ int kbj_engine_connect(kbj_engine *eng, const kbj_config *cfg)
     if (cfg->lease_seconds > 86400 || cfg->claim_batch > 1000 || cfg->failure_cap > 100000)
         return kbj_efail(eng, KBJ_EINVAL, "lease_seconds (<= 86400), claim_batch (<= 1000) or "
                          "failure_cap (<= 100000) out of range");
+    {
+        unsigned hb = or_default(cfg->heartbeat_seconds, KBJ_DEFAULT_HEARTBEAT_SECONDS);
+        unsigned lost = cfg->lost_after_seconds ? cfg->lost_after_seconds : 4 * hb;
+        if (cfg->heartbeat_seconds > KBJ_HEARTBEAT_SECONDS_MAX)
+            return kbj_efail(eng, KBJ_EINVAL, "heartbeat_seconds must be between 1 and %d, got %u",
+                             KBJ_HEARTBEAT_SECONDS_MAX, cfg->heartbeat_seconds);
+        if (cfg->lost_after_seconds > KBJ_LOST_AFTER_SECONDS_MAX)
+            return kbj_efail(eng, KBJ_EINVAL, "lost_after_seconds must be between 2 and %d, got %u",
+                             KBJ_LOST_AFTER_SECONDS_MAX, cfg->lost_after_seconds);
+        if (hb >= lost)
+            return kbj_efail(eng, KBJ_EINVAL, "heartbeat_seconds (%u) must be less than lost_after_seconds (%u):"
+                             " a runner would be shown lost between two heartbeats", hb, lost);
+    }
     free(eng->data_dir);
     eng->data_dir = strdup(cfg->data_dir);
     if (!eng->data_dir)
@@ -60,7 +73,8 @@ int kbj_engine_connect(kbj_engine *eng, const kbj_config *cfg)
     eng->cfg.lease_seconds = or_default(cfg->lease_seconds, 60);
     eng->cfg.claim_batch = or_default(cfg->claim_batch, 10);
     eng->cfg.failure_cap = or_default(cfg->failure_cap, 50);
-    eng->cfg.lost_after_seconds = or_default(cfg->lost_after_seconds, 3 * eng->cfg.lease_seconds);
+    eng->cfg.heartbeat_seconds = or_default(cfg->heartbeat_seconds, KBJ_DEFAULT_HEARTBEAT_SECONDS);
+    eng->cfg.lost_after_seconds = or_default(cfg->lost_after_seconds, 4 * eng->cfg.heartbeat_seconds);
     eng->cfg.alert_threshold = or_default(cfg->alert_threshold, 5);
     eng->cfg.alert_window_seconds = or_default(cfg->alert_window_seconds, 600);
 

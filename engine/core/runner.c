@@ -408,7 +408,10 @@ static int hb_start(run_state *rs)
     pthread_mutex_init(&hb->watch.mu, NULL);
     pthread_cond_init(&hb->cv, NULL);
     kbj_copy(hb->runner, sizeof hb->runner, rs->rep->runner);
-    hb->interval_ms = eng->cfg.lease_seconds * 1000 / 3;
+    /* every heartbeat_seconds, and at least three times per lease: the beat renews them */
+    hb->interval_ms = eng->cfg.heartbeat_seconds * 1000;
+    if (hb->interval_ms > eng->cfg.lease_seconds * 1000 / 3)
+        hb->interval_ms = eng->cfg.lease_seconds * 1000 / 3;
     if (hb->interval_ms < 200)
         hb->interval_ms = 200;
     hb->stop = &eng->stop;

@@ -1,8 +1,8 @@
 /*
  * tracker.c - the JobTracker: live runners (host, pid, version, heartbeat, resident
  * memory) and the jobs they are executing. A runner whose heartbeat is older than
- * lost_after_seconds is shown as lost; its jobs' leases expire and the reaper takes them
- * back.
+ * lost_after_seconds (default 8 s: four beats of kbj_run's 2 s heartbeat) is shown as
+ * lost; its jobs' leases expire and the reaper takes them back.
  *
  * Registration and heartbeats run in the runner's own process (its heartbeat thread), so
  * the memory they record is that process's resident set: an operator sees a runner

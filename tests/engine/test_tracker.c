@@ -4,6 +4,8 @@
 #include "testutil.h"
 
 #include <limits.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -193,12 +195,20 @@ static void a_silent_runner_is_lost_until_its_next_heartbeat(void **state)
     assert_string_equal(info.state, "active");
     assert_true(info.heartbeat_at > before + 4);
 
-    /* with the default (three lease times: 180 s here), 5 s of silence is not lost */
+    /* with a longer setting, 5 s of silence is not lost yet */
     eng->cfg.lost_after_seconds = 180;
     backdate_heartbeat(eng, id, "5 SECOND");
     runner_info(eng, 0, id, &info);
     assert_string_equal(info.state, "active");
     backdate_heartbeat(eng, id, "181 SECOND");
+    runner_info(eng, 0, id, &info);
+    assert_string_equal(info.state, "lost");
+    /* with the default (8 s: four beats of the 2 s heartbeat) */
+    eng->cfg.lost_after_seconds = 8;
+    backdate_heartbeat(eng, id, "7 SECOND");
+    runner_info(eng, 0, id, &info);
+    assert_string_equal(info.state, "active");
+    backdate_heartbeat(eng, id, "9 SECOND");
     runner_info(eng, 0, id, &info);
     assert_string_equal(info.state, "lost");
 
@@ -530,6 +540,141 @@ static void a_reaped_jobs_old_holder_cannot_fail_it(void **state)
     kbj_leases_free(l, n);
 }
 
+/* ---- heartbeat settings and a runner killed without a goodbye ------------------------ */
+
+/* Connects a fresh engine with the given runner settings: the return code, *out the
+ * engine (freed by the caller) or NULL. */
+static int connect_with(unsigned lease, unsigned heartbeat, unsigned lost_after, kbj_engine **out, const char *dir)
+{
+    kbj_config cfg = { 0 };
+    int rc;
+    *out = kbj_engine_new();
+    assert_non_null(*out);
+    cfg.db = kbj_test_settings();
+    cfg.db.prefix = "kbt_track_";
+    cfg.data_dir = dir;
+    cfg.lease_seconds = lease;
+    cfg.heartbeat_seconds = heartbeat;
+    cfg.lost_after_seconds = lost_after;
+    rc = kbj_engine_connect(*out, &cfg);
+    return rc;
+}
+
+static void heartbeat_and_lost_after_have_short_defaults_and_are_checked(void **state)
+{
+    kbj_engine *eng = *state, *e = NULL;
+
+    /* the defaults: a beat every 2 s, lost after 8 s, whatever the lease */
+    assert_int_equal(connect_with(0, 0, 0, &e, eng->data_dir), KBJ_OK);
+    assert_int_equal(e->cfg.heartbeat_seconds, 2);
+    assert_int_equal(e->cfg.lost_after_seconds, 8);
+    assert_int_equal(e->cfg.lease_seconds, 60);
+    kbj_engine_free(e);
+    /* lost_after follows a heartbeat set alone: four beats */
+    assert_int_equal(connect_with(0, 5, 0, &e, eng->data_dir), KBJ_OK);
+    assert_int_equal(e->cfg.lost_after_seconds, 20);
+    kbj_engine_free(e);
+    assert_int_equal(connect_with(3, 1, 2, &e, eng->data_dir), KBJ_OK);
+    assert_int_equal(e->cfg.heartbeat_seconds, 1);
+    assert_int_equal(e->cfg.lost_after_seconds, 2);
+    assert_int_equal(e->cfg.lease_seconds, 3);
+    kbj_engine_free(e);
+
+    /* a heartbeat not below lost_after would show a live runner lost between beats */
+    assert_int_equal(connect_with(0, 8, 8, &e, eng->data_dir), KBJ_EINVAL);
+    assert_non_null(strstr(kbj_errmsg(e), "heartbeat_seconds (8) must be less than lost_after_seconds (8)"));
+    kbj_engine_free(e);
+    assert_int_equal(connect_with(0, 0, 2, &e, eng->data_dir), KBJ_EINVAL);
+    kbj_engine_free(e);
+    assert_int_equal(connect_with(0, 3601, 0, &e, eng->data_dir), KBJ_EINVAL);
+    assert_non_null(strstr(kbj_errmsg(e), "heartbeat_seconds must be between 1 and 3600"));
+    kbj_engine_free(e);
+    assert_int_equal(connect_with(0, 0, 604801, &e, eng->data_dir), KBJ_EINVAL);
+    kbj_engine_free(e);
+    assert_int_equal(connect_with(0, 3600, 604800, &e, eng->data_dir), KBJ_OK);
+    kbj_engine_free(e);
+}
+
+/* The state of runner `id` as `eng` lists it, or "" when not listed. */
+static const char *runner_state(kbj_engine *eng, const char *id)
+{
+    static char state[12];
+    kbj_runner_info *r = NULL;
+    size_t n = 0;
+    state[0] = '\0';
+    if (kbj_runners_list(eng, 0, &r, &n) != KBJ_OK)
+        fail_msg("list: %s", kbj_errmsg(eng));
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(r[i].id, id) == 0)
+            snprintf(state, sizeof state, "%s", r[i].state);
+    free(r);
+    return state;
+}
+
+static void a_runner_killed_without_a_goodbye_is_lost_after_lost_after(void **state)
+{
+    kbj_engine *eng = *state;
+    const char *queues[] = { "killed" };
+    char runner[KBJ_ID_LEN + 1] = "";
+    pid_t child;
+    int polls = 0, lost_at = -1;
+    double killed_at, elapsed;
+
+    /* the reader's setting: lost after 3 s of silence */
+    eng->cfg.lost_after_seconds = 3;
+    kbj_test_submit(eng, "diag.sleep", "{\"seconds\":60}", "killed");
+    child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        /* a runner with a 60 s lease and a beat every second (the old cadence, a third of
+         * the lease, would be 20 s) */
+        kbj_engine *mine = kbj_test_engine_open("kbt_track_", 60, eng->data_dir);
+        kbj_run_opts o = { .queues = queues, .nqueues = 1, .idle_ms = 100, .max_seconds = 120 };
+        kbj_run_report rep;
+        if (!mine)
+            _exit(2);
+        mine->cfg.heartbeat_seconds = 1;
+        _exit(kbj_run(mine, &o, &rep) == KBJ_OK ? 0 : 4);
+    }
+    /* it registers and takes the job */
+    while (kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_jobs WHERE status = 'running'") == 0) {
+        assert_true(polls++ < 200);
+        kbj_test_msleep(50);
+    }
+    {
+        kbj_rows *rows = NULL;
+        assert_int_equal(kbj_store_query(eng->st, "SELECT lease_owner FROM {p}kbjobs_jobs WHERE status = 'running'",
+                                         NULL, 0, &rows), KBJ_OK);
+        snprintf(runner, sizeof runner, "%s", kbj_rows_str(rows, 0, 0));
+        kbj_rows_free(rows);
+    }
+    /* alive for longer than lost_after, it is never shown lost: its heartbeat keeps it */
+    for (int i = 0; i < 20; i++) {
+        assert_string_equal(runner_state(eng, runner), "active");
+        kbj_test_msleep(250);
+    }
+    /* killed: no goodbye, no more beats; polled every 0.25 s, it turns lost within
+     * lost_after (+ one beat it may have made just before the kill, + slack) */
+    killed_at = kbj_monotonic();
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    for (polls = 0; polls < 40; polls++) {
+        if (strcmp(runner_state(eng, runner), "lost") == 0) {
+            lost_at = polls;
+            break;
+        }
+        kbj_test_msleep(250);
+    }
+    assert_true(lost_at >= 0); /* lost within 10 s */
+    /* not before lost_after less the beat it may have made just before the kill, and
+     * not much after lost_after */
+    elapsed = kbj_monotonic() - killed_at;
+    if (elapsed < 1.9 || elapsed > 4.5)
+        fail_msg("shown lost %.2f s after the kill (lost_after 3 s, a beat every second)", elapsed);
+    /* its job is still running until its lease expires and the reaper takes it */
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_jobs WHERE status = 'running'"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -544,6 +689,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_runner_heartbeat_renews_its_live_leases_only, setup, kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(a_lost_runners_jobs_are_reaped_once_their_leases_expire, setup, kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(a_reaped_jobs_old_holder_cannot_fail_it, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(heartbeat_and_lost_after_have_short_defaults_and_are_checked, setup,
+                                        kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_runner_killed_without_a_goodbye_is_lost_after_lost_after, setup,
+                                        kbj_test_engine_teardown),
     };
     return cmocka_run_group_tests_name("tracker", tests, NULL, NULL);
 }

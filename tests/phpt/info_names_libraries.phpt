@@ -22,3 +22,5 @@ Directive => Local Value => Master Value
 kbjobs.data_dir => no value => no value
 kbjobs.lease_seconds => 60 => 60
 kbjobs.claim_batch => 10 => 10
+kbjobs.heartbeat_seconds => 2 => 2
+kbjobs.lost_after_seconds => 0 => 0

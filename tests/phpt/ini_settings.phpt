@@ -59,13 +59,17 @@ gc_collect_cycles();
 string(0) ""
 string(2) "60"
 string(2) "10"
-array(3) {
+array(5) {
   ["kbjobs.data_dir"]=>
   string(0) ""
   ["kbjobs.lease_seconds"]=>
   string(2) "60"
   ["kbjobs.claim_batch"]=>
   string(2) "10"
+  ["kbjobs.heartbeat_seconds"]=>
+  string(1) "2"
+  ["kbjobs.lost_after_seconds"]=>
+  string(1) "0"
 }
 bool(false)
 bool(false)
@@ -81,6 +85,8 @@ Directive => Local Value => Master Value
 kbjobs.data_dir => DIR => no value
 kbjobs.lease_seconds => 60 => 60
 kbjobs.claim_batch => 10 => 10
+kbjobs.heartbeat_seconds => 2 => 2
+kbjobs.lost_after_seconds => 0 => 0
 int(3)
 int(1)
 int(2)
