@@ -195,13 +195,35 @@ void kbj_import_list_limits(kbj_engine *eng, kbj_urllist_limits *out);
  *   + anything else the sink reads (post_type, author, sink mode, ...), kept as given.
  * The list is read with the caps set by kbj_import_configure() (default 1 GiB and
  * 5,000,000 lines); its rejected lines are reported through on_reject (see
- * kbj_urllist_write) and counted in *report. id receives the job's id. Returns 0,
- * KBJ_EINVAL (bad params, or a list refused: no valid URL, UTF-16, binary, over a cap),
- * KBJ_EIO, KBJ_EDB; on failure no job and no list remain.
+ * kbj_urllist_write) and counted in *report. id receives the job's id. When opts has a
+ * unique key that an existing job holds (see kbj_unique_scope), id receives that job's id
+ * instead and nothing is submitted: neither the list given (*report still counts it)
+ * nor, for an import split into ranges, any range. Returns 0, KBJ_EINVAL (bad params, or
+ * a list refused: no valid URL, UTF-16, binary, over a cap), KBJ_EIO, KBJ_EDB; on
+ * failure no job and no list remain.
  */
 int kbj_import_submit(kbj_engine *eng, int fd, const char *params, const kbj_submit *opts,
                       kbj_urllist_reject_fn on_reject, void *arg, kbj_urllist_report *report,
                       char id[KBJ_ID_LEN + 1]);
+
+/* kbj_import_submit, with *existed (may be NULL) set to 1 when the unique key matched an
+ * existing job (id is then that job's and nothing was submitted), else 0. */
+int kbj_import_submit_ex(kbj_engine *eng, int fd, const char *params, const kbj_submit *opts,
+                         kbj_urllist_reject_fn on_reject, void *arg, kbj_urllist_report *report,
+                         char id[KBJ_ID_LEN + 1], int *existed);
+
+/*
+ * Checks a URL list read from `fd` as kbj_import_submit() would read it, with the same
+ * caps (kbj_import_configure), without storing it or submitting anything: *report (may
+ * be NULL) receives the same counts and on_reject (may be NULL) is called for the same
+ * rejected lines with the same numbers, reasons and excerpts. Returns 0 when an import
+ * would take the list; KBJ_EINVAL with the message kbj_import_submit() would give when
+ * it would refuse it (no valid URL, UTF-16 or UTF-32, binary, over a cap), *report and
+ * the callbacks describing what was read up to then; KBJ_ENOMEM or KBJ_EIO (reading
+ * failed). Memory is that of kbj_import_submit(): the line buffer and the duplicate set.
+ */
+int kbj_import_check(kbj_engine *eng, int fd, kbj_urllist_reject_fn on_reject, void *arg,
+                     kbj_urllist_report *report);
 
 /* ======================================================================== *
  * Failed items
@@ -315,5 +337,48 @@ typedef struct kbj_artifact_post {
  */
 int kbj_artifact_posts_sql(kbj_engine *eng, const char *job_id, const kbj_artifact_post *posts, size_t n,
                            char **sql);
+
+/* ---- posts and the imports that wrote them ------------------------------------------ */
+
+/* What the artifact index knows of a post an import wrote. */
+typedef struct kbj_post_source {
+    long long post_id;
+    char *url;                       /* the source URL, credentials redacted ("***") */
+    double fetched_at;               /* Unix time of the fetch last written, 0 unknown */
+    int http_status;                 /* that fetch's HTTP status */
+    char job_id[KBJ_ID_LEN + 1];      /* the job that last wrote the artifact ("" unknown) */
+    char created_job[KBJ_ID_LEN + 1]; /* the job that made the post ("" unknown: older rows) */
+    char import_id[KBJ_ID_LEN + 1];   /* job_id's import: for a range of an import split into
+                                       * ranges that import, else job_id itself (also once
+                                       * retention removed the job) */
+    char created_import[KBJ_ID_LEN + 1]; /* the same for created_job */
+} kbj_post_source;
+
+/*
+ * Where the posts `post_ids` (1..1000 of them, each positive) came from, in one query:
+ * *out receives an array of *nout entries, one per post the index knows (a post it does
+ * not know, one not made by an import, is left out), in post id order. Free it with
+ * kbj_post_sources_free (NULL when *nout is 0). Returns 0, KBJ_EINVAL (no ids, more than
+ * 1000, one not positive), KBJ_ENOMEM or KBJ_EDB. Reads only.
+ */
+int kbj_post_sources(kbj_engine *eng, const long long *post_ids, size_t n, kbj_post_source **out, size_t *nout);
+
+/* Frees `n` entries from kbj_post_sources and their array. Accepts NULL. */
+void kbj_post_sources_free(kbj_post_source *s, size_t n);
+
+/*
+ * A page of the ids of the posts of import `import_id` (and of its ranges when it is
+ * split into ranges), in increasing order, from the post id after `after` (0: from the
+ * start): `by` "created" gives the posts the import made (created_job), "written" the
+ * posts whose artifact it wrote last (job_id: made or updated by it and not fetched
+ * again since), "any" (or NULL) both. At most `limit` (1..1000) ids go to post_ids
+ * (room for `limit`), *n receives how many, and *next_after the cursor of the next page
+ * (the last id returned) or 0 after the last page. Each page is one statement of index
+ * range reads, whatever the size of the import; an unknown job id has no posts. Returns
+ * 0, KBJ_EINVAL (a malformed id, an unknown `by`, a limit out of range, a negative
+ * cursor), KBJ_ENOMEM or KBJ_EDB.
+ */
+int kbj_import_post_ids(kbj_engine *eng, const char *import_id, const char *by, long long after, size_t limit,
+                        long long *post_ids, size_t *n, long long *next_after);
 
 #endif /* KBJ_IMPORT_PUBLIC_H */

@@ -137,6 +137,85 @@ static int stream_to_fd(zval *zs, unsigned long long max_bytes, int *owned)
     return fd;
 }
 
+/* A descriptor to read the list argument `list` (a file path, a list of URL strings or
+ * a stream) from; *owned says whether the caller closes it. -1 with an exception thrown
+ * when the argument is not one of those or cannot be read. */
+static int list_to_fd(kbj_engine *eng, zval *list, int *owned)
+{
+    int fd;
+    *owned = 1;
+    if (Z_TYPE_P(list) == IS_STRING) {
+        if (zend_str_has_nul_byte(Z_STR_P(list))) {
+            zend_argument_value_error(1, "must not contain any null bytes");
+            return -1;
+        }
+        if (php_check_open_basedir(Z_STRVAL_P(list)))
+            return -1;
+        fd = open(Z_STRVAL_P(list), O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            zend_throw_exception_ex(kbjobs_ce_filesystem, KBJ_EIO, "cannot open the URL list %s: %s",
+                                    Z_STRVAL_P(list), strerror(errno));
+        return fd;
+    }
+    if (Z_TYPE_P(list) == IS_ARRAY)
+        return array_to_fd(Z_ARRVAL_P(list));
+    if (Z_TYPE_P(list) == IS_RESOURCE) {
+        kbj_urllist_limits caps;
+        kbj_import_list_limits(eng, &caps);
+        return stream_to_fd(list, caps.max_list_bytes, owned);
+    }
+    zend_argument_type_error(1, "must be a file path, a stream or a list of URLs, %s given",
+                             zend_zval_type_name(list));
+    return -1;
+}
+
+/* The counts and rejected lines of a list, as import() and checkList() return them. */
+static void add_list_report(zval *out, const kbj_urllist_report *rep, rejections *rj)
+{
+    add_assoc_long(out, "lines", (zend_long)rep->lines);
+    add_assoc_long(out, "accepted", (zend_long)rep->accepted);
+    add_assoc_long(out, "duplicates", (zend_long)rep->duplicates);
+    add_assoc_long(out, "rejected", (zend_long)rep->rejected);
+    add_assoc_zval(out, "rejections", &rj->list);
+    add_assoc_bool(out, "rejections_truncated", rep->rejected > (unsigned long long)rj->kept);
+}
+
+/* {{{ KBJobs\Engine::checkList(mixed $list): array */
+PHP_METHOD(KBJobs_Engine, checkList)
+{
+    zval *list;
+    kbj_urllist_report rep;
+    rejections rj;
+    int fd, owned, rc;
+
+    ZEND_PARSE_PARAMETERS_START(1, 1)
+        Z_PARAM_ZVAL(list)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    fd = list_to_fd(eng, list, &owned);
+    if (fd < 0)
+        RETURN_THROWS();
+    array_init(&rj.list);
+    rj.kept = 0;
+    rc = kbj_import_check(eng, fd, on_reject, &rj, &rep);
+    if (owned)
+        close(fd);
+    if (rc && rc != KBJ_EINVAL) {
+        zval_ptr_dtor(&rj.list);
+        kbjobs_throw(eng, rc);
+        RETURN_THROWS();
+    }
+    /* a list an import would refuse is a result here, with import()'s reason */
+    array_init(return_value);
+    add_assoc_bool(return_value, "valid", rc == KBJ_OK);
+    if (rc)
+        add_assoc_string(return_value, "error", (char *)kbj_errmsg(eng));
+    else
+        add_assoc_null(return_value, "error");
+    add_list_report(return_value, &rep, &rj);
+}
+/* }}} */
+
 /* {{{ KBJobs\Engine::import(mixed $list, array $params = [], array $options = []): array */
 PHP_METHOD(KBJobs_Engine, import)
 {
@@ -148,7 +227,7 @@ PHP_METHOD(KBJobs_Engine, import)
     kbj_urllist_report rep;
     rejections rj;
     char id[KBJ_ID_LEN + 1];
-    int fd = -1, owned = 1, rc;
+    int fd = -1, owned = 1, existed = 0, rc;
 
     ZEND_PARSE_PARAMETERS_START(1, 3)
         Z_PARAM_ZVAL(list)
@@ -160,36 +239,13 @@ PHP_METHOD(KBJobs_Engine, import)
     if (kbjobs_parse_submit_arg(options, params, &s, &pjson, res))
         RETURN_THROWS();
 
-    if (Z_TYPE_P(list) == IS_STRING) {
-        if (zend_str_has_nul_byte(Z_STR_P(list))) {
-            zend_argument_value_error(1, "must not contain any null bytes");
-            goto fail;
-        }
-        if (php_check_open_basedir(Z_STRVAL_P(list)))
-            goto fail;
-        fd = open(Z_STRVAL_P(list), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            zend_throw_exception_ex(kbjobs_ce_filesystem, KBJ_EIO, "cannot open the URL list %s: %s",
-                                    Z_STRVAL_P(list), strerror(errno));
-            goto fail;
-        }
-    } else if (Z_TYPE_P(list) == IS_ARRAY) {
-        fd = array_to_fd(Z_ARRVAL_P(list));
-    } else if (Z_TYPE_P(list) == IS_RESOURCE) {
-        kbj_urllist_limits caps;
-        kbj_import_list_limits(eng, &caps);
-        fd = stream_to_fd(list, caps.max_list_bytes, &owned);
-    } else {
-        zend_argument_type_error(1, "must be a file path, a stream or a list of URLs, %s given",
-                                 zend_zval_type_name(list));
-        goto fail;
-    }
+    fd = list_to_fd(eng, list, &owned);
     if (fd < 0)
         goto fail;
 
     array_init(&rj.list);
     rj.kept = 0;
-    rc = kbj_import_submit(eng, fd, s.params, &s, on_reject, &rj, &rep, id);
+    rc = kbj_import_submit_ex(eng, fd, s.params, &s, on_reject, &rj, &rep, id, &existed);
     if (owned)
         close(fd);
     if (pjson)
@@ -201,12 +257,8 @@ PHP_METHOD(KBJobs_Engine, import)
     }
     array_init(return_value);
     add_assoc_stringl(return_value, "id", id, KBJ_ID_LEN);
-    add_assoc_long(return_value, "lines", (zend_long)rep.lines);
-    add_assoc_long(return_value, "accepted", (zend_long)rep.accepted);
-    add_assoc_long(return_value, "duplicates", (zend_long)rep.duplicates);
-    add_assoc_long(return_value, "rejected", (zend_long)rep.rejected);
-    add_assoc_zval(return_value, "rejections", &rj.list);
-    add_assoc_bool(return_value, "rejections_truncated", rep.rejected > (unsigned long long)rj.kept);
+    add_list_report(return_value, &rep, &rj);
+    add_assoc_bool(return_value, "existed", existed);
     return;
 fail:
     if (pjson)
@@ -302,6 +354,111 @@ PHP_METHOD(KBJobs_Engine, artifact)
     kbjobs_add_time(return_value, "fetched_at", a.fetched_at);
     kbjobs_add_time(return_value, "updated_at", a.updated_at);
     kbj_artifact_info_clear(&a);
+}
+/* }}} */
+
+static void add_id_or_null(zval *arr, const char *key, const char *id)
+{
+    if (id[0])
+        add_assoc_string(arr, key, id);
+    else
+        add_assoc_null(arr, key);
+}
+
+/* {{{ KBJobs\Engine::postSources(array $postIds): array */
+PHP_METHOD(KBJobs_Engine, postSources)
+{
+    HashTable *ids;
+    long long *v;
+    kbj_post_source *src = NULL;
+    size_t n = 0, k = 0;
+    zval *z;
+    int rc;
+
+    ZEND_PARSE_PARAMETERS_START(1, 1)
+        Z_PARAM_ARRAY_HT(ids)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    if (zend_hash_num_elements(ids) > 1000) {
+        zend_argument_value_error(1, "must hold at most 1000 post ids");
+        RETURN_THROWS();
+    }
+    array_init(return_value);
+    if (zend_hash_num_elements(ids) == 0)
+        return;
+    v = safe_emalloc(zend_hash_num_elements(ids), sizeof *v, 0);
+    ZEND_HASH_FOREACH_VAL(ids, z) {
+        ZVAL_DEREF(z);
+        if (Z_TYPE_P(z) != IS_LONG || Z_LVAL_P(z) <= 0) {
+            efree(v);
+            zend_argument_value_error(1, "must be a list of positive post ids (element %zu is not)", k + 1);
+            RETURN_THROWS();
+        }
+        v[k++] = Z_LVAL_P(z);
+    } ZEND_HASH_FOREACH_END();
+    rc = kbj_post_sources(eng, v, k, &src, &n);
+    efree(v);
+    KBJOBS_CHECK(eng, rc);
+    for (size_t i = 0; i < n; i++) {
+        zval row;
+        array_init_size(&row, 8);
+        add_assoc_long(&row, "post_id", (zend_long)src[i].post_id);
+        add_assoc_string(&row, "url", src[i].url);
+        kbjobs_add_time(&row, "fetched_at", src[i].fetched_at);
+        add_assoc_long(&row, "http_status", src[i].http_status);
+        add_id_or_null(&row, "job_id", src[i].job_id);
+        add_id_or_null(&row, "created_job", src[i].created_job);
+        add_id_or_null(&row, "import_id", src[i].import_id);
+        add_id_or_null(&row, "created_import", src[i].created_import);
+        add_index_zval(return_value, (zend_ulong)src[i].post_id, &row);
+    }
+    kbj_post_sources_free(src, n);
+}
+/* }}} */
+
+/* {{{ KBJobs\Engine::importPostIds(string $importId, string $by = "any", int $after = 0, int $limit = 100): array */
+PHP_METHOD(KBJobs_Engine, importPostIds)
+{
+    zend_string *id, *by = NULL;
+    zend_long after = 0, limit = 100;
+    long long *ids, next = 0;
+    size_t n = 0;
+    zval list;
+    int rc;
+
+    ZEND_PARSE_PARAMETERS_START(1, 4)
+        Z_PARAM_PATH_STR(id)
+        Z_PARAM_OPTIONAL
+        Z_PARAM_PATH_STR(by)
+        Z_PARAM_LONG(after)
+        Z_PARAM_LONG(limit)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    if (limit < 1 || limit > 1000) {
+        zend_argument_value_error(4, "must be between 1 and 1000");
+        RETURN_THROWS();
+    }
+    if (after < 0) {
+        zend_argument_value_error(3, "must be greater than or equal to 0");
+        RETURN_THROWS();
+    }
+    ids = safe_emalloc((size_t)limit, sizeof *ids, 0);
+    rc = kbj_import_post_ids(eng, ZSTR_VAL(id), by ? ZSTR_VAL(by) : "any", after, (size_t)limit, ids, &n, &next);
+    if (rc) {
+        efree(ids);
+        kbjobs_throw(eng, rc);
+        RETURN_THROWS();
+    }
+    array_init_size(&list, (uint32_t)n);
+    for (size_t i = 0; i < n; i++)
+        add_next_index_long(&list, (zend_long)ids[i]);
+    efree(ids);
+    array_init(return_value);
+    add_assoc_zval(return_value, "post_ids", &list);
+    if (next > 0)
+        add_assoc_long(return_value, "next_cursor", (zend_long)next);
+    else
+        add_assoc_null(return_value, "next_cursor");
 }
 /* }}} */
 

@@ -128,12 +128,26 @@ namespace KBJobs {
          * URL and a list over max_list_bytes or max_list_lines (see configureImport())
          * throw a ValueError that says why. Returns the job id and the list's counts:
          * lines, accepted, duplicates, rejected, and rejections (at most 1,000 of
-         * ['line', 'reason', 'excerpt']).
+         * ['line', 'reason', 'excerpt']), rejections_truncated, and existed: true when
+         * $options' unique key is held by an existing job, whose id is returned; nothing
+         * is submitted then and the list given is not kept.
          * @param array $params
          * @param array $options
          * @return array
          */
         public function import(mixed $list, array $params = [], array $options = []): array {}
+
+        /**
+         * Reads a URL list as import() would (a file path, an open stream, or a list of
+         * URL strings; the same caps), without storing it or submitting anything: a check
+         * before an import. Returns ['valid' => bool, 'error' => ?string (when not valid:
+         * why import() would refuse it, the message of its ValueError), 'lines',
+         * 'accepted', 'duplicates', 'rejected', 'rejections' (at most 1,000 of ['line',
+         * 'reason', 'excerpt']), 'rejections_truncated'], the counts and rejected lines
+         * being those import() reports for the same list.
+         * @return array
+         */
+        public function checkList(mixed $list): array {}
 
         /**
          * Fetcher and normaliser settings for the imports this engine runs: allow (a
@@ -153,6 +167,30 @@ namespace KBJobs {
          * @return array|null
          */
         public function artifact(string $url): ?array {}
+
+        /**
+         * Where imported posts came from, from the artifact index, in one query:
+         * [post id => ['post_id' => int, 'url' => string (credentials replaced by "***"),
+         * 'fetched_at' => ?float, 'http_status' => int, 'job_id' => ?string (the import
+         * job that last wrote it), 'created_job' => ?string (the one that made the
+         * post), 'import_id' => ?string and 'created_import' => ?string (the same
+         * resolved to the import when the job is a range of an import split into
+         * ranges)]], in post id order, for the posts of $postIds (1 to 1000 positive
+         * ints) the index knows; the others are left out.
+         * @param array $postIds
+         * @return array
+         */
+        public function postSources(array $postIds): array {}
+
+        /**
+         * A page of the post ids of an import (its ranges' too), in increasing order,
+         * after post id $after: $by "created" (the posts it made), "written" (the posts
+         * it wrote last) or "any". Returns ['post_ids' => int[], 'next_cursor' => ?int
+         * (pass it as $after for the next page; null after the last)]. $limit 1..1000.
+         * Each page is a few index range reads, whatever the import's size.
+         * @return array
+         */
+        public function importPostIds(string $importId, string $by = "any", int $after = 0, int $limit = 100): array {}
 
         /**
          * A page of the failed items of an import (or of one of its ranges: its own

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: c23bc4153ca52e87de8bdd7927b97a2cbf9fdba5 */
+ * Stub hash: 9d08a5946d6eff022a2c865f067ef3a51df35754 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -44,12 +44,27 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_import, 0, 1
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_checkList, 0, 1, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, list, IS_MIXED, 0)
+ZEND_END_ARG_INFO()
+
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_configureImport, 0, 1, IS_VOID, 0)
 	ZEND_ARG_TYPE_INFO(0, settings, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_artifact, 0, 1, IS_ARRAY, 1)
 	ZEND_ARG_TYPE_INFO(0, url, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_postSources, 0, 1, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, postIds, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_importPostIds, 0, 1, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, importId, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, by, IS_STRING, 0, "\"any\"")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, after, IS_LONG, 0, "0")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, limit, IS_LONG, 0, "100")
 ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_failedItems, 0, 1, IS_ARRAY, 0)
@@ -304,8 +319,11 @@ ZEND_METHOD(KBJobs_Engine, submitMany);
 ZEND_METHOD(KBJobs_Engine, submitCombined);
 ZEND_METHOD(KBJobs_Engine, validateChain);
 ZEND_METHOD(KBJobs_Engine, import);
+ZEND_METHOD(KBJobs_Engine, checkList);
 ZEND_METHOD(KBJobs_Engine, configureImport);
 ZEND_METHOD(KBJobs_Engine, artifact);
+ZEND_METHOD(KBJobs_Engine, postSources);
+ZEND_METHOD(KBJobs_Engine, importPostIds);
 ZEND_METHOD(KBJobs_Engine, failedItems);
 ZEND_METHOD(KBJobs_Engine, resubmitFailedItems);
 ZEND_METHOD(KBJobs_Engine, types);
@@ -432,8 +450,11 @@ static const zend_function_entry class_KBJobs_Engine_methods[] = {
 	ZEND_ME(KBJobs_Engine, submitCombined, arginfo_class_KBJobs_Engine_submitCombined, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, validateChain, arginfo_class_KBJobs_Engine_validateChain, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, import, arginfo_class_KBJobs_Engine_import, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, checkList, arginfo_class_KBJobs_Engine_checkList, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, configureImport, arginfo_class_KBJobs_Engine_configureImport, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, artifact, arginfo_class_KBJobs_Engine_artifact, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, postSources, arginfo_class_KBJobs_Engine_postSources, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, importPostIds, arginfo_class_KBJobs_Engine_importPostIds, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, failedItems, arginfo_class_KBJobs_Engine_failedItems, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, resubmitFailedItems, arginfo_class_KBJobs_Engine_resubmitFailedItems, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, types, arginfo_class_KBJobs_Engine_types, ZEND_ACC_PUBLIC)

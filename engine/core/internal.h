@@ -134,6 +134,12 @@ int kbj_jobs_apply_with(kbj_engine *eng, const char *action, const char *const *
 int kbj_submit_many_rerun(kbj_engine *eng, const kbj_submit *jobs, size_t n, char (*ids)[KBJ_ID_LEN + 1],
                           const char *const *reruns);
 
+/* kbj_submit_many_rerun of a job (jobs[0]) and its parts (the rest), in one transaction,
+ * except that when job 0's unique key matches an existing job, ids[0] receives that job's
+ * id, *first_existed is set to 1, and no part is submitted (the job there has its own). */
+int kbj_submit_parts(kbj_engine *eng, const kbj_submit *jobs, size_t n, char (*ids)[KBJ_ID_LEN + 1],
+                     const char *const *reruns, int *first_existed);
+
 /*
  * Records (or replaces) the FailureLog entry of kind "partial" of a job that is
  * completing with failed items: `failed` of `total`, and `message`. Fenced by the

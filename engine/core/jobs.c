@@ -397,6 +397,8 @@ typedef struct submit_work {
     char (*ids)[KBJ_ID_LEN + 1];
     int *existed;
     const char *const *rerun_of; /* per job (NULL: none) */
+    int parts;                   /* jobs 1..n-1 are parts of job 0: none is inserted when job
+                                  * 0's unique key matched an existing job */
 } submit_work;
 
 /* The job that job `i` of a submit is a rerun of, or NULL. */
@@ -421,6 +423,8 @@ static int submit_tx(kbj_store *st, void *arg)
         if (w->jobs[i].ukey || w->jobs[i].nresources || w->n == 1) {
             rc = insert_one(w->eng, &w->jobs[i], rerun_of_job(w, i), w->ids[i], &w->existed[i]);
             i++;
+            if (rc == KBJ_OK && i == 1 && w->parts && w->existed[0])
+                break; /* the job is there already, with its own parts */
             continue;
         }
         /* consecutive jobs without unique keys go in multi-row INSERTs */
@@ -472,9 +476,9 @@ static void free_prepared(prepared *p, size_t n)
 }
 
 static int submit_prepared(kbj_engine *eng, const kbj_submit *jobs, size_t n,
-                           char (*ids)[KBJ_ID_LEN + 1], int *existed, const char *const *reruns)
+                           char (*ids)[KBJ_ID_LEN + 1], int *existed, const char *const *reruns, int parts)
 {
-    submit_work w = { eng, NULL, n, ids, existed, reruns };
+    submit_work w = { eng, NULL, n, ids, existed, reruns, parts };
     int rc;
 
     if (n == 0)
@@ -501,7 +505,7 @@ int kbj_submit_job(kbj_engine *eng, const kbj_submit *job, char id[KBJ_ID_LEN + 
     int ex = 0, rc;
     if (!eng || !job || !id)
         return eng ? kbj_efail(eng, KBJ_EINVAL, "no job or id buffer given") : KBJ_EINVAL;
-    rc = submit_prepared(eng, job, 1, (char(*)[KBJ_ID_LEN + 1])id, &ex, NULL);
+    rc = submit_prepared(eng, job, 1, (char(*)[KBJ_ID_LEN + 1])id, &ex, NULL, 0);
     if (existed)
         *existed = rc == KBJ_OK ? ex : 0;
     return rc;
@@ -521,7 +525,24 @@ int kbj_submit_many_rerun(kbj_engine *eng, const kbj_submit *jobs, size_t n, cha
     existed = calloc(n ? n : 1, sizeof *existed);
     if (!existed)
         return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
-    rc = submit_prepared(eng, jobs, n, ids, existed, reruns);
+    rc = submit_prepared(eng, jobs, n, ids, existed, reruns, 0);
+    free(existed);
+    return rc;
+}
+
+int kbj_submit_parts(kbj_engine *eng, const kbj_submit *jobs, size_t n, char (*ids)[KBJ_ID_LEN + 1],
+                     const char *const *reruns, int *first_existed)
+{
+    int *existed, rc;
+    *first_existed = 0;
+    if (!eng || !n || !jobs || !ids)
+        return eng ? kbj_efail(eng, KBJ_EINVAL, "no jobs or id buffer given") : KBJ_EINVAL;
+    existed = calloc(n, sizeof *existed);
+    if (!existed)
+        return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    rc = submit_prepared(eng, jobs, n, ids, existed, reruns, 1);
+    if (rc == KBJ_OK)
+        *first_existed = existed[0];
     free(existed);
     return rc;
 }
@@ -1161,7 +1182,7 @@ int kbj_jobs_rerun_tx(kbj_engine *eng, kbj_job *const *orig, size_t n, char (*ne
             goto out;
     }
     {
-        submit_work w = { eng, jobs, m, ids, existed, of };
+        submit_work w = { eng, jobs, m, ids, existed, of, 0 };
         rc = m ? submit_tx(eng->st, &w) : KBJ_OK;
     }
     for (size_t k = 0; rc == KBJ_OK && k < m; k++)

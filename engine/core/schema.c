@@ -266,6 +266,40 @@ static const char *const migration_6[] = {
     NULL
 };
 
+/* Adds an index unless the table has one by that name: `table` without the prefix,
+ * `columns` the index's column list. */
+static int add_index(kbj_store *st, const char *table, const char *name, const char *columns)
+{
+    kbj_rows *rows = NULL;
+    char sql[512];
+    int rc = kbj_store_query(st, "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()"
+                             " AND TABLE_NAME = CONCAT(?, ?) AND INDEX_NAME = ?",
+                             (kbj_val[]){ KBJ_VS(kbj_store_prefix(st)), KBJ_VS(table), KBJ_VS(name) }, 3, &rows);
+    if (rc)
+        return rc;
+    if (kbj_rows_int(rows, 0, 0) == 0) {
+        if (snprintf(sql, sizeof sql, "ALTER TABLE {p}%s ADD KEY %s (%s)", table, name, columns) >= (int)sizeof sql)
+            rc = KBJ_EINVAL;
+        else
+            rc = kbj_store_exec(st, sql, NULL, 0, NULL);
+    }
+    kbj_rows_free(rows);
+    return rc;
+}
+
+/* 7 (dashboard): the posts of an import, by the import that made them (created_job) or
+ * last wrote them (job_id), read a page at a time in post id order from an index each
+ * (kbj_import_post_ids). Additive: older code does not use them. */
+static int add_artifact_post_keys(kbj_store *st)
+{
+    int rc = add_index(st, "kbjobs_artifacts", "job_post", "job_id, post_id");
+    if (rc == KBJ_OK)
+        rc = add_index(st, "kbjobs_artifacts", "created_post", "created_job, post_id");
+    return rc;
+}
+
+static const char *const migration_7[] = { NULL };
+
 typedef struct migration {
     int version;
     int min_code; /* the oldest code schema version that works once this has run */
@@ -280,6 +314,7 @@ static const migration migrations[] = {
     { 4, 1, NULL, migration_4 },
     { 5, 1, add_created_job, migration_5 },
     { 6, 1, add_operations_columns, migration_6 },
+    { 7, 1, add_artifact_post_keys, migration_7 },
 };
 
 typedef struct schema_state {

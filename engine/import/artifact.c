@@ -443,3 +443,198 @@ int kbj_artifact_posts_sql(kbj_engine *eng, const char *job_id, const kbj_artifa
     *sql = out;
     return KBJ_OK;
 }
+
+/* ---- the index as the dashboard reads it: posts and their imports ------------------ */
+
+/* Resolves a job id column to its import: the import a range belongs to, else itself. */
+#define IMPORT_OF(col, alias)                                                                   \
+    "COALESCE((SELECT JSON_UNQUOTE(JSON_EXTRACT(" alias ".params, '$.parent')) FROM {p}kbjobs_jobs " \
+    alias " WHERE " alias ".public_id = a." col " AND " alias ".type = 'import'"                 \
+    " AND JSON_EXTRACT(" alias ".params, '$.parent') IS NOT NULL), a." col ")"
+
+static int source_from_row(void *elem, const kbj_rows *rows, size_t i, void *arg)
+{
+    kbj_post_source *s = elem;
+    (void)arg;
+    s->post_id = kbj_rows_int(rows, i, 0);
+    s->url = strdup(kbj_rows_str(rows, i, 1) ? kbj_rows_str(rows, i, 1) : "");
+    s->fetched_at = kbj_dbtime(kbj_rows_str(rows, i, 2));
+    s->http_status = (int)kbj_rows_int(rows, i, 3);
+    kbj_copy(s->job_id, sizeof s->job_id, kbj_rows_str(rows, i, 4) ? kbj_rows_str(rows, i, 4) : "");
+    kbj_copy(s->created_job, sizeof s->created_job, kbj_rows_str(rows, i, 5) ? kbj_rows_str(rows, i, 5) : "");
+    kbj_copy(s->import_id, sizeof s->import_id, kbj_rows_str(rows, i, 6) ? kbj_rows_str(rows, i, 6) : "");
+    kbj_copy(s->created_import, sizeof s->created_import, kbj_rows_str(rows, i, 7) ? kbj_rows_str(rows, i, 7) : "");
+    return s->url ? 0 : -1;
+}
+
+static void sources_clear(void *array, size_t n)
+{
+    kbj_post_sources_free(array, n);
+}
+
+int kbj_post_sources(kbj_engine *eng, const long long *post_ids, size_t n, kbj_post_source **out, size_t *nout)
+{
+    kbj_post_source *all = NULL;
+    kbj_val *v;
+    kbj_rows *rows = NULL;
+    char *ph, *sql;
+    size_t cap, nall = 0, kept = 0;
+    int rc;
+
+    if (!eng || !out || !nout)
+        return eng ? kbj_efail(eng, KBJ_EINVAL, "no output given") : KBJ_EINVAL;
+    *out = NULL;
+    *nout = 0;
+    if (n == 0)
+        return KBJ_OK;
+    if (n > 1000 || !post_ids)
+        return kbj_efail(eng, KBJ_EINVAL, "1 to 1000 post ids are looked up at once, got %zu", n);
+    for (size_t i = 0; i < n; i++)
+        if (post_ids[i] <= 0)
+            return kbj_efail(eng, KBJ_EINVAL, "post id %zu must be positive, got %lld", i, post_ids[i]);
+    v = malloc(n * sizeof *v);
+    ph = kbj_placeholders(n);
+    cap = ph ? strlen(ph) + 1024 : 0;
+    sql = ph ? malloc(cap) : NULL;
+    if (!v || !ph || !sql) {
+        free(v);
+        free(ph);
+        free(sql);
+        return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = KBJ_VI(post_ids[i]);
+    /* newest row first for each post: a post made from two URLs (never by the sinks)
+     * shows the one written last */
+    snprintf(sql, cap, "SELECT a.post_id, a.url, UNIX_TIMESTAMP(a.fetched_at), a.http_status, a.job_id,"
+             " a.created_job, " IMPORT_OF("job_id", "j") ", " IMPORT_OF("created_job", "c")
+             " FROM {p}kbjobs_artifacts a WHERE a.post_id IN (%s) ORDER BY a.post_id, a.updated_at DESC, a.id DESC",
+             ph);
+    rc = kbj_store_query_again(eng->st, sql, v, n, &rows);
+    free(v);
+    free(ph);
+    free(sql);
+    if (rc)
+        return rc;
+    rc = kbj_rows_to_array(rows, sizeof(kbj_post_source), source_from_row, sources_clear, NULL, (void **)&all, &nall);
+    if (rc)
+        return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    /* one entry per post: the first row of each (rows are sorted by post id) */
+    for (size_t i = 0; i < nall; i++) {
+        if (kept > 0 && all[kept - 1].post_id == all[i].post_id) {
+            free(all[i].url);
+            continue;
+        }
+        all[kept++] = all[i];
+    }
+    if (kept == 0) {
+        free(all);
+        all = NULL;
+    }
+    *out = all;
+    *nout = kept;
+    return KBJ_OK;
+}
+
+void kbj_post_sources_free(kbj_post_source *s, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++)
+        free(s[i].url);
+    free(s);
+}
+
+/* The job ids whose posts count as import `id`'s: itself and, for an import split into
+ * ranges, its ranges (unique keys "<id>/range/<n>"; at most 64). */
+static int import_job_ids(kbj_engine *eng, const char *id, char (*ids)[KBJ_ID_LEN + 1], size_t cap, size_t *n)
+{
+    char like[KBJ_ID_LEN + 16];
+    kbj_rows *rows = NULL;
+    int rc;
+
+    kbj_copy(ids[0], KBJ_ID_LEN + 1, id);
+    *n = 1;
+    snprintf(like, sizeof like, "%s/range/%%", id); /* a job id is hex: nothing to escape */
+    rc = kbj_store_query_again(eng->st, "SELECT public_id FROM {p}kbjobs_jobs WHERE unique_key LIKE ? AND type = 'import'"
+                               " ORDER BY id LIMIT 100", (kbj_val[]){ KBJ_VS(like) }, 1, &rows);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < kbj_rows_count(rows) && *n < cap; i++)
+        kbj_copy(ids[(*n)++], KBJ_ID_LEN + 1, kbj_rows_str(rows, i, 0));
+    kbj_rows_free(rows);
+    return KBJ_OK;
+}
+
+#define IMPORT_JOBS_MAX 101 /* an import and its ranges (64 at most; room to spare) */
+
+int kbj_import_post_ids(kbj_engine *eng, const char *import_id, const char *by, long long after, size_t limit,
+                        long long *post_ids, size_t *n, long long *next_after)
+{
+    static const char part[] = "(SELECT post_id FROM {p}kbjobs_artifacts WHERE %s = ? AND post_id > ?"
+                               " ORDER BY post_id LIMIT %zu)";
+    char (*ids)[KBJ_ID_LEN + 1] = NULL;
+    const char *cols[2];
+    size_t nids = 0, ncols = 0, nparts, cap, off = 0, k = 0;
+    kbj_val *v = NULL;
+    kbj_rows *rows = NULL;
+    char *sql = NULL;
+    int rc;
+
+    if (!eng || !post_ids || !n || !next_after)
+        return eng ? kbj_efail(eng, KBJ_EINVAL, "no output given") : KBJ_EINVAL;
+    *n = 0;
+    *next_after = 0;
+    if (!kbj_valid_id(import_id))
+        return kbj_efail(eng, KBJ_EINVAL, "\"%.40s\" is not a job id", import_id ? import_id : "");
+    if (limit < 1 || limit > 1000)
+        return kbj_efail(eng, KBJ_EINVAL, "limit must be between 1 and 1000, got %zu", limit);
+    if (after < 0)
+        return kbj_efail(eng, KBJ_EINVAL, "the cursor must be 0 or a post id, got %lld", after);
+    if (!by || !*by || strcmp(by, "any") == 0) {
+        cols[ncols++] = "created_job";
+        cols[ncols++] = "job_id";
+    } else if (strcmp(by, "created") == 0) {
+        cols[ncols++] = "created_job";
+    } else if (strcmp(by, "written") == 0) {
+        cols[ncols++] = "job_id";
+    } else {
+        return kbj_efail(eng, KBJ_EINVAL, "by must be \"any\", \"created\" or \"written\", got \"%.40s\"", by);
+    }
+    ids = calloc(IMPORT_JOBS_MAX, sizeof *ids);
+    if (!ids)
+        return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+    rc = import_job_ids(eng, import_id, ids, IMPORT_JOBS_MAX, &nids);
+    if (rc)
+        goto out;
+    nparts = nids * ncols;
+    cap = nparts * (sizeof part + 40) + 64;
+    sql = malloc(cap);
+    v = malloc(2 * nparts * sizeof *v + sizeof *v);
+    if (!sql || !v) {
+        rc = kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+        goto out;
+    }
+    /* one index range read per job and column, limit + 1 rows each, merged: a page in
+     * post id order whatever the import's size */
+    for (size_t i = 0; i < nids; i++)
+        for (size_t c = 0; c < ncols; c++) {
+            if (off)
+                off += (size_t)snprintf(sql + off, cap - off, " UNION ");
+            off += (size_t)snprintf(sql + off, cap - off, part, cols[c], limit + 1);
+            v[k++] = KBJ_VS(ids[i]);
+            v[k++] = KBJ_VI(after);
+        }
+    snprintf(sql + off, cap - off, " ORDER BY post_id LIMIT %zu", limit + 1);
+    rc = kbj_store_query_again(eng->st, sql, v, k, &rows);
+    if (rc)
+        goto out;
+    for (size_t r = 0; r < kbj_rows_count(rows) && *n < limit; r++)
+        post_ids[(*n)++] = kbj_rows_int(rows, r, 0);
+    if (kbj_rows_count(rows) > limit)
+        *next_after = post_ids[limit - 1];
+out:
+    kbj_rows_free(rows);
+    free(sql);
+    free(v);
+    free(ids);
+    return rc;
+}

@@ -155,7 +155,8 @@ void kbj_import_list_limits(kbj_engine *eng, kbj_urllist_limits *out)
  * "<id>/range/<n>": cancelling or resuming the import does the same to its ranges.
  */
 static int submit_parts(kbj_engine *eng, json_t *p, const kbj_submit *opts, const char *id,
-                        unsigned long long count, size_t ranges, const char *rerun_of)
+                        unsigned long long count, size_t ranges, const char *rerun_of,
+                        char got[KBJ_ID_LEN + 1], int *existed)
 {
     kbj_submit *jobs = calloc(ranges + 1, sizeof *jobs);
     char **texts = calloc(ranges + 1, sizeof *texts);
@@ -194,7 +195,9 @@ static int submit_parts(kbj_engine *eng, json_t *p, const kbj_submit *opts, cons
         }
         jobs[i].params = texts[i];
     }
-    rc = kbj_submit_many_rerun(eng, jobs, n, ids, reruns);
+    rc = kbj_submit_parts(eng, jobs, n, ids, reruns, existed);
+    if (rc == KBJ_OK)
+        kbj_copy(got, KBJ_ID_LEN + 1, ids[0]);
 out:
     for (size_t i = 0; texts && i <= ranges; i++)
         free(texts[i]);
@@ -210,12 +213,33 @@ int kbj_import_submit(kbj_engine *eng, int fd, const char *params, const kbj_sub
                       kbj_urllist_reject_fn on_reject, void *arg, kbj_urllist_report *report,
                       char id[KBJ_ID_LEN + 1])
 {
-    return kbj_import_submit_rerun(eng, fd, params, opts, on_reject, arg, report, id, NULL);
+    return kbj_import_submit_rerun(eng, fd, params, opts, on_reject, arg, report, id, NULL, NULL);
+}
+
+int kbj_import_submit_ex(kbj_engine *eng, int fd, const char *params, const kbj_submit *opts,
+                         kbj_urllist_reject_fn on_reject, void *arg, kbj_urllist_report *report,
+                         char id[KBJ_ID_LEN + 1], int *existed)
+{
+    return kbj_import_submit_rerun(eng, fd, params, opts, on_reject, arg, report, id, NULL, existed);
+}
+
+int kbj_import_check(kbj_engine *eng, int fd, kbj_urllist_reject_fn on_reject, void *arg,
+                     kbj_urllist_report *report)
+{
+    kbj_urllist_limits caps;
+    kbj_err err;
+    int rc;
+
+    if (!eng)
+        return KBJ_EINVAL;
+    kbj_import_list_limits(eng, &caps);
+    rc = kbj_urllist_check(fd, &caps, on_reject, arg, report, &err);
+    return rc ? kbj_efail(eng, rc, "%s", err.msg) : KBJ_OK;
 }
 
 int kbj_import_submit_rerun(kbj_engine *eng, int fd, const char *params, const kbj_submit *opts,
                             kbj_urllist_reject_fn on_reject, void *arg, kbj_urllist_report *report,
-                            char id[KBJ_ID_LEN + 1], const char *rerun_of)
+                            char id[KBJ_ID_LEN + 1], const char *rerun_of, int *existed)
 {
     kbj_urllist_report scratch;
     unsigned long long count = 0;
@@ -223,8 +247,11 @@ int kbj_import_submit_rerun(kbj_engine *eng, int fd, const char *params, const k
     json_error_t jerr;
     json_int_t ranges;
     kbj_err err;
-    int rc;
+    char got[KBJ_ID_LEN + 1] = "";
+    int rc, found = 0;
 
+    if (existed)
+        *existed = 0;
     if (!report)
         report = &scratch;
     memset(report, 0, sizeof *report);
@@ -259,13 +286,20 @@ int kbj_import_submit_rerun(kbj_engine *eng, int fd, const char *params, const k
     if ((unsigned long long)ranges > count)
         ranges = (json_int_t)count;
     json_object_set_new(p, "ranges", json_integer(ranges));
-    rc = submit_parts(eng, p, opts, id, count, (size_t)ranges, rerun_of);
+    rc = submit_parts(eng, p, opts, id, count, (size_t)ranges, rerun_of, got, &found);
     json_decref(p);
     if (rc) {
         char msg[sizeof err.msg];
         kbj_copy(msg, sizeof msg, kbj_errmsg(eng));
         kbj_urllist_delete(eng->data_dir, id, NULL);
         return kbj_efail(eng, rc, "%s", msg);
+    }
+    if (found) {
+        /* the unique key is an existing import's: it keeps its own list */
+        kbj_urllist_delete(eng->data_dir, id, NULL);
+        kbj_copy(id, KBJ_ID_LEN + 1, got);
+        if (existed)
+            *existed = 1;
     }
     return KBJ_OK;
 }

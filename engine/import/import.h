@@ -31,10 +31,10 @@ int kbj_register_import_type(kbj_engine *eng);
  * malloc'd (free it; NULL when *n is 0). 0, KBJ_EINVAL, KBJ_EIO or KBJ_ENOMEM. */
 int kbj_import_failed_indexes(kbj_engine *eng, const char *list, unsigned long long **out, size_t *n);
 
-/* kbj_import_submit whose import job records `rerun_of` (NULL: none) as the job it is a
- * rerun of (its ranges, if any, do not). */
+/* kbj_import_submit_ex whose import job records `rerun_of` (NULL: none) as the job it is
+ * a rerun of (its ranges, if any, do not). */
 int kbj_import_submit_rerun(kbj_engine *eng, int fd, const char *params, const kbj_submit *opts,
                             kbj_urllist_reject_fn on_reject, void *arg, kbj_urllist_report *report,
-                            char id[KBJ_ID_LEN + 1], const char *rerun_of);
+                            char id[KBJ_ID_LEN + 1], const char *rerun_of, int *existed);
 
 #endif /* KBJ_IMPORT_H */

@@ -156,7 +156,7 @@ int kbj_import_resubmit_failed(kbj_engine *eng, const char *import_id, char new_
         rc = kbj_efail(eng, KBJ_ENOMEM, "out of memory");
     if (rc == KBJ_OK) {
         options_of(job, &opts);
-        rc = kbj_import_submit_rerun(eng, fd, params, &opts, NULL, NULL, &report, new_id, import_id);
+        rc = kbj_import_submit_rerun(eng, fd, params, &opts, NULL, NULL, &report, new_id, import_id, NULL);
     }
     /* the new import is in place: the entry is done with (a failure here leaves it, and
      * the new import, both in place) */

@@ -269,6 +269,7 @@ typedef struct writer {
     void *arg;
     size_t nfirst;
     first_reject first[KBJ_URLLIST_ERROR_LINES];
+    int check_only;  /* read and count, write nothing (kbj_urllist_check) */
 } writer;
 
 static int is_space(unsigned char c)
@@ -345,6 +346,10 @@ static int take_line(writer *w, const char *line, size_t len, kbj_err *err)
                         w->seen.used);
     if (rc == 0) {
         w->rep.duplicates++;
+        return KBJ_OK;
+    }
+    if (w->check_only) {
+        w->rep.accepted++;
         return KBJ_OK;
     }
     unsigned char entry[IDX_ENTRY];
@@ -597,6 +602,35 @@ int kbj_urllist_write(const char *data_dir, const char *job_id, int fd_in,
 done:
     wfile_discard(&w.urls);
     wfile_discard(&w.idx);
+    free(w.seen.slots);
+    if (report)
+        *report = w.rep;
+    return rc;
+}
+
+int kbj_urllist_check(int fd_in, const kbj_urllist_limits *limits, kbj_urllist_reject_fn on_reject, void *arg,
+                      kbj_urllist_report *report, kbj_err *err)
+{
+    writer w;
+    int rc;
+
+    memset(&w, 0, sizeof w);
+    w.urls.fd = w.idx.fd = -1;
+    w.check_only = 1;
+    w.on_reject = on_reject;
+    w.arg = arg;
+    w.max_bytes = limits && limits->max_list_bytes ? limits->max_list_bytes
+                                                   : KBJ_URLLIST_MAX_BYTES;
+    w.max_lines = limits && limits->max_list_lines ? limits->max_list_lines
+                                                   : KBJ_URLLIST_MAX_LINES;
+    if (report)
+        memset(report, 0, sizeof *report);
+    if (fd_in < 0)
+        return kbj_fail(err, KBJ_EINVAL, "no input to read the URL list from");
+    random_key(w.key);
+    rc = read_lines(&w, fd_in, err);
+    if (rc == KBJ_OK && w.rep.accepted == 0)
+        rc = no_valid_url(&w, err);
     free(w.seen.slots);
     if (report)
         *report = w.rep;

@@ -94,6 +94,15 @@ int kbj_urllist_write(const char *data_dir, const char *job_id, int fd_in,
                       void *arg, kbj_urllist_report *report, kbj_err *err);
 
 /*
+ * Reads a list from `fd_in` exactly as kbj_urllist_write() does (the same checks, caps,
+ * counts, rejected lines with their numbers, and errors) without writing anything: a
+ * check before a list is stored. Returns what kbj_urllist_write() would return, but for
+ * the errors of writing files.
+ */
+int kbj_urllist_check(int fd_in, const kbj_urllist_limits *limits, kbj_urllist_reject_fn on_reject, void *arg,
+                      kbj_urllist_report *report, kbj_err *err);
+
+/*
  * Stores the number of URLs in the job's list in *n, from the index size. Returns 0;
  * KBJ_EINVAL for a bad data directory or job id or NULL `n`; KBJ_ENOTFOUND when the job
  * has no list; KBJ_ECORRUPT when the index size is not a whole number of entries or

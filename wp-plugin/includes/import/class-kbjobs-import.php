@@ -49,7 +49,12 @@ final class KBJobs_Import {
 		if ( ! post_type_exists( (string) $params['post_type'] ) ) {
 			throw new \ValueError( sprintf( 'post type %s is not registered', $params['post_type'] ) );
 		}
-		$report  = KBJobs_Engine::get()->import( $list, $params, $options );
+		$report = KBJobs_Engine::get()->import( $list, $params, $options );
+		if ( ! empty( $report['existed'] ) ) {
+			// The unique key is an import's already: it has its record, and keeps its list.
+			$report['post_id'] = self::record_of( $report['id'] );
+			return $report;
+		}
 		$post_id = wp_insert_post(
 			array(
 				'post_type'   => KBJobs_Post_Types::IMPORT_JOB,
@@ -75,5 +80,26 @@ final class KBJobs_Import {
 
 		$report['post_id'] = is_wp_error( $post_id ) ? 0 : (int) $post_id;
 		return $report;
+	}
+
+	/**
+	 * The kb_import_job post recording an import, or 0.
+	 *
+	 * @param string $job_id The import's job id.
+	 * @return int
+	 */
+	public static function record_of( string $job_id ): int {
+		$posts = get_posts(
+			array(
+				'post_type'        => KBJobs_Post_Types::IMPORT_JOB,
+				'post_status'      => 'any',
+				'meta_key'         => self::META_JOB, // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_key -- one indexed meta key, one import.
+				'meta_value'       => $job_id, // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_value
+				'numberposts'      => 1,
+				'fields'           => 'ids',
+				'suppress_filters' => true,
+			)
+		);
+		return $posts ? (int) $posts[0] : 0;
 	}
 }
