@@ -20,9 +20,10 @@ final class KBJobs_Actions_Jobs {
 
 	/**
 	 * Submits a job. When its unique key already belongs to an interrupted job with a
-	 * checkpoint, nothing is submitted and the answer is a 409 kbjobs_interrupted_exists
-	 * with the checkpoint's progress and age, unless $existing says what to do with it:
-	 * "resume" it from its checkpoint, or start it "fresh".
+	 * checkpoint (or with progress: an import's cursor), nothing is submitted and the
+	 * answer is a 409 kbjobs_interrupted_exists with the checkpoint's (or the job's)
+	 * progress and age, unless $existing says what to do with it: "resume" it from its
+	 * checkpoint, or start it "fresh".
 	 *
 	 * @param string $type     Job type.
 	 * @param array  $params   Its params.
@@ -78,16 +79,25 @@ final class KBJobs_Actions_Jobs {
 			);
 		}
 		if ( null === $checkpoint ) {
-			return array(
-				'id'  => $id,
-				'job' => KBJobs_Format::job( $job ),
+			if ( $job->progressDone <= 0 ) {
+				return array(
+					'id'  => $id,
+					'job' => KBJobs_Format::job( $job ),
+				);
+			}
+			// No checkpoint file yet (the cadence had not come), but its progress is its
+			// cursor (an import resumes from it): ask all the same, from the job's numbers.
+			$checkpoint = array(
+				'progress_done'  => $job->progressDone,
+				'progress_total' => $job->progressTotal,
+				'saved_at'       => $job->progressAt ?? $job->updatedAt,
 			);
 		}
 		return new WP_Error(
 			'kbjobs_interrupted_exists',
 			sprintf(
 				/* translators: 1: job id, 2: items done, 3: items in all */
-				__( 'Job %1$s with this key was interrupted at %2$d of %3$d items and has a checkpoint: resume it, or start it fresh.', 'kb-jobs' ),
+				__( 'Job %1$s with this key was interrupted at %2$d of %3$d items: resume it, or start it fresh.', 'kb-jobs' ),
 				$id,
 				(int) $checkpoint['progress_done'],
 				(int) $checkpoint['progress_total']
