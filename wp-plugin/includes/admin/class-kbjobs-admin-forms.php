@@ -34,6 +34,10 @@ final class KBJobs_Admin_Forms {
 		'queue.resume'       => 'name',
 		'queue.set'          => 'name',
 		'import.resubmit'    => 'id',
+		'import.check'       => 'upload',
+		'import.start'       => 'upload',
+		'import.discard'     => 'upload',
+		'import.refetch'     => 'post',
 	);
 
 	/**
@@ -90,8 +94,13 @@ final class KBJobs_Admin_Forms {
 		check_admin_referer( 'kbjobs-' . $op );
 		KBJobs_Audit::set_source( 'screen' );
 		$result = self::run( $op );
-		self::notice( $result );
-		wp_safe_redirect( wp_get_referer() ? wp_get_referer() : KBJobs_Admin::url() );
+		// An operation may say where to go next ('redirect') and that it has nothing to
+		// say ('quiet'): the import screens' steps.
+		if ( ! is_array( $result ) || empty( $result['quiet'] ) ) {
+			self::notice( $result );
+		}
+		$back = is_array( $result ) && ! empty( $result['redirect'] ) ? (string) $result['redirect'] : wp_get_referer();
+		wp_safe_redirect( $back ? $back : KBJobs_Admin::url() );
 		exit;
 	}
 
@@ -143,6 +152,12 @@ final class KBJobs_Admin_Forms {
 				return KBJobs_Actions_Queues::set( $name, $limits );
 			case 'import.resubmit':
 				return KBJobs_Actions_Imports::resubmit_failed( $id );
+			case 'import.check':
+			case 'import.start':
+			case 'import.discard':
+				return KBJobs_Admin_Import::form( $op );
+			case 'import.refetch':
+				return KBJobs_Admin_Articles::refetch( isset( $_POST['post'] ) ? absint( $_POST['post'] ) : 0 );
 		}
 		// phpcs:enable
 		return new WP_Error( 'kbjobs_invalid', __( 'Unknown operation.', 'kb-jobs' ), array( 'status' => 400 ) );
@@ -173,6 +188,9 @@ final class KBJobs_Admin_Forms {
 	 * @return string
 	 */
 	private static function success_message( $result ): string {
+		if ( is_array( $result ) && isset( $result['message'] ) && is_string( $result['message'] ) ) {
+			return $result['message'];
+		}
 		if ( is_array( $result ) && isset( $result['done'], $result['requested'] ) ) {
 			/* translators: 1: entries done, 2: entries asked for */
 			return sprintf( __( 'Done for %1$d of %2$d.', 'kb-jobs' ), $result['done'], $result['requested'] );

@@ -23,6 +23,8 @@ final class KBJobs_Admin {
 	 */
 	const SCREENS = array(
 		'KBJobs_Admin_Overview',
+		'KBJobs_Admin_Import',
+		'KBJobs_Admin_Imports',
 	);
 
 	/**
@@ -39,6 +41,8 @@ final class KBJobs_Admin {
 		add_action( 'admin_menu', array( self::class, 'menu' ) );
 		add_action( 'admin_enqueue_scripts', array( self::class, 'enqueue' ) );
 		KBJobs_Admin_Forms::init();
+		KBJobs_Admin_Imports::init();
+		KBJobs_Admin_Articles::init();
 	}
 
 	/**
