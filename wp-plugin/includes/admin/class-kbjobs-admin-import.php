@@ -527,8 +527,13 @@ final class KBJobs_Admin_Import extends KBJobs_Admin_Screen {
 		$existing = isset( $_POST['existing'] ) ? sanitize_key( wp_unslash( $_POST['existing'] ) ) : '';
 		// phpcs:enable
 		$existing = in_array( $existing, array( 'resume', 'fresh' ), true ) ? $existing : '';
-		$state    = self::state( $upload );
-		$path     = null === $state ? '' : KBJobs_Uploads::path( $upload );
+		if ( ! KBJobs_Access::can( KBJobs_Access::OPERATE ) ) {
+			// Refused before anything is read (KBJobs_Actions_Imports::start() would too).
+			KBJobs_Audit::record( 'import.start', $upload, 'denied', array( 'existing' => $existing ) );
+			return KBJobs_Access::denied( KBJobs_Access::OPERATE );
+		}
+		$state = self::state( $upload );
+		$path  = null === $state ? '' : KBJobs_Uploads::path( $upload );
 		if ( '' === $path ) {
 			return new WP_Error( 'kbjobs_not_found', __( 'That checked list is gone (it expires after a day, and is only yours): choose the list again.', 'kb-jobs' ), array( 'status' => 404 ) );
 		}
@@ -667,6 +672,7 @@ final class KBJobs_Admin_Import extends KBJobs_Admin_Screen {
 	 * @return string|WP_Error The upload id.
 	 */
 	private static function stage( ?array $file, string $pasted ) {
+		require_once ABSPATH . 'wp-admin/includes/file.php'; // wp_tempnam(), loaded by admin-post.php already.
 		$tmp = '';
 		if ( null !== $file ) {
 			$code = (int) ( $file['error'] ?? UPLOAD_ERR_NO_FILE );
