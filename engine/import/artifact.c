@@ -554,8 +554,8 @@ static int import_job_ids(kbj_engine *eng, const char *id, char (*ids)[KBJ_ID_LE
     kbj_copy(ids[0], KBJ_ID_LEN + 1, id);
     *n = 1;
     snprintf(like, sizeof like, "%s/range/%%", id); /* a job id is hex: nothing to escape */
-    rc = kbj_store_query_again(eng->st, "SELECT public_id FROM {p}kbjobs_jobs WHERE unique_key LIKE ? AND type = 'import'"
-                               " ORDER BY id LIMIT 100", (kbj_val[]){ KBJ_VS(like) }, 1, &rows);
+    rc = kbj_store_query_again(eng->st, "SELECT public_id FROM {p}kbjobs_jobs WHERE unique_key LIKE ?"
+                               " AND type = 'import' ORDER BY id LIMIT 100", (kbj_val[]){ KBJ_VS(like) }, 1, &rows);
     if (rc)
         return rc;
     for (size_t i = 0; i < kbj_rows_count(rows) && *n < cap; i++)
