@@ -159,6 +159,23 @@ test('a .csv file is read by its URL column, its header skipped, rows numbered a
   assert.match(await page.textContent('.kbjobs-notice'), /Nothing was started\./);
 });
 
+test('a file over the upload limit is refused with where a large list goes instead', async () => {
+  const page = await pageAs();
+  await page.goto(`${base}/wp-admin/admin.php?page=kbjobs-import`);
+  const limit = (await page.textContent('#kbjobs-max-upload')).match(/Maximum upload size: ([\d.]+) (KB|MB|GB)\./);
+  const bytes = Math.ceil(Number(limit[1]) * { KB: 1024, MB: 1048576, GB: 1073741824 }[limit[2]]) + 65536;
+  const line = `${fx}/page/1?run=${run}&pad=${'x'.repeat(60)}\n`;
+  const file = join(dir, 'big.txt');
+  writeFileSync(file, line.repeat(Math.ceil(bytes / line.length)));
+  const before = importCount();
+  await page.setInputFiles('#kbjobs-list-file', file);
+  await click(page, '#kbjobs-check', /page=kbjobs-import$/);
+  const notice = await page.textContent('.kbjobs-notice');
+  assert.match(notice, /imports\/uploads/);
+  assert.match(notice, /wp kb import/);
+  assert.equal(importCount(), before);
+});
+
 test('the Imports screen lists the import with its list, numbers, status and a link to its page', async () => {
   assert.ok(imported, 'the first test made an import');
   const page = await pageAs();

@@ -88,6 +88,23 @@ final class KBJobs_Admin_Forms {
 	 */
 	public static function handle(): void {
 		$op = isset( $_POST['op'] ) ? (string) wp_unslash( $_POST['op'] ) : ''; // phpcs:ignore WordPress.Security.NonceVerification.Missing,WordPress.Security.ValidatedSanitizedInput.InputNotSanitized -- compared with the keys of OPS below; the nonce is per operation, checked once the operation is known.
+		if ( '' === $op && isset( $_SERVER['CONTENT_LENGTH'] ) && (int) $_SERVER['CONTENT_LENGTH'] > wp_convert_hr_to_bytes( (string) ini_get( 'post_max_size' ) ) ) {
+			// PHP dropped the whole form: an upload larger than post_max_size.
+			wp_die(
+				esc_html(
+					sprintf(
+						/* translators: %s: size, e.g. "8 MB" */
+						__( 'The form was larger than this server accepts (%s), so nothing arrived: send a large list in parts through the REST API (POST /wp-json/kbjobs/v1/imports/uploads) or import it with `wp kb import`.', 'kb-jobs' ),
+						size_format( wp_max_upload_size() )
+					)
+				),
+				esc_html__( 'Upload too large', 'kb-jobs' ),
+				array(
+					'response'  => 413,
+					'back_link' => true,
+				)
+			);
+		}
 		if ( ! isset( self::OPS[ $op ] ) ) {
 			wp_die( esc_html__( 'Unknown operation.', 'kb-jobs' ), 400 );
 		}

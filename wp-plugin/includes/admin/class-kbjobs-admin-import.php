@@ -132,7 +132,9 @@ final class KBJobs_Admin_Import extends KBJobs_Admin_Screen {
 	 */
 	private function render_form(): void {
 		$defaults = self::defaults();
-		echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '" enctype="multipart/form-data" class="kbjobs-import-form">';
+		// action=kbjobs in the URL too: PHP drops the body of a form over post_max_size,
+		// and KBJobs_Admin_Forms then still gets the request to say so.
+		echo '<form method="post" action="' . esc_url( add_query_arg( 'action', 'kbjobs', admin_url( 'admin-post.php' ) ) ) . '" enctype="multipart/form-data" class="kbjobs-import-form">';
 		echo KBJobs_Admin_Forms::fields( 'import.check' ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- hidden fields built with esc_attr and wp_nonce_field.
 		echo '<h2>' . esc_html__( 'The list', 'kb-jobs' ) . '</h2>';
 		echo '<table class="form-table" role="presentation"><tbody>';
