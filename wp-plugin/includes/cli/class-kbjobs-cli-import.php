@@ -137,6 +137,8 @@ final class KBJobs_CLI_Import extends KBJobs_CLI_Command {
 		}
 		if ( \WP_CLI\Utils\get_flag_value( $assoc_args, 'porcelain', false ) ) {
 			\WP_CLI::line( $report['id'] );
+		} elseif ( ! empty( $report['existed'] ) ) {
+			\WP_CLI::success( sprintf( 'Import %s holds this unique key already (%s): nothing new was submitted.', $report['id'], KBJobs_Engine::get()->get( $report['id'] )->status ) );
 		} else {
 			\WP_CLI::success(
 				sprintf(
