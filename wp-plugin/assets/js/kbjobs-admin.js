@@ -11,31 +11,36 @@
 
 	/**
 	 * Calls fn( data ) with GET path every ms milliseconds while the tab is visible;
-	 * stops while it is hidden and starts again, at once, when it is shown.
+	 * stops while it is hidden and starts again, at once, when it is shown. path may be
+	 * a function returning the path (asked before each request); when fn returns false,
+	 * polling stops for good.
 	 */
 	function poll( path, ms, fn ) {
 		var timer = null;
 		var busy = false;
+		var stopped = false;
 		function tick() {
 			timer = null;
-			if ( document.hidden || busy ) {
+			if ( document.hidden || busy || stopped ) {
 				return;
 			}
 			busy = true;
-			apiFetch( { path: path } ).then( function ( data ) {
-				fn( data );
+			apiFetch( { path: 'function' === typeof path ? path() : path } ).then( function ( data ) {
+				if ( false === fn( data ) ) {
+					stopped = true;
+				}
 				setStale( false );
 			} ).catch( function () {
 				setStale( true );
 			} ).then( function () {
 				busy = false;
-				if ( ! document.hidden ) {
+				if ( ! document.hidden && ! stopped ) {
 					timer = window.setTimeout( tick, ms );
 				}
 			} );
 		}
 		document.addEventListener( 'visibilitychange', function () {
-			if ( ! document.hidden && ! timer && ! busy ) {
+			if ( ! document.hidden && ! timer && ! busy && ! stopped ) {
 				tick();
 			}
 		} );

@@ -38,7 +38,24 @@ final class KBJobs_Admin {
 	public static function init(): void {
 		add_action( 'admin_menu', array( self::class, 'menu' ) );
 		add_action( 'admin_enqueue_scripts', array( self::class, 'enqueue' ) );
+		add_filter( 'set-screen-option', array( self::class, 'save_screen_option' ), 10, 3 );
 		KBJobs_Admin_Forms::init();
+	}
+
+	/**
+	 * The set-screen-option filter (WordPress asks it before the menu exists): our
+	 * screens' "rows per page" options (kbjobs_*_per_page) are kept, from 1 to 1000.
+	 *
+	 * @param mixed  $keep   What to save (false: nothing).
+	 * @param string $option The option.
+	 * @param mixed  $value  The value given.
+	 * @return mixed
+	 */
+	public static function save_screen_option( $keep, $option, $value ) {
+		if ( 1 === preg_match( '/^kbjobs_[a-z_]+_per_page$/', (string) $option ) ) {
+			return max( 1, min( 1000, (int) $value ) );
+		}
+		return $keep;
 	}
 
 	/**
