@@ -24,6 +24,7 @@ final class KBJobs_Admin {
 	const SCREENS = array(
 		'KBJobs_Admin_Overview',
 		'KBJobs_Admin_Jobs',
+		'KBJobs_Admin_Job',
 	);
 
 	/**
