@@ -25,6 +25,7 @@ final class KBJobs_Admin {
 		'KBJobs_Admin_Overview',
 		'KBJobs_Admin_Jobs',
 		'KBJobs_Admin_Job',
+		'KBJobs_Admin_Failures',
 	);
 
 	/**
