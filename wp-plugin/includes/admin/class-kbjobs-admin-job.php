@@ -96,10 +96,13 @@ final class KBJobs_Admin_Job extends KBJobs_Admin_Screen {
 
 	/**
 	 * Help tab; the menu shows Jobs as current, and the browser's title names the job
-	 * (WordPress finds no title for a page without a menu entry).
+	 * (WordPress finds no title for a page without a menu entry). The page leaves the
+	 * hidden menu it was registered in once WordPress has let the user in, or WordPress
+	 * would take that menu ('') for the page's parent after the parent_file filter.
 	 */
 	public function load(): void {
 		parent::load();
+		remove_submenu_page( '', KBJobs_Admin::SLUG . '-' . $this->slug() );
 		add_filter(
 			'parent_file',
 			static function () {
@@ -180,7 +183,7 @@ final class KBJobs_Admin_Job extends KBJobs_Admin_Screen {
 		$this->render_metrics( $job['metrics'] );
 		$this->render_attempts( $job['id'] );
 		$this->render_log( $job['id'] );
-		$this->render_audit( $job['id'] );
+		$this->render_audit( $job );
 	}
 
 	/**
@@ -467,19 +470,37 @@ final class KBJobs_Admin_Job extends KBJobs_Admin_Screen {
 	}
 
 	/**
-	 * The operator actions on this job.
+	 * The operator actions on this job: those naming it as their target, and for a bulk
+	 * job the action that started it (its target is the filter; its detail names the job).
 	 *
-	 * @param string $id The job.
+	 * @param array<string,mixed> $job The job.
 	 */
-	private function render_audit( string $id ): void {
+	private function render_audit( array $job ): void {
 		echo '<h2>' . esc_html__( 'Operator actions', 'kb-jobs' ) . '</h2>';
 		try {
 			$entries = KBJobs_Data_Audit::page(
 				array(
-					'target' => $id,
+					'target' => $job['id'],
 					'limit'  => 50,
 				)
 			)['entries'];
+			if ( KBJobs_Actions_Jobs::BULK_TYPE === $job['type'] && is_string( $job['params']['action'] ?? null ) ) {
+				$started = KBJobs_Data_Audit::page(
+					array(
+						'action' => 'job.bulk.' . $job['params']['action'],
+						'target' => 'filter',
+						'after'  => KBJobs_Format::time( (int) strtotime( (string) $job['created_at'] ) - 60 ),
+						'before' => KBJobs_Format::time( (int) strtotime( (string) $job['created_at'] ) + 60 ),
+						'limit'  => 100,
+					)
+				)['entries'];
+				foreach ( $started as $entry ) {
+					if ( ( $entry['detail']['job_id'] ?? '' ) === $job['id'] ) {
+						$entries[] = $entry;
+						break;
+					}
+				}
+			}
 		} catch ( \Throwable $e ) {
 			printf( '<div class="notice notice-error inline"><p>%s</p></div>', esc_html( KBJobs_Action::error_from( $e )->get_error_message() ) );
 			return;

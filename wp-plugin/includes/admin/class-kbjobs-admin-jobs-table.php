@@ -175,7 +175,7 @@ final class KBJobs_Admin_Jobs_Table extends WP_List_Table {
 	 */
 	protected function display_tablenav( $which ) {
 		echo '<div class="tablenav ' . esc_attr( $which ) . '">';
-		if ( $this->has_items() && 'top' === $which ) {
+		if ( $this->has_items() && 'top' === $which && $this->can_operate ) {
 			echo '<div class="alignleft actions bulkactions">';
 			$this->bulk_actions( $which );
 			echo '</div>';
