@@ -439,3 +439,39 @@ test('subscribers and editors are refused; a viewer sees no action and cannot fo
   assert.match(await page.textContent('.kbjobs-notice'), /kbjobs_operate/);
   await page.context().close();
 });
+
+test('without JavaScript every list action still works as a plain form', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(`${base}/wp-login.php`);
+  await page.fill('#user_login', env('KBJOBS_ADMIN_USER'));
+  await page.fill('#user_pass', env('KBJOBS_ADMIN_PASSWORD'));
+  await Promise.all([page.waitForURL(/wp-admin/), page.click('#wp-submit')]);
+
+  // A bulk action on a checked row, then a row action on the same job.
+  const id = ids.echo[1];
+  await page.goto(url('kbjobs-jobs', { queue }));
+  await page.check(`#kbjobs-cb-${id}`);
+  await page.selectOption('#bulk-action-selector-top', 'cancel');
+  await Promise.all([page.waitForNavigation(), page.click('#doaction')]);
+  assert.match(await page.textContent('.kbjobs-notice'), /1 done, 0 skipped/);
+  assert.equal(jobStatus(id), 'cancelled');
+  assert.equal(new URL(page.url()).searchParams.get('queue'), queue, 'back on the filtered list');
+  const row = page.locator('#the-list tr', { has: page.locator(`#kbjobs-cb-${id}`) });
+  await Promise.all([page.waitForNavigation(), row.locator('.rerun button').click({ force: true })]);
+  const notice = await page.textContent('.kbjobs-notice');
+  const rerun = notice.match(/Running again as job ([0-9a-f]{16})/)?.[1];
+  assert.ok(rerun, notice);
+  assert.equal(php('return \\KBJobs_Engine::get()->get($args)->rerunOf;', rerun), id);
+
+  // A Failure Log row action, and the job page's log, rendered by the server.
+  await page.goto(url('kbjobs-failures'));
+  const entry = page.locator('#the-list tr', { has: page.locator(`#kbjobs-cb-${ids.xss}`) });
+  await Promise.all([page.waitForNavigation(), entry.locator('.resubmit button').click({ force: true })]);
+  assert.match(await page.textContent('.kbjobs-notice'), /Done for 1 of 1/);
+  assert.equal(jobStatus(ids.xss), 'queued');
+  await page.goto(jobUrl(ids.xss));
+  assert.match(await page.textContent('.kbjobs-log-lines'), /error <img src=x/);
+  assert.match(await page.textContent('.kbjobs-wrap noscript'), /reload the page/);
+  await context.close();
+});
