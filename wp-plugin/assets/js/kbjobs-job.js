@@ -72,7 +72,7 @@
 		return sprintf( __( '%s items/s', 'kb-jobs' ), number( rate, rate < 10 ? 2 : 1 ) );
 	}
 
-	/** Shows the action buttons that apply in status s. */
+	/** Shows the action buttons that apply to the job in its status. */
 	function showActions( job ) {
 		document.querySelectorAll( '.kbjobs-when[data-kbjobs-when]' ).forEach( function ( el ) {
 			var states = el.getAttribute( 'data-kbjobs-when' ).split( ' ' );
