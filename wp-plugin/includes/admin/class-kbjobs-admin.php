@@ -23,6 +23,9 @@ final class KBJobs_Admin {
 	 */
 	const SCREENS = array(
 		'KBJobs_Admin_Overview',
+		'KBJobs_Admin_Active',
+		'KBJobs_Admin_Queues',
+		'KBJobs_Admin_Runners',
 	);
 
 	/**
