@@ -24,6 +24,10 @@ final class KBJobs_Admin {
 	const SCREENS = array(
 		'KBJobs_Admin_Overview',
 		'KBJobs_Admin_Active',
+		'KBJobs_Admin_Waiting',
+		'KBJobs_Admin_Queues',
+		'KBJobs_Admin_Runners',
+		'KBJobs_Admin_Active',
 		'KBJobs_Admin_Queues',
 		'KBJobs_Admin_Runners',
 	);
