@@ -28,13 +28,7 @@ final class KBJobs_Admin {
 		'KBJobs_Admin_Queues',
 		'KBJobs_Admin_Runners',
 		'KBJobs_Admin_Interrupted',
-		'KBJobs_Admin_Active',
-		'KBJobs_Admin_Waiting',
-		'KBJobs_Admin_Queues',
-		'KBJobs_Admin_Runners',
-		'KBJobs_Admin_Active',
-		'KBJobs_Admin_Queues',
-		'KBJobs_Admin_Runners',
+		'KBJobs_Admin_Cron',
 	);
 
 	/**
