@@ -112,12 +112,13 @@ final class KBJobs_Admin_Waiting extends KBJobs_Admin_Table_Screen {
 	}
 
 	/**
-	 * The cursor and the earlier pages' cursors from the URL.
+	 * The queue shown, the cursor and the earlier pages' cursors, from the URL.
 	 *
-	 * @return array{0:string,1:string[]}
+	 * @return array{0:string,1:string,2:string[]}
 	 */
 	private static function position(): array {
 		// phpcs:disable WordPress.Security.NonceVerification.Recommended -- a read-only page position.
+		$queue  = isset( $_GET['queue'] ) ? sanitize_text_field( wp_unslash( $_GET['queue'] ) ) : '';
 		$cursor = isset( $_GET['cursor'] ) ? sanitize_text_field( wp_unslash( $_GET['cursor'] ) ) : '';
 		$back   = isset( $_GET['back'] ) ? explode( ',', sanitize_text_field( wp_unslash( $_GET['back'] ) ) ) : array();
 		// phpcs:enable
@@ -125,28 +126,54 @@ final class KBJobs_Admin_Waiting extends KBJobs_Admin_Table_Screen {
 			return 1 === preg_match( '/^[0-9A-Za-z:._-]{1,64}$/D', $c );
 		};
 		$back  = array_slice( array_values( array_filter( $back, $valid ) ), -self::MAX_BACK );
-		return array( $valid( $cursor ) ? $cursor : '', $back );
+		return array( KBJobs_Data_Queues::is_name( $queue ) ? $queue : '', $valid( $cursor ) ? $cursor : '', $back );
+	}
+
+	/**
+	 * A GET form choosing the queue shown.
+	 *
+	 * @param string $queue The queue shown ('' for every queue).
+	 */
+	private function queue_filter( string $queue ): void {
+		try {
+			$names = array_column( KBJobs_Data_Queues::all(), 'name' );
+		} catch ( \Throwable $e ) {
+			$names = array();
+		}
+		if ( '' !== $queue && ! in_array( $queue, $names, true ) ) {
+			$names[] = $queue;
+		}
+		echo '<form method="get" action="' . esc_url( admin_url( 'admin.php' ) ) . '" class="kbjobs-filter">';
+		echo '<input type="hidden" name="page" value="' . esc_attr( KBJobs_Admin::SLUG . '-' . $this->slug() ) . '">';
+		echo '<label for="kbjobs-queue-filter">' . esc_html__( 'Queue', 'kb-jobs' ) . '</label> <select id="kbjobs-queue-filter" name="queue">';
+		echo '<option value="">' . esc_html__( 'Every queue', 'kb-jobs' ) . '</option>';
+		foreach ( $names as $name ) {
+			echo '<option value="' . esc_attr( $name ) . '"' . selected( $name, $queue, false ) . '>' . esc_html( $name ) . '</option>';
+		}
+		echo '</select> <button type="submit" class="button">' . esc_html__( 'Show', 'kb-jobs' ) . '</button></form>';
 	}
 
 	/**
 	 * The page.
 	 */
 	protected function render(): void {
-		list( $cursor, $back ) = self::position();
+		list( $queue, $cursor, $back ) = self::position();
 		try {
-			$page   = KBJobs_Data_Waiting::page( $cursor, self::PER_PAGE );
+			$page   = KBJobs_Data_Waiting::page( $cursor, self::PER_PAGE, $queue );
 			$counts = KBJobs_Data_Jobs::counts();
 		} catch ( \Throwable $e ) {
 			printf( '<div class="notice notice-error inline"><p>%s</p></div>', esc_html( KBJobs_Action::error_from( $e )->get_error_message() ) );
 			return;
 		}
 		echo self::where_jobs_are( $counts ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped there.
+		$this->queue_filter( $queue );
 		$t    = self::texts( $page );
 		$path = add_query_arg(
 			array_filter(
 				array(
 					'view'     => 'queue',
 					'per_page' => self::PER_PAGE,
+					'queue'    => $queue,
 					'cursor'   => $cursor,
 				)
 			),
@@ -156,22 +183,24 @@ final class KBJobs_Admin_Waiting extends KBJobs_Admin_Table_Screen {
 		$this->table( 'rows', $t['rows'], '' === $cursor ? __( 'No job is waiting.', 'kb-jobs' ) : __( 'No more waiting jobs.', 'kb-jobs' ) );
 		echo '<p class="kbjobs-updated">' . esc_html__( 'Updated', 'kb-jobs' ) . ' <span data-kbjobs-key="at">' . esc_html( $t['at'] ) . '</span></p>';
 		echo '</div>';
-		$this->pagination( $cursor, $back, $page['next_cursor'] );
+		$this->pagination( $queue, $cursor, $back, $page['next_cursor'] );
 	}
 
 	/**
 	 * Previous and Next (keyset: the URL carries the earlier pages' cursors).
 	 *
+	 * @param string      $queue  The queue shown ('' for every queue).
 	 * @param string      $cursor This page's cursor ('' for the first).
 	 * @param string[]    $back   The earlier pages' cursors, the first page's left out.
 	 * @param string|null $next   The next page's cursor.
 	 */
-	private function pagination( string $cursor, array $back, ?string $next ): void {
+	private function pagination( string $queue, string $cursor, array $back, ?string $next ): void {
 		$links = array();
 		if ( '' !== $cursor ) {
 			$previous = $back ? array_pop( $back ) : '';
 			$args     = array_filter(
 				array(
+					'queue'  => $queue,
 					'cursor' => $previous,
 					'back'   => implode( ',', $back ),
 				)
@@ -185,6 +214,7 @@ final class KBJobs_Admin_Waiting extends KBJobs_Admin_Table_Screen {
 			$forward = '' !== $cursor ? array_merge( $back, array( $cursor ) ) : array();
 			$args    = array_filter(
 				array(
+					'queue'  => $queue,
 					'cursor' => $next,
 					'back'   => implode( ',', array_slice( $forward, -self::MAX_BACK ) ),
 				)

@@ -20,12 +20,18 @@ final class KBJobs_Data_Waiting {
 	 *
 	 * @param string $cursor Where the page starts ('' for the newest).
 	 * @param int    $limit  1..200.
+	 * @param string $queue  Only this queue's jobs ('' for every queue).
 	 * @return array{jobs:array<int,array<string,mixed>>,next_cursor:?string}
+	 * @throws \ValueError When the queue name is not one.
 	 */
-	public static function page( string $cursor = '', int $limit = 25 ): array {
+	public static function page( string $cursor = '', int $limit = 25, string $queue = '' ): array {
+		if ( '' !== $queue && ! KBJobs_Data_Queues::is_name( $queue ) ) {
+			throw new \ValueError( 'a queue name is 1 to 64 of a-z, 0-9, "_", "." and "-"' );
+		}
 		$page   = KBJobs_Data_Jobs::page(
 			array(
 				'status' => 'queued',
+				'queue'  => $queue,
 				'limit'  => max( 1, min( 200, $limit ) ),
 				'cursor' => $cursor,
 			)

@@ -1,7 +1,8 @@
 <?php
 /**
- * The kbjobs/v1 waiting jobs: GET /waiting lists the queued jobs, newest first by keyset
- * cursor, each with why it is not running (`waiting`); with view=queue it adds the texts
+ * The kbjobs/v1 waiting jobs: GET /waiting lists the queued jobs (of every queue, or of
+ * `queue`), newest first by keyset cursor, each with why it is not running (`waiting`);
+ * with view=queue it adds the texts
  * the Queue screen shows, keyed by the element showing each.
  *
  * @package KBJobs
@@ -25,6 +26,11 @@ final class KBJobs_REST_Waiting extends KBJobs_REST_Controller {
 				'default' => 25,
 				'maximum' => 200,
 			)
+		);
+		$args['queue']    = array(
+			'description' => __( 'Only the jobs of this queue.', 'kb-jobs' ),
+			'type'        => 'string',
+			'pattern'     => '^[a-z0-9_.-]{1,64}$',
 		);
 		$args['view']     = array(
 			'description' => __( 'Also the texts a dashboard screen shows, keyed by the element showing each.', 'kb-jobs' ),
@@ -55,9 +61,10 @@ final class KBJobs_REST_Waiting extends KBJobs_REST_Controller {
 	public function get_items( $request ) {
 		$cursor = (string) $request['cursor'];
 		$limit  = (int) $request['per_page'];
+		$queue  = (string) $request['queue'];
 		$page   = $this->read(
-			static function () use ( $cursor, $limit ) {
-				return KBJobs_Data_Waiting::page( $cursor, $limit );
+			static function () use ( $cursor, $limit, $queue ) {
+				return KBJobs_Data_Waiting::page( $cursor, $limit, $queue );
 			}
 		);
 		if ( is_wp_error( $page ) ) {
