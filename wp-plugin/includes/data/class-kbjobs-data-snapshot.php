@@ -42,7 +42,7 @@ final class KBJobs_Data_Snapshot {
 		if ( self::fresh( $kept ) ) {
 			return self::answer( $kept );
 		}
-		$lock = 'kbjobs_snapshot_' . $wpdb->prefix;
+		$lock = self::lock_name();
 		// A lock taken without waiting: whoever has it computes, the others serve what is kept.
 		if ( '1' !== (string) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 0)', $lock ) ) ) { // phpcs:ignore WordPress.DB.DirectDatabaseQuery -- a named lock, no table.
 			return $kept ? self::answer( $kept ) : self::answer( self::compute( 0 ) );
@@ -63,13 +63,34 @@ final class KBJobs_Data_Snapshot {
 	 * Marks the kept snapshot as out of date, so the next reader computes a new one: a
 	 * screen's form action calls it, and the page it leads back to shows the action's
 	 * effect. Operator actions are few, so the computations stay about one a second.
+	 * It waits (two seconds at most) for a computation under way, which may have read
+	 * the state before the action, so that it cannot be kept as fresh afterwards.
 	 */
 	public static function expire(): void {
-		$kept = self::read();
-		if ( $kept ) {
-			$kept['expired'] = true;
-			update_option( self::OPTION, $kept, false );
+		global $wpdb;
+		$lock   = self::lock_name();
+		$locked = '1' === (string) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 2)', $lock ) ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery -- a named lock, no table.
+		try {
+			$kept = self::read();
+			if ( $kept ) {
+				$kept['expired'] = true;
+				update_option( self::OPTION, $kept, false );
+			}
+		} finally {
+			if ( $locked ) {
+				$wpdb->query( $wpdb->prepare( 'DO RELEASE_LOCK(%s)', $lock ) ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery
+			}
 		}
+	}
+
+	/**
+	 * The name of the database lock its computation holds (one per site).
+	 *
+	 * @return string
+	 */
+	private static function lock_name(): string {
+		global $wpdb;
+		return 'kbjobs_snapshot_' . $wpdb->prefix;
 	}
 
 	/**
