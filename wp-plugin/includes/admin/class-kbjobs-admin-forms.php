@@ -100,6 +100,9 @@ final class KBJobs_Admin_Forms {
 		check_admin_referer( 'kbjobs-' . $op );
 		KBJobs_Audit::set_source( 'screen' );
 		$result = self::run( $op );
+		if ( ! is_wp_error( $result ) ) {
+			KBJobs_Data_Snapshot::expire(); // The page returned to shows what was done.
+		}
 		self::notice( $result );
 		wp_safe_redirect( self::redirect_to( $result ) );
 		exit;

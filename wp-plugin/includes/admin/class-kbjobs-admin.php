@@ -23,9 +23,15 @@ final class KBJobs_Admin {
 	 */
 	const SCREENS = array(
 		'KBJobs_Admin_Overview',
+		'KBJobs_Admin_Active',
+		'KBJobs_Admin_Waiting',
+		'KBJobs_Admin_Interrupted',
 		'KBJobs_Admin_Jobs',
 		'KBJobs_Admin_Job',
 		'KBJobs_Admin_Failures',
+		'KBJobs_Admin_Queues',
+		'KBJobs_Admin_Runners',
+		'KBJobs_Admin_Cron',
 	);
 
 	/**
