@@ -131,7 +131,7 @@ test('jobs are filtered, searched and paged through bookmarkable URLs', async ()
   assert.equal((await rowIds(page)).length, 7);
   assert.match(await page.textContent('.subsubsub .queued'), /Queued\s*\(7\)/);
   assert.match(await page.textContent('.subsubsub .all'), /All\s*\(7\)/);
-  await page.click('.subsubsub .queued a');
+  await Promise.all([page.waitForNavigation(), page.click('.subsubsub .queued a')]);
   assert.match(page.url(), new RegExp(`status=queued.*queue=${queue}|queue=${queue}.*status=queued`));
   assert.equal((await rowIds(page)).length, 7);
   await page.goto(url('kbjobs-jobs', { queue, status: 'failed' }));
