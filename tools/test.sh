@@ -128,7 +128,7 @@ suite_browser() {
   tools/serve.sh start --name noext --port "$port" --no-extension > /dev/null || return 1
   (cd tests/browser && npm ci --silent --no-audit --no-fund > "$KBJOBS_TEST_OUTPUT/npm.log" 2>&1) \
     || { cat "$KBJOBS_TEST_OUTPUT/npm.log"; return 1; }
-  (cd tests/browser && KBJOBS_NOEXT_URL=http://127.0.0.1:$port timeout 600 node --test --test-reporter=spec)
+  (cd tests/browser && KBJOBS_NOEXT_URL=http://127.0.0.1:$port timeout 1500 node --test --test-reporter=spec)
 }
 
 for s in "${suites[@]}"; do

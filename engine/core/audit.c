@@ -245,14 +245,8 @@ static void add_cond(char *sql, size_t cap, size_t *off, kbj_val *v, size_t *k, 
     v[(*k)++] = val;
 }
 
-/* A Unix time in SQL, given in microseconds: unlike FROM_UNIXTIME, it reaches past 2038
- * on every server (the store's sessions are in UTC, so the epoch is 1970-01-01 UTC). */
-#define EPOCH_PLUS "TIMESTAMP'1970-01-01 00:00:00' + INTERVAL ? MICROSECOND"
-
-static long long micros(double t)
-{
-    return (long long)llround(t * 1e6);
-}
+#define EPOCH_PLUS KBJ_SQL_EPOCH_PLUS
+#define micros kbj_micros
 
 static int list_do(kbj_store *st, void *arg)
 {

@@ -5,6 +5,7 @@
 #ifndef KBJ_INTERNAL_H
 #define KBJ_INTERNAL_H
 
+#include <math.h>
 #include <signal.h>
 
 #include "ids.h"
@@ -48,12 +49,19 @@ int kbj_failures_record(kbj_engine *eng, unsigned long long pk, const char *id, 
 /* Refuses (KBJ_EUNSUPPORTED) a stored schema that needs newer code; 0 otherwise. */
 int kbj_schema_check_connected(kbj_engine *eng);
 
+/* A DATETIME column as Unix seconds with microseconds (text for kbj_dbtime): unlike
+ * UNIX_TIMESTAMP, which gives NULL past 2038 on some servers, it reads the times a job
+ * may be given (run_at up to the year 3000). For non-negative times. */
+#define KBJ_SQL_UNIX(col)                                                                    \
+    "CONCAT(TIMESTAMPDIFF(SECOND, TIMESTAMP'1970-01-01 00:00:00', " col "), '.',"           \
+    " LPAD(MICROSECOND(" col "), 6, '0'))"
+
 /* The columns every job view is read from, in the order job_from_row expects. */
 #define JOB_COLUMNS                                                                          \
     "public_id, type, queue, status, priority, params, result, error, metrics, phase, title," \
     " progress_done, progress_total, attempts, max_attempts, backoff, backoff_base_ms,"      \
     " backoff_cap_ms, backoff_jitter, on_expiry, concurrency_key, unique_key, unique_scope,"  \
-    " cancel_requested, lease_owner, rerun_of, UNIX_TIMESTAMP(run_at),"                      \
+    " cancel_requested, lease_owner, rerun_of, " KBJ_SQL_UNIX("run_at") ","                  \
     " UNIX_TIMESTAMP(created_at), UNIX_TIMESTAMP(started_at), UNIX_TIMESTAMP(progress_at),"  \
     " UNIX_TIMESTAMP(finished_at), UNIX_TIMESTAMP(updated_at), UNIX_TIMESTAMP(lease_expires),"  \
     " (SELECT JSON_ARRAYAGG(JSON_OBJECT('name', r.name, 'op', r.op)) FROM {p}kbjobs_resources r"  \
@@ -153,5 +161,15 @@ int kbj_failures_record_partial(kbj_engine *eng, const kbj_lease *lease, long lo
 /* Removes the partial entry of job `id`, if any (an import whose failed items were
  * resubmitted). */
 int kbj_failures_remove_partial(kbj_engine *eng, const char *id);
+
+/* A Unix time in SQL, bound as microseconds (kbj_micros): unlike FROM_UNIXTIME, which
+ * gives NULL past 2038 on some servers, it reaches the year 3000 (the store's sessions
+ * are in UTC, so the epoch is 1970-01-01 UTC). */
+#define KBJ_SQL_EPOCH_PLUS "TIMESTAMP'1970-01-01 00:00:00' + INTERVAL ? MICROSECOND"
+
+static inline long long kbj_micros(double t)
+{
+    return (long long)llround(t * 1e6);
+}
 
 #endif /* KBJ_INTERNAL_H */

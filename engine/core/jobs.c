@@ -299,7 +299,7 @@ static int prepare_job(kbj_engine *eng, const kbj_submit *in, size_t index, prep
     " concurrency_key, unique_key, unique_scope, uniq_active, uniq_retained, rerun_of,"      \
     " created_at, updated_at) VALUES "
 #define INSERT_ROW                                                                           \
-    "(?, ?, ?, 'queued', ?, IF(? > 0, FROM_UNIXTIME(?), NOW(6) + INTERVAL ? MICROSECOND),"   \
+    "(?, ?, ?, 'queued', ?, IF(? > 0, " KBJ_SQL_EPOCH_PLUS ", NOW(6) + INTERVAL ? MICROSECOND),"\
     " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(6), NOW(6))"
 #define INSERT_PARAMS 19
 
@@ -311,7 +311,7 @@ static void bind_row(kbj_val *v, const prepared *p, const char *id)
     v[k++] = KBJ_VS(p->queue);
     v[k++] = KBJ_VI(p->priority);
     v[k++] = KBJ_VD(p->run_at);
-    v[k++] = KBJ_VD(p->run_at);
+    v[k++] = KBJ_VI(kbj_micros(p->run_at));
     v[k++] = KBJ_VI(p->delay_us);
     v[k++] = KBJ_VS(p->params);
     v[k++] = KBJ_VI(p->max_attempts);
@@ -672,9 +672,9 @@ static void filter_build(const kbj_job_filter *f, int no_status, filter_sql *q)
     if (f->concurrency_key)
         where_add(q, "concurrency_key = ?", KBJ_VS(f->concurrency_key));
     if (f->created_after > 0)
-        where_add(q, "created_at >= FROM_UNIXTIME(?)", KBJ_VD(f->created_after));
+        where_add(q, "created_at >= " KBJ_SQL_EPOCH_PLUS, KBJ_VI(kbj_micros(f->created_after)));
     if (f->created_before > 0)
-        where_add(q, "created_at < FROM_UNIXTIME(?)", KBJ_VD(f->created_before));
+        where_add(q, "created_at < " KBJ_SQL_EPOCH_PLUS, KBJ_VI(kbj_micros(f->created_before)));
     if (f->search && f->search[0] && kbj_valid_id(f->search)) {
         where_add(q, "public_id = ?", KBJ_VS(f->search));
     } else if (f->search && f->search[0]) {

@@ -49,7 +49,7 @@ static int read_job_do(kbj_store *st, void *arg)
 {
     why_work *w = arg;
     kbj_rows *rows = NULL;
-    int rc = kbj_store_query(st, "SELECT id, status, queue, attempts, UNIX_TIMESTAMP(run_at), run_at > NOW(6),"
+    int rc = kbj_store_query(st, "SELECT id, status, queue, attempts, " KBJ_SQL_UNIX("run_at") ", run_at > NOW(6),"
                              " concurrency_key FROM {p}kbjobs_jobs WHERE public_id = ?",
                              (kbj_val[]){ KBJ_VS(w->id) }, 1, &rows);
     if (rc)

@@ -21,14 +21,16 @@ export async function launch() {
   });
 }
 
-// Opens a new context logged in as the admin of the site at baseUrl.
-export async function loggedInPage(browser, baseUrl) {
+// Opens a new context logged in as the admin of the site at baseUrl (or as user, with
+// password).
+export async function loggedInPage(browser, baseUrl, user = env('KBJOBS_ADMIN_USER'),
+  password = env('KBJOBS_ADMIN_PASSWORD')) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   page.on('pageerror', (err) => { throw err; });
   await page.goto(`${baseUrl}/wp-login.php`);
-  await page.fill('#user_login', env('KBJOBS_ADMIN_USER'));
-  await page.fill('#user_pass', env('KBJOBS_ADMIN_PASSWORD'));
+  await page.fill('#user_login', user);
+  await page.fill('#user_pass', password);
   await Promise.all([page.waitForURL(/wp-admin/), page.click('#wp-submit')]);
   return page;
 }

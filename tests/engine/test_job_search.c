@@ -226,6 +226,24 @@ static void bad_filters_are_refused(void **state)
     }
 }
 
+/* Times past January 2038 (FROM_UNIXTIME gives NULL there on this server): a job due in
+ * 2100 keeps its run_at, and time filters beyond 2038 still compare. */
+static void times_past_2038_are_kept_and_filtered(void **state)
+{
+    kbj_engine *eng = *state;
+    const double y2100 = 4102444800.0; /* 2100-01-01T00:00:00Z */
+    kbj_submit s = { .type = "late.job", .queue = "search", .run_at = y2100 };
+    char id[KBJ_ID_LEN + 1];
+    kbj_job *j = NULL;
+    assert_int_equal(kbj_submit_job(eng, &s, id, NULL), KBJ_OK);
+    assert_int_equal(kbj_job_get(eng, id, &j), KBJ_OK);
+    assert_true(j->run_at > y2100 - 1 && j->run_at < y2100 + 1);
+    kbj_job_free(j);
+    assert_string_equal(listed(eng, (kbj_job_filter){ .created_before = y2100 }), id);
+    assert_int_equal(counted(eng, &(kbj_job_filter){ .created_after = y2100 }), 0);
+    assert_int_equal(counted(eng, &(kbj_job_filter){ .created_after = 2145916800.0 - 86400.0 * 36500 }), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +252,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(like_metacharacters_match_themselves, setup, kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(counts_agree_with_the_list, setup, kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(bad_filters_are_refused, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(times_past_2038_are_kept_and_filtered, setup, kbj_test_engine_teardown),
     };
     return cmocka_run_group_tests_name("job_search", tests, NULL, NULL);
 }

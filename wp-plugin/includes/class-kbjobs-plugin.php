@@ -42,6 +42,7 @@ final class KBJobs_Plugin {
 		'KBJobs_REST_Interrupted',
 		'KBJobs_REST_Imports',
 		'KBJobs_REST_Audit',
+		'KBJobs_REST_Waiting',
 	);
 
 	/**

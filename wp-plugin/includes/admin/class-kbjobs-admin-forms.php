@@ -17,7 +17,9 @@ final class KBJobs_Admin_Forms {
 
 	/**
 	 * The operations a form can ask for, and what each takes: `id` (a job id), `ids`
-	 * (job ids), `name` (a queue), `alert` (an alert id).
+	 * (job ids), `name` (a queue), `alert` (an alert id), `filter` (the Jobs screen's
+	 * filter fields). `job.bulk` and `failure.bulk` also take `bulk_action`, the choice
+	 * of a list's bulk-actions menu.
 	 */
 	const OPS = array(
 		'job.cancel'         => 'id',
@@ -34,6 +36,8 @@ final class KBJobs_Admin_Forms {
 		'queue.resume'       => 'name',
 		'queue.set'          => 'name',
 		'import.resubmit'    => 'id',
+		'job.bulk_filter'    => 'filter',
+		'failure.bulk'       => 'ids',
 		'import.check'       => 'upload',
 		'import.start'       => 'upload',
 		'import.discard'     => 'upload',
@@ -68,17 +72,23 @@ final class KBJobs_Admin_Forms {
 	 * @param string $label   The button's text.
 	 * @param string $classes The button's classes.
 	 * @param string $confirm A question to confirm with first ('' for none).
+	 * @param array  $extra   More hidden fields, name => value (e.g. goto => job).
 	 * @return string HTML.
 	 */
-	public static function button( string $op, string $value, string $label, string $classes = 'button', string $confirm = '' ): string {
+	public static function button( string $op, string $value, string $label, string $classes = 'button', string $confirm = '', array $extra = array() ): string {
 		if ( ! current_user_can( KBJobs_Access::OPERATE ) ) {
 			return '';
 		}
-		$field = self::OPS[ $op ] ?? 'id';
+		$field  = self::OPS[ $op ] ?? 'id';
+		$hidden = '';
+		foreach ( $extra as $name => $extra_value ) {
+			$hidden .= '<input type="hidden" name="' . esc_attr( (string) $name ) . '" value="' . esc_attr( (string) $extra_value ) . '">';
+		}
 		return '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '" class="kbjobs-inline-form"'
 			. ( '' !== $confirm ? ' data-kbjobs-confirm="' . esc_attr( $confirm ) . '"' : '' ) . '>'
 			. self::fields( $op )
 			. '<input type="hidden" name="' . esc_attr( 'ids' === $field ? 'ids[]' : $field ) . '" value="' . esc_attr( $value ) . '">'
+			. $hidden
 			. '<button type="submit" class="' . esc_attr( $classes ) . '">' . esc_html( $label ) . '</button></form>';
 	}
 
@@ -111,14 +121,39 @@ final class KBJobs_Admin_Forms {
 		check_admin_referer( 'kbjobs-' . $op );
 		KBJobs_Audit::set_source( 'screen' );
 		$result = self::run( $op );
-		// An operation may say where to go next ('redirect') and that it has nothing to
-		// say ('quiet'): the import screens' steps.
+		if ( ! is_wp_error( $result ) ) {
+			KBJobs_Data_Snapshot::expire(); // The page returned to shows what was done.
+		}
+		// An operation may say that it has nothing to say ('quiet') and where to go next
+		// ('redirect'): the import screens' steps.
 		if ( ! is_array( $result ) || empty( $result['quiet'] ) ) {
 			self::notice( $result );
 		}
-		$back = is_array( $result ) && ! empty( $result['redirect'] ) ? (string) $result['redirect'] : wp_get_referer();
-		wp_safe_redirect( $back ? $back : KBJobs_Admin::url() );
+		wp_safe_redirect( self::redirect_to( $result ) );
 		exit;
+	}
+
+	/**
+	 * Where to go after an operation: where its result says ('redirect': the import
+	 * screens' steps), else back to the page the form was on, or, when the form says
+	 * `goto=job` and the operation made a job (a rerun, a bulk action by filter), to that
+	 * job's page.
+	 *
+	 * @param array|WP_Error $result The operation's result.
+	 * @return string
+	 */
+	private static function redirect_to( $result ): string {
+		if ( is_array( $result ) && ! empty( $result['redirect'] ) ) {
+			return (string) $result['redirect'];
+		}
+		$goto = isset( $_POST['goto'] ) ? sanitize_key( wp_unslash( $_POST['goto'] ) ) : ''; // phpcs:ignore WordPress.Security.NonceVerification.Missing -- handle() checked it.
+		if ( 'job' === $goto && is_array( $result ) ) {
+			$job = (string) ( $result['job_id'] ?? $result['id'] ?? '' );
+			if ( KBJobs_Data_Jobs::is_id( $job ) ) {
+				return KBJobs_Admin::url( 'job', array( 'id' => $job ) );
+			}
+		}
+		return wp_get_referer() ? wp_get_referer() : KBJobs_Admin::url();
 	}
 
 	/**
@@ -169,6 +204,19 @@ final class KBJobs_Admin_Forms {
 				return KBJobs_Actions_Queues::set( $name, $limits );
 			case 'import.resubmit':
 				return KBJobs_Actions_Imports::resubmit_failed( $id );
+			case 'job.bulk_filter':
+				$action = isset( $_POST['bulk_action'] ) ? sanitize_key( wp_unslash( $_POST['bulk_action'] ) ) : '';
+				$filter = isset( $_POST['filter'] ) && is_array( $_POST['filter'] ) ? array_map( 'sanitize_text_field', wp_unslash( $_POST['filter'] ) ) : array();
+				return KBJobs_Actions_Jobs::bulk_filter( $action, array_intersect_key( $filter, array_flip( KBJobs_Data_Jobs::FILTER_KEYS ) ) );
+			case 'failure.bulk':
+				$action = isset( $_POST['bulk_action'] ) ? sanitize_key( wp_unslash( $_POST['bulk_action'] ) ) : '';
+				if ( 'resubmit' === $action ) {
+					return KBJobs_Actions_Failures::resubmit( $ids );
+				}
+				if ( 'delete' === $action ) {
+					return KBJobs_Actions_Failures::delete( $ids );
+				}
+				return new WP_Error( 'kbjobs_invalid', __( 'Choose a bulk action.', 'kb-jobs' ), array( 'status' => 400 ) );
 			case 'import.check':
 			case 'import.start':
 			case 'import.discard':
@@ -219,6 +267,10 @@ final class KBJobs_Admin_Forms {
 		if ( is_array( $result ) && isset( $result['rerun_of'], $result['id'] ) ) {
 			/* translators: %s: new job id */
 			return sprintf( __( 'Running again as job %s.', 'kb-jobs' ), $result['id'] );
+		}
+		if ( is_array( $result ) && isset( $result['job_id'], $result['matched'] ) ) {
+			/* translators: 1: number of jobs, 2: the background job's id */
+			return sprintf( _n( 'Started for %1$d job as background job %2$s.', 'Started for %1$d jobs as background job %2$s.', (int) $result['matched'], 'kb-jobs' ), $result['matched'], $result['job_id'] );
 		}
 		return __( 'Done.', 'kb-jobs' );
 	}

@@ -23,8 +23,17 @@ final class KBJobs_Admin {
 	 */
 	const SCREENS = array(
 		'KBJobs_Admin_Overview',
+		'KBJobs_Admin_Active',
+		'KBJobs_Admin_Waiting',
+		'KBJobs_Admin_Interrupted',
+		'KBJobs_Admin_Jobs',
+		'KBJobs_Admin_Job',
 		'KBJobs_Admin_Import',
 		'KBJobs_Admin_Imports',
+		'KBJobs_Admin_Failures',
+		'KBJobs_Admin_Queues',
+		'KBJobs_Admin_Runners',
+		'KBJobs_Admin_Cron',
 	);
 
 	/**
@@ -40,9 +49,26 @@ final class KBJobs_Admin {
 	public static function init(): void {
 		add_action( 'admin_menu', array( self::class, 'menu' ) );
 		add_action( 'admin_enqueue_scripts', array( self::class, 'enqueue' ) );
+		add_filter( 'set-screen-option', array( self::class, 'save_screen_option' ), 10, 3 );
 		KBJobs_Admin_Forms::init();
 		KBJobs_Admin_Imports::init();
 		KBJobs_Admin_Articles::init();
+	}
+
+	/**
+	 * The set-screen-option filter (WordPress asks it before the menu exists): our
+	 * screens' "rows per page" options (kbjobs_*_per_page) are kept, from 1 to 1000.
+	 *
+	 * @param mixed  $keep   What to save (false: nothing).
+	 * @param string $option The option.
+	 * @param mixed  $value  The value given.
+	 * @return mixed
+	 */
+	public static function save_screen_option( $keep, $option, $value ) {
+		if ( 1 === preg_match( '/^kbjobs_[a-z_]+_per_page$/', (string) $option ) ) {
+			return max( 1, min( 1000, (int) $value ) );
+		}
+		return $keep;
 	}
 
 	/**

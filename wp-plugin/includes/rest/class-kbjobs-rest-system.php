@@ -15,6 +15,16 @@ defined( 'ABSPATH' ) || exit;
 final class KBJobs_REST_System extends KBJobs_REST_Controller {
 
 	/**
+	 * The /snapshot views: the screen class whose static texts() builds each view's texts.
+	 */
+	const SNAPSHOT_VIEWS = array(
+		'overview' => 'KBJobs_Admin_Overview',
+		'active'   => 'KBJobs_Admin_Active',
+		'runners'  => 'KBJobs_Admin_Runners',
+		'queues'   => 'KBJobs_Admin_Queues',
+	);
+
+	/**
 	 * Registers the routes.
 	 */
 	public function register_routes() {
@@ -26,7 +36,7 @@ final class KBJobs_REST_System extends KBJobs_REST_Controller {
 				'view' => array(
 					'description' => __( 'Also the texts a dashboard screen shows, keyed by the element showing each.', 'kb-jobs' ),
 					'type'        => 'string',
-					'enum'        => array( 'overview' ),
+					'enum'        => array_keys( self::SNAPSHOT_VIEWS ),
 				),
 			)
 		);
@@ -142,8 +152,9 @@ final class KBJobs_REST_System extends KBJobs_REST_Controller {
 	 */
 	public function snapshot( $request ) {
 		$snapshot = $this->read( array( 'KBJobs_Data_Snapshot', 'get' ) );
-		if ( ! is_wp_error( $snapshot ) && 'overview' === $request['view'] ) {
-			$snapshot['texts'] = KBJobs_Admin_Overview::texts( $snapshot );
+		$view     = (string) $request['view'];
+		if ( ! is_wp_error( $snapshot ) && isset( self::SNAPSHOT_VIEWS[ $view ] ) ) {
+			$snapshot['texts'] = call_user_func( array( self::SNAPSHOT_VIEWS[ $view ], 'texts' ), $snapshot );
 		}
 		return $this->respond( $snapshot );
 	}
