@@ -140,6 +140,7 @@ test('an import from pasted URLs shows its bad lines by number before anything r
   const id = new URL(page.url()).searchParams.get('id');
   assert.equal(importCount(), before + 1);
   assert.equal(job(id).type, 'import');
+  assert.match(await page.textContent('.kbjobs-notice'), new RegExp(`^Import ${id} submitted: 4 URLs accepted, 0 duplicates dropped, 2 lines rejected\\.`));
   await screenshot(page, 'import-job-page');
   imported = { id, accepted: 4 };
   assert.deepEqual(dialogs, []);
