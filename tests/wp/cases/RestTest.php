@@ -480,4 +480,42 @@ final class RestTest extends TestCase {
 		$this->assertError( self::request( 'GET', '/audit', array( 'source' => 'moon' ) ), 400, 'rest_invalid_param' );
 		self::request( 'POST', '/queues/' . self::QUEUE, array( 'paused' => false ) );
 	}
+
+	public function test_an_import_with_failed_urls_is_a_partial_failure_whose_urls_can_be_imported_again(): void {
+		self::delete_articles();
+		$base   = getenv( 'KBJOBS_FIXTURE_URL' );
+		$engine = \KBJobs_Engine::get();
+		$r      = self::request( 'POST', '/imports', array( 'urls' => array( "$base/page/501", "$base/status/404?x=<script>alert(1)</script>", "$base/status/410" ), 'sink' => 'bulk' ) );
+		$this->assertSame( 201, $r->get_status(), wp_json_encode( $r->get_data() ) );
+		$id = $r->get_data()['id'];
+		\KBJobs_Runner::run( array( 'queues' => array( 'import' ), 'until_empty' => true, 'max_seconds' => 120 ) );
+		$this->assertSame( 'completed', $engine->get( $id )->status );
+
+		$failed = self::request( 'GET', '/imports/' . $id . '/failed', array( 'per_page' => 1 ) );
+		$this->assertSame( 200, $failed->get_status() );
+		$this->assertCount( 1, $failed->get_data() );
+		$this->assertSame( 'HTTP 404', $failed->get_data()[0]['error'] );
+		$next = $failed->get_headers()['X-KBJobs-Next-Cursor'];
+		$more = self::request( 'GET', '/imports/' . $id . '/failed', array( 'cursor' => (int) $next ) )->get_data();
+		$this->assertSame( array( 'HTTP 410' ), array_column( $more, 'error' ) );
+
+		$entries = array_column( self::request( 'GET', '/failures' )->get_data(), null, 'job_id' );
+		$this->assertSame( 'partial', $entries[ $id ]['kind'] );
+		$this->assertSame( 2, $entries[ $id ]['failed_items'] );
+		$this->assertSame( 3, $entries[ $id ]['total_items'] );
+
+		$r = self::request( 'POST', '/imports/' . $id . '/resubmit-failed' );
+		$this->assertSame( 201, $r->get_status(), wp_json_encode( $r->get_data() ) );
+		$this->assertSame( 2, $r->get_data()['urls'] );
+		$again = $engine->get( $r->get_data()['id'] );
+		$this->assertSame( $id, $again->rerunOf );
+		$this->assertSame( 'import', $again->type );
+		$this->assertArrayNotHasKey( $id, array_column( self::request( 'GET', '/failures' )->get_data(), null, 'job_id' ), 'the partial entry is acknowledged' );
+		$this->assertError( self::request( 'POST', '/imports/' . $again->id . '/resubmit-failed' ), 409, 'kbjobs_conflict' );
+		$this->assertError( self::request( 'GET', '/imports/0123456789abcdef/failed' ), 404, 'kbjobs_not_found' );
+		$this->assertError( self::request( 'GET', '/imports/' . $id . '/failed', array( 'cursor' => -1 ) ), 400, 'rest_invalid_param' );
+		$this->assertSame( 'import.resubmit_failed', self::audit()[0]['action'] );
+		$engine->cancel( $again->id );
+		self::delete_articles();
+	}
 }
