@@ -115,7 +115,7 @@ after(async () => {
     $mine = array_merge($args["ids"]["failed"], array($args["ids"]["xss"], $args["import"]));
     $e->failures()->delete($mine);
     foreach ($e->failures()->alerts() as $a) { if (empty($a["acknowledged_at"])) { $e->failures()->acknowledgeAlert((int) $a["id"]); } }
-    foreach (get_posts(array("post_type" => "any", "post_status" => "any", "meta_key" => \\KBJobs_Sink::created_by_key($args["import"]), "fields" => "ids", "numberposts" => -1)) as $p) { wp_delete_post($p, true); }
+    foreach (\\KBJobs_Engine::get()->importPostIds($args["import"], "created", 0, 1000)["post_ids"] as $p) { wp_delete_post($p, true); }
     foreach (get_posts(array("post_type" => "kb_import_job", "meta_key" => "_kbjobs_job_id", "meta_value" => $args["import"], "fields" => "ids")) as $p) { wp_delete_post($p, true); }
     $queues = array($args["queue"], $args["failQueue"], $args["xssQueue"]);
     $in = implode(",", array_fill(0, count($queues), "%s"));

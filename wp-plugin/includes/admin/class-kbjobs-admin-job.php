@@ -620,33 +620,26 @@ final class KBJobs_Admin_Job extends KBJobs_Admin_Screen {
 	}
 
 	/**
-	 * Links to the posts the import created (found by KBJobs_Sink::created_by_key()), a
-	 * page at a time (GET posts_offset).
+	 * Links to the posts the import created, read from the artifact index
+	 * (Engine::importPostIds(), which includes its ranges), a page at a time by post id
+	 * (GET posts_after).
 	 *
 	 * @param array<string,mixed> $job The import.
 	 */
 	private function render_created_posts( array $job ): void {
 		$import = ! empty( $job['params']['parent'] ) && KBJobs_Data_Jobs::is_id( $job['params']['parent'] ) ? $job['params']['parent'] : $job['id'];
 		echo '<h3 id="kbjobs-created-posts">' . esc_html__( 'Posts it created', 'kb-jobs' ) . '</h3>';
-		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- the offset of a read-only list.
-		$offset = isset( $_GET['posts_offset'] ) ? absint( $_GET['posts_offset'] ) : 0;
-		$ids    = get_posts(
-			array(
-				'post_type'        => ! empty( $job['params']['post_type'] ) ? sanitize_key( (string) $job['params']['post_type'] ) : KBJobs_Post_Types::article_type(),
-				'post_status'      => 'any',
-				'meta_key'         => KBJobs_Sink::created_by_key( $import ), // phpcs:ignore WordPress.DB.SlowDBQuery.slow_db_query_meta_key -- one key per import: the meta_key index finds exactly its posts.
-				'orderby'          => 'none',
-				'numberposts'      => self::POSTS_PER_PAGE + 1, // phpcs:ignore WordPress.WP.PostsPerPage.posts_per_page_numberposts -- 21: one page and a look ahead.
-				'offset'           => $offset,
-				'fields'           => 'ids',
-				'no_found_rows'    => true,
-				'suppress_filters' => true,
-			)
-		);
-		$more   = count( $ids ) > self::POSTS_PER_PAGE;
-		$ids    = array_slice( $ids, 0, self::POSTS_PER_PAGE );
+		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- the cursor of a read-only list.
+		$after = isset( $_GET['posts_after'] ) ? absint( $_GET['posts_after'] ) : 0;
+		try {
+			$page = KBJobs_Engine::get()->importPostIds( $import, 'created', $after, self::POSTS_PER_PAGE );
+		} catch ( \Throwable $e ) {
+			echo '<p class="kbjobs-none">' . esc_html( KBJobs_Action::error_from( $e )->get_error_message() ) . '</p>';
+			return;
+		}
+		$ids = array_map( 'intval', $page['post_ids'] );
 		if ( ! $ids ) {
-			echo '<p class="kbjobs-none">' . esc_html( 0 === $offset ? __( 'None (yet).', 'kb-jobs' ) : __( 'No more posts.', 'kb-jobs' ) ) . '</p>';
+			echo '<p class="kbjobs-none">' . esc_html( 0 === $after ? __( 'None (yet).', 'kb-jobs' ) : __( 'No more posts.', 'kb-jobs' ) ) . '</p>';
 			return;
 		}
 		echo '<ul class="kbjobs-created-posts">';
@@ -663,16 +656,16 @@ final class KBJobs_Admin_Job extends KBJobs_Admin_Screen {
 		}
 		echo '</ul>';
 		$links = array();
-		if ( $offset > 0 ) {
+		if ( $after > 0 ) {
 			$links[] = '<a class="button" href="' . esc_url( KBJobs_Admin::url( 'job', array( 'id' => $job['id'] ) ) . '#kbjobs-created-posts' ) . '">' . esc_html__( '« First', 'kb-jobs' ) . '</a>';
 		}
-		if ( $more ) {
+		if ( null !== $page['next_cursor'] ) {
 			$links[] = '<a class="button" href="' . esc_url(
 				KBJobs_Admin::url(
 					'job',
 					array(
-						'id'           => $job['id'],
-						'posts_offset' => $offset + self::POSTS_PER_PAGE,
+						'id'          => $job['id'],
+						'posts_after' => (int) $page['next_cursor'],
 					)
 				) . '#kbjobs-created-posts'
 			) . '">' . esc_html__( 'Next »', 'kb-jobs' ) . '</a>';

@@ -28,11 +28,6 @@
  * A lost database connection ends the chunk with KBJobs\ConnectionLostException: the
  * engine waits, looks at what was committed and hands over the rest again.
  *
- * A post created by an import carries the meta `_kbjobs_created_by_<import id>` (the
- * import, not its range), written once and never updated: the import's page lists its
- * posts by that key, which WordPress's meta_key index finds without reading the meta of
- * other imports' posts (created_by_key()).
- *
  * @package KBJobs
  */
 
@@ -48,21 +43,6 @@ final class KBJobs_Sink {
 	const META_HASH    = '_kbjobs_content_hash';
 	const META_FETCHED = '_kbjobs_fetched_at';
 	const META_STATUS  = '_kbjobs_http_status';
-
-	/**
-	 * The start of the meta key naming the import that created a post.
-	 */
-	const META_CREATED_BY = '_kbjobs_created_by_';
-
-	/**
-	 * The meta key of the posts an import created.
-	 *
-	 * @param string $import The import's job id (not a range's).
-	 * @return string
-	 */
-	public static function created_by_key( string $import ): string {
-		return self::META_CREATED_BY . $import;
-	}
 
 	/**
 	 * The sink given to KBJobs\Engine::run().
@@ -103,7 +83,6 @@ final class KBJobs_Sink {
 			'status'    => isset( $params['status'] ) && in_array( $params['status'], array( 'publish', 'draft', 'pending', 'private' ), true ) ? $params['status'] : 'publish',
 			'author'    => isset( $params['author'] ) ? (int) $params['author'] : 0,
 			'job'       => $ctx->id(),
-			'import'    => isset( $params['parent'] ) ? (string) $params['parent'] : $ctx->id(),
 		);
 		if ( ! post_type_exists( $settings['post_type'] ) ) {
 			throw new \KBJobs\NonRetryableException( sprintf( 'post type %s is not registered', $settings['post_type'] ) );
@@ -246,7 +225,6 @@ final class KBJobs_Sink {
 						unset( $post['guid'] );
 						$result = wp_update_post( wp_slash( $post ), true, false );
 					} else {
-						$post['meta_input'][ self::created_by_key( $settings['import'] ) ] = $settings['import'];
 						$result = wp_insert_post( wp_slash( $post ), true, false );
 					}
 					if ( is_wp_error( $result ) ) {
@@ -370,8 +348,7 @@ final class KBJobs_Sink {
 						$out[ $i ] = $id;
 						$written[] = $id;
 						$index[]   = array( (string) $docs[ $i ]['url_hash'], $id, (string) $docs[ $i ]['content_hash'], true );
-						$meta      = self::meta( $docs[ $i ] ) + array( self::created_by_key( $settings['import'] ) => $settings['import'] );
-						foreach ( $meta as $key => $value ) {
+						foreach ( self::meta( $docs[ $i ] ) as $key => $value ) {
 							$meta_rows[] = '(%d, %s, %s)';
 							array_push( $meta_args, $id, $key, $value );
 						}
