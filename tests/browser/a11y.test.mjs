@@ -1,0 +1,90 @@
+// Accessibility of every dashboard screen: axe-core (pinned in package.json) run in
+// Chromium on our content only (`#wpbody-content .wrap`, not WordPress's own chrome),
+// with some data on each screen (jobs queued, running, failed, an import), as an
+// administrator. No serious or critical violation is allowed; the lesser ones are
+// printed.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { env, launch, loggedInPage } from './lib.mjs';
+
+const require = createRequire(import.meta.url);
+const axePath = require.resolve('axe-core/axe.min.js');
+const root = env('KBJOBS_ROOT');
+const base = env('KBJOBS_WP_URL');
+const queue = `a11y-${process.pid}`;
+
+function php(code, args = null) {
+  const out = execFileSync('php', [
+    '-d', `extension=${join(root, 'modules/kbjobs.so')}`,
+    '-d', `auto_prepend_file=${join(root, 'tools/php/prepend.php')}`,
+    join(root, 'tests/browser/eval.php'), code, JSON.stringify(args),
+  ], { encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+let browser;
+let page;
+let ids;
+
+before(async () => {
+  browser = await launch();
+  ids = php(`
+    $e = \\KBJobs_Engine::get();
+    $queued = $e->submit("diag.echo", array("a11y" => true), array("queue" => $args, "delay" => 3600));
+    $failed = $e->submit("diag.fail", array("message" => "a11y failure", "retryable" => false), array("queue" => $args, "max_attempts" => 1));
+    $e->run(array("queues" => array($args), "until_empty" => true, "max_seconds" => 60));
+    $e->log($queued, "info", "a line for the log");
+    return array("queued" => $queued, "failed" => $failed);`, queue);
+  page = await loggedInPage(browser, base);
+});
+
+after(async () => {
+  await browser?.close();
+  if (ids) {
+    php(`global $wpdb;
+      \\KBJobs_Engine::get()->failures()->delete(array($args["failed"]));
+      $wpdb->query($wpdb->prepare("DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue = %s", $args["queue"]));
+      return true;`, { ...ids, queue });
+  }
+});
+
+const screens = () => [
+  ['overview', 'admin.php?page=kbjobs'],
+  ['active', 'admin.php?page=kbjobs-active'],
+  ['queue', 'admin.php?page=kbjobs-queue'],
+  ['interrupted', 'admin.php?page=kbjobs-interrupted'],
+  ['jobs', 'admin.php?page=kbjobs-jobs'],
+  ['job', `admin.php?page=kbjobs-job&id=${ids.queued}`],
+  ['failed job', `admin.php?page=kbjobs-job&id=${ids.failed}`],
+  ['failures', 'admin.php?page=kbjobs-failures'],
+  ['queues', 'admin.php?page=kbjobs-queues'],
+  ['runners', 'admin.php?page=kbjobs-runners'],
+  ['cron', 'admin.php?page=kbjobs-cron'],
+  ['import', 'admin.php?page=kbjobs-import'],
+  ['imports', 'admin.php?page=kbjobs-imports'],
+  ['articles', 'edit.php?post_type=kb_article'],
+];
+
+test('every dashboard screen has no serious or critical accessibility violation', async () => {
+  const problems = [];
+  for (const [name, path] of screens()) {
+    const response = await page.goto(`${base}/wp-admin/${path}`, { waitUntil: 'load' });
+    assert.equal(response.status(), 200, `${name} loads`);
+    await page.addScriptTag({ path: axePath });
+    const results = await page.evaluate(async () => {
+      // eslint-disable-next-line no-undef
+      const r = await axe.run('#wpbody-content .wrap', { resultTypes: ['violations'] });
+      return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+    });
+    for (const v of results) {
+      const line = `${name}: ${v.impact} ${v.id} (${v.help}) at ${v.nodes.join(', ')}`;
+      if (v.impact === 'serious' || v.impact === 'critical') problems.push(line);
+      else console.log(`note: ${line}`);
+    }
+  }
+  assert.deepEqual(problems, [], 'no serious or critical violations');
+});
