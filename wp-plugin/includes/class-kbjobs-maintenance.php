@@ -1,7 +1,9 @@
 <?php
 /**
- * The daily cleanup (WP-Cron hook kbjobs_daily): audit entries older than 90 days, and
- * list uploads left unfinished for a day.
+ * The daily cleanup (WP-Cron hook kbjobs_daily): audit entries older than 90 days, list
+ * uploads left unfinished for a day; and the data directory's size by folder, measured
+ * once a day (walking a million artifact files is work for cron, not for a page view)
+ * and shown on the Overview with the time it was measured.
  *
  * @package KBJobs
  */
@@ -14,6 +16,11 @@ defined( 'ABSPATH' ) || exit;
 final class KBJobs_Maintenance {
 
 	const HOOK = 'kbjobs_daily';
+
+	/**
+	 * The option keeping the data directory's last measured size.
+	 */
+	const USAGE_OPTION = 'kbjobs_data_usage';
 
 	/**
 	 * Hooks the cleanup and schedules it.
@@ -42,6 +49,7 @@ final class KBJobs_Maintenance {
 			'audit'   => 0,
 			'uploads' => KBJobs_Uploads::sweep(),
 		);
+		update_option( self::USAGE_OPTION, self::measure( KBJobs_Settings::data_dir() ), false );
 		try {
 			$removed['audit'] = (int) KBJobs_Engine::get()->auditRetention( KBJobs_Audit::KEEP_DAYS );
 		} catch ( \KBJobs\Exception $e ) {
@@ -49,5 +57,36 @@ final class KBJobs_Maintenance {
 			error_log( 'kbjobs daily cleanup: ' . $e->getMessage() );
 		}
 		return $removed;
+	}
+
+	/**
+	 * The size of a directory's files, by top-level folder.
+	 *
+	 * @param string $dir The directory.
+	 * @return array{at:int,bytes:int,files:int,folders:array<string,int>}
+	 */
+	public static function measure( string $dir ): array {
+		$usage = array(
+			'at'      => time(),
+			'bytes'   => 0,
+			'files'   => 0,
+			'folders' => array(),
+		);
+		if ( ! is_dir( $dir ) ) {
+			return $usage;
+		}
+		$files = new RecursiveIteratorIterator( new RecursiveDirectoryIterator( $dir, FilesystemIterator::SKIP_DOTS ) );
+		foreach ( $files as $file ) {
+			if ( ! $file->isFile() ) {
+				continue;
+			}
+			$relative                 = substr( $file->getPathname(), strlen( $dir ) + 1 );
+			$top                      = false === strpos( $relative, '/' ) ? '.' : strstr( $relative, '/', true );
+			$size                     = (int) $file->getSize();
+			$usage['bytes']          += $size;
+			$usage['files']          += 1;
+			$usage['folders'][ $top ] = ( $usage['folders'][ $top ] ?? 0 ) + $size;
+		}
+		return $usage;
 	}
 }

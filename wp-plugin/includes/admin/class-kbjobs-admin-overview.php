@@ -276,7 +276,17 @@ final class KBJobs_Admin_Overview extends KBJobs_Admin_Screen {
 			return sprintf( __( '%s (cannot read its disk)', 'kb-jobs' ), $disk['data_dir'] );
 		}
 		/* translators: 1: directory, 2: free space, 3: disk size */
-		return sprintf( __( '%1$s: %2$s free of %3$s', 'kb-jobs' ), $disk['data_dir'], size_format( $disk['free_bytes'] ), size_format( $disk['total_bytes'] ) );
+		$text = sprintf( __( '%1$s: %2$s free of %3$s', 'kb-jobs' ), $disk['data_dir'], size_format( $disk['free_bytes'] ), size_format( $disk['total_bytes'] ) );
+		if ( empty( $disk['used'] ) ) {
+			return $text . '; ' . __( 'its own size is measured by the daily cleanup', 'kb-jobs' );
+		}
+		return $text . '; ' . sprintf(
+			/* translators: 1: size, 2: number of files, 3: time since */
+			__( 'kbjobs uses %1$s in %2$s files (measured %3$s ago)', 'kb-jobs' ),
+			size_format( $disk['used']['bytes'] ),
+			number_format_i18n( $disk['used']['files'] ),
+			human_time_diff( (int) strtotime( (string) $disk['used']['measured_at'] ) )
+		);
 	}
 
 	/**

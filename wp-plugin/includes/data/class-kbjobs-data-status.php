@@ -56,10 +56,29 @@ final class KBJobs_Data_Status {
 				'ticking'   => $tick > time() - 180,
 			),
 			'disk'        => array(
+				'used'        => self::usage(),
 				'data_dir'    => $dir,
 				'free_bytes'  => false === $free ? null : (int) $free,
 				'total_bytes' => false === $total ? null : (int) $total,
 			),
+		);
+	}
+
+	/**
+	 * The data directory's size as last measured by the daily cleanup, or null.
+	 *
+	 * @return array{bytes:int,files:int,measured_at:?string,folders:array<string,int>}|null
+	 */
+	private static function usage(): ?array {
+		$usage = get_option( KBJobs_Maintenance::USAGE_OPTION );
+		if ( ! is_array( $usage ) || ! isset( $usage['bytes'] ) ) {
+			return null;
+		}
+		return array(
+			'bytes'       => (int) $usage['bytes'],
+			'files'       => (int) $usage['files'],
+			'measured_at' => KBJobs_Format::time( $usage['at'] ?? 0 ),
+			'folders'     => array_map( 'intval', (array) ( $usage['folders'] ?? array() ) ),
 		);
 	}
 }
