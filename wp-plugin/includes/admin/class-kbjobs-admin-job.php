@@ -265,7 +265,14 @@ final class KBJobs_Admin_Job extends KBJobs_Admin_Screen {
 			}
 		}
 		if ( ! empty( $job['resources'] ) ) {
-			$rows[ __( 'Resources', 'kb-jobs' ) ] = esc_html( implode( ', ', array_map( 'strval', (array) $job['resources'] ) ) );
+			// Each resource has a name and maybe an operation: shown as "name (op)".
+			$names                                = array_map(
+				static function ( $r ) {
+					return is_array( $r ) ? (string) ( $r['name'] ?? '' ) . ( empty( $r['op'] ) ? '' : ' (' . $r['op'] . ')' ) : (string) $r;
+				},
+				(array) $job['resources']
+			);
+			$rows[ __( 'Resources', 'kb-jobs' ) ] = esc_html( implode( ', ', $names ) );
 		}
 		if ( '' !== (string) $job['rerun_of'] ) {
 			$rows[ __( 'Run again from', 'kb-jobs' ) ] = '<a href="' . esc_url( KBJobs_Admin::url( 'job', array( 'id' => $job['rerun_of'] ) ) ) . '"><code>' . esc_html( $job['rerun_of'] ) . '</code></a>';
