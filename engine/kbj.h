@@ -146,7 +146,7 @@ void kbj_engine_set_random(kbj_engine *eng, double (*rnd)(void *), void *arg);
  * ======================================================================== */
 
 /* The schema version this code creates, and the oldest it can work with. */
-#define KBJ_SCHEMA_VERSION 7
+#define KBJ_SCHEMA_VERSION 8
 
 /*
  * Creates or upgrades the kbjobs tables to KBJ_SCHEMA_VERSION, under a database lock so
@@ -823,6 +823,8 @@ int kbj_ctx_sleep(kbj_ctx *ctx, unsigned ms);
 
 /* What kbj_run does and when it stops. Zero-initialise; zero means "no limit" or the
  * default. */
+struct kbj_cron_run;
+
 typedef struct kbj_run_opts {
     const char *const *queues;  /* claimed in this order; NULL: { "default" } */
     size_t nqueues;
@@ -849,11 +851,24 @@ typedef struct kbj_run_opts {
     void *tick_arg;
     const char *host;           /* for the JobTracker; NULL: gethostname() */
     const char *version;        /* NULL: KBJ_VERSION */
+    /* WP-Cron events (kbj_cron.h). With a handler the runner is registered as taking
+     * events and each round claims up to cron_batch due events before its jobs, runs
+     * each through the handler (the heartbeat renews their leases) and records the
+     * outcome with kbj_cron_finish; events count toward the until_empty check. The
+     * handler returns KBJ_OK (with run->failed set for a failed run); anything else is
+     * recorded as a failed run. */
+    int (*cron_handler)(struct kbj_cron_run *run, void *arg);
+    void *cron_arg;
+    const char *cron_trigger;   /* recorded with each run; NULL: "runner" */
+    unsigned cron_batch;        /* events claimed at once (0: 10) */
+    unsigned long long cron_event; /* non-zero: run only this event, now, then return */
+    int cron_only;              /* claim no jobs, only events */
 } kbj_run_opts;
 
 typedef struct kbj_run_report {
     char runner[KBJ_ID_LEN + 1];
     unsigned long claimed, completed, failed, retried, cancelled, interrupted, lost, deferred;
+    unsigned long cron_ran, cron_failed, cron_lost; /* events run, of them failed, lost leases */
     double elapsed;             /* seconds */
     char stop_reason[32];       /* time, jobs, memory, requested, empty */
     /* deferred: jobs given back for later by their handler (kbj_ctx_defer) */

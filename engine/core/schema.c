@@ -300,6 +300,81 @@ static int add_artifact_post_keys(kbj_store *st)
 
 static const char *const migration_7[] = { NULL };
 
+/* 8 (WP-Cron): events kept in place (one row per scheduled event, updated as it runs),
+ * the guard row of each (hook, args) that every write of its events locks first, the
+ * run history, and which runners take events. Additive: older code ignores them. */
+static const char *const migration_8[] = {
+    "CREATE TABLE IF NOT EXISTS {p}kbjobs_cron_keys ("
+    " hook VARCHAR(191) NOT NULL,"
+    " args_key CHAR(32) CHARACTER SET ascii NOT NULL,"
+    " PRIMARY KEY (hook, args_key))" TABLE_OPTS,
+
+    "CREATE TABLE IF NOT EXISTS {p}kbjobs_cron_events ("
+    " id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+    " hook VARCHAR(191) NOT NULL,"
+    " args_key CHAR(32) CHARACTER SET ascii NOT NULL,"
+    " args LONGTEXT NOT NULL,"
+    " args_php LONGBLOB NOT NULL,"
+    " schedule VARCHAR(64) NULL,"
+    " interval_seconds BIGINT NOT NULL DEFAULT 0,"
+    " next_run BIGINT NOT NULL,"
+    " due_at BIGINT NULL,"
+    " paused TINYINT NOT NULL DEFAULT 0,"
+    " parallel TINYINT NOT NULL DEFAULT 0,"
+    " max_attempts INT NOT NULL DEFAULT 1,"
+    " retry_seconds INT UNSIGNED NOT NULL DEFAULT 60,"
+    " run_now TINYINT NOT NULL DEFAULT 0,"
+    " run_of BIGINT NULL,"
+    " attempt INT NOT NULL DEFAULT 0,"
+    " run_id BIGINT UNSIGNED NULL,"
+    " lease_owner CHAR(16) CHARACTER SET ascii NULL,"
+    " lease_token BIGINT NULL,"
+    " lease_expires DATETIME(6) NULL,"
+    " last_run_at DATETIME(6) NULL,"
+    " last_outcome VARCHAR(12) CHARACTER SET ascii NULL,"
+    " fail_streak INT NOT NULL DEFAULT 0,"
+    " created_at DATETIME(6) NOT NULL,"
+    " updated_at DATETIME(6) NOT NULL,"
+    " KEY hook_args (hook, args_key, next_run),"
+    " KEY due (due_at),"
+    " KEY lease (lease_owner),"
+    " KEY lease_expires (lease_expires),"
+    " KEY next_run (next_run))" TABLE_OPTS,
+
+    "CREATE TABLE IF NOT EXISTS {p}kbjobs_cron_runs ("
+    " id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+    " event_id BIGINT UNSIGNED NOT NULL,"
+    " hook VARCHAR(191) NOT NULL,"
+    " args_key CHAR(32) CHARACTER SET ascii NOT NULL,"
+    " args LONGTEXT NOT NULL,"
+    " schedule VARCHAR(64) NULL,"
+    " due BIGINT NOT NULL,"
+    " attempt INT NOT NULL,"
+    " run_trigger VARCHAR(16) CHARACTER SET ascii NOT NULL,"
+    " runner CHAR(16) CHARACTER SET ascii NULL,"
+    " host VARCHAR(255) NOT NULL DEFAULT '',"
+    " pid INT NOT NULL DEFAULT 0,"
+    " token BIGINT NOT NULL,"
+    " started_at DATETIME(6) NOT NULL,"
+    " ended_at DATETIME(6) NULL,"
+    " outcome VARCHAR(12) CHARACTER SET ascii NOT NULL,"
+    " error TEXT NULL,"
+    " memory_peak BIGINT NULL,"
+    " queries INT NULL,"
+    " http_requests INT NULL,"
+    " output BLOB NULL,"
+    " KEY hook_run (hook, id),"
+    " KEY event_run (event_id, id),"
+    " KEY started (started_at),"
+    " KEY outcome_run (outcome, id))" TABLE_OPTS,
+    NULL
+};
+
+static int add_runner_cron(kbj_store *st)
+{
+    return add_column(st, "kbjobs_runners", "cron", "TINYINT NOT NULL DEFAULT 0");
+}
+
 typedef struct migration {
     int version;
     int min_code; /* the oldest code schema version that works once this has run */
@@ -315,6 +390,7 @@ static const migration migrations[] = {
     { 5, 1, add_created_job, migration_5 },
     { 6, 1, add_operations_columns, migration_6 },
     { 7, 1, add_artifact_post_keys, migration_7 },
+    { 8, 1, add_runner_cron, migration_8 },
 };
 
 typedef struct schema_state {
