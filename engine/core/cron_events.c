@@ -111,7 +111,8 @@ static int check_schedule(kbj_engine *eng, const char *what, const char *schedul
 }
 
 /* The arguments as JSON: an array or an object (core's args are a PHP array, which
- * JSON writes as one or the other), of at most ARGS_MAX bytes. */
+ * JSON writes as one or the other), of at most ARGS_MAX bytes. "\u0000" is allowed:
+ * json_encode() writes a PHP string's NUL bytes so. */
 static int check_args_json(kbj_engine *eng, const char *json)
 {
     json_error_t jerr;
@@ -122,7 +123,7 @@ static int check_args_json(kbj_engine *eng, const char *json)
     if (len > ARGS_MAX)
         return kbj_efail(eng, KBJ_EINVAL, "cron event args_json is %zu bytes; at most %u are allowed", len,
                          ARGS_MAX);
-    v = json_loadb(json, len, JSON_DECODE_INT_AS_REAL, &jerr);
+    v = json_loadb(json, len, JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL, &jerr);
     if (!v)
         return kbj_efail(eng, KBJ_EINVAL, "cron event args_json is not valid JSON: %s at line %d column %d",
                          jerr.text, jerr.line, jerr.column);
