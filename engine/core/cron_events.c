@@ -40,7 +40,7 @@
 /* 10 years of 365 days: a longer interval is a mistake (a timestamp given as one). */
 #define MAX_INTERVAL (3650LL * 86400)
 /* Arguments are stored in the row: a bound under the server's default packet size. */
-#define ARGS_MAX (4u << 20)
+#define ARGS_MAX KBJ_CRON_ARGS_MAX
 #define MAX_ATTEMPTS 100
 #define MAX_RETRY_SECONDS 86400u
 

@@ -611,6 +611,48 @@ static void changes_to_a_missing_event_are_not_found(void **state)
 
 /* ---- checks ----------------------------------------------------------------------------- */
 
+static void arguments_up_to_their_limit_come_back_byte_for_byte(void **state)
+{
+    kbj_engine *eng = *state;
+    size_t big = KBJ_CRON_ARGS_MAX;
+    char *php = malloc(big + 1), *json = malloc(big + 2);
+    kbj_cron_event ev = single("big", KEY_A, NOW);
+    unsigned long long id = 0;
+    kbj_cron_info v;
+
+    assert_non_null(php);
+    assert_non_null(json);
+    for (size_t i = 0; i <= big; i++)
+        php[i] = (char)(i * 7);             /* every byte value, NULs included */
+    json[0] = '[';
+    memset(json + 1, ' ', big - 2);
+    json[big - 1] = ']';
+    json[big] = '\0';
+    ev.args_php = php;
+    ev.args_php_len = big;
+    ev.args_json = json;
+    id = add(eng, ev, KBJ_CRON_SINGLE);
+    v = get(eng, id);
+    assert_int_equal(v.args_php_len, big);
+    assert_memory_equal(v.args_php, php, big);
+    assert_int_equal(strlen(v.args_json), big);
+    kbj_cron_info_clear(&v);
+
+    ev.hook = "too_big";
+    ev.args_php_len = big + 1;
+    assert_int_equal(kbj_cron_schedule(eng, &ev, KBJ_CRON_SINGLE, NOW, &id), KBJ_EINVAL);
+    assert_non_null(strstr(kbj_errmsg(eng), "args_php is 4194305 bytes"));
+    ev.args_php_len = 0;
+    json[big - 1] = ' ';
+    json[big] = ']';
+    json[big + 1] = '\0';
+    assert_int_equal(kbj_cron_schedule(eng, &ev, KBJ_CRON_SINGLE, NOW, &id), KBJ_EINVAL);
+    assert_non_null(strstr(kbj_errmsg(eng), "args_json is 4194305 bytes"));
+    assert_int_equal(rows_of(eng, "too_big"), 0);
+    free(php);
+    free(json);
+}
+
 static void bad_events_are_refused_naming_the_field_and_nothing_is_written(void **state)
 {
     kbj_engine *eng = *state;
@@ -817,6 +859,7 @@ int main(void)
         T(a_running_event_refuses_time_and_schedule_changes_but_takes_a_pause),
         T(run_now_makes_an_event_due_at_the_database_clock),
         T(changes_to_a_missing_event_are_not_found),
+        T(arguments_up_to_their_limit_come_back_byte_for_byte),
         T(bad_events_are_refused_naming_the_field_and_nothing_is_written),
         T(bad_filters_changes_and_arguments_are_refused),
         T(two_connections_scheduling_one_single_event_at_once_leave_one_row),
