@@ -175,7 +175,8 @@ typedef struct kbj_cron_change {
 } kbj_cron_change;
 
 /* Changes an event in place (under its guard row). KBJ_ENOTFOUND, KBJ_EINVAL; changing
- * the time or schedule of a running event is KBJ_ECONFLICT. */
+ * the time or schedule of a running event is KBJ_ECONFLICT, and so is a next_run that
+ * another visible event of the same hook and args_key has (core keeps one per time). */
 int kbj_cron_update(kbj_engine *eng, unsigned long long id, const kbj_cron_change *c);
 
 /* Deletes an event (its runs stay in the history). KBJ_ENOTFOUND. */

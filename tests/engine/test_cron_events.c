@@ -515,6 +515,27 @@ static void update_moves_the_time_and_due_at_and_changes_the_schedule(void **sta
     kbj_cron_info_clear(&v);
 }
 
+static void a_new_time_taken_by_the_same_event_is_refused(void **state)
+{
+    kbj_engine *eng = *state;
+    unsigned long long a = add(eng, recurring("twin", KEY_A, NOW, "hourly", 3600), KBJ_CRON_RECURRING);
+    unsigned long long b = add(eng, recurring("twin", KEY_A, NOW + 60, "hourly", 3600), KBJ_CRON_RECURRING);
+    kbj_cron_change c = { .set_next_run = 1, .next_run = NOW };
+
+    add(eng, recurring("twin", KEY_B, NOW + 120, "hourly", 3600), KBJ_CRON_RECURRING);
+    assert_int_equal(kbj_cron_update(eng, b, &c), KBJ_ECONFLICT);
+    assert_non_null(strstr(kbj_errmsg(eng), "already at 2000000000"));
+    /* its own time, and a time only other arguments have, are fine */
+    c.next_run = NOW + 60;
+    assert_int_equal(kbj_cron_update(eng, b, &c), KBJ_OK);
+    c.next_run = NOW + 120;
+    assert_int_equal(kbj_cron_update(eng, b, &c), KBJ_OK);
+    /* a single event being run is no longer at its time */
+    exec_fmt(eng, "UPDATE {p}kbjobs_cron_events SET schedule = NULL, run_of = next_run WHERE id = %llu", a);
+    c.next_run = NOW;
+    assert_int_equal(kbj_cron_update(eng, b, &c), KBJ_OK);
+}
+
 static void a_new_time_keeps_a_recurring_events_earlier_retry(void **state)
 {
     kbj_engine *eng = *state;
@@ -855,6 +876,7 @@ int main(void)
         T(get_returns_every_field_and_running_is_a_live_lease),
         T(counts_are_events_paused_due_running_and_failing),
         T(update_moves_the_time_and_due_at_and_changes_the_schedule),
+        T(a_new_time_taken_by_the_same_event_is_refused),
         T(a_new_time_keeps_a_recurring_events_earlier_retry),
         T(a_running_event_refuses_time_and_schedule_changes_but_takes_a_pause),
         T(run_now_makes_an_event_due_at_the_database_clock),
