@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 9d08a5946d6eff022a2c865f067ef3a51df35754 */
+ * Stub hash: 8520df66e094cdbbf6463f2da6f9fec97b7d3165 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -196,6 +196,16 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_run, 0, 0, I
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")
 ZEND_END_ARG_INFO()
 
+#define arginfo_class_KBJobs_Engine_cronRuns arginfo_class_KBJobs_Engine_list
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_cronPrune, 0, 0, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, days, IS_LONG, 0, "30")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, perHook, IS_LONG, 0, "100")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_cronRunnerAlive, 0, 0, _IS_BOOL, 0)
+ZEND_END_ARG_INFO()
+
 #define arginfo_class_KBJobs_Engine_requestStop arginfo_class_KBJobs_Engine_migrate
 
 ZEND_BEGIN_ARG_WITH_RETURN_OBJ_INFO_EX(arginfo_class_KBJobs_Engine_tracker, 0, 0, KBJobs\\JobTracker, 0)
@@ -255,10 +265,9 @@ ZEND_END_ARG_INFO()
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Context_lastCheckpoint, 0, 0, IS_ARRAY, 1)
 ZEND_END_ARG_INFO()
 
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Context_shouldStop, 0, 0, _IS_BOOL, 0)
-ZEND_END_ARG_INFO()
+#define arginfo_class_KBJobs_Context_shouldStop arginfo_class_KBJobs_Engine_cronRunnerAlive
 
-#define arginfo_class_KBJobs_Context_cancelled arginfo_class_KBJobs_Context_shouldStop
+#define arginfo_class_KBJobs_Context_cancelled arginfo_class_KBJobs_Engine_cronRunnerAlive
 
 #define arginfo_class_KBJobs_Context_stopEarly arginfo_class_KBJobs_Engine_migrate
 
@@ -357,6 +366,9 @@ ZEND_METHOD(KBJobs_Engine, auditLog);
 ZEND_METHOD(KBJobs_Engine, auditRetention);
 ZEND_METHOD(KBJobs_Engine, registerType);
 ZEND_METHOD(KBJobs_Engine, run);
+ZEND_METHOD(KBJobs_Engine, cronRuns);
+ZEND_METHOD(KBJobs_Engine, cronPrune);
+ZEND_METHOD(KBJobs_Engine, cronRunnerAlive);
 ZEND_METHOD(KBJobs_Engine, requestStop);
 ZEND_METHOD(KBJobs_Engine, tracker);
 ZEND_METHOD(KBJobs_Engine, failures);
@@ -488,6 +500,9 @@ static const zend_function_entry class_KBJobs_Engine_methods[] = {
 	ZEND_ME(KBJobs_Engine, auditRetention, arginfo_class_KBJobs_Engine_auditRetention, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, registerType, arginfo_class_KBJobs_Engine_registerType, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, run, arginfo_class_KBJobs_Engine_run, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, cronRuns, arginfo_class_KBJobs_Engine_cronRuns, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, cronPrune, arginfo_class_KBJobs_Engine_cronPrune, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, cronRunnerAlive, arginfo_class_KBJobs_Engine_cronRunnerAlive, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, requestStop, arginfo_class_KBJobs_Engine_requestStop, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, tracker, arginfo_class_KBJobs_Engine_tracker, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, failures, arginfo_class_KBJobs_Engine_failures, ZEND_ACC_PUBLIC)

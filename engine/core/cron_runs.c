@@ -78,8 +78,7 @@ static char *dup_cell(const kbj_rows *rows, size_t i, size_t c, size_t *len)
     return out;
 }
 
-/* A trigger as kept in runs.run_trigger: 1..15 bytes of a-z and '-'. */
-static int valid_trigger(const char *t)
+int kbj_cron_trigger_valid(const char *t)
 {
     size_t n = t ? strlen(t) : 0;
     if (n == 0 || n > 15)
@@ -160,7 +159,8 @@ static int lock_guard(kbj_store *st, const char *hook, const char *args_key, int
     kbj_rows *rows = NULL;
     kbj_val v[2] = { KBJ_VS(hook), KBJ_VS(args_key) };
     int rc = kbj_store_query(st, skip_locked
-                             ? "SELECT 1 FROM {p}kbjobs_cron_keys WHERE hook = ? AND args_key = ? FOR UPDATE SKIP LOCKED"
+                             ? "SELECT 1 FROM {p}kbjobs_cron_keys WHERE hook = ? AND args_key = ?"
+                               " FOR UPDATE SKIP LOCKED"
                              : "SELECT 1 FROM {p}kbjobs_cron_keys WHERE hook = ? AND args_key = ? FOR UPDATE",
                              v, 2, &rows);
     size_t got = kbj_rows_count(rows);
@@ -355,7 +355,7 @@ int kbj_cron_claim(kbj_engine *eng, const char *runner, const char *host, int pi
     *n = 0;
     if (!kbj_valid_id(runner))
         return kbj_efail(eng, KBJ_EINVAL, "\"%.40s\" is not a runner id", runner ? runner : "");
-    if (trigger && !valid_trigger(trigger))
+    if (trigger && !kbj_cron_trigger_valid(trigger))
         return kbj_efail(eng, KBJ_EINVAL, "trigger \"%.40s\" must be 1 to 15 characters of a-z and '-'", trigger);
     if (only_id)
         max = 1;
@@ -702,7 +702,7 @@ int kbj_cron_runs(kbj_engine *eng, const kbj_cron_runs_filter *f, kbj_cron_run_i
         known |= strcmp(f->outcome, outcomes[i]) == 0;
     if (f->outcome && !known)
         return kbj_efail(eng, KBJ_EINVAL, "outcome \"%.40s\" is not one of running, ok, failed, lost", f->outcome);
-    if (f->trigger && !valid_trigger(f->trigger))
+    if (f->trigger && !kbj_cron_trigger_valid(f->trigger))
         return kbj_efail(eng, KBJ_EINVAL, "trigger \"%.40s\" must be 1 to 15 characters of a-z and '-'", f->trigger);
     if (f->hook && (!*f->hook || strlen(f->hook) > KBJ_CRON_HOOK_MAX))
         return kbj_efail(eng, KBJ_EINVAL, "hook must be 1 to %d bytes", KBJ_CRON_HOOK_MAX);
@@ -765,8 +765,8 @@ static int prune_keys_tx(kbj_store *st, void *arg)
     prune_work *w = arg;
     kbj_rows *rows = NULL;
     int rc = kbj_store_query(st, "SELECT k.hook, k.args_key FROM {p}kbjobs_cron_keys k WHERE NOT EXISTS"
-                             " (SELECT 1 FROM {p}kbjobs_cron_events e WHERE e.hook = k.hook AND e.args_key = k.args_key)"
-                             " LIMIT 1000", NULL, 0, &rows);
+                             " (SELECT 1 FROM {p}kbjobs_cron_events e"
+                             " WHERE e.hook = k.hook AND e.args_key = k.args_key) LIMIT 1000", NULL, 0, &rows);
     w->removed = 0;
     for (size_t i = 0; rc == KBJ_OK && i < kbj_rows_count(rows); i++) {
         unsigned long long d = 0;

@@ -51,6 +51,10 @@ int kbj_runner_register_cron(kbj_engine *eng, const char *host, int pid, const c
  * does. For the runner's heartbeat (tracker.c), which renews jobs and events together. */
 int kbj_cron_renew_on(kbj_engine *eng, kbj_store *st, const char *runner);
 
+/* Whether `t` can be a cron run's trigger (runs.run_trigger): 1..15 bytes of a-z and
+ * '-' ("runner", "loopback", "run-now", "cli"). */
+int kbj_cron_trigger_valid(const char *t);
+
 /* Records a message on the engine's handle and returns `code`. */
 #define kbj_efail(eng, code, ...) kbj_fail(kbj_store_err((eng)->st), (code), __VA_ARGS__)
 

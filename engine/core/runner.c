@@ -559,6 +559,8 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
     }
     if (opts && !opts->cron_handler && (opts->cron_event || opts->cron_only))
         return kbj_efail(eng, KBJ_EINVAL, "options \"cron_event\" and \"cron_only\" need a cron handler");
+    if (opts && opts->cron_trigger && !kbj_cron_trigger_valid(opts->cron_trigger))
+        return kbj_efail(eng, KBJ_EINVAL, "option \"cron_trigger\" must be 1 to 15 characters of a-z and '-'");
     if (opts && opts->cron_batch > 1000)
         return kbj_efail(eng, KBJ_EINVAL, "option \"cron_batch\" must be between 0 and 1000, got %u",
                          opts->cron_batch);
