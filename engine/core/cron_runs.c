@@ -524,7 +524,7 @@ int kbj_cron_finish(kbj_engine *eng, const kbj_cron_run *run)
         return KBJ_EINVAL;
     if (!run || !run->hook || !run->event_id || !run->run_id)
         return kbj_efail(eng, KBJ_EINVAL, "no claimed run given");
-    if (run->failed || run->error) {
+    if (run->failed) { /* an error is kept with a failed run only */
         /* errors are kept in a utf8mb4 TEXT column: valid UTF-8, cut on a character */
         const char *msg = run->error && *run->error ? run->error : "failed without a message";
         size_t len = 0;

@@ -6,6 +6,7 @@
 #include "testutil.h"
 #include "kbj_cron.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,6 +349,76 @@ static void run_now_leaves_a_recurring_events_schedule_alone(void **state)
     kbj_cron_runs_free(runs, n);
 }
 
+typedef struct racer {
+    kbj_engine *eng;
+    unsigned long long got[64];
+    size_t n;
+    int rc;
+} racer;
+
+/* Claims until nothing is left, recording what it took; finishes nothing, so a pair
+ * once taken stays busy. */
+static void *race(void *arg)
+{
+    racer *r = arg;
+    char id[KBJ_ID_LEN + 1];
+    kbj_store_thread_init();
+    r->rc = kbj_runner_register(r->eng, "race", 1, NULL, "default", id);
+    for (int idle = 0; r->rc == KBJ_OK && idle < 3;) {
+        kbj_cron_run *runs = NULL;
+        size_t n = 0;
+        r->rc = kbj_cron_claim(r->eng, id, "race", 1, NULL, 0, 3, &runs, &n);
+        for (size_t i = 0; i < n && r->n < 64; i++)
+            r->got[r->n++] = runs[i].event_id;
+        kbj_cron_runs_free(runs, n);
+        idle = n ? 0 : idle + 1;
+    }
+    kbj_store_thread_end();
+    return NULL;
+}
+
+static void concurrent_claims_take_each_event_once_and_each_pair_once(void **state)
+{
+    kbj_engine *eng = *state;
+    long long now = db_now(eng);
+    racer r[3] = { { 0 } };
+    pthread_t t[3];
+    char seen[64] = { 0 };
+    size_t total = 0;
+    unsigned long long first = 0;
+
+    /* 30 pairs of one event each, and one pair with 5 events (one may run at a time) */
+    for (int i = 0; i < 30; i++) {
+        char hook[32];
+        snprintf(hook, sizeof hook, "race_%02d", i);
+        unsigned long long id = add_event(eng, (fixture){ .hook = hook, .next_run = now - 60 + i });
+        if (!first)
+            first = id;
+    }
+    for (int i = 0; i < 5; i++)
+        add_event(eng, (fixture){ .hook = "race_pair", .next_run = now - 30 });
+    for (int i = 0; i < 3; i++) {
+        r[i].eng = kbj_test_engine_join(eng);
+        pthread_create(&t[i], NULL, race, &r[i]);
+    }
+    for (int i = 0; i < 3; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(r[i].rc, KBJ_OK);
+        for (size_t k = 0; k < r[i].n; k++) {
+            unsigned long long off = r[i].got[k] - first;
+            assert_true(off < 35);
+            assert_int_equal(seen[off], 0); /* never handed out twice */
+            seen[off] = 1;
+        }
+        total += r[i].n;
+        kbj_test_engine_free(r[i].eng);
+    }
+    assert_int_equal(total, 31);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_cron_runs"), 31);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_cron_events WHERE hook = 'race_pair'"
+                                       " AND lease_token IS NOT NULL"), 1);
+}
+
 /* ---- kbj_run with a cron handler --------------------------------------------------------- */
 
 typedef struct calls {
@@ -674,6 +745,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(one_run_per_hook_and_args_unless_the_event_allows_parallel_runs, setup,
                                         kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(run_now_leaves_a_recurring_events_schedule_alone, setup,
+                                        kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(concurrent_claims_take_each_event_once_and_each_pair_once, setup,
                                         kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(kbj_run_runs_due_events_through_the_handler_and_reports_them, setup,
                                         kbj_test_engine_teardown),
