@@ -856,7 +856,12 @@ typedef struct kbj_run_opts {
      * each through the handler (the heartbeat renews their leases) and records the
      * outcome with kbj_cron_finish; events count toward the until_empty check. The
      * handler returns KBJ_OK (with run->failed set for a failed run); anything else is
-     * recorded as a failed run. */
+     * recorded as a failed run. Events are claimed one at a time (a claim moves a
+     * recurring event's next run, so an event claimed but not started could not be
+     * given back), between them the budgets and stop requests apply as between jobs;
+     * events do not count toward max_jobs. cron_event or cron_only without a handler,
+     * cron_batch above 1000 or a cron_trigger not of 1..15 of a-z and '-' are
+     * KBJ_EINVAL. */
     int (*cron_handler)(struct kbj_cron_run *run, void *arg);
     void *cron_arg;
     const char *cron_trigger;   /* recorded with each run; NULL: "runner" */
@@ -868,9 +873,11 @@ typedef struct kbj_run_opts {
 typedef struct kbj_run_report {
     char runner[KBJ_ID_LEN + 1];
     unsigned long claimed, completed, failed, retried, cancelled, interrupted, lost, deferred;
-    unsigned long cron_ran, cron_failed, cron_lost; /* events run, of them failed, lost leases */
+    /* events handed to the cron handler; of them, recorded as failed, and those whose
+     * lease was lost before their outcome could be recorded (the event runs again) */
+    unsigned long cron_ran, cron_failed, cron_lost;
     double elapsed;             /* seconds */
-    char stop_reason[32];       /* time, jobs, memory, requested, empty */
+    char stop_reason[32];       /* time, jobs, memory, requested, empty; event (cron_event) */
     /* deferred: jobs given back for later by their handler (kbj_ctx_defer) */
 } kbj_run_report;
 

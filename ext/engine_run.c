@@ -1,8 +1,9 @@
 /*
  * engine_run.c - KBJobs\Engine::run() and what it dispatches to: PHP handlers registered
- * with registerType(), the import sink (engine_import.c), and kbjobs_call_in_job(),
- * which calls PHP for a running job and turns exit(), fatal errors and exceptions into
- * the job's outcome.
+ * with registerType(), the import sink (engine_import.c), WP-Cron events
+ * (engine_cron_runs.c), and kbjobs_call_guarded(), which calls PHP for a running job or
+ * event and turns exit(), fatal errors and exceptions into an outcome (for jobs:
+ * kbjobs_call_in_job).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -26,13 +27,14 @@ struct kbjobs_run_frame {
     kbjobs_engine_obj *o;
     zend_object *pending;  /* exit() in a handler */
     int bailout;           /* a fatal error in a handler */
+    kbjobs_cron_runner cron; /* the "cron" option's event runner */
 };
 
 static const char *const run_keys[] = { "queues", "max_seconds", "max_jobs", "max_memory", "idle_ms",
     "until_empty", "until_empty_wait", "grace_seconds", "checkpoint_seconds", "checkpoint_items", "sink",
-    "claim_batch", NULL };
+    "claim_batch", "cron", "cron_trigger", "cron_batch", "cron_event", "cron_only", NULL };
 
-static char *exception_message(zend_object *ex)
+char *kbjobs_exception_message(zend_object *ex)
 {
     zval rv, *msg = zend_read_property_ex(ex->ce, ex, ZSTR_KNOWN(ZEND_STR_MESSAGE), 1, &rv);
     zend_string *s = zval_try_get_string(msg);
@@ -47,11 +49,9 @@ static char *exception_message(zend_object *ex)
     return out;
 }
 
-int kbjobs_call_in_job(kbjobs_engine_obj *o, kbj_ctx *ctx, zval *cb, zval *args, uint32_t argc,
-                       zval *retval, int *stopped_early)
+kbjobs_call_outcome kbjobs_call_guarded(kbjobs_engine_obj *o, zval *cb, zval *args, uint32_t argc, zval *retval)
 {
     volatile int bailed = 0;
-    int rc = KBJ_OK;
 
     ZVAL_UNDEF(retval);
     zend_try {
@@ -69,48 +69,66 @@ int kbjobs_call_in_job(kbjobs_engine_obj *o, kbj_ctx *ctx, zval *cb, zval *args,
     } zend_catch {
         bailed = 1;
     } zend_end_try();
-    if (stopped_early && argc > 0)
-        *stopped_early = kbjobs_context_stopped_early(&args[0]);
 
     if (bailed) {
-        /* A fatal error: fail the attempt, stop the run, and let PHP carry on with the
-         * bailout once run() has put everything back. */
+        /* A fatal error: stop the run, and let PHP carry on with the bailout once run()
+         * has put everything back. */
         if (KBJOBS_G(current_frame))
             KBJOBS_G(current_frame)->bailout = 1;
         kbj_request_stop(o->eng);
         ZVAL_UNDEF(retval);
-        return kbj_ctx_fail(ctx, "the handler stopped with a fatal error", 1);
+        return KBJOBS_CALL_FATAL;
     }
-    if (EG(exception)) {
+    if (!EG(exception))
+        return KBJOBS_CALL_OK;
+    zval_ptr_dtor(retval);
+    ZVAL_UNDEF(retval);
+    if (zend_is_unwind_exit(EG(exception)) || zend_is_graceful_exit(EG(exception))) {
+        /* exit(): kept for run() to throw again once it has wound down */
         zend_object *ex = EG(exception);
-        if (zend_is_unwind_exit(ex) || zend_is_graceful_exit(ex)) {
-            if (KBJOBS_G(current_frame) && !KBJOBS_G(current_frame)->pending) {
-                GC_ADDREF(ex);
-                KBJOBS_G(current_frame)->pending = ex;
-            }
-            zend_clear_exception();
-            kbj_request_stop(o->eng);
-            rc = kbj_ctx_fail(ctx, "the handler called exit()", 1);
-        } else if (instanceof_function(ex->ce, kbjobs_ce_lease_lost)) {
+        if (KBJOBS_G(current_frame) && !KBJOBS_G(current_frame)->pending) {
+            GC_ADDREF(ex);
+            KBJOBS_G(current_frame)->pending = ex;
+        }
+        zend_clear_exception();
+        kbj_request_stop(o->eng);
+        return KBJOBS_CALL_EXIT;
+    }
+    return KBJOBS_CALL_THREW;
+}
+
+int kbjobs_call_in_job(kbjobs_engine_obj *o, kbj_ctx *ctx, zval *cb, zval *args, uint32_t argc,
+                       zval *retval, int *stopped_early)
+{
+    kbjobs_call_outcome how = kbjobs_call_guarded(o, cb, args, argc, retval);
+    int rc = KBJ_OK;
+
+    if (stopped_early && argc > 0)
+        *stopped_early = kbjobs_context_stopped_early(&args[0]);
+    if (how == KBJOBS_CALL_FATAL)
+        return kbj_ctx_fail(ctx, "the handler stopped with a fatal error", 1);
+    if (how == KBJOBS_CALL_EXIT)
+        return kbj_ctx_fail(ctx, "the handler called exit()", 1);
+    if (how == KBJOBS_CALL_THREW) {
+        zend_object *ex = EG(exception);
+        if (instanceof_function(ex->ce, kbjobs_ce_lease_lost)) {
             /* the job is not this runner's any more: nothing is written for it */
             zend_string *s = zval_get_string(zend_read_property(ex->ce, ex, "message", sizeof "message" - 1, 1, NULL));
             zend_clear_exception();
             rc = kbj_ctx_lease_lost(ctx, ZSTR_VAL(s));
             zend_string_release(s);
         } else if (instanceof_function(ex->ce, kbjobs_ce_connection_lost)) {
-            char *msg = exception_message(ex);
+            char *msg = kbjobs_exception_message(ex);
             zend_clear_exception();
             rc = kbj_ctx_disconnected(ctx, msg);
             efree(msg);
         } else {
-            char *msg = exception_message(ex);
+            char *msg = kbjobs_exception_message(ex);
             int retryable = !instanceof_function(ex->ce, kbjobs_ce_non_retryable);
             zend_clear_exception();
             rc = kbj_ctx_fail(ctx, msg, retryable);
             efree(msg);
         }
-        zval_ptr_dtor(retval);
-        ZVAL_UNDEF(retval);
     }
     return rc;
 }
@@ -136,7 +154,7 @@ static int php_handler(kbj_ctx *ctx, void *udata)
             rc = kbj_ctx_set_result(ctx, ZSTR_VAL(json));
             zend_string_release(json);
         } else {
-            char *msg = EG(exception) ? exception_message(EG(exception)) : estrdup("bad result");
+            char *msg = EG(exception) ? kbjobs_exception_message(EG(exception)) : estrdup("bad result");
             zend_clear_exception();
             rc = kbj_ctx_fail(ctx, msg, 0);
             efree(msg);
@@ -317,6 +335,9 @@ static void run_report_to_array(const kbj_run_report *rep, zval *out)
     add_assoc_long(out, "interrupted", (zend_long)rep->interrupted);
     add_assoc_long(out, "lost", (zend_long)rep->lost);
     add_assoc_long(out, "deferred", (zend_long)rep->deferred);
+    add_assoc_long(out, "cron_ran", (zend_long)rep->cron_ran);
+    add_assoc_long(out, "cron_failed", (zend_long)rep->cron_failed);
+    add_assoc_long(out, "cron_lost", (zend_long)rep->cron_lost);
     add_assoc_double(out, "elapsed", rep->elapsed);
     add_assoc_string(out, "stop_reason", (char *)rep->stop_reason);
 }
@@ -347,7 +368,7 @@ PHP_METHOD(KBJobs_Engine, run)
     kbj_run_opts opts = { 0 };
     kbj_run_report rep;
     const char **queues = NULL;
-    struct kbjobs_run_frame frame = { o, NULL, 0 };
+    struct kbjobs_run_frame frame = { o, NULL, 0, { NULL, NULL } };
     int rc;
 
     ZEND_PARSE_PARAMETERS_START(0, 1)
@@ -364,7 +385,8 @@ PHP_METHOD(KBJobs_Engine, run)
     opts.queues = queues;
     opts.memory_usage = memory_usage;
     opts.idle_tick = kbjobs_idle_tick;
-    if (run_limits(options, &opts) || run_sink(o, options)) {
+    if (run_limits(options, &opts) || kbjobs_run_cron_options(o, options, &opts, &frame.cron) ||
+        run_sink(o, options)) {
         if (queues)
             efree(queues);
         RETURN_THROWS();

@@ -476,10 +476,44 @@ namespace KBJobs {
          * at once, at most the engine's; 1 for long jobs), and sink: the callable
          * that imports hand their documents to, fn(array $docs, Context $ctx): array
          * returning one post id (or an error message) per document.
+         * WP-Cron events: cron, the event runner, fn(array $run): ?array, called for each
+         * claimed event with ['event_id', 'run_id', 'hook', 'args_key', 'args_json',
+         * 'args_php' (the bytes given when it was scheduled), 'schedule' (?string),
+         * 'interval', 'due', 'attempt', 'trigger'] and returning null (it ran) or
+         * ['error' => ?string (set: the run failed), 'memory_peak' => int, 'queries' =>
+         * int, 'http_requests' => int, 'output' => string]; a Throwable fails the run
+         * with "Class: message", exit() and fatal errors fail it and then end the run as
+         * in a job handler. With it: cron_trigger (recorded with each run, default
+         * "runner"), cron_batch (events per round before the jobs, default 10),
+         * cron_event (an event id: run only that one, now, and return), cron_only (no
+         * jobs). The report counts cron_ran, cron_failed and cron_lost.
          * @param array $options
          * @return array
          */
         public function run(array $options = []): array {}
+
+        /**
+         * The WP-Cron run history, newest first: ['id', 'event_id', 'hook', 'args_key',
+         * 'args_json', 'schedule' (?string), 'due', 'attempt', 'trigger', 'runner'
+         * (?string), 'host', 'pid', 'started_at' (float), 'ended_at' (?float), 'outcome'
+         * (running, ok, failed, lost), 'error' (?string), 'memory_peak', 'queries',
+         * 'http_requests' (?int each), 'output' (?string, the first 4 KiB)]. Filter
+         * keys: event_id, hook, outcome, trigger, before (a run id: the page after it),
+         * limit (1..1000, default 50).
+         * @param array $filter
+         * @return array
+         */
+        public function cronRuns(array $filter = []): array {}
+
+        /**
+         * Removes finished runs older than $days (0: no age limit) and, per hook, all but
+         * the newest $perHook (0: no cap), and guard rows no event uses; returns the
+         * runs removed.
+         */
+        public function cronPrune(int $days = 30, int $perHook = 100): int {}
+
+        /** Whether a live runner (heartbeat within lost_after_seconds) takes events. */
+        public function cronRunnerAlive(): bool {}
 
         /**
          * Asks run() to stop at the next safe point. Safe in a signal handler. A request

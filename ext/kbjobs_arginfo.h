@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 05f19cc8e93571f073a60547b8a88d5783de031a */
+ * Stub hash: 60ce4c7469e46119cdef95c337e96ae70a59995b */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -232,6 +232,16 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_run, 0, 0, I
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")
 ZEND_END_ARG_INFO()
 
+#define arginfo_class_KBJobs_Engine_cronRuns arginfo_class_KBJobs_Engine_list
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_cronPrune, 0, 0, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, days, IS_LONG, 0, "30")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, perHook, IS_LONG, 0, "100")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_cronRunnerAlive, 0, 0, _IS_BOOL, 0)
+ZEND_END_ARG_INFO()
+
 #define arginfo_class_KBJobs_Engine_requestStop arginfo_class_KBJobs_Engine_migrate
 
 ZEND_BEGIN_ARG_WITH_RETURN_OBJ_INFO_EX(arginfo_class_KBJobs_Engine_tracker, 0, 0, KBJobs\\JobTracker, 0)
@@ -291,10 +301,9 @@ ZEND_END_ARG_INFO()
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Context_lastCheckpoint, 0, 0, IS_ARRAY, 1)
 ZEND_END_ARG_INFO()
 
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Context_shouldStop, 0, 0, _IS_BOOL, 0)
-ZEND_END_ARG_INFO()
+#define arginfo_class_KBJobs_Context_shouldStop arginfo_class_KBJobs_Engine_cronRunnerAlive
 
-#define arginfo_class_KBJobs_Context_cancelled arginfo_class_KBJobs_Context_shouldStop
+#define arginfo_class_KBJobs_Context_cancelled arginfo_class_KBJobs_Engine_cronRunnerAlive
 
 #define arginfo_class_KBJobs_Context_stopEarly arginfo_class_KBJobs_Engine_migrate
 
@@ -400,6 +409,9 @@ ZEND_METHOD(KBJobs_Engine, cronDelete);
 ZEND_METHOD(KBJobs_Engine, cronRunNow);
 ZEND_METHOD(KBJobs_Engine, registerType);
 ZEND_METHOD(KBJobs_Engine, run);
+ZEND_METHOD(KBJobs_Engine, cronRuns);
+ZEND_METHOD(KBJobs_Engine, cronPrune);
+ZEND_METHOD(KBJobs_Engine, cronRunnerAlive);
 ZEND_METHOD(KBJobs_Engine, requestStop);
 ZEND_METHOD(KBJobs_Engine, tracker);
 ZEND_METHOD(KBJobs_Engine, failures);
@@ -540,6 +552,9 @@ static const zend_function_entry class_KBJobs_Engine_methods[] = {
 	ZEND_ME(KBJobs_Engine, cronRunNow, arginfo_class_KBJobs_Engine_cronRunNow, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, registerType, arginfo_class_KBJobs_Engine_registerType, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, run, arginfo_class_KBJobs_Engine_run, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, cronRuns, arginfo_class_KBJobs_Engine_cronRuns, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, cronPrune, arginfo_class_KBJobs_Engine_cronPrune, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, cronRunnerAlive, arginfo_class_KBJobs_Engine_cronRunnerAlive, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, requestStop, arginfo_class_KBJobs_Engine_requestStop, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, tracker, arginfo_class_KBJobs_Engine_tracker, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, failures, arginfo_class_KBJobs_Engine_failures, ZEND_ACC_PUBLIC)

@@ -1,9 +1,9 @@
 /*
  * php_kbjobs.h - what the files of ext/ share: the module entry, INI globals, the class
  * entries and object structs, and the conversion and exception helpers. ext/ is glue:
- * it converts, calls the engine through its public headers (engine/kbj.h and
- * engine/kbj_import.h, the only engine headers ext/ includes) and throws; no job logic
- * lives here.
+ * it converts, calls the engine through its public headers (engine/kbj.h,
+ * engine/kbj_import.h and engine/kbj_cron.h, the only engine headers ext/ includes) and
+ * throws; no job logic lives here.
  */
 #ifndef PHP_KBJOBS_H
 #define PHP_KBJOBS_H
@@ -12,6 +12,7 @@
 
 #include "kbj.h"
 #include "kbj_import.h"
+#include "kbj_cron.h"
 
 extern zend_module_entry kbjobs_module_entry;
 #define phpext_kbjobs_ptr &kbjobs_module_entry
@@ -169,6 +170,36 @@ void kbjobs_context_new(kbj_ctx *ctx, zval *out);
 void kbjobs_context_end(zval *ctx);
 /* Whether the handler called Context::stopEarly(). */
 int kbjobs_context_stopped_early(zval *ctx);
+
+/* How a guarded call ended. */
+typedef enum kbjobs_call_outcome {
+    KBJOBS_CALL_OK,     /* returned: *retval set (the caller releases it) */
+    KBJOBS_CALL_FATAL,  /* a fatal error: the run is stopped and run() bails out after it */
+    KBJOBS_CALL_EXIT,   /* exit(): the run is stopped and run() ends the script after it */
+    KBJOBS_CALL_THREW   /* an exception, left in EG(exception) for the caller */
+} kbjobs_call_outcome;
+
+/*
+ * Calls `cb` with `argc` arguments for a running job or event inside zend_try: what a
+ * job handler and an event runner share. A fatal error or exit() is recorded on run()'s
+ * frame and stops the run (PHP's bailout or exit continues once run() returns); *retval
+ * is undefined unless KBJOBS_CALL_OK.
+ */
+kbjobs_call_outcome kbjobs_call_guarded(kbjobs_engine_obj *o, zval *cb, zval *args, uint32_t argc, zval *retval);
+
+/* "Class: message" of an exception (emalloc'd). */
+char *kbjobs_exception_message(zend_object *ex);
+
+/* run()'s "cron" option: the callable and its engine, for the event handler. */
+typedef struct kbjobs_cron_runner {
+    kbjobs_engine_obj *o;
+    zval *cb;
+} kbjobs_cron_runner;
+
+/* run()'s options cron, cron_trigger, cron_batch, cron_event and cron_only into `opts`
+ * (ext/engine_cron_runs.c); `runner` receives the callable (a pointer into `options`,
+ * which outlives the run). 0, or -1 with a TypeError/ValueError naming the option. */
+int kbjobs_run_cron_options(kbjobs_engine_obj *o, HashTable *options, kbj_run_opts *opts, kbjobs_cron_runner *runner);
 
 /*
  * Calls `cb` with `argc` arguments for the job `ctx` runs, inside zend_try: a fatal

@@ -35,6 +35,26 @@ struct kbj_engine {
  * thread); NULL with the reason in kbj_errmsg(eng) on failure. */
 kbj_engine *kbj_engine_clone(kbj_engine *eng);
 
+/* A fresh fencing token from the OS (not the engine's replaceable random source, so
+ * tests that fix that source still get distinct tokens). Never 0, which marks a job
+ * whose lease was taken back. Used by job claims (lease.c) and event claims
+ * (cron_runs.c). */
+long long kbj_new_token(void);
+
+/* kbj_runner_register that also records whether the runner takes WP-Cron events
+ * (runners.cron), which kbj_cron_runner_alive looks for. */
+int kbj_runner_register_cron(kbj_engine *eng, const char *host, int pid, const char *version,
+                             const char *queues, int cron, char id[KBJ_ID_LEN + 1]);
+
+/* Inside the caller's statement sequence (no transaction of its own): extends the lease
+ * of every event `runner` is running whose lease has not expired, as kbj_cron_renew
+ * does. For the runner's heartbeat (tracker.c), which renews jobs and events together. */
+int kbj_cron_renew_on(kbj_engine *eng, kbj_store *st, const char *runner);
+
+/* Whether `t` can be a cron run's trigger (runs.run_trigger): 1..15 bytes of a-z and
+ * '-' ("runner", "loopback", "run-now", "cli"). */
+int kbj_cron_trigger_valid(const char *t);
+
 /* Records a message on the engine's handle and returns `code`. */
 #define kbj_efail(eng, code, ...) kbj_fail(kbj_store_err((eng)->st), (code), __VA_ARGS__)
 

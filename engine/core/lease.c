@@ -31,10 +31,7 @@ void kbj_leases_free(kbj_lease *leases, size_t n)
     free(leases);
 }
 
-/* A fresh fencing token from the OS (not the engine's replaceable random source, so
- * tests that fix that source still get distinct tokens). Never 0, which marks a job
- * whose lease was taken back. */
-static long long new_token(void)
+long long kbj_new_token(void)
 {
     unsigned long long t = 0;
     if (getrandom(&t, sizeof t, 0) != (ssize_t)sizeof t)
@@ -151,7 +148,7 @@ static int claim_tx(kbj_store *st, void *arg)
     claim_work *w = arg;
     kbj_val *v = NULL;
     size_t nids = 0;
-    long long token = new_token();
+    long long token = kbj_new_token();
     char *ph = NULL, *sql = NULL;
     kbj_rows *rows = NULL;
     int rc = KBJ_OK;

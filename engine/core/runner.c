@@ -7,9 +7,12 @@
  * for minutes (in C or, through ext/, in PHP) keeps its lease without doing anything.
  * Completions are buffered and written per batch in one transaction; a failure, a
  * cancel or a release flushes the buffer first so rows change in the order jobs ran.
+ * With a cron handler, each round first runs the WP-Cron events that are due (kbj_cron.h),
+ * one claim at a time, under the same heartbeat, lease watch, budgets and stop requests.
  */
 #include "context.h"
 #include "internal.h"
+#include "kbj_cron.h"
 #include "options.h"
 #include "types.h"
 
@@ -191,6 +194,32 @@ static double due_within(kbj_engine *eng, const char *const *queues, size_t nq, 
     return wait;
 }
 
+/* Seconds until the soonest WP-Cron event is due, when that is within `window` seconds;
+ * -1 otherwise (or on error). Event times are whole seconds of the database clock. */
+static double cron_due_within(kbj_engine *eng, double window)
+{
+    kbj_rows *rows = NULL;
+    double wait = -1;
+    if (kbj_store_query(eng->st, "SELECT MIN(due_at) - UNIX_TIMESTAMP() FROM {p}kbjobs_cron_events"
+                        " WHERE paused = 0 AND lease_token IS NULL AND due_at <= UNIX_TIMESTAMP() + ?",
+                        (kbj_val[]){ KBJ_VI((long long)ceil(window)) }, 1, &rows) == KBJ_OK &&
+        kbj_rows_str(rows, 0, 0)) {
+        wait = (double)kbj_rows_int(rows, 0, 0);
+        /* due now yet not claimed: its pair is running elsewhere; look again shortly
+         * rather than spin on the database */
+        if (wait < 0.1)
+            wait = 0.1;
+    }
+    kbj_rows_free(rows);
+    return wait;
+}
+
+/* The sooner of two waits where -1 means "none". */
+static double sooner(double a, double b)
+{
+    return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
 /* Why the run should stop now, or NULL. */
 static const char *budget_spent(run_state *rs)
 {
@@ -354,15 +383,22 @@ static void idle_wait(run_state *rs, double seconds)
 static const char *nothing_claimed(run_state *rs, const char *const *queues, size_t nqueues)
 {
     const kbj_run_opts *o = rs->o;
-    double wait;
+    double wait, window;
     if (!o->until_empty) {
-        idle_wait(rs, (o->idle_ms ? o->idle_ms : 1000) / 1000.0);
+        /* the idle wait ends early for an event that comes due during it */
+        wait = (o->idle_ms ? o->idle_ms : 1000) / 1000.0;
+        if (o->cron_handler)
+            wait = sooner(wait, cron_due_within(rs->eng, wait));
+        idle_wait(rs, wait);
         return NULL;
     }
     /* a job due in a moment (one waiting for others, deferring itself, or retrying after
-     * a short backoff) is waited for: "empty" means nothing due now or within
-     * until_empty_wait_ms */
-    wait = due_within(rs->eng, queues, nqueues, o->until_empty_wait_ms ? o->until_empty_wait_ms / 1000.0 : 2.0);
+     * a short backoff) is waited for, and so is an event: "empty" means nothing due now
+     * or within until_empty_wait_ms */
+    window = o->until_empty_wait_ms ? o->until_empty_wait_ms / 1000.0 : 2.0;
+    wait = o->cron_only ? -1 : due_within(rs->eng, queues, nqueues, window);
+    if (o->cron_handler)
+        wait = sooner(wait, cron_due_within(rs->eng, window));
     if (wait < 0)
         return "empty";
     if (o->max_seconds > 0 && rs->t0 + o->max_seconds < kbj_monotonic() + wait)
@@ -394,6 +430,81 @@ static int run_batch(run_state *rs, kbj_lease *leases, size_t n, const char **re
         rc = after_write(rs, kbj_release(rs->eng, &leases[i]));
         if (rc == KBJ_OK)
             rs->rep->interrupted++;
+    }
+    return rc;
+}
+
+/* ---- WP-Cron events ------------------------------------------------------------------ */
+
+/* Runs one claimed event through the handler and records its outcome. A handler that
+ * returns an error code is a failed run with that error; a lease that ran out on this
+ * runner's clock, or that the database no longer gives this run (KBJ_ELEASE), is
+ * counted as lost and writes nothing: the event is claimed again elsewhere. */
+static int cron_dispatch(run_state *rs, kbj_cron_run *run)
+{
+    kbj_engine *eng = rs->eng;
+    int rc, wrc;
+
+    hb_set_job(&rs->hb, NULL); /* clears the watch's lost flag; its deadline is this claim's */
+    rs->rep->cron_ran++;
+    rc = rs->o->cron_handler(run, rs->o->cron_arg);
+    if (rc != KBJ_OK && !run->failed) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "%s: %s", kbj_strerror(rc), kbj_errmsg(eng));
+        run->failed = 1;
+        free(run->error);
+        run->error = strdup(msg);
+    }
+    if (kbj_watch_remaining(&rs->hb.watch) <= 0) {
+        rs->rep->cron_lost++;
+        return KBJ_OK;
+    }
+    wrc = kbj_cron_finish(eng, run);
+    if (wrc == KBJ_ELEASE) {
+        rs->rep->cron_lost++;
+        return KBJ_OK;
+    }
+    if (wrc == KBJ_OK && run->failed)
+        rs->rep->cron_failed++;
+    return wrc;
+}
+
+/* Claims and runs one event (only_id: that one, as a run now). *ran: whether there was
+ * one. Events are claimed one at a time: a claim moves a recurring event's next run at
+ * once, so one claimed but not started could not be given back as it was. */
+static int cron_one(run_state *rs, const char *host, unsigned long long only_id, int *ran)
+{
+    kbj_cron_run *runs = NULL;
+    size_t n = 0;
+    double t0 = kbj_boottime();
+    int rc = kbj_cron_claim(rs->eng, rs->rep->runner, host, (int)getpid(), rs->o->cron_trigger, only_id, 1,
+                            &runs, &n);
+    *ran = 0;
+    if (rc || n == 0)
+        return rc;
+    kbj_watch_claimed(&rs->hb.watch, t0, rs->eng->cfg.lease_seconds);
+    *ran = 1;
+    rc = cron_dispatch(rs, &runs[0]);
+    kbj_cron_runs_free(runs, n);
+    return rc;
+}
+
+/* A round of events before the jobs: up to cron_batch, while the budgets last. *ran: how
+ * many. *reason is set when a budget ran out or a stop was requested. */
+static int cron_round(run_state *rs, const char *host, size_t *ran, const char **reason)
+{
+    unsigned batch = rs->o->cron_batch ? rs->o->cron_batch : 10;
+    int rc = KBJ_OK, one = 1;
+
+    *ran = 0;
+    while (rc == KBJ_OK && one && *ran < batch) {
+        const char *why = budget_spent(rs);
+        if (why && strcmp(why, "jobs") != 0) {
+            *reason = why;
+            break;
+        }
+        rc = cron_one(rs, host, 0, &one);
+        *ran += (size_t)one;
     }
     return rc;
 }
@@ -446,6 +557,13 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
         if (kbj_run_opts_check(opts, &oerr))
             return kbj_efail(eng, KBJ_EINVAL, "%s", oerr.msg);
     }
+    if (opts && !opts->cron_handler && (opts->cron_event || opts->cron_only))
+        return kbj_efail(eng, KBJ_EINVAL, "options \"cron_event\" and \"cron_only\" need a cron handler");
+    if (opts && opts->cron_trigger && !kbj_cron_trigger_valid(opts->cron_trigger))
+        return kbj_efail(eng, KBJ_EINVAL, "option \"cron_trigger\" must be 1 to 15 characters of a-z and '-'");
+    if (opts && opts->cron_batch > 1000)
+        return kbj_efail(eng, KBJ_EINVAL, "option \"cron_batch\" must be between 0 and 1000, got %u",
+                         opts->cron_batch);
     memset(&rs, 0, sizeof rs);
     rs.eng = eng;
     rs.o = opts ? opts : &none;
@@ -474,21 +592,41 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
         free(rs.drop_checkpoint);
         return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
     }
-    rc = kbj_runner_register(eng, host, (int)getpid(), rs.o->version, qcsv, rs.rep->runner);
+    rc = kbj_runner_register_cron(eng, host, (int)getpid(), rs.o->version, qcsv, rs.o->cron_handler != NULL,
+                                  rs.rep->runner);
     if (rc)
         goto out_free;
 
     if ((rc = hb_start(&rs)))
         goto out_stopped;
 
-    while (rc == KBJ_OK) {
+    if (rs.o->cron_event) {
+        /* one event, now, whatever its due time; then return */
+        int ran = 0;
+        rc = cron_one(&rs, host, rs.o->cron_event, &ran);
+        reason = "event";
+    }
+
+    while (rc == KBJ_OK && !reason) {
         kbj_lease *leases = NULL;
         double claim_t0;
-        size_t n = 0, want = rs.o->claim_batch && rs.o->claim_batch < eng->cfg.claim_batch
-                                  ? rs.o->claim_batch : eng->cfg.claim_batch;
+        size_t n = 0, events = 0, want = rs.o->claim_batch && rs.o->claim_batch < eng->cfg.claim_batch
+                                              ? rs.o->claim_batch : eng->cfg.claim_batch;
 
         if ((reason = budget_spent(&rs)))
             break;
+        if (rs.o->cron_handler) {
+            rc = cron_round(&rs, host, &events, &reason);
+            if (rc || reason)
+                break;
+            if (rs.o->cron_only) {
+                if (events == 0 && (reason = nothing_claimed(&rs, queues, nqueues)))
+                    break;
+                continue;
+            }
+            if ((reason = budget_spent(&rs)))
+                break;
+        }
         if (kbj_monotonic() - last_reap >= eng->cfg.lease_seconds / 2.0) {
             rc = kbj_reap(eng, NULL);
             if (rc)
@@ -504,7 +642,7 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
         if (n)
             kbj_watch_claimed(&rs.hb.watch, claim_t0, eng->cfg.lease_seconds);
         if (n == 0) {
-            if ((reason = nothing_claimed(&rs, queues, nqueues)))
+            if (events == 0 && (reason = nothing_claimed(&rs, queues, nqueues)))
                 break;
             continue;
         }

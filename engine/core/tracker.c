@@ -17,6 +17,7 @@ typedef struct runner_work {
     kbj_engine *eng;
     const char *host, *version, *queues, *id;
     int pid;
+    int cron;                  /* registration: the runner takes WP-Cron events */
     unsigned hours;
     kbj_runner_info **out;
     size_t *n;
@@ -29,17 +30,23 @@ static int register_do(kbj_store *st, void *arg)
 {
     runner_work *w = arg;
     return kbj_store_exec(st, "INSERT INTO {p}kbjobs_runners (public_id, host, pid, version, queues,"
-                          " started_at, heartbeat_at, memory) VALUES (?, ?, ?, ?, ?, NOW(6), NOW(6), ?)"
+                          " started_at, heartbeat_at, memory, cron) VALUES (?, ?, ?, ?, ?, NOW(6), NOW(6), ?, ?)"
                           " ON DUPLICATE KEY UPDATE heartbeat_at = VALUES(heartbeat_at), memory = VALUES(memory)",
                           (kbj_val[]){ KBJ_VS(w->id), KBJ_VS(w->host), KBJ_VI(w->pid), KBJ_VS(w->version),
-                                       KBJ_VS(w->queues), KBJ_VI(w->memory) }, 6, NULL);
+                                       KBJ_VS(w->queues), KBJ_VI(w->memory), KBJ_VI(w->cron) }, 7, NULL);
 }
 
 int kbj_runner_register(kbj_engine *eng, const char *host, int pid, const char *version,
                         const char *queues, char id[KBJ_ID_LEN + 1])
 {
+    return kbj_runner_register_cron(eng, host, pid, version, queues, 0, id);
+}
+
+int kbj_runner_register_cron(kbj_engine *eng, const char *host, int pid, const char *version,
+                             const char *queues, int cron, char id[KBJ_ID_LEN + 1])
+{
     char h[256], v[32], q[256];
-    runner_work w = { eng, h, v, q, id, pid, 0, NULL, NULL, kbj_process_rss() };
+    runner_work w = { eng, h, v, q, id, pid, cron != 0, 0, NULL, NULL, kbj_process_rss() };
     if (!eng || !id)
         return KBJ_EINVAL;
     kbj_copy(h, sizeof h, host && *host ? host : "unknown");
@@ -61,15 +68,16 @@ static int heartbeat_do(kbj_store *st, void *arg)
     if (n == 0)
         return kbj_efail(w->eng, KBJ_ENOTFOUND, "no runner %s", w->id);
     /* Extends every lease this runner holds that has not expired: an expired lease stays
-     * lost even if the reaper has not come by yet. */
-    return kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET lease_expires = NOW(6) + INTERVAL ? SECOND"
-                          " WHERE lease_owner = ? AND status = 'running' AND lease_expires >= NOW(6)",
-                          (kbj_val[]){ KBJ_VI(w->eng->cfg.lease_seconds), KBJ_VS(w->id) }, 2, NULL);
+     * lost even if the reaper has not come by yet. Jobs, then WP-Cron events. */
+    rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET lease_expires = NOW(6) + INTERVAL ? SECOND"
+                        " WHERE lease_owner = ? AND status = 'running' AND lease_expires >= NOW(6)",
+                        (kbj_val[]){ KBJ_VI(w->eng->cfg.lease_seconds), KBJ_VS(w->id) }, 2, NULL);
+    return rc ? rc : kbj_cron_renew_on(w->eng, st, w->id);
 }
 
 int kbj_runner_heartbeat(kbj_engine *eng, const char *runner)
 {
-    runner_work w = { eng, NULL, NULL, NULL, runner, 0, 0, NULL, NULL, kbj_process_rss() };
+    runner_work w = { eng, NULL, NULL, NULL, runner, 0, 0, 0, NULL, NULL, kbj_process_rss() };
     if (!eng)
         return KBJ_EINVAL;
     if (!kbj_valid_id(runner))
@@ -92,7 +100,7 @@ static int stopped_do(kbj_store *st, void *arg)
 
 int kbj_runner_stopped(kbj_engine *eng, const char *runner)
 {
-    runner_work w = { eng, NULL, NULL, NULL, runner, 0, 0, NULL, NULL, 0 };
+    runner_work w = { eng, NULL, NULL, NULL, runner, 0, 0, 0, NULL, NULL, 0 };
     if (!eng)
         return KBJ_EINVAL;
     if (!kbj_valid_id(runner))
@@ -142,7 +150,7 @@ static int list_do(kbj_store *st, void *arg)
 
 int kbj_runners_list(kbj_engine *eng, unsigned hours, kbj_runner_info **out, size_t *n)
 {
-    runner_work w = { eng, NULL, NULL, NULL, NULL, 0, hours ? hours : 24, out, n, 0 };
+    runner_work w = { eng, NULL, NULL, NULL, NULL, 0, 0, hours ? hours : 24, out, n, 0 };
     if (!eng || !out || !n)
         return KBJ_EINVAL;
     if (w.hours > MAX_LIST_HOURS)
