@@ -183,7 +183,8 @@ int kbj_cron_update(kbj_engine *eng, unsigned long long id, const kbj_cron_chang
 int kbj_cron_delete(kbj_engine *eng, unsigned long long id);
 
 /* Makes an event due now as a "run now": the next claim runs it at the current time,
- * with trigger "run-now", and leaves a recurring event's schedule as it was.
+ * with trigger "run-now", and leaves a recurring event's schedule as it was; a paused
+ * event runs once and stays paused.
  * KBJ_ENOTFOUND; KBJ_ECONFLICT when it is running. */
 int kbj_cron_run_now(kbj_engine *eng, unsigned long long id);
 

@@ -32,10 +32,32 @@
 #define BACKOFF_CAP 3600
 #define LOST_MESSAGE "the runner's lease expired (killed, frozen or cut off) during the run"
 
+/* Failed or lost runs in a row of one event that raise an alert (type "wp-cron", in the
+ * alerts table the FailureLog's alerts live in): once, when the streak reaches it; a run
+ * that succeeds starts the count again. */
+#define ALERT_STREAK 3
+
+static int streak_alert(kbj_store *st, unsigned long long event_id, const char *hook, long long streak,
+                        const char *error)
+{
+    char msg[KBJ_CRON_HOOK_MAX + 400];
+    size_t cut;
+    if (streak != ALERT_STREAK)
+        return KBJ_OK;
+    error = error && *error ? error : "no message";
+    cut = kbj_utf8_cut(error, strnlen(error, 201), 200);
+    snprintf(msg, sizeof msg, "WP-Cron event %s (#%llu) failed %lld times in a row; the latest: %.*s", hook,
+             event_id, streak, (int)cut, error);
+    return kbj_store_exec(st, "INSERT INTO {p}kbjobs_alerts (type, message, failures, window_seconds, created_at)"
+                          " VALUES ('wp-cron', ?, ?, 0, NOW(6))",
+                          (kbj_val[]){ KBJ_VSN(msg, strlen(msg)), KBJ_VI(streak) }, 2, NULL);
+}
+
 /* The due condition, for candidates and for the locked re-read: due and free, or held by
- * a lease that expired (its run is then recorded as lost). */
+ * a lease that expired (its run is then recorded as lost). A run now runs a paused event
+ * once (it stays paused). */
 #define DUE_COND                                                                         \
-    " paused = 0 AND ((lease_token IS NULL AND due_at <= UNIX_TIMESTAMP())"              \
+    " (paused = 0 OR run_now = 1) AND ((lease_token IS NULL AND due_at <= UNIX_TIMESTAMP())" \
     " OR (lease_token IS NOT NULL AND lease_expires < NOW(6)))"
 
 void kbj_cron_runs_free(kbj_cron_run *runs, size_t n)
@@ -188,8 +210,8 @@ static int lock_guard(kbj_store *st, const char *hook, const char *args_key, int
 #define EVENT_COLS                                                                       \
     "SELECT schedule IS NOT NULL AND interval_seconds > 0, interval_seconds, next_run, run_of,"   \
     " attempt, max_attempts, parallel, run_now, run_id, lease_token, lease_token IS NOT NULL"      \
-    " AND lease_expires < NOW(6), UNIX_TIMESTAMP(), hook, args_key, args, schedule"       \
-    " FROM {p}kbjobs_cron_events WHERE id = ?"
+    " AND lease_expires < NOW(6), UNIX_TIMESTAMP(), hook, args_key, args, schedule,"      \
+    " fail_streak FROM {p}kbjobs_cron_events WHERE id = ?"
 
 /* An expired lease met by a claim: its run becomes 'lost' and the event is freed as a
  * retry of the same due time (lease cleared, run_of and next_run kept), or, past
@@ -215,6 +237,8 @@ static int record_lost(kbj_store *st, claim_one *w, const kbj_rows *ev, int *giv
     if (rc)
         return rc;
     w->lost++;
+    if ((rc = streak_alert(st, w->id, kbj_rows_str(ev, 0, 12), kbj_rows_int(ev, 0, 16) + 1, msg)))
+        return rc;
     if (*given_up && !recurring)
         return kbj_store_exec(st, "DELETE FROM {p}kbjobs_cron_events WHERE id = ?", (kbj_val[]){ KBJ_VI(w->id) }, 1,
                               NULL);
@@ -455,8 +479,8 @@ static int finish_tx(kbj_store *st, void *arg)
     if (rc < 0)
         return rc;
     rc = kbj_store_query(st, "SELECT run_id, lease_token, lease_expires >= NOW(6), schedule IS NOT NULL AND"
-                         " interval_seconds > 0, next_run, attempt, max_attempts, retry_seconds, UNIX_TIMESTAMP()"
-                         " FROM {p}kbjobs_cron_events WHERE id = ? FOR UPDATE",
+                         " interval_seconds > 0, next_run, attempt, max_attempts, retry_seconds, UNIX_TIMESTAMP(),"
+                         " fail_streak FROM {p}kbjobs_cron_events WHERE id = ? FOR UPDATE",
                          (kbj_val[]){ KBJ_VI(r->event_id) }, 1, &ev);
     if (rc)
         return rc;
@@ -491,6 +515,7 @@ static int finish_tx(kbj_store *st, void *arg)
         int recurring = (int)kbj_rows_int(ev, 0, 3);
         long long next_run = kbj_rows_int(ev, 0, 4), now = kbj_rows_int(ev, 0, 8);
         int attempt = (int)kbj_rows_int(ev, 0, 5), max_attempts = (int)kbj_rows_int(ev, 0, 6);
+        long long streak = failed ? kbj_rows_int(ev, 0, 9) + 1 : 0;
         long long base = kbj_rows_int(ev, 0, 7) ? kbj_rows_int(ev, 0, 7) : 60, backoff = base;
         int retry;
 
@@ -501,6 +526,8 @@ static int finish_tx(kbj_store *st, void *arg)
         /* a recurring event retries only when the retry comes before its next run */
         retry = failed && attempt < max_attempts && (!recurring || now + backoff < next_run);
         kbj_rows_free(ev);
+        if (failed && (rc = streak_alert(st, r->event_id, r->hook, streak, w->error)))
+            return rc;
         if (!recurring && !retry)
             return kbj_store_exec(st, "DELETE FROM {p}kbjobs_cron_events WHERE id = ?",
                                   (kbj_val[]){ KBJ_VI(r->event_id) }, 1, NULL);

@@ -230,6 +230,34 @@ static void a_failed_recurring_event_is_scheduled_again_at_its_next_run(void **s
     assert_int_equal(ev_int(eng, id, "last_outcome = 'failed' AND fail_streak = 1"), 1);
 }
 
+/* Three failed runs in a row raise one "wp-cron" alert; a fourth does not add another; a
+ * paused event runs now (and stays paused). */
+static void a_failure_streak_raises_one_alert_and_run_now_runs_a_paused_event(void **state)
+{
+    kbj_engine *eng = *state;
+    char r[KBJ_ID_LEN + 1];
+    unsigned long long id = add_event(eng, (fixture){ .hook = "streak_hook", .schedule = "hourly", .interval = 3600,
+                                                      .next_run = db_now(eng) + 3600 });
+    kbj_test_exec(eng, "DELETE FROM {p}kbjobs_alerts WHERE type = 'wp-cron'");
+    kbj_test_exec(eng, "UPDATE {p}kbjobs_cron_events SET paused = 1");
+    runner(eng, r);
+    for (int i = 1; i <= 4; i++) {
+        kbj_cron_run *runs = NULL;
+        assert_int_equal(kbj_cron_run_now(eng, id), KBJ_OK);
+        assert_int_equal(claim(eng, r, 0, 10, &runs), 1);
+        assert_string_equal(runs[0].trigger, "run-now");
+        runs[0].failed = 1;
+        runs[0].error = strdup("boom");
+        assert_int_equal(kbj_cron_finish(eng, &runs[0]), KBJ_OK);
+        kbj_cron_runs_free(runs, 1);
+        assert_int_equal(ev_int(eng, id, "fail_streak"), i);
+        assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_alerts WHERE type = 'wp-cron'"), i >= 3);
+    }
+    assert_int_equal(ev_int(eng, id, "paused"), 1);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_alerts WHERE type = 'wp-cron' AND message LIKE"
+                                       " 'WP-Cron event streak\\_hook (#%) failed 3 times in a row; the latest: boom'"), 1);
+}
+
 static void an_expired_lease_is_recorded_lost_and_the_same_due_time_claimed_again(void **state)
 {
     kbj_engine *eng = *state;
@@ -737,6 +765,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_failed_single_event_retries_with_backoff_up_to_max_attempts, setup,
                                         kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(a_failed_recurring_event_is_scheduled_again_at_its_next_run, setup,
+                                        kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_failure_streak_raises_one_alert_and_run_now_runs_a_paused_event, setup,
                                         kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(an_expired_lease_is_recorded_lost_and_the_same_due_time_claimed_again, setup,
                                         kbj_test_engine_teardown),
