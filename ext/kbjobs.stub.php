@@ -375,6 +375,91 @@ namespace KBJobs {
         public function auditRetention(int $days = 90): int {}
 
         /**
+         * Schedules a WP-Cron event with core's semantics and returns ['id' => int,
+         * 'duplicate' => bool]. $event: 'hook' (1 to 191 bytes of UTF-8), 'timestamp'
+         * (UTC Unix time of its next run) and 'args_key' (32 lowercase hex: core's
+         * md5(serialize($args))) are required; 'args_json' (a JSON array or object,
+         * default "[]"), 'args_php' (bytes handed back unchanged when it runs; may hold
+         * NUL bytes), 'schedule' (?string, null for a single event) with 'interval'
+         * (seconds, 1 to 10 years), 'paused', 'parallel' (bool), 'max_attempts' (0..100)
+         * and 'retry_seconds' (0..86400) are optional. $mode: "single"
+         * (wp_schedule_single_event(): refused as 'duplicate' => true, 'id' being the
+         * event in the way, when an event of the same hook and args_key is due within
+         * core's ten-minute window around $event's timestamp), "recurring"
+         * (wp_schedule_event(): the event of the same hook, args_key and timestamp is
+         * replaced in place, keeping its id and an operator's pause) or "exact" (an import:
+         * the same replacement, single or recurring). $now: the caller's clock for the
+         * window (0: time()). A missing or unknown key, or a bad value, throws
+         * ValueError (TypeError for a wrong type) naming the key.
+         * @param array $event
+         * @return array
+         */
+        public function cronSchedule(array $event, string $mode = "single", int $now = 0): array {}
+
+        /**
+         * wp_unschedule_event(): deletes the event with exactly this hook, args_key and
+         * timestamp (not a single event already being run); returns how many (0 or 1).
+         */
+        public function cronUnschedule(string $hook, string $argsKey, int $timestamp): int {}
+
+        /**
+         * wp_clear_scheduled_hook() with an $argsKey, wp_unschedule_hook() without (any
+         * arguments): deletes the hook's events and returns how many. A run in progress
+         * finishes and is recorded; its recurring event is not scheduled again.
+         */
+        public function cronClear(string $hook, ?string $argsKey = null): int {}
+
+        /**
+         * Events as arrays: 'id', 'hook', 'args_key', 'args_json', 'args_php',
+         * 'schedule' (?string), 'interval', 'timestamp' (next run), 'due_at' (?int:
+         * when it may next be claimed; null while it runs), 'paused', 'parallel',
+         * 'visible' (what core's API sees: not a single event being run or waiting for a
+         * retry), 'running' (held by a live lease) (bools), 'max_attempts',
+         * 'retry_seconds', 'run_of' (?int: the due time being run or retried), 'attempt',
+         * 'run_id' (?int), 'runner' (?string), 'last_run_at' (?float), 'last_outcome'
+         * (?string: ok, failed, lost), 'fail_streak', 'created_at', 'updated_at'
+         * (floats). Filter keys: id, hook, hook_prefix, args_key (with hook),
+         * visible_only, due_only (bools), after (ids above it), order ("next_run", the
+         * default, then id; or "id"), limit (0: all).
+         * @param array $filter
+         * @return array
+         */
+        public function cronEvents(array $filter = []): array {}
+
+        /**
+         * One event as cronEvents() gives it, or null when there is none.
+         * @return array|null
+         */
+        public function cronEvent(int $id): ?array {}
+
+        /**
+         * ['events' => int, 'paused' => int, 'due' => int (due now and not paused: late
+         * when nothing runs them), 'running' => int, 'failing' => int (their last run
+         * failed or was lost)].
+         * @return array
+         */
+        public function cronCounts(): array {}
+
+        /**
+         * Changes an event in place: 'timestamp' (its next run), 'schedule' (?string;
+         * null makes it a single event) with 'interval', 'paused' (bool). Changing the
+         * time or schedule of a running event throws ConflictException; an unknown id
+         * NotFoundException.
+         * @param array $changes
+         */
+        public function cronUpdate(int $id, array $changes): void {}
+
+        /** Deletes an event (its runs stay in the history); NotFoundException when none. */
+        public function cronDelete(int $id): void {}
+
+        /**
+         * Makes an event due now: the next claim runs it at once with trigger "run-now",
+         * leaving a recurring event's schedule as it was. NotFoundException when there
+         * is no such event, ConflictException when it is running.
+         */
+        public function cronRunNow(int $id): void {}
+
+        /**
          * Options: label, category, queue, max_attempts, backoff, on_expiry, resources,
          * schema (a JSON Schema of the params, as an array or a JSON string), rules (a
          * list of ['before' => type, 'after' => type, 'severity' => 'warning'|'error',

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 9d08a5946d6eff022a2c865f067ef3a51df35754 */
+ * Stub hash: b27e98c6cf5449e5e5093202bef1fead704358ce */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -186,6 +186,42 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_auditRetenti
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, days, IS_LONG, 0, "90")
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_cronSchedule, 0, 1, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, event, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, mode, IS_STRING, 0, "\"single\"")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, now, IS_LONG, 0, "0")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_cronUnschedule, 0, 3, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO(0, hook, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, argsKey, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, timestamp, IS_LONG, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_cronClear, 0, 1, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO(0, hook, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, argsKey, IS_STRING, 1, "null")
+ZEND_END_ARG_INFO()
+
+#define arginfo_class_KBJobs_Engine_cronEvents arginfo_class_KBJobs_Engine_list
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_cronEvent, 0, 1, IS_ARRAY, 1)
+	ZEND_ARG_TYPE_INFO(0, id, IS_LONG, 0)
+ZEND_END_ARG_INFO()
+
+#define arginfo_class_KBJobs_Engine_cronCounts arginfo_KBJobs_versions
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_cronUpdate, 0, 2, IS_VOID, 0)
+	ZEND_ARG_TYPE_INFO(0, id, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO(0, changes, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_cronDelete, 0, 1, IS_VOID, 0)
+	ZEND_ARG_TYPE_INFO(0, id, IS_LONG, 0)
+ZEND_END_ARG_INFO()
+
+#define arginfo_class_KBJobs_Engine_cronRunNow arginfo_class_KBJobs_Engine_cronDelete
+
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_registerType, 0, 2, IS_VOID, 0)
 	ZEND_ARG_TYPE_INFO(0, type, IS_STRING, 0)
 	ZEND_ARG_TYPE_INFO(0, handler, IS_CALLABLE, 0)
@@ -305,9 +341,7 @@ ZEND_END_ARG_INFO()
 
 #define arginfo_class_KBJobs_FailureLog_alerts arginfo_KBJobs_versions
 
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_FailureLog_acknowledgeAlert, 0, 1, IS_VOID, 0)
-	ZEND_ARG_TYPE_INFO(0, id, IS_LONG, 0)
-ZEND_END_ARG_INFO()
+#define arginfo_class_KBJobs_FailureLog_acknowledgeAlert arginfo_class_KBJobs_Engine_cronDelete
 
 
 ZEND_FUNCTION(KBJobs_versions);
@@ -355,6 +389,15 @@ ZEND_METHOD(KBJobs_Engine, why);
 ZEND_METHOD(KBJobs_Engine, audit);
 ZEND_METHOD(KBJobs_Engine, auditLog);
 ZEND_METHOD(KBJobs_Engine, auditRetention);
+ZEND_METHOD(KBJobs_Engine, cronSchedule);
+ZEND_METHOD(KBJobs_Engine, cronUnschedule);
+ZEND_METHOD(KBJobs_Engine, cronClear);
+ZEND_METHOD(KBJobs_Engine, cronEvents);
+ZEND_METHOD(KBJobs_Engine, cronEvent);
+ZEND_METHOD(KBJobs_Engine, cronCounts);
+ZEND_METHOD(KBJobs_Engine, cronUpdate);
+ZEND_METHOD(KBJobs_Engine, cronDelete);
+ZEND_METHOD(KBJobs_Engine, cronRunNow);
 ZEND_METHOD(KBJobs_Engine, registerType);
 ZEND_METHOD(KBJobs_Engine, run);
 ZEND_METHOD(KBJobs_Engine, requestStop);
@@ -486,6 +529,15 @@ static const zend_function_entry class_KBJobs_Engine_methods[] = {
 	ZEND_ME(KBJobs_Engine, audit, arginfo_class_KBJobs_Engine_audit, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, auditLog, arginfo_class_KBJobs_Engine_auditLog, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, auditRetention, arginfo_class_KBJobs_Engine_auditRetention, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, cronSchedule, arginfo_class_KBJobs_Engine_cronSchedule, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, cronUnschedule, arginfo_class_KBJobs_Engine_cronUnschedule, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, cronClear, arginfo_class_KBJobs_Engine_cronClear, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, cronEvents, arginfo_class_KBJobs_Engine_cronEvents, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, cronEvent, arginfo_class_KBJobs_Engine_cronEvent, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, cronCounts, arginfo_class_KBJobs_Engine_cronCounts, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, cronUpdate, arginfo_class_KBJobs_Engine_cronUpdate, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, cronDelete, arginfo_class_KBJobs_Engine_cronDelete, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, cronRunNow, arginfo_class_KBJobs_Engine_cronRunNow, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, registerType, arginfo_class_KBJobs_Engine_registerType, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, run, arginfo_class_KBJobs_Engine_run, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, requestStop, arginfo_class_KBJobs_Engine_requestStop, ZEND_ACC_PUBLIC)

@@ -302,16 +302,19 @@ static const char *const migration_7[] = { NULL };
 
 /* 8 (WP-Cron): events kept in place (one row per scheduled event, updated as it runs),
  * the guard row of each (hook, args) that every write of its events locks first, the
- * run history, and which runners take events. Additive: older code ignores them. */
+ * run history, and which runners take events. Additive: older code ignores them.
+ * Hooks compare byte for byte (utf8mb4_bin), as PHP's array keys and WordPress's hook
+ * names do: under the tables' utf8mb4_unicode_ci "My_Hook" would be "my_hook" and any
+ * two emoji the same hook, sharing guard rows and answering each other's lookups. */
 static const char *const migration_8[] = {
     "CREATE TABLE IF NOT EXISTS {p}kbjobs_cron_keys ("
-    " hook VARCHAR(191) NOT NULL,"
+    " hook VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,"
     " args_key CHAR(32) CHARACTER SET ascii NOT NULL,"
     " PRIMARY KEY (hook, args_key))" TABLE_OPTS,
 
     "CREATE TABLE IF NOT EXISTS {p}kbjobs_cron_events ("
     " id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
-    " hook VARCHAR(191) NOT NULL,"
+    " hook VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,"
     " args_key CHAR(32) CHARACTER SET ascii NOT NULL,"
     " args LONGTEXT NOT NULL,"
     " args_php LONGBLOB NOT NULL,"
@@ -344,7 +347,7 @@ static const char *const migration_8[] = {
     "CREATE TABLE IF NOT EXISTS {p}kbjobs_cron_runs ("
     " id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
     " event_id BIGINT UNSIGNED NOT NULL,"
-    " hook VARCHAR(191) NOT NULL,"
+    " hook VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,"
     " args_key CHAR(32) CHARACTER SET ascii NOT NULL,"
     " args LONGTEXT NOT NULL,"
     " schedule VARCHAR(64) NULL,"

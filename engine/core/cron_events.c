@@ -1,0 +1,804 @@
+/*
+ * cron_events.c - WP-Cron events kept by the engine (kbj_cron.h): scheduling with
+ * core's semantics, reading, counts, and the operator's changes (update, delete, run
+ * now). Claims, finishing a run, the history and its retention are cron_runs.c's.
+ *
+ * Lock discipline, shared with the claims so that no deadlock can form: every write to
+ * the events of a (hook, args_key) pair first locks the pair's guard row in
+ * {p}kbjobs_cron_keys, made on demand by an INSERT ... ON DUPLICATE KEY UPDATE that
+ * takes the row's exclusive lock whether it inserts or not; only then are event rows
+ * read (FOR UPDATE) and written. A write by id reads the event's pair without a lock,
+ * locks the guard, then reads the row again under the lock (its pair never changes).
+ * Two connections scheduling the same event at once are thereby serialised on the guard
+ * row: the second sees the first's row and leaves one, where a read-then-insert would
+ * leave two (Cavalcade #89). The store runs READ COMMITTED, so the second's read after
+ * the lock sees the first's committed insert.
+ *
+ * "Visible" is what core's API sees: a recurring event always (core reschedules it
+ * before running it), a single event unless it is being run or waits for a retry (core
+ * unschedules it first): schedule IS NOT NULL OR run_of IS NULL.
+ *
+ * Work runs through kbj_store_tx, which runs it again after a deadlock or a connection
+ * lost at COMMIT: each function starts from scratch. A single event whose COMMIT was
+ * lost and retried finds itself in the window and answers KBJ_ECONFLICT with its own
+ * id: the caller may then be told "duplicate" for an event that was scheduled, never
+ * left with two rows.
+ */
+#include "internal.h"
+#include "utf8.h"
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "kbj_cron.h"
+
+/* The latest time an event may be given: 9999-12-31T23:59:59Z, the last second a
+ * DATETIME and PHP's date functions show; it also keeps ts + 600 from overflowing. */
+#define MAX_TIME 253402300799LL
+/* 10 years of 365 days: a longer interval is a mistake (a timestamp given as one). */
+#define MAX_INTERVAL (3650LL * 86400)
+/* Arguments are stored in the row: a bound under the server's default packet size. */
+#define ARGS_MAX (4u << 20)
+#define MAX_ATTEMPTS 100
+#define MAX_RETRY_SECONDS 86400u
+
+/* What core's API sees (see the top of the file). */
+#define VISIBLE "(schedule IS NOT NULL OR run_of IS NULL)"
+/* Held by a live lease (an expired one is a lost run waiting to be claimed again). */
+#define RUNNING "(lease_token IS NOT NULL AND lease_expires >= NOW(6))"
+
+/* ---- checks --------------------------------------------------------------------- */
+
+static int valid_hook(const char *hook)
+{
+    size_t len = hook ? strlen(hook) : 0;
+    return len >= 1 && len <= KBJ_CRON_HOOK_MAX && kbj_utf8_valid((const unsigned char *)hook, len);
+}
+
+static int valid_args_key(const char *key)
+{
+    size_t i = 0;
+    for (; key && i < 32; i++)
+        if (!((key[i] >= '0' && key[i] <= '9') || (key[i] >= 'a' && key[i] <= 'f')))
+            return 0;
+    return key && key[32] == '\0';
+}
+
+static int check_hook(kbj_engine *eng, const char *what, const char *hook)
+{
+    if (valid_hook(hook))
+        return KBJ_OK;
+    return kbj_efail(eng, KBJ_EINVAL, "%s hook must be 1 to %d bytes of valid UTF-8 (%zu bytes given)", what,
+                     KBJ_CRON_HOOK_MAX, hook ? strlen(hook) : 0);
+}
+
+static int check_args_key(kbj_engine *eng, const char *what, const char *key)
+{
+    if (valid_args_key(key))
+        return KBJ_OK;
+    return kbj_efail(eng, KBJ_EINVAL, "%s args_key \"%.40s\" must be 32 lowercase hex digits (an md5)", what,
+                     key ? key : "");
+}
+
+static int check_time(kbj_engine *eng, const char *what, const char *field, long long t)
+{
+    if (t > 0 && t <= MAX_TIME)
+        return KBJ_OK;
+    return kbj_efail(eng, KBJ_EINVAL, "%s %s %lld must be a Unix time from 1 to %lld", what, field, t, MAX_TIME);
+}
+
+/* A schedule name (NULL or "": none) and its interval, as an event or a change gives
+ * them: a name of at most 64 bytes of UTF-8 with an interval of 1 s to 10 years, or no
+ * name and no interval. */
+static int check_schedule(kbj_engine *eng, const char *what, const char *schedule, long long interval)
+{
+    size_t len = schedule ? strlen(schedule) : 0;
+    if (len == 0) {
+        if (interval != 0)
+            return kbj_efail(eng, KBJ_EINVAL, "%s interval must be 0 for a single event (no schedule), %lld given",
+                             what, interval);
+        return KBJ_OK;
+    }
+    if (len > KBJ_CRON_SCHEDULE_MAX || !kbj_utf8_valid((const unsigned char *)schedule, len))
+        return kbj_efail(eng, KBJ_EINVAL, "%s schedule must be at most %d bytes of valid UTF-8 (%zu bytes given)",
+                         what, KBJ_CRON_SCHEDULE_MAX, len);
+    if (interval < 1 || interval > MAX_INTERVAL)
+        return kbj_efail(eng, KBJ_EINVAL, "%s interval %lld of schedule \"%s\" must be from 1 to %lld seconds",
+                         what, interval, schedule, MAX_INTERVAL);
+    return KBJ_OK;
+}
+
+/* The arguments as JSON: an array or an object (core's args are a PHP array, which
+ * JSON writes as one or the other), of at most ARGS_MAX bytes. "\u0000" is allowed:
+ * json_encode() writes a PHP string's NUL bytes so. */
+static int check_args_json(kbj_engine *eng, const char *json)
+{
+    json_error_t jerr;
+    json_t *v;
+    size_t len = strlen(json);
+    int ok;
+
+    if (len > ARGS_MAX)
+        return kbj_efail(eng, KBJ_EINVAL, "cron event args_json is %zu bytes; at most %u are allowed", len,
+                         ARGS_MAX);
+    v = json_loadb(json, len, JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL, &jerr);
+    if (!v)
+        return kbj_efail(eng, KBJ_EINVAL, "cron event args_json is not valid JSON: %s at line %d column %d",
+                         jerr.text, jerr.line, jerr.column);
+    ok = json_is_array(v) || json_is_object(v);
+    json_decref(v);
+    return ok ? KBJ_OK : kbj_efail(eng, KBJ_EINVAL, "cron event args_json must be a JSON array or object");
+}
+
+static int check_event(kbj_engine *eng, const kbj_cron_event *ev, kbj_cron_mode mode, long long now)
+{
+    int rc;
+    if (mode != KBJ_CRON_SINGLE && mode != KBJ_CRON_RECURRING && mode != KBJ_CRON_EXACT)
+        return kbj_efail(eng, KBJ_EINVAL, "unknown cron mode %d", (int)mode);
+    if ((rc = check_hook(eng, "cron event", ev->hook)) || (rc = check_args_key(eng, "cron event", ev->args_key)) ||
+        (ev->args_json && (rc = check_args_json(eng, ev->args_json))) ||
+        (rc = check_schedule(eng, "cron event", ev->schedule, ev->interval)) ||
+        (rc = check_time(eng, "cron event", "next_run", ev->next_run)))
+        return rc;
+    if (!ev->args_php && ev->args_php_len)
+        return kbj_efail(eng, KBJ_EINVAL, "cron event args_php is NULL with a length of %zu", ev->args_php_len);
+    if (ev->args_php_len > ARGS_MAX)
+        return kbj_efail(eng, KBJ_EINVAL, "cron event args_php is %zu bytes; at most %u are allowed",
+                         ev->args_php_len, ARGS_MAX);
+    if (ev->max_attempts < 0 || ev->max_attempts > MAX_ATTEMPTS)
+        return kbj_efail(eng, KBJ_EINVAL, "cron event max_attempts %d must be from 0 to %d", ev->max_attempts,
+                         MAX_ATTEMPTS);
+    if (ev->retry_seconds > MAX_RETRY_SECONDS)
+        return kbj_efail(eng, KBJ_EINVAL, "cron event retry_seconds %u must be at most %u", ev->retry_seconds,
+                         MAX_RETRY_SECONDS);
+    /* a recurring call without a schedule is not what wp_schedule_event() makes */
+    if (mode == KBJ_CRON_RECURRING && !(ev->schedule && ev->schedule[0]))
+        return kbj_efail(eng, KBJ_EINVAL, "cron event schedule is required in recurring mode");
+    if (mode == KBJ_CRON_SINGLE && (ev->schedule && ev->schedule[0]))
+        return kbj_efail(eng, KBJ_EINVAL, "cron event schedule must be empty in single mode (\"%.64s\" given)",
+                         ev->schedule);
+    if (mode == KBJ_CRON_SINGLE)
+        return check_time(eng, "cron", "now", now);
+    return KBJ_OK;
+}
+
+/* ---- the guard row -------------------------------------------------------------- */
+
+/* Locks the guard row of (hook, args_key), making it when missing: the insert takes the
+ * new row's exclusive lock, and on a duplicate key the no-op update takes the existing
+ * row's. Held until the transaction ends. */
+static int lock_pair(kbj_store *st, const char *hook, const char *args_key)
+{
+    return kbj_store_exec(st, "INSERT INTO {p}kbjobs_cron_keys (hook, args_key) VALUES (?, ?)"
+                          " ON DUPLICATE KEY UPDATE hook = hook",
+                          (kbj_val[]){ KBJ_VS(hook), KBJ_VS(args_key) }, 2, NULL);
+}
+
+/* ---- schedule ------------------------------------------------------------------- */
+
+typedef struct schedule_work {
+    kbj_engine *eng;
+    const kbj_cron_event *ev;
+    kbj_cron_mode mode;
+    long long now;
+    const char *args_json;          /* ev's, or "[]" */
+    const char *schedule;           /* ev's, or NULL for a single event */
+    unsigned long long id;          /* out */
+    long long in_the_way;           /* SINGLE refused: the next_run of the event in the way */
+} schedule_work;
+
+/* The visible event of the pair that core's single-event window finds, into w->id
+ * (0: none). Core walks the events in time order, skips those before the window's
+ * start and stops after its end: any event of the pair in [min, max], both included. */
+static int window_find(kbj_store *st, schedule_work *w)
+{
+    long long ts = w->ev->next_run, now = w->now;
+    long long min = ts < now + KBJ_CRON_WINDOW ? 0 : ts - KBJ_CRON_WINDOW;
+    long long max = ts < now ? now + KBJ_CRON_WINDOW : ts + KBJ_CRON_WINDOW;
+    kbj_rows *rows = NULL;
+    int rc = kbj_store_query(st, "SELECT id, next_run FROM {p}kbjobs_cron_events WHERE hook = ? AND args_key = ?"
+                             " AND " VISIBLE " AND next_run BETWEEN ? AND ? ORDER BY next_run, id LIMIT 1",
+                             (kbj_val[]){ KBJ_VS(w->ev->hook), KBJ_VS(w->ev->args_key), KBJ_VI(min), KBJ_VI(max) },
+                             4, &rows);
+    if (rc)
+        return rc;
+    if (kbj_rows_count(rows)) {
+        w->id = (unsigned long long)kbj_rows_int(rows, 0, 0);
+        w->in_the_way = kbj_rows_int(rows, 0, 1);
+    }
+    kbj_rows_free(rows);
+    return KBJ_OK;
+}
+
+/* The visible event of the pair at exactly ev->next_run, locked, into w->id (0: none). */
+static int same_time_find(kbj_store *st, schedule_work *w)
+{
+    kbj_rows *rows = NULL;
+    int rc = kbj_store_query(st, "SELECT id FROM {p}kbjobs_cron_events WHERE hook = ? AND args_key = ?"
+                             " AND next_run = ? AND " VISIBLE " ORDER BY id LIMIT 1 FOR UPDATE",
+                             (kbj_val[]){ KBJ_VS(w->ev->hook), KBJ_VS(w->ev->args_key), KBJ_VI(w->ev->next_run) },
+                             3, &rows);
+    if (rc)
+        return rc;
+    if (kbj_rows_count(rows))
+        w->id = (unsigned long long)kbj_rows_int(rows, 0, 0);
+    kbj_rows_free(rows);
+    return KBJ_OK;
+}
+
+/* Replaces the event w->id in place with ev: schedule, arguments and policy. It keeps
+ * its id, created_at and run state, and an operator's pause (a plugin scheduling its
+ * event again on every request must not resume what an operator paused). */
+static int replace_event(kbj_store *st, schedule_work *w)
+{
+    const kbj_cron_event *ev = w->ev;
+    return kbj_store_exec(st, "UPDATE {p}kbjobs_cron_events SET schedule = ?, interval_seconds = ?, args = ?,"
+                          " args_php = ?, paused = paused OR ?, parallel = ?, max_attempts = ?, retry_seconds = ?,"
+                          " updated_at = NOW(6) WHERE id = ?",
+                          (kbj_val[]){ KBJ_VS(w->schedule), KBJ_VI(ev->interval), KBJ_VS(w->args_json),
+                                       KBJ_VSN(ev->args_php ? ev->args_php : "", ev->args_php_len),
+                                       KBJ_VI(ev->paused != 0), KBJ_VI(ev->parallel != 0), KBJ_VI(ev->max_attempts),
+                                       KBJ_VI(ev->retry_seconds), KBJ_VI(w->id) }, 9, NULL);
+}
+
+static int insert_event(kbj_store *st, schedule_work *w)
+{
+    const kbj_cron_event *ev = w->ev;
+    int rc = kbj_store_exec(st, "INSERT INTO {p}kbjobs_cron_events (hook, args_key, args, args_php, schedule,"
+                            " interval_seconds, next_run, due_at, paused, parallel, max_attempts, retry_seconds,"
+                            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(6), NOW(6))",
+                            (kbj_val[]){ KBJ_VS(ev->hook), KBJ_VS(ev->args_key), KBJ_VS(w->args_json),
+                                         KBJ_VSN(ev->args_php ? ev->args_php : "", ev->args_php_len),
+                                         KBJ_VS(w->schedule), KBJ_VI(ev->interval), KBJ_VI(ev->next_run),
+                                         KBJ_VI(ev->next_run), KBJ_VI(ev->paused != 0), KBJ_VI(ev->parallel != 0),
+                                         KBJ_VI(ev->max_attempts), KBJ_VI(ev->retry_seconds) }, 12, NULL);
+    if (rc == KBJ_OK)
+        w->id = kbj_store_insert_id(st);
+    return rc;
+}
+
+static int schedule_tx(kbj_store *st, void *arg)
+{
+    schedule_work *w = arg;
+    int rc;
+
+    w->id = 0;
+    w->in_the_way = 0;
+    if ((rc = lock_pair(st, w->ev->hook, w->ev->args_key)))
+        return rc;
+    if (w->mode == KBJ_CRON_SINGLE) {
+        if ((rc = window_find(st, w)))
+            return rc;
+        if (w->id)
+            return kbj_efail(w->eng, KBJ_ECONFLICT, "event %llu of hook \"%.191s\" with these arguments is due at "
+                             "%lld, within %d s of %lld: a duplicate single event", w->id, w->ev->hook,
+                             w->in_the_way, KBJ_CRON_WINDOW, w->ev->next_run);
+        return insert_event(st, w);
+    }
+    if ((rc = same_time_find(st, w)))
+        return rc;
+    return w->id ? replace_event(st, w) : insert_event(st, w);
+}
+
+int kbj_cron_schedule(kbj_engine *eng, const kbj_cron_event *ev, kbj_cron_mode mode, long long now,
+                      unsigned long long *id)
+{
+    schedule_work w = { eng, ev, mode, now, NULL, NULL, 0, 0 };
+    int rc;
+
+    if (id)
+        *id = 0;
+    if (!eng)
+        return KBJ_EINVAL;
+    if (!ev)
+        return kbj_efail(eng, KBJ_EINVAL, "no cron event given");
+    if ((rc = check_event(eng, ev, mode, now)))
+        return rc;
+    w.args_json = ev->args_json ? ev->args_json : "[]";
+    w.schedule = ev->schedule && ev->schedule[0] ? ev->schedule : NULL;
+    rc = kbj_store_tx(eng->st, schedule_tx, &w);
+    /* the event in the way is the answer of a refused single event */
+    if (id && (rc == KBJ_OK || rc == KBJ_ECONFLICT))
+        *id = w.id;
+    return rc;
+}
+
+/* ---- unschedule and clear ------------------------------------------------------- */
+
+typedef struct delete_work {
+    const char *hook, *args_key;    /* args_key NULL: any arguments */
+    long long next_run;             /* 0: any time */
+    unsigned long long n;           /* out */
+} delete_work;
+
+/* Locks the guard rows of every pair of a hook that has one, in key order (the order a
+ * lock on one pair cannot cross). An event with no guard row (none is ever made
+ * without one) would still be deleted, only without it. */
+static int lock_hook(kbj_store *st, const char *hook)
+{
+    kbj_rows *rows = NULL;
+    int rc = kbj_store_query(st, "SELECT args_key FROM {p}kbjobs_cron_keys WHERE hook = ? ORDER BY args_key"
+                             " FOR UPDATE", (kbj_val[]){ KBJ_VS(hook) }, 1, &rows);
+    kbj_rows_free(rows);
+    return rc;
+}
+
+static int delete_tx(kbj_store *st, void *arg)
+{
+    delete_work *w = arg;
+    int rc;
+
+    w->n = 0;
+    rc = w->args_key ? lock_pair(st, w->hook, w->args_key) : lock_hook(st, w->hook);
+    if (rc)
+        return rc;
+    /* A single event being run or waiting for a retry is not core's any more (core
+     * unscheduled it before running it): only visible events go. A recurring event
+     * deleted while it runs is gone when its run finishes, which then reschedules
+     * nothing. There is at most one visible event per pair and time (schedule keeps it
+     * so), hence no LIMIT for unschedule. */
+    if (w->args_key && w->next_run)
+        return kbj_store_exec(st, "DELETE FROM {p}kbjobs_cron_events WHERE hook = ? AND args_key = ?"
+                              " AND next_run = ? AND " VISIBLE,
+                              (kbj_val[]){ KBJ_VS(w->hook), KBJ_VS(w->args_key), KBJ_VI(w->next_run) }, 3, &w->n);
+    if (w->args_key)
+        return kbj_store_exec(st, "DELETE FROM {p}kbjobs_cron_events WHERE hook = ? AND args_key = ? AND " VISIBLE,
+                              (kbj_val[]){ KBJ_VS(w->hook), KBJ_VS(w->args_key) }, 2, &w->n);
+    return kbj_store_exec(st, "DELETE FROM {p}kbjobs_cron_events WHERE hook = ? AND " VISIBLE,
+                          (kbj_val[]){ KBJ_VS(w->hook) }, 1, &w->n);
+}
+
+int kbj_cron_unschedule(kbj_engine *eng, const char *hook, const char *args_key, long long next_run,
+                        unsigned long long *n)
+{
+    delete_work w = { hook, args_key, next_run, 0 };
+    int rc;
+
+    if (n)
+        *n = 0;
+    if (!eng)
+        return KBJ_EINVAL;
+    if ((rc = check_hook(eng, "cron unschedule", hook)) || (rc = check_args_key(eng, "cron unschedule", args_key)) ||
+        (rc = check_time(eng, "cron unschedule", "next_run", next_run)))
+        return rc;
+    rc = kbj_store_tx(eng->st, delete_tx, &w);
+    if (rc == KBJ_OK && n)
+        *n = w.n;
+    return rc;
+}
+
+int kbj_cron_clear(kbj_engine *eng, const char *hook, const char *args_key, unsigned long long *n)
+{
+    delete_work w = { hook, args_key, 0, 0 };
+    int rc;
+
+    if (n)
+        *n = 0;
+    if (!eng)
+        return KBJ_EINVAL;
+    if ((rc = check_hook(eng, "cron clear", hook)) ||
+        (args_key && (rc = check_args_key(eng, "cron clear", args_key))))
+        return rc;
+    rc = kbj_store_tx(eng->st, delete_tx, &w);
+    if (rc == KBJ_OK && n)
+        *n = w.n;
+    return rc;
+}
+
+/* ---- reading -------------------------------------------------------------------- */
+
+#define INFO_COLUMNS                                                                         \
+    "id, hook, args_key, args, args_php, schedule, interval_seconds, next_run, due_at, paused," \
+    " parallel, max_attempts, retry_seconds, " VISIBLE ", " RUNNING ", run_of, attempt, run_id,"  \
+    " IF(" RUNNING ", lease_owner, NULL), " KBJ_SQL_UNIX("last_run_at") ", last_outcome,"      \
+    " fail_streak, " KBJ_SQL_UNIX("created_at") ", " KBJ_SQL_UNIX("updated_at")
+
+void kbj_cron_info_clear(kbj_cron_info *v)
+{
+    if (!v)
+        return;
+    free(v->hook);
+    free(v->args_json);
+    free(v->args_php);
+    free(v->schedule);
+    memset(v, 0, sizeof *v);
+}
+
+void kbj_cron_info_free(kbj_cron_info *v, size_t n)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        kbj_cron_info_clear(&v[i]);
+    free(v);
+}
+
+/* Column `c` of row `i` as a new string (may hold NULs; terminated), NULL for SQL NULL;
+ * -1 when out of memory. */
+static int dup_col(const kbj_rows *rows, size_t i, size_t c, char **out, size_t *len)
+{
+    const char *s = kbj_rows_str(rows, i, c);
+    size_t n = kbj_rows_len(rows, i, c);
+    *out = NULL;
+    if (len)
+        *len = 0;
+    if (!s)
+        return 0;
+    *out = malloc(n + 1);
+    if (!*out)
+        return -1;
+    memcpy(*out, s, n);
+    (*out)[n] = '\0';
+    if (len)
+        *len = n;
+    return 0;
+}
+
+static int info_from_row(void *elem, const kbj_rows *rows, size_t i, void *arg)
+{
+    kbj_cron_info *v = elem;
+    (void)arg;
+    v->id = (unsigned long long)kbj_rows_int(rows, i, 0);
+    kbj_copy(v->args_key, sizeof v->args_key, kbj_rows_str(rows, i, 2));
+    v->interval = kbj_rows_int(rows, i, 6);
+    v->next_run = kbj_rows_int(rows, i, 7);
+    v->due_at = kbj_rows_int(rows, i, 8);
+    v->paused = kbj_rows_int(rows, i, 9) != 0;
+    v->parallel = kbj_rows_int(rows, i, 10) != 0;
+    v->max_attempts = (int)kbj_rows_int(rows, i, 11);
+    v->retry_seconds = (unsigned)kbj_rows_int(rows, i, 12);
+    v->visible = kbj_rows_int(rows, i, 13) != 0;
+    v->running = kbj_rows_int(rows, i, 14) != 0;
+    v->run_of = kbj_rows_int(rows, i, 15);
+    v->attempt = (int)kbj_rows_int(rows, i, 16);
+    v->run_id = (unsigned long long)kbj_rows_int(rows, i, 17);
+    kbj_copy(v->runner, sizeof v->runner, kbj_rows_str(rows, i, 18));
+    v->last_run_at = kbj_dbtime(kbj_rows_str(rows, i, 19));
+    kbj_copy(v->last_outcome, sizeof v->last_outcome, kbj_rows_str(rows, i, 20));
+    v->fail_streak = (int)kbj_rows_int(rows, i, 21);
+    v->created_at = kbj_dbtime(kbj_rows_str(rows, i, 22));
+    v->updated_at = kbj_dbtime(kbj_rows_str(rows, i, 23));
+    if (dup_col(rows, i, 1, &v->hook, NULL) || dup_col(rows, i, 3, &v->args_json, NULL) ||
+        dup_col(rows, i, 4, &v->args_php, &v->args_php_len) || dup_col(rows, i, 5, &v->schedule, NULL))
+        return -1;
+    return 0;
+}
+
+static void infos_clear(void *array, size_t n)
+{
+    kbj_cron_info_free(array, n);
+}
+
+/* `prefix` as a LIKE pattern that matches what starts with it: '%', '_' and '!' are
+ * escaped with '!' (the statement says ESCAPE '!'), so they match themselves. */
+static void like_prefix(const char *prefix, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (const char *p = prefix; *p && o + 3 < cap; p++) {
+        if (*p == '%' || *p == '_' || *p == '!')
+            out[o++] = '!';
+        out[o++] = *p;
+    }
+    out[o++] = '%';
+    out[o] = '\0';
+}
+
+typedef struct list_work {
+    kbj_engine *eng;
+    const kbj_cron_filter *f;
+    char like[2 * KBJ_CRON_HOOK_MAX + 2];
+    kbj_cron_info **out;
+    size_t *n;
+} list_work;
+
+/* Appends " AND <cond>" with its value when `on`. */
+static void add_cond(char *sql, size_t cap, size_t *off, kbj_val *v, size_t *k, int on, const char *cond,
+                     kbj_val val)
+{
+    if (!on)
+        return;
+    *off += (size_t)snprintf(sql + *off, cap - *off, " AND %s", cond);
+    v[(*k)++] = val;
+}
+
+static int list_do(kbj_store *st, void *arg)
+{
+    list_work *w = arg;
+    const kbj_cron_filter *f = w->f;
+    size_t off, k = 0;
+    char sql[2048];
+    kbj_val v[8];
+    kbj_rows *rows = NULL;
+    int rc;
+
+    *w->out = NULL;
+    *w->n = 0;
+    off = (size_t)snprintf(sql, sizeof sql, "SELECT " INFO_COLUMNS " FROM {p}kbjobs_cron_events WHERE 1=1");
+    add_cond(sql, sizeof sql, &off, v, &k, f->id != 0, "id = ?", KBJ_VI(f->id));
+    add_cond(sql, sizeof sql, &off, v, &k, f->hook != NULL, "hook = ?", KBJ_VS(f->hook));
+    add_cond(sql, sizeof sql, &off, v, &k, f->args_key != NULL, "args_key = ?", KBJ_VS(f->args_key));
+    add_cond(sql, sizeof sql, &off, v, &k, f->hook_prefix && f->hook_prefix[0], "hook LIKE ? ESCAPE '!'",
+             KBJ_VS(w->like));
+    add_cond(sql, sizeof sql, &off, v, &k, f->after_id != 0, "id > ?", KBJ_VI(f->after_id));
+    if (f->visible_only)
+        off += (size_t)snprintf(sql + off, sizeof sql - off, " AND " VISIBLE);
+    if (f->due_only)
+        off += (size_t)snprintf(sql + off, sizeof sql - off,
+                                " AND due_at <= UNIX_TIMESTAMP() AND paused = 0");
+    off += (size_t)snprintf(sql + off, sizeof sql - off, f->order_by_id ? " ORDER BY id" : " ORDER BY next_run, id");
+    if (f->limit) {
+        snprintf(sql + off, sizeof sql - off, " LIMIT ?");
+        v[k++] = KBJ_VI(f->limit);
+    }
+    rc = kbj_store_query(st, sql, v, k, &rows);
+    if (rc)
+        return rc;
+    rc = kbj_rows_to_array(rows, sizeof(kbj_cron_info), info_from_row, infos_clear, NULL, (void **)w->out, w->n);
+    return rc ? kbj_efail(w->eng, KBJ_ENOMEM, "out of memory") : KBJ_OK;
+}
+
+static int check_filter(kbj_engine *eng, const kbj_cron_filter *f)
+{
+    int rc;
+    if (f->hook && (rc = check_hook(eng, "cron filter", f->hook)))
+        return rc;
+    if (f->args_key && !f->hook)
+        return kbj_efail(eng, KBJ_EINVAL, "cron filter args_key needs a hook");
+    if (f->args_key && (rc = check_args_key(eng, "cron filter", f->args_key)))
+        return rc;
+    if (f->hook_prefix && (strlen(f->hook_prefix) > KBJ_CRON_HOOK_MAX ||
+                           !kbj_utf8_valid((const unsigned char *)f->hook_prefix, strlen(f->hook_prefix))))
+        return kbj_efail(eng, KBJ_EINVAL, "cron filter hook_prefix must be at most %d bytes of valid UTF-8",
+                         KBJ_CRON_HOOK_MAX);
+    if (f->id > (unsigned long long)INT64_MAX || f->after_id > (unsigned long long)INT64_MAX)
+        return kbj_efail(eng, KBJ_EINVAL, "cron filter id and after must be at most %lld", (long long)INT64_MAX);
+    if (f->limit > (size_t)INT64_MAX)
+        return kbj_efail(eng, KBJ_EINVAL, "cron filter limit %zu is out of range", f->limit);
+    return KBJ_OK;
+}
+
+int kbj_cron_list(kbj_engine *eng, const kbj_cron_filter *f, kbj_cron_info **out, size_t *n)
+{
+    kbj_cron_filter none = { 0 };
+    list_work w = { eng, f ? f : &none, "", out, n };
+    int rc;
+
+    if (!eng || !out || !n)
+        return eng ? kbj_efail(eng, KBJ_EINVAL, "no output given") : KBJ_EINVAL;
+    *out = NULL;
+    *n = 0;
+    if ((rc = check_filter(eng, w.f)))
+        return rc;
+    if (w.f->hook_prefix && w.f->hook_prefix[0])
+        like_prefix(w.f->hook_prefix, w.like, sizeof w.like);
+    return kbj_store_do(eng->st, list_do, &w);
+}
+
+int kbj_cron_get(kbj_engine *eng, unsigned long long id, kbj_cron_info *out)
+{
+    kbj_cron_filter f = { .id = id, .limit = 1 };
+    kbj_cron_info *v = NULL;
+    size_t n = 0;
+    int rc;
+
+    if (!eng || !out)
+        return eng ? kbj_efail(eng, KBJ_EINVAL, "no output given") : KBJ_EINVAL;
+    memset(out, 0, sizeof *out);
+    if (id == 0)
+        return kbj_efail(eng, KBJ_ENOTFOUND, "no cron event 0");
+    if ((rc = kbj_cron_list(eng, &f, &v, &n)))
+        return rc;
+    if (n == 0) {
+        kbj_cron_info_free(v, n);
+        return kbj_efail(eng, KBJ_ENOTFOUND, "no cron event %llu", id);
+    }
+    *out = v[0];    /* the strings move to *out */
+    free(v);
+    return KBJ_OK;
+}
+
+typedef struct count_work {
+    kbj_cron_counts *out;
+} count_work;
+
+static int count_do(kbj_store *st, void *arg)
+{
+    count_work *w = arg;
+    kbj_rows *rows = NULL;
+    int rc = kbj_store_query(st, "SELECT COUNT(*), COALESCE(SUM(paused <> 0), 0),"
+                             " COALESCE(SUM(due_at <= UNIX_TIMESTAMP() AND paused = 0), 0),"
+                             " COALESCE(SUM(" RUNNING "), 0), COALESCE(SUM(fail_streak > 0), 0)"
+                             " FROM {p}kbjobs_cron_events", NULL, 0, &rows);
+    if (rc)
+        return rc;
+    w->out->events = (unsigned long long)kbj_rows_int(rows, 0, 0);
+    w->out->paused = (unsigned long long)kbj_rows_int(rows, 0, 1);
+    w->out->due = (unsigned long long)kbj_rows_int(rows, 0, 2);
+    w->out->running = (unsigned long long)kbj_rows_int(rows, 0, 3);
+    w->out->failing = (unsigned long long)kbj_rows_int(rows, 0, 4);
+    kbj_rows_free(rows);
+    return KBJ_OK;
+}
+
+int kbj_cron_count(kbj_engine *eng, kbj_cron_counts *out)
+{
+    count_work w = { out };
+    if (!eng || !out)
+        return eng ? kbj_efail(eng, KBJ_EINVAL, "no output given") : KBJ_EINVAL;
+    memset(out, 0, sizeof *out);
+    return kbj_store_do(eng->st, count_do, &w);
+}
+
+/* ---- operator changes ----------------------------------------------------------- */
+
+/* An event as a write by id sees it under its guard's lock. */
+typedef struct locked_event {
+    int found, running;
+} locked_event;
+
+/* Reads event `id`'s pair, locks its guard row, then reads the row again under the lock
+ * (FOR UPDATE): the lock order of every write, guard before event. `e->found` 0: no
+ * such event (or it went while the guard was awaited). */
+static int lock_event(kbj_store *st, unsigned long long id, locked_event *e)
+{
+    kbj_rows *rows = NULL;
+    char hook[KBJ_CRON_HOOK_MAX + 1], key[33];
+    int rc;
+
+    memset(e, 0, sizeof *e);
+    rc = kbj_store_query(st, "SELECT hook, args_key FROM {p}kbjobs_cron_events WHERE id = ?",
+                         (kbj_val[]){ KBJ_VI(id) }, 1, &rows);
+    if (rc)
+        return rc;
+    if (kbj_rows_count(rows) == 0) {
+        kbj_rows_free(rows);
+        return KBJ_OK;
+    }
+    kbj_copy(hook, sizeof hook, kbj_rows_str(rows, 0, 0));
+    kbj_copy(key, sizeof key, kbj_rows_str(rows, 0, 1));
+    kbj_rows_free(rows);
+    if ((rc = lock_pair(st, hook, key)))
+        return rc;
+    rc = kbj_store_query(st, "SELECT " RUNNING " FROM {p}kbjobs_cron_events WHERE id = ? FOR UPDATE",
+                         (kbj_val[]){ KBJ_VI(id) }, 1, &rows);
+    if (rc)
+        return rc;
+    if (kbj_rows_count(rows)) {
+        e->found = 1;
+        e->running = kbj_rows_int(rows, 0, 0) != 0;
+    }
+    kbj_rows_free(rows);
+    return KBJ_OK;
+}
+
+typedef struct change_work {
+    kbj_engine *eng;
+    unsigned long long id;
+    const kbj_cron_change *c;
+    const char *schedule;           /* c's, NULL for single */
+    enum { CHANGE, DELETE, RUN_NOW } op;
+} change_work;
+
+static int change_apply(kbj_store *st, change_work *w, const locked_event *e)
+{
+    const kbj_cron_change *c = w->c;
+    int rc;
+
+    if ((c->set_next_run || c->set_schedule) && e->running)
+        return kbj_efail(w->eng, KBJ_ECONFLICT, "cron event %llu is running: its time and schedule can change "
+                         "once the run has finished", w->id);
+    if (c->set_schedule) {
+        rc = kbj_store_exec(st, "UPDATE {p}kbjobs_cron_events SET schedule = ?, interval_seconds = ?,"
+                            " updated_at = NOW(6) WHERE id = ?",
+                            (kbj_val[]){ KBJ_VS(w->schedule), KBJ_VI(w->schedule ? c->interval : 0), KBJ_VI(w->id) },
+                            3, NULL);
+        if (rc)
+            return rc;
+    }
+    if (c->set_next_run) {
+        /* An idle event is next claimed at its next run. A recurring event waiting for
+         * a retry keeps that retry unless the new time comes first; a single event has
+         * no other time than the one the operator gives, retry or not. A lost run's
+         * expired lease is left to the claim, which takes it whatever due_at says. */
+        rc = kbj_store_exec(st, "UPDATE {p}kbjobs_cron_events SET next_run = ?,"
+                            " due_at = CASE WHEN lease_token IS NOT NULL THEN due_at"
+                            " WHEN run_of IS NULL OR schedule IS NULL THEN ?"
+                            " ELSE LEAST(COALESCE(due_at, ?), ?) END, updated_at = NOW(6) WHERE id = ?",
+                            (kbj_val[]){ KBJ_VI(c->next_run), KBJ_VI(c->next_run), KBJ_VI(c->next_run),
+                                         KBJ_VI(c->next_run), KBJ_VI(w->id) }, 5, NULL);
+        if (rc)
+            return rc;
+    }
+    if (c->set_paused)
+        return kbj_store_exec(st, "UPDATE {p}kbjobs_cron_events SET paused = ?, updated_at = NOW(6) WHERE id = ?",
+                              (kbj_val[]){ KBJ_VI(c->paused != 0), KBJ_VI(w->id) }, 2, NULL);
+    return KBJ_OK;
+}
+
+static int change_tx(kbj_store *st, void *arg)
+{
+    change_work *w = arg;
+    locked_event e;
+    int rc = lock_event(st, w->id, &e);
+
+    if (rc)
+        return rc;
+    if (!e.found)
+        return kbj_efail(w->eng, KBJ_ENOTFOUND, "no cron event %llu", w->id);
+    switch (w->op) {
+    case CHANGE:
+        return change_apply(st, w, &e);
+    case DELETE:
+        /* a run in progress finishes and is recorded; nothing reschedules the event */
+        return kbj_store_exec(st, "DELETE FROM {p}kbjobs_cron_events WHERE id = ?", (kbj_val[]){ KBJ_VI(w->id) },
+                              1, NULL);
+    case RUN_NOW:
+        if (e.running)
+            return kbj_efail(w->eng, KBJ_ECONFLICT, "cron event %llu is running now", w->id);
+        /* the claim reads run_now: it runs the event at the current time and leaves a
+         * recurring event's next_run where it is */
+        return kbj_store_exec(st, "UPDATE {p}kbjobs_cron_events SET run_now = 1, due_at = UNIX_TIMESTAMP(),"
+                              " updated_at = NOW(6) WHERE id = ?", (kbj_val[]){ KBJ_VI(w->id) }, 1, NULL);
+    }
+    return KBJ_OK;
+}
+
+static int check_change(kbj_engine *eng, const kbj_cron_change *c)
+{
+    int rc;
+    if (c->set_next_run && (rc = check_time(eng, "cron change", "next_run", c->next_run)))
+        return rc;
+    if (c->set_schedule && (rc = check_schedule(eng, "cron change", c->schedule, c->interval)))
+        return rc;
+    return KBJ_OK;
+}
+
+static int check_id(kbj_engine *eng, unsigned long long id)
+{
+    if (id == 0 || id > (unsigned long long)INT64_MAX)
+        return kbj_efail(eng, KBJ_ENOTFOUND, "no cron event %llu", id);
+    return KBJ_OK;
+}
+
+int kbj_cron_update(kbj_engine *eng, unsigned long long id, const kbj_cron_change *c)
+{
+    change_work w = { eng, id, c, NULL, CHANGE };
+    int rc;
+
+    if (!eng)
+        return KBJ_EINVAL;
+    if (!c)
+        return kbj_efail(eng, KBJ_EINVAL, "no cron change given");
+    if ((rc = check_change(eng, c)) || (rc = check_id(eng, id)))
+        return rc;
+    w.schedule = c->schedule && c->schedule[0] ? c->schedule : NULL;
+    return kbj_store_tx(eng->st, change_tx, &w);
+}
+
+int kbj_cron_delete(kbj_engine *eng, unsigned long long id)
+{
+    kbj_cron_change none = { 0 };
+    change_work w = { eng, id, &none, NULL, DELETE };
+    int rc;
+
+    if (!eng)
+        return KBJ_EINVAL;
+    if ((rc = check_id(eng, id)))
+        return rc;
+    return kbj_store_tx(eng->st, change_tx, &w);
+}
+
+int kbj_cron_run_now(kbj_engine *eng, unsigned long long id)
+{
+    kbj_cron_change none = { 0 };
+    change_work w = { eng, id, &none, NULL, RUN_NOW };
+    int rc;
+
+    if (!eng)
+        return KBJ_EINVAL;
+    if ((rc = check_id(eng, id)))
+        return rc;
+    return kbj_store_tx(eng->st, change_tx, &w);
+}
