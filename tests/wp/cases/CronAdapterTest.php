@@ -296,8 +296,16 @@ final class CronAdapterTest extends TestCase {
 		$this->assertTrue( wp_reschedule_event( $t, 'kbjobs_test_7min', $hook, array(), true ) );
 		$times = array_keys( $this->events_of( $hook ) );
 		$this->assertCount( 2, $times );
-		$this->assertContains( $times[1] - $now, array( 420, 421, 422 ) );
-		$this->assertSame( 'kbjobs_test_7min', $this->events_of( $hook )[ $times[1] ][ md5( serialize( array() ) ) ]['schedule'] );
+		$this->assertSame( $t, $times[1] );
+		$this->assertContains( $times[0] - $now, array( 420, 421, 422 ) );
+		$this->assertSame(
+			array(
+				'schedule' => 'kbjobs_test_7min',
+				'args'     => array(),
+				'interval' => 420,
+			),
+			$this->events_of( $hook )[ $times[0] ][ md5( serialize( array() ) ) ]
+		);
 		// With neither the schedule nor a stored event there is no interval: core's error.
 		$this->assert_error( 'invalid_schedule', 'Event schedule does not exist.', wp_reschedule_event( $t + 5, 'kbjobs_test_gone', $this->hook( 'no_interval' ), array(), true ) );
 	}
@@ -379,10 +387,11 @@ final class CronAdapterTest extends TestCase {
 		$sorted = $times;
 		usort( $sorted, 'strnatcasecmp' );
 		$this->assertSame( array_values( $sorted ), $times );
-		// The option row itself stays empty.
+		// The option row itself does not hold them.
 		global $wpdb;
-		$stored = $wpdb->get_var( "SELECT option_value FROM {$wpdb->options} WHERE option_name = 'cron'" );
-		$this->assertSame( array( 'version' => 2 ), maybe_unserialize( $stored ) );
+		$stored = maybe_unserialize( $wpdb->get_var( "SELECT option_value FROM {$wpdb->options} WHERE option_name = 'cron'" ) );
+		$this->assertSame( 2, $stored['version'] );
+		$this->assertArrayNotHasKey( $t, $stored );
 	}
 
 	public function test_a_direct_write_of_the_cron_array_is_applied_as_schedules_and_unschedules_and_reports_false(): void {

@@ -227,7 +227,7 @@ final class CronDifferentialTest extends TestCase {
 			$kbjobs = self::answer( $function( ...$args ) );
 			$this->assertSame( $core, $kbjobs, "call $i: $function " . wp_json_encode( $args ) );
 			$kinds[ $function ] = ( $kinds[ $function ] ?? 0 ) + 1;
-			if ( 0 === ( $i + 1 ) % 25 ) {
+			if ( 0 === ( $i + 1 ) % 10 ) {
 				$this->assert_same_arrays( 'after call ' . $i );
 			}
 		}

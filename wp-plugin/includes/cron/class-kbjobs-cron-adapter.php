@@ -561,8 +561,8 @@ final class KBJobs_Cron_Adapter {
 			'interval'      => false === $schedule ? 0 : $interval,
 			'paused'        => false,
 			'parallel'      => (bool) ( $policy['parallel'] ?? false ),
-			'max_attempts'  => max( 0, (int) ( $policy['max_attempts'] ?? 1 ) ),
-			'retry_seconds' => max( 0, (int) ( $policy['retry_seconds'] ?? 60 ) ),
+			'max_attempts'  => min( 100, max( 0, (int) ( $policy['max_attempts'] ?? 1 ) ) ),
+			'retry_seconds' => min( DAY_IN_SECONDS, max( 0, (int) ( $policy['retry_seconds'] ?? 60 ) ) ),
 		);
 		// phpcs:enable
 	}

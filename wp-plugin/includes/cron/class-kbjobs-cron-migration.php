@@ -113,7 +113,10 @@ final class KBJobs_Cron_Migration {
 			}
 			$engine = KBJobs_Engine::get();
 			$events = self::engine_events( $engine );
-			$crons  = self::fresh_cron_array();
+			$crons  = self::without_pairs(
+				self::fresh_cron_array(),
+				array_map( static fn( $e ) => array( $e['hook'], $e['args_key'] ), $events )
+			);
 			foreach ( $events as $event ) {
 				$entry = array(
 					'schedule' => null === $event['schedule'] ? false : $event['schedule'],
@@ -169,7 +172,7 @@ final class KBJobs_Cron_Migration {
 				// and the next request tries again.
 				return false;
 			}
-			$crons = self::fresh_cron_array();
+			$crons = self::without_pairs( self::fresh_cron_array(), array_map( static fn( $r ) => array( $r[1], $r[2] ), $rows ) );
 			foreach ( $rows as $row ) {
 				$crons[ $row[6] ][ $row[1] ][ $row[2] ] = KBJobs_Cron_Store::entry( $row );
 			}
@@ -180,6 +183,91 @@ final class KBJobs_Cron_Migration {
 			self::unlock();
 			KBJobs_Cron_Store::invalidate();
 		}
+	}
+
+	/**
+	 * Takes in what was scheduled in the option before the plugin loaded (core's
+	 * recovery mode does it in wp-settings.php before regular plugins load; mu-plugins
+	 * can): such code asked wp_next_scheduled() of the option, which the adapter empties,
+	 * so it scheduled its event there again.
+	 *
+	 * - An entry whose hook and arguments the engine already has is what that code would
+	 *   not have scheduled had it seen the engine: it is left in the option as it is, so
+	 *   the same code finds it on the next request and schedules nothing (no write on
+	 *   any request; the adapter hides the option, so it never runs from there).
+	 * - An entry the engine does not have is a new event: imported (EXACT) and removed
+	 *   from the option, once.
+	 *
+	 * out() and fall_back() drop the left entries of pairs the engine gives back.
+	 *
+	 * @param array $option The `cron` option as core holds it, read before the adapter.
+	 */
+	public static function sweep( array $option ): void {
+		unset( $option['version'] );
+		$taken = false;
+		foreach ( $option as $timestamp => $hooks ) {
+			foreach ( is_array( $hooks ) ? $hooks : array() as $hook => $entries ) {
+				foreach ( is_array( $entries ) ? $entries : array() as $key => $entry ) {
+					if ( KBJobs_Cron_Store::count( (string) $hook, (string) $key ) > 0 ) {
+						continue;
+					}
+					try {
+						KBJobs_Cron_Adapter::import( (int) $timestamp, (string) $hook, (string) $key, $entry );
+					} catch ( \KBJobs\Exception | \ValueError | \TypeError $e ) {
+						// Left in the option: the next request tries again.
+						continue;
+					}
+					unset( $option[ $timestamp ][ $hook ][ $key ] );
+					if ( empty( $option[ $timestamp ][ $hook ] ) ) {
+						unset( $option[ $timestamp ][ $hook ] );
+					}
+					if ( empty( $option[ $timestamp ] ) ) {
+						unset( $option[ $timestamp ] );
+					}
+					$taken = true;
+				}
+			}
+		}
+		if ( $taken ) {
+			$hooked = KBJobs_Cron_Adapter::added();
+			KBJobs_Cron_Adapter::remove();
+			$option['version'] = 2;
+			update_option( 'cron', $option );
+			if ( $hooked ) {
+				KBJobs_Cron_Adapter::add();
+			}
+		}
+	}
+
+	/**
+	 * Drops from a cron array the entries of the pairs (hook and key) that `$events`
+	 * hold: what sweep() left there, older copies of the events being given back.
+	 *
+	 * @param array $crons  Cron array without 'version'.
+	 * @param array $events [ hook, key ] pairs.
+	 * @return array
+	 */
+	private static function without_pairs( array $crons, array $events ): array {
+		$pairs = array();
+		foreach ( $events as $event ) {
+			$pairs[ $event[0] ][ $event[1] ] = true;
+		}
+		foreach ( $crons as $timestamp => $hooks ) {
+			foreach ( is_array( $hooks ) ? $hooks : array() as $hook => $entries ) {
+				foreach ( array_keys( is_array( $entries ) ? $entries : array() ) as $key ) {
+					if ( isset( $pairs[ $hook ][ $key ] ) ) {
+						unset( $crons[ $timestamp ][ $hook ][ $key ] );
+					}
+				}
+				if ( empty( $crons[ $timestamp ][ $hook ] ) ) {
+					unset( $crons[ $timestamp ][ $hook ] );
+				}
+			}
+			if ( empty( $crons[ $timestamp ] ) ) {
+				unset( $crons[ $timestamp ] );
+			}
+		}
+		return $crons;
 	}
 
 	/**

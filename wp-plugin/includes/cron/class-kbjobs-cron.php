@@ -16,6 +16,10 @@
  * so the engine it makes sees every plugin's job types; until then core answers from the
  * option, which still holds the events.
  *
+ * Core schedules one event of its own (recovery_mode_clean_expired_keys) before regular
+ * plugins load, as mu-plugins may: such events land in the option, where the adapter is
+ * not yet looking; KBJobs_Cron_Migration::sweep() takes them in on the same request.
+ *
  * @package KBJobs
  */
 
@@ -66,7 +70,21 @@ final class KBJobs_Cron {
 	public static function init(): void {
 		$enabled = self::enabled();
 		if ( $enabled && 'kbjobs' === self::state() ) {
+			// What core and mu-plugins scheduled before this plugin loaded went into the
+			// option (see KBJobs_Cron_Migration::sweep()); read it before the adapter
+			// hides it. Autoloaded: no query.
+			$option = get_option( 'cron' );
 			KBJobs_Cron_Adapter::add();
+			if ( is_array( $option ) && array() !== array_diff_key( $option, array( 'version' => true ) ) ) {
+				$sweep = static function () use ( $option ) {
+					KBJobs_Cron_Migration::sweep( $option );
+				};
+				if ( did_action( 'plugins_loaded' ) ) {
+					$sweep();
+				} else {
+					add_action( 'plugins_loaded', $sweep, 0 );
+				}
+			}
 			return;
 		}
 		if ( ! $enabled && 'core' === self::state() ) {
