@@ -34,6 +34,7 @@ register_deactivation_hook( __FILE__, array( 'KBJobs_Plugin', 'deactivate' ) );
 
 // Without a compatible extension the plugin explains what is missing and does nothing else.
 if ( ! KBJobs_Requirements::met() ) {
+	KBJobs_Cron_Migration::fall_back();
 	add_action( 'admin_notices', array( 'KBJobs_Requirements', 'render_notice' ) );
 	add_action( 'network_admin_notices', array( 'KBJobs_Requirements', 'render_notice' ) );
 	return;

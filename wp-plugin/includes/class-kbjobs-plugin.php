@@ -57,6 +57,7 @@ final class KBJobs_Plugin {
 		KBJobs_Types::init();
 		KBJobs_Runner::init();
 		KBJobs_Maintenance::init();
+		KBJobs_Cron::init();
 		add_action( 'rest_api_init', array( self::class, 'register_routes' ) );
 		add_filter( 'rest_json_encode_options', array( 'KBJobs_REST_Controller', 'json_options' ), 10, 2 );
 		if ( is_admin() ) {
@@ -99,6 +100,7 @@ final class KBJobs_Plugin {
 	 */
 	public static function deactivate(): void {
 		self::clear_scheduled_events();
+		KBJobs_Cron::deactivate();
 	}
 
 	/**

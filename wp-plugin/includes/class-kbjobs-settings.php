@@ -35,7 +35,7 @@ final class KBJobs_Settings {
 	/**
 	 * The options an operator sets (changes to them are audited as settings.update).
 	 */
-	const OPTIONS = array( self::REMOVE_ALL_DATA_OPTION );
+	const OPTIONS = array( self::REMOVE_ALL_DATA_OPTION, 'kbjobs_cron_enabled' );
 
 	/**
 	 * The data directory: KBJOBS_DATA_DIR when defined, otherwise a private folder
