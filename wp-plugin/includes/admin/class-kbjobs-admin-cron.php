@@ -377,9 +377,9 @@ final class KBJobs_Admin_Cron extends KBJobs_Admin_Table_Screen {
 				esc_html( $run['trigger'] ),
 				esc_html( $took ),
 				$outcome, // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped above.
-				esc_html( null === $run['memory_peak'] ? '—' : size_format( (int) $run['memory_peak'], 1 ) ),
-				esc_html( null === $run['queries'] ? '—' : number_format_i18n( (int) $run['queries'] ) ),
-				esc_html( null === $run['http_requests'] ? '—' : number_format_i18n( (int) $run['http_requests'] ) ),
+				esc_html( $memory ),
+				esc_html( $queries ),
+				esc_html( $http ),
 				$output // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped above.
 			);
 		}
