@@ -401,6 +401,44 @@ final class CronRunnerTest extends TestCase {
 		$this->assertIsArray( json_decode( $out, true ) );
 	}
 
+	public function test_database_and_site_time_zones_leave_run_times_alone(): void {
+		$root = array( 'mariadb', '--socket=' . getenv( 'KBJOBS_DB_SOCKET' ), '-uroot' );
+		list( $code, , $err ) = self::run_command( array( 'sh', '-c', 'mariadb-tzinfo-to-sql /usr/share/zoneinfo 2>/dev/null | mariadb --socket="$KBJOBS_DB_SOCKET" -uroot mysql' ) );
+		$this->assertSame( 0, $code, 'time zone tables: ' . $err );
+		list( $code, , $err ) = self::run_command( array_merge( $root, array( '-e', "SET GLOBAL time_zone = 'Europe/Berlin'" ) ) );
+		$this->assertSame( 0, $code, $err );
+		$site_tz = get_option( 'timezone_string' );
+		update_option( 'timezone_string', 'America/New_York' );
+		try {
+			// Scheduled, read and run by new processes, whose sessions start in Berlin time.
+			$start = time() - 30;
+			$got   = self::php_eval( 'return array( wp_schedule_event( $args[0], "hourly", "kbjobs_test_cron_ok", array( "tz" ) ), wp_next_scheduled( "kbjobs_test_cron_ok", array( "tz" ) ), $GLOBALS["wpdb"]->get_var( "SELECT @@session.time_zone" ), wp_timezone_string() );', array( $start ) );
+			$this->assertSame( array( true, $start, 'Europe/Berlin', 'America/New_York' ), $got );
+			list( $code, $report, $out ) = self::work();
+			$this->assertSame( 0, $code, $out );
+			$this->assertSame( 1, $report['cron_ran'], $out );
+			$run = self::runs( 'kbjobs_test_cron_ok' )[0];
+			$this->assertSame( $start, $run['due'] );
+			$this->assertEqualsWithDelta( time(), $run['started_at'], 60, 'the run\'s start is in UTC' );
+			$next = self::php_eval( 'return wp_next_scheduled( "kbjobs_test_cron_ok", array( "tz" ) );', array() );
+			$this->assertGreaterThan( time(), $next );
+			$this->assertLessThanOrEqual( time() + HOUR_IN_SECONDS, $next );
+			$this->assertSame( 0, ( $next - $start ) % HOUR_IN_SECONDS, 'the same next run as in UTC' );
+		} finally {
+			self::run_command( array_merge( $root, array( '-e', "SET GLOBAL time_zone = '+00:00'" ) ) );
+			update_option( 'timezone_string', $site_tz );
+		}
+	}
+
+	/** Runs PHP in a new process with the site loaded (tests/browser/eval.php); its answer. */
+	private static function php_eval( string $code, array $args ) {
+		list( $status, $out, $err ) = self::run_command(
+			array( PHP_BINARY, '-d', 'extension=' . getenv( 'KBJOBS_ROOT' ) . '/modules/kbjobs.so', '-d', 'auto_prepend_file=' . getenv( 'KBJOBS_ROOT' ) . '/tools/php/prepend.php', getenv( 'KBJOBS_ROOT' ) . '/tests/browser/eval.php', $code, wp_json_encode( $args ) )
+		);
+		self::assertSame( 0, $status, $out . $err );
+		return json_decode( $out, true );
+	}
+
 	/** A GET to the test site; returns the body. */
 	private static function http( string $path ): string {
 		$ch = curl_init( getenv( 'KBJOBS_WP_URL' ) . $path );
