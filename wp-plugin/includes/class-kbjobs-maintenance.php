@@ -1,7 +1,8 @@
 <?php
 /**
  * The daily cleanup (WP-Cron hook kbjobs_daily): audit entries older than 90 days, list
- * uploads left unfinished for a day; and the data directory's size by folder, measured
+ * uploads left unfinished for a day, WP-Cron run history past its retention (30 days and
+ * 100 runs per hook by default: KBJobs_Settings::cron_history()); and the data directory's size by folder, measured
  * once a day (walking a million artifact files is work for cron, not for a page view)
  * and shown on the Overview with the time it was measured.
  *
@@ -42,16 +43,21 @@ final class KBJobs_Maintenance {
 	/**
 	 * Runs the cleanup.
 	 *
-	 * @return array{audit:int,uploads:int} What was removed.
+	 * @return array{audit:int,uploads:int,cron_runs:int} What was removed.
 	 */
 	public static function run(): array {
 		$removed = array(
-			'audit'   => 0,
-			'uploads' => KBJobs_Uploads::sweep(),
+			'audit'     => 0,
+			'uploads'   => KBJobs_Uploads::sweep(),
+			'cron_runs' => 0,
 		);
 		update_option( self::USAGE_OPTION, self::measure( KBJobs_Settings::data_dir() ), false );
 		try {
-			$removed['audit'] = (int) KBJobs_Engine::get()->auditRetention( KBJobs_Audit::KEEP_DAYS );
+			$engine           = KBJobs_Engine::get();
+			$removed['audit'] = (int) $engine->auditRetention( KBJobs_Audit::KEEP_DAYS );
+			$keep             = KBJobs_Settings::cron_history();
+			// The history is pruned whether WP-Cron is on kbjobs now or was before.
+			$removed['cron_runs'] = (int) $engine->cronPrune( $keep['days'], $keep['per_hook'] );
 		} catch ( \KBJobs\Exception $e ) {
 			// phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log -- a WP-Cron callback has no one to answer; the next day tries again.
 			error_log( 'kbjobs daily cleanup: ' . $e->getMessage() );

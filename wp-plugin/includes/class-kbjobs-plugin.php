@@ -18,18 +18,21 @@ final class KBJobs_Plugin {
 	 * The `wp kb` commands, by noun: one class per command under includes/cli/.
 	 */
 	const COMMANDS = array(
-		'alert'      => 'KBJobs_CLI_Alert',
-		'audit'      => 'KBJobs_CLI_Audit',
-		'checkpoint' => 'KBJobs_CLI_Checkpoint',
-		'failure'    => 'KBJobs_CLI_Failure',
-		'import'     => 'KBJobs_CLI_Import',
-		'import-job' => 'KBJobs_CLI_Import_Job',
-		'job'        => 'KBJobs_CLI_Job',
-		'queue'      => 'KBJobs_CLI_Queue',
-		'runner'     => 'KBJobs_CLI_Runner',
-		'status'     => 'KBJobs_CLI_Status',
-		'version'    => 'KBJobs_CLI_Version',
-		'work'       => 'KBJobs_CLI_Work',
+		'alert'         => 'KBJobs_CLI_Alert',
+		'audit'         => 'KBJobs_CLI_Audit',
+		'checkpoint'    => 'KBJobs_CLI_Checkpoint',
+		'cron'          => 'KBJobs_CLI_Cron',
+		'cron event'    => 'KBJobs_CLI_Cron_Event',
+		'cron schedule' => 'KBJobs_CLI_Cron_Schedule',
+		'failure'       => 'KBJobs_CLI_Failure',
+		'import'        => 'KBJobs_CLI_Import',
+		'import-job'    => 'KBJobs_CLI_Import_Job',
+		'job'           => 'KBJobs_CLI_Job',
+		'queue'         => 'KBJobs_CLI_Queue',
+		'runner'        => 'KBJobs_CLI_Runner',
+		'status'        => 'KBJobs_CLI_Status',
+		'version'       => 'KBJobs_CLI_Version',
+		'work'          => 'KBJobs_CLI_Work',
 	);
 
 	/**
@@ -43,6 +46,7 @@ final class KBJobs_Plugin {
 		'KBJobs_REST_Imports',
 		'KBJobs_REST_Audit',
 		'KBJobs_REST_Waiting',
+		'KBJobs_REST_Cron',
 	);
 
 	/**
@@ -56,6 +60,7 @@ final class KBJobs_Plugin {
 		KBJobs_Audit::init();
 		KBJobs_Types::init();
 		KBJobs_Runner::init();
+		KBJobs_Cron_Runner::init();
 		KBJobs_Maintenance::init();
 		KBJobs_Cron::init();
 		add_action( 'rest_api_init', array( self::class, 'register_routes' ) );

@@ -46,10 +46,19 @@ final class KBJobs_Runner {
 	}
 
 	/**
-	 * Schedules the tick when it is not scheduled yet.
+	 * Schedules the tick when it is not scheduled yet. With WP-Cron on kbjobs (see
+	 * KBJobs_Cron) there is no tick: runners and the wp-cron.php loopback run jobs and
+	 * events alike, so a tick left from before is removed.
 	 */
 	public static function schedule(): void {
-		if ( ! wp_next_scheduled( self::TICK ) ) {
+		$next = wp_next_scheduled( self::TICK );
+		if ( KBJobs_Cron::active() ) {
+			if ( $next ) {
+				wp_unschedule_hook( self::TICK );
+			}
+			return;
+		}
+		if ( ! $next ) {
 			wp_schedule_event( time(), self::SCHEDULE, self::TICK );
 		}
 	}
@@ -71,17 +80,23 @@ final class KBJobs_Runner {
 
 	/**
 	 * Runs the engine with the import sink (see KBJobs\Engine::run() for the options).
+	 * With WP-Cron on kbjobs the runner takes due events too, unless $events is false
+	 * (`wp kb work --no-cron`) or the options already say how.
 	 *
 	 * @param array<string,mixed> $options Budgets and queues.
+	 * @param bool                $events  Whether to run WP-Cron events as well.
 	 * @return array<string,mixed> The run report.
 	 */
-	public static function run( array $options ): array {
+	public static function run( array $options, bool $events = true ): array {
 		// Imports run for minutes: a runner claims one job at a time, so the ranges of an
 		// import go to as many runners as there are.
 		$options += array(
 			'queues'      => self::queues(),
 			'claim_batch' => 1,
 		);
+		if ( $events && ! isset( $options['cron'] ) && KBJobs_Cron::active() ) {
+			$options += KBJobs_Cron_Runner::run_options();
+		}
 
 		$options['sink'] = array( 'KBJobs_Sink', 'write' );
 		// wp_die() (WordPress's "Error establishing a database connection" among others)
@@ -127,11 +142,13 @@ final class KBJobs_Runner {
 	}
 
 	/**
-	 * The WP-Cron tick: runs due jobs within a time budget below max_execution_time and
-	 * a memory budget below memory_limit, and returns when nothing is due.
+	 * The budgets of a run inside a web request (the tick, the wp-cron.php loopback): a
+	 * time budget below max_execution_time, a memory budget below memory_limit, and
+	 * a return as soon as nothing is due.
+	 *
+	 * @return array<string,mixed>
 	 */
-	public static function tick(): void {
-		update_option( KBJobs_Data_Status::LAST_TICK_OPTION, time(), false );
+	public static function budget_options(): array {
 		$max     = (int) ini_get( 'max_execution_time' );
 		$seconds = $max > 0 ? max( 5, min( 50, $max - 10 ) ) : 50;
 		$limit   = wp_convert_hr_to_bytes( (string) ini_get( 'memory_limit' ) );
@@ -142,8 +159,17 @@ final class KBJobs_Runner {
 		if ( $limit > 0 ) {
 			$options['max_memory'] = (int) ( $limit * 0.8 );
 		}
+		return $options;
+	}
+
+	/**
+	 * The WP-Cron tick: runs due jobs within a time budget below max_execution_time and
+	 * a memory budget below memory_limit, and returns when nothing is due.
+	 */
+	public static function tick(): void {
+		update_option( KBJobs_Data_Status::LAST_TICK_OPTION, time(), false );
 		try {
-			self::run( $options );
+			self::run( self::budget_options() );
 		} catch ( \KBJobs\Exception $e ) {
 			// The next tick tries again; the reason goes to the PHP error log.
 			// phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log -- a WP-Cron callback has no one to answer: the error log is the only place this failure can go.

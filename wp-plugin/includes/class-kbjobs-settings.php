@@ -33,9 +33,15 @@ final class KBJobs_Settings {
 	const DATA_ENTRIES = array( 'lists', 'logs', 'checkpoints', 'artifacts', 'quarantine', 'staging', '.htaccess', 'index.php' );
 
 	/**
+	 * How long WP-Cron runs stay in the history: days, and runs per hook (0: no cap).
+	 */
+	const CRON_HISTORY_DAYS_OPTION     = 'kbjobs_cron_history_days';
+	const CRON_HISTORY_PER_HOOK_OPTION = 'kbjobs_cron_history_per_hook';
+
+	/**
 	 * The options an operator sets (changes to them are audited as settings.update).
 	 */
-	const OPTIONS = array( self::REMOVE_ALL_DATA_OPTION, 'kbjobs_cron_enabled' );
+	const OPTIONS = array( self::REMOVE_ALL_DATA_OPTION, 'kbjobs_cron_enabled', self::CRON_HISTORY_DAYS_OPTION, self::CRON_HISTORY_PER_HOOK_OPTION );
 
 	/**
 	 * The data directory: KBJOBS_DATA_DIR when defined, otherwise a private folder
@@ -140,6 +146,22 @@ final class KBJobs_Settings {
 		 * @param array $settings Settings by name.
 		 */
 		return (array) apply_filters( 'kbjobs_import_settings', $settings );
+	}
+
+	/**
+	 * The WP-Cron run history's retention: kbjobs_cron_history_days (default 30, at
+	 * least 1) and kbjobs_cron_history_per_hook (default 100; 0 keeps every run of the
+	 * days kept).
+	 *
+	 * @return array{days:int,per_hook:int}
+	 */
+	public static function cron_history(): array {
+		$days     = get_option( self::CRON_HISTORY_DAYS_OPTION, 30 );
+		$per_hook = get_option( self::CRON_HISTORY_PER_HOOK_OPTION, 100 );
+		return array(
+			'days'     => is_numeric( $days ) ? max( 1, min( 3650, (int) $days ) ) : 30,
+			'per_hook' => is_numeric( $per_hook ) ? max( 0, min( 1000000, (int) $per_hook ) ) : 100,
+		);
 	}
 
 	/**

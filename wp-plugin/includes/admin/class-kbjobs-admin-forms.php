@@ -18,7 +18,8 @@ final class KBJobs_Admin_Forms {
 	/**
 	 * The operations a form can ask for, and what each takes: `id` (a job id), `ids`
 	 * (job ids), `name` (a queue), `alert` (an alert id), `filter` (the Jobs screen's
-	 * filter fields). `job.bulk` and `failure.bulk` also take `bulk_action`, the choice
+	 * filter fields), `event` (a WP-Cron event's id; cron.edit also takes
+	 * `next_run_local`, a time in the site's timezone, and `schedule`). `job.bulk` and `failure.bulk` also take `bulk_action`, the choice
 	 * of a list's bulk-actions menu.
 	 */
 	const OPS = array(
@@ -42,6 +43,11 @@ final class KBJobs_Admin_Forms {
 		'import.start'       => 'upload',
 		'import.discard'     => 'upload',
 		'import.refetch'     => 'post',
+		'cron.run'           => 'event',
+		'cron.pause'         => 'event',
+		'cron.resume'        => 'event',
+		'cron.delete'        => 'event',
+		'cron.edit'          => 'event',
 	);
 
 	/**
@@ -168,6 +174,7 @@ final class KBJobs_Admin_Forms {
 		$ids   = isset( $_POST['ids'] ) ? array_map( 'sanitize_text_field', (array) wp_unslash( $_POST['ids'] ) ) : array();
 		$name  = isset( $_POST['name'] ) ? sanitize_text_field( wp_unslash( $_POST['name'] ) ) : '';
 		$alert = isset( $_POST['alert'] ) ? absint( $_POST['alert'] ) : 0;
+		$event = isset( $_POST['event'] ) ? absint( $_POST['event'] ) : 0;
 		switch ( $op ) {
 			case 'job.cancel':
 				return KBJobs_Actions_Jobs::cancel( $id );
@@ -223,9 +230,42 @@ final class KBJobs_Admin_Forms {
 				return KBJobs_Admin_Import::form( $op );
 			case 'import.refetch':
 				return KBJobs_Admin_Articles::refetch( isset( $_POST['post'] ) ? absint( $_POST['post'] ) : 0 );
+			case 'cron.run':
+				return KBJobs_Actions_Cron::run_now( $event );
+			case 'cron.pause':
+				return KBJobs_Actions_Cron::pause( $event );
+			case 'cron.resume':
+				return KBJobs_Actions_Cron::resume( $event );
+			case 'cron.delete':
+				return KBJobs_Actions_Cron::delete( $event );
+			case 'cron.edit':
+				return KBJobs_Actions_Cron::edit( $event, self::cron_changes() );
 		}
 		// phpcs:enable
 		return new WP_Error( 'kbjobs_invalid', __( 'Unknown operation.', 'kb-jobs' ), array( 'status' => 400 ) );
+	}
+
+	/**
+	 * The Scheduled Queue's edit form as changes: the next run from a time in the site's
+	 * timezone, the schedule ('' for a single event; '=' keeps an unregistered one).
+	 *
+	 * @return array<string,mixed>
+	 */
+	private static function cron_changes(): array {
+		// phpcs:disable WordPress.Security.NonceVerification.Missing -- handle() checked it.
+		$changes = array();
+		$local   = isset( $_POST['next_run_local'] ) ? sanitize_text_field( wp_unslash( $_POST['next_run_local'] ) ) : '';
+		if ( '' !== $local ) {
+			// Not a date: passed on as it is, for the action to refuse with its message.
+			$time                = date_create_immutable( $local, wp_timezone() );
+			$changes['next_run'] = false === $time ? $local : $time->getTimestamp();
+		}
+		$schedule = isset( $_POST['schedule'] ) ? sanitize_text_field( wp_unslash( $_POST['schedule'] ) ) : '=';
+		if ( '=' !== $schedule ) {
+			$changes['schedule'] = sanitize_key( $schedule );
+		}
+		// phpcs:enable
+		return $changes;
 	}
 
 	/**

@@ -39,6 +39,10 @@ final class KBJobs_CLI_Work extends KBJobs_CLI_Command {
 	 * [--due-within=<seconds>]
 	 * : With --until-empty, how far ahead a due job is waited for (default 60).
 	 *
+	 * [--[no-]cron]
+	 * : Whether to run due WP-Cron events beside jobs when WP-Cron is on kbjobs (default:
+	 * yes). --no-cron leaves them to other runners.
+	 *
 	 * [--format=<format>]
 	 * : Render the run report in a particular format.
 	 * ---
@@ -78,7 +82,7 @@ final class KBJobs_CLI_Work extends KBJobs_CLI_Command {
 		}
 		try {
 			$this->trap_signals( KBJobs_Engine::get() );
-			$report = KBJobs_Runner::run( $options );
+			$report = KBJobs_Runner::run( $options, \WP_CLI\Utils\get_flag_value( $assoc_args, 'cron', true ) );
 		} catch ( \ValueError | \TypeError | \KBJobs\Exception $e ) {
 			\WP_CLI::error( $e->getMessage() );
 		}
@@ -86,7 +90,7 @@ final class KBJobs_CLI_Work extends KBJobs_CLI_Command {
 		if ( 'table' === $format ) {
 			\WP_CLI::success(
 				sprintf(
-					'Runner %s stopped (%s) after %.1f s: %d claimed, %d completed, %d failed, %d retried, %d cancelled, %d given back.',
+					'Runner %s stopped (%s) after %.1f s: %d claimed, %d completed, %d failed, %d retried, %d cancelled, %d given back; %d WP-Cron events run, %d failed.',
 					$report['runner'],
 					$report['stop_reason'],
 					$report['elapsed'],
@@ -95,7 +99,9 @@ final class KBJobs_CLI_Work extends KBJobs_CLI_Command {
 					$report['failed'],
 					$report['retried'],
 					$report['cancelled'],
-					$report['interrupted']
+					$report['interrupted'],
+					$report['cron_ran'] ?? 0,
+					$report['cron_failed'] ?? 0
 				)
 			);
 			return;

@@ -49,18 +49,39 @@ final class KBJobs_Data_Status {
 				'evicted' => (int) $log->evicted(),
 			),
 			'open_alerts' => count( $alerts ),
-			'cron'        => array(
-				'last_tick' => KBJobs_Format::time( $tick ),
-				'next_tick' => KBJobs_Format::time( wp_next_scheduled( KBJobs_Runner::TICK ) ),
-				'disabled'  => defined( 'DISABLE_WP_CRON' ) && DISABLE_WP_CRON,
-				'ticking'   => $tick > time() - 180,
-			),
+			'cron'        => self::cron( $tick ),
 			'disk'        => array(
 				'used'        => self::usage(),
 				'data_dir'    => $dir,
 				'free_bytes'  => false === $free ? null : (int) $free,
 				'total_bytes' => false === $total ? null : (int) $total,
 			),
+		);
+	}
+
+	/**
+	 * Whether WP-Cron ticks. With WP-Cron on kbjobs there is no tick event: the last
+	 * tick is the later of the last wp-cron.php loopback and the last event a runner or
+	 * the loopback ran, and the next one is the soonest event.
+	 *
+	 * @param int $tick The time the tick (or the loopback) last stamped.
+	 * @return array<string,mixed>
+	 */
+	private static function cron( int $tick ): array {
+		$on   = KBJobs_Cron::active();
+		$next = wp_next_scheduled( KBJobs_Runner::TICK );
+		if ( $on ) {
+			$runs  = KBJobs_Engine::get()->cronRuns( array( 'limit' => 1 ) );
+			$tick  = max( $tick, isset( $runs[0] ) ? (int) $runs[0]['started_at'] : 0 );
+			$crons = _get_cron_array();
+			$next  = $crons ? (int) array_key_first( $crons ) : false;
+		}
+		return array(
+			'on_kbjobs' => $on,
+			'last_tick' => KBJobs_Format::time( $tick ),
+			'next_tick' => KBJobs_Format::time( $next ),
+			'disabled'  => defined( 'DISABLE_WP_CRON' ) && DISABLE_WP_CRON,
+			'ticking'   => $tick > time() - 180,
 		);
 	}
 
