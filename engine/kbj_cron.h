@@ -46,6 +46,7 @@
 #define KBJ_CRON_SCHEDULE_MAX 64   /* bytes of a schedule name */
 #define KBJ_CRON_OUTPUT_MAX 4096   /* bytes of a run's output kept */
 #define KBJ_CRON_WINDOW 600        /* core's duplicate window for single events, seconds */
+#define KBJ_CRON_ARGS_MAX (4u << 20) /* bytes of args_json, and of args_php */
 
 /* ======================================================================== *
  * Scheduling (what core's cron API does)
@@ -69,7 +70,7 @@ typedef enum kbj_cron_mode {
 
 /* An event to schedule. The strings are the caller's. */
 typedef struct kbj_cron_event {
-    const char *hook;           /* 1..191 bytes, valid UTF-8 */
+    const char *hook;           /* 1..191 bytes, valid UTF-8; compared byte for byte */
     const char *args_key;       /* 32 lowercase hex digits */
     const char *args_json;      /* a JSON array or object; NULL: "[]" */
     const char *args_php;       /* opaque bytes, may hold NULs; NULL with length 0: none */
@@ -174,7 +175,8 @@ typedef struct kbj_cron_change {
 } kbj_cron_change;
 
 /* Changes an event in place (under its guard row). KBJ_ENOTFOUND, KBJ_EINVAL; changing
- * the time or schedule of a running event is KBJ_ECONFLICT. */
+ * the time or schedule of a running event is KBJ_ECONFLICT, and so is a next_run that
+ * another visible event of the same hook and args_key has (core keeps one per time). */
 int kbj_cron_update(kbj_engine *eng, unsigned long long id, const kbj_cron_change *c);
 
 /* Deletes an event (its runs stay in the history). KBJ_ENOTFOUND. */

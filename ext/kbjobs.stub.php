@@ -443,7 +443,8 @@ namespace KBJobs {
         /**
          * Changes an event in place: 'timestamp' (its next run), 'schedule' (?string;
          * null makes it a single event) with 'interval', 'paused' (bool). Changing the
-         * time or schedule of a running event throws ConflictException; an unknown id
+         * time or schedule of a running event, or moving it to the time of another event
+         * of the same hook and args, throws ConflictException; an unknown id
          * NotFoundException.
          * @param array $changes
          */

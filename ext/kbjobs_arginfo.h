@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: b27e98c6cf5449e5e5093202bef1fead704358ce */
+ * Stub hash: 05f19cc8e93571f073a60547b8a88d5783de031a */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()

@@ -40,7 +40,7 @@
 /* 10 years of 365 days: a longer interval is a mistake (a timestamp given as one). */
 #define MAX_INTERVAL (3650LL * 86400)
 /* Arguments are stored in the row: a bound under the server's default packet size. */
-#define ARGS_MAX (4u << 20)
+#define ARGS_MAX KBJ_CRON_ARGS_MAX
 #define MAX_ATTEMPTS 100
 #define MAX_RETRY_SECONDS 86400u
 
@@ -636,6 +636,7 @@ int kbj_cron_count(kbj_engine *eng, kbj_cron_counts *out)
 /* An event as a write by id sees it under its guard's lock. */
 typedef struct locked_event {
     int found, running;
+    char hook[KBJ_CRON_HOOK_MAX + 1], args_key[33];
 } locked_event;
 
 /* Reads event `id`'s pair, locks its guard row, then reads the row again under the lock
@@ -644,7 +645,6 @@ typedef struct locked_event {
 static int lock_event(kbj_store *st, unsigned long long id, locked_event *e)
 {
     kbj_rows *rows = NULL;
-    char hook[KBJ_CRON_HOOK_MAX + 1], key[33];
     int rc;
 
     memset(e, 0, sizeof *e);
@@ -656,10 +656,10 @@ static int lock_event(kbj_store *st, unsigned long long id, locked_event *e)
         kbj_rows_free(rows);
         return KBJ_OK;
     }
-    kbj_copy(hook, sizeof hook, kbj_rows_str(rows, 0, 0));
-    kbj_copy(key, sizeof key, kbj_rows_str(rows, 0, 1));
+    kbj_copy(e->hook, sizeof e->hook, kbj_rows_str(rows, 0, 0));
+    kbj_copy(e->args_key, sizeof e->args_key, kbj_rows_str(rows, 0, 1));
     kbj_rows_free(rows);
-    if ((rc = lock_pair(st, hook, key)))
+    if ((rc = lock_pair(st, e->hook, e->args_key)))
         return rc;
     rc = kbj_store_query(st, "SELECT " RUNNING " FROM {p}kbjobs_cron_events WHERE id = ? FOR UPDATE",
                          (kbj_val[]){ KBJ_VI(id) }, 1, &rows);
@@ -681,6 +681,27 @@ typedef struct change_work {
     enum { CHANGE, DELETE, RUN_NOW } op;
 } change_work;
 
+/* KBJ_ECONFLICT when another visible event of the pair is at the new time: core keeps
+ * one event per time, hook and args, and so does every write here. */
+static int same_time_taken(kbj_store *st, change_work *w, const locked_event *e)
+{
+    kbj_rows *rows = NULL;
+    unsigned long long other = 0;
+    int rc = kbj_store_query(st, "SELECT id FROM {p}kbjobs_cron_events WHERE hook = ? AND args_key = ?"
+                             " AND next_run = ? AND " VISIBLE " AND id <> ? LIMIT 1",
+                             (kbj_val[]){ KBJ_VS(e->hook), KBJ_VS(e->args_key), KBJ_VI(w->c->next_run),
+                                          KBJ_VI(w->id) }, 4, &rows);
+    if (rc)
+        return rc;
+    if (kbj_rows_count(rows))
+        other = (unsigned long long)kbj_rows_int(rows, 0, 0);
+    kbj_rows_free(rows);
+    if (other)
+        return kbj_efail(w->eng, KBJ_ECONFLICT, "cron event %llu of the same hook and arguments is already at %lld",
+                         other, w->c->next_run);
+    return KBJ_OK;
+}
+
 static int change_apply(kbj_store *st, change_work *w, const locked_event *e)
 {
     const kbj_cron_change *c = w->c;
@@ -689,6 +710,8 @@ static int change_apply(kbj_store *st, change_work *w, const locked_event *e)
     if ((c->set_next_run || c->set_schedule) && e->running)
         return kbj_efail(w->eng, KBJ_ECONFLICT, "cron event %llu is running: its time and schedule can change "
                          "once the run has finished", w->id);
+    if (c->set_next_run && (rc = same_time_taken(st, w, e)))
+        return rc;
     if (c->set_schedule) {
         rc = kbj_store_exec(st, "UPDATE {p}kbjobs_cron_events SET schedule = ?, interval_seconds = ?,"
                             " updated_at = NOW(6) WHERE id = ?",
