@@ -12,6 +12,11 @@
  * engine's tables): the events core's API sees are the recurring ones and the single ones
  * not being run (core unschedules a single event before it runs it).
  *
+ * Paused events are among them: core has no pause, and wp_next_scheduled() must still
+ * find a paused event or its plugin would schedule it again. When due they are in the
+ * ready list too; what core may run of that list is the runner side's decision (the
+ * `kbjobs_cron_ready_jobs` filter of KBJobs_Cron_Adapter).
+ *
  * Every write made through PHP calls invalidate(); so does the runner after it claims or
  * finishes events (their times move). This class needs no extension: the fall-back of
  * KBJobs_Cron_Migration uses its query when the extension is gone.
