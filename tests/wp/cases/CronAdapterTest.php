@@ -533,6 +533,49 @@ final class CronAdapterTest extends TestCase {
 		$this->assertSame( $before + 1, $wpdb->num_queries );
 	}
 
+	public function test_a_page_view_reads_through_wpdb_in_one_query_and_never_opens_the_engine(): void {
+		$hooks = array();
+		for ( $i = 0; $i < 50; $i++ ) {
+			$hooks[] = $this->hook( 'view_' . $i );
+		}
+		$t = time() + HOUR_IN_SECONDS;
+		foreach ( $hooks as $i => $hook ) {
+			$this->assertTrue( wp_schedule_event( $t + $i, 'daily', $hook ) );
+		}
+		// A real request: WordPress and the plugin boot, then the usual checks.
+		$file = tempnam( sys_get_temp_dir(), 'kbjobs-view-' );
+		file_put_contents(
+			$file,
+			'<?php
+			$_SERVER["HTTP_HOST"] = parse_url( getenv( "KBJOBS_WP_URL" ), PHP_URL_HOST ) . ":" . parse_url( getenv( "KBJOBS_WP_URL" ), PHP_URL_PORT );
+			$_SERVER["REQUEST_URI"] = "/";
+			require getenv( "KBJOBS_WP_DIR" ) . "/wp-load.php";
+			$before = $wpdb->num_queries;
+			$start  = microtime( true );
+			$found  = 0;
+			foreach ( unserialize( $argv[1] ) as $hook ) {
+				if ( wp_next_scheduled( $hook ) ) {
+					++$found;
+				} else {
+					wp_schedule_event( time(), "daily", $hook );
+				}
+			}
+			echo json_encode( array( "found" => $found, "queries" => $wpdb->num_queries - $before, "ms" => 1000 * ( microtime( true ) - $start ), "engine" => KBJobs_Engine::made() ) );'
+		);
+		try {
+			list( $code, $out, $err ) = self::run_command(
+				array( PHP_BINARY, '-d', 'auto_prepend_file=' . getenv( 'KBJOBS_ROOT' ) . '/tools/php/prepend.php', '-d', 'extension=' . getenv( 'KBJOBS_ROOT' ) . '/modules/kbjobs.so', $file, serialize( $hooks ) )
+			);
+		} finally {
+			unlink( $file );
+		}
+		$this->assertSame( 0, $code, $out . $err );
+		$view = json_decode( $out, true );
+		$this->assertSame( 50, $view['found'], $out . $err );
+		$this->assertLessThanOrEqual( 1, $view['queries'], 'at most one query for fifty checks' );
+		$this->assertFalse( $view['engine'], "the engine's own connection was not opened" );
+	}
+
 	public function test_the_adapter_switches_off_and_on_in_one_process(): void {
 		$hook = $this->hook( 'switch' );
 		$t    = time() + HOUR_IN_SECONDS;

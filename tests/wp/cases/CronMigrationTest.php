@@ -322,6 +322,46 @@ final class CronMigrationTest extends TestCase {
 		$this->assertCount( count( $before ) - 1, self::engine_rows() );
 	}
 
+	public function test_events_scheduled_before_the_plugin_loads_are_taken_in_once_without_rewriting_the_option(): void {
+		// An mu-plugin schedules at load time, before regular plugins (and the adapter)
+		// load, as core's recovery mode does in wp-settings.php.
+		$mu = getenv( 'KBJOBS_WP_DIR' ) . '/wp-content/mu-plugins/kbjobs-test-early-cron.php';
+		file_put_contents(
+			$mu,
+			'<?php
+			if ( ! wp_next_scheduled( "kbjmig_early" ) ) {
+				wp_schedule_event( time() + 3600, "hourly", "kbjmig_early" );
+			}'
+		);
+		$request = 'echo base64_encode( serialize( array( "next" => wp_next_scheduled( "kbjmig_early" ) ) ) );';
+		try {
+			$option = array();
+			for ( $n = 1; $n <= 4; $n++ ) {
+				$this->php_process( $request, true );
+				$option[ $n ] = self::stored_cron();
+				wp_cache_flush();
+				$this->assertCount( 1, \KBJobs_Engine::get()->cronEvents( array( 'hook' => 'kbjmig_early' ) ), "request $n: one event in the engine" );
+			}
+			// Request 1: scheduled in the option, taken in, removed. Request 2: the option
+			// is empty of it again, so it lands there once more and stays (the engine has
+			// it). From then on the option is not written at all.
+			$this->assertSame( array(), $this->test_hooks_like( $option[1], 'kbjmig_early' ) );
+			$this->assertCount( 1, $this->test_hooks_like( $option[2], 'kbjmig_early' ) );
+			$this->assertSame( serialize( $option[2] ), serialize( $option[3] ) );
+			$this->assertSame( serialize( $option[3] ), serialize( $option[4] ) );
+			// The engine's event is what core's API answers.
+			\KBJobs_Cron_Store::invalidate();
+			$event = \KBJobs_Engine::get()->cronEvents( array( 'hook' => 'kbjmig_early' ) )[0];
+			$this->assertSame( $event['timestamp'], wp_next_scheduled( 'kbjmig_early' ) );
+
+			// Going out, the option's left copy makes way for the engine's event.
+			$this->assertTrue( \KBJobs_Cron_Migration::out() );
+			$this->assertSame( array( $event['timestamp'] ), $this->test_hooks_like( self::stored_cron(), 'kbjmig_early' ) );
+		} finally {
+			unlink( $mu );
+		}
+	}
+
 	public function test_deactivating_writes_the_events_back_and_activating_imports_them(): void {
 		$hook = self::PREFIX . 'deactivate';
 		$t    = time() + DAY_IN_SECONDS;

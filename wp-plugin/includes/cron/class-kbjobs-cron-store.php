@@ -12,6 +12,11 @@
  * engine's tables): the events core's API sees are the recurring ones and the single ones
  * not being run (core unschedules a single event before it runs it).
  *
+ * Paused events are among them: core has no pause, and wp_next_scheduled() must still
+ * find a paused event or its plugin would schedule it again. When due they are in the
+ * ready list too; what core may run of that list is the runner side's decision (the
+ * `kbjobs_cron_ready_jobs` filter of KBJobs_Cron_Adapter).
+ *
  * Every write made through PHP calls invalidate(); so does the runner after it claims or
  * finishes events (their times move). This class needs no extension: the fall-back of
  * KBJobs_Cron_Migration uses its query when the extension is gone.
@@ -97,26 +102,48 @@ final class KBJobs_Cron_Store {
 	}
 
 	/**
-	 * Loads the rows once per request: from the object cache, else from the database
-	 * (and then into the cache). A failed read counts as no events and is not cached.
+	 * The generation of the rows indexed here: the one stored with them in the cache.
+	 *
+	 * @var string
+	 */
+	private static $generation = '';
+
+	/**
+	 * Loads the rows: from the object cache, else from the database (and then into the
+	 * cache, with a new generation). The index is rebuilt only when the cache holds
+	 * another generation than the one indexed, so a request pays one cache lookup per
+	 * question, and a long process (a runner, a test) sees an invalidation made by
+	 * another process through a persistent cache, or a wp_cache_flush(). A failed read
+	 * counts as no events for the rest of the request and is not cached.
 	 */
 	private static function load(): void {
-		if ( null !== self::$rows ) {
+		$found  = false;
+		$cached = wp_cache_get( self::CACHE_KEY, self::CACHE_GROUP, false, $found );
+		$valid  = $found && is_array( $cached ) && isset( $cached['generation'], $cached['rows'] ) && is_array( $cached['rows'] );
+		if ( null !== self::$rows && ( $valid ? $cached['generation'] === self::$generation : '' === self::$generation ) ) {
 			return;
 		}
-		$found = false;
-		$rows  = wp_cache_get( self::CACHE_KEY, self::CACHE_GROUP, false, $found );
-		if ( ! $found || ! is_array( $rows ) ) {
+		if ( ! $valid ) {
 			$rows = self::fetch();
 			if ( null === $rows ) {
-				$rows = array();
+				$cached = array(
+					'generation' => '',
+					'rows'       => array(),
+				);
 			} else {
-				wp_cache_set( self::CACHE_KEY, $rows, self::CACHE_GROUP );
+				$cached = array(
+					'generation' => uniqid( '', true ),
+					'rows'       => $rows,
+				);
+				wp_cache_set( self::CACHE_KEY, $cached, self::CACHE_GROUP );
 			}
 		}
-		self::$rows    = $rows;
-		self::$by_pair = array();
-		foreach ( $rows as $i => $row ) {
+		self::$rows       = $cached['rows'];
+		self::$generation = $cached['generation'];
+		self::$by_pair    = array();
+		self::$args       = array();
+		self::$cron_array = null;
+		foreach ( self::$rows as $i => $row ) {
 			self::$by_pair[ $row[1] ][ $row[2] ][] = $i;
 		}
 	}
@@ -126,6 +153,7 @@ final class KBJobs_Cron_Store {
 	 */
 	public static function invalidate(): void {
 		self::$rows       = null;
+		self::$generation = '';
 		self::$by_pair    = array();
 		self::$args       = array();
 		self::$cron_array = null;
