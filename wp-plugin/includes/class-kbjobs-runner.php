@@ -167,6 +167,11 @@ final class KBJobs_Runner {
 	 * a memory budget below memory_limit, and returns when nothing is due.
 	 */
 	public static function tick(): void {
+		if ( KBJobs_Cron::active() ) {
+			// A tick left from before WP-Cron moved to kbjobs (schedule() removes it):
+			// runners and the wp-cron.php loopback run jobs now.
+			return;
+		}
 		update_option( KBJobs_Data_Status::LAST_TICK_OPTION, time(), false );
 		try {
 			self::run( self::budget_options() );

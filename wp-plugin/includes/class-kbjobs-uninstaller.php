@@ -64,6 +64,10 @@ final class KBJobs_Uninstaller {
 		$remove = KBJobs_Settings::remove_all_data();
 		$dir    = KBJobs_Settings::data_dir();
 
+		// WP-Cron events kept by kbjobs go back to core's `cron` option first (uninstalling
+		// without deactivating, or after the extension disappeared), so that clearing the
+		// plugin's own events below sees them and the site's other events stay scheduled.
+		KBJobs_Cron_Migration::fall_back();
 		KBJobs_Plugin::clear_scheduled_events();
 		if ( $remove ) {
 			self::drop_tables();

@@ -50,12 +50,12 @@ final class CliTest extends TestCase {
 		$this->assertSame( 0, $code, $err );
 		$this->assertStringContainsString( 'usage: wp kb alert <command>', $out );
 		$this->assertStringContainsString( 'or: wp kb import <file> [--sink=<mode>] [--chunk-size=<n>] [--ranges=<n>] [--post-type=<type>] [--status=<status>] [--author=<user>] [--wait] [--unique-key=<key>] [--resume] [--fresh] [--porcelain]', $out );
-		foreach ( array( 'audit', 'checkpoint', 'failure', 'import-job', 'job', 'queue', 'runner' ) as $noun ) {
+		foreach ( array( 'audit', 'checkpoint', 'cron', 'failure', 'import-job', 'job', 'queue', 'runner' ) as $noun ) {
 			$this->assertStringContainsString( 'or: wp kb ' . $noun . ' <command>', $out );
 		}
 		$this->assertStringContainsString( 'or: wp kb status [--format=<format>]', $out );
 		$this->assertStringContainsString( 'or: wp kb version [--fields=<fields>] [--format=<format>]', $out );
-		$this->assertStringContainsString( 'or: wp kb work [--queues=<queues>] [--max-seconds=<n>] [--max-jobs=<n>] [--max-memory=<mb>] [--until-empty] [--due-within=<seconds>] [--format=<format>]', $out );
+		$this->assertStringContainsString( 'or: wp kb work [--queues=<queues>] [--max-seconds=<n>] [--max-jobs=<n>] [--max-memory=<mb>] [--until-empty] [--due-within=<seconds>] [--[no-]cron] [--format=<format>]', $out );
 
 		list( $code, $out ) = self::wp( 'help', 'kb' );
 		$this->assertSame( 0, $code );
@@ -65,5 +65,11 @@ final class CliTest extends TestCase {
 		$this->assertSame( 0, $code );
 		$this->assertStringContainsString( 'wp kb job get <id> [--fields=<fields>] [--field=<field>] [--format=<format>]', $out );
 		$this->assertStringContainsString( 'wp kb job bulk <action>', $out );
+
+		list( $code, $out ) = self::wp( 'kb', 'cron' );
+		$this->assertSame( 0, $code );
+		foreach ( array( 'wp kb cron event <command>', 'wp kb cron history [<hook>]', 'wp kb cron schedule <command>' ) as $synopsis ) {
+			$this->assertStringContainsString( $synopsis, $out );
+		}
 	}
 }
