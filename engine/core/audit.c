@@ -235,16 +235,6 @@ typedef struct list_work {
     char *next;
 } list_work;
 
-/* Appends " AND <cond>" with its value when `on`. */
-static void add_cond(char *sql, size_t cap, size_t *off, kbj_val *v, size_t *k, int on, const char *cond,
-                     kbj_val val)
-{
-    if (!on)
-        return;
-    *off += (size_t)snprintf(sql + *off, cap - *off, " AND %s", cond);
-    v[(*k)++] = val;
-}
-
 #define EPOCH_PLUS KBJ_SQL_EPOCH_PLUS
 #define micros kbj_micros
 
@@ -259,22 +249,22 @@ static int list_do(kbj_store *st, void *arg)
     int rc;
 
     off = (size_t)snprintf(sql, sizeof sql, "SELECT " LIST_COLUMNS " FROM {p}kbjobs_audit WHERE 1=1");
-    add_cond(sql, sizeof sql, &off, v, &k, f->user_id != 0, "user_id = ?", KBJ_VI(f->user_id));
+    kbj_sql_and(sql, sizeof sql, &off, v, &k, f->user_id != 0, "user_id = ?", KBJ_VI(f->user_id));
     /* Texts match byte for byte: the columns' collation alone would take "Alice" for
      * "alice", "bob " for "bob" and any two characters beyond U+FFFF (emoji) for each
      * other. The first comparison lets the server use the index, the second decides. */
-    add_cond(sql, sizeof sql, &off, v, &k, w->login != NULL, "user_login = ?", KBJ_VS(w->login));
-    add_cond(sql, sizeof sql, &off, v, &k, w->login != NULL, "CAST(user_login AS BINARY) = CAST(? AS BINARY)",
+    kbj_sql_and(sql, sizeof sql, &off, v, &k, w->login != NULL, "user_login = ?", KBJ_VS(w->login));
+    kbj_sql_and(sql, sizeof sql, &off, v, &k, w->login != NULL, "CAST(user_login AS BINARY) = CAST(? AS BINARY)",
              KBJ_VS(w->login));
-    add_cond(sql, sizeof sql, &off, v, &k, f->action != NULL, "action = ?", KBJ_VS(f->action));
-    add_cond(sql, sizeof sql, &off, v, &k, w->target != NULL, "target = ?", KBJ_VS(w->target));
-    add_cond(sql, sizeof sql, &off, v, &k, w->target != NULL, "CAST(target AS BINARY) = CAST(? AS BINARY)",
+    kbj_sql_and(sql, sizeof sql, &off, v, &k, f->action != NULL, "action = ?", KBJ_VS(f->action));
+    kbj_sql_and(sql, sizeof sql, &off, v, &k, w->target != NULL, "target = ?", KBJ_VS(w->target));
+    kbj_sql_and(sql, sizeof sql, &off, v, &k, w->target != NULL, "CAST(target AS BINARY) = CAST(? AS BINARY)",
              KBJ_VS(w->target));
-    add_cond(sql, sizeof sql, &off, v, &k, f->source != NULL, "source = ?", KBJ_VS(f->source));
-    add_cond(sql, sizeof sql, &off, v, &k, f->outcome != NULL, "outcome = ?", KBJ_VS(f->outcome));
-    add_cond(sql, sizeof sql, &off, v, &k, f->after > 0, "at >= " EPOCH_PLUS, KBJ_VI(micros(f->after)));
-    add_cond(sql, sizeof sql, &off, v, &k, f->before > 0, "at < " EPOCH_PLUS, KBJ_VI(micros(f->before)));
-    add_cond(sql, sizeof sql, &off, v, &k, w->before_id != 0, "id < ?", KBJ_VI(w->before_id));
+    kbj_sql_and(sql, sizeof sql, &off, v, &k, f->source != NULL, "source = ?", KBJ_VS(f->source));
+    kbj_sql_and(sql, sizeof sql, &off, v, &k, f->outcome != NULL, "outcome = ?", KBJ_VS(f->outcome));
+    kbj_sql_and(sql, sizeof sql, &off, v, &k, f->after > 0, "at >= " EPOCH_PLUS, KBJ_VI(micros(f->after)));
+    kbj_sql_and(sql, sizeof sql, &off, v, &k, f->before > 0, "at < " EPOCH_PLUS, KBJ_VI(micros(f->before)));
+    kbj_sql_and(sql, sizeof sql, &off, v, &k, w->before_id != 0, "id < ?", KBJ_VI(w->before_id));
     snprintf(sql + off, sizeof sql - off, " ORDER BY id DESC LIMIT ?");
     v[k++] = KBJ_VI(limit + 1);
 

@@ -471,20 +471,6 @@ static void infos_clear(void *array, size_t n)
     kbj_cron_info_free(array, n);
 }
 
-/* `prefix` as a LIKE pattern that matches what starts with it: '%', '_' and '!' are
- * escaped with '!' (the statement says ESCAPE '!'), so they match themselves. */
-static void like_prefix(const char *prefix, char *out, size_t cap)
-{
-    size_t o = 0;
-    for (const char *p = prefix; *p && o + 3 < cap; p++) {
-        if (*p == '%' || *p == '_' || *p == '!')
-            out[o++] = '!';
-        out[o++] = *p;
-    }
-    out[o++] = '%';
-    out[o] = '\0';
-}
-
 typedef struct list_work {
     kbj_engine *eng;
     const kbj_cron_filter *f;
@@ -492,16 +478,6 @@ typedef struct list_work {
     kbj_cron_info **out;
     size_t *n;
 } list_work;
-
-/* Appends " AND <cond>" with its value when `on`. */
-static void add_cond(char *sql, size_t cap, size_t *off, kbj_val *v, size_t *k, int on, const char *cond,
-                     kbj_val val)
-{
-    if (!on)
-        return;
-    *off += (size_t)snprintf(sql + *off, cap - *off, " AND %s", cond);
-    v[(*k)++] = val;
-}
 
 static int list_do(kbj_store *st, void *arg)
 {
@@ -516,12 +492,12 @@ static int list_do(kbj_store *st, void *arg)
     *w->out = NULL;
     *w->n = 0;
     off = (size_t)snprintf(sql, sizeof sql, "SELECT " INFO_COLUMNS " FROM {p}kbjobs_cron_events WHERE 1=1");
-    add_cond(sql, sizeof sql, &off, v, &k, f->id != 0, "id = ?", KBJ_VI(f->id));
-    add_cond(sql, sizeof sql, &off, v, &k, f->hook != NULL, "hook = ?", KBJ_VS(f->hook));
-    add_cond(sql, sizeof sql, &off, v, &k, f->args_key != NULL, "args_key = ?", KBJ_VS(f->args_key));
-    add_cond(sql, sizeof sql, &off, v, &k, f->hook_prefix && f->hook_prefix[0], "hook LIKE ? ESCAPE '!'",
+    kbj_sql_and(sql, sizeof sql, &off, v, &k, f->id != 0, "id = ?", KBJ_VI(f->id));
+    kbj_sql_and(sql, sizeof sql, &off, v, &k, f->hook != NULL, "hook = ?", KBJ_VS(f->hook));
+    kbj_sql_and(sql, sizeof sql, &off, v, &k, f->args_key != NULL, "args_key = ?", KBJ_VS(f->args_key));
+    kbj_sql_and(sql, sizeof sql, &off, v, &k, f->hook_prefix && f->hook_prefix[0], "hook LIKE ? ESCAPE '!'",
              KBJ_VS(w->like));
-    add_cond(sql, sizeof sql, &off, v, &k, f->after_id != 0, "id > ?", KBJ_VI(f->after_id));
+    kbj_sql_and(sql, sizeof sql, &off, v, &k, f->after_id != 0, "id > ?", KBJ_VI(f->after_id));
     if (f->visible_only)
         off += (size_t)snprintf(sql + off, sizeof sql - off, " AND " VISIBLE);
     if (f->due_only)
@@ -572,7 +548,7 @@ int kbj_cron_list(kbj_engine *eng, const kbj_cron_filter *f, kbj_cron_info **out
     if ((rc = check_filter(eng, w.f)))
         return rc;
     if (w.f->hook_prefix && w.f->hook_prefix[0])
-        like_prefix(w.f->hook_prefix, w.like, sizeof w.like);
+        kbj_sql_like_prefix(w.f->hook_prefix, w.like, sizeof w.like);
     return kbj_store_do(eng->st, list_do, &w);
 }
 
@@ -800,10 +776,11 @@ int kbj_cron_update(kbj_engine *eng, unsigned long long id, const kbj_cron_chang
     return kbj_store_tx(eng->st, change_tx, &w);
 }
 
-int kbj_cron_delete(kbj_engine *eng, unsigned long long id)
+/* An operator's change that takes nothing but the event's id (delete, run now). */
+static int change_by_id(kbj_engine *eng, unsigned long long id, int kind)
 {
     kbj_cron_change none = { 0 };
-    change_work w = { eng, id, &none, NULL, DELETE };
+    change_work w = { eng, id, &none, NULL, kind };
     int rc;
 
     if (!eng)
@@ -813,15 +790,12 @@ int kbj_cron_delete(kbj_engine *eng, unsigned long long id)
     return kbj_store_tx(eng->st, change_tx, &w);
 }
 
+int kbj_cron_delete(kbj_engine *eng, unsigned long long id)
+{
+    return change_by_id(eng, id, DELETE);
+}
+
 int kbj_cron_run_now(kbj_engine *eng, unsigned long long id)
 {
-    kbj_cron_change none = { 0 };
-    change_work w = { eng, id, &none, NULL, RUN_NOW };
-    int rc;
-
-    if (!eng)
-        return KBJ_EINVAL;
-    if ((rc = check_id(eng, id)))
-        return rc;
-    return kbj_store_tx(eng->st, change_tx, &w);
+    return change_by_id(eng, id, RUN_NOW);
 }

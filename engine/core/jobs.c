@@ -619,20 +619,6 @@ typedef struct filter_sql {
     char ukey_like[2 * KBJ_KEY_MAX + 2];
 } filter_sql;
 
-/* `prefix` as a LIKE pattern that matches what starts with it: '%' and '_' are escaped
- * with '!' (the statements say ESCAPE '!'), so they match themselves. */
-static void like_prefix(const char *prefix, char *out, size_t cap)
-{
-    size_t o = 0;
-    for (const char *p = prefix; *p && o + 3 < cap; p++) {
-        if (*p == '%' || *p == '_' || *p == '!')
-            out[o++] = '!';
-        out[o++] = *p;
-    }
-    out[o++] = '%';
-    out[o] = '\0';
-}
-
 static void where_add(filter_sql *q, const char *cond, kbj_val v)
 {
     size_t off = strlen(q->where);
@@ -678,12 +664,12 @@ static void filter_build(const kbj_job_filter *f, int no_status, filter_sql *q)
     if (f->search && f->search[0] && kbj_valid_id(f->search)) {
         where_add(q, "public_id = ?", KBJ_VS(f->search));
     } else if (f->search && f->search[0]) {
-        like_prefix(f->search, q->search_like, sizeof q->search_like);
+        kbj_sql_like_prefix(f->search, q->search_like, sizeof q->search_like);
         where_add(q, "(type LIKE ? ESCAPE '!' OR unique_key LIKE ? ESCAPE '!')", KBJ_VS(q->search_like));
         q->v[q->k++] = KBJ_VS(q->search_like);
     }
     if (f->unique_key_prefix && f->unique_key_prefix[0]) {
-        like_prefix(f->unique_key_prefix, q->ukey_like, sizeof q->ukey_like);
+        kbj_sql_like_prefix(f->unique_key_prefix, q->ukey_like, sizeof q->ukey_like);
         where_add(q, "unique_key LIKE ? ESCAPE '!'", KBJ_VS(q->ukey_like));
     }
 }

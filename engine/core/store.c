@@ -892,3 +892,25 @@ int kbj_rows_to_array(kbj_rows *rows, size_t size, int (*fill)(void *elem, const
         *n = m;
     return KBJ_OK;
 }
+
+/* ---- list queries ------------------------------------------------------------------ */
+
+void kbj_sql_like_prefix(const char *prefix, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (const char *p = prefix; *p && o + 3 < cap; p++) {
+        if (*p == '%' || *p == '_' || *p == '!')
+            out[o++] = '!';
+        out[o++] = *p;
+    }
+    out[o++] = '%';
+    out[o] = '\0';
+}
+
+void kbj_sql_and(char *sql, size_t cap, size_t *off, kbj_val *v, size_t *k, int on, const char *cond, kbj_val val)
+{
+    if (!on)
+        return;
+    *off += (size_t)snprintf(sql + *off, cap - *off, " AND %s", cond);
+    v[(*k)++] = val;
+}

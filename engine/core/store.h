@@ -180,4 +180,15 @@ int kbj_store_query_again(kbj_store *st, const char *sql, const kbj_val *v, size
 int kbj_store_exec_again(kbj_store *st, const char *sql, const kbj_val *v, size_t n,
                          unsigned long long *affected);
 
+/* Building a list query's WHERE clause. */
+
+/* `prefix` as a LIKE pattern that matches what starts with it: '%', '_' and '!' are
+ * escaped with '!' (the statement must say ESCAPE '!'), so they match themselves. `out`
+ * holds at least 2 * strlen(prefix) + 2 bytes, or the prefix is cut to fit. */
+void kbj_sql_like_prefix(const char *prefix, char *out, size_t cap);
+
+/* When `on`: appends " AND <cond>" to sql (of `cap` bytes, *off used) and its value to
+ * v[*k]. */
+void kbj_sql_and(char *sql, size_t cap, size_t *off, kbj_val *v, size_t *k, int on, const char *cond, kbj_val val);
+
 #endif /* KBJ_STORE_H */
