@@ -85,10 +85,10 @@ page() {
   php_wp mode "$mode" && php_wp clear && php_wp page > /dev/null || kbj_die "page setup failed"
   for ((i = 0; i < PAGE_RUNS; i++)); do php_wp page; done > "$OUT/page-$mode.jsonl"
   php -r '
-    $rows = array_map( "json_decode", file( $argv[1], FILE_IGNORE_NEW_LINES ) );
-    $ms = array_column( $rows, "ms" ); sort( $ms );
-    $q = array_column( $rows, "queries" ); sort( $q );
-    printf( "page view, WP-Cron on %-7s 50 checks: median %.3f ms, %d queries (max %d)\n", $argv[2], $ms[ intdiv( count( $ms ), 2 ) ], $q[ intdiv( count( $q ), 2 ) ], max( $q ) );
+    $rows = array_map( fn( $l ) => json_decode( $l, true ), file( $argv[1], FILE_IGNORE_NEW_LINES ) );
+    $med = function ( $k ) use ( $rows ) { $v = array_column( $rows, $k ); sort( $v ); return $v[ intdiv( count( $v ), 2 ) ]; };
+    printf( "page view, WP-Cron on %-6s 50 checks: median %.3f ms, %d queries; whole process: median %.1f ms, %d queries\n",
+      $argv[2] === "on" ? "kbjobs" : "core", $med( "ms" ), $med( "queries" ), $med( "total_ms" ), $med( "total_queries" ) );
   ' "$OUT/page-$mode.jsonl" "$mode" | tee -a "$OUT/summary.txt"
 }
 
