@@ -364,10 +364,13 @@ final class KBJobs_Admin_Cron extends KBJobs_Admin_Table_Screen {
 			if ( null !== $run['error'] && '' !== $run['error'] ) {
 				$outcome .= '<br><span class="kbjobs-error">' . esc_html( $run['error'] ) . '</span>';
 			}
-			$output = null === $run['output'] || '' === $run['output'] ? '—'
+			$output  = null === $run['output'] || '' === $run['output'] ? '—'
 				: '<details><summary>' . esc_html( size_format( strlen( (string) $run['output'] ) ) ) . '</summary><pre class="kbjobs-output">' . esc_html( (string) $run['output'] ) . '</pre></details>';
-			$where  = trim( $run['host'] . ( $run['pid'] > 0 ? ' #' . $run['pid'] : '' ) );
-			$took   = null === $run['duration_ms'] ? '—' : number_format_i18n( $run['duration_ms'] ) . ' ms';
+			$where   = trim( $run['host'] . ( $run['pid'] > 0 ? ' #' . $run['pid'] : '' ) );
+			$took    = null === $run['duration_ms'] ? '—' : number_format_i18n( $run['duration_ms'] ) . ' ms';
+			$memory  = null === $run['memory_peak'] ? '—' : size_format( (int) $run['memory_peak'], 1 );
+			$queries = null === $run['queries'] ? '—' : number_format_i18n( (int) $run['queries'] );
+			$http    = null === $run['http_requests'] ? '—' : number_format_i18n( (int) $run['http_requests'] );
 			printf(
 				'<tr class="%1$s"><td>%2$s<br><small>%3$s</small></td><td>%4$s</td><td>%5$s</td><td>%6$s</td><td>%7$s</td><td>%8$s</td><td>%9$s</td><td>%10$s</td><td>%11$s</td></tr>',
 				esc_attr( 'kbjobs-cron-run-' . $run['outcome'] ),
