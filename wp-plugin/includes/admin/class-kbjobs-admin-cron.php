@@ -67,14 +67,18 @@ final class KBJobs_Admin_Cron extends KBJobs_Admin_Table_Screen {
 	 */
 	protected function columns(): array {
 		if ( KBJobs_Cron::active() ) {
-			return array(
+			$columns = array(
 				'hook'       => __( 'Hook', 'kb-jobs' ),
 				'args'       => __( 'Arguments', 'kb-jobs' ),
 				'next'       => __( 'Next run', 'kb-jobs' ),
 				'recurrence' => __( 'Recurrence', 'kb-jobs' ),
 				'last'       => __( 'Last run', 'kb-jobs' ),
-				'actions'    => __( 'Actions', 'kb-jobs' ),
 			);
+			// A user who may only look gets no empty Actions column.
+			if ( $this->can_operate() ) {
+				$columns['actions'] = __( 'Actions', 'kb-jobs' );
+			}
+			return $columns;
 		}
 		return array(
 			'hook'       => __( 'Hook', 'kb-jobs' ),
