@@ -259,7 +259,7 @@ final class KBJobs_Admin_Cron extends KBJobs_Admin_Table_Screen {
 			/* translators: %s: hook name */
 			. KBJobs_Admin_Forms::button( 'cron.delete', $id, __( 'Delete', 'kb-jobs' ), 'button button-small button-link-delete', sprintf( __( 'Delete the WP-Cron event %s? Its runs stay in the history.', 'kb-jobs' ), $row['hook'] ) );
 		return array(
-			'hook'       => '<a href="' . esc_url( $url ) . '"><code>' . esc_html( $row['hook'] ) . '</code></a>'
+			'hook'       => '<a href="' . esc_url( $url ) . '"><code data-kbjobs-cell="hook">' . esc_html( $row['hook'] ) . '</code></a>'
 				. ( '1' === $row['ours'] ? ' <span class="kbjobs-badge kbjobs-ours">' . esc_html__( 'KB Jobs', 'kb-jobs' ) . '</span>' : '' )
 				. ( '' !== $row['state'] ? '<br>' . self::text( $row, 'state', 'kbjobs-cron-state' ) : '' ),
 			'args'       => '<code class="kbjobs-params">' . self::text( $row, 'args' ) . '</code>',
