@@ -1,29 +1,17 @@
 // Accessibility of every dashboard screen: axe-core (pinned in package.json) run in
 // Chromium on our content only (`#wpbody-content .wrap`, not WordPress's own chrome),
-// with some data on each screen (jobs queued, running, failed, an import), as an
-// administrator. No serious or critical violation is allowed; the lesser ones are
-// printed.
+// with some data on each screen (jobs queued, running, failed, an import, a WP-Cron
+// event with a run), as an administrator. No serious or critical violation is allowed;
+// the lesser ones are printed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { env, launch, loggedInPage } from './lib.mjs';
+import { env, launch, loggedInPage, php } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const axePath = require.resolve('axe-core/axe.min.js');
-const root = env('KBJOBS_ROOT');
 const base = env('KBJOBS_WP_URL');
 const queue = `a11y-${process.pid}`;
-
-function php(code, args = null) {
-  const out = execFileSync('php', [
-    '-d', `extension=${join(root, 'modules/kbjobs.so')}`,
-    '-d', `auto_prepend_file=${join(root, 'tools/php/prepend.php')}`,
-    join(root, 'tests/browser/eval.php'), code, JSON.stringify(args),
-  ], { encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').pop());
-}
 
 let browser;
 let page;
@@ -37,7 +25,11 @@ before(async () => {
     $failed = $e->submit("diag.fail", array("message" => "a11y failure", "retryable" => false), array("queue" => $args, "max_attempts" => 1));
     $e->run(array("queues" => array($args), "until_empty" => true, "max_seconds" => 60));
     $e->log($queued, "info", "a line for the log");
-    return array("queued" => $queued, "failed" => $failed);`, queue);
+    // A WP-Cron event that ran once (its page lists the run), through core's API.
+    wp_schedule_event(time() + 3600, "hourly", "kbjobs_a11y_cron", array($args));
+    $event = $e->cronEvents(array("hook" => "kbjobs_a11y_cron"))[0]["id"];
+    \KBJobs_Runner::run(array("cron_event" => $event, "cron_only" => true) + \KBJobs_Cron_Runner::run_options("cli"));
+    return array("queued" => $queued, "failed" => $failed, "event" => $event);`, queue);
   page = await loggedInPage(browser, base);
 });
 
@@ -47,6 +39,8 @@ after(async () => {
     php(`global $wpdb;
       \\KBJobs_Engine::get()->failures()->delete(array($args["failed"]));
       $wpdb->query($wpdb->prepare("DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue = %s", $args["queue"]));
+      wp_unschedule_hook("kbjobs_a11y_cron");
+      $wpdb->query("DELETE FROM {$wpdb->prefix}kbjobs_cron_runs WHERE hook = 'kbjobs_a11y_cron'");
       return true;`, { ...ids, queue });
   }
 });
@@ -63,6 +57,7 @@ const screens = () => [
   ['queues', 'admin.php?page=kbjobs-queues'],
   ['runners', 'admin.php?page=kbjobs-runners'],
   ['cron', 'admin.php?page=kbjobs-cron'],
+  ['cron event', `admin.php?page=kbjobs-cron&event=${ids.event}`],
   ['import', 'admin.php?page=kbjobs-import'],
   ['imports', 'admin.php?page=kbjobs-imports'],
   ['articles', 'edit.php?post_type=kb_article'],

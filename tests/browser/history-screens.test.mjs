@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { env, launch, loggedInPage, screenshot } from './lib.mjs';
+import { env, launch, loggedInPage, php, screenshot } from './lib.mjs';
 
 const root = env('KBJOBS_ROOT');
 const base = env('KBJOBS_WP_URL');
@@ -23,15 +23,6 @@ const XSS = '<img src=x onerror=alert(1)><script>alert(2)</script>"><svg onload=
 const XSS_ATTR = 'x" autofocus onfocus="alert(7)';
 const FAILED = 52; // beyond the FailureLog's cap of 50: its evictions show
 
-// PHP against the test site, with $args decoded from args; returns what the code returns.
-function php(code, args = null) {
-  const out = execFileSync('php', [
-    '-d', `extension=${join(root, 'modules/kbjobs.so')}`,
-    '-d', `auto_prepend_file=${join(root, 'tools/php/prepend.php')}`,
-    join(root, 'tests/browser/eval.php'), code, JSON.stringify(args),
-  ], { encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').pop());
-}
 const wp = (...args) => execFileSync(join(root, 'tools/wp'), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 const wpAsync = promisify(execFile);
 

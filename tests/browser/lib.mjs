@@ -1,6 +1,8 @@
 // Shared helpers of the browser tests: Debian's Chromium driven by playwright-core,
-// a login through WordPress's real form, screenshots under the test output folder.
+// a login through WordPress's real form, screenshots under the test output folder, PHP
+// run against the test site.
 import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -37,4 +39,16 @@ export async function loggedInPage(browser, baseUrl, user = env('KBJOBS_ADMIN_US
 
 export async function screenshot(page, name) {
   await page.screenshot({ path: join(outputDir, `${name}.png`), fullPage: true });
+}
+
+// PHP against the test site (eval.php: the WP-CLI here has no `eval`), with $args decoded
+// from args; returns what the code returns.
+export function php(code, args = null) {
+  const root = env('KBJOBS_ROOT');
+  const out = execFileSync('php', [
+    '-d', `extension=${join(root, 'modules/kbjobs.so')}`,
+    '-d', `auto_prepend_file=${join(root, 'tools/php/prepend.php')}`,
+    join(root, 'tests/browser/eval.php'), code, JSON.stringify(args),
+  ], { encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop());
 }

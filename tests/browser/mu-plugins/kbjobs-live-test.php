@@ -12,9 +12,13 @@
  *   <prefix>*, drops those queues' settings and deletes the users kbjobs_live_*;
  * - `wp kbtest interrupted <queue>` leaves an interrupted job with a checkpoint at 3 of
  *   10 (a runner whose lease runs out, as a killed one's would) and prints its id;
- * - `wp kbtest cron-add <hook> <json-args> <delay>` schedules a single WP-Cron event
- *   (delay in seconds, negative for past due); `wp kbtest cron-clear <hook>` removes
- *   every event of the hook;
+ * - `wp kbtest cron-add <hook> <json-args> <delay> [<recurrence>]` schedules a WP-Cron
+ *   event through core's API (delay in seconds, negative for past due; with a
+ *   recurrence, wp_schedule_event()) and prints its id; `wp kbtest cron-clear <hook>`
+ *   removes every event of the hook;
+ * - the WP-Cron hook `kbtest_cron_ok` prints its arguments (hostile text in the run's
+ *   output), makes one database query and one HTTP request (answered here, nothing is
+ *   sent); `kbtest_cron_fail` throws a RuntimeException;
  * - admin-ajax.php?action=kbjobs_test_nonce&op=<op> answers the current user's nonce
  *   for a dashboard form operation, so a test can forge a POST that only the
  *   capability check may refuse.
@@ -47,6 +51,44 @@ add_action(
 			)
 		);
 	}
+);
+
+add_action(
+	'kbtest_cron_ok',
+	static function ( ...$args ) {
+		global $wpdb;
+		echo 'kbtest_cron_ok ran with ', wp_json_encode( $args, JSON_UNESCAPED_SLASHES ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- the run's output, kept as text.
+		$wpdb->get_var( 'SELECT 1' ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery -- a query for the run's count.
+		wp_remote_get( 'http://kbtest.invalid/cron' );
+	},
+	10,
+	5
+);
+
+add_action(
+	'kbtest_cron_fail',
+	static function () {
+		throw new RuntimeException( 'kbtest failure <b>as text</b>' );
+	}
+);
+
+// The kbtest_cron_ok hook's request, answered without the network.
+add_filter(
+	'pre_http_request',
+	static function ( $pre, $args, $url ) {
+		return 'http://kbtest.invalid/cron' === $url ? array(
+			'headers'  => array(),
+			'body'     => 'ok',
+			'response' => array(
+				'code'    => 200,
+				'message' => 'OK',
+			),
+			'cookies'  => array(),
+			'filename' => null,
+		) : $pre;
+	},
+	10,
+	3
 );
 
 add_action(
@@ -161,10 +203,25 @@ if ( defined( 'WP_CLI' ) && WP_CLI ) {
 	WP_CLI::add_command(
 		'kbtest cron-add',
 		static function ( $args ) {
-			$event_args = json_decode( $args[1], true );
-			if ( ! wp_schedule_single_event( time() + (int) $args[2], $args[0], (array) $event_args, true ) instanceof WP_Error ) {
-				WP_CLI::success( 'scheduled' );
+			$event_args = (array) json_decode( $args[1], true );
+			$time       = time() + (int) $args[2];
+			$scheduled  = isset( $args[3] )
+				? wp_schedule_event( $time, $args[3], $args[0], $event_args, true )
+				: wp_schedule_single_event( $time, $args[0], $event_args, true );
+			if ( $scheduled instanceof WP_Error ) {
+				WP_CLI::error( $scheduled );
 			}
+			$event = wp_get_scheduled_event( $args[0], $event_args, $time );
+			$found = $event ? KBJobs_Engine::get()->cronEvents(
+				array(
+					'hook'     => $args[0],
+					'args_key' => md5( serialize( $event_args ) ), // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.serialize_serialize -- core's key of an event's arguments.
+				)
+			) : array();
+			if ( ! $found ) {
+				WP_CLI::error( 'the event is not in kbjobs_cron_events' );
+			}
+			WP_CLI::line( (string) $found[0]['id'] );
 		}
 	);
 	WP_CLI::add_command(

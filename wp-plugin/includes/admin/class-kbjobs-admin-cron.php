@@ -67,14 +67,18 @@ final class KBJobs_Admin_Cron extends KBJobs_Admin_Table_Screen {
 	 */
 	protected function columns(): array {
 		if ( KBJobs_Cron::active() ) {
-			return array(
+			$columns = array(
 				'hook'       => __( 'Hook', 'kb-jobs' ),
 				'args'       => __( 'Arguments', 'kb-jobs' ),
 				'next'       => __( 'Next run', 'kb-jobs' ),
 				'recurrence' => __( 'Recurrence', 'kb-jobs' ),
 				'last'       => __( 'Last run', 'kb-jobs' ),
-				'actions'    => __( 'Actions', 'kb-jobs' ),
 			);
+			// A user who may only look gets no empty Actions column.
+			if ( $this->can_operate() ) {
+				$columns['actions'] = __( 'Actions', 'kb-jobs' );
+			}
+			return $columns;
 		}
 		return array(
 			'hook'       => __( 'Hook', 'kb-jobs' ),
@@ -255,7 +259,7 @@ final class KBJobs_Admin_Cron extends KBJobs_Admin_Table_Screen {
 			/* translators: %s: hook name */
 			. KBJobs_Admin_Forms::button( 'cron.delete', $id, __( 'Delete', 'kb-jobs' ), 'button button-small button-link-delete', sprintf( __( 'Delete the WP-Cron event %s? Its runs stay in the history.', 'kb-jobs' ), $row['hook'] ) );
 		return array(
-			'hook'       => '<a href="' . esc_url( $url ) . '"><code>' . esc_html( $row['hook'] ) . '</code></a>'
+			'hook'       => '<a href="' . esc_url( $url ) . '"><code data-kbjobs-cell="hook">' . esc_html( $row['hook'] ) . '</code></a>'
 				. ( '1' === $row['ours'] ? ' <span class="kbjobs-badge kbjobs-ours">' . esc_html__( 'KB Jobs', 'kb-jobs' ) . '</span>' : '' )
 				. ( '' !== $row['state'] ? '<br>' . self::text( $row, 'state', 'kbjobs-cron-state' ) : '' ),
 			'args'       => '<code class="kbjobs-params">' . self::text( $row, 'args' ) . '</code>',
@@ -364,10 +368,13 @@ final class KBJobs_Admin_Cron extends KBJobs_Admin_Table_Screen {
 			if ( null !== $run['error'] && '' !== $run['error'] ) {
 				$outcome .= '<br><span class="kbjobs-error">' . esc_html( $run['error'] ) . '</span>';
 			}
-			$output = null === $run['output'] || '' === $run['output'] ? '—'
+			$output  = null === $run['output'] || '' === $run['output'] ? '—'
 				: '<details><summary>' . esc_html( size_format( strlen( (string) $run['output'] ) ) ) . '</summary><pre class="kbjobs-output">' . esc_html( (string) $run['output'] ) . '</pre></details>';
-			$where  = trim( $run['host'] . ( $run['pid'] > 0 ? ' #' . $run['pid'] : '' ) );
-			$took   = null === $run['duration_ms'] ? '—' : number_format_i18n( $run['duration_ms'] ) . ' ms';
+			$where   = trim( $run['host'] . ( $run['pid'] > 0 ? ' #' . $run['pid'] : '' ) );
+			$took    = null === $run['duration_ms'] ? '—' : number_format_i18n( $run['duration_ms'] ) . ' ms';
+			$memory  = null === $run['memory_peak'] ? '—' : size_format( (int) $run['memory_peak'], 1 );
+			$queries = null === $run['queries'] ? '—' : number_format_i18n( (int) $run['queries'] );
+			$http    = null === $run['http_requests'] ? '—' : number_format_i18n( (int) $run['http_requests'] );
 			printf(
 				'<tr class="%1$s"><td>%2$s<br><small>%3$s</small></td><td>%4$s</td><td>%5$s</td><td>%6$s</td><td>%7$s</td><td>%8$s</td><td>%9$s</td><td>%10$s</td><td>%11$s</td></tr>',
 				esc_attr( 'kbjobs-cron-run-' . $run['outcome'] ),

@@ -237,7 +237,13 @@ final class KBJobs_Admin_Forms {
 			case 'cron.resume':
 				return KBJobs_Actions_Cron::resume( $event );
 			case 'cron.delete':
-				return KBJobs_Actions_Cron::delete( $event );
+				$result = KBJobs_Actions_Cron::delete( $event );
+				// Deleted from its own page: that page is gone with it, back to the list.
+				wp_parse_str( (string) wp_parse_url( (string) wp_get_referer(), PHP_URL_QUERY ), $query );
+				if ( is_array( $result ) && ! empty( $query['event'] ) ) {
+					$result['redirect'] = KBJobs_Admin::url( 'cron' );
+				}
+				return $result;
 			case 'cron.edit':
 				return KBJobs_Actions_Cron::edit( $event, self::cron_changes() );
 		}
