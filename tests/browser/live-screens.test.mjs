@@ -98,7 +98,7 @@ test('Active Jobs shows running jobs as they start, with runner, progress and a 
     { type: 'kbjobs_test.titled', params: { title: XSS.title, seconds: 60 }, options: { queue: Q.xss } },
   ])).split('\n');
   for (const queue of [Q.slow, Q.xss]) {
-    runners.push(spawn(join(root, 'tools/wp'), ['kb', 'work', `--queues=${queue}`, '--until-empty', '--max-seconds=90'], { stdio: 'ignore' }));
+    runners.push(spawn(join(root, 'tools/wp'), ['kb', 'work', `--queues=${queue}`, '--until-empty', '--max-seconds=90', '--no-cron'], { stdio: 'ignore' }));
   }
   // The rows arrive through the snapshot, without a reload (copies of the row template).
   const slow = admin.locator(`tr[data-kbjobs-row="${slowId}"]`);
