@@ -852,20 +852,22 @@ typedef struct kbj_run_opts {
     const char *host;           /* for the JobTracker; NULL: gethostname() */
     const char *version;        /* NULL: KBJ_VERSION */
     /* WP-Cron events (kbj_cron.h). With a handler the runner is registered as taking
-     * events and each round claims up to cron_batch due events before its jobs, runs
-     * each through the handler (the heartbeat renews their leases) and records the
-     * outcome with kbj_cron_finish; events count toward the until_empty check. The
-     * handler returns KBJ_OK (with run->failed set for a failed run); anything else is
-     * recorded as a failed run. Events are claimed one at a time (a claim moves a
-     * recurring event's next run, so an event claimed but not started could not be
-     * given back), between them the budgets and stop requests apply as between jobs;
+     * events and each round runs up to cron_batch due events before its jobs: claimed
+     * together (as many as run in about a quarter second, by how long events took so
+     * far: slow events are claimed one by one and shared with other runners), each run
+     * through the handler (the heartbeat renews their leases), the outcomes recorded
+     * together (kbj_cron_finish_many; at least once a second), and the events claimed
+     * but not started when a budget ran out or a stop was requested given back
+     * (kbj_cron_release); events count toward the until_empty check. The handler returns
+     * KBJ_OK (with run->failed set for a failed run); anything else is recorded as a
+     * failed run. Between two events the budgets and stop requests apply as between jobs;
      * events do not count toward max_jobs. cron_event or cron_only without a handler,
      * cron_batch above 1000 or a cron_trigger not of 1..15 of a-z and '-' are
      * KBJ_EINVAL. */
     int (*cron_handler)(struct kbj_cron_run *run, void *arg);
     void *cron_arg;
     const char *cron_trigger;   /* recorded with each run; NULL: "runner" */
-    unsigned cron_batch;        /* events claimed at once (0: 10) */
+    unsigned cron_batch;        /* events run per round, claimed in batches (0: KBJ_CRON_BATCH_DEFAULT, 50) */
     unsigned long long cron_event; /* non-zero: run only this event, now, then return */
     int cron_only;              /* claim no jobs, only events */
 } kbj_run_opts;

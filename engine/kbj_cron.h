@@ -25,6 +25,8 @@
  *              event being run (or waiting for a retry) is hidden from readers, as core
  *              unschedules it first. A "run now" claim runs at the current time and
  *              leaves a recurring event's next_run alone.
+ *   released   claimed but never started (the runner's budget ran out, or it was asked
+ *              to stop): the claim is undone (kbj_cron_release), due again at once.
  *   finished   ok or failed: a single event is deleted (unless a retry is due:
  *              attempts left, due_at = now + backoff); a recurring one is scheduled
  *              again at its next_run whatever the outcome (a retry only when it comes
@@ -47,6 +49,7 @@
 #define KBJ_CRON_OUTPUT_MAX 4096   /* bytes of a run's output kept */
 #define KBJ_CRON_WINDOW 600        /* core's duplicate window for single events, seconds */
 #define KBJ_CRON_ARGS_MAX (4u << 20) /* bytes of args_json, and of args_php */
+#define KBJ_CRON_BATCH_DEFAULT 50  /* kbj_run_opts.cron_batch 0: events run per round */
 
 /* ======================================================================== *
  * Scheduling (what core's cron API does)
@@ -195,7 +198,7 @@ int kbj_cron_run_now(kbj_engine *eng, unsigned long long id);
 /* A claimed event, handed to the handler; the handler fills the outcome fields. */
 typedef struct kbj_cron_run {
     unsigned long long event_id, run_id;
-    long long token;            /* the lease's fencing token */
+    long long token;            /* the lease's fencing token (the runs of one claim share it) */
     char runner[KBJ_ID_LEN + 1];
     char *hook;
     char args_key[33];
@@ -207,6 +210,7 @@ typedef struct kbj_cron_run {
     long long due;              /* the due time this run is for (run_of) */
     int attempt;                /* 1 for the first */
     char trigger[16];           /* runner, loopback, run-now, cli */
+    int run_now;                /* claimed as a run now (kbj_cron_release gives it back as one) */
     /* the outcome, filled by the handler (strings malloc'd; the engine frees them) */
     int failed;                 /* 1: the run failed (error says why) */
     char *error;
@@ -220,11 +224,14 @@ typedef struct kbj_cron_run {
 /*
  * Claims up to `max` due events for `runner` (a registered runner's id; its heartbeat
  * renews the leases), recording a run row ("running") for each with the trigger, host
- * and pid. Skips paused events and, unless the event allows parallel runs, events whose
- * hook and args_key already have a run holding a live lease. `only_id` (non-zero): only
- * that event, due or not, as a run now (KBJ_ENOTFOUND when it does not exist,
- * KBJ_ECONFLICT when it is running). Expired leases met on the way are recorded as lost
- * runs. *out: malloc'd, free with kbj_cron_runs_free.
+ * and pid, all in one transaction (a batch: a statement per step for all its events).
+ * Skips paused events, events whose pair (hook and args_key) is being written or
+ * claimed by another connection at that moment and, unless the event allows parallel
+ * runs, events whose pair already has a run holding a live lease; a pair due twice in
+ * one batch gets one run. `only_id` (non-zero): only that event, due or not, as a run
+ * now (KBJ_ENOTFOUND when it does not exist, KBJ_ECONFLICT when it is running). Expired
+ * leases met on the way are recorded as lost runs. On an error nothing is claimed.
+ * *out: malloc'd, free with kbj_cron_runs_free.
  */
 int kbj_cron_claim(kbj_engine *eng, const char *runner, const char *host, int pid, const char *trigger,
                    unsigned long long only_id, size_t max, kbj_cron_run **out, size_t *n);
@@ -238,6 +245,25 @@ int kbj_cron_claim(kbj_engine *eng, const char *runner, const char *host, int pi
  * deleted while it ran: the run is recorded, nothing is rescheduled.
  */
 int kbj_cron_finish(kbj_engine *eng, const kbj_cron_run *run);
+
+/*
+ * kbj_cron_finish for `n` claimed runs (1..1000, each given once) in one transaction.
+ * Each run is fenced on its own: rcs[i] is KBJ_OK (recorded, or recorded already) or
+ * KBJ_ELEASE (its lease was lost: nothing written for it), and a lost run does not keep
+ * the others from being recorded. Returns an error (nothing written) only when the
+ * transaction fails.
+ */
+int kbj_cron_finish_many(kbj_engine *eng, const kbj_cron_run *runs, size_t n, int *rcs);
+
+/*
+ * Gives back claimed runs that were never started (a budget or a stop request ended
+ * the runner first), in one transaction, as if they had not been claimed: the 'running'
+ * run row is deleted and the event restored (a fresh claim's next_run, run_of and
+ * attempt; a retry's attempt; a run now stays one), due again at once for any runner.
+ * rcs[i]: KBJ_OK, or KBJ_ELEASE when that run's lease was lost (left as it is: the
+ * next claim records it as a lost run). Never give back a run whose handler started.
+ */
+int kbj_cron_release(kbj_engine *eng, const kbj_cron_run *runs, size_t n, int *rcs);
 
 /* Renews the leases of every event `runner` is running (kbj_runner_heartbeat calls it
  * too). An expired lease stays lost. */

@@ -8,7 +8,8 @@
  * Completions are buffered and written per batch in one transaction; a failure, a
  * cancel or a release flushes the buffer first so rows change in the order jobs ran.
  * With a cron handler, each round first runs the WP-Cron events that are due (kbj_cron.h),
- * one claim at a time, under the same heartbeat, lease watch, budgets and stop requests.
+ * claimed as a batch, their outcomes recorded together and the events not started given
+ * back, under the same heartbeat, lease watch, budgets and stop requests.
  */
 #include "context.h"
 #include "internal.h"
@@ -163,6 +164,7 @@ typedef struct run_state {
     char **results;
     char *drop_checkpoint;       /* per buffered completion: remove its checkpoint files */
     size_t ndone;
+    double cron_event_seconds;   /* how long an event has taken lately (0: none run yet) */
 } run_state;
 
 /* Seconds until the soonest queued job of the queues is due, when that is within
@@ -436,14 +438,46 @@ static int run_batch(run_state *rs, kbj_lease *leases, size_t n, const char **re
 
 /* ---- WP-Cron events ------------------------------------------------------------------ */
 
-/* Runs one claimed event through the handler and records its outcome. A handler that
- * returns an error code is a failed run with that error; a lease that ran out on this
- * runner's clock, or that the database no longer gives this run (KBJ_ELEASE), is
- * counted as lost and writes nothing: the event is claimed again elsewhere. */
+/* Finished runs not recorded yet are written together once this old (seconds), or when
+ * the batch ends: a runner killed in between loses at most that much of their outcomes
+ * (the events run again when their leases expire: at least once). */
+#define CRON_FLUSH_SECONDS 1.0
+
+/* A claim takes as many events as run in about this long (at least one, at most
+ * cron_batch): quick events are claimed many at a time, while slow ones are claimed one
+ * by one, so other runners share them and none waits long behind another under a lease
+ * it holds. */
+#define CRON_CLAIM_SECONDS 0.25
+
+/* Records the outcomes of the finished runs runs[0..n) in one transaction. A run whose
+ * lease the database no longer gives it (KBJ_ELEASE) is counted as lost: the event is
+ * claimed again elsewhere. */
+static int cron_flush(run_state *rs, kbj_cron_run *runs, size_t n)
+{
+    int *rcs, rc;
+    if (n == 0)
+        return KBJ_OK;
+    if (!(rcs = calloc(n, sizeof *rcs)))
+        return kbj_efail(rs->eng, KBJ_ENOMEM, "out of memory");
+    rc = kbj_cron_finish_many(rs->eng, runs, n, rcs);
+    for (size_t i = 0; rc == KBJ_OK && i < n; i++) {
+        if (rcs[i] == KBJ_ELEASE)
+            rs->rep->cron_lost++;
+        else if (runs[i].failed)
+            rs->rep->cron_failed++;
+    }
+    free(rcs);
+    return rc;
+}
+
+/* Runs one claimed event through the handler. A handler that returns an error code is
+ * a failed run with that error. Returns 1 when its outcome is to be recorded, 0 when the
+ * lease ran out on this runner's clock (counted as lost; nothing is written: the event
+ * is claimed again elsewhere). */
 static int cron_dispatch(run_state *rs, kbj_cron_run *run)
 {
     kbj_engine *eng = rs->eng;
-    int rc, wrc;
+    int rc;
 
     hb_set_job(&rs->hb, NULL); /* clears the watch's lost flag; its deadline is this claim's */
     rs->rep->cron_ran++;
@@ -457,54 +491,87 @@ static int cron_dispatch(run_state *rs, kbj_cron_run *run)
     }
     if (kbj_watch_remaining(&rs->hb.watch) <= 0) {
         rs->rep->cron_lost++;
-        return KBJ_OK;
+        return 0;
     }
-    wrc = kbj_cron_finish(eng, run);
-    if (wrc == KBJ_ELEASE) {
-        rs->rep->cron_lost++;
-        return KBJ_OK;
-    }
-    if (wrc == KBJ_OK && run->failed)
-        rs->rep->cron_failed++;
-    return wrc;
+    return 1;
 }
 
-/* Claims and runs one event (only_id: that one, as a run now). *ran: whether there was
- * one. Events are claimed one at a time: a claim moves a recurring event's next run at
- * once, so one claimed but not started could not be given back as it was. */
-static int cron_one(run_state *rs, const char *host, unsigned long long only_id, int *ran)
+/* Claims up to `max` events (only_id: that one, as a run now) in one claim and runs them
+ * while the budgets last: between two events the budgets and stop requests apply as
+ * between jobs. The outcomes are recorded together (cron_flush); events claimed but not
+ * started are given back (kbj_cron_release). *ran: events run. *reason is set when a
+ * budget ran out or a stop was requested. */
+static int cron_batch(run_state *rs, const char *host, unsigned long long only_id, size_t max, size_t *ran,
+                      const char **reason)
 {
     kbj_cron_run *runs = NULL;
-    size_t n = 0;
-    double t0 = kbj_boottime();
-    int rc = kbj_cron_claim(rs->eng, rs->rep->runner, host, (int)getpid(), rs->o->cron_trigger, only_id, 1,
+    size_t n = 0, i, done = 0; /* runs[done..i) ran and wait to be recorded */
+    double t0 = kbj_boottime(), flush_t0 = 0, took;
+    int ok, rc = kbj_cron_claim(rs->eng, rs->rep->runner, host, (int)getpid(), rs->o->cron_trigger, only_id, max,
                             &runs, &n);
     *ran = 0;
     if (rc || n == 0)
         return rc;
     kbj_watch_claimed(&rs->hb.watch, t0, rs->eng->cfg.lease_seconds);
-    *ran = 1;
-    rc = cron_dispatch(rs, &runs[0]);
-    kbj_cron_runs_free(runs, n);
-    return rc;
-}
-
-/* A round of events before the jobs: up to cron_batch, while the budgets last. *ran: how
- * many. *reason is set when a budget ran out or a stop was requested. */
-static int cron_round(run_state *rs, const char *host, size_t *ran, const char **reason)
-{
-    unsigned batch = rs->o->cron_batch ? rs->o->cron_batch : 10;
-    int rc = KBJ_OK, one = 1;
-
-    *ran = 0;
-    while (rc == KBJ_OK && one && *ran < batch) {
-        const char *why = budget_spent(rs);
+    for (i = 0; i < n && rc == KBJ_OK; i++) {
+        const char *why = i ? budget_spent(rs) : NULL;
         if (why && strcmp(why, "jobs") != 0) {
             *reason = why;
             break;
         }
-        rc = cron_one(rs, host, 0, &one);
-        *ran += (size_t)one;
+        /* a lease that ran out on this runner's clock (it was frozen) is the whole
+         * claim's: none of the rest is started */
+        if (i && kbj_watch_remaining(&rs->hb.watch) <= 0)
+            break;
+        if (done == i)
+            flush_t0 = kbj_monotonic();
+        (*ran)++;
+        took = kbj_monotonic();
+        ok = cron_dispatch(rs, &runs[i]);
+        took = kbj_monotonic() - took;
+        rs->cron_event_seconds = rs->cron_event_seconds > 0 ? 0.8 * rs->cron_event_seconds + 0.2 * took : took;
+        if (!ok) {
+            /* lost: not recorded; those before it are, so runs[done..) stays contiguous */
+            rc = cron_flush(rs, runs + done, i - done);
+            done = i + 1;
+        } else if (kbj_monotonic() - flush_t0 >= CRON_FLUSH_SECONDS) {
+            rc = cron_flush(rs, runs + done, i + 1 - done);
+            done = i + 1;
+        }
+    }
+    if (rc == KBJ_OK)
+        rc = cron_flush(rs, runs + done, i - done);
+    if (rc == KBJ_OK && i < n) {
+        /* claimed, never started: given back as they were (a lease already lost is left
+         * to expire, and is recorded as lost by the next claim) */
+        int *rcs = calloc(n - i, sizeof *rcs);
+        rc = rcs ? kbj_cron_release(rs->eng, runs + i, n - i, rcs) : kbj_efail(rs->eng, KBJ_ENOMEM, "out of memory");
+        free(rcs);
+    }
+    kbj_cron_runs_free(runs, n);
+    return rc;
+}
+
+/* A round of events before the jobs: up to cron_batch (claimed together), while the
+ * budgets last. *ran: how many. *reason is set when a budget ran out or a stop was
+ * requested. */
+static int cron_round(run_state *rs, const char *host, size_t *ran, const char **reason)
+{
+    size_t batch = rs->o->cron_batch ? rs->o->cron_batch : KBJ_CRON_BATCH_DEFAULT, one = 1;
+    int rc = KBJ_OK;
+
+    *ran = 0;
+    while (rc == KBJ_OK && one && *ran < batch && !*reason) {
+        const char *why = budget_spent(rs);
+        /* the first claim takes one event: how long an event takes is not known yet */
+        double fit = rs->cron_event_seconds > 0 ? CRON_CLAIM_SECONDS / rs->cron_event_seconds : 1;
+        size_t want = fit >= (double)(batch - *ran) ? batch - *ran : fit >= 1 ? (size_t)fit : 1;
+        if (why && strcmp(why, "jobs") != 0) {
+            *reason = why;
+            break;
+        }
+        rc = cron_batch(rs, host, 0, want, &one, reason);
+        *ran += one;
     }
     return rc;
 }
@@ -602,8 +669,9 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
 
     if (rs.o->cron_event) {
         /* one event, now, whatever its due time; then return */
-        int ran = 0;
-        rc = cron_one(&rs, host, rs.o->cron_event, &ran);
+        size_t ran = 0;
+        const char *why = NULL;
+        rc = cron_batch(&rs, host, rs.o->cron_event, 1, &ran, &why);
         reason = "event";
     }
 

@@ -447,6 +447,285 @@ static void concurrent_claims_take_each_event_once_and_each_pair_once(void **sta
                                        " AND lease_token IS NOT NULL"), 1);
 }
 
+/* ---- batches: claim, finish and release many at once ------------------------------------ */
+
+static kbj_cron_run *run_of_event(kbj_cron_run *runs, size_t n, unsigned long long id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (runs[i].event_id == id)
+            return &runs[i];
+    fail_msg("event %llu is not in the claimed batch", id);
+    return NULL;
+}
+
+static void a_batch_claim_mixes_fresh_retry_lost_and_run_now_events_and_fences_each_finish(void **state)
+{
+    kbj_engine *eng = *state;
+    char r[KBJ_ID_LEN + 1];
+    kbj_cron_run *runs = NULL, *first = NULL;
+    long long now = db_now(eng);
+    unsigned long long lost = add_event(eng, (fixture){ .hook = "b_lost", .next_run = now - 50 });
+    unsigned long long fresh;
+    unsigned long long hourly, retry, paused, later;
+    int rcs[5];
+    char sql[256];
+
+    runner(eng, r);
+    /* the lost one: claimed first, its lease expired */
+    assert_int_equal(claim(eng, r, 0, 10, &first), 1);
+    expire(eng, lost);
+    fresh = add_event(eng, (fixture){ .hook = "b_fresh", .next_run = now - 10 });
+    hourly = add_event(eng, (fixture){ .hook = "b_hourly", .schedule = "hourly", .interval = 3600,
+                                       .next_run = now - 7200 - 5 });
+    retry = add_event(eng, (fixture){ .hook = "b_retry", .next_run = now - 100, .max_attempts = 3 });
+    paused = add_event(eng, (fixture){ .hook = "b_paused", .next_run = now + 9000 });
+    later = add_event(eng, (fixture){ .hook = "b_later", .next_run = now + 600 });
+    /* the retry: a failed first attempt waiting for its backoff, due now */
+    snprintf(sql, sizeof sql, "UPDATE {p}kbjobs_cron_events SET run_of = next_run, attempt = 1, due_at = %lld,"
+             " fail_streak = 1 WHERE id = %llu", now - 1, retry);
+    assert_int_equal(kbj_test_exec(eng, sql), 1);
+    /* run now of a paused event due in 2.5 hours */
+    snprintf(sql, sizeof sql, "UPDATE {p}kbjobs_cron_events SET paused = 1 WHERE id = %llu", paused);
+    assert_int_equal(kbj_test_exec(eng, sql), 1);
+    assert_int_equal(kbj_cron_run_now(eng, paused), KBJ_OK);
+
+    assert_int_equal(claim(eng, r, 0, 10, &runs), 5);
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(runs[i].token, runs[0].token); /* one claim, one fencing token */
+        assert_int_equal(ev_int(eng, runs[i].event_id, "run_id"), runs[i].run_id);
+        assert_int_equal(ev_int(eng, runs[i].event_id, "lease_token"), runs[i].token);
+        assert_int_equal(run_int(eng, runs[i].run_id, "outcome = 'running'"), 1);
+        assert_true(runs[i].event_id != later);
+    }
+    {
+        kbj_cron_run *f = run_of_event(runs, 5, fresh), *h = run_of_event(runs, 5, hourly),
+                     *t = run_of_event(runs, 5, retry), *l = run_of_event(runs, 5, lost),
+                     *p = run_of_event(runs, 5, paused);
+        assert_int_equal(f->attempt, 1);
+        assert_int_equal(f->due, now - 10);
+        assert_string_equal(f->trigger, "runner");
+        assert_int_equal(f->run_now, 0);
+        /* core's formula: missed runs skipped, the next one within the hour */
+        assert_int_equal(h->due, now - 7200 - 5);
+        assert_int_equal(ev_int(eng, hourly, "next_run > UNIX_TIMESTAMP() AND next_run <= UNIX_TIMESTAMP() + 3600"), 1);
+        assert_int_equal(ev_int(eng, hourly, "(next_run - (run_of)) % 3600"), 0);
+        assert_int_equal(t->attempt, 2);
+        assert_int_equal(t->due, now - 100);
+        assert_int_equal(l->attempt, 2);
+        assert_int_equal(l->due, now - 50);
+        assert_int_equal(run_int(eng, first[0].run_id, "outcome = 'lost'"), 1);
+        assert_string_equal(p->trigger, "run-now");
+        assert_int_equal(p->run_now, 1);
+        assert_int_equal(p->attempt, 1);
+        assert_true(p->due >= now && p->due <= now + 5);
+        assert_int_equal(ev_int(eng, paused, "next_run"), now + 9000);
+        assert_int_equal(ev_int(eng, paused, "paused"), 1);
+
+        /* finished together: the run-now's lease expired meanwhile; it alone is refused */
+        expire(eng, paused);
+        f->failed = 0;
+        t->failed = 1;
+        t->error = strdup("again");
+        assert_int_equal(kbj_cron_finish_many(eng, runs, 5, rcs), KBJ_OK);
+        for (size_t i = 0; i < 5; i++)
+            assert_int_equal(rcs[i], runs[i].event_id == paused ? KBJ_ELEASE : KBJ_OK);
+        assert_int_equal(ev_int(eng, paused, "lease_token IS NOT NULL"), 1); /* untouched: lost */
+        assert_int_equal(run_int(eng, p->run_id, "outcome = 'running'"), 1);
+        assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_cron_events WHERE hook = 'b_fresh'"), 0);
+        assert_int_equal(ev_int(eng, hourly, "lease_token IS NULL AND due_at = next_run AND last_outcome = 'ok'"), 1);
+        assert_int_equal(run_int(eng, h->run_id, "outcome = 'ok' AND ended_at IS NOT NULL"), 1);
+        /* the retry failed again: attempt 2 of 3, backoff 120 s, fail streak 2 */
+        assert_int_equal(ev_int(eng, retry, "lease_token IS NULL AND attempt = 2 AND fail_streak = 2"
+                                            " AND due_at BETWEEN UNIX_TIMESTAMP() + 110 AND UNIX_TIMESTAMP() + 121"), 1);
+        assert_int_equal(run_int(eng, t->run_id, "outcome = 'failed' AND error = 'again'"), 1);
+        assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_cron_events WHERE hook = 'b_lost'"), 0);
+        /* done again (a rerun after a lost COMMIT): recorded already, nothing moves */
+        assert_int_equal(kbj_cron_finish_many(eng, runs, 5, rcs), KBJ_OK);
+        for (size_t i = 0; i < 5; i++)
+            assert_int_equal(rcs[i], runs[i].event_id == paused ? KBJ_ELEASE : KBJ_OK);
+        assert_int_equal(ev_int(eng, retry, "attempt = 2 AND fail_streak = 2"), 1);
+        assert_int_equal(kbj_cron_finish(eng, p), KBJ_ELEASE);
+    }
+    kbj_cron_runs_free(runs, 5);
+    kbj_cron_runs_free(first, 1);
+}
+
+static void a_pair_due_twice_in_one_batch_gets_one_run_unless_parallel(void **state)
+{
+    kbj_engine *eng = *state;
+    char r[KBJ_ID_LEN + 1];
+    kbj_cron_run *runs = NULL;
+    long long now = db_now(eng);
+    unsigned long long one = add_event(eng, (fixture){ .hook = "twice", .next_run = now - 10 });
+
+    add_event(eng, (fixture){ .hook = "twice", .next_run = now - 5 });
+    add_event(eng, (fixture){ .hook = "both", .args_key = KEY_B, .next_run = now - 8, .parallel = 1 });
+    add_event(eng, (fixture){ .hook = "both", .args_key = KEY_B, .next_run = now - 4, .parallel = 1 });
+    runner(eng, r);
+    assert_int_equal(claim(eng, r, 0, 10, &runs), 3);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_cron_runs WHERE hook = 'twice'"), 1);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_cron_runs WHERE hook = 'both'"), 2);
+    assert_int_equal(ev_int(eng, one, "lease_token IS NOT NULL"), 1); /* the earlier due time first */
+    kbj_cron_runs_free(runs, 3);
+}
+
+typedef struct batch_racer {
+    kbj_engine *eng;
+    unsigned long long got[256];
+    size_t n;
+    int rc;
+} batch_racer;
+
+/* Claims batches of 10 and finishes each batch together, until nothing is left. */
+static void *batch_race(void *arg)
+{
+    batch_racer *b = arg;
+    char id[KBJ_ID_LEN + 1];
+    kbj_store_thread_init();
+    b->rc = kbj_runner_register(b->eng, "race", 1, NULL, "default", id);
+    for (int idle = 0; b->rc == KBJ_OK && idle < 3;) {
+        kbj_cron_run *runs = NULL;
+        size_t n = 0;
+        int rcs[10];
+        b->rc = kbj_cron_claim(b->eng, id, "race", 1, NULL, 0, 10, &runs, &n);
+        for (size_t i = 0; i < n && b->n < 256; i++)
+            b->got[b->n++] = runs[i].event_id;
+        if (b->rc == KBJ_OK && n)
+            b->rc = kbj_cron_finish_many(b->eng, runs, n, rcs);
+        for (size_t i = 0; b->rc == KBJ_OK && i < n; i++)
+            if (rcs[i] != KBJ_OK)
+                b->rc = rcs[i];
+        kbj_cron_runs_free(runs, n);
+        idle = n ? 0 : idle + 1;
+    }
+    kbj_store_thread_end();
+    return NULL;
+}
+
+static void two_runners_racing_over_200_events_take_each_once(void **state)
+{
+    kbj_engine *eng = *state;
+    long long now = db_now(eng);
+    batch_racer b[2] = { { 0 } };
+    pthread_t t[2];
+    char seen[200] = { 0 };
+    unsigned long long first = 0;
+
+    for (int i = 0; i < 200; i++) {
+        char hook[32];
+        snprintf(hook, sizeof hook, "many_%03d", i);
+        unsigned long long id = add_event(eng, (fixture){ .hook = hook, .next_run = now - 60 + i % 7,
+                                                          .schedule = i % 2 ? "hourly" : NULL,
+                                                          .interval = i % 2 ? 3600 : 0 });
+        if (!first)
+            first = id;
+    }
+    for (int i = 0; i < 2; i++) {
+        b[i].eng = kbj_test_engine_join(eng);
+        pthread_create(&t[i], NULL, batch_race, &b[i]);
+    }
+    for (int i = 0; i < 2; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(b[i].rc, KBJ_OK);
+        assert_true(b[i].n > 0); /* both took a share */
+        for (size_t k = 0; k < b[i].n; k++) {
+            unsigned long long off = b[i].got[k] - first;
+            assert_true(off < 200);
+            assert_int_equal(seen[off], 0); /* never handed out twice */
+            seen[off] = 1;
+        }
+        kbj_test_engine_free(b[i].eng);
+    }
+    assert_int_equal(b[0].n + b[1].n, 200);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_cron_runs WHERE outcome = 'ok'"), 200);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_cron_events"), 100);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_cron_events WHERE lease_token IS NULL"
+                                       " AND due_at = next_run AND next_run > UNIX_TIMESTAMP()"), 100);
+}
+
+/* An event's claim state, to compare before a claim and after its release. */
+static void claim_state(kbj_engine *eng, unsigned long long id, char *out, size_t cap)
+{
+    kbj_rows *rows = NULL;
+    /* due_at: given back due "now" (a retry's or a run now's exact second is not kept) */
+    if (kbj_store_query(eng->st, "SELECT CONCAT_WS('/', next_run, IF(due_at <= UNIX_TIMESTAMP(), 'due', IFNULL(due_at,"
+                        " 'null')), IFNULL(run_of, 'null'),"
+                        " attempt, run_now, paused, IFNULL(run_id, 'null'), IFNULL(lease_token, 'null'), fail_streak)"
+                        " FROM {p}kbjobs_cron_events WHERE id = ?", (kbj_val[]){ KBJ_VI(id) }, 1, &rows) ||
+        kbj_rows_count(rows) != 1)
+        fail_msg("claim_state: %s", kbj_errmsg(eng));
+    snprintf(out, cap, "%s", kbj_rows_str(rows, 0, 0));
+    kbj_rows_free(rows);
+}
+
+static void release_gives_claimed_events_back_as_they_were(void **state)
+{
+    kbj_engine *eng = *state;
+    char r[KBJ_ID_LEN + 1], before[4][128], after[128], sql[256];
+    kbj_cron_run *runs = NULL, *again = NULL;
+    long long now = db_now(eng);
+    unsigned long long ids[4], old_run;
+    int rcs[4];
+
+    ids[0] = add_event(eng, (fixture){ .hook = "r_single", .next_run = now - 30 });
+    ids[1] = add_event(eng, (fixture){ .hook = "r_hourly", .schedule = "hourly", .interval = 3600,
+                                       .next_run = now - 4000 });
+    ids[2] = add_event(eng, (fixture){ .hook = "r_retry", .next_run = now - 20, .max_attempts = 3 });
+    ids[3] = add_event(eng, (fixture){ .hook = "r_now", .schedule = "daily", .interval = 86400,
+                                       .next_run = now + 5000 });
+    runner(eng, r);
+    /* the retry: its first attempt ran and failed (a run row of its own) */
+    assert_int_equal(claim(eng, r, ids[2], 1, &runs), 1);
+    runs[0].failed = 1;
+    runs[0].error = strdup("first");
+    assert_int_equal(kbj_cron_finish(eng, &runs[0]), KBJ_OK);
+    old_run = runs[0].run_id;
+    kbj_cron_runs_free(runs, 1);
+    snprintf(sql, sizeof sql, "UPDATE {p}kbjobs_cron_events SET due_at = %lld WHERE id = %llu", now - 1, ids[2]);
+    assert_int_equal(kbj_test_exec(eng, sql), 1);
+    snprintf(sql, sizeof sql, "UPDATE {p}kbjobs_cron_events SET paused = 1 WHERE id = %llu", ids[3]);
+    assert_int_equal(kbj_test_exec(eng, sql), 1);
+    assert_int_equal(kbj_cron_run_now(eng, ids[3]), KBJ_OK);
+    for (int i = 0; i < 4; i++)
+        claim_state(eng, ids[i], before[i], sizeof before[i]);
+
+    assert_int_equal(claim(eng, r, 0, 10, &runs), 4);
+    assert_int_equal(ev_int(eng, ids[1], "next_run > UNIX_TIMESTAMP()"), 1); /* moved by the claim */
+    assert_int_equal(kbj_cron_release(eng, runs, 4, rcs), KBJ_OK);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(rcs[i], KBJ_OK);
+        claim_state(eng, ids[i], after, sizeof after);
+        assert_string_equal(after, before[i]);
+    }
+    assert_int_equal(ev_int(eng, ids[2], "run_id"), old_run);
+    assert_int_equal(ev_int(eng, ids[0], "due_at = next_run"), 1);
+    assert_int_equal(ev_int(eng, ids[1], "due_at = next_run"), 1);
+    /* no trace of the runs that never started */
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_cron_runs"), 1);
+    /* a second release (a rerun after a lost COMMIT) finds the leases gone: refused, no change */
+    assert_int_equal(kbj_cron_release(eng, runs, 4, rcs), KBJ_OK);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(rcs[i], KBJ_ELEASE);
+
+    /* claimed again, the same due times and attempts as before */
+    assert_int_equal(claim(eng, r, 0, 10, &again), 4);
+    for (size_t i = 0; i < 4; i++) {
+        kbj_cron_run *a = run_of_event(again, 4, runs[i].event_id);
+        assert_int_equal(a->attempt, runs[i].attempt);
+        assert_string_equal(a->trigger, runs[i].trigger);
+        if (!runs[i].run_now)
+            assert_int_equal(a->due, runs[i].due);
+    }
+    /* a lease that expired is not given back: the next claim records it as lost */
+    expire(eng, ids[0]);
+    assert_int_equal(kbj_cron_release(eng, again, 4, rcs), KBJ_OK);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(rcs[i], again[i].event_id == ids[0] ? KBJ_ELEASE : KBJ_OK);
+    assert_int_equal(ev_int(eng, ids[0], "lease_token IS NOT NULL"), 1);
+    kbj_cron_runs_free(runs, 4);
+    kbj_cron_runs_free(again, 4);
+}
+
 /* ---- kbj_run with a cron handler --------------------------------------------------------- */
 
 typedef struct calls {
@@ -517,6 +796,44 @@ static void kbj_run_runs_due_events_through_the_handler_and_reports_them(void **
     /* left: the future event and the recurring one at its next run */
     assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_cron_events"), 2);
     kbj_test_engine_free(c.reader);
+}
+
+/* Asks the run to stop during its second event. */
+static int stop_handler(kbj_cron_run *run, void *arg)
+{
+    calls *c = arg;
+    (void)run;
+    if (++c->n == 2)
+        kbj_request_stop(c->running);
+    return KBJ_OK;
+}
+
+static void a_stop_request_gives_the_batchs_unstarted_events_back(void **state)
+{
+    kbj_engine *eng = *state;
+    long long now = db_now(eng);
+    calls c = { 0 };
+    kbj_run_opts o = { .until_empty = 1, .cron_handler = stop_handler, .cron_arg = &c, .cron_only = 1,
+                       .until_empty_wait_ms = 100 };
+    kbj_run_report rep;
+
+    c.running = eng;
+    for (int i = 0; i < 6; i++) {
+        char hook[32];
+        snprintf(hook, sizeof hook, "stop_%d", i);
+        add_event(eng, (fixture){ .hook = hook, .next_run = now - 10 + i, .schedule = i % 2 ? "hourly" : NULL,
+                                  .interval = i % 2 ? 3600 : 0 });
+    }
+    assert_int_equal(kbj_run(eng, &o, &rep), KBJ_OK);
+    assert_string_equal(rep.stop_reason, "requested");
+    assert_int_equal(c.n, 2);
+    assert_int_equal(rep.cron_ran, 2);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_cron_runs"), 2);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_cron_runs WHERE outcome = 'ok'"), 2);
+    /* the four others: due as before, free, no run */
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_cron_events WHERE lease_token IS NULL"
+                                       " AND due_at = next_run AND next_run <= UNIX_TIMESTAMP() AND run_of IS NULL"
+                                       " AND attempt = 0"), 4);
 }
 
 static void a_handler_busy_longer_than_the_lease_keeps_it(void **state)
@@ -777,6 +1094,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(run_now_leaves_a_recurring_events_schedule_alone, setup,
                                         kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(concurrent_claims_take_each_event_once_and_each_pair_once, setup,
+                                        kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_batch_claim_mixes_fresh_retry_lost_and_run_now_events_and_fences_each_finish,
+                                        setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_pair_due_twice_in_one_batch_gets_one_run_unless_parallel, setup,
+                                        kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(two_runners_racing_over_200_events_take_each_once, setup,
+                                        kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(release_gives_claimed_events_back_as_they_were, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_stop_request_gives_the_batchs_unstarted_events_back, setup,
                                         kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(kbj_run_runs_due_events_through_the_handler_and_reports_them, setup,
                                         kbj_test_engine_teardown),
