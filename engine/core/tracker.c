@@ -72,7 +72,13 @@ static int heartbeat_do(kbj_store *st, void *arg)
     rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET lease_expires = NOW(6) + INTERVAL ? SECOND"
                         " WHERE lease_owner = ? AND status = 'running' AND lease_expires >= NOW(6)",
                         (kbj_val[]){ KBJ_VI(w->eng->cfg.lease_seconds), KBJ_VS(w->id) }, 2, NULL);
-    return rc ? rc : kbj_cron_renew_on(w->eng, st, w->id);
+    if (rc)
+        return rc;
+    /* The events' leases: a failure here must not cost the jobs their renewed leases (the
+     * beat counts as renewed). An event whose lease was not renewed is fenced out when it
+     * finishes, counted lost and run again: at least once, as after a crash. */
+    (void)kbj_cron_renew_on(w->eng, st, w->id);
+    return KBJ_OK;
 }
 
 int kbj_runner_heartbeat(kbj_engine *eng, const char *runner)

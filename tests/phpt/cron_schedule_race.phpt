@@ -15,6 +15,8 @@ $key = md5(serialize([]));
 
 // Each round, the parent sends a moment 10 ms ahead; both processes sleep until it and
 // schedule the same event (a new hook per round), then the child reports what it got.
+// (time_sleep_until() warns about a moment already past, as under valgrind: its warning
+// would take the place of the child's answer.)
 $dir = $s['data_dir'];
 file_put_contents("$dir/child.php", '<?php
 $s = ' . var_export($s, true) . ';
@@ -27,7 +29,9 @@ while (($line = fgets(STDIN)) !== false) {
     if ($mode === "recurring") {
         $event += ["schedule" => "hourly", "interval" => 3600];
     }
-    time_sleep_until((float)$at);
+    if (($wait = (float)$at - microtime(true)) > 0) { /* a slow start (valgrind) goes at once */
+        usleep((int)($wait * 1e6));
+    }
     echo json_encode($engine->cronSchedule($event, $mode, ' . $now . ')), "\n";
 }
 ');
@@ -47,7 +51,9 @@ foreach (['single', 'recurring'] as $mode) {
         if ($mode === 'recurring') {
             $event += ['schedule' => 'hourly', 'interval' => 3600];
         }
-        time_sleep_until($at);
+        if (($wait = $at - microtime(true)) > 0) {
+            usleep((int)($wait * 1e6));
+        }
         $mine = $engine->cronSchedule($event, $mode, $now);
         $theirs = json_decode((string)fgets($pipes[1]), true);
         $rows = count($engine->cronEvents(['hook' => "race_{$mode}_$i"]));
