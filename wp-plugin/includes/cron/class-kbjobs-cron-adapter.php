@@ -172,7 +172,29 @@ final class KBJobs_Cron_Adapter {
 	private static function duplicate( string $hook, string $key, int $timestamp, int $now ): bool {
 		$min = $timestamp < $now + 10 * MINUTE_IN_SECONDS ? 0 : $timestamp - 10 * MINUTE_IN_SECONDS;
 		$max = $timestamp < $now ? $now + 10 * MINUTE_IN_SECONDS : $timestamp + 10 * MINUTE_IN_SECONDS;
-		foreach ( KBJobs_Cron_Store::times( $hook, $key ) as $time ) {
+		// Right after a write (the events not at hand), the pair's own events are read
+		// through the engine: reading every event again after each of many schedules in
+		// one request would cost each one more than the last.
+		$times = KBJobs_Cron_Store::loaded() ? KBJobs_Cron_Store::times( $hook, $key ) : null;
+		if ( null === $times ) {
+			try {
+				$times = array_column(
+					KBJobs_Engine::get()->cronEvents(
+						array(
+							'hook'         => $hook,
+							'args_key'     => $key,
+							'visible_only' => true,
+						)
+					),
+					'timestamp'
+				);
+			} catch ( \ValueError $e ) {
+				$times = array(); // A hook the engine refuses: the write says why.
+			} catch ( \KBJobs\Exception $e ) {
+				$times = KBJobs_Cron_Store::times( $hook, $key );
+			}
+		}
+		foreach ( $times as $time ) {
 			if ( $time >= $min && $time <= $max ) {
 				return true;
 			}

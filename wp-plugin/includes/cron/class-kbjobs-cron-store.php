@@ -149,6 +149,20 @@ final class KBJobs_Cron_Store {
 	}
 
 	/**
+	 * Whether the events are at hand (read in this request, or in the object cache): then
+	 * a question costs no query.
+	 *
+	 * @return bool
+	 */
+	public static function loaded(): bool {
+		$found = false;
+		if ( null === self::$rows ) {
+			wp_cache_get( self::CACHE_KEY, self::CACHE_GROUP, false, $found );
+		}
+		return null !== self::$rows || $found;
+	}
+
+	/**
 	 * Forgets what this request read and what the object cache holds: after every write.
 	 */
 	public static function invalidate(): void {
