@@ -24,7 +24,12 @@
 /* Settings. Zero means the default for every field. */
 typedef struct kbj_fetch_config {
     unsigned max_total;          /* transfers at once, all hosts (default 16) */
-    unsigned max_per_host;       /* connections at once to one host (default 4) */
+    unsigned max_per_host;       /* requests at once to one host:port (default 6): over
+                                  * HTTP/1.1 that many connections, over HTTP/2 that many
+                                  * streams on one connection. Six is what browsers open
+                                  * per host, so a site that serves browsers serves this;
+                                  * raise it for your own sites, lower it for fragile ones
+                                  * (see host_limits) */
     unsigned connect_timeout_ms; /* default 10,000 */
     unsigned timeout_ms;         /* whole transfer, redirects included (default 30,000) */
     unsigned low_speed_bytes;    /* abort when slower than this many bytes/s ... (default 512) */
@@ -48,6 +53,12 @@ typedef struct kbj_fetch_config {
                                   * says; otherwise libcurl's proxy string. With a proxy
                                   * every connection goes to the proxy, so the address
                                   * check is NOT applied (the proxy must enforce it). */
+    const char *ca_file;         /* NULL or "": the system's CA bundle; otherwise a PEM file
+                                  * of the CA certificates trusted instead (a site with a
+                                  * private CA). Certificates are always verified. */
+    const char *host_limits;     /* NULL or "": none; otherwise max_per_host for some hosts:
+                                  * "docs.example.com=2, example.org:8443=16" (host, or
+                                  * host:port for that port only; 1..100 each) */
 } kbj_fetch_config;
 
 #define KBJ_FETCH_NO_RETRY 0xFFFFFFFFu
@@ -192,6 +203,10 @@ void kbj_import_list_limits(kbj_engine *eng, kbj_urllist_limits *out);
  * params are ignored); `params` is a JSON object of import options:
  *   chunk_size  URLs per chunk, 1..500 (default 10)
  *   posts       true (default): hand documents to the sink; false: artifacts only
+ *   max_per_host  requests at once per host for this import, 1..100 (default: the
+ *               engine's setting)
+ *   host_limits   per-host limits for this import, as kbj_fetch_config.host_limits;
+ *               they win over the engine's for the hosts they name
  *   + anything else the sink reads (post_type, author, sink mode, ...), kept as given.
  * The list is read with the caps set by kbj_import_configure() (default 1 GiB and
  * 5,000,000 lines); its rejected lines are reported through on_reject (see
