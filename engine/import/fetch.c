@@ -881,9 +881,11 @@ static int easy_setup(kbj_fetcher *f, xfer *x)
     SET(CURLOPT_USERAGENT, f->user_agent);
     SET(CURLOPT_HTTPHEADER, f->headers);
     SET(CURLOPT_PROXY, f->proxy ? f->proxy : "");
-    /* a second request to a host waits for the first one's connection to say whether it
-     * multiplexes (HTTP/2 over TLS, from ALPN) instead of opening a connection of its own */
-    SET(CURLOPT_PIPEWAIT, 1L);
+    /* Over TLS a second request to a host waits for the first one's handshake to say
+     * (ALPN) whether the connection multiplexes (HTTP/2) instead of opening a connection
+     * of its own. Not over plain HTTP: there libcurl would learn it only from the first
+     * response, so a slow first page would hold back every request behind it. */
+    SET(CURLOPT_PIPEWAIT, (long)(strncasecmp(x->url, "https:", 6) == 0));
     SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
     if (f->ca_file)
         SET(CURLOPT_CAINFO, f->ca_file);
@@ -1681,6 +1683,31 @@ void kbj_fetch_counts(const kbj_fetcher *f, size_t *in_flight, size_t *waiting, 
         *waiting = f ? f->nwaiting : 0;
     if (done)
         *done = f ? f->ndone : 0;
+}
+
+int kbj_fetch_host_state(kbj_fetcher *f, const char *url, unsigned *limit, unsigned *now_limit,
+                         double *paused_for, int *http_version)
+{
+    char *key = f ? host_key(url) : NULL;
+    host_ent *h = NULL;
+    if (key) {
+        for (h = f->hosts[host_bucket(f, key)]; h; h = h->next)
+            if (strcmp(h->key, key) == 0)
+                break;
+        if (!h)
+            *limit = *now_limit = host_limit_for(f, key);
+    }
+    free(key);
+    if (!h) {
+        *paused_for = 0;
+        *http_version = 0;
+        return 0;
+    }
+    *limit = h->limit;
+    *now_limit = h->cur;
+    *paused_for = h->paused_until > kbj_monotonic() ? h->paused_until - kbj_monotonic() : 0;
+    *http_version = h->http_version;
+    return 1;
 }
 
 int kbj_fetch_many(kbj_fetcher *f, const char *const *urls, size_t n, kbj_fetch_result *results,

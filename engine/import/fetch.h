@@ -145,6 +145,11 @@ void kbj_fetch_cancel(kbj_fetcher *f);
 /* Interrupts a kbj_fetch_work waiting on another thread (thread-safe). */
 void kbj_fetch_wakeup(kbj_fetcher *f);
 void kbj_fetch_counts(const kbj_fetcher *f, size_t *in_flight, size_t *waiting, size_t *done);
+/* What the fetcher knows of the host of `url`: its configured limit, its limit now (lower
+ * after a 429), how long it stays paused, the protocol of its last answer. 1 when the
+ * host has items or is slowed down, else 0 (the limits are then the configured one). */
+int kbj_fetch_host_state(kbj_fetcher *f, const char *url, unsigned *limit, unsigned *now_limit,
+                         double *paused_for, int *http_version);
 
 /* Frees what a result holds and zeroes it. */
 void kbj_fetch_result_clear(kbj_fetch_result *r);
