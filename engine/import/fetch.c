@@ -122,6 +122,7 @@ typedef struct host_ent {
                                * after `cur` answers without one */
     unsigned ok_run;          /* answers since the last change of cur */
     double paused_until;      /* monotonic seconds: nothing starts before (Retry-After) */
+    double cut_at;            /* when a 429 last cut `cur` */
     int http_version;         /* of the last answer: 11, 20 (0 before) */
 } host_ent;
 
@@ -506,6 +507,7 @@ struct xfer {
     xstate state;
     double due;                /* when the next try may start (monotonic seconds) */
     double first_start;        /* when the first try started; 0 before */
+    double try_started;        /* when the current (or last) try started */
     int fresh;                 /* new connections only: a try on a reused one failed (the
                                 * one try that does not count against `retries`) */
     unsigned free_tries;       /* tries that do not count against `retries`: the one on a
@@ -1254,7 +1256,10 @@ static double host_throttle(kbj_fetcher *f, xfer *x, double now)
 {
     host_ent *h = x->host;
     double wait = x->retry_after >= 0 ? x->retry_after : backoff_s(f, x->throttled + 1);
-    h->cur = h->cur > 1 ? h->cur / 2 : 1;
+    if (h->cur > 1) {
+        h->cur /= 2;
+        h->cut_at = now;
+    }
     h->ok_run = 0;
     if (now + wait > h->paused_until)
         h->paused_until = now + wait;
@@ -1303,12 +1308,16 @@ static int finish_try(kbj_fetcher *f, xfer *x, CURLcode code, double now)
     /* The host asks us to slow down: its limit is cut and its items wait, this one
      * included, without spending a retry. */
     if ((status == 429 || (status == 503 && x->retry_after >= 0)) && o == KBJ_FETCH_TRANSIENT &&
-        x->throttled < THROTTLE_TRIES &&
         !(x->retry_after >= 0 && x->retry_after * 1000.0 > f->cfg.retry_after_max_ms)) {
+        /* Free while the host could still be slowed down (above one request at a time),
+         * or when the request went out before it was: an answer to the old pace. */
+        int free_wait = (x->host->cur > 1 || x->try_started < x->host->cut_at) && x->throttled < THROTTLE_TRIES;
         double until = host_throttle(f, x, now);
-        x->throttled++;
-        x->free_tries++;
-        return try_again(x, o, why, until);
+        if (free_wait) {
+            x->throttled++;
+            x->free_tries++;
+            return try_again(x, o, why, until);
+        }
     }
     if (o == KBJ_FETCH_TRANSIENT && (rc = retry_transient(f, x, why, sizeof why, now)) != 1)
         return rc;
@@ -1473,6 +1482,7 @@ static int start_try(kbj_fetcher *f, xfer *x, double now)
         return -1;
     x->state = X_ACTIVE;
     x->res->tries++;
+    x->try_started = now;
     if (x->first_start == 0)
         x->first_start = now;
     x->host->active++;

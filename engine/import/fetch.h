@@ -133,9 +133,11 @@ int kbj_fetch_many(kbj_fetcher *f, const char *const *urls, size_t n, kbj_fetch_
  * requests at once; over HTTP/2 they share one connection as streams (libcurl waits for
  * the first connection's ALPN before opening another). A 429, or a 503 with
  * Retry-After, halves that host's limit and pauses the host for the Retry-After (else
- * the backoff), its items waiting without spending their `retries` (at most 10 such
- * waits per item); each run of `limit now` answers without one adds one back, up to the
- * configured limit. Other hosts go on as before. An HTTP/2 stream ended by GOAWAY or
+ * the backoff); the item waits with the host's others. That wait spends none of its
+ * `retries` while the host could still be slowed down, or when the request went out
+ * before the last cut (at most 10 such waits per item); at one request at a time a
+ * further 429 is an ordinary transient failure. Each run of `limit now` answers without
+ * one adds one back, up to the configured limit. Other hosts go on as before. An HTTP/2 stream ended by GOAWAY or
  * REFUSED_STREAM is tried again at once (at most 5 times per item), not as a retry.
  */
 int kbj_fetch_add(kbj_fetcher *f, const char *url, void *tag);
