@@ -416,8 +416,8 @@ static int parse_host_limits(kbj_fetcher *f, const char *list, kbj_err *err)
             if (rc == -2)
                 return kbj_fail(err, KBJ_ENOMEM, "out of memory");
             if (rc != 0)
-                return kbj_fail(err, KBJ_EINVAL,
-                                "host_limits: \"%.*s\" is not host[:port]=N with N from 1 to 100", (int)(len > 80 ? 80 : len), p);
+                return kbj_fail(err, KBJ_EINVAL, "host_limits: \"%.*s\" is not host[:port]=N with N from 1 to 100",
+                                (int)(len > 80 ? 80 : len), p);
             f->nrules++;
         }
         if (!end)
