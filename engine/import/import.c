@@ -38,7 +38,7 @@
 
 struct kbj_import_settings {
     kbj_fetch_config fetch;
-    char *user_agent, *allow, *proxy;
+    char *user_agent, *allow, *proxy, *ca_file, *host_limits;
     kbj_norm_limits limits;
     kbj_urllist_limits list;
     kbj_import_sink_fn sink;
@@ -63,6 +63,8 @@ static void settings_free(kbj_engine *eng)
     free(eng->import->user_agent);
     free(eng->import->allow);
     free(eng->import->proxy);
+    free(eng->import->ca_file);
+    free(eng->import->host_limits);
     free(eng->import);
     eng->import = NULL;
 }
@@ -90,7 +92,7 @@ int kbj_import_configure(kbj_engine *eng, const kbj_fetch_config *fetch, const k
 {
     struct kbj_import_settings *s = settings(eng);
     kbj_fetch_config fc = { 0 };
-    char *ua = NULL, *allow = NULL, *proxy = NULL;
+    char *ua = NULL, *allow = NULL, *proxy = NULL, *ca = NULL, *hl = NULL;
     kbj_err err;
 
     if (!s)
@@ -104,21 +106,30 @@ int kbj_import_configure(kbj_engine *eng, const kbj_fetch_config *fetch, const k
     if (!f)
         return kbj_efail(eng, KBJ_EINVAL, "%s", err.msg);
     kbj_fetcher_free(f);
-    if (dup_opt(fc.user_agent, &ua) || dup_opt(fc.allow, &allow) || dup_opt(fc.proxy, &proxy)) {
+    if (dup_opt(fc.user_agent, &ua) || dup_opt(fc.allow, &allow) || dup_opt(fc.proxy, &proxy) ||
+        dup_opt(fc.ca_file, &ca) || dup_opt(fc.host_limits, &hl)) {
         free(ua);
         free(allow);
+        free(proxy);
+        free(ca);
         return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
     }
     free(s->user_agent);
     free(s->allow);
     free(s->proxy);
+    free(s->ca_file);
+    free(s->host_limits);
     s->user_agent = ua;
     s->allow = allow;
     s->proxy = proxy;
+    s->ca_file = ca;
+    s->host_limits = hl;
     s->fetch = fc;
     s->fetch.user_agent = ua;
     s->fetch.allow = allow;
     s->fetch.proxy = proxy;
+    s->fetch.ca_file = ca;
+    s->fetch.host_limits = hl;
     memset(&s->limits, 0, sizeof s->limits);
     if (limits)
         s->limits = *limits;
@@ -143,6 +154,8 @@ void kbj_import_list_limits(kbj_engine *eng, kbj_urllist_limits *out)
     "\"total\": {\"type\": \"integer\", \"minimum\": 0},"                                   \
     "\"chunk_size\": {\"type\": \"integer\", \"minimum\": 1, \"maximum\": 500, \"default\": 10}," \
     "\"posts\": {\"type\": \"boolean\", \"default\": true},"                                \
+    "\"max_per_host\": {\"type\": \"integer\", \"minimum\": 1, \"maximum\": 100},"           \
+    "\"host_limits\": {\"type\": \"string\", \"maxLength\": 4000},"                          \
     "\"range_start\": {\"type\": \"integer\", \"minimum\": 0},"                             \
     "\"range_end\": {\"type\": \"integer\", \"minimum\": 0},"                               \
     "\"ranges\": {\"type\": \"integer\", \"minimum\": 1, \"maximum\": 64, \"default\": 1},"   \
@@ -262,6 +275,17 @@ int kbj_import_submit_rerun(kbj_engine *eng, int fd, const char *params, const k
     if (!json_is_object(p)) {
         json_decref(p);
         return kbj_efail(eng, KBJ_EINVAL, "import params must be a JSON object");
+    }
+    if (json_is_string(json_object_get(p, "host_limits"))) {
+        /* checked now, not when a runner would first fail on it */
+        kbj_fetch_config hc = { 0 };
+        kbj_fetcher *f;
+        hc.host_limits = json_string_value(json_object_get(p, "host_limits"));
+        if (!(f = kbj_fetcher_new(&hc, &err))) {
+            json_decref(p);
+            return kbj_efail(eng, KBJ_EINVAL, "params/%s", err.msg);
+        }
+        kbj_fetcher_free(f);
     }
     if (kbj_new_id(id)) {
         json_decref(p);
