@@ -109,7 +109,7 @@ urlfile=$dir/fixtures-$name.url
 logfile=$dir/fixtures-$name.log
 tlsdir=$dir/tls
 ngxdir=$dir/nginx-$name
-ngxpid=$dir/fixtures-$name.nginx.pid
+ngxpid=$ngxdir/master.pid   # not fixtures-*.pid: down.sh takes those for sites
 portsfile=$dir/fixtures-$name.tls-ports
 
 log() { kbj_log "$@" >&2; }
