@@ -5,7 +5,8 @@
  * without it), HTTP/2 multiplexing where ALPN offers h2 (nginx's access log shows which
  * connection carried each request and in which protocol), HTTP/1.1 with the per-host
  * connection limit where it does not, a server that sends GOAWAY every 5 requests
- * without a page failing, and TLS through the delay proxy. */
+ * without a page failing, a 429 that slows only its host, and TLS through the delay
+ * proxy. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -344,6 +345,52 @@ static void goaway_every_five_requests_fails_no_page(void **state)
                   extra);
 }
 
+/* ---- 429 --------------------------------------------------------------------------- */
+
+/* The fixture's /throttle answers 429 with Retry-After: 2 once on the h2 endpoint: that
+ * page waits the 2 s and arrives, without spending a retry (it has none here: fetch.h,
+ * a 429's wait is not one), while pages of another host (the h1 endpoint, another
+ * port) go on at once. */
+static void throttle_on_one_host_slows_only_that_host(void **state)
+{
+    (void)state;
+    enum { N = 9 };
+    kbj_fetch_config c = cfg_tls();
+    c.max_per_host = 8;
+    c.max_total = 16;
+    char key[64], urls_buf[N][256];
+    const char *urls[N];
+    snprintf(key, sizeof key, "tls-throttle-%d-%ld", (int)getpid(), (long)time(NULL));
+    snprintf(urls_buf[0], sizeof urls_buf[0], "%s/throttle?key=%s&n=1&retry_after=2&page=3", h2_url, key);
+    for (int i = 1; i < N; i++)
+        snprintf(urls_buf[i], sizeof urls_buf[i], "%s/slow-page?ms=0&n=%d", h1_url, i);
+    for (int i = 0; i < N; i++)
+        urls[i] = urls_buf[i];
+    kbj_fetch_result r[N];
+    kbj_fetcher *f = fetcher(&c);
+    assert_int_equal(kbj_fetch_many(f, urls, N, r, NULL, NULL), KBJ_OK);
+    kbj_fetcher_free(f);
+    for (int i = 0; i < N; i++)
+        if (r[i].outcome != KBJ_FETCH_OK)
+            fail_msg("%s: outcome %d (%s, status %d, tries %u)", urls[i], r[i].outcome, S(r[i].error),
+                     r[i].http_status, r[i].tries);
+    assert_non_null(strstr(r[0].body, "kbjobs-fixture-page-3-end"));
+    if (r[0].tries < 2 || r[0].elapsed < 2.0 || r[0].elapsed > 6.0)
+        fail_msg("the throttled page: %u tries in %.2f s (want 2 or more, after its Retry-After of 2 s)",
+                 r[0].tries, r[0].elapsed);
+    for (int i = 1; i < N; i++)
+        if (r[i].elapsed > 1.0)
+            fail_msg("%s took %.2f s: another host's 429 held it back", urls[i], r[i].elapsed);
+    for (int i = 0; i < N; i++)
+        kbj_fetch_result_clear(&r[i]);
+    /* The key's counter file goes (on the site itself: one counter for every endpoint). */
+    snprintf(urls_buf[0], sizeof urls_buf[0], "%s/flaky-reset?key=%s", plain_url, key);
+    f = fetcher(&c);
+    assert_int_equal(kbj_fetch_many(f, urls, 1, r, NULL, NULL), KBJ_OK);
+    kbj_fetcher_free(f);
+    kbj_fetch_result_clear(&r[0]);
+}
+
 /* ---- TLS through the delay proxy ---------------------------------------------------- */
 
 static pid_t proxy_pid; /* the delay proxy of tls_through_the_delay_proxy, or 0 */
@@ -417,6 +464,7 @@ int main(void)
         cmocka_unit_test(http2_is_used_when_offered_many_streams_on_one_connection),
         cmocka_unit_test(http11_where_h2_is_not_offered_within_the_connection_limit),
         cmocka_unit_test(goaway_every_five_requests_fails_no_page),
+        cmocka_unit_test(throttle_on_one_host_slows_only_that_host),
         cmocka_unit_test_teardown(tls_through_the_delay_proxy, stop_proxy),
     };
     curl_global_init(CURL_GLOBAL_DEFAULT);
