@@ -267,7 +267,8 @@ fail:
 }
 /* }}} */
 
-static const char *const import_keys[] = { "allow", "proxy", "user_agent", "max_total", "max_per_host",
+static const char *const import_keys[] = { "allow", "proxy", "user_agent", "ca_file", "host_limits",
+    "max_total", "max_per_host",
     "connect_timeout_ms", "timeout_ms", "low_speed_bytes", "low_speed_seconds", "max_body", "max_decoded",
     "max_redirects", "retries", "retry_base_ms", "retry_after_max_ms", "max_text", "max_depth",
     "max_list_bytes", "max_list_lines", NULL };
@@ -287,7 +288,8 @@ PHP_METHOD(KBJobs_Engine, configureImport)
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
     if (kbjobs_known_keys(set, import_keys, "import setting") ||
         kbjobs_opt_string(set, "allow", &fc.allow) || kbjobs_opt_string(set, "proxy", &fc.proxy) ||
-        kbjobs_opt_string(set, "user_agent", &fc.user_agent))
+        kbjobs_opt_string(set, "user_agent", &fc.user_agent) || kbjobs_opt_string(set, "ca_file", &fc.ca_file) ||
+        kbjobs_opt_string(set, "host_limits", &fc.host_limits))
         RETURN_THROWS();
     /* the ranges are the engine's (kbj_import_option_range), which checks them again */
 #define SET_U(key, field)                                                          \

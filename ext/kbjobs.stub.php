@@ -152,7 +152,12 @@ namespace KBJobs {
         /**
          * Fetcher and normaliser settings for the imports this engine runs: allow (a
          * comma-separated list of addresses and CIDR ranges allowed although private or
-         * special), proxy, user_agent, max_total, max_per_host, connect_timeout_ms,
+         * special), proxy, user_agent, ca_file (a PEM file of the CA certificates trusted
+         * instead of the system's, for sites with a private CA; certificates are always
+         * verified), host_limits (max_per_host for some hosts: "docs.example.com=2,
+         * example.org:8443=16", 1..100 each; a list that does not parse is a ValueError),
+         * max_total, max_per_host (requests at once per host, default 6: connections over
+         * HTTP/1.1, streams over HTTP/2), connect_timeout_ms,
          * timeout_ms, low_speed_bytes, low_speed_seconds, max_body, max_decoded,
          * max_redirects, retries, retry_base_ms, retry_after_max_ms, max_text, max_depth;
          * and the caps on the lists import() takes: max_list_bytes (1..2^40, default 1 GiB)

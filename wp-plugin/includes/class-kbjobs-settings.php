@@ -124,8 +124,13 @@ final class KBJobs_Settings {
 
 	/**
 	 * The fetcher's settings: KBJOBS_FETCH_ALLOW (addresses and CIDR ranges allowed
-	 * although private, e.g. '10.0.0.0/8'), KBJOBS_FETCH_PROXY, and the
-	 * `kbjobs_import_settings` filter for the rest (timeouts, limits).
+	 * although private, e.g. '10.0.0.0/8'), KBJOBS_FETCH_PROXY, KBJOBS_FETCH_CA_FILE (a
+	 * PEM file of the CAs trusted instead of the system's, for sites with a private CA),
+	 * KBJOBS_FETCH_MAX_PER_HOST (requests at once per host, 1..100; default 6) and
+	 * KBJOBS_FETCH_HOST_LIMITS (per-host limits: 'docs.example.com=2, example.org:8443=16'),
+	 * and the `kbjobs_import_settings` filter for the rest (timeouts, limits). The engine
+	 * checks the values: one out of range or a list that does not parse makes
+	 * KBJobs\Engine::configureImport() throw, naming the setting.
 	 *
 	 * @return array<string,mixed>
 	 */
@@ -138,6 +143,17 @@ final class KBJobs_Settings {
 		}
 		if ( defined( 'KBJOBS_FETCH_PROXY' ) && '' !== KBJOBS_FETCH_PROXY ) {
 			$settings['proxy'] = (string) KBJOBS_FETCH_PROXY;
+		}
+		if ( defined( 'KBJOBS_FETCH_CA_FILE' ) && '' !== KBJOBS_FETCH_CA_FILE ) {
+			$settings['ca_file'] = (string) KBJOBS_FETCH_CA_FILE;
+		}
+		if ( defined( 'KBJOBS_FETCH_MAX_PER_HOST' ) && '' !== KBJOBS_FETCH_MAX_PER_HOST ) {
+			// A number in quotes is a number; anything else is passed as it is, so that
+			// the engine's TypeError names the setting instead of a silent 0.
+			$settings['max_per_host'] = is_numeric( KBJOBS_FETCH_MAX_PER_HOST ) ? (int) KBJOBS_FETCH_MAX_PER_HOST : KBJOBS_FETCH_MAX_PER_HOST;
+		}
+		if ( defined( 'KBJOBS_FETCH_HOST_LIMITS' ) && '' !== KBJOBS_FETCH_HOST_LIMITS ) {
+			$settings['host_limits'] = (string) KBJOBS_FETCH_HOST_LIMITS;
 		}
 		/**
 		 * Filters the import fetcher's settings and the caps on URL lists,

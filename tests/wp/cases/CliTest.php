@@ -49,7 +49,7 @@ final class CliTest extends TestCase {
 		list( $code, $out, $err ) = self::wp( 'kb' );
 		$this->assertSame( 0, $code, $err );
 		$this->assertStringContainsString( 'usage: wp kb alert <command>', $out );
-		$this->assertStringContainsString( 'or: wp kb import <file> [--sink=<mode>] [--chunk-size=<n>] [--ranges=<n>] [--post-type=<type>] [--status=<status>] [--author=<user>] [--wait] [--unique-key=<key>] [--resume] [--fresh] [--porcelain]', $out );
+		$this->assertStringContainsString( 'or: wp kb import <file> [--sink=<mode>] [--chunk-size=<n>] [--ranges=<n>] [--max-per-host=<n>] [--host-limits=<list>] [--post-type=<type>] [--status=<status>] [--author=<user>] [--wait] [--unique-key=<key>] [--resume] [--fresh] [--porcelain]', $out );
 		foreach ( array( 'audit', 'checkpoint', 'cron', 'failure', 'import-job', 'job', 'queue', 'runner' ) as $noun ) {
 			$this->assertStringContainsString( 'or: wp kb ' . $noun . ' <command>', $out );
 		}

@@ -51,6 +51,14 @@ final class KBJobs_CLI_Import extends KBJobs_CLI_Command {
 	 * default: 1
 	 * ---
 	 *
+	 * [--max-per-host=<n>]
+	 * : Requests at once to one host for this import (1-100): connections over HTTP/1.1,
+	 * streams over HTTP/2. Default: the site's setting (KBJOBS_FETCH_MAX_PER_HOST, else 6).
+	 *
+	 * [--host-limits=<list>]
+	 * : Per-host limits for this import, winning over the site's for the hosts they name:
+	 * "docs.example.com=2, example.org:8443=16" (host, or host:port for that port only; 1-100 each).
+	 *
 	 * [--post-type=<type>]
 	 * : Post type of the articles (default: kb_article, or what the kbjobs_article_post_type filter says).
 	 *
@@ -90,6 +98,7 @@ final class KBJobs_CLI_Import extends KBJobs_CLI_Command {
 	 *     $ wp kb import urls.txt
 	 *     $ cat urls.txt | wp kb import - --sink=bulk --wait
 	 *     $ wp kb import big-list.txt --ranges=4   # then one `wp kb work` per range
+	 *     $ wp kb import docs.txt --max-per-host=16 --host-limits="legacy.example.com=2"
 	 *
 	 * @param array<int,string>    $args       The file.
 	 * @param array<string,string> $assoc_args Options.
@@ -102,6 +111,17 @@ final class KBJobs_CLI_Import extends KBJobs_CLI_Command {
 			'ranges'     => (int) \WP_CLI\Utils\get_flag_value( $assoc_args, 'ranges', 1 ),
 			'status'     => \WP_CLI\Utils\get_flag_value( $assoc_args, 'status', 'publish' ),
 		);
+		if ( isset( $assoc_args['max-per-host'] ) ) {
+			// The range is the engine's (it refuses the import, naming the param); a
+			// value that is no number at all is refused here, not turned into 0.
+			if ( ! preg_match( '/^\d{1,9}$/', (string) $assoc_args['max-per-host'] ) ) {
+				\WP_CLI::error( sprintf( '--max-per-host must be a number from 1 to 100, not "%s".', $assoc_args['max-per-host'] ) );
+			}
+			$params['max_per_host'] = (int) $assoc_args['max-per-host'];
+		}
+		if ( isset( $assoc_args['host-limits'] ) ) {
+			$params['host_limits'] = (string) $assoc_args['host-limits'];
+		}
 		if ( isset( $assoc_args['post-type'] ) ) {
 			$params['post_type'] = $assoc_args['post-type'];
 		}

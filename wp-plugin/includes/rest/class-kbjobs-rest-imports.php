@@ -144,53 +144,64 @@ final class KBJobs_REST_Imports extends KBJobs_REST_Controller {
 	 */
 	private function import_args(): array {
 		return array(
-			'urls'       => array(
+			'urls'         => array(
 				'description' => __( 'The URLs: an array, or text with one URL a line.', 'kb-jobs' ),
 				'type'        => array( 'array', 'string' ),
 				'items'       => array( 'type' => 'string' ),
 				'maxItems'    => 100000,
 			),
-			'upload'     => array(
+			'upload'       => array(
 				'description' => __( 'An upload sent in parts (see /imports/uploads).', 'kb-jobs' ),
 				'type'        => 'string',
 				'pattern'     => '^[0-9a-f]{32}$',
 			),
-			'source'     => array(
+			'source'       => array(
 				'description' => __( 'What the list is, for the record (default: the file name).', 'kb-jobs' ),
 				'type'        => 'string',
 				'maxLength'   => 200,
 			),
-			'chunk_size' => array(
+			'chunk_size'   => array(
 				'type'    => 'integer',
 				'minimum' => 1,
 				'maximum' => 500,
 			),
-			'sink'       => array(
+			'sink'         => array(
 				'type' => 'string',
 				'enum' => array( 'compatible', 'bulk' ),
 			),
-			'post_type'  => array(
+			'max_per_host' => array(
+				'description' => __( 'Requests at once to one host for this import (default: the site\'s setting).', 'kb-jobs' ),
+				'type'        => 'integer',
+				'minimum'     => 1,
+				'maximum'     => 100,
+			),
+			'host_limits'  => array(
+				'description' => __( 'Per-host limits for this import: "docs.example.com=2, example.org:8443=16".', 'kb-jobs' ),
+				'type'        => 'string',
+				'maxLength'   => 4000,
+			),
+			'post_type'    => array(
 				'type'    => 'string',
 				'pattern' => '^[a-z0-9_-]{1,20}$',
 			),
-			'status'     => array(
+			'status'       => array(
 				'type' => 'string',
 				'enum' => array( 'publish', 'draft', 'pending', 'private' ),
 			),
-			'author'     => array(
+			'author'       => array(
 				'type'    => 'integer',
 				'minimum' => 0,
 			),
-			'unique_key' => array(
+			'unique_key'   => array(
 				'type'      => 'string',
 				'maxLength' => 191,
 			),
-			'priority'   => array(
+			'priority'     => array(
 				'type'    => 'integer',
 				'minimum' => -100,
 				'maximum' => 100,
 			),
-			'existing'   => array(
+			'existing'     => array(
 				'description' => __( 'When the unique key belongs to an interrupted import with a checkpoint: resume it, or start it fresh.', 'kb-jobs' ),
 				'type'        => 'string',
 				'enum'        => array( 'resume', 'fresh' ),
@@ -279,7 +290,7 @@ final class KBJobs_REST_Imports extends KBJobs_REST_Controller {
 			$source = sanitize_text_field( (string) $request['source'] );
 		}
 		$params = array();
-		foreach ( array( 'chunk_size', 'sink', 'post_type', 'status', 'author' ) as $key ) {
+		foreach ( array( 'chunk_size', 'sink', 'post_type', 'status', 'author', 'max_per_host', 'host_limits' ) as $key ) {
 			if ( null !== $request[ $key ] ) {
 				$params[ $key ] = $request[ $key ];
 			}
