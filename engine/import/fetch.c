@@ -59,7 +59,7 @@
 #include <curl/curl.h>
 
 #define DEF_MAX_TOTAL 16u
-#define DEF_MAX_PER_HOST 4u
+#define DEF_MAX_PER_HOST 6u
 #define DEF_CONNECT_TIMEOUT_MS 10000u
 #define DEF_TIMEOUT_MS 30000u
 #define DEF_LOW_SPEED_BYTES 512u
@@ -75,6 +75,9 @@
 #define SNIFF_BYTES 512                   /* bytes checked for NUL without a Content-Type */
 #define POLL_MS 100                       /* should_stop is asked at least this often */
 #define FIRST_BUFFER 16384
+#define GOAWAY_TRIES 5                    /* tries an HTTP/2 GOAWAY may end, per item */
+#define THROTTLE_TRIES 10                 /* 429 answers waited out, per item */
+#define HOST_BUCKETS 64
 
 /* Copies src into dst (capacity cap > 0), truncating, always terminated. */
 static void copy_str(char *dst, size_t cap, const char *src)
@@ -100,18 +103,53 @@ typedef struct conn_sock {
     unsigned requests;        /* requests sent on it (counted by on_prereq) */
 } conn_sock;
 
+/* A host_limits entry: "host" (any port) or "host:port", and its limit. */
+typedef struct host_rule {
+    char *name;
+    int has_port;
+    unsigned limit;
+} host_rule;
+
+/* What the fetcher knows of one "host:port" while it has items for it, or while it is
+ * throttled: the per-host limit and how a 429 slowed it down. */
+typedef struct host_ent {
+    char *key;
+    struct host_ent *next;    /* hash chain */
+    unsigned items;           /* items of this host not taken yet */
+    unsigned active;          /* transfers in flight */
+    unsigned limit;           /* the configured limit (max_per_host or a host_limits rule) */
+    unsigned cur;             /* the limit now: cut in half by a 429, grown back by one
+                               * after `cur` answers without one */
+    unsigned ok_run;          /* answers since the last change of cur */
+    double paused_until;      /* monotonic seconds: nothing starts before (Retry-After) */
+    int http_version;         /* of the last answer: 11, 20 (0 before) */
+} host_ent;
+
+typedef struct xfer xfer;
+
 struct kbj_fetcher {
-    kbj_fetch_config cfg;     /* defaults applied; user_agent/proxy/allow point below */
+    kbj_fetch_config cfg;     /* defaults applied; strings point below */
     char *user_agent;
     char *proxy;              /* NULL: no proxy whatever the environment says */
+    char *ca_file;            /* NULL: the system's bundle */
     addr_rule *allow;
     size_t nallow;
+    host_rule *rules;         /* host_limits */
+    size_t nrules;
     conn_sock *socks;         /* every socket of the multi handle's connections */
     size_t nsocks, capsocks;
     CURLM *multi;
     struct curl_slist *headers;
     uint64_t rng;
     kbj_err err;
+    /* the stream: items in the order they were added, until taken */
+    xfer **q;
+    size_t nq, capq, lo;      /* lo: items before it are all done */
+    size_t ndone, nactive, nwaiting;
+    host_ent **hosts;         /* hash table of hosts with items (or throttled) */
+    size_t nhostbuckets, nhosts;
+    int need_admit;
+    double next_due;          /* the earliest waiting item's due time or host's pause end */
 };
 
 /* Whether the first `bits` bits of a and b agree (both at least (bits + 7) / 8 bytes). */
@@ -316,6 +354,78 @@ static int parse_allow(kbj_fetcher *f, const char *list, kbj_err *err)
     return KBJ_OK;
 }
 
+/* One host_limits entry, "name=N", trimmed, into r. 0, or -1 when malformed. */
+static int parse_host_rule(const char *item, size_t len, host_rule *r)
+{
+    const char *eq = memchr(item, '=', len);
+    size_t nlen;
+    unsigned long v = 0;
+    const char *colon;
+    if (!eq)
+        return -1;
+    nlen = (size_t)(eq - item);
+    while (nlen > 0 && (item[nlen - 1] == ' ' || item[nlen - 1] == '\t'))
+        nlen--;
+    if (nlen == 0 || nlen > 300)
+        return -1;
+    for (const char *p = eq + 1; p < item + len; p++) {
+        if (*p == ' ' || *p == '\t')
+            continue;
+        if (*p < '0' || *p > '9' || v > 1000)
+            return -1;
+        v = v * 10 + (unsigned long)(*p - '0');
+    }
+    if (v < 1 || v > 100)
+        return -1;
+    for (size_t i = 0; i < nlen; i++)
+        if (!(item[i] == '.' || item[i] == '-' || item[i] == '_' || item[i] == ':' || item[i] == '[' ||
+              item[i] == ']' || (item[i] >= '0' && item[i] <= '9') || ((item[i] | 32) >= 'a' && (item[i] | 32) <= 'z')))
+            return -1;
+    if (!(r->name = malloc(nlen + 1)))
+        return -2;
+    for (size_t i = 0; i < nlen; i++)
+        r->name[i] = (char)(item[i] >= 'A' && item[i] <= 'Z' ? item[i] + 32 : item[i]);
+    r->name[nlen] = '\0';
+    /* "host:port" or "[v6]:port"; a bare IPv6 address must come in brackets */
+    colon = strrchr(r->name, ':');
+    r->has_port = colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1) &&
+                  (r->name[0] != '[' || colon[-1] == ']');
+    r->limit = (unsigned)v;
+    return 0;
+}
+
+/* Parses host_limits: "docs.example.com=2, example.org:8443=16". */
+static int parse_host_limits(kbj_fetcher *f, const char *list, kbj_err *err)
+{
+    size_t cap = 1;
+    for (const char *p = list; *p; p++)
+        cap += *p == ',';
+    f->rules = calloc(cap, sizeof *f->rules);
+    if (!f->rules)
+        return kbj_fail(err, KBJ_ENOMEM, "out of memory");
+    for (const char *p = list; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        while (len > 0 && (*p == ' ' || *p == '\t')) {
+            p++;
+            len--;
+        }
+        if (len > 0) {
+            int rc = parse_host_rule(p, len, &f->rules[f->nrules]);
+            if (rc == -2)
+                return kbj_fail(err, KBJ_ENOMEM, "out of memory");
+            if (rc != 0)
+                return kbj_fail(err, KBJ_EINVAL,
+                                "host_limits: \"%.*s\" is not host[:port]=N with N from 1 to 100", (int)(len > 80 ? 80 : len), p);
+            f->nrules++;
+        }
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return KBJ_OK;
+}
+
 /* ---- small helpers ------------------------------------------------------------------ */
 
 /* A number in [0, 1) (xorshift64*; jitter does not need more). */
@@ -385,18 +495,24 @@ static int type_accepted(const char *ct)
 
 typedef enum xstate { X_WAITING, X_ACTIVE, X_DONE } xstate;
 
-typedef struct xfer {
+struct xfer {
     kbj_fetcher *f;
-    kbj_fetch_result *res;
+    kbj_fetch_result *res;     /* &own */
+    kbj_fetch_result own;
     const char *url;
-    char *host;                /* "host:port" of the URL, until interned as hid */
-    size_t hid;                /* host id, for the per-host limit */
+    void *tag;
+    host_ent *host;            /* for the per-host limit */
     CURL *easy;
     xstate state;
     double due;                /* when the next try may start (monotonic seconds) */
     double first_start;        /* when the first try started; 0 before */
     int fresh;                 /* new connections only: a try on a reused one failed (the
                                 * one try that does not count against `retries`) */
+    unsigned free_tries;       /* tries that do not count against `retries`: the one on a
+                                * new connection, those a GOAWAY or REFUSED_STREAM ended,
+                                * and the waits a 429 asked for */
+    unsigned throttled;        /* 429 answers so far */
+    unsigned goaways;          /* tries an HTTP/2 connection ended under us */
     /* the current try */
     char *buf;
     size_t len, cap;
@@ -412,7 +528,7 @@ typedef struct xfer {
     char refused[96];          /* the first address the socket callback refused, or "" */
     int nomem;
     char errbuf[CURL_ERROR_SIZE];
-} xfer;
+};
 
 /* Stops the transfer from a callback with an outcome and a reason. */
 static void stop_with(xfer *x, kbj_fetch_outcome o, const char *fmt, ...)
@@ -765,6 +881,12 @@ static int easy_setup(kbj_fetcher *f, xfer *x)
     SET(CURLOPT_USERAGENT, f->user_agent);
     SET(CURLOPT_HTTPHEADER, f->headers);
     SET(CURLOPT_PROXY, f->proxy ? f->proxy : "");
+    /* a second request to a host waits for the first one's connection to say whether it
+     * multiplexes (HTTP/2 over TLS, from ALPN) instead of opening a connection of its own */
+    SET(CURLOPT_PIPEWAIT, 1L);
+    SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    if (f->ca_file)
+        SET(CURLOPT_CAINFO, f->ca_file);
     SET(CURLOPT_ERRORBUFFER, x->errbuf);
 #undef SET
     if (rc != CURLE_OK)
@@ -1001,7 +1123,7 @@ static int retry_transient(kbj_fetcher *f, xfer *x, char *why, size_t cap, doubl
 {
     const kbj_fetch_config *c = &f->cfg;
     double ra = x->retry_after;
-    unsigned counted = x->res->tries - (unsigned)x->fresh; /* tries that count as retries */
+    unsigned counted = x->res->tries - x->free_tries; /* tries that count as retries */
     if (ra >= 0 && ra * 1000.0 > c->retry_after_max_ms) {
         size_t l = strlen(why);
         snprintf(why + l, cap - l, " (Retry-After %.0f s is longer than %u ms)", ra, c->retry_after_max_ms);
@@ -1041,6 +1163,102 @@ static int settle_item(xfer *x, kbj_fetch_outcome o, const char *why, double now
     return 0;
 }
 
+/* ---- hosts ---------------------------------------------------------------------- */
+
+/* The limit of a "host:port" key: the last host_limits rule naming host:port, else the
+ * last naming the host, else max_per_host. */
+static unsigned host_limit_for(const kbj_fetcher *f, const char *key)
+{
+    const char *colon = strrchr(key, ':');
+    size_t hlen = colon ? (size_t)(colon - key) : strlen(key);
+    unsigned by_host = 0, by_port = 0;
+    for (size_t i = 0; i < f->nrules; i++) {
+        const host_rule *r = &f->rules[i];
+        if (r->has_port ? strcmp(r->name, key) == 0 : strlen(r->name) == hlen && strncmp(r->name, key, hlen) == 0)
+            *(r->has_port ? &by_port : &by_host) = r->limit;
+    }
+    return by_port ? by_port : by_host ? by_host : f->cfg.max_per_host;
+}
+
+static size_t host_bucket(const kbj_fetcher *f, const char *key)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return (size_t)(h % f->nhostbuckets);
+}
+
+/* The entry of `key` (made when missing; the key is taken over, or freed when an entry
+ * exists), or NULL when out of memory. */
+static host_ent *host_get(kbj_fetcher *f, char *key)
+{
+    size_t b = host_bucket(f, key);
+    host_ent *h;
+    for (h = f->hosts[b]; h; h = h->next)
+        if (strcmp(h->key, key) == 0) {
+            free(key);
+            return h;
+        }
+    h = calloc(1, sizeof *h);
+    if (!h) {
+        free(key);
+        return NULL;
+    }
+    h->key = key;
+    h->limit = h->cur = host_limit_for(f, key);
+    h->next = f->hosts[b];
+    f->hosts[b] = h;
+    f->nhosts++;
+    return h;
+}
+
+/* Forgets a host that has no items left and is not slowed down: a list of a million
+ * hosts keeps only those in the window. */
+static void host_release(kbj_fetcher *f, host_ent *h, double now)
+{
+    host_ent **pp;
+    if (h->items > 0 || h->active > 0 || h->cur < h->limit || h->paused_until > now)
+        return;
+    for (pp = &f->hosts[host_bucket(f, h->key)]; *pp; pp = &(*pp)->next)
+        if (*pp == h) {
+            *pp = h->next;
+            break;
+        }
+    free(h->key);
+    free(h);
+    f->nhosts--;
+}
+
+/* Notes what a host answered: its protocol, and on a success one step back towards its
+ * configured limit after a 429 cut it (additive increase, one per `cur` answers). */
+static void host_answer(kbj_fetcher *f, xfer *x, CURLcode code, long status)
+{
+    host_ent *h = x->host;
+    long v = 0;
+    (void)f;
+    if (curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &v) == CURLE_OK && v)
+        h->http_version = x->res->http_version = v == CURL_HTTP_VERSION_2_0 ? 20 : v == CURL_HTTP_VERSION_1_0 ? 10
+                                                                               : v == CURL_HTTP_VERSION_3 ? 30 : 11;
+    if (code == CURLE_OK && status >= 200 && status < 400 && h->cur < h->limit && ++h->ok_run >= h->cur) {
+        h->cur++;
+        h->ok_run = 0;
+    }
+}
+
+/* A 429 (or a 503 with Retry-After) from the host of `x`: halves the host's limit and
+ * pauses it for the Retry-After, or for the backoff of the item's throttled tries when
+ * the server said nothing. Returns the end of the pause. */
+static double host_throttle(kbj_fetcher *f, xfer *x, double now)
+{
+    host_ent *h = x->host;
+    double wait = x->retry_after >= 0 ? x->retry_after : backoff_s(f, x->throttled + 1);
+    h->cur = h->cur > 1 ? h->cur / 2 : 1;
+    h->ok_run = 0;
+    if (now + wait > h->paused_until)
+        h->paused_until = now + wait;
+    return h->paused_until;
+}
+
 static int finish_try(kbj_fetcher *f, xfer *x, CURLcode code, double now)
 {
     kbj_fetch_result *r = x->res;
@@ -1066,10 +1284,29 @@ static int finish_try(kbj_fetcher *f, xfer *x, CURLcode code, double now)
     if (classify_try(f, x, code, status, ct, why, sizeof why, &o))
         return -1;
 
+    host_answer(f, x, code, status);
     /* A reused connection's fault: once per item, at once, on new connections only. */
     if (o != KBJ_FETCH_OK && !x->fresh && !x->aborted && reuse_failure(x, code, why)) {
         x->fresh = 1;
+        x->free_tries++;
         return try_again(x, o, why, now);
+    }
+    /* An HTTP/2 connection that went away (GOAWAY) or refused the stream: the request was
+     * not served; at once again, on whatever connection libcurl picks next. */
+    if ((code == CURLE_HTTP2 || code == CURLE_HTTP2_STREAM) && !x->aborted && x->goaways < GOAWAY_TRIES) {
+        x->goaways++;
+        x->free_tries++;
+        return try_again(x, o, why, now);
+    }
+    /* The host asks us to slow down: its limit is cut and its items wait, this one
+     * included, without spending a retry. */
+    if ((status == 429 || (status == 503 && x->retry_after >= 0)) && o == KBJ_FETCH_TRANSIENT &&
+        x->throttled < THROTTLE_TRIES &&
+        !(x->retry_after >= 0 && x->retry_after * 1000.0 > f->cfg.retry_after_max_ms)) {
+        double until = host_throttle(f, x, now);
+        x->throttled++;
+        x->free_tries++;
+        return try_again(x, o, why, until);
     }
     if (o == KBJ_FETCH_TRANSIENT && (rc = retry_transient(f, x, why, sizeof why, now)) != 1)
         return rc;
@@ -1127,23 +1364,40 @@ kbj_fetcher *kbj_fetcher_new(const kbj_fetch_config *cfg, kbj_err *err)
     f->user_agent = dup_str(cfg->user_agent && *cfg->user_agent ? cfg->user_agent : DEF_USER_AGENT);
     if (cfg->proxy && *cfg->proxy)
         f->proxy = dup_str(cfg->proxy);
+    if (cfg->ca_file && *cfg->ca_file && !(f->ca_file = dup_str(cfg->ca_file))) {
+        kbj_fail(err, KBJ_ENOMEM, "out of memory");
+        kbj_fetcher_free(f);
+        return NULL;
+    }
+    f->nhostbuckets = HOST_BUCKETS;
+    f->hosts = calloc(f->nhostbuckets, sizeof *f->hosts);
+    f->next_due = 1e300;
     f->headers = curl_slist_append(NULL, "Accept: text/html,application/xhtml+xml;q=0.9,"
                                          "text/plain;q=0.8,*/*;q=0.1");
     f->multi = curl_multi_init();
-    if (!f->user_agent || (cfg->proxy && *cfg->proxy && !f->proxy) || !f->headers || !f->multi) {
+    if (!f->user_agent || (cfg->proxy && *cfg->proxy && !f->proxy) || !f->headers || !f->multi || !f->hosts) {
         kbj_fail(err, KBJ_ENOMEM, "out of memory");
         kbj_fetcher_free(f);
         return NULL;
     }
     c->user_agent = f->user_agent;
     c->proxy = f->proxy;
+    c->ca_file = f->ca_file;
     c->allow = NULL;
-    if (cfg->allow && parse_allow(f, cfg->allow, err) != KBJ_OK) {
+    c->host_limits = NULL;
+    if ((cfg->allow && parse_allow(f, cfg->allow, err) != KBJ_OK) ||
+        (cfg->host_limits && parse_host_limits(f, cfg->host_limits, err) != KBJ_OK)) {
         kbj_fetcher_free(f);
         return NULL;
     }
+    /* Our scheduler keeps to each host's limit; libcurl's own cap (which also binds the
+     * hops of redirects) is the largest of them. */
+    unsigned most = c->max_per_host;
+    for (size_t i = 0; i < f->nrules; i++)
+        if (f->rules[i].limit > most)
+            most = f->rules[i].limit;
     if (curl_multi_setopt(f->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)c->max_total) != CURLM_OK ||
-        curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)c->max_per_host) != CURLM_OK) {
+        curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)most) != CURLM_OK) {
         kbj_fail(err, KBJ_EINVAL, "libcurl refused the connection limits");
         kbj_fetcher_free(f);
         return NULL;
@@ -1161,6 +1415,23 @@ void kbj_fetcher_free(kbj_fetcher *f)
 {
     if (!f)
         return;
+    kbj_fetch_cancel(f);
+    for (size_t i = 0; i < f->nq; i++) {
+        kbj_fetch_result_clear(&f->q[i]->own);
+        free(f->q[i]);
+    }
+    free(f->q);
+    for (size_t b = 0; f->hosts && b < f->nhostbuckets; b++)
+        for (host_ent *h = f->hosts[b], *next; h; h = next) {
+            next = h->next;
+            free(h->key);
+            free(h);
+        }
+    free(f->hosts);
+    for (size_t i = 0; i < f->nrules; i++)
+        free(f->rules[i].name);
+    free(f->rules);
+    free(f->ca_file);
     if (f->multi)
         curl_multi_cleanup(f->multi);
     curl_slist_free_all(f->headers);
@@ -1202,15 +1473,21 @@ static int start_try(kbj_fetcher *f, xfer *x, double now)
     x->res->tries++;
     if (x->first_start == 0)
         x->first_start = now;
+    x->host->active++;
+    f->nactive++;
+    f->nwaiting--;
     return 0;
 }
 
-/* Takes `x` out of the multi handle and frees its easy handle. */
+/* Takes `x` out of the multi handle and frees its easy handle and buffer. */
 static void xfer_release(kbj_fetcher *f, xfer *x)
 {
     if (x->easy) {
-        if (x->state == X_ACTIVE)
+        if (x->state == X_ACTIVE) {
             curl_multi_remove_handle(f->multi, x->easy);
+            x->host->active--;
+            f->nactive--;
+        }
         curl_easy_cleanup(x->easy);
         x->easy = NULL;
     }
@@ -1218,179 +1495,199 @@ static void xfer_release(kbj_fetcher *f, xfer *x)
     x->buf = NULL;
 }
 
-/* qsort order of transfers by host key, for interning the keys. */
-static int by_host(const void *a, const void *b)
+/* `x` is done (its result is final): it waits to be taken. */
+static void xfer_done(kbj_fetcher *f, xfer *x, double now)
 {
-    const xfer *const *x = a, *const *y = b;
-    return strcmp((*x)->host, (*y)->host);
+    if (x->state == X_WAITING)
+        f->nwaiting--;
+    xfer_release(f, x);
+    x->state = X_DONE;
+    f->ndone++;
+    x->host->items--;
+    host_release(f, x->host, now);
+    x->host = NULL;
 }
 
-/* Gives every transfer a host id (equal keys, equal ids) and frees the keys. Returns
- * the number of distinct hosts, or 0 when out of memory. */
-static size_t intern_hosts(xfer *xs, size_t n)
+/* Admits what is due, in the order added, within the global limit and each host's limit
+ * and pause: only when a slot was freed, an item added, or a retry or pause fell due
+ * since the last look. */
+static int admit(kbj_fetcher *f, double now)
 {
-    xfer **order = malloc(n * sizeof *order);
-    size_t nh = 0;
-    if (!order)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        order[i] = &xs[i];
-    qsort(order, n, sizeof *order, by_host);
-    for (size_t i = 0; i < n; i++) {
-        if (i == 0 || strcmp(order[i]->host, order[i - 1]->host) != 0)
-            nh++;
-        order[i]->hid = nh - 1;
-    }
-    free(order);
-    for (size_t i = 0; i < n; i++) {
-        free(xs[i].host);
-        xs[i].host = NULL;
-    }
-    return nh;
-}
-
-/* One kbj_fetch_many call: its items and the admission state. */
-typedef struct batch {
-    kbj_fetcher *f;
-    xfer *xs;
-    size_t n;
-    unsigned *host_active; /* transfers in flight per host id */
-    size_t nactive, left, lo;
-    int need_admit;
-    double next_retry;
-} batch;
-
-/* Makes the items, all due now, with their hosts interned. */
-static int batch_setup(batch *b, const char *const *urls, kbj_fetch_result *results)
-{
-    kbj_fetcher *f = b->f;
-    double now = kbj_monotonic();
-    size_t nhosts;
-
-    b->xs = calloc(b->n, sizeof *b->xs);
-    if (!b->xs)
-        return kbj_fail(&f->err, KBJ_ENOMEM, "out of memory");
-    for (size_t i = 0; i < b->n; i++) {
-        xfer *x = &b->xs[i];
-        x->f = f;
-        x->res = &results[i];
-        x->url = urls[i];
-        x->state = X_WAITING;
-        x->due = now;
-        x->retry_after = -1;
-        x->host = host_key(urls[i]);
-        if (!x->host)
-            return kbj_fail(&f->err, KBJ_ENOMEM, "out of memory");
-    }
-    nhosts = intern_hosts(b->xs, b->n);
-    b->host_active = nhosts ? calloc(nhosts, sizeof *b->host_active) : NULL;
-    if (!b->host_active)
-        return kbj_fail(&f->err, KBJ_ENOMEM, "out of memory");
-    return KBJ_OK;
-}
-
-/* Stops every item not done yet: cancelled. */
-static int batch_cancel(batch *b)
-{
-    double now = kbj_monotonic();
-    for (size_t i = 0; i < b->n; i++) {
-        xfer *x = &b->xs[i];
-        if (x->state == X_DONE)
-            continue;
-        xfer_release(b->f, x);
-        x->state = X_DONE;
-        x->res->outcome = KBJ_FETCH_CANCELLED;
-        x->res->elapsed = x->first_start > 0 ? now - x->first_start : 0;
-        if (set_str(&x->res->error, "cancelled") != 0)
-            return kbj_fail(&b->f->err, KBJ_ENOMEM, "out of memory");
-    }
-    return KBJ_OK;
-}
-
-/* Admits what is due, in index order, within the global and per-host limits: only when a
- * slot was freed or a retry fell due since the last look. */
-static int batch_admit(batch *b, double now)
-{
-    kbj_fetcher *f = b->f;
-    if (!b->need_admit && now < b->next_retry)
+    if (!f->need_admit && now < f->next_due)
         return KBJ_OK;
-    b->need_admit = 0;
-    b->next_retry = 1e300;
-    while (b->lo < b->n && b->xs[b->lo].state == X_DONE)
-        b->lo++;
-    for (size_t i = b->lo; i < b->n && b->nactive < f->cfg.max_total; i++) {
-        xfer *x = &b->xs[i];
+    f->need_admit = 0;
+    f->next_due = 1e300;
+    while (f->lo < f->nq && f->q[f->lo]->state == X_DONE)
+        f->lo++;
+    for (size_t i = f->lo; i < f->nq && f->nactive < f->cfg.max_total; i++) {
+        xfer *x = f->q[i];
+        double due;
         if (x->state != X_WAITING)
             continue;
-        if (x->due > now) {
-            if (x->due < b->next_retry)
-                b->next_retry = x->due;
+        due = x->due > x->host->paused_until ? x->due : x->host->paused_until;
+        if (due > now) {
+            if (due < f->next_due)
+                f->next_due = due;
             continue;
         }
-        if (b->host_active[x->hid] >= f->cfg.max_per_host)
+        if (x->host->active >= x->host->cur)
             continue;
         if (start_try(f, x, now) != 0)
             return kbj_fail(&f->err, KBJ_ENOMEM, "out of memory starting a transfer");
-        b->host_active[x->hid]++;
-        b->nactive++;
     }
-    return KBJ_OK;
-}
-
-/* Lets libcurl work until something happens or the next retry is due. */
-static int batch_poll(batch *b, double now)
-{
-    double wait = POLL_MS;
-    int running = 0;
-    CURLMcode mc;
-
-    if (b->next_retry < 1e300 && (b->next_retry - now) * 1000.0 < wait)
-        wait = (b->next_retry - now) * 1000.0 + 1;
-    if (wait < 0)
-        wait = 0;
-    mc = curl_multi_poll(b->f->multi, NULL, 0, (int)wait, NULL);
-    if (mc == CURLM_OK)
-        mc = curl_multi_perform(b->f->multi, &running);
-    if (mc != CURLM_OK)
-        return kbj_fail(&b->f->err, mc == CURLM_OUT_OF_MEMORY ? KBJ_ENOMEM : KBJ_EIO, "libcurl: %s",
-                        curl_multi_strerror(mc));
     return KBJ_OK;
 }
 
 /* Takes the tries libcurl finished and decides what each item does next. */
-static int batch_collect(batch *b)
+static int collect(kbj_fetcher *f)
 {
     CURLMsg *msg;
     int queued;
-    while ((msg = curl_multi_info_read(b->f->multi, &queued))) {
+    while ((msg = curl_multi_info_read(f->multi, &queued))) {
         CURL *e = msg->easy_handle;
         xfer *x = NULL;
+        double now;
         if (msg->msg != CURLMSG_DONE)
             continue;
         curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
         if (!x || x->state != X_ACTIVE)
             continue;
-        curl_multi_remove_handle(b->f->multi, e);
+        curl_multi_remove_handle(f->multi, e);
         x->state = X_WAITING; /* until finish_try decides */
-        b->host_active[x->hid]--;
-        b->nactive--;
-        b->need_admit = 1;
-        if (finish_try(b->f, x, msg->data.result, kbj_monotonic()) != 0)
-            return kbj_fail(&b->f->err, KBJ_ENOMEM, "out of memory finishing a transfer");
+        x->host->active--;
+        f->nactive--;
+        f->nwaiting++;
+        f->need_admit = 1;
+        now = kbj_monotonic();
+        if (finish_try(f, x, msg->data.result, now) != 0)
+            return kbj_fail(&f->err, KBJ_ENOMEM, "out of memory finishing a transfer");
         if (x->state == X_DONE) {
-            curl_easy_cleanup(x->easy);
-            x->easy = NULL;
-            b->left--;
+            x->state = X_WAITING; /* settle_item marked it; xfer_done counts it */
+            xfer_done(f, x, now);
         }
     }
     return KBJ_OK;
 }
 
+int kbj_fetch_add(kbj_fetcher *f, const char *url, void *tag)
+{
+    xfer *x;
+    char *key;
+    if (!f || !url)
+        return KBJ_EINVAL;
+    if (f->nq == f->capq) {
+        size_t cap = f->capq ? f->capq * 2 : 64;
+        xfer **nq = realloc(f->q, cap * sizeof *nq);
+        if (!nq)
+            return kbj_fail(&f->err, KBJ_ENOMEM, "out of memory");
+        f->q = nq;
+        f->capq = cap;
+    }
+    x = calloc(1, sizeof *x);
+    key = x ? host_key(url) : NULL;
+    if (!x || !key || !(x->host = host_get(f, key))) {
+        free(x);
+        return kbj_fail(&f->err, KBJ_ENOMEM, "out of memory");
+    }
+    x->f = f;
+    x->res = &x->own;
+    x->url = url;
+    x->tag = tag;
+    x->state = X_WAITING;
+    x->due = kbj_monotonic();
+    x->retry_after = -1;
+    x->host->items++;
+    f->q[f->nq++] = x;
+    f->nwaiting++;
+    f->need_admit = 1;
+    return KBJ_OK;
+}
+
+int kbj_fetch_work(kbj_fetcher *f, int timeout_ms)
+{
+    double now = kbj_monotonic(), wait = timeout_ms < 0 ? 0 : timeout_ms;
+    int running = 0, rc;
+    CURLMcode mc;
+
+    if (!f)
+        return KBJ_EINVAL;
+    if ((rc = admit(f, now)))
+        return rc;
+    if (f->next_due < 1e300 && (f->next_due - now) * 1000.0 < wait)
+        wait = (f->next_due - now) * 1000.0 + 1;
+    if (wait < 0)
+        wait = 0;
+    mc = curl_multi_poll(f->multi, NULL, 0, (int)wait, NULL);
+    if (mc == CURLM_OK)
+        mc = curl_multi_perform(f->multi, &running);
+    if (mc != CURLM_OK)
+        return kbj_fail(&f->err, mc == CURLM_OUT_OF_MEMORY ? KBJ_ENOMEM : KBJ_EIO, "libcurl: %s",
+                        curl_multi_strerror(mc));
+    if ((rc = collect(f)))
+        return rc;
+    /* what finished made room: start the next at once rather than after the next poll */
+    return admit(f, kbj_monotonic());
+}
+
+int kbj_fetch_take(kbj_fetcher *f, kbj_fetch_result *out, void **tag)
+{
+    size_t i, j;
+    if (!f || f->ndone == 0)
+        return 0;
+    for (i = 0; i < f->nq && f->q[i]->state != X_DONE; i++)
+        ;
+    if (i == f->nq)
+        return 0;
+    xfer *x = f->q[i];
+    *out = x->own;
+    if (tag)
+        *tag = x->tag;
+    free(x);
+    for (j = i; j + 1 < f->nq; j++)
+        f->q[j] = f->q[j + 1];
+    f->nq--;
+    f->ndone--;
+    if (i < f->lo)
+        f->lo--;
+    return 1;
+}
+
+void kbj_fetch_cancel(kbj_fetcher *f)
+{
+    double now = kbj_monotonic();
+    for (size_t i = 0; f && i < f->nq; i++) {
+        xfer *x = f->q[i];
+        if (x->state == X_DONE)
+            continue;
+        x->res->outcome = KBJ_FETCH_CANCELLED;
+        x->res->elapsed = x->first_start > 0 ? now - x->first_start : 0;
+        if (set_str(&x->res->error, "cancelled") != 0)
+            x->nomem = 1; /* the result says CANCELLED all the same */
+        xfer_done(f, x, now);
+    }
+}
+
+void kbj_fetch_wakeup(kbj_fetcher *f)
+{
+    if (f && f->multi)
+        curl_multi_wakeup(f->multi);
+}
+
+void kbj_fetch_counts(const kbj_fetcher *f, size_t *in_flight, size_t *waiting, size_t *done)
+{
+    if (in_flight)
+        *in_flight = f ? f->nactive : 0;
+    if (waiting)
+        *waiting = f ? f->nwaiting : 0;
+    if (done)
+        *done = f ? f->ndone : 0;
+}
+
 int kbj_fetch_many(kbj_fetcher *f, const char *const *urls, size_t n, kbj_fetch_result *results,
                    int (*should_stop)(void *arg), void *arg)
 {
-    batch b = { f, NULL, n, NULL, 0, n, 0, 1, 1e300 };
-    int rc;
+    size_t got = 0;
+    int rc = KBJ_OK;
 
     if (!f)
         return KBJ_EINVAL;
@@ -1400,30 +1697,34 @@ int kbj_fetch_many(kbj_fetcher *f, const char *const *urls, size_t n, kbj_fetch_
     for (size_t i = 0; i < n; i++)
         if (!urls[i])
             return kbj_fail(&f->err, KBJ_EINVAL, "URL %zu is NULL", i);
+    if (f->nq > 0)
+        return kbj_fail(&f->err, KBJ_EINVAL, "the fetcher has a stream of its own in progress");
     if (n == 0)
         return KBJ_OK;
     memset(results, 0, n * sizeof *results);
 
-    rc = batch_setup(&b, urls, results);
-    while (rc == KBJ_OK && b.left > 0) {
-        double now;
-        if (should_stop && should_stop(arg)) {
-            rc = batch_cancel(&b);
-            break;
+    for (size_t i = 0; i < n && rc == KBJ_OK; i++)
+        rc = kbj_fetch_add(f, urls[i], (void *)(uintptr_t)i);
+    while (rc == KBJ_OK && got < n) {
+        kbj_fetch_result r;
+        void *tag;
+        while (kbj_fetch_take(f, &r, &tag)) {
+            results[(uintptr_t)tag] = r;
+            got++;
         }
-        now = kbj_monotonic();
-        if ((rc = batch_admit(&b, now)) == KBJ_OK && (rc = batch_poll(&b, now)) == KBJ_OK)
-            rc = batch_collect(&b);
+        if (got == n)
+            break;
+        if (should_stop && should_stop(arg))
+            kbj_fetch_cancel(f);
+        else
+            rc = kbj_fetch_work(f, POLL_MS);
     }
-
-    for (size_t i = 0; b.xs && i < n; i++) {
-        xfer_release(f, &b.xs[i]);
-        free(b.xs[i].host);
-    }
-    if (rc != KBJ_OK)
+    if (rc != KBJ_OK) {
+        kbj_fetch_cancel(f);
+        for (kbj_fetch_result r; kbj_fetch_take(f, &r, NULL);)
+            kbj_fetch_result_clear(&r);
         for (size_t i = 0; i < n; i++)
             kbj_fetch_result_clear(&results[i]);
-    free(b.host_active);
-    free(b.xs);
+    }
     return rc;
 }

@@ -70,10 +70,12 @@ typedef struct kbj_fetch_result {
                                   * allowed", "body larger than 10485760 bytes",
                                   * "content type image/png is not accepted", "timed out
                                   * after 30000 ms", "too many redirects", ...) */
-    unsigned tries;              /* attempts made (1 + retries used, + 1 when a reused
-                                  * connection failed it; 0 for an item cancelled
+    unsigned tries;              /* attempts made (1 + retries used, + the tries that do
+                                  * not count: a reused connection that failed it, an
+                                  * HTTP/2 GOAWAY, a 429's wait; 0 for an item cancelled
                                   * before its first try) */
     double retry_after;          /* seconds the server asked to wait (last response), or 0 */
+    int http_version;            /* of the last response: 10, 11, 20 (30); 0 when none */
     double elapsed;              /* seconds from the first try to the end */
 } kbj_fetch_result;
 
@@ -81,8 +83,9 @@ typedef struct kbj_fetcher kbj_fetcher;
 
 /* Creates a fetcher (a curl multi handle whose connections are reused across calls).
  * `cfg` may be NULL (all defaults); its strings are copied. NULL with the reason in err
- * when out of memory or `allow` does not parse ("allow list: \"300.1.1.1\" is not an
- * IP address or CIDR range"). A fetcher is used by one thread at a time. */
+ * when out of memory, `allow` does not parse ("allow list: \"300.1.1.1\" is not an
+ * IP address or CIDR range") or `host_limits` does not ("host_limits: \"x=0\" is not
+ * host[:port]=N with N from 1 to 100"). A fetcher is used by one thread at a time. */
 kbj_fetcher *kbj_fetcher_new(const kbj_fetch_config *cfg, kbj_err *err);
 /* Frees the fetcher and closes its connections. Accepts NULL. */
 void kbj_fetcher_free(kbj_fetcher *f);
@@ -106,6 +109,42 @@ const char *kbj_fetcher_errmsg(const kbj_fetcher *f);
  */
 int kbj_fetch_many(kbj_fetcher *f, const char *const *urls, size_t n, kbj_fetch_result *results,
                    int (*should_stop)(void *arg), void *arg);
+/* (kbj_fetch_many refuses, KBJ_EINVAL, a fetcher with a stream in progress.) */
+
+/*
+ * The stream: URLs added one by one as a caller's window allows, worked on while the
+ * caller does other things, their results taken as they end (in any order). The same
+ * limits, retries and order of admission as kbj_fetch_many, which is built on it. A
+ * fetcher is used by one thread at a time, except kbj_fetch_wakeup.
+ *
+ * kbj_fetch_add: queues `url` (not copied: it must stay valid until its result is
+ * taken) with a tag given back by kbj_fetch_take. 0, KBJ_EINVAL or KBJ_ENOMEM.
+ * kbj_fetch_work: starts what the limits allow, waits up to timeout_ms for network
+ * activity (less when a retry falls due; at once after kbj_fetch_wakeup) and settles
+ * what ended. 0, or KBJ_ENOMEM / KBJ_EIO with the message in kbj_fetcher_errmsg().
+ * kbj_fetch_take: moves the result of an item that ended (the earliest added first) into
+ * *out and its tag into *tag (may be NULL): 1, or 0 when none has ended.
+ * kbj_fetch_cancel: ends every item not ended yet as KBJ_FETCH_CANCELLED ("cancelled"),
+ * aborting its transfer at once; their results are then taken as any other.
+ * kbj_fetch_counts: transfers in flight, items waiting (for a slot, a retry or a host's
+ * pause), items ended and not taken.
+ *
+ * Per host (the URL's "host:port"): at most max_per_host (or its host_limits rule)
+ * requests at once; over HTTP/2 they share one connection as streams (libcurl waits for
+ * the first connection's ALPN before opening another). A 429, or a 503 with
+ * Retry-After, halves that host's limit and pauses the host for the Retry-After (else
+ * the backoff), its items waiting without spending their `retries` (at most 10 such
+ * waits per item); each run of `limit now` answers without one adds one back, up to the
+ * configured limit. Other hosts go on as before. An HTTP/2 stream ended by GOAWAY or
+ * REFUSED_STREAM is tried again at once (at most 5 times per item), not as a retry.
+ */
+int kbj_fetch_add(kbj_fetcher *f, const char *url, void *tag);
+int kbj_fetch_work(kbj_fetcher *f, int timeout_ms);
+int kbj_fetch_take(kbj_fetcher *f, kbj_fetch_result *out, void **tag);
+void kbj_fetch_cancel(kbj_fetcher *f);
+/* Interrupts a kbj_fetch_work waiting on another thread (thread-safe). */
+void kbj_fetch_wakeup(kbj_fetcher *f);
+void kbj_fetch_counts(const kbj_fetcher *f, size_t *in_flight, size_t *waiting, size_t *done);
 
 /* Frees what a result holds and zeroes it. */
 void kbj_fetch_result_clear(kbj_fetch_result *r);
