@@ -14,4 +14,9 @@ for pidfile in "$KBJOBS_HOME"/fixtures-*.pid; do
   name=$(basename "$pidfile" .pid); name=${name#fixtures-}
   "$KBJOBS_ROOT/tools/fixtures.sh" stop --name "$name"
 done
+for pidfile in "$KBJOBS_HOME"/proxy-*.pid; do
+  [ -e "$pidfile" ] || continue
+  name=$(basename "$pidfile" .pid); name=${name#proxy-}
+  "$KBJOBS_ROOT/tools/fixtures.sh" proxy stop --name "$name"
+done
 "$KBJOBS_ROOT/tools/mariadb.sh" stop

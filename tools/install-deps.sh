@@ -5,7 +5,10 @@
 #   build:   php-dev pkg-config libmariadb-dev libcurl4-openssl-dev libjansson-dev libxml2-dev libssl-dev
 #   run:     mariadb-server mariadb-client wordpress wordpress-theme-twentytwentythree
 #            php-mysql php-curl php-xml php-mbstring
-#   test:    libcmocka-dev php-parser phpunit chromium valgrind curl
+#   test:    libcmocka-dev php-parser phpunit chromium valgrind curl nginx openssl
+#            (nginx and openssl: the fixture site's TLS endpoints, tools/fixtures.sh; the
+#            system's nginx service is never used, and on a machine where installing it
+#            starts it, it is left alone: the fixtures' nginx has its own config and ports)
 # Node.js, npm and Composer come with the machine; their absence is reported.
 set -euo pipefail
 
@@ -13,7 +16,7 @@ PACKAGES=(
   php-dev pkg-config libmariadb-dev libcurl4-openssl-dev libjansson-dev libxml2-dev libssl-dev
   mariadb-server mariadb-client wordpress wordpress-theme-twentytwentythree
   php-mysql php-curl php-xml php-mbstring
-  libcmocka-dev php-parser phpunit chromium valgrind curl
+  libcmocka-dev php-parser phpunit chromium valgrind curl nginx openssl
 )
 
 for tool in node npm composer; do

@@ -22,3 +22,6 @@ else
   url=$("$KBJOBS_ROOT/tools/fixtures.sh" start)
   echo "export KBJOBS_FIXTURE_URL=$url" >> "$KBJOBS_HOME/env.sh"
 fi
+# Its TLS endpoints (nginx, started with it): their URLs, CA and access log, once.
+grep -q '^export KBJOBS_FIXTURE_TLS_URL=' "$KBJOBS_HOME/env.sh" \
+  || "$KBJOBS_ROOT/tools/fixtures.sh" env >> "$KBJOBS_HOME/env.sh"
