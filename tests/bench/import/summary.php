@@ -69,7 +69,7 @@ $base = array(
 	'lat-bulk'       => array( 'lat-tuned-same', 'lat-engine' ),
 	'lat-compatible' => array( 'lat-tuned-same', 'lat-engine' ),
 );
-printf( "%-14s %2s %7s %7s %8s %7s %6s %6s %6s %6s %4s %6s %6s  %-30s %s\n", 'scenario', 'p', 'URLs', 'secs', 'pages/s', 'RSS MiB',
+printf( "%-14s %2s %7s %7s %8s %7s %6s %6s %6s %6s %4s %6s %6s  %-34s %s\n", 'scenario', 'p', 'URLs', 'secs', 'pages/s', 'RSS MiB',
 	'proc s', 'db s', 'nginx s', 'other s', 'host', 'stmt/p', 'sync/p', 'ratio (same p, chunk, site)', 'note' );
 foreach ( $rows as $r ) {
 	$ratios = array();
@@ -79,7 +79,7 @@ foreach ( $rows as $r ) {
 			$ratios[] = sprintf( '%.2fx %s', ratio( $r, $other ), preg_replace( '/^lat-/', '', $b ) );
 		}
 	}
-	printf( "%-14s %2d %7d %7.2f %8.1f %7s %6s %6s %6s %6s %4s %6s %6s  %-30s %s\n", $r['scenario'], $r['p'], $r['urls'], $r['seconds'],
+	printf( "%-14s %2d %7d %7.2f %8.1f %7s %6s %6s %6s %6s %4s %6s %6s  %-34s %s\n", $r['scenario'], $r['p'], $r['urls'], $r['seconds'],
 		$r['rate'], null === $r['rss'] ? '' : sprintf( '%.1f', $r['rss'] ), $r['cpu'], $r['db'], $r['nginx'], $r['others'],
 		( '' === $r['host'] ? '' : $r['host'] . '%' ), $r['stmts'], $r['fsyncs'], implode( ', ', $ratios ), $r['note'] );
 }
