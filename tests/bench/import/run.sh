@@ -503,7 +503,8 @@ run_wp() {
   lists_for "$count" "$p"
   reset_state
   for ((i = 0; i < p; i++)); do
-    id=$(tools/wp kb import "${LISTS[$i]}" --sink="$sink" --chunk-size="$chunk" --porcelain 2>> "$OUT/wp-import.err") \
+    id=$(tools/wp kb import "${LISTS[$i]}" --sink="$sink" --chunk-size="$chunk" "${WP_IMPORT_ARGS[@]}" --porcelain \
+           2>> "$OUT/wp-import.err") \
       || { cat "$OUT/wp-import.err" >&2; FAILED+=("$scenario/import"); return 1; }
     ids+=("$id")
   done
@@ -646,6 +647,23 @@ if ! grep -q KBJOBS_FETCH_MAX_PER_HOST "$KBJOBS_WP_DIR/wp-config.php"; then
 fi
 grep -q "define( 'KBJOBS_FETCH_MAX_PER_HOST', $PER_HOST );" "$KBJOBS_WP_DIR/wp-config.php" \
   || kbj_die "cannot set KBJOBS_FETCH_MAX_PER_HOST in wp-config.php"
+# ... and that the plugin reads them: otherwise its rows would quietly fetch at the
+# engine's default per host, or fail on the CA, and compare unequal work.
+cat > "$WORK/settings.php" <<'PHP'
+<?php
+require getenv( 'KBJOBS_ROOT' ) . '/tests/bench/import/wp-boot.php';
+echo json_encode( KBJobs_Settings::import_settings() ), "\n";
+PHP
+# shellcheck disable=SC2046
+PLUGIN_FETCH=$(php $(php_flags) "$WORK/settings.php") || kbj_die "cannot read the plugin's import settings"
+if ! php -r '$s = json_decode($argv[1], true); exit((int) ($s["max_per_host"] ?? 0) === (int) $argv[2] && ($s["ca_file"] ?? "") === $argv[3] ? 0 : 1);' \
+    "$PLUGIN_FETCH" "$PER_HOST" "$TLS_DIR/ca.pem"; then
+  log "the plugin's fetch settings lack max_per_host $PER_HOST or the bench's ca_file: $PLUGIN_FETCH"
+  FAILED+=(plugin-settings)
+fi
+# The per-import setting too, where `wp kb import` has it (as the engine's imports get it).
+WP_IMPORT_ARGS=()
+tools/wp help kb import 2>/dev/null | grep -q -- '--max-per-host' && WP_IMPORT_ARGS+=(--max-per-host="$PER_HOST")
 "$BIN" migrate || kbj_die "cannot create the engine's tables"
 ls "$HTML" | grep '\.html$' | sort > "$WORK/pages.txt"
 start_nginx
