@@ -18,6 +18,7 @@
  *      a crash an item may appear twice: readers keep the last line of each index).
  */
 #include "import.h"
+#include "pipeline.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -363,7 +364,9 @@ typedef struct import_run {
     int posts;
     size_t chunk;
     counts c;
-    kbj_fetcher *fetcher;
+    kbj_fetch_config fetch;  /* the engine's settings with this import's limits */
+    char *host_limits;       /* the engine's host_limits, then this import's (malloc'd) */
+    kbj_pipeline *pipe;
     kbj_artifact_batch *batch;
     int failed_fd;
 } import_run;
@@ -376,35 +379,8 @@ static int fetch_should_stop(void *arg)
     return kbj_ctx_cancelled(r->ctx) || (kbj_ctx_should_stop(r->ctx) && !r->eng->stop);
 }
 
-/* The URL without its userinfo: what the normaliser resolves links against and falls
- * back to for a title, so credentials never reach a document. */
-static void strip_userinfo(const char *url, char *out, size_t cap)
-{
-    const char *p = strstr(url, "://"), *at, *end;
-    if (!p) {
-        kbj_copy(out, cap, url);
-        return;
-    }
-    p += 3;
-    end = p + strcspn(p, "/?#");
-    at = memchr(p, '@', (size_t)(end - p));
-    if (!at) {
-        kbj_copy(out, cap, url);
-        return;
-    }
-    snprintf(out, cap, "%.*s%s", (int)(p - url), url, at + 1);
-}
-
 /* How often a chunk is handed to a sink that lost its connection (1, 2, 4, 8, 8 s apart). */
 #define SINK_TRIES 6
-
-static int has_text(const char *s)
-{
-    for (; s && *s; s++)
-        if (!strchr(" \t\r\n\f\v", *s))
-            return 1;
-    return 0;
-}
 
 /* Whether this job made the post (or, without posts, the index row) of an item: true
  * for a chunk replayed after a crash between the sink's commit and the cursor's. */
@@ -639,78 +615,38 @@ typedef struct chunk {
     size_t nchanged;        /* items whose artifact was written: they go to the sink */
 } chunk;
 
-/* Step 1: the chunk's URLs from the list, by index, and their hashes. */
-static int chunk_read(import_run *r, chunk *c)
+/* Steps 1 and 2 were the pipeline's: the chunk's URLs read from the list, fetched and
+ * normalised on its threads. Moves them into the import's items, with their hashes.
+ * KBJ_ESTOPPED when a fetch in it was cancelled. */
+static int chunk_take(import_run *r, kbj_pipe_chunk *pc, chunk *c)
 {
-    char **urls = NULL;
-    size_t got = 0;
-    kbj_err err;
-    int rc = kbj_urllist_read(r->eng->data_dir, r->list, c->first, c->n, &urls, &got, &err);
-
-    if (rc)
-        return kbj_ctx_fail(r->ctx, err.msg, rc != KBJ_ECORRUPT && rc != KBJ_ENOTFOUND);
-    if (got != c->n) {
-        kbj_urllist_free(urls, got);
-        return kbj_ctx_fail(r->ctx, "the URL list is shorter than its index says", 0);
-    }
-    for (size_t i = 0; i < c->n; i++) {
-        c->items[i].url = urls[i]; /* the items own the URLs now: the caller frees them */
-        if (kbj_sha256_hex(urls[i], strlen(urls[i]), c->items[i].hash))
-            rc = KBJ_ENOMEM;
-        kbj_artifact_relpath(c->items[i].hash, c->items[i].artifact, sizeof c->items[i].artifact);
-    }
-    free(urls);
-    return rc ? kbj_efail(r->eng, KBJ_ENOMEM, "out of memory hashing URLs") : KBJ_OK;
-}
-
-/* Step 2: fetches the chunk at once, then normalises each page (an empty page is a
- * failed item). KBJ_ESTOPPED when cancelled mid-fetch. */
-static int chunk_fetch(import_run *r, chunk *c)
-{
-    const char **u = malloc(c->n * sizeof *u);
-    kbj_fetch_result *res = calloc(c->n, sizeof *res);
-    kbj_err err;
-    int rc;
-
-    if (!u || !res) {
-        free(u);
-        free(res);
-        return kbj_efail(r->eng, KBJ_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < c->n; i++)
-        u[i] = c->items[i].url;
-    rc = kbj_fetch_many(r->fetcher, u, c->n, res, fetch_should_stop, r);
-    for (size_t i = 0; i < c->n; i++)
-        c->items[i].res = res[i];
-    free(u);
-    free(res);
-    if (rc)
-        return kbj_ctx_fail(r->ctx, kbj_fetcher_errmsg(r->fetcher), 1);
+    int rc = KBJ_OK;
+    c->first = pc->first;
+    c->n = pc->n;
     for (size_t i = 0; i < c->n; i++) {
         item *it = &c->items[i];
-        char base[KBJ_URL_MAX + 1];
-        it->fetched_at = kbj_unix_time();
+        kbj_pipe_item *pi = &pc->items[i];
+        it->url = pi->url;
+        pi->url = NULL;
+        it->res = pi->res;
+        memset(&pi->res, 0, sizeof pi->res);
+        it->doc = pi->doc;
+        memset(&pi->doc, 0, sizeof pi->doc);
+        it->has_doc = pi->has_doc;
+        it->fetched_at = pi->fetched_at;
         if (it->res.outcome == KBJ_FETCH_CANCELLED)
-            return KBJ_ESTOPPED;
-        if (it->res.outcome != KBJ_FETCH_OK) {
-            set_error(it, it->res.outcome == KBJ_FETCH_TRANSIENT ? "transient" : "permanent", it->res.error);
-            continue;
+            rc = KBJ_ESTOPPED;
+        if (pi->err_kind)
+            set_error(it, pi->err_kind, pi->err_msg);
+        if (it->res.outcome == KBJ_FETCH_OK) {
+            r->c.fetched++;
+            r->c.bytes += (long long)it->res.body_len;
         }
-        r->c.fetched++;
-        r->c.bytes += (long long)it->res.body_len;
-        strip_userinfo(it->url, base, sizeof base);
-        if (kbj_normalise(it->res.body, it->res.body_len, it->res.content_type, base, &r->set->limits,
-                          &it->doc, &err) != KBJ_OK)
-            set_error(it, "permanent", err.msg);
-        else if (!has_text(it->doc.text))
-            set_error(it, "permanent", "empty page"); /* no post without content */
-        else
-            it->has_doc = 1;
-        /* the body is not needed any more: keep a chunk's memory to its documents */
-        free(it->res.body);
-        it->res.body = NULL;
+        if (kbj_sha256_hex(it->url, strlen(it->url), it->hash))
+            return kbj_efail(r->eng, KBJ_ENOMEM, "out of memory hashing URLs");
+        kbj_artifact_relpath(it->hash, it->artifact, sizeof it->artifact);
     }
-    return KBJ_OK;
+    return rc;
 }
 
 /* Step 3: what changed, from the artifact index. A document in place is unchanged since
@@ -932,15 +868,14 @@ static int chunk_advance(import_run *r, chunk *c, long long done_after)
     return rc;
 }
 
-/* Processes the chunk of list entries [first, first + n): read, fetch, diff, artifacts,
- * sink, failures, advance. Returns 0, KBJ_ESTOPPED when cancelled mid-fetch (nothing
- * advanced), or an error. */
-static int run_chunk(import_run *r, unsigned long long first, size_t n, item *items, long long done_after)
+/* Processes a chunk the pipeline handed over: diff, artifacts, sink, failures, advance.
+ * Returns 0, KBJ_ESTOPPED when cancelled mid-fetch (nothing advanced), or an error. */
+static int run_chunk(import_run *r, kbj_pipe_chunk *pc, item *items, long long done_after)
 {
-    chunk c = { first, n, items, 0 };
+    chunk c = { 0, 0, items, 0 };
     int rc;
-    if ((rc = chunk_read(r, &c)) || (rc = chunk_fetch(r, &c)) || (rc = chunk_diff(r, &c)) ||
-        (rc = chunk_artifacts(r, &c)) || (rc = chunk_sink(r, &c)) || (rc = chunk_failures(r, &c)))
+    if ((rc = chunk_take(r, pc, &c)) || (rc = chunk_diff(r, &c)) || (rc = chunk_artifacts(r, &c)) ||
+        (rc = chunk_sink(r, &c)) || (rc = chunk_failures(r, &c)))
         return rc;
     return chunk_advance(r, &c, done_after);
 }
@@ -1065,6 +1000,19 @@ static int worker_setup(kbj_ctx *ctx, import_run *r, json_t *p)
                    ? (size_t)json_integer_value(json_object_get(p, "chunk_size")) : KBJ_IMPORT_CHUNK;
     if (r->chunk < 1 || r->chunk > 500)
         r->chunk = KBJ_IMPORT_CHUNK;
+    r->fetch = r->set->fetch;
+    if (json_is_integer(json_object_get(p, "max_per_host")))
+        r->fetch.max_per_host = (unsigned)json_integer_value(json_object_get(p, "max_per_host"));
+    if (json_is_string(json_object_get(p, "host_limits"))) {
+        const char *mine = json_string_value(json_object_get(p, "host_limits"));
+        const char *theirs = r->set->fetch.host_limits ? r->set->fetch.host_limits : "";
+        size_t len = strlen(theirs) + strlen(mine) + 3;
+        /* later rules win: the import's come after the engine's */
+        if (!(r->host_limits = malloc(len)))
+            return kbj_efail(r->eng, KBJ_ENOMEM, "out of memory");
+        snprintf(r->host_limits, len, "%s%s%s", theirs, *theirs ? ", " : "", mine);
+        r->fetch.host_limits = r->host_limits;
+    }
     if (r->posts && !r->set->sink)
         return kbj_ctx_fail(ctx, "this runner has no sink for posts (run imports with `wp kb work`"
                                  " or the plugin's cron tick)", 1);
@@ -1085,11 +1033,51 @@ static int worker_setup(kbj_ctx *ctx, import_run *r, json_t *p)
     return KBJ_OK;
 }
 
+/* The pipeline's list reader: entries [first, first + n) of this job's list. */
+static int read_list(void *arg, unsigned long long first, size_t n, char **urls, kbj_err *err)
+{
+    import_run *r = arg;
+    char **got_urls = NULL;
+    size_t got = 0;
+    int rc = kbj_urllist_read(r->eng->data_dir, r->list, first, n, &got_urls, &got, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < got && i < n; i++)
+        urls[i] = got_urls[i];
+    for (size_t i = n; i < got; i++)
+        free(got_urls[i]);
+    free(got_urls);
+    return KBJ_OK; /* fewer than n: the pipeline reports the list as short */
+}
+
+/* Takes the next chunk from the pipeline and processes it. */
+static int next_chunk(import_run *r, item *items, long long done_after)
+{
+    kbj_pipe_chunk *pc = NULL;
+    kbj_err err = { "" };
+    int rc = kbj_pipeline_next(r->pipe, &pc, fetch_should_stop, r, &err);
+
+    if (rc == KBJ_ESTOPPED)
+        return rc;
+    if (rc == KBJ_EIO || rc == KBJ_ENOMEM)
+        return kbj_ctx_fail(r->ctx, err.msg, 1);
+    if (rc) /* the list cannot be read: no retry makes it readable */
+        return kbj_ctx_fail(r->ctx, err.msg, rc != KBJ_ECORRUPT && rc != KBJ_ENOTFOUND);
+    if (!pc)
+        return kbj_ctx_fail(r->ctx, "the URL list ended before the job's range", 0);
+    rc = run_chunk(r, pc, items, done_after);
+    kbj_pipeline_done(r->pipe, pc);
+    return rc;
+}
+
 /* Runs the worker's chunks from its cursor to the end of its part, a checkpoint after
- * each, until done or told to stop; sets the result when done. */
+ * each, until done or told to stop; sets the result when done. The pipeline fetches and
+ * normalises up to two chunks ahead of the one being written. */
 static int run_worker(kbj_ctx *ctx, import_run *r, item *items)
 {
     long long done = r->lease->progress_done, total = r->end - r->start;
+    kbj_pipe_config pc = { 0 };
+    kbj_err err;
     int rc = KBJ_OK;
 
     if (done < 0 || done > total)
@@ -1100,12 +1088,25 @@ static int run_worker(kbj_ctx *ctx, import_run *r, item *items)
         (void)kbj_ctx_title(ctx, title);
     }
     (void)kbj_ctx_progress(ctx, done, total, "import");
+    if (done >= total)
+        goto finished;
+    pc.fetch = &r->fetch;
+    pc.limits = &r->set->limits;
+    pc.first = (unsigned long long)(r->start + done);
+    pc.end = (unsigned long long)r->end;
+    pc.chunk = r->chunk;
+    pc.read = read_list;
+    pc.read_arg = r;
+    pc.should_stop = fetch_should_stop;
+    pc.stop_arg = r;
+    if (!(r->pipe = kbj_pipeline_start(&pc, &err)))
+        return kbj_ctx_fail(ctx, err.msg, 0);
     while (done < total) {
         size_t n = (long long)r->chunk > total - done ? (size_t)(total - done) : r->chunk;
         char cursor[64], *cj;
         if (kbj_ctx_should_stop(ctx))
             return KBJ_ESTOPPED;
-        rc = run_chunk(r, (unsigned long long)(r->start + done), n, items, done + (long long)n);
+        rc = next_chunk(r, items, done + (long long)n);
         items_clear(items, n);
         if (rc)
             return rc;
@@ -1118,6 +1119,7 @@ static int run_worker(kbj_ctx *ctx, import_run *r, item *items)
         if (rc < 0)
             return rc;
     }
+finished:
     {
         char *cj = counts_json(&r->c);
         char result[512];
@@ -1134,7 +1136,6 @@ static int import_handler(kbj_ctx *ctx, void *udata)
     import_run r;
     json_t *p;
     item *items = NULL;
-    kbj_err err;
     int rc, parent;
     (void)udata;
 
@@ -1159,18 +1160,19 @@ static int import_handler(kbj_ctx *ctx, void *udata)
     if (parent || rc)
         return rc;
 
-    r.fetcher = kbj_fetcher_new(&r.set->fetch, &err);
     r.batch = kbj_artifact_batch_new(r.eng->data_dir);
     items = calloc(r.chunk, sizeof *items);
-    if (!r.fetcher || !r.batch || !items)
-        rc = r.fetcher ? kbj_efail(r.eng, KBJ_ENOMEM, "out of memory") : kbj_ctx_fail(ctx, err.msg, 0);
+    if (!r.batch || !items)
+        rc = kbj_efail(r.eng, KBJ_ENOMEM, "out of memory");
     else
         rc = run_worker(ctx, &r, items);
+    /* transfers still in flight (a cancel, a stop, a failed chunk) end here, at once */
+    kbj_pipeline_stop(r.pipe);
     if (r.failed_fd >= 0)
         close(r.failed_fd);
     free(items);
     kbj_artifact_batch_free(r.batch);
-    kbj_fetcher_free(r.fetcher);
+    free(r.host_limits);
     return rc;
 }
 

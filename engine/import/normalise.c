@@ -32,6 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/parser.h>
+
 #define DEFAULT_MAX_INPUT ((size_t)10 << 20)
 
 /* 1 when the Content-Type's media type is text/plain. */
@@ -90,6 +92,11 @@ static int content_hash(kbj_doc *doc)
     }
     doc->content_hash[64] = '\0';
     return KBJ_OK;
+}
+
+void kbj_normalise_init(void)
+{
+    xmlInitParser();
 }
 
 int kbj_normalise(const char *body, size_t len, const char *content_type, const char *url,

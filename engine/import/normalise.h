@@ -42,4 +42,8 @@ int kbj_normalise(const char *body, size_t len, const char *content_type, const 
 /* Frees what a document holds and zeroes it. Accepts NULL. */
 void kbj_doc_clear(kbj_doc *doc);
 
+/* Sets up libxml2's global state once (xmlInitParser): call it on the thread that starts
+ * others before they normalise, as libxml2 asks. Idempotent. */
+void kbj_normalise_init(void);
+
 #endif /* KBJ_NORMALISE_H */

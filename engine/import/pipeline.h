@@ -74,8 +74,8 @@ kbj_pipeline *kbj_pipeline_start(const kbj_pipe_config *cfg, kbj_err *err);
 
 /*
  * Waits for the next chunk in list order, every item fetched and normalised, and hands it
- * over in *out (the caller owns it until kbj_pipeline_done). Returns 0; KBJ_ENOTFOUND
- * when every chunk was handed out; KBJ_ESTOPPED when should_stop said so; or an error
+ * over in *out (the caller owns it until kbj_pipeline_done). Returns 0 (with *out NULL
+ * when every chunk was handed out); KBJ_ESTOPPED when should_stop said so; or an error
  * (the list could not be read: its code, KBJ_EIO for libcurl's multi interface,
  * KBJ_ENOMEM) with the reason in err. `wait_stop` (may be NULL) is asked while waiting,
  * on the caller's thread, at least every 100 ms.
