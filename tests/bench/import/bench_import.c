@@ -444,7 +444,8 @@ static int cmd_ceiling(const char *list, const char *outdir, size_t chunk, int s
     memset(&err, 0, sizeof err);
     if (!(p = kbj_pipeline_start(&pc, &err)))
         die("pipeline: %s", err.msg);
-    while ((rc = kbj_pipeline_next(p, &c, NULL, NULL, &err)) == 0) {
+    /* 0 with no chunk: every chunk was handed out */
+    while ((rc = kbj_pipeline_next(p, &c, NULL, NULL, &err)) == 0 && c) {
         for (size_t i = 0; i < c->n; i++) {
             kbj_pipe_item *it = &c->items[i];
             if (!it->has_doc) {
@@ -457,7 +458,7 @@ static int cmd_ceiling(const char *list, const char *outdir, size_t chunk, int s
         ceiling_chunk_end(&o);
         kbj_pipeline_done(p, c);
     }
-    if (rc != KBJ_ENOTFOUND)
+    if (rc)
         die("pipeline: %s", err.msg);
     kbj_pipeline_stop(p);
     ceiling_report(&o, l.n, t0);
