@@ -18,13 +18,16 @@
 #   KBJOBS_BENCH_ONLY=engine,batched ...   only some sections, comma-separated:
 #       engine benchmark:  enqueue engine noop memory naive batched batched-engine php
 #       import benchmark:  import (all of it), or some of import-wrk import-ceiling
-#                          import-engine import-bulk import-compatible import-tuned
-#                          import-naive import-memory import-submit import-latency
+#                          import-engine import-bulk import-compatible import-tuned-same
+#                          import-tuned import-naive import-memory import-submit
+#                          import-ceiling-batch, import-latency (every lat-* row) or
+#                          import-lat-{ceiling,engine,bulk,compatible,tuned-same}
 #       WP-Cron benchmark: cron (KBJOBS_BENCH_CRON_EVENTS=1000,10000)
 #   Import sizes: KBJOBS_BENCH_IMPORT_URLS=5000, KBJOBS_BENCH_IMPORT_NAIVE_URLS=1000,
 #   KBJOBS_BENCH_IMPORT_MEMORY_URLS=100000, KBJOBS_BENCH_IMPORT_SUBMIT_URLS=1000000,
-#   KBJOBS_BENCH_IMPORT_LATENCY_URLS=1000, KBJOBS_BENCH_IMPORT_DELAY_MS=50,
-#   KBJOBS_BENCH_IMPORT_CHUNK=50 (see tests/bench/import/run.sh)
+#   KBJOBS_BENCH_IMPORT_CHUNK=10, KBJOBS_BENCH_IMPORT_PER_HOST=16, and the remote-site
+#   rows' KBJOBS_BENCH_IMPORT_LATENCY_{RTTS,PROTOS,CHUNKS,URLS,SECONDS}
+#   (see tests/bench/import/run.sh)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$KBJOBS_ROOT"

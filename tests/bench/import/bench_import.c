@@ -12,18 +12,28 @@
  *   bench_import status ID...               one JSON line per job: status, progress, metrics
  *   bench_import cancel ID...               cancels jobs (the 1,000,000-URL list is only
  *                                           submitted, never run)
- *   bench_import ceiling LIST OUTDIR [BATCH] [sync]
- *                                           the ceiling: the same fetcher (kbj_fetch_many,
- *                                           the same settings) in batches of BATCH (default
- *                                           50) and the same normaliser (kbj_normalise), one
- *                                           plain write() per page into OUTDIR/<hh>/<hash>.txt;
- *                                           no database, no JSON, no bookkeeping. With
- *                                           "sync": each batch's files are fsync'd and their
- *                                           directories once per batch, like the engine's
- *                                           artifact batches (a diagnostic variant).
+ *   bench_import ceiling LIST OUTDIR [CHUNK] [sync]
+ *                                           the ceiling: the engine's streaming pipeline
+ *                                           (kbj_pipeline_start: the same fetcher and
+ *                                           normaliser on their own threads, chunks of CHUNK,
+ *                                           default 10, two chunks fetched ahead), and one
+ *                                           plain write() per page into
+ *                                           OUTDIR/<hh>/<hash>.txt as each chunk is handed
+ *                                           over; no database, no JSON, no bookkeeping. With
+ *                                           "sync": each chunk's files are fsync'd and their
+ *                                           directories once per chunk (a diagnostic variant).
+ *   bench_import ceiling-batch LIST OUTDIR [BATCH] [sync]
+ *                                           the ceiling as it was before the pipeline:
+ *                                           kbj_fetch_many in batches of BATCH, then
+ *                                           kbj_normalise and the writes, one batch after
+ *                                           another on one thread (the pipe drains at every
+ *                                           batch boundary); kept for comparison
  *
- * Every fetch uses the engine's defaults (16 transfers at once, 4 per host, ...) with
- * allow "127.0.0.1", which is what the plugin passes from KBJOBS_FETCH_ALLOW.
+ * Every fetch uses the engine's defaults with allow "127.0.0.1" (what the plugin passes
+ * from KBJOBS_FETCH_ALLOW), and from the environment: KBJOBS_BENCH_MAX_PER_HOST (requests
+ * at once per host, 1..100; unset: the engine's default) and KBJOBS_BENCH_CA_FILE (the
+ * bench's own CA, for its TLS listeners). The runner and the ceiling read the same two, so
+ * a row and its ceiling fetch alike.
  *
  * Settings from the instance's env.sh: KBJOBS_DB_SOCKET, KBJOBS_DB_USER,
  * KBJOBS_DB_PASSWORD, KBJOBS_DB_NAME, KBJOBS_DB_PREFIX, KBJOBS_DATA_DIR (the same tables
@@ -33,6 +43,7 @@
 #include "import.h"
 #include "kbj.h"
 #include "normalise.h"
+#include "pipeline.h"
 #include "sha256.h"
 
 #include <curl/curl.h>
@@ -84,8 +95,18 @@ static long maxrss_kib(void)
 static kbj_fetch_config fetch_config(void)
 {
     kbj_fetch_config fc;
+    const char *per_host = getenv("KBJOBS_BENCH_MAX_PER_HOST"), *ca = getenv("KBJOBS_BENCH_CA_FILE");
+
     memset(&fc, 0, sizeof fc);
     fc.allow = "127.0.0.1";
+    if (per_host && *per_host) {
+        long v = atol(per_host);
+        if (v < 1 || v > 100)
+            die("KBJOBS_BENCH_MAX_PER_HOST must be 1..100 (got \"%s\")", per_host);
+        fc.max_per_host = (unsigned)v;
+    }
+    if (ca && *ca)
+        fc.ca_file = ca;
     return fc;
 }
 
@@ -281,107 +302,222 @@ static int write_all(int fd, const char *p, size_t len)
     return 0;
 }
 
-static int cmd_ceiling(const char *list, const char *outdir, size_t batch, int sync)
+/* The ceiling's output: one file per page under OUTDIR/<hh>/, and (with sync) the files of
+ * the chunk in hand, kept open until the chunk is synced. */
+typedef struct ceiling_out {
+    const char *dir;
+    int sync;
+    unsigned char made[256], dirty[256];
+    int *fds;
+    size_t nfds;
+    size_t ok, failed;
+    unsigned long long bytes;
+} ceiling_out;
+
+/* Writes one normalised page: title, text and HTML, one plain write() each. */
+static void ceiling_write(ceiling_out *o, const char *url, const kbj_doc *doc)
 {
-    size_t n = 0, ok = 0, failed = 0;
+    char hash[65], path[4096];
+    unsigned hh;
+    int fd;
+
+    kbj_sha256_hex(url, strlen(url), hash);
+    sscanf(hash, "%2x", &hh);
+    if (!o->made[hh]) {
+        snprintf(path, sizeof path, "%s/%.2s", o->dir, hash);
+        if (mkdir(path, 0755) && errno != EEXIST)
+            die("%s: %s", path, strerror(errno));
+        o->made[hh] = 1;
+    }
+    o->dirty[hh] = 1;
+    snprintf(path, sizeof path, "%s/%.2s/%s.txt", o->dir, hash, hash);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || write_all(fd, doc->title, strlen(doc->title)) || write_all(fd, "\n", 1) ||
+        write_all(fd, doc->text, strlen(doc->text)) || write_all(fd, "\n", 1) ||
+        write_all(fd, doc->html, strlen(doc->html)))
+        die("%s: %s", path, strerror(errno));
+    if (o->sync)
+        o->fds[o->nfds++] = fd;
+    else
+        close(fd);
+    o->ok++;
+}
+
+static void ceiling_fail(ceiling_out *o, const char *url, const char *why)
+{
+    if (o->failed++ < 5)
+        fprintf(stderr, "bench_import: %s: %s\n", url, why ? why : "?");
+}
+
+/* The end of a chunk: with sync, its files and then each directory it wrote into are
+ * fsync'd (what the engine's artifact batches did before syncfs()). */
+static void ceiling_chunk_end(ceiling_out *o)
+{
+    if (o->sync) {
+        for (size_t i = 0; i < o->nfds; i++) {
+            if (fsync(o->fds[i]))
+                die("fsync: %s", strerror(errno));
+            close(o->fds[i]);
+        }
+        for (unsigned d = 0; d < 256; d++) {
+            char path[4096];
+            int dfd;
+            if (!o->dirty[d])
+                continue;
+            snprintf(path, sizeof path, "%s/%02x", o->dir, d);
+            dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (dfd < 0 || fsync(dfd))
+                die("%s: %s", path, strerror(errno));
+            close(dfd);
+        }
+    }
+    o->nfds = 0;
+    memset(o->dirty, 0, sizeof o->dirty);
+}
+
+static void ceiling_init(ceiling_out *o, const char *outdir, size_t chunk, int sync)
+{
+    memset(o, 0, sizeof *o);
+    if (chunk < 1 || chunk > 500)
+        die("the chunk must be 1..500");
+    if (mkdir(outdir, 0755) && errno != EEXIST)
+        die("%s: %s", outdir, strerror(errno));
+    o->dir = outdir;
+    o->sync = sync;
+    if (!(o->fds = calloc(chunk, sizeof *o->fds)))
+        die("out of memory");
+}
+
+static void ceiling_report(ceiling_out *o, size_t n, double t0)
+{
+    printf("{\"urls\":%zu,\"ok\":%zu,\"failed\":%zu,\"bytes\":%llu,\"seconds\":%.3f,\"maxrss_kib\":%ld}\n", n, o->ok,
+           o->failed, o->bytes, now() - t0, maxrss_kib());
+    free(o->fds);
+}
+
+/* The pipeline's read callback: the list is already in memory. */
+typedef struct ceiling_list {
+    char **urls;
+    size_t n;
+} ceiling_list;
+
+static int ceiling_read(void *arg, unsigned long long first, size_t n, char **out, kbj_err *err)
+{
+    ceiling_list *l = arg;
+    if (first > l->n || n > l->n - first)
+        return kbj_fail(err, KBJ_EINVAL, "entries %llu..%llu are past the list's end", first, first + n);
+    for (size_t i = 0; i < n; i++) {
+        if (!(out[i] = strdup(l->urls[first + i]))) {
+            while (i > 0)
+                free(out[--i]);
+            return kbj_fail(err, KBJ_ENOMEM, "out of memory reading the list");
+        }
+    }
+    return 0;
+}
+
+/* The ceiling over the engine's pipeline: the fetching and normalising threads run up to
+ * two chunks ahead while this thread writes the chunk in hand, as an import does; only
+ * the writes differ (plain files instead of artifacts, the index and the sink). */
+static int cmd_ceiling(const char *list, const char *outdir, size_t chunk, int sync)
+{
+    ceiling_list l;
+    kbj_fetch_config fc = fetch_config();
+    kbj_pipe_config pc;
+    kbj_pipeline *p;
+    kbj_pipe_chunk *c;
+    ceiling_out o;
+    kbj_err err;
+    double t0 = now();
+    int rc;
+
+    l.urls = read_lines(list, &l.n);
+    ceiling_init(&o, outdir, chunk, sync);
+    memset(&pc, 0, sizeof pc);
+    pc.fetch = &fc;
+    pc.first = 0;
+    pc.end = l.n;
+    pc.chunk = chunk;
+    pc.ahead = 2;
+    pc.read = ceiling_read;
+    pc.read_arg = &l;
+    memset(&err, 0, sizeof err);
+    if (!(p = kbj_pipeline_start(&pc, &err)))
+        die("pipeline: %s", err.msg);
+    /* 0 with no chunk: every chunk was handed out */
+    while ((rc = kbj_pipeline_next(p, &c, NULL, NULL, &err)) == 0 && c) {
+        for (size_t i = 0; i < c->n; i++) {
+            kbj_pipe_item *it = &c->items[i];
+            if (!it->has_doc) {
+                ceiling_fail(&o, it->url, it->err_msg ? it->err_msg : it->res.error);
+                continue;
+            }
+            o.bytes += it->res.body_len;
+            ceiling_write(&o, it->url, &it->doc);
+        }
+        ceiling_chunk_end(&o);
+        kbj_pipeline_done(p, c);
+    }
+    if (rc)
+        die("pipeline: %s", err.msg);
+    kbj_pipeline_stop(p);
+    ceiling_report(&o, l.n, t0);
+    for (size_t i = 0; i < l.n; i++)
+        free(l.urls[i]);
+    free(l.urls);
+    return o.failed ? 2 : 0;
+}
+
+/* The ceiling before the pipeline: fetch a batch, then normalise and write it, in turn. */
+static int cmd_ceiling_batch(const char *list, const char *outdir, size_t batch, int sync)
+{
+    size_t n = 0;
     char **urls = read_lines(list, &n);
     kbj_fetch_config fc = fetch_config();
     kbj_err err;
     kbj_fetcher *f;
     kbj_fetch_result *res;
-    int *fds;
-    unsigned char made[256] = { 0 }, dirty[256];
-    unsigned long long bytes = 0;
+    ceiling_out o;
     double t0 = now();
 
-    if (batch < 1 || batch > 500)
-        die("batch must be 1..500");
-    if (mkdir(outdir, 0755) && errno != EEXIST)
-        die("%s: %s", outdir, strerror(errno));
+    ceiling_init(&o, outdir, batch, sync);
     f = kbj_fetcher_new(&fc, &err);
     if (!f)
         die("fetcher: %s", err.msg);
-    res = calloc(batch, sizeof *res);
-    fds = calloc(batch, sizeof *fds);
-    if (!res || !fds)
+    if (!(res = calloc(batch, sizeof *res)))
         die("out of memory");
-
     for (size_t first = 0; first < n; first += batch) {
-        size_t m = n - first < batch ? n - first : batch, nfds = 0;
-        memset(dirty, 0, sizeof dirty);
+        size_t m = n - first < batch ? n - first : batch;
         if (kbj_fetch_many(f, (const char *const *)urls + first, m, res, NULL, NULL))
             die("fetch: %s", kbj_fetcher_errmsg(f));
         for (size_t i = 0; i < m; i++) {
             kbj_fetch_result *r = &res[i];
             kbj_doc doc;
-            char hash[65], path[4096];
-            unsigned hh;
-            int fd;
 
             if (r->outcome != KBJ_FETCH_OK) {
-                if (failed++ < 5)
-                    fprintf(stderr, "bench_import: %s: %s\n", urls[first + i], r->error ? r->error : "?");
+                ceiling_fail(&o, urls[first + i], r->error);
                 kbj_fetch_result_clear(r);
                 continue;
             }
-            bytes += r->body_len;
+            o.bytes += r->body_len;
             if (kbj_normalise(r->body, r->body_len, r->content_type, urls[first + i], NULL, &doc, &err)) {
-                if (failed++ < 5)
-                    fprintf(stderr, "bench_import: %s: %s\n", urls[first + i], err.msg);
+                ceiling_fail(&o, urls[first + i], err.msg);
                 kbj_fetch_result_clear(r);
                 continue;
             }
             kbj_fetch_result_clear(r);
-            kbj_sha256_hex(urls[first + i], strlen(urls[first + i]), hash);
-            sscanf(hash, "%2x", &hh);
-            snprintf(path, sizeof path, "%s/%.2s", outdir, hash);
-            if (!made[hh]) {
-                if (mkdir(path, 0755) && errno != EEXIST)
-                    die("%s: %s", path, strerror(errno));
-                made[hh] = 1;
-            }
-            dirty[hh] = 1;
-            snprintf(path, sizeof path, "%s/%.2s/%s.txt", outdir, hash, hash);
-            fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-            if (fd < 0 || write_all(fd, doc.title, strlen(doc.title)) || write_all(fd, "\n", 1) ||
-                write_all(fd, doc.text, strlen(doc.text)) || write_all(fd, "\n", 1) ||
-                write_all(fd, doc.html, strlen(doc.html)))
-                die("%s: %s", path, strerror(errno));
+            ceiling_write(&o, urls[first + i], &doc);
             kbj_doc_clear(&doc);
-            if (sync)
-                fds[nfds++] = fd;
-            else
-                close(fd);
-            ok++;
         }
-        if (sync) {
-            for (size_t i = 0; i < nfds; i++) {
-                if (fsync(fds[i]))
-                    die("fsync: %s", strerror(errno));
-                close(fds[i]);
-            }
-            for (unsigned d = 0; d < 256; d++) {
-                char path[4096];
-                int dfd;
-                if (!dirty[d])
-                    continue;
-                snprintf(path, sizeof path, "%s/%02x", outdir, d);
-                dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (dfd < 0 || fsync(dfd))
-                    die("%s: %s", path, strerror(errno));
-                close(dfd);
-            }
-        }
+        ceiling_chunk_end(&o);
     }
-    printf("{\"urls\":%zu,\"ok\":%zu,\"failed\":%zu,\"bytes\":%llu,\"seconds\":%.3f,\"maxrss_kib\":%ld}\n", n, ok,
-           failed, bytes, now() - t0, maxrss_kib());
+    ceiling_report(&o, n, t0);
     kbj_fetcher_free(f);
     free(res);
-    free(fds);
     for (size_t i = 0; i < n; i++)
         free(urls[i]);
     free(urls);
-    return failed ? 2 : 0;
+    return o.failed ? 2 : 0;
 }
 
 /* ---- main ------------------------------------------------------------------------------------ */
@@ -389,7 +525,7 @@ static int cmd_ceiling(const char *list, const char *outdir, size_t batch, int s
 static void usage(void)
 {
     fprintf(stderr, "usage: bench_import submit LIST PARAMS_JSON | run [CLAIM_BATCH] | migrate | status ID... |"
-                    " cancel ID... | ceiling LIST OUTDIR [BATCH] [sync]\n");
+                    " cancel ID... | ceiling LIST OUTDIR [CHUNK] [sync] | ceiling-batch LIST OUTDIR [BATCH] [sync]\n");
     exit(2);
 }
 
@@ -412,8 +548,11 @@ int main(int argc, char **argv)
     else if (strcmp(argv[1], "cancel") == 0 && argc >= 3)
         rc = cmd_cancel(argc - 2, argv + 2);
     else if (strcmp(argv[1], "ceiling") == 0 && argc >= 4 && argc <= 6)
-        rc = cmd_ceiling(argv[2], argv[3], argc >= 5 ? (size_t)atol(argv[4]) : 50,
+        rc = cmd_ceiling(argv[2], argv[3], argc >= 5 ? (size_t)atol(argv[4]) : 10,
                          argc == 6 && strcmp(argv[5], "sync") == 0);
+    else if (strcmp(argv[1], "ceiling-batch") == 0 && argc >= 4 && argc <= 6)
+        rc = cmd_ceiling_batch(argv[2], argv[3], argc >= 5 ? (size_t)atol(argv[4]) : 10,
+                               argc == 6 && strcmp(argv[5], "sync") == 0);
     else
         usage();
     curl_global_cleanup();

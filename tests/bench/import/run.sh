@@ -2,23 +2,35 @@
 # tests/bench/import/run.sh - the import benchmark (run by tools/bench.sh, i.e. `make bench`;
 # see tests/bench/README.md, "Import"). Needs the bench instance's MariaDB running
 # ($KBJOBS_HOME/env.sh, started by tools/bench.sh); installs WordPress with the plugin into
-# it, starts its own nginx serving Debian's postgresql-doc-15 HTML pages on a free port of
-# 127.0.0.1, and measures, in one run, pages/s and peak RSS of:
+# it, starts its own nginx serving Debian's postgresql-doc-15 HTML pages on free ports of
+# 127.0.0.1 (plain HTTP, and two TLS listeners: h2, and HTTP/1.1 only, with a CA made here
+# by openssl), and measures, in one run, pages/s and peak RSS of:
 #
 #   wrk         nginx alone (wrk, 16 connections, the same paths)             context
-#   ceiling     bare C: kbj_fetch_many in batches of CHUNK + kbj_normalise + one write()
-#               per page, no database (also "ceiling+sync": fsync per batch)  (d)
+#   ceiling     bare C: the engine's streaming pipeline (kbj_pipeline_*: fetch and
+#               normalise two chunks of CHUNK ahead) + one write() per page, no database
+#               (also "ceiling+sync": fsync per chunk)                           (d)
+#   ceiling-batch  the ceiling before the pipeline (kbj_fetch_many per batch); only when
+#               named in KBJOBS_BENCH_IMPORT_ONLY
 #   engine      the engine alone: kbj_import_submit {"posts": false, chunk_size}, kbj_run
-#               on queue import until empty (chunk CHUNK, and 10)              (a)
+#               on queue import until empty (chunk CHUNK, and the other of 10 and 50)  (a)
 #   bulk        tools/wp kb import --sink=bulk, then tools/wp kb work --queues=import --until-empty  (b)
 #   compatible  the same with --sink=compatible                                (b)
+#   tuned-same  plain PHP doing the compatible sink's work (tuned-same.php)    (c'')
 #   tuned       plain PHP as an expert writes it (tuned.php)                   (c')
 #   naive       plain PHP as a developer first writes it (naive.php)           (c)
 #   memory      the engine alone at 1,000 URLs and at MEMORY_URLS: peak RSS
 #   submit      a 1,000,000-URL list accepted: kbj_import_submit and tools/wp kb import
-#   latency     naive, tuned, engine, bulk, compatible (1 process each) against the same
-#               pages served after DELAY_MS per request (nginx's echo module), as from a
-#               remote site: rows lat-*
+#   latency     a remote site: the TLS listeners behind the delay proxy (build/tools/
+#               delayproxy, RTT per round trip), at each RTT of LATENCY_RTTS, over
+#               HTTP/1.1 and HTTP/2, at chunk 10 and 50, PER_HOST requests per host, one
+#               process each: rows lat-ceiling, lat-engine, lat-bulk, lat-compatible,
+#               lat-tuned-same (each also selectable alone by that name)
+#
+# Every fetcher of every row (engine, plugin, ceiling, tuned-same) makes at most PER_HOST
+# requests at once to the one host (the engine: KBJOBS_BENCH_MAX_PER_HOST read by
+# bench_import, KBJOBS_FETCH_MAX_PER_HOST in the site's wp-config.php for the plugin);
+# tuned.php keeps its own 16.
 #
 # With 1 and 2 processes (2: the list split in halves, two imports, two runners started
 # together, each claiming one job at a time). Every scenario starts from the same state:
@@ -29,10 +41,16 @@
 #   KBJOBS_BENCH_IMPORT_NAIVE_URLS=1000
 #   KBJOBS_BENCH_IMPORT_MEMORY_URLS=100000    the large run of the memory check
 #   KBJOBS_BENCH_IMPORT_SUBMIT_URLS=1000000
-#   KBJOBS_BENCH_IMPORT_CHUNK=50              chunk size of the engine and the plugin runs
+#   KBJOBS_BENCH_IMPORT_CHUNK=10              chunk size of the local engine and plugin runs
+#   KBJOBS_BENCH_IMPORT_PER_HOST=16           requests at once per host, every row
 #   KBJOBS_BENCH_IMPORT_WRK_SECONDS=10
-#   KBJOBS_BENCH_IMPORT_LATENCY_URLS=1000     URLs per latency scenario
-#   KBJOBS_BENCH_IMPORT_DELAY_MS=50           the delay of the "remote" server
+#   KBJOBS_BENCH_IMPORT_LATENCY_RTTS=50,200   round-trip times of the remote-site rows (ms)
+#   KBJOBS_BENCH_IMPORT_LATENCY_PROTOS=h1,h2  their protocols
+#   KBJOBS_BENCH_IMPORT_LATENCY_CHUNKS=10,50  their chunk sizes
+#   KBJOBS_BENCH_IMPORT_LATENCY_URLS=         URLs per remote-site row; empty: what PER_HOST
+#                                             requests at once would fetch in
+#   KBJOBS_BENCH_IMPORT_LATENCY_SECONDS=4     seconds at that RTT (1,300 URLs at 50 ms,
+#                                             300 at 200 ms: rows of about 5-15 s)
 #   KBJOBS_BENCH_IMPORT_NGINX_WORKERS=auto
 #   KBJOBS_BENCH_IMPORT_NO_EXT_BUILD=1        do not run `make ext` (see below)
 #
@@ -49,25 +67,48 @@ N=${KBJOBS_BENCH_IMPORT_URLS:-5000}
 NAIVE_N=${KBJOBS_BENCH_IMPORT_NAIVE_URLS:-1000}
 MEM_N=${KBJOBS_BENCH_IMPORT_MEMORY_URLS:-100000}
 SUBMIT_N=${KBJOBS_BENCH_IMPORT_SUBMIT_URLS:-1000000}
-CHUNK=${KBJOBS_BENCH_IMPORT_CHUNK:-50}
+CHUNK=${KBJOBS_BENCH_IMPORT_CHUNK:-10}
+PER_HOST=${KBJOBS_BENCH_IMPORT_PER_HOST:-16}
 WRK_SECONDS=${KBJOBS_BENCH_IMPORT_WRK_SECONDS:-10}
-LAT_N=${KBJOBS_BENCH_IMPORT_LATENCY_URLS:-1000}
-DELAY_MS=${KBJOBS_BENCH_IMPORT_DELAY_MS:-50}
+LAT_RTTS=${KBJOBS_BENCH_IMPORT_LATENCY_RTTS:-50,200}
+LAT_PROTOS=${KBJOBS_BENCH_IMPORT_LATENCY_PROTOS:-h1,h2}
+LAT_CHUNKS=${KBJOBS_BENCH_IMPORT_LATENCY_CHUNKS:-10,50}
+LAT_N=${KBJOBS_BENCH_IMPORT_LATENCY_URLS:-}
+LAT_SECONDS=${KBJOBS_BENCH_IMPORT_LATENCY_SECONDS:-4}
 NGINX_WORKERS=${KBJOBS_BENCH_IMPORT_NGINX_WORKERS:-auto}
 ONLY=${KBJOBS_BENCH_IMPORT_ONLY:-}
 HTML=/usr/share/doc/postgresql-doc-15/html
 WORK=$KBJOBS_HOME/import
 BIN=$KBJOBS_ROOT/build/bench/bench_import
 NGINX_DIR=$KBJOBS_HOME/nginx
+TLS_DIR=$KBJOBS_HOME/tls
+PROXY=$KBJOBS_ROOT/build/tools/delayproxy
 PREFIX=$KBJOBS_DB_PREFIX
 
-for v in N NAIVE_N MEM_N SUBMIT_N CHUNK WRK_SECONDS LAT_N DELAY_MS; do
+for v in N NAIVE_N MEM_N SUBMIT_N CHUNK PER_HOST WRK_SECONDS LAT_SECONDS; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || kbj_die "$v must be a positive integer (got \"${!v}\")"
 done
+[ -z "$LAT_N" ] || [[ $LAT_N =~ ^[1-9][0-9]*$ ]] || kbj_die "LATENCY_URLS must be a positive integer (got \"$LAT_N\")"
+[[ $LAT_RTTS =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || kbj_die "LATENCY_RTTS must be milliseconds, comma-separated"
+[[ $LAT_PROTOS =~ ^(h1|h2)(,(h1|h2))*$ ]] || kbj_die "LATENCY_PROTOS must be h1, h2 or both"
+[[ $LAT_CHUNKS =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || kbj_die "LATENCY_CHUNKS must be chunk sizes, comma-separated"
+[ "$PER_HOST" -le 100 ] || kbj_die "PER_HOST must be 1..100"
+# Every fetcher bench_import makes (runner, ceiling) takes these two.
+export KBJOBS_BENCH_MAX_PER_HOST=$PER_HOST KBJOBS_BENCH_CA_FILE=$TLS_DIR/ca.pem
 
 RUN_START=$SECONDS
 log() { echo "[import] $*"; }
 wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
+named() { [[ ",$ONLY," == *",$1,"* ]]; }
+# A remote-site row: "latency" selects them all, "lat-engine" (and so on) one kind.
+wanted_lat() { [ -z "$ONLY" ] || named latency || named "$1"; }
+any_lat() {
+  local s
+  for s in lat-ceiling lat-engine lat-bulk lat-compatible lat-tuned-same; do
+    wanted_lat "$s" && return 0
+  done
+  return 1
+}
 
 # ---- provisioning ------------------------------------------------------------------------
 
@@ -76,7 +117,7 @@ wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 # another machine, that server is left alone: ours has its own config, port and PID.
 install_packages() {
   local missing=() p SUDO=
-  for p in nginx libnginx-mod-http-echo wrk postgresql-doc-15; do
+  for p in nginx openssl wrk postgresql-doc-15; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -102,28 +143,80 @@ build_bench() {
     -o "$BIN" "$src" engine/*/*.c $(pkg-config --libs $deps) -lpthread -lm
 }
 
+# The bench's own CA and a certificate for 127.0.0.1 signed by it (P-256 keys: cheap
+# handshakes, as most sites have now), made once per bench instance under $TLS_DIR. The
+# fetchers trust the CA through their CA-file settings, never through the system's store.
+make_tls() {
+  [ -s "$TLS_DIR/ca.pem" ] && [ -s "$TLS_DIR/server.pem" ] && return 0
+  rm -rf "$TLS_DIR"
+  mkdir -p "$TLS_DIR"
+  (
+    cd "$TLS_DIR" || exit 1
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
+      -subj "/CN=kbjobs bench CA" -keyout ca.key -out ca.pem \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign &&
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=127.0.0.1" \
+      -keyout server.key -out server.csr &&
+    printf '%s\n' 'subjectAltName=IP:127.0.0.1,DNS:localhost' 'basicConstraints=CA:FALSE' \
+      'keyUsage=critical,digitalSignature' 'extendedKeyUsage=serverAuth' > server.ext &&
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+      -extfile server.ext -out server.pem
+  ) > "$TLS_DIR/openssl.log" 2>&1 || { cat "$TLS_DIR/openssl.log" >&2; return 1; }
+}
+
 NGINX_PID=
 start_nginx() {
-  local port slow
+  local port h2 h1
   port=$(kbj_free_port) || kbj_die "no free port"
-  slow=$(kbj_free_port) || kbj_die "no free port"
-  [ "$slow" != "$port" ] || slow=$(kbj_free_port)
+  h2=$(kbj_free_port) || kbj_die "no free port"
+  h1=$(kbj_free_port) || kbj_die "no free port"
+  [ "$h2" != "$port" ] || h2=$(kbj_free_port)
+  while [ "$h1" = "$port" ] || [ "$h1" = "$h2" ]; do h1=$(kbj_free_port); done
   rm -rf "$NGINX_DIR"
   mkdir -p "$NGINX_DIR/tmp"
-  sed -e "s|@PREFIX@|$NGINX_DIR|g" -e "s|@PORT@|$port|g" -e "s|@SLOW_PORT@|$slow|g" -e "s|@ROOT@|$HTML|g" \
-      -e "s|@WORKERS@|$NGINX_WORKERS|g" -e "s|@DELAY@|$(awk -v d="$DELAY_MS" 'BEGIN { printf "%.3f", d / 1000 }')|g" \
+  sed -e "s|@PREFIX@|$NGINX_DIR|g" -e "s|@PORT@|$port|g" -e "s|@TLS_H2_PORT@|$h2|g" -e "s|@TLS_H1_PORT@|$h1|g" \
+      -e "s|@TLS_DIR@|$TLS_DIR|g" -e "s|@ROOT@|$HTML|g" -e "s|@WORKERS@|$NGINX_WORKERS|g" \
       tests/bench/import/nginx.conf.in > "$NGINX_DIR/nginx.conf"
   nginx -t -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -g 'daemon off;' > "$NGINX_DIR/check.log" 2>&1 \
     || { cat "$NGINX_DIR/check.log" >&2; kbj_die "nginx config check failed"; }
   setsid nginx -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -g 'daemon off;' \
     > "$NGINX_DIR/stdout.log" 2>&1 < /dev/null &
   NGINX_PID=$!
-  kbj_wait_port "$port" 30 && kbj_wait_port "$slow" 30 \
+  kbj_wait_port "$port" 30 && kbj_wait_port "$h2" 30 && kbj_wait_port "$h1" 30 \
     || { cat "$NGINX_DIR/error.log" >&2; kbj_die "nginx did not start"; }
   FAST_BASE=http://127.0.0.1:$port
-  SLOW_BASE=http://127.0.0.1:$slow
+  TLS_H2_PORT=$h2
+  TLS_H1_PORT=$h1
   BASE=$FAST_BASE
-  log "nginx $(nginx -v 2>&1 | sed 's|.*/||') serving $HTML at $FAST_BASE, and after ${DELAY_MS} ms per request at $SLOW_BASE (pid $NGINX_PID)"
+  LIST_TAG=local
+  log "nginx $(nginx -v 2>&1 | sed 's|.*/||') serving $HTML at $FAST_BASE, over TLS with h2 on port $h2 and" \
+      "HTTP/1.1 only on port $h1 (pid $NGINX_PID)"
+}
+
+# start_proxy PORT RTT_MS: a delay proxy in front of 127.0.0.1:PORT; sets PROXY_PORT. It
+# prints its port once listening; it runs until SIGTERM (stop_proxies).
+PROXY_PIDS=()
+start_proxy() {
+  local out=$WORK/proxy-$1-$2.port i
+  : > "$out"
+  setsid "$PROXY" --listen 127.0.0.1:0 --upstream "127.0.0.1:$1" --rtt-ms "$2" > "$out" 2> "$out.err" < /dev/null &
+  PROXY_PIDS+=($!)
+  for ((i = 0; i < 100; i++)); do
+    PROXY_PORT=$(head -n1 "$out")
+    [[ $PROXY_PORT =~ ^[0-9]+$ ]] && return 0
+    kill -0 "${PROXY_PIDS[-1]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$out.err" >&2
+  return 1
+}
+stop_proxies() {
+  local pid
+  for pid in "${PROXY_PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
+  PROXY_PIDS=()
 }
 
 # nginx is this shell's child: TERM (nginx's fast shutdown: the master stops its workers
@@ -153,6 +246,7 @@ cleanup() {
     wait "$pid" 2>/dev/null
   done
   CHILDREN=()
+  stop_proxies
   stop_nginx
   rm -rf "$WORK/trash"
 }
@@ -191,7 +285,8 @@ cpu_of() {
   done
   awk -v t="$total" -v hz="$hz" 'BEGIN { printf "%.2f", t / hz }'
 }
-nginx_pids() { echo "$NGINX_PID $(pgrep -P "$NGINX_PID" | tr '\n' ' ')"; }
+# The serving side: nginx (master and workers), and the delay proxies while they run.
+nginx_pids() { echo "$NGINX_PID $(pgrep -P "$NGINX_PID" | tr '\n' ' ') ${PROXY_PIDS[*]}"; }
 mariadb_pid() { cat "$KBJOBS_HOME/mariadb/mariadbd.pid"; }
 
 # Starts one measured process in the background: launch TAG CMD... (its stdout, stderr
@@ -328,11 +423,10 @@ FAILED=()
 
 # ---- scenarios ---------------------------------------------------------------------------
 
-# lists_for COUNT P: writes P lists that split one COUNT-URL list of $BASE (the server
-# with or without the delay) in equal parts, and sets LISTS to their paths.
+# lists_for COUNT P: writes P lists that split one COUNT-URL list of $BASE (the local
+# server, or a proxy: $LIST_TAG names which) in equal parts, and sets LISTS to their paths.
 lists_for() {
-  local count=$1 p=$2 i per first n tag=fast
-  [ "$BASE" = "$FAST_BASE" ] || tag=slow
+  local count=$1 p=$2 i per first n tag=$LIST_TAG
   LISTS=()
   per=$(( (count + p - 1) / p ))
   for ((i = 0; i < p; i++)); do
@@ -346,7 +440,7 @@ lists_for() {
 
 run_wrk() {
   local conns=16 reqs secs line
-  sed "s|^$BASE||" "$WORK/list-fast-$N-1-0.txt" > "$WORK/paths.txt"
+  sed "s|^$BASE||" "$WORK/list-local-$N-1-0.txt" > "$WORK/paths.txt"
   log "wrk: ${WRK_SECONDS}s, 2 threads, $conns connections, the $N paths of the import"
   begin_run
   BENCH_PATHS=$WORK/paths.txt launch wrk-p1 wrk -t2 -c$conns -d"${WRK_SECONDS}s" \
@@ -363,45 +457,54 @@ run_wrk() {
     "requests, 2 threads, $conns connections, $(awk '/Transfer\/sec/ { print $2 }' "$OUT/wrk-p1.out")/s"
 }
 
-# ceiling P [sync]
+# ceiling P [sync|batch] [COUNT CHUNK SCENARIO NOTE]: the pipeline ceiling (with "sync":
+# its files synced per chunk; "batch": the ceiling before the pipeline, ceiling-batch)
 run_ceiling() {
-  local p=$1 sync=${2:-} i name=ceiling
-  [ -n "$sync" ] && name=ceiling+sync
-  lists_for "$N" "$p"
+  local p=$1 mode=${2:-} count=${3:-$N} chunk=${4:-$CHUNK} name=${5:-ceiling} note=${6:-chunk ${4:-$CHUNK}} i
+  local cmd=ceiling sync=
+  case $mode in
+    sync) sync=sync; name=ceiling+sync ;;
+    batch) cmd=ceiling-batch; name=ceiling-batch; note="batch $chunk" ;;
+  esac
+  lists_for "$count" "$p"
   reset_state
   begin_run
   for ((i = 0; i < p; i++)); do
-    launch "$name-p$p-$i" "$BIN" ceiling "${LISTS[$i]}" "$WORK/ceiling-out" "$CHUNK" $sync
+    launch "$name-c$chunk-n$count-p$p-$LIST_TAG-$i" "$BIN" "$cmd" "${LISTS[$i]}" "$WORK/ceiling-out" "$chunk" $sync
   done
-  end_run "$name" "$p" "$N" "batch $CHUNK"
+  end_run "$name" "$p" "$count" "$note"
 }
 
-# engine P CHUNK COUNT [SCENARIO]
+# engine P CHUNK COUNT [SCENARIO [NOTE]]
 run_engine() {
-  local p=$1 chunk=$2 count=$3 scenario=${4:-engine} i ids=() id
+  local p=$1 chunk=$2 count=$3 scenario=${4:-engine} note=${5:-chunk $2} i ids=() id
   lists_for "$count" "$p"
   reset_state
   for ((i = 0; i < p; i++)); do
-    id=$("$BIN" submit "${LISTS[$i]}" "{\"posts\": false, \"chunk_size\": $chunk}" | tee -a "$OUT/submits.jsonl" \
+    # max_per_host as an import param too: the runner's setting (KBJOBS_BENCH_MAX_PER_HOST)
+    # and the import's are the same number, so either way the row gets PER_HOST
+    id=$("$BIN" submit "${LISTS[$i]}" "{\"posts\": false, \"chunk_size\": $chunk, \"max_per_host\": $PER_HOST}" \
+         | tee -a "$OUT/submits.jsonl" \
          | php -r 'echo json_decode(stream_get_contents(STDIN), true)["id"];') || { FAILED+=("$scenario/submit"); return 1; }
     ids+=("$id")
   done
   begin_run
   for ((i = 0; i < p; i++)); do
-    launch "$scenario-c$chunk-n$count-p$p-$i" "$BIN" run 1
+    launch "$scenario-c$chunk-n$count-p$p-$LIST_TAG-$i" "$BIN" run 1
   done
-  end_run "$scenario" "$p" "$count" "chunk $chunk" || return 1
+  end_run "$scenario" "$p" "$count" "$note" || return 1
   check_jobs "${ids[@]}" || FAILED+=("$scenario/p$p/check")
   [ "$(count_artifacts)" -eq "$count" ] || { log "expected $count artifact rows, found $(count_artifacts)"; FAILED+=("$scenario/p$p/artifacts"); }
 }
 
-# wp SINK P [COUNT [SCENARIO]]
+# wp SINK P [COUNT [SCENARIO [CHUNK [NOTE]]]]
 run_wp() {
-  local sink=$1 p=$2 count=${3:-$N} scenario=${4:-$1} i ids=() id
+  local sink=$1 p=$2 count=${3:-$N} scenario=${4:-$1} chunk=${5:-$CHUNK} note=${6:-chunk ${5:-$CHUNK}} i ids=() id
   lists_for "$count" "$p"
   reset_state
   for ((i = 0; i < p; i++)); do
-    id=$(tools/wp kb import "${LISTS[$i]}" --sink="$sink" --chunk-size="$CHUNK" --porcelain 2>> "$OUT/wp-import.err") \
+    id=$(tools/wp kb import "${LISTS[$i]}" --sink="$sink" --chunk-size="$chunk" "${WP_IMPORT_ARGS[@]}" --porcelain \
+           2>> "$OUT/wp-import.err") \
       || { cat "$OUT/wp-import.err" >&2; FAILED+=("$scenario/import"); return 1; }
     ids+=("$id")
   done
@@ -409,25 +512,88 @@ run_wp() {
   for ((i = 0; i < p; i++)); do
     # one import per runner: claim one job at a time (the default claims up to 10)
     WP_CLI_PHP_ARGS="-d kbjobs.claim_batch=1" \
-      launch "$scenario-p$p-$i" tools/wp kb work --queues=import --until-empty --format=json
+      launch "$scenario-c$chunk-n$count-p$p-$LIST_TAG-$i" tools/wp kb work --queues=import --until-empty --format=json
   done
-  end_run "$scenario" "$p" "$count" "chunk $CHUNK" || return 1
+  end_run "$scenario" "$p" "$count" "$note" || return 1
   check_jobs "${ids[@]}" || FAILED+=("$scenario/p$p/check")
   [ "$(count_posts)" -eq "$count" ] || { log "expected $count posts, found $(count_posts)"; FAILED+=("$scenario/p$p/posts"); }
 }
 
-# php SCRIPT P COUNT [SCENARIO]
+# php SCRIPT P COUNT [SCENARIO [NOTE [SCRIPT_OPTION...]]]
 run_php() {
-  local script=$1 p=$2 count=$3 scenario=${4:-$1} i
+  local script=$1 p=$2 count=$3 scenario=${4:-$1} note=${5:-} i tag
+  shift $(($# < 5 ? $# : 5))
   lists_for "$count" "$p"
   reset_state
   begin_run
+  TAGS=()
   for ((i = 0; i < p; i++)); do
+    tag="$scenario-n$count-p$p-$LIST_TAG-$i"
+    [ -z "$note" ] || tag+="-$(tr -c 'a-z0-9\n' '-' <<< "$note" | tr -s '-')"
+    TAGS+=("$tag")
     # shellcheck disable=SC2046
-    launch "$scenario-p$p-$i" php $(php_flags) tests/bench/import/$script.php "${LISTS[$i]}"
+    launch "$tag" php $(php_flags) tests/bench/import/$script.php "$@" "${LISTS[$i]}"
   done
-  end_run "$scenario" "$p" "$count" || return 1
+  end_run "$scenario" "$p" "$count" "$note" || return 1
   [ "$(count_posts)" -eq "$count" ] || { log "expected $count posts, found $(count_posts)"; FAILED+=("$scenario/p$p/posts"); }
+}
+
+# tuned-same P COUNT CHUNK PROTO [SCENARIO [NOTE]]: tuned-same.php at PER_HOST, and a check
+# that it used the protocol asked for (its report counts the pages that came over HTTP/2).
+run_tuned_same() {
+  local p=$1 count=$2 chunk=$3 proto=$4 scenario=${5:-tuned-same} note=${6:-chunk $3} args tag h2
+  args=(--per-host="$PER_HOST" --chunk="$chunk" --ca-file="$TLS_DIR/ca.pem")
+  [ "$proto" = h2 ] && args+=(--h2)
+  run_php tuned-same "$p" "$count" "$scenario" "$note" "${args[@]}" || return 1
+  for tag in "${TAGS[@]}"; do
+    h2=$(php -r '$r = json_decode((string) file_get_contents($argv[1]), true); echo $r["http2_pages"] ?? -1;' "$OUT/$tag.out")
+    if { [ "$proto" = h2 ] && [ "$h2" -eq 0 ]; } || { [ "$proto" != h2 ] && [ "$h2" -ne 0 ]; }; then
+      log "$scenario ($note): $h2 pages over HTTP/2, asked for $proto"
+      FAILED+=("$scenario/$proto/protocol")
+    fi
+  done
+}
+
+# The URLs of a remote-site row at RTT_MS: LAT_N, or what PER_HOST requests at once
+# would fetch in LAT_SECONDS at one request per round trip (hundreds, at least 100).
+lat_count() {
+  [ -n "$LAT_N" ] && { echo "$LAT_N"; return; }
+  awk -v h="$PER_HOST" -v s="$LAT_SECONDS" -v rtt="$1" \
+    'BEGIN { n = int(h * s * 1000 / rtt / 100 + 0.5) * 100; print n < 100 ? 100 : n }'
+}
+
+# The remote-site rows: for each RTT, a delay proxy in front of each TLS listener; for
+# each protocol and chunk size, every importer once (one process), in the same order.
+run_latency() {
+  local rtt proto chunk count note h1_port h2_port
+  [ -x "$PROXY" ] || make --no-print-directory tools > "$OUT/make-tools.log" 2>&1
+  [ -x "$PROXY" ] || { cat "$OUT/make-tools.log" >&2; log "no $PROXY (make tools): no remote-site rows"; FAILED+=(latency/proxy); return 1; }
+  IFS=, read -ra rtts <<< "$LAT_RTTS"
+  IFS=, read -ra protos <<< "$LAT_PROTOS"
+  IFS=, read -ra chunks <<< "$LAT_CHUNKS"
+  for rtt in "${rtts[@]}"; do
+    start_proxy "$TLS_H1_PORT" "$rtt" || { FAILED+=("latency/proxy"); return 1; }
+    h1_port=$PROXY_PORT
+    start_proxy "$TLS_H2_PORT" "$rtt" || { FAILED+=("latency/proxy"); return 1; }
+    h2_port=$PROXY_PORT
+    count=$(lat_count "$rtt")
+    log "remote site at RTT $rtt ms: HTTP/1.1 through 127.0.0.1:$h1_port, h2 through 127.0.0.1:$h2_port, $count URLs a row"
+    for proto in "${protos[@]}"; do
+      if [ "$proto" = h2 ]; then BASE=https://127.0.0.1:$h2_port; else BASE=https://127.0.0.1:$h1_port; fi
+      LIST_TAG=$proto-$rtt
+      for chunk in "${chunks[@]}"; do
+        note="$proto, rtt $rtt ms, chunk $chunk, $PER_HOST/host"
+        wanted_lat lat-ceiling && run_ceiling 1 "" "$count" "$chunk" lat-ceiling "$note"
+        wanted_lat lat-engine && run_engine 1 "$chunk" "$count" lat-engine "$note"
+        wanted_lat lat-bulk && run_wp bulk 1 "$count" lat-bulk "$chunk" "$note"
+        wanted_lat lat-compatible && run_wp compatible 1 "$count" lat-compatible "$chunk" "$note"
+        wanted_lat lat-tuned-same && run_tuned_same 1 "$count" "$chunk" "$proto" lat-tuned-same "$note"
+      done
+    done
+    stop_proxies
+  done
+  BASE=$FAST_BASE
+  LIST_TAG=local
 }
 
 # The acceptance of a big list: kbj_import_submit, then `wp kb import`, of SUBMIT_N URLs.
@@ -457,7 +623,7 @@ run_submit() {
 
 # ---- main --------------------------------------------------------------------------------
 
-install_packages || kbj_die "cannot install nginx, libnginx-mod-http-echo, wrk, postgresql-doc-15"
+install_packages || kbj_die "cannot install nginx, openssl, wrk, postgresql-doc-15"
 [ -d "$HTML" ] || kbj_die "$HTML is missing"
 build_bench || kbj_die "cannot build $BIN"
 # KBJOBS_BENCH_IMPORT_NO_EXT_BUILD=1 uses modules/kbjobs.so as it is (beside a `make
@@ -473,6 +639,31 @@ tools/wordpress.sh install > "$OUT/wordpress.log" 2>&1 || { cat "$OUT/wordpress.
 # plugin's tick (imports!) inside a web request during the measurements.
 sed -i "s/define( 'DISABLE_WP_CRON', false );/define( 'DISABLE_WP_CRON', true );/" "$KBJOBS_WP_DIR/wp-config.php"
 grep -q "define( 'DISABLE_WP_CRON', true );" "$KBJOBS_WP_DIR/wp-config.php" || kbj_die "cannot turn WP-Cron off"
+make_tls || kbj_die "cannot make the bench's CA and certificate with openssl"
+# The plugin's fetcher: PER_HOST requests per host (as every row) and the bench's CA.
+if ! grep -q KBJOBS_FETCH_MAX_PER_HOST "$KBJOBS_WP_DIR/wp-config.php"; then
+  sed -i "s|^define( 'DISABLE_WP_CRON', true );|&\ndefine( 'KBJOBS_FETCH_MAX_PER_HOST', $PER_HOST );\ndefine( 'KBJOBS_FETCH_CA_FILE', '$TLS_DIR/ca.pem' );|" \
+    "$KBJOBS_WP_DIR/wp-config.php"
+fi
+grep -q "define( 'KBJOBS_FETCH_MAX_PER_HOST', $PER_HOST );" "$KBJOBS_WP_DIR/wp-config.php" \
+  || kbj_die "cannot set KBJOBS_FETCH_MAX_PER_HOST in wp-config.php"
+# ... and that the plugin reads them: otherwise its rows would quietly fetch at the
+# engine's default per host, or fail on the CA, and compare unequal work.
+cat > "$WORK/settings.php" <<'PHP'
+<?php
+require getenv( 'KBJOBS_ROOT' ) . '/tests/bench/import/wp-boot.php';
+echo json_encode( KBJobs_Settings::import_settings() ), "\n";
+PHP
+# shellcheck disable=SC2046
+PLUGIN_FETCH=$(php $(php_flags) "$WORK/settings.php") || kbj_die "cannot read the plugin's import settings"
+if ! php -r '$s = json_decode($argv[1], true); exit((int) ($s["max_per_host"] ?? 0) === (int) $argv[2] && ($s["ca_file"] ?? "") === $argv[3] ? 0 : 1);' \
+    "$PLUGIN_FETCH" "$PER_HOST" "$TLS_DIR/ca.pem"; then
+  log "the plugin's fetch settings lack max_per_host $PER_HOST or the bench's ca_file: $PLUGIN_FETCH"
+  FAILED+=(plugin-settings)
+fi
+# The per-import setting too, where `wp kb import` has it (as the engine's imports get it).
+WP_IMPORT_ARGS=()
+tools/wp help kb import 2>/dev/null | grep -q -- '--max-per-host' && WP_IMPORT_ARGS+=(--max-per-host="$PER_HOST")
 "$BIN" migrate || kbj_die "cannot create the engine's tables"
 ls "$HTML" | grep '\.html$' | sort > "$WORK/pages.txt"
 start_nginx
@@ -481,8 +672,9 @@ start_nginx
 {
   echo "pages:   $(wc -l < "$WORK/pages.txt") HTML pages of postgresql-doc-15 $(dpkg-query -W -f='${Version}' postgresql-doc-15), $(du -sh "$HTML" | cut -f1)"
   echo "nginx:   $(nginx -v 2>&1 | sed 's|.*/||'), worker_processes $NGINX_WORKERS, access log off"
-  echo "sizes:   URLS=$N NAIVE_URLS=$NAIVE_N MEMORY_URLS=$MEM_N SUBMIT_URLS=$SUBMIT_N LATENCY_URLS=$LAT_N CHUNK=$CHUNK"
-  echo "delay:   ${DELAY_MS} ms per request on the second server (latency scenarios)"
+  echo "sizes:   URLS=$N NAIVE_URLS=$NAIVE_N MEMORY_URLS=$MEM_N SUBMIT_URLS=$SUBMIT_N CHUNK=$CHUNK PER_HOST=$PER_HOST"
+  echo "remote:  RTT ${LAT_RTTS//,/ and } ms through build/tools/delayproxy, ${LAT_PROTOS//,/ and }, chunk ${LAT_CHUNKS//,/ and },"\
+       "URLs a row: ${LAT_N:-PER_HOST x $LAT_SECONDS s / RTT}"
 } | tee "$OUT/setup.txt"
 
 # Warm-up, not reported: one pass of the ceiling over the list fills the page cache and
@@ -496,17 +688,22 @@ reset_state
 while [ $((SECONDS - RUN_START)) -lt 35 ]; do sleep 1; done
 
 wanted wrk && run_wrk
-if wanted ceiling || wanted engine; then
+# The engine's other chunk size: 50 when the rows run at 10, else 10.
+OTHER_CHUNK=10
+[ "$CHUNK" -ne 10 ] || OTHER_CHUNK=50
+if wanted ceiling || wanted engine || named ceiling-batch; then
   for p in 1 2; do
     wanted ceiling && run_ceiling "$p"
     wanted engine && run_engine "$p" "$CHUNK" "$N"
     wanted ceiling && run_ceiling "$p" sync
-    wanted engine && [ "$CHUNK" -ne 10 ] && run_engine "$p" 10 "$N"
+    named ceiling-batch && run_ceiling "$p" batch
+    wanted engine && run_engine "$p" "$OTHER_CHUNK" "$N"
   done
 fi
 for p in 1 2; do
   wanted bulk && run_wp bulk "$p"
   wanted compatible && run_wp compatible "$p"
+  wanted tuned-same && run_tuned_same "$p" "$N" "$CHUNK" h1
   wanted tuned && run_php tuned "$p" "$N"
 done
 for p in 1 2; do
@@ -517,20 +714,11 @@ if wanted memory; then
   run_engine 1 "$CHUNK" "$MEM_N" memory
 fi
 wanted submit && run_submit
-# The same importers against a server that answers each request after DELAY_MS, as a
-# remote site would (one process each).
-if wanted latency; then
-  BASE=$SLOW_BASE
-  run_php naive 1 "$LAT_N" lat-naive
-  run_php tuned 1 "$LAT_N" lat-tuned
-  run_engine 1 "$CHUNK" "$LAT_N" lat-engine
-  run_wp bulk 1 "$LAT_N" lat-bulk
-  run_wp compatible 1 "$LAT_N" lat-compatible
-  BASE=$FAST_BASE
-fi
+# A remote site: the TLS listeners behind the delay proxy (one process each).
+any_lat && run_latency
 reset_state
 
-php tests/bench/import/summary.php "$OUT/results.csv" "$N" "$CHUNK" "$DELAY_MS" | tee "$OUT/summary.txt"
+php tests/bench/import/summary.php "$OUT/results.csv" "$N" "$CHUNK" "$PER_HOST" | tee "$OUT/summary.txt"
 if [ ${#FAILED[@]} -gt 0 ]; then
   log "FAILED: ${FAILED[*]}"
   exit 1
