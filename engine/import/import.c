@@ -5,7 +5,9 @@
  * A chunk goes through these steps; a crash at any point re-processes the chunk on
  * resume, and nothing is made twice:
  *   1. read its URLs from the list by index (no scan);
- *   2. fetch them at once (fetch.c), normalise the pages (normalise.c);
+ *   2. fetch them and normalise the pages: both done by the streaming pipeline
+ *      (pipeline.c) on its own threads, up to two chunks ahead of the chunk the steps
+ *      below are writing, so the network and the sink's time overlap;
  *   3. look up their artifact index rows: a document whose content hash equals the one
  *      its post was written from is unchanged and goes no further;
  *   4. write the changed artifacts as one batch (synced together), and record them in

@@ -170,9 +170,10 @@ static int record_span(kbj_ctx *ctx, void *udata)
     int n;
     const kbj_lease *l = kbj_ctx_lease(ctx);
     clock_gettime(CLOCK_REALTIME, &a);
-    /* a cloud job long enough (40 ms at 250 starts a second: 10 at once) that the
-     * concurrency limit is reached for even on a busy machine */
-    kbj_test_msleep(strcmp(l->queue, "local") == 0 ? 2 : 40);
+    /* a cloud job long enough (100 ms: the limit of 10 binds before the rate of 250 a
+     * second does) that the concurrency limit is reached for even on a busy machine,
+     * such as twelve runners under ASan on two cores (40 ms fell short there) */
+    kbj_test_msleep(strcmp(l->queue, "local") == 0 ? 2 : 100);
     clock_gettime(CLOCK_REALTIME, &b);
     n = snprintf(line, sizeof line, "%s %lld %lld\n", l->queue,
                  (long long)a.tv_sec * 1000000LL + a.tv_nsec / 1000, (long long)b.tv_sec * 1000000LL + b.tv_nsec / 1000);
