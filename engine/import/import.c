@@ -377,6 +377,7 @@ typedef struct item {
     char *error;            /* why the item failed (malloc'd), or NULL */
     const char *error_class;/* transient, permanent, sink */
     double fetched_at;
+    char *json;             /* its artifact, encoded on the pipeline's thread (or NULL) */
 } item;
 
 typedef struct import_run {
@@ -422,22 +423,24 @@ static void set_error(item *it, const char *cls, const char *msg)
     it->error_class = cls;
 }
 
-static char *artifact_json(const import_run *r, const item *it)
+/* The artifact document of a page: what it was fetched as and its normalised content.
+ * Pure (no state but its arguments): the pipeline's normaliser thread calls it. */
+static char *artifact_encode(const char *job_id, const char *raw_url, const char *url_hash,
+                             const kbj_fetch_result *res, double fetched_at, const kbj_doc *d)
 {
-    const kbj_doc *d = &it->doc;
     json_t *o = json_object();
     char url[KBJ_URL_MAX + 1];
     char *text;
 
-    kbj_url_redact(it->url, url, sizeof url);
+    kbj_url_redact(raw_url, url, sizeof url);
     json_object_set_new(o, "format", json_string("kbjobs-artifact/1"));
     json_object_set_new(o, "url", json_string(url));
-    json_object_set_new(o, "url_hash", json_string(it->hash));
-    json_object_set_new(o, "final_url", it->res.final_url ? json_string(it->res.final_url) : json_null());
-    json_object_set_new(o, "http_status", json_integer(it->res.http_status));
-    json_object_set_new(o, "content_type", it->res.content_type ? json_string(it->res.content_type) : json_null());
-    json_object_set_new(o, "fetched_at", json_real(it->fetched_at));
-    json_object_set_new(o, "job", json_string(r->lease->id));
+    json_object_set_new(o, "url_hash", json_string(url_hash));
+    json_object_set_new(o, "final_url", res->final_url ? json_string(res->final_url) : json_null());
+    json_object_set_new(o, "http_status", json_integer(res->http_status));
+    json_object_set_new(o, "content_type", res->content_type ? json_string(res->content_type) : json_null());
+    json_object_set_new(o, "fetched_at", json_real(fetched_at));
+    json_object_set_new(o, "job", json_string(job_id));
     json_object_set_new(o, "charset", json_string(d->charset));
     json_object_set_new(o, "title", json_string(d->title));
     json_object_set_new(o, "description", d->description ? json_string(d->description) : json_null());
@@ -450,6 +453,21 @@ static char *artifact_json(const import_run *r, const item *it)
     text = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     return text;
+}
+
+static char *artifact_json(const import_run *r, const item *it)
+{
+    return artifact_encode(r->lease->id, it->url, it->hash, &it->res, it->fetched_at, &it->doc);
+}
+
+/* The pipeline's encoder: the artifact of a page, made on its normaliser thread. */
+static char *pipe_encode(void *arg, const kbj_pipe_item *pi)
+{
+    const import_run *r = arg;
+    char hash[65];
+    if (kbj_sha256_hex(pi->url, strlen(pi->url), hash))
+        return NULL;
+    return artifact_encode(r->lease->id, pi->url, hash, &pi->res, pi->fetched_at, &pi->doc);
 }
 
 static int append_failure(import_run *r, unsigned long long index, const item *it)
@@ -594,6 +612,7 @@ static void items_clear(item *items, size_t n)
         kbj_fetch_result_clear(&items[i].res);
         kbj_doc_clear(&items[i].doc);
         free(items[i].error);
+        free(items[i].json);
     }
     memset(items, 0, n * sizeof *items);
 }
@@ -660,6 +679,8 @@ static int chunk_take(import_run *r, kbj_pipe_chunk *pc, chunk *c)
         memset(&pi->doc, 0, sizeof pi->doc);
         it->has_doc = pi->has_doc;
         it->fetched_at = pi->fetched_at;
+        it->json = pi->encoded;
+        pi->encoded = NULL;
         if (it->res.outcome == KBJ_FETCH_CANCELLED)
             rc = KBJ_ESTOPPED;
         if (pi->err_kind)
@@ -730,7 +751,9 @@ static int chunk_artifacts(import_run *r, chunk *c)
         char *json;
         if (!it->changed)
             continue;
-        if (!(json = artifact_json(r, it))) {
+        json = it->json ? it->json : artifact_json(r, it);
+        it->json = NULL;
+        if (!json) {
             rc = kbj_efail(r->eng, KBJ_ENOMEM, "out of memory");
             break;
         }
@@ -1125,6 +1148,8 @@ static int run_worker(kbj_ctx *ctx, import_run *r, item *items)
     pc.read_arg = r;
     pc.should_stop = fetch_should_stop;
     pc.stop_arg = r;
+    pc.encode = pipe_encode;
+    pc.encode_arg = r;
     if (!(r->pipe = kbj_pipeline_start(&pc, &err)))
         return kbj_ctx_fail(ctx, err.msg, 0);
     while (done < total) {

@@ -123,6 +123,8 @@ static void normalise_item(const kbj_pipeline *p, kbj_pipe_item *it)
         it->has_doc = 1;
     free(it->res.body);
     it->res.body = NULL;
+    if (it->has_doc && p->cfg.encode)
+        it->encoded = p->cfg.encode(p->cfg.encode_arg, it); /* NULL: the caller encodes */
 }
 
 static void chunk_clear(kbj_pipe_chunk *c)
@@ -133,6 +135,7 @@ static void chunk_clear(kbj_pipe_chunk *c)
         kbj_fetch_result_clear(&it->res);
         kbj_doc_clear(&it->doc);
         free(it->err_msg);
+        free(it->encoded);
     }
     free(c->items);
     memset(c, 0, sizeof *c);

@@ -30,6 +30,7 @@ typedef struct kbj_pipe_item {
     const char *err_kind;       /* NULL, or "transient" / "permanent": a failed item */
     char *err_msg;              /* its reason (malloc'd) */
     double fetched_at;          /* Unix time the fetch ended */
+    char *encoded;              /* what the config's `encode` made of it, or NULL */
 } kbj_pipe_item;
 
 typedef struct kbj_pipe_chunk {
@@ -56,6 +57,11 @@ typedef struct kbj_pipe_config {
      * cancels every transfer, and kbj_pipeline_next() returns KBJ_ESTOPPED */
     int (*should_stop)(void *arg);
     void *stop_arg;
+    /* may be NULL: called on the normaliser thread for each item with a document, its
+     * malloc'd result kept in the item's `encoded` (the import's artifact JSON, so that
+     * its encoding is off the writing thread); must be thread-safe */
+    char *(*encode)(void *arg, const kbj_pipe_item *it);
+    void *encode_arg;
 } kbj_pipe_config;
 
 /* What the fetch thread has done so far (for tests and benchmarks). */
