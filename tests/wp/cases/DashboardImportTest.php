@@ -145,4 +145,53 @@ final class DashboardImportTest extends TestCase {
 		wp_delete_post( $post, true );
 		$_POST = array();
 	}
+
+	public function test_the_import_form_sets_requests_at_once_per_site_for_that_import_only(): void {
+		$engine = \KBJobs_Engine::get();
+		wp_set_current_user( self::$users['administrator'] );
+		$base = array(
+			'urls'       => getenv( 'KBJOBS_FIXTURE_URL' ) . '/page/7?per-host=' . wp_rand() . "\n",
+			'sink'       => 'compatible',
+			'post_type'  => 'kb_article',
+			'status'     => 'draft',
+			'unique_key' => 'per-host-form-' . wp_rand(),
+		);
+
+		// Out of range or not a number: refused with the setting's name, nothing staged.
+		foreach ( array( '0', '101', 'abc', '-3' ) as $bad ) {
+			$_POST  = $base + array( 'max_per_host' => $bad );
+			$result = \KBJobs_Admin_Import::form( 'import.check' );
+			$this->assertInstanceOf( \WP_Error::class, $result, $bad );
+			$this->assertStringContainsString( 'Requests at once per site', $result->get_error_message(), $bad );
+		}
+
+		// Given: it goes into the import's params, which the engine's fetcher reads.
+		$_POST  = $base + array( 'max_per_host' => '3' );
+		$result = \KBJobs_Admin_Import::form( 'import.check' );
+		$this->assertIsArray( $result, is_wp_error( $result ) ? $result->get_error_message() : '' );
+		$_POST  = array( 'upload' => $result['upload'] );
+		$result = \KBJobs_Admin_Import::form( 'import.start' );
+		$this->assertIsArray( $result, is_wp_error( $result ) ? $result->get_error_message() : '' );
+		$made = $engine->list( array( 'unique_key_prefix' => $base['unique_key'] ) )['jobs'];
+		$this->assertCount( 1, $made );
+		$this->assertSame( 3, $made[0]->params['max_per_host'] ?? null );
+
+		// Left empty: the site's setting applies (no max_per_host in the params).
+		$empty  = 'per-host-form-empty-' . wp_rand();
+		$_POST  = array_merge( $base, array( 'unique_key' => $empty, 'max_per_host' => '' ) );
+		$result = \KBJobs_Admin_Import::form( 'import.check' );
+		$this->assertIsArray( $result, is_wp_error( $result ) ? $result->get_error_message() : '' );
+		$_POST  = array( 'upload' => $result['upload'] );
+		$result = \KBJobs_Admin_Import::form( 'import.start' );
+		$this->assertIsArray( $result, is_wp_error( $result ) ? $result->get_error_message() : '' );
+		$made = $engine->list( array( 'unique_key_prefix' => $empty ) )['jobs'];
+		$this->assertCount( 1, $made );
+		$this->assertArrayNotHasKey( 'max_per_host', $made[0]->params );
+		foreach ( array( $base['unique_key'], $empty ) as $key ) {
+			foreach ( $engine->list( array( 'unique_key_prefix' => $key ) )['jobs'] as $job ) {
+				$engine->cancel( $job->id );
+			}
+		}
+		$_POST = array();
+	}
 }

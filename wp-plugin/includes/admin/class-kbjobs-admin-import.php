@@ -190,7 +190,13 @@ final class KBJobs_Admin_Import extends KBJobs_Admin_Screen {
 			'<tr><th scope="row"><label for="kbjobs-chunk">%1$s</label></th><td><input type="number" id="kbjobs-chunk" name="chunk_size" min="1" max="500" value="%2$d" class="small-text"><p class="description">%3$s</p></td></tr>',
 			esc_html__( 'URLs per chunk', 'kb-jobs' ),
 			(int) $defaults['chunk_size'],
-			esc_html__( '1 to 500: fetched together, written in one transaction. The import can stop and resume between chunks.', 'kb-jobs' )
+			esc_html__( '1 to 500: written in one transaction (the pages after it are fetched meanwhile). The import can stop and resume between chunks.', 'kb-jobs' )
+		);
+		printf(
+			'<tr><th scope="row"><label for="kbjobs-per-host">%1$s</label></th><td><input type="number" id="kbjobs-per-host" name="max_per_host" min="1" max="100" value="" placeholder="%2$d" class="small-text"><p class="description">%3$s</p></td></tr>',
+			esc_html__( 'Requests at once per site', 'kb-jobs' ),
+			(int) self::site_max_per_host(),
+			esc_html__( 'Optional, 1 to 100: how many pages are fetched at once from one site (empty: the site setting shown). Raise it for your own servers far away; lower it for a fragile site. A site that answers 429 is slowed down on its own.', 'kb-jobs' )
 		);
 		printf(
 			'<tr><th scope="row"><label for="kbjobs-ranges">%1$s</label></th><td><input type="number" id="kbjobs-ranges" name="ranges" min="1" max="64" value="%2$d" class="small-text"><p class="description">%3$s</p></td></tr>',
@@ -360,17 +366,23 @@ final class KBJobs_Admin_Import extends KBJobs_Admin_Screen {
 	 * @param array<string,mixed> $state The check.
 	 */
 	private function render_settings( array $state ): void {
-		$p      = $state['params'];
-		$author = (int) $p['author'] > 0 ? get_userdata( (int) $p['author'] ) : false;
-		$type   = get_post_type_object( (string) $p['post_type'] );
-		$rows   = array(
-			__( 'How posts are written', 'kb-jobs' ) => self::sink_labels()[ $p['sink'] ] ?? $p['sink'],
-			__( 'Post type', 'kb-jobs' )             => $type ? $type->labels->singular_name : $p['post_type'],
-			__( 'Status of new posts', 'kb-jobs' )   => get_post_status_object( (string) $p['status'] ) ? get_post_status_object( (string) $p['status'] )->label : $p['status'],
-			__( 'Author', 'kb-jobs' )                => $author ? $author->display_name : __( 'none', 'kb-jobs' ),
-			__( 'URLs per chunk', 'kb-jobs' )        => number_format_i18n( (int) $p['chunk_size'] ),
-			__( 'Ranges', 'kb-jobs' )                => number_format_i18n( (int) $p['ranges'] ),
-			__( 'Key', 'kb-jobs' )                   => $state['options']['unique_key'],
+		$p        = $state['params'];
+		$author   = (int) $p['author'] > 0 ? get_userdata( (int) $p['author'] ) : false;
+		$type     = get_post_type_object( (string) $p['post_type'] );
+		$per_host = isset( $p['max_per_host'] ) ? number_format_i18n( (int) $p['max_per_host'] ) : sprintf(
+			/* translators: %s: the number of requests at once per site */
+			__( '%s (the site setting)', 'kb-jobs' ),
+			number_format_i18n( self::site_max_per_host() )
+		);
+		$rows = array(
+			__( 'How posts are written', 'kb-jobs' )     => self::sink_labels()[ $p['sink'] ] ?? $p['sink'],
+			__( 'Post type', 'kb-jobs' )                 => $type ? $type->labels->singular_name : $p['post_type'],
+			__( 'Status of new posts', 'kb-jobs' )       => get_post_status_object( (string) $p['status'] ) ? get_post_status_object( (string) $p['status'] )->label : $p['status'],
+			__( 'Author', 'kb-jobs' )                    => $author ? $author->display_name : __( 'none', 'kb-jobs' ),
+			__( 'URLs per chunk', 'kb-jobs' )            => number_format_i18n( (int) $p['chunk_size'] ),
+			__( 'Requests at once per site', 'kb-jobs' ) => $per_host,
+			__( 'Ranges', 'kb-jobs' )                    => number_format_i18n( (int) $p['ranges'] ),
+			__( 'Key', 'kb-jobs' )                       => $state['options']['unique_key'],
 		);
 		echo '<h3>' . esc_html__( 'Settings', 'kb-jobs' ) . '</h3><table class="widefat striped kbjobs-import-settings"><tbody>';
 		foreach ( $rows as $label => $value ) {
@@ -423,6 +435,17 @@ final class KBJobs_Admin_Import extends KBJobs_Admin_Screen {
 			$types[ $name ] = $object->labels->singular_name;
 		}
 		return $types;
+	}
+
+	/**
+	 * Requests at once per site when an import does not say: KBJOBS_FETCH_MAX_PER_HOST, or
+	 * the engine's default (6).
+	 *
+	 * @return int
+	 */
+	private static function site_max_per_host(): int {
+		$settings = KBJobs_Settings::import_settings();
+		return isset( $settings['max_per_host'] ) && is_int( $settings['max_per_host'] ) ? $settings['max_per_host'] : 6;
 	}
 
 	/**
@@ -629,6 +652,7 @@ final class KBJobs_Admin_Import extends KBJobs_Admin_Screen {
 		$author = isset( $_POST['author'] ) ? absint( $_POST['author'] ) : $d['author'];
 		$chunk  = isset( $_POST['chunk_size'] ) ? (int) $_POST['chunk_size'] : $d['chunk_size'];
 		$ranges = isset( $_POST['ranges'] ) ? (int) $_POST['ranges'] : $d['ranges'];
+		$host   = isset( $_POST['max_per_host'] ) ? trim( sanitize_text_field( wp_unslash( $_POST['max_per_host'] ) ) ) : '';
 		$key    = isset( $_POST['unique_key'] ) ? trim( sanitize_text_field( wp_unslash( $_POST['unique_key'] ) ) ) : '';
 		// phpcs:enable
 		if ( ! in_array( $sink, self::SINKS, true ) ) {
@@ -650,18 +674,25 @@ final class KBJobs_Admin_Import extends KBJobs_Admin_Screen {
 		if ( $ranges < 1 || $ranges > 64 ) {
 			throw new \InvalidArgumentException( __( 'Ranges must be 1 to 64.', 'kb-jobs' ) );
 		}
+		if ( '' !== $host && ( ! ctype_digit( $host ) || (int) $host < 1 || (int) $host > 100 ) ) {
+			throw new \InvalidArgumentException( __( 'Requests at once per site must be 1 to 100, or empty for the site setting.', 'kb-jobs' ) );
+		}
 		if ( strlen( $key ) > 191 ) {
 			throw new \InvalidArgumentException( __( 'The key is at most 191 bytes.', 'kb-jobs' ) );
 		}
+		$params = array(
+			'sink'       => $sink,
+			'post_type'  => $type,
+			'status'     => $status,
+			'author'     => $author,
+			'chunk_size' => $chunk,
+			'ranges'     => $ranges,
+		);
+		if ( '' !== $host ) {
+			$params['max_per_host'] = (int) $host;
+		}
 		return array(
-			'params'  => array(
-				'sink'       => $sink,
-				'post_type'  => $type,
-				'status'     => $status,
-				'author'     => $author,
-				'chunk_size' => $chunk,
-				'ranges'     => $ranges,
-			),
+			'params'  => $params,
 			'options' => array( 'unique_key' => $key ),
 		);
 	}
