@@ -1235,11 +1235,10 @@ static void host_release(kbj_fetcher *f, host_ent *h, double now)
 
 /* Notes what a host answered: its protocol, and on a success one step back towards its
  * configured limit after a 429 cut it (additive increase, one per `cur` answers). */
-static void host_answer(kbj_fetcher *f, xfer *x, CURLcode code, long status)
+static void host_answer(xfer *x, CURLcode code, long status)
 {
     host_ent *h = x->host;
     long v = 0;
-    (void)f;
     if (curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &v) == CURLE_OK && v)
         h->http_version = x->res->http_version = v == CURL_HTTP_VERSION_2_0 ? 20 : v == CURL_HTTP_VERSION_1_0 ? 10
                                                                                : v == CURL_HTTP_VERSION_3 ? 30 : 11;
@@ -1291,7 +1290,7 @@ static int finish_try(kbj_fetcher *f, xfer *x, CURLcode code, double now)
     if (classify_try(f, x, code, status, ct, why, sizeof why, &o))
         return -1;
 
-    host_answer(f, x, code, status);
+    host_answer(x, code, status);
     /* A reused connection's fault: once per item, at once, on new connections only. */
     if (o != KBJ_FETCH_OK && !x->fresh && !x->aborted && reuse_failure(x, code, why)) {
         x->fresh = 1;
@@ -1568,15 +1567,14 @@ static int collect(kbj_fetcher *f)
         x->state = X_WAITING; /* until finish_try decides */
         x->host->active--;
         f->nactive--;
-        f->nwaiting++;
         f->need_admit = 1;
         now = kbj_monotonic();
         if (finish_try(f, x, msg->data.result, now) != 0)
             return kbj_fail(&f->err, KBJ_ENOMEM, "out of memory finishing a transfer");
-        if (x->state == X_DONE) {
-            x->state = X_WAITING; /* settle_item marked it; xfer_done counts it */
-            xfer_done(f, x, now);
-        }
+        if (x->state == X_DONE)
+            xfer_done(f, x, now); /* settled: not waiting, so not counted as such */
+        else
+            f->nwaiting++; /* to be tried again */
     }
     return KBJ_OK;
 }
