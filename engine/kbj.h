@@ -490,7 +490,9 @@ void kbj_leases_free(kbj_lease *leases, size_t n);
  * Claims up to `max` due jobs for runner `runner` from the named queues (in the order
  * given) in one short transaction: SELECT ... FOR UPDATE SKIP LOCKED, then UPDATE.
  * Jobs are taken by priority, run-at, id; a job whose concurrency key is held by a
- * running job is passed over. *out receives *n leases (possibly 0).
+ * running job is passed over. A queue with a concurrency limit gives at most one job per
+ * claim (a claim's jobs run one after another: a batch would hold slots of the limit
+ * idle). *out receives *n leases (possibly 0).
  */
 int kbj_claim(kbj_engine *eng, const char *runner, const char *const *queues, size_t nqueues,
               size_t max, kbj_lease **out, size_t *n);

@@ -74,10 +74,9 @@ int kbj_queue_admit(kbj_engine *eng, const char *queue, size_t want, size_t *all
             return rc;
         running = kbj_rows_int(rows, 0, 0);
         kbj_rows_free(rows);
-        if (running >= max_running)
-            *allowed = 0;
-        else if ((long long)*allowed > max_running - running)
-            *allowed = (size_t)(max_running - running);
+        /* One job per claim: a claim's jobs run one after another, so a batch would hold
+         * slots of the limit for jobs not yet started, and fewer would run at once. */
+        *allowed = running >= max_running ? 0 : 1;
     }
     if (rate > 0 && period > 0) {
         double have = tokens + (double)(elapsed_us > 0 ? elapsed_us : 0) / 1000.0 * (double)rate / (double)period;

@@ -53,9 +53,9 @@ static int extend_do(kbj_store *st, void *arg)
                           (kbj_val[]){ KBJ_VS(hb->runner) }, 1, NULL);
 }
 
-/* Reads the current job's status, token, lease and cancel flag into the shared flags: a
- * lease that expired by the database's clock is lost even before the reaper comes by. */
-static void watch_job(kbj_engine *eng, heartbeat *hb, unsigned long long pk, long long token)
+/* Reads a job's status, token, lease and cancel flag: a lease that expired by the
+ * database's clock is lost even before the reaper comes by. Sets *lost or *cancel. */
+static void watch_job(kbj_engine *eng, unsigned long long pk, long long token, int *lost, int *cancel)
 {
     kbj_rows *rows = NULL;
     if (kbj_store_query(eng->st, "SELECT status, lease_token, cancel_requested, lease_expires > NOW(6)"
@@ -64,9 +64,9 @@ static void watch_job(kbj_engine *eng, heartbeat *hb, unsigned long long pk, lon
         return;
     if (kbj_rows_count(rows) == 0 || strcmp(kbj_rows_str(rows, 0, 0), "running") != 0 ||
         kbj_rows_int(rows, 0, 1) != token || kbj_rows_int(rows, 0, 3) != 1)
-        hb->watch.lost = 1;
+        *lost = 1;
     else if (kbj_rows_int(rows, 0, 2))
-        hb->watch.cancel = 1;
+        *cancel = 1;
     kbj_rows_free(rows);
 }
 
@@ -113,10 +113,22 @@ static void *heartbeat_main(void *arg)
         } else {
             (void)kbj_store_do(hb->eng->st, extend_do, hb);
         }
-        if (pk)
-            watch_job(hb->eng, hb, pk, token);
-
-        pthread_mutex_lock(&hb->mu);
+        if (pk) {
+            int lost = 0, cancel = 0;
+            watch_job(hb->eng, pk, token, &lost, &cancel);
+            pthread_mutex_lock(&hb->mu);
+            /* only for the job still in hand: the runner may have finished the one read
+             * (completed: not running any more) and started the next meanwhile, which
+             * must not inherit that job's lost or cancel flag */
+            if (hb->pk == pk && hb->token == token) {
+                if (lost)
+                    hb->watch.lost = 1;
+                if (cancel)
+                    hb->watch.cancel = 1;
+            }
+        } else {
+            pthread_mutex_lock(&hb->mu);
+        }
     }
     pthread_mutex_unlock(&hb->mu);
     kbj_store_thread_end();

@@ -222,6 +222,15 @@ static int fill_window(kbj_pipeline *p)
     }
 }
 
+/* The fetcher's counts, as readers of the stats see them (under p->mu; fetch thread only). */
+static void publish_counts(kbj_pipeline *p)
+{
+    size_t in_flight = 0, waiting = 0;
+    kbj_fetch_counts(p->fetcher, &in_flight, &waiting, NULL);
+    p->stats.in_flight = (unsigned)in_flight;
+    p->stats.queued = (unsigned)waiting;
+}
+
 /* Passes the fetches that ended to the normaliser. */
 static void hand_over(kbj_pipeline *p)
 {
@@ -240,6 +249,7 @@ static void hand_over(kbj_pipeline *p)
         p->queue[(p->qhead + p->qlen) % p->qcap] = (pending){ it, s };
         p->qlen++;
         p->stats.fetched++;
+        publish_counts(p); /* with `fetched`, so no reader sees this page both fetched and in flight */
         pthread_cond_broadcast(&p->cond);
         pthread_mutex_unlock(&p->mu);
     }
