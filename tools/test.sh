@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test.sh [all|lint|engine|phpt|wp|browser|asan|valgrind] - provisions what the tests need
+# test.sh [all|lint|engine|phpt|wp|browser|asan|valgrind|scale] - provisions what the tests need
 # and runs them: a fresh test instance under build/test-env (private MariaDB,
 # WordPress, php -S on free ports), torn down at the end whatever happens. Output
 # (logs, screenshots) goes to build/test-output. Exits non-zero if any suite fails.
@@ -9,9 +9,9 @@ cd "$KBJOBS_ROOT"
 
 what=${1:-all}
 case $what in
-  all) suites=(lint engine asan phpt valgrind wp browser) ;;
-  lint|engine|phpt|wp|browser|asan|valgrind) suites=("$what") ;;
-  *) echo "usage: $0 [all|lint|engine|phpt|wp|browser|asan|valgrind]" >&2; exit 2 ;;
+  all) suites=(lint engine asan phpt valgrind wp browser scale) ;;
+  lint|engine|phpt|wp|browser|asan|valgrind|scale) suites=("$what") ;;
+  *) echo "usage: $0 [all|lint|engine|phpt|wp|browser|asan|valgrind|scale]" >&2; exit 2 ;;
 esac
 
 # The plugin's code against the WordPress Coding Standards (wp-plugin/phpcs.xml.dist).
@@ -129,6 +129,13 @@ suite_browser() {
   (cd tests/browser && npm ci --silent --no-audit --no-fund > "$KBJOBS_TEST_OUTPUT/npm.log" 2>&1) \
     || { cat "$KBJOBS_TEST_OUTPUT/npm.log"; return 1; }
   (cd tests/browser && KBJOBS_NOEXT_URL=http://127.0.0.1:$port timeout 1500 node --test --test-reporter=spec)
+}
+
+# The dashboard at 200,000 jobs: every SELECT on kbjobs tables that the screens and REST
+# list routes issue, from the general log, checked for full scans and rows read.
+suite_scale() {
+  php -d extension="$so" -d auto_prepend_file="$KBJOBS_ROOT/tools/php/prepend.php" \
+    tests/scale/scale.php --jobs="${KBJOBS_SCALE_JOBS:-200000}" --json="$KBJOBS_TEST_OUTPUT/scale.json"
 }
 
 for s in "${suites[@]}"; do

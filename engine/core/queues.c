@@ -162,8 +162,12 @@ int kbj_queue_pause(kbj_engine *eng, const char *queue, int paused)
     "   AND j.run_at <= NOW(6)),"                                                                      \
     " (SELECT TIMESTAMPDIFF(MICROSECOND, MIN(j.run_at), NOW(6)) FROM {p}kbjobs_jobs j"                \
     "   WHERE j.status = 'queued' AND j.queue = q.name AND j.run_at <= NOW(6)),"                       \
-    " (SELECT COUNT(*) FROM {p}kbjobs_jobs j WHERE j.status IN ('running', 'completed', 'failed')"    \
-    "   AND j.queue = q.name AND j.started_at > NOW(6) - INTERVAL 1 MINUTE),"                          \
+    /* started in the last minute: running, or finished since (read by the finished index) */          \
+    " (SELECT COUNT(*) FROM {p}kbjobs_jobs j WHERE j.status = 'running'"                              \
+    "   AND j.queue = q.name AND j.started_at > NOW(6) - INTERVAL 1 MINUTE)"                           \
+    " + (SELECT COUNT(*) FROM {p}kbjobs_jobs j WHERE j.finished_at > NOW(6) - INTERVAL 1 MINUTE"     \
+    "   AND j.status IN ('completed', 'failed') AND j.queue = q.name"                                  \
+    "   AND j.started_at > NOW(6) - INTERVAL 1 MINUTE),"                                               \
     " COALESCE(s.tokens, 0), COALESCE(TIMESTAMPDIFF(MICROSECOND, s.tokens_at, NOW(6)), 0),"          \
     " UNIX_TIMESTAMP(NOW(6))"
 

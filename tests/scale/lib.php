@@ -1,0 +1,412 @@
+<?php
+/**
+ * KBJobs_Scale: seeds a site with many jobs, opens every screen and REST list route, and
+ * checks what those requests asked of the kbjobs tables (see scale.php).
+ */
+
+/**
+ * The seed, the requests and the checks.
+ */
+final class KBJobs_Scale {
+
+	/** Every seeded job's public id starts with this (hex, like the engine's ids). */
+	const ID_PREFIX = '5ca1e';
+
+	/** Rows examined by one SELECT, at most, as a multiple of the page size. */
+	const ROWS_PER_PAGE_ROW = 10;
+
+	/** The page size of a query without a LIMIT (the screens' default rows per page). */
+	const DEFAULT_PAGE = 20;
+
+	/**
+	 * SELECTs exempt from the rules, by a pattern of their text, with the reason. The
+	 * WP-Cron adapter reads the events WordPress asks for: bounded by the number of
+	 * events, not of jobs.
+	 */
+	const EXEMPT = array(
+		'/FROM \w+kbjobs_cron_events WHERE schedule IS NOT NULL OR run_of IS NULL ORDER BY next_run, id$/' => 'the WP-Cron adapter reads every event WordPress asks for',
+	);
+
+	/**
+	 * Known breaks still to fix, by a pattern of their text, with what bounds them today.
+	 * Each shows in the output; a SELECT that breaks a rule and is not listed fails.
+	 */
+	const KNOWN = array(
+		'/^SELECT status, COUNT\(\*\) FROM \w+kbjobs_jobs WHERE 1=1 GROUP BY status$/'  => 'counts by status read the status index whole (counts kept per transition, or estimates above a cap, to come)',
+		'/^SELECT q\.name, COALESCE\(s\.max_running/'                                 => 'queue stats count each queue\'s queued jobs (bounded by the backlog, not by all jobs)',
+		'/^SELECT id FROM \w+kbjobs_jobs WHERE 1=1 AND type = /'                           => 'a type filter reads the type\'s rows by (type, finished_at): a (type, id) index to come',
+		'/FROM \w+kbjobs_cron_events/'                                                   => 'the Scheduled Queue and cron counts read every event (bounded by the site\'s events)',
+	);
+
+	/** WP-Cron events and runner rows seeded beside the jobs. */
+	const CRON_EVENTS = 1000;
+	const RUNNERS     = 300;
+
+	/** @var int */
+	private $jobs;
+
+	/** @var mysqli Root on the instance's MariaDB (the general log is global). */
+	private $root;
+
+	/** @var string */
+	private $prefix;
+
+	/** @var string Cookie jar of the administrator's session. */
+	private $jar;
+
+	/** @var string */
+	private $nonce = '';
+
+	public function __construct( int $jobs ) {
+		global $wpdb;
+		$this->jobs   = max( 1000, $jobs );
+		$this->prefix = $wpdb->prefix;
+		$this->root   = mysqli_init();
+		if ( ! $this->root->real_connect( 'localhost', 'root', '', getenv( 'KBJOBS_DB_NAME' ), 0, getenv( 'KBJOBS_DB_SOCKET' ) ) ) {
+			fwrite( STDERR, "cannot connect as root through the instance's socket\n" );
+			exit( 2 );
+		}
+	}
+
+	private function q( string $sql ) {
+		$r = $this->root->query( $sql );
+		if ( false === $r ) {
+			throw new RuntimeException( $this->root->error . ' in ' . substr( $sql, 0, 300 ) );
+		}
+		return $r;
+	}
+
+	private function t( string $table ): string {
+		return $this->prefix . 'kbjobs_' . $table;
+	}
+
+	/**
+	 * Seeds $this->jobs jobs: finished ones (completed, failed, cancelled) spread over 30
+	 * days, 1% queued (due and future) and 100 running; a full Failure Log; audit rows
+	 * (a tenth of the jobs); then ANALYZE. The rows are copies of a job the engine
+	 * submitted, so every column is as the engine writes it.
+	 */
+	public function seed(): void {
+		$t0 = microtime( true );
+		$this->unseed(); // what a run stopped midway left
+		$eng = KBJobs_Engine::get();
+		$eng->submit( 'scale.seed', array( 'n' => 1 ), array( 'queue' => 'scale' ) );
+		$jobs = $this->t( 'jobs' );
+		$tpl  = (int) $this->q( "SELECT MAX(id) FROM $jobs WHERE type = 'scale.seed'" )->fetch_row()[0];
+		$n    = $this->jobs;
+		$cols = array();
+		foreach ( $this->q( "SHOW COLUMNS FROM $jobs" )->fetch_all( MYSQLI_ASSOC ) as $c ) {
+			$cols[] = $c['Field'];
+		}
+		// Each seeded column: the template's value unless set here (s.seq numbers the rows).
+		$queued  = max( 10, intdiv( $n, 100 ) );
+		$running = 100;
+		$set     = array(
+			'id'             => 'NULL',
+			'public_id'      => "CONCAT('" . self::ID_PREFIX . "', LPAD(LOWER(HEX(s.seq)), 11, '0'))",
+			'type'           => "ELT(1 + s.seq % 5, 'scale.fetch', 'scale.render', 'scale.index', 'scale.mail', 'import')",
+			'queue'          => "ELT(1 + s.seq % 3, 'default', 'cloud', 'local')",
+			'status'         => "CASE WHEN s.seq <= $running THEN 'running' WHEN s.seq <= $running + $queued THEN 'queued'"
+				. " WHEN s.seq % 50 = 0 THEN 'failed' WHEN s.seq % 97 = 0 THEN 'cancelled' ELSE 'completed' END",
+			'title'          => "CONCAT('Seeded job ', s.seq)",
+			'attempts'       => 'CASE WHEN s.seq % 50 = 0 THEN 3 ELSE 1 END',
+			'uniq_active'    => 'NULL',
+			'uniq_retained'  => 'NULL',
+			'unique_key'     => 'NULL',
+			'concurrency_key' => 'NULL',
+			'lease_owner'    => "IF(s.seq <= $running, 'feedfeedfeedfeed', NULL)",
+			'lease_token'    => "IF(s.seq <= $running, s.seq, 0)",
+			'lease_expires'  => "IF(s.seq <= $running, NOW(6) + INTERVAL 1 HOUR, NULL)",
+			'created_at'     => "NOW(6) - INTERVAL ($n - s.seq) * 2592 / $n * 1000 SECOND",
+			'run_at'         => "IF(s.seq > $running AND s.seq <= $running + $queued AND s.seq % 2 = 0, NOW(6) + INTERVAL s.seq SECOND,"
+				. " NOW(6) - INTERVAL ($n - s.seq) * 2592 / $n * 1000 SECOND)",
+			'started_at'     => "IF(s.seq > $running AND s.seq <= $running + $queued, NULL, NOW(6) - INTERVAL ($n - s.seq) * 2592 / $n * 1000 SECOND + INTERVAL 1 SECOND)",
+			'finished_at'    => "IF(s.seq <= $running + $queued, NULL, NOW(6) - INTERVAL ($n - s.seq) * 2592 / $n * 1000 SECOND + INTERVAL 2 SECOND)",
+			'updated_at'     => 'NOW(6)',
+			'error'          => "IF(s.seq % 50 = 0, 'seeded failure', NULL)",
+		);
+		$select = array();
+		foreach ( $cols as $c ) {
+			$select[] = $set[ $c ] ?? "t.`$c`";
+		}
+		$this->q( "INSERT INTO $jobs (`" . implode( '`, `', $cols ) . '`) SELECT ' . implode( ', ', $select )
+			. " FROM seq_1_to_$n s JOIN $jobs t ON t.id = $tpl" );
+		$this->q( "DELETE FROM $jobs WHERE id = $tpl" );
+
+		// A full Failure Log (the newest failed jobs) and audit rows.
+		$failures = $this->t( 'failures' );
+		$this->q( "INSERT IGNORE INTO $failures (job_id, public_id, kind, type, message, attempts, failed_at)"
+			. " SELECT id, public_id, 'job', type, 'seeded failure', attempts, finished_at FROM $jobs"
+			. " WHERE status = 'failed' AND public_id LIKE '" . self::ID_PREFIX . "%' ORDER BY id DESC LIMIT 50" );
+		$audit = $this->t( 'audit' );
+		$na    = intdiv( $n, 10 );
+		$this->q( "INSERT INTO $audit (at, user_id, user_login, source, action, target, outcome, detail)"
+			. " SELECT NOW(6) - INTERVAL ($na - s.seq) * 60 SECOND, 1, 'admin', 'rest', ELT(1 + s.seq % 3, 'job.cancel', 'job.rerun', 'queue.pause'),"
+			. " CONCAT('job:', '" . self::ID_PREFIX . "', LPAD(LOWER(HEX(s.seq)), 11, '0')), 'ok', 'scale.seed' FROM seq_1_to_$na s" );
+		// WP-Cron events (a site with many, none due for a day) and runners' history.
+		$this->q( 'INSERT INTO ' . $this->t( 'cron_events' ) . ' (hook, args_key, args, args_php, schedule, interval_seconds,'
+			. ' next_run, due_at, created_at, updated_at) SELECT \'kbjobs_scale_event\', MD5(s.seq), CONCAT(\'[\', s.seq, \']\'),'
+			. ' CONCAT(\'a:1:{i:0;i:\', s.seq, \';}\'), NULL, 0, UNIX_TIMESTAMP() + 86400 + s.seq, UNIX_TIMESTAMP() + 86400 + s.seq,'
+			. ' NOW(6), NOW(6) FROM seq_1_to_' . self::CRON_EVENTS . ' s' );
+		$this->q( 'INSERT INTO ' . $this->t( 'runners' ) . ' (public_id, host, pid, version, queues, started_at, heartbeat_at, stopped_at)'
+			. " SELECT CONCAT('" . self::ID_PREFIX . "', LPAD(LOWER(HEX(s.seq)), 11, '0')), 'scale-host', s.seq, '0', 'default',"
+			. ' NOW(6) - INTERVAL s.seq * 10 MINUTE, NOW(6) - INTERVAL s.seq * 10 MINUTE + INTERVAL 5 MINUTE,'
+			. ' NOW(6) - INTERVAL s.seq * 10 MINUTE + INTERVAL 5 MINUTE FROM seq_1_to_' . self::RUNNERS . ' s' );
+		foreach ( array( 'jobs', 'failures', 'audit', 'attempts', 'runners', 'queues', 'cron_events', 'cron_runs' ) as $table ) {
+			$this->q( 'ANALYZE TABLE ' . $this->t( $table ) )->fetch_all();
+		}
+		printf( "seeded %d jobs (%d queued, %d running), 50 failures, %d audit rows in %.1f s\n", $n, $queued, $running, $na, microtime( true ) - $t0 );
+	}
+
+	/** Removes what seed() added. */
+	public function unseed(): void {
+		$like = self::ID_PREFIX . '%';
+		$this->q( 'DELETE FROM ' . $this->t( 'failures' ) . " WHERE public_id LIKE '$like'" );
+		$this->q( 'DELETE FROM ' . $this->t( 'audit' ) . " WHERE detail = 'scale.seed'" );
+		$this->q( 'DELETE FROM ' . $this->t( 'jobs' ) . " WHERE public_id LIKE '$like'" );
+		$this->q( 'DELETE FROM ' . $this->t( 'runners' ) . " WHERE public_id LIKE '$like'" );
+		$this->q( 'DELETE FROM ' . $this->t( 'cron_events' ) . " WHERE hook = 'kbjobs_scale_event'" );
+	}
+
+	/**
+	 * Logs in, then opens every screen and REST list route with the general log on.
+	 *
+	 * @param bool $timings Also time each request ten times (median, with the slowest query).
+	 * @return array{requests:array,selects:array,errors:int}
+	 */
+	public function measure( bool $timings ): array {
+		$this->login();
+		$targets = $this->targets();
+		$report  = array( 'requests' => array(), 'selects' => array(), 'errors' => 0 );
+		$this->q( "SET GLOBAL log_output = 'TABLE'" );
+		$this->q( 'TRUNCATE mysql.general_log' );
+		$this->q( 'SET GLOBAL general_log = 1' );
+		$mine = (int) $this->q( 'SELECT CONNECTION_ID()' )->fetch_row()[0];
+		try {
+			foreach ( $targets as $target ) {
+				$from = $this->q( 'SELECT NOW(6)' )->fetch_row()[0];
+				$r    = $this->request( $target );
+				$to   = $this->q( 'SELECT NOW(6)' )->fetch_row()[0];
+				$sqls = $this->logged( $from, $to, $mine );
+				$report['requests'][] = array(
+					'kind'    => $target['kind'],
+					'path'    => $target['path'],
+					'status'  => $r['status'],
+					'ms'      => $r['ms'],
+					'queries' => count( $sqls ),
+				);
+				if ( 200 !== $r['status'] ) {
+					++$report['errors'];
+					printf( "ERROR: %s answered %d: %s\n", $target['path'], $r['status'], substr( wp_strip_all_tags( $r['body'] ), 0, 300 ) );
+				}
+				foreach ( $sqls as $sql ) {
+					$key = $this->shape( $sql );
+					if ( ! isset( $report['selects'][ $key ] ) ) {
+						$report['selects'][ $key ] = array( 'sql' => $sql, 'from' => array() );
+					}
+					$report['selects'][ $key ]['from'][ $target['path'] ] = true;
+				}
+			}
+		} finally {
+			$this->q( 'SET GLOBAL general_log = 0' );
+		}
+		if ( $timings ) {
+			foreach ( $targets as $i => $target ) {
+				$ms = array();
+				for ( $k = 0; $k < 10; $k++ ) {
+					$ms[] = $this->request( $target )['ms'];
+				}
+				sort( $ms );
+				$report['requests'][ $i ]['median_ms'] = ( $ms[4] + $ms[5] ) / 2;
+			}
+		}
+		return $report;
+	}
+
+	/**
+	 * Checks each SELECT: no full scan, and at most 10 pages of rows read.
+	 *
+	 * @return array<int,array{why:string,sql:string,from:string[],explain:string}>
+	 */
+	public function check( array &$report ): array {
+		$bad = array();
+		foreach ( $report['selects'] as $key => $s ) {
+			$sql    = $s['sql'];
+			$from   = array_keys( $s['from'] );
+			$exempt = null;
+			foreach ( self::EXEMPT as $pattern => $why ) {
+				if ( preg_match( $pattern, $sql ) ) {
+					$exempt = $why;
+				}
+			}
+			$plan = $this->q( 'EXPLAIN ' . $sql )->fetch_all( MYSQLI_ASSOC );
+			$this->q( 'FLUSH STATUS' );
+			$res = $this->q( $sql );
+			if ( $res instanceof mysqli_result ) {
+				$res->free();
+			}
+			$read = 0;
+			foreach ( $this->q( "SHOW SESSION STATUS LIKE 'Handler_read%'" )->fetch_all() as $row ) {
+				$read += (int) $row[1];
+			}
+			$page = preg_match( '/\bLIMIT\s+(?:\d+\s*,\s*)?(\d+)(?:\s+OFFSET\s+\d+)?\s*$/i', $sql, $m ) ? max( 1, (int) $m[1] ) : self::DEFAULT_PAGE;
+			$full = array();
+			foreach ( $plan as $p ) {
+				// a scan of a table this small is the optimiser's choice, and costs no more
+				// than the rows rule allows (the seeded tables are all larger)
+				if ( 'ALL' === $p['type'] && ! preg_match( '/^<(derived|subquery|union)/', (string) $p['table'] )
+					&& (int) $p['rows'] > self::ROWS_PER_PAGE_ROW * $page ) {
+					$full[] = $p['table'];
+				}
+			}
+			$explain = implode(
+				'; ',
+				array_map(
+					static function ( $p ) {
+						return sprintf( '%s type=%s key=%s rows=%s %s', $p['table'], $p['type'], $p['key'] ?? '-', $p['rows'] ?? '-', $p['Extra'] ?? '' );
+					},
+					$plan
+				)
+			);
+			$report['selects'][ $key ] += array(
+				'rows_read' => $read,
+				'page'      => $page,
+				'explain'   => $explain,
+				'exempt'    => $exempt,
+			);
+			if ( null !== $exempt ) {
+				continue;
+			}
+			$why = null;
+			if ( $full ) {
+				$why = 'full scan of ' . implode( ', ', $full );
+			} elseif ( $read > self::ROWS_PER_PAGE_ROW * $page ) {
+				$why = sprintf( '%d rows read for a page of %d', $read, $page );
+			}
+			if ( null === $why ) {
+				continue;
+			}
+			$known = null;
+			foreach ( self::KNOWN as $pattern => $reason ) {
+				if ( preg_match( $pattern, $sql ) ) {
+					$known = $reason;
+				}
+			}
+			$report['selects'][ $key ]['broken'] = $why;
+			$report['selects'][ $key ]['known']  = $known;
+			if ( null === $known ) {
+				$bad[] = array( 'why' => $why, 'sql' => $sql, 'from' => $from, 'explain' => $explain );
+			}
+		}
+		return $bad;
+	}
+
+	/**
+	 * Every Operations screen (the job screen with a seeded job) and every REST GET route
+	 * of kbjobs/v1 without a path parameter, plus one job's routes.
+	 *
+	 * @return array<int,array{kind:string,path:string}>
+	 */
+	private function targets(): array {
+		$job = self::ID_PREFIX . str_pad( dechex( 200 ), 11, '0', STR_PAD_LEFT );
+		$out = array();
+		foreach ( KBJobs_Admin::SCREENS as $class_name ) {
+			$screen = new $class_name();
+			$slug   = 'KBJobs_Admin_Overview' === $class_name ? KBJobs_Admin::SLUG : KBJobs_Admin::SLUG . '-' . $screen->slug();
+			$path   = '/wp-admin/admin.php?page=' . $slug;
+			if ( 'job' === $screen->slug() ) {
+				$path .= '&id=' . $job;
+			}
+			$out[] = array( 'kind' => 'page', 'path' => $path );
+		}
+		foreach ( rest_get_server()->get_routes( 'kbjobs/v1' ) as $route => $handlers ) {
+			$get = false;
+			foreach ( $handlers as $h ) {
+				$get = $get || ! empty( $h['methods']['GET'] );
+			}
+			if ( ! $get || '/kbjobs/v1' === $route ) {
+				continue;
+			}
+			if ( false === strpos( $route, '(?P<' ) ) {
+				$out[] = array( 'kind' => 'rest', 'path' => '/wp-json' . $route );
+			} elseif ( preg_match( '#^/kbjobs/v1/jobs/\(\?P<id>[^)]*\)(/[a-z]+)?$#', $route, $m ) ) {
+				$out[] = array( 'kind' => 'rest', 'path' => '/wp-json/kbjobs/v1/jobs/' . $job . ( $m[1] ?? '' ) );
+			}
+		}
+		return $out;
+	}
+
+	/** The SELECTs on kbjobs tables logged between two times, but this harness's own. */
+	private function logged( string $from, string $to, int $mine ): array {
+		$like = str_replace( '_', '\\_', $this->prefix . 'kbjobs_' );
+		$r    = $this->q(
+			"SELECT argument FROM mysql.general_log WHERE event_time BETWEEN '$from' AND '$to' AND thread_id <> $mine"
+			. " AND command_type IN ('Query', 'Execute') AND CONVERT(argument USING utf8mb4) LIKE '%$like%'"
+		);
+		$out = array();
+		foreach ( $r->fetch_all() as $row ) {
+			$sql = trim( (string) $row[0] );
+			if ( preg_match( '/^\(?\s*(SELECT|WITH)\b/i', $sql ) && ! preg_match( '/\bFOR UPDATE\b/i', $sql ) ) {
+				$out[] = $sql;
+			}
+		}
+		return $out;
+	}
+
+	/** A query's shape: its text with numbers and strings made placeholders. */
+	private function shape( string $sql ): string {
+		return preg_replace( array( "/'(?:[^'\\\\]|\\\\.)*'/", '/\b\d+(\.\d+)?\b/' ), array( '?', '?' ), $sql );
+	}
+
+	private function login(): void {
+		$this->jar = tempnam( sys_get_temp_dir(), 'kbjobs-scale-' );
+		$this->http( 'GET', '/wp-login.php' );
+		$r = $this->http(
+			'POST',
+			'/wp-login.php',
+			http_build_query(
+				array(
+					'log'        => getenv( 'KBJOBS_ADMIN_USER' ),
+					'pwd'        => getenv( 'KBJOBS_ADMIN_PASSWORD' ),
+					'testcookie' => 1,
+					'wp-submit'  => 'Log In',
+				)
+			),
+			array( 'Content-Type: application/x-www-form-urlencoded' )
+		);
+		if ( 302 !== $r['status'] ) {
+			fwrite( STDERR, "cannot log in as the administrator: HTTP {$r['status']}\n" );
+			exit( 2 );
+		}
+		$this->nonce = trim( $this->http( 'GET', '/wp-admin/admin-ajax.php?action=rest-nonce' )['body'] );
+	}
+
+	private function request( array $target ): array {
+		$headers = 'rest' === $target['kind'] ? array( 'X-WP-Nonce: ' . $this->nonce ) : array();
+		return $this->http( 'GET', $target['path'], null, $headers );
+	}
+
+	private function http( string $method, string $path, ?string $body = null, array $headers = array() ): array {
+		$ch = curl_init( getenv( 'KBJOBS_WP_URL' ) . $path );
+		curl_setopt_array(
+			$ch,
+			array(
+				CURLOPT_CUSTOMREQUEST  => $method,
+				CURLOPT_RETURNTRANSFER => true,
+				CURLOPT_HTTPHEADER     => $headers,
+				CURLOPT_TIMEOUT        => 120,
+				CURLOPT_COOKIEFILE     => $this->jar,
+				CURLOPT_COOKIEJAR      => $this->jar,
+			)
+		);
+		if ( null !== $body ) {
+			curl_setopt( $ch, CURLOPT_POSTFIELDS, $body );
+		}
+		$t0  = microtime( true );
+		$out = curl_exec( $ch );
+		$ms  = ( microtime( true ) - $t0 ) * 1000;
+		$st  = (int) curl_getinfo( $ch, CURLINFO_RESPONSE_CODE );
+		curl_close( $ch );
+		return array( 'status' => $st, 'body' => (string) $out, 'ms' => $ms );
+	}
+}
