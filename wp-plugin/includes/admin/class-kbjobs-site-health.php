@@ -190,9 +190,11 @@ final class KBJobs_Site_Health {
 	 * Something runs the jobs: a live runner, or WP-Cron ticking within the "WP-Cron
 	 * silent" alert threshold.
 	 *
+	 * @param int|null $now The time to judge the last tick at (default: now; tests look ahead).
 	 * @return array<string,mixed>
 	 */
-	public static function test_runners(): array {
+	public static function test_runners( ?int $now = null ): array {
+		$now = $now ?? time();
 		try {
 			$engine = KBJobs_Engine::get();
 			$active = array_filter(
@@ -216,13 +218,13 @@ final class KBJobs_Site_Health {
 		}
 		$tick  = max( (int) get_option( KBJobs_Data_Status::LAST_TICK_OPTION, 0 ), isset( $runs[0] ) ? (int) $runs[0]['started_at'] : 0 );
 		$stale = 60 * (int) KBJobs_Settings::get( 'alert_cron_stale_minutes' );
-		if ( $tick > time() - $stale ) {
+		if ( $tick > $now - $stale ) {
 			return self::result(
 				'kbjobs_runners',
 				'good',
 				__( 'WP-Cron runs kbjobs', 'kb-jobs' ),
 				/* translators: %s: time since the last tick */
-				sprintf( __( 'No `wp kb work` runner is alive; WP-Cron ran %s ago and runs the jobs within its time budget.', 'kb-jobs' ), human_time_diff( $tick ) )
+				sprintf( __( 'No `wp kb work` runner is alive; WP-Cron ran %s ago and runs the jobs within its time budget.', 'kb-jobs' ), human_time_diff( $tick, $now ) )
 			);
 		}
 		$disabled = defined( 'DISABLE_WP_CRON' ) && DISABLE_WP_CRON;
@@ -232,7 +234,7 @@ final class KBJobs_Site_Health {
 			__( 'Nothing is running kbjobs jobs', 'kb-jobs' ),
 			( $tick > 0
 				/* translators: %s: time since the last tick */
-				? sprintf( __( 'No runner is alive and WP-Cron last ran %s ago.', 'kb-jobs' ), human_time_diff( $tick ) )
+				? sprintf( __( 'No runner is alive and WP-Cron last ran %s ago.', 'kb-jobs' ), human_time_diff( $tick, $now ) )
 				: __( 'No runner is alive and WP-Cron has not run yet.', 'kb-jobs' ) )
 			. ' ' . ( $disabled
 				? __( 'DISABLE_WP_CRON is set: start `wp kb work` runners (see the systemd unit in the README), or jobs wait for ever.', 'kb-jobs' )
