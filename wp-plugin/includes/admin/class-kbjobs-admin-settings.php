@@ -314,7 +314,7 @@ final class KBJobs_Admin_Settings extends KBJobs_Admin_Screen {
 			$state = '' === $value ? __( 'Not set.', 'kb-jobs' ) : __( 'Set.', 'kb-jobs' );
 			echo '<p class="kbjobs-secret-state">' . esc_html( $state ) . '</p>';
 			$hint = '' === $value ? __( 'New secret', 'kb-jobs' ) : __( 'Replace the secret (empty: keep it)', 'kb-jobs' );
-			$hint  = '' === $value ? __( 'New secret', 'kb-jobs' ) : __( 'Replace the secret (empty: keep it)', 'kb-jobs' );
+			$hint = '' === $value ? __( 'New secret', 'kb-jobs' ) : __( 'Replace the secret (empty: keep it)', 'kb-jobs' );
 			if ( ! $forced ) {
 				printf(
 					'<input type="password" class="regular-text" id="%1$s" name="%1$s" value="" autocomplete="new-password" placeholder="%2$s"%3$s>',
