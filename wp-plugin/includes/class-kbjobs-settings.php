@@ -489,11 +489,17 @@ final class KBJobs_Settings {
 		$name = self::is_marked( $base . '/' . self::LEGACY_DATA_DIR_NAME )
 			? self::LEGACY_DATA_DIR_NAME
 			: 'kbjobs-' . bin2hex( random_bytes( 16 ) );
-		// add_option() does nothing when another request stored a name first: read back
-		// what won, so two first requests agree.
-		add_option( self::DATA_DIR_NAME_OPTION, $name, '', false );
+		// The first requests of a site may race: INSERT IGNORE keeps the first name stored
+		// (add_option() would overwrite it), and every request reads back the winner.
+		// Autoloaded: every request that makes the engine needs it.
+		global $wpdb;
+		// phpcs:disable WordPress.DB.DirectDatabaseQuery -- see above; the caches are cleared below.
+		$wpdb->query( $wpdb->prepare( "INSERT IGNORE INTO {$wpdb->options} (option_name, option_value, autoload) VALUES (%s, %s, 'yes')", self::DATA_DIR_NAME_OPTION, $name ) );
+		$stored = $wpdb->get_var( $wpdb->prepare( "SELECT option_value FROM {$wpdb->options} WHERE option_name = %s", self::DATA_DIR_NAME_OPTION ) );
+		// phpcs:enable
+		wp_cache_delete( 'alloptions', 'options' );
+		wp_cache_delete( 'notoptions', 'options' );
 		wp_cache_delete( self::DATA_DIR_NAME_OPTION, 'options' );
-		$stored = get_option( self::DATA_DIR_NAME_OPTION );
 		return is_string( $stored ) && '' !== $stored ? $stored : $name;
 	}
 

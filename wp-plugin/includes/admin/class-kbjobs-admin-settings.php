@@ -210,7 +210,7 @@ final class KBJobs_Admin_Settings extends KBJobs_Admin_Screen {
 				}
 			}
 		}
-		$value = is_string( $value ) ? wp_unslash( $value ) : $value;
+		// options.php unslashed the form's values already.
 		$label = self::fields()[ $key ][1] ?? $key;
 		$valid = KBJobs_Settings::validate( $key, $value, $label );
 		if ( ! is_wp_error( $valid ) && '' !== $valid && in_array( $key, array( 'fetch_allow', 'fetch_host_limits' ), true ) ) {
