@@ -60,6 +60,7 @@ const screens = () => [
   ['cron event', `admin.php?page=kbjobs-cron&event=${ids.event}`],
   ['import', 'admin.php?page=kbjobs-import'],
   ['imports', 'admin.php?page=kbjobs-imports'],
+  ['settings', 'admin.php?page=kbjobs-settings'],
   ['articles', 'edit.php?post_type=kb_article'],
 ];
 

@@ -71,7 +71,7 @@ final class PluginTest extends TestCase {
 		$this->assertTrue( function_exists( 'kbjobs_fenced_transaction' ) );
 	}
 
-	public function test_operations_pages_are_registered_with_the_view_capability(): void {
+	public function test_operations_pages_are_registered_with_the_view_capability_and_settings_with_operate(): void {
 		global $_registered_pages, $submenu;
 		require_once ABSPATH . 'wp-admin/includes/admin.php';
 		wp_set_current_user( 1 );
@@ -79,8 +79,9 @@ final class PluginTest extends TestCase {
 		\KBJobs_Admin::menu();
 		$this->assertArrayHasKey( get_plugin_page_hookname( 'kbjobs', '' ), $_registered_pages );
 		foreach ( $submenu['kbjobs'] as $item ) {
-			$this->assertSame( 'kbjobs_view', $item[1], $item[0] );
+			$this->assertSame( 'kbjobs-settings' === $item[2] ? 'kbjobs_operate' : 'kbjobs_view', $item[1], $item[0] );
 		}
+		$this->assertContains( 'kbjobs-settings', array_column( $submenu['kbjobs'], 2 ) );
 		$this->assertTrue( current_user_can( 'kbjobs_view' ), 'an administrator may view, through manage_options' );
 		wp_set_current_user( 0 );
 	}

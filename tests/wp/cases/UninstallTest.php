@@ -35,6 +35,7 @@ final class UninstallTest extends TestCase {
 		global $wpdb;
 		// The probe changed options and tables behind this process's caches.
 		wp_cache_flush();
+		delete_option( \KBJobs_Settings::DATA_DIR_NAME_OPTION );
 		// Uninstalling dropped the engine's tables of the shared test site: make them again.
 		\KBJobs_Engine::reset();
 		\KBJobs_Engine::get();
@@ -77,6 +78,7 @@ final class UninstallTest extends TestCase {
 		wp_schedule_single_event( time() + 3600, 'kbjobs_test_later', array( 'some', 'args' ) );
 		wp_schedule_single_event( time() + 3600, 'kbjobsx_other' );
 		update_option( 'kbjobs_test_setting', 'x' );
+		update_option( \KBJobs_Settings::DATA_DIR_NAME_OPTION, 'kbjobs-0123456789abcdef' );
 		set_transient( 'kbjobs_test_cache', 'y', 3600 );
 		update_option( 'kbjobsx_other', 'kept' );
 		$this->assertNotEmpty( $this->tables() );
@@ -138,6 +140,11 @@ final class UninstallTest extends TestCase {
 		return (bool) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$wpdb->posts} WHERE ID = %d", $id ) );
 	}
 
+	private function option_value( string $name ) {
+		global $wpdb;
+		return $wpdb->get_var( $wpdb->prepare( "SELECT option_value FROM {$wpdb->options} WHERE option_name = %s", $name ) );
+	}
+
 	private function option_exists( string $name ): bool {
 		global $wpdb;
 		return (bool) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$wpdb->options} WHERE option_name = %s", $name ) );
@@ -172,6 +179,8 @@ final class UninstallTest extends TestCase {
 		$this->assertFileExists( $dir . '/.kbjobs-data' );
 		$this->assertFileExists( $dir . '/lists/0123456789abcdef.urls' );
 		$this->assertFileExists( $dir . '/artifacts/ab/abcd.json' );
+		// The default data directory's name stays with the data it names.
+		$this->assertSame( 'kbjobs-0123456789abcdef', $this->option_value( \KBJobs_Settings::DATA_DIR_NAME_OPTION ) );
 	}
 
 	public function test_uninstall_with_kbjobs_remove_all_data_drops_tables_import_jobs_and_the_marked_data_dir_but_never_articles(): void {
@@ -189,6 +198,7 @@ final class UninstallTest extends TestCase {
 		$this->assertTrue( $this->post_exists( $this->posts['article'] ), 'articles are the site\'s content' );
 		$this->assertSame( 'https://example.com/a', get_post_meta( $this->posts['article'], '_kbjobs_source_url', true ) );
 		$this->assertDirectoryDoesNotExist( $dir );
+		$this->assertFalse( $this->option_exists( \KBJobs_Settings::DATA_DIR_NAME_OPTION ), 'the name goes with the data' );
 		// The links were removed, not followed.
 		$this->assertSame( 'not kbjobs data', file_get_contents( $this->tmp . '/outside/keep.txt' ) );
 	}

@@ -62,6 +62,8 @@ echo wp_json_encode(
 		'enqueue'                 => kbjobs_api_error( kbjobs_enqueue( 'diag.echo' ) ),
 		'enqueue_many'            => kbjobs_api_error( kbjobs_enqueue_many( array( array( 'type' => 'diag.echo' ) ) ) ),
 		'register_type'           => kbjobs_api_error( kbjobs_register_type( 'probe.x', '__return_null' ) ),
+		'site_health_tests'       => array_keys( apply_filters( 'site_status_tests', array( 'direct' => array(), 'async' => array() ) )['direct'] ),
+		'site_health_extension'   => KBJobs_Site_Health::test_extension(),
 	)
 );
 
