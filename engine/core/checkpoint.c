@@ -428,6 +428,12 @@ static int status_do(kbj_store *st, void *arg)
 
 int kbj_checkpoints_cleanup(kbj_engine *eng, unsigned days, size_t *removed)
 {
+    return kbj_checkpoints_cleanup_ex(eng, days, 0, removed, NULL);
+}
+
+int kbj_checkpoints_cleanup_ex(kbj_engine *eng, unsigned days, int dry_run, size_t *removed,
+                               unsigned long long *bytes)
+{
     char dir[4096];
     DIR *d;
     struct dirent *e;
@@ -465,8 +471,12 @@ int kbj_checkpoints_cleanup(kbj_engine *eng, unsigned days, size_t *removed)
             break;
         if (strcmp(w.status, "queued") == 0 || strcmp(w.status, "running") == 0)
             continue;
-        if (unlink(path) == 0 && strcmp(dot, ".checkpoint.json") == 0)
-            count++;
+        if (dry_run || unlink(path) == 0) {
+            if (bytes)
+                *bytes += (unsigned long long)sb.st_size;
+            if (strcmp(dot, ".checkpoint.json") == 0)
+                count++;
+        }
     }
     closedir(d);
     if (removed)
