@@ -683,8 +683,10 @@ int kbj_checkpoint_discard(kbj_engine *eng, const char *job_id);
 int kbj_checkpoints_cleanup(kbj_engine *eng, unsigned days, size_t *removed);
 
 /* kbj_checkpoints_cleanup that can count without removing (dry_run) and adds the bytes
- * of the files removed (or that would be) to *bytes (may be NULL). */
-int kbj_checkpoints_cleanup_ex(kbj_engine *eng, unsigned days, int dry_run, size_t *removed,
+ * of the files removed (or that would be) to *bytes (may be NULL). In a dry run, the
+ * files of a job that finished more than `gone_days` ago (0: none) are not counted: the
+ * retention that runs before it would have removed them with the job. */
+int kbj_checkpoints_cleanup_ex(kbj_engine *eng, unsigned days, int dry_run, unsigned gone_days, size_t *removed,
                                unsigned long long *bytes);
 
 /* One batch of audit retention: deletes up to `batch` (1..10000) audit rows older than

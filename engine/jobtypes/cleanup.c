@@ -216,11 +216,13 @@ static int logs_batch_do(kbj_store *st, void *arg)
                              " TIMESTAMPDIFF(MICROSECOND, TIMESTAMP'1970-01-01 00:00:00', finished_at)"
                              " FROM {p}kbjobs_jobs WHERE status IN ('completed', 'failed', 'cancelled')"
                              " AND finished_at < NOW(6) - INTERVAL ? DAY"
+                             /* older ones are the jobs step's (a dry run still sees them) */
+                             " AND finished_at >= NOW(6) - INTERVAL ? DAY"
                              " AND (finished_at > " KBJ_SQL_EPOCH_PLUS
                              " OR (finished_at = " KBJ_SQL_EPOCH_PLUS " AND id > ?))"
                              " ORDER BY finished_at, id LIMIT ?",
-                             (kbj_val[]){ KBJ_VI(w->c->o.logs_days), KBJ_VI(w->at_us), KBJ_VI(w->at_us),
-                                          KBJ_VI(w->id), KBJ_VI(w->c->o.batch) }, 5, &rows);
+                             (kbj_val[]){ KBJ_VI(w->c->o.logs_days), KBJ_VI(w->c->o.jobs_days), KBJ_VI(w->at_us),
+                                          KBJ_VI(w->at_us), KBJ_VI(w->id), KBJ_VI(w->c->o.batch) }, 6, &rows);
     w->n = 0;
     for (size_t i = 0; rc == KBJ_OK && i < kbj_rows_count(rows); i++) {
         w->id = (unsigned long long)kbj_rows_int(rows, i, 0);
@@ -322,7 +324,8 @@ static int step_checkpoints(cleanup_run *c)
     int rc;
     if (stop_now(c))
         return KBJ_OK;
-    rc = kbj_checkpoints_cleanup_ex(c->eng, c->o.checkpoint_days, c->o.dry_run, &n, &c->r->bytes_freed);
+    rc = kbj_checkpoints_cleanup_ex(c->eng, c->o.checkpoint_days, c->o.dry_run, c->o.jobs_days, &n,
+                                    &c->r->bytes_freed);
     c->r->checkpoints += n;
     return rc;
 }
