@@ -11,9 +11,11 @@
  * takes hourly rows before it and merges minute rows from it on, so no hour is counted
  * twice or missed while minute rows of rolled hours are still kept.
  *
- * Bucket times come from the runner's clock (kbj_unix_time): a minute is the minute the
- * runner saw. The wait time is measured by the database (in the claim), the run time on
- * the runner's monotonic clock.
+ * Bucket times are the database's clock, as every time the engine stores: a runner
+ * reads it once when its run starts (kbj_metrics_sync) and adds that offset to its own
+ * clock, so a runner on a host whose clock is off still counts in the right minute,
+ * without a query per job. The wait time is measured by the database (in the claim),
+ * the run time on the runner's monotonic clock.
  */
 #include "metrics.h"
 #include "internal.h"
@@ -60,6 +62,7 @@ typedef struct mentry {
 
 struct kbj_metrics {
     char runner[KBJ_ID_LEN + 1];
+    double offset;               /* the database's clock minus this process's */
     mentry *e;
     size_t n, cap;
     double first_at;             /* monotonic time the oldest pending count was made */
@@ -84,7 +87,7 @@ void kbj_metrics_free(kbj_metrics *m)
 /* The entry of (minute of now, queue, type), added when missing; NULL out of memory. */
 static mentry *entry(kbj_metrics *m, double now, const char *queue, const char *type)
 {
-    long long t = (long long)floor(now / 60.0) * 60;
+    long long t = (long long)floor((now + m->offset) / 60.0) * 60;
     for (size_t i = m->n; i-- > 0;)
         if (m->e[i].t == t && strcmp(m->e[i].queue, queue) == 0 && strcmp(m->e[i].type, type) == 0)
             return &m->e[i];
@@ -139,6 +142,24 @@ int kbj_metrics_ended(kbj_metrics *m, double now, const char *queue, const char 
     e->run_sum += run_ms;
     e->hist[1][kbj_metrics_bucket_of(run_ms)]++;
     return KBJ_OK;
+}
+
+/* The database's clock as Unix seconds, or this process's when it cannot be read. */
+static double db_now(kbj_store *st)
+{
+    kbj_rows *rows = NULL;
+    double t = kbj_unix_time();
+    if (kbj_store_query_again(st, "SELECT UNIX_TIMESTAMP(NOW(6))", NULL, 0, &rows) == KBJ_OK &&
+        kbj_rows_str(rows, 0, 0))
+        t = kbj_dbtime(kbj_rows_str(rows, 0, 0));
+    kbj_rows_free(rows);
+    return t;
+}
+
+void kbj_metrics_sync(kbj_metrics *m, kbj_store *st)
+{
+    if (m && st)
+        m->offset = db_now(st) - kbj_unix_time();
 }
 
 int kbj_metrics_pending(const kbj_metrics *m)
@@ -495,7 +516,7 @@ int kbj_stats_read(kbj_engine *eng, const kbj_stats_opts *opts, kbj_stats **out)
         return kbj_efail(eng, KBJ_EINVAL, "job type \"%.80s\" must be 1 to 64 characters", opts->type);
     w.eng = eng;
     w.o = opts;
-    w.until = (long long)floor(kbj_unix_time());
+    w.until = (long long)floor(db_now(eng->st));
     w.start = (w.until - since) / (long long)w.step * (long long)w.step;
     w.nseries = (size_t)((w.until - w.start) / (long long)w.step) + 1;
     w.series = calloc(w.nseries, sizeof *w.series);
@@ -628,16 +649,16 @@ static int rollup_count_do(kbj_store *st, void *arg)
     return rc;
 }
 
-/* The start of the first hour that is not complete yet. */
-static long long rollup_limit(void)
+/* The start of the first hour that is not complete yet, by the database's clock. */
+static long long rollup_limit(kbj_store *st)
 {
-    long long now = (long long)floor(kbj_unix_time()) - ROLLUP_DELAY;
+    long long now = (long long)floor(db_now(st)) - ROLLUP_DELAY;
     return now - now % 3600;
 }
 
 int kbj_metrics_rollup(kbj_engine *eng, double deadline, int dry_run, size_t *rows, int *more)
 {
-    rollup_work w = { -1, rollup_limit(), 0 };
+    rollup_work w = { -1, 0, 0 };
     size_t total = 0;
     int rc = KBJ_OK;
 
@@ -647,6 +668,7 @@ int kbj_metrics_rollup(kbj_engine *eng, double deadline, int dry_run, size_t *ro
         *rows = 0;
     if (!eng)
         return KBJ_EINVAL;
+    w.limit = rollup_limit(eng->st);
     if (dry_run) {
         rc = kbj_store_do(eng->st, rollup_count_do, &w);
         total = (size_t)w.rows;
@@ -708,7 +730,7 @@ int kbj_metrics_delete(kbj_engine *eng, unsigned hour_days, size_t batch, double
                        size_t *deleted, int *more)
 {
     static const char *const tables[] = { "kbjobs_metrics", "kbjobs_metrics_hist" };
-    long long now = (long long)floor(kbj_unix_time()), mark = 0, minute_before;
+    long long now, mark = 0, minute_before, limit;
     size_t total = 0;
     int rc;
 
@@ -724,9 +746,11 @@ int kbj_metrics_delete(kbj_engine *eng, unsigned hour_days, size_t batch, double
         return kbj_efail(eng, KBJ_EINVAL, "batch %zu is out of range 1..10000", batch);
     if ((rc = kbj_store_do(eng->st, mark_do, &mark)))
         return rc;
+    now = (long long)floor(db_now(eng->st));
+    limit = rollup_limit(eng->st);
     /* a dry run rolls nothing up: count what the rollup before it would have allowed */
-    if (dry_run && mark < rollup_limit())
-        mark = rollup_limit();
+    if (dry_run && mark < limit)
+        mark = limit;
     /* minute rows go once older than 48 hours and rolled up, never before */
     minute_before = now - KBJ_METRICS_MINUTES_KEEP;
     if (minute_before > mark)

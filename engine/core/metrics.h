@@ -36,6 +36,10 @@ int kbj_metrics_started(kbj_metrics *m, double now, const char *queue, const cha
 int kbj_metrics_ended(kbj_metrics *m, double now, const char *queue, const char *type, kbj_metrics_outcome outcome,
                       double run_ms);
 
+/* Reads the database's clock so that the minutes counted are the database's (the
+ * runner calls it when its run starts); until then, this process's clock. */
+void kbj_metrics_sync(kbj_metrics *m, kbj_store *st);
+
 /* 1 when metrics are pending (0 for NULL). */
 int kbj_metrics_pending(const kbj_metrics *m);
 /* 1 when pending metrics should be written now (see KBJ_METRICS_FLUSH_SECONDS). */

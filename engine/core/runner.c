@@ -702,6 +702,7 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
         rc = kbj_efail(eng, KBJ_ENOMEM, "out of memory");
         goto out_stopped;
     }
+    kbj_metrics_sync(rs.metrics, eng->st);
 
     if ((rc = hb_start(&rs)))
         goto out_stopped;
