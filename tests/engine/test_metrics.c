@@ -5,6 +5,7 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,43 @@ static void two_runners_rows_merge(void **state)
     kbj_engine_free(other);
 }
 
+static void *drain(void *arg)
+{
+    const char *queues[1] = { "m4" };
+    kbj_run_opts o = { .queues = queues, .nqueues = 1, .until_empty = 1, .claim_batch = 2 };
+    kbj_run_report rep;
+    return kbj_run(arg, &o, &rep) == KBJ_OK ? arg : NULL;
+}
+
+/* Two runners at once on one queue: their writes never meet (each its own rows), and the
+ * counts are exact however the jobs fell between them. */
+static void two_runners_at_once_write_their_own_rows_and_the_counts_are_exact(void **state)
+{
+    kbj_engine *eng = *state, *a = kbj_test_engine_join(eng), *b = kbj_test_engine_join(eng);
+    pthread_t ta, tb;
+    void *ra, *rb;
+    kbj_stats *s;
+
+    assert_int_equal(kbj_register_builtin_types(a), KBJ_OK);
+    assert_int_equal(kbj_register_builtin_types(b), KBJ_OK);
+    submit(eng, "diag.sleep", "{\"seconds\": 0.005}", "m4", 1, 60);
+    assert_int_equal(pthread_create(&ta, NULL, drain, a), 0);
+    assert_int_equal(pthread_create(&tb, NULL, drain, b), 0);
+    pthread_join(ta, &ra);
+    pthread_join(tb, &rb);
+    assert_non_null(ra);
+    assert_non_null(rb);
+    s = stats(eng, 600, 60, "m4", NULL);
+    assert_int_equal(s->totals.started, 60);
+    assert_int_equal(s->totals.completed, 60);
+    assert_int_equal(kbj_test_int(eng, "SELECT SUM(n) FROM {p}kbjobs_metrics_hist WHERE queue = 'm4' AND kind = 0"),
+                     60);
+    assert_true(kbj_test_int(eng, "SELECT COUNT(DISTINCT runner) FROM {p}kbjobs_metrics WHERE queue = 'm4'") >= 1);
+    kbj_stats_free(s);
+    kbj_engine_free(a);
+    kbj_engine_free(b);
+}
+
 /* Seeds `per` minute rows for each of `minutes` minutes from `t`, for runners r1 and r2:
  * each started 3, completed 2, failed 1, with run times in bucket 10 and 12. */
 static void seed(kbj_engine *eng, long long t, int minutes)
@@ -289,6 +327,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(wait_time_is_claim_time_minus_the_later_of_run_at_and_created_at, setup,
                                         kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(two_runners_rows_merge, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(two_runners_at_once_write_their_own_rows_and_the_counts_are_exact, setup,
+                                        kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(rollup_to_hourly_keeps_totals_and_deletes_old_minutes, setup,
                                         kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(stats_options_out_of_range_are_refused, setup, kbj_test_engine_teardown),
