@@ -1,8 +1,8 @@
 <?php
 /**
  * The audit log of operator actions: who did what to which target, from where (screen,
- * REST, CLI), and how it ended. Stored by the engine (Engine::audit(), kept 90 days by
- * the daily cleanup), read by `GET /kbjobs/v1/audit` and `wp kb audit list`.
+ * REST, CLI), and how it ended. Stored by the engine (Engine::audit(), kept for the
+ * setting retention_audit_days, 90 by default, by the daily cleanup job), read by `GET /kbjobs/v1/audit` and `wp kb audit list`.
  *
  * @package KBJobs
  */
@@ -14,9 +14,8 @@ defined( 'ABSPATH' ) || exit;
  */
 final class KBJobs_Audit {
 
-	const SOURCES   = array( 'screen', 'rest', 'cli', 'cron', 'api' );
-	const OUTCOMES  = array( 'ok', 'error', 'denied', 'partial' );
-	const KEEP_DAYS = 90;
+	const SOURCES  = array( 'screen', 'rest', 'cli', 'cron', 'api' );
+	const OUTCOMES = array( 'ok', 'error', 'denied', 'partial' );
 
 	/**
 	 * The source set by the entry point (REST controllers, commands, screens), or ''.

@@ -1,10 +1,17 @@
 <?php
 /**
- * The daily cleanup (WP-Cron hook kbjobs_daily): audit entries older than 90 days, list
- * uploads left unfinished for a day, WP-Cron run history past its retention (30 days and
- * 100 runs per hook by default: KBJobs_Settings::cron_history()); and the data directory's size by folder, measured
- * once a day (walking a million artifact files is work for cron, not for a page view)
- * and shown on the Overview with the time it was measured.
+ * The daily cleanup (WP-Cron hook kbjobs_daily): submits the engine's native `cleanup` job
+ * (finished jobs with their files, logs, metrics rollup, audit entries, quarantine, stale
+ * checkpoints: its retentions from KBJobs_Settings), and itself removes list uploads left
+ * unfinished for a day and WP-Cron run history past its retention (30 days and 100 runs
+ * per hook by default: KBJobs_Settings::cron_history()); and measures the data
+ * directory's size by folder once a day (walking a million artifact files is work for
+ * cron, not for a page view), shown on the Overview with the time it was measured.
+ *
+ * The cleanup runs as a job, not in the WP-Cron request: a runner (or the next WP-Cron
+ * tick) takes it under a lease and its time budget, a site that fell behind catches up
+ * over several runs (each stops at its max_seconds with `more`), and its concurrency key
+ * keeps two from running at once. `wp kb cleanup` runs the same work in the terminal.
  *
  * @package KBJobs
  */
@@ -41,21 +48,64 @@ final class KBJobs_Maintenance {
 	}
 
 	/**
-	 * Runs the cleanup.
+	 * The concurrency and unique key of the cleanup job: one at a time, and one waiting.
+	 */
+	const JOB_KEY = 'cleanup';
+
+	/**
+	 * The cleanup's options from the settings (each a constant, an option or its
+	 * default): what Engine::cleanup() and the `cleanup` job take.
 	 *
-	 * @return array{audit:int,uploads:int,cron_runs:int} What was removed.
+	 * @return array<string,int>
+	 */
+	public static function cleanup_options(): array {
+		return array(
+			'jobs_days'       => (int) KBJobs_Settings::get( 'retention_jobs_days' ),
+			'logs_days'       => (int) KBJobs_Settings::get( 'retention_logs_days' ),
+			'metrics_days'    => (int) KBJobs_Settings::get( 'retention_metrics_days' ),
+			'audit_days'      => (int) KBJobs_Settings::get( 'retention_audit_days' ),
+			'quarantine_days' => (int) KBJobs_Settings::get( 'retention_quarantine_days' ),
+			'checkpoint_days' => (int) KBJobs_Settings::get( 'checkpoint_stale_days' ),
+		);
+	}
+
+	/**
+	 * Submits the cleanup job, unless one is already queued or running (then its id is
+	 * returned).
+	 *
+	 * @param \KBJobs\Engine $engine The engine.
+	 * @return string The job's id.
+	 */
+	public static function submit_cleanup( \KBJobs\Engine $engine ): string {
+		return $engine->submit(
+			'cleanup',
+			self::cleanup_options(),
+			array(
+				'queue'           => 'default',
+				'concurrency_key' => self::JOB_KEY,
+				'unique_key'      => self::JOB_KEY,
+				'unique_scope'    => 'active',
+			)
+		);
+	}
+
+	/**
+	 * Runs the daily maintenance.
+	 *
+	 * @return array{cleanup_job:string,uploads:int,cron_runs:int} The cleanup job submitted
+	 *         (or already waiting; '' when the engine failed) and what was removed here.
 	 */
 	public static function run(): array {
 		$removed = array(
-			'audit'     => 0,
-			'uploads'   => KBJobs_Uploads::sweep(),
-			'cron_runs' => 0,
+			'cleanup_job' => '',
+			'uploads'     => KBJobs_Uploads::sweep(),
+			'cron_runs'   => 0,
 		);
 		update_option( self::USAGE_OPTION, self::measure( KBJobs_Settings::data_dir() ), false );
 		try {
-			$engine           = KBJobs_Engine::get();
-			$removed['audit'] = (int) $engine->auditRetention( KBJobs_Audit::KEEP_DAYS );
-			$keep             = KBJobs_Settings::cron_history();
+			$engine                 = KBJobs_Engine::get();
+			$removed['cleanup_job'] = self::submit_cleanup( $engine );
+			$keep                   = KBJobs_Settings::cron_history();
 			// The history is pruned whether WP-Cron is on kbjobs now or was before.
 			$removed['cron_runs'] = (int) $engine->cronPrune( $keep['days'], $keep['per_hook'] );
 		} catch ( \KBJobs\Exception $e ) {

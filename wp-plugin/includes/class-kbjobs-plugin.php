@@ -21,6 +21,7 @@ final class KBJobs_Plugin {
 		'alert'         => 'KBJobs_CLI_Alert',
 		'audit'         => 'KBJobs_CLI_Audit',
 		'checkpoint'    => 'KBJobs_CLI_Checkpoint',
+		'cleanup'       => 'KBJobs_CLI_Cleanup',
 		'cron'          => 'KBJobs_CLI_Cron',
 		'cron event'    => 'KBJobs_CLI_Cron_Event',
 		'cron schedule' => 'KBJobs_CLI_Cron_Schedule',
