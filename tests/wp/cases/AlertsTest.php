@@ -264,17 +264,26 @@ final class AlertsTest extends TestCase {
 	}
 
 	public function test_wp_kb_alert_lists_the_raised_alerts(): void {
-		update_option( 'kbjobs_alert_failure_min_jobs', 2 );
-		$this->submit( 2 );
+		update_option( 'kbjobs_alert_failure_min_jobs', 5 );
+		$this->submit( 5 );
 		$this->drain();
 		\KBJobs_Alerts::check();
 		list( $code, $out, $err ) = self::wp( 'kb', 'alert', 'list', '--format=json' );
 		$this->assertSame( 0, $code, $err );
 		$rows = json_decode( $out, true );
 		$this->assertContains( 'failure_rate:' . self::TYPE, array_column( $rows, 'key' ) );
+		$this->assertContains( self::TYPE, array_column( $rows, 'type' ), 'the engine\'s repeated-failure rows are listed too' );
 		list( $code, $out ) = self::wp( 'kb', 'alert', 'list', '--raised', '--format=json' );
 		$this->assertSame( 0, $code );
-		$this->assertSame( array( 'failure_rate:' . self::TYPE ), array_column( json_decode( $out, true ), 'key' ) );
+		$rows = json_decode( $out, true );
+		$this->assertSame( array( 'failure_rate:' . self::TYPE ), array_column( $rows, 'key' ) );
+		$this->assertSame( 'raised', $rows[0]['kind'] );
+		$this->assertSame( 1, $rows[0]['notices'] );
+
+		// `wp kb alert check` checks in its own process: nothing new to send.
+		list( $code, $out, $err ) = self::wp( 'kb', 'alert', 'check' );
+		$this->assertSame( 0, $code, $err );
+		$this->assertStringContainsString( '0 notices sent.', $out );
 	}
 
 	/**
