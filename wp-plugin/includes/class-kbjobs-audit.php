@@ -76,6 +76,11 @@ final class KBJobs_Audit {
 		if ( ! in_array( $option, KBJobs_Settings::OPTIONS, true ) ) {
 			return;
 		}
+		if ( 'kbjobs_alert_webhook_secret' === $option ) {
+			// The secret is write-only: the log says that it changed, never what it is.
+			$old   = null === $old || '' === $old ? null : 'set';
+			$value = null === $value || '' === $value ? null : 'set';
+		}
 		self::record(
 			'settings.update',
 			$option,

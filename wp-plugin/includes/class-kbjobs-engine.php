@@ -2,7 +2,8 @@
 /**
  * The plugin's connection to the kbjobs engine: one KBJobs\Engine per request, made
  * from WordPress's own database settings and table prefix, with the schema migrated
- * once per engine version and the import settings applied (see KBJobs_Settings).
+ * once per engine version, the Failure Log's cap and the import settings applied (see
+ * KBJobs_Settings).
  *
  * @package KBJobs
  */
@@ -33,7 +34,15 @@ final class KBJobs_Engine {
 		}
 		$data_dir = KBJobs_Settings::data_dir();
 		KBJobs_Settings::ensure_data_dir( $data_dir );
-		$engine = new \KBJobs\Engine( DB_HOST, DB_USER, DB_PASSWORD, DB_NAME, $wpdb->prefix, $data_dir );
+		$engine = new \KBJobs\Engine(
+			DB_HOST,
+			DB_USER,
+			DB_PASSWORD,
+			DB_NAME,
+			$wpdb->prefix,
+			$data_dir,
+			array( 'failure_cap' => (int) KBJobs_Settings::get( 'failure_log_cap' ) )
+		);
 		$schema = $engine->schemaInfo();
 		if ( $schema['version'] < $schema['code'] ) {
 			$engine->migrate();

@@ -1,8 +1,16 @@
 <?php
 /**
- * The plugin's settings, read in one place: where the data directory is (and making it),
- * the import fetcher's settings, and whether uninstalling removes all data. Needs no
- * extension: uninstall.php reads it too.
+ * The plugin's settings, read in one place: the registry of operator settings (get() and
+ * forced()), where the data directory is (and making it), the import fetcher's settings,
+ * and whether uninstalling removes all data. Needs no extension: uninstall.php reads it
+ * too.
+ *
+ * Each setting has a key, a type (int, bool or string), a default and a validation. Its
+ * effective value is, in this order: the constant of wp-config.php when it is defined (a
+ * host's decision wins over the screen's, and the Settings screen shows it as forced),
+ * else the option kbjobs_<key>, else the default. A stored value that does not validate
+ * (written by `wp option update` or an older version) reads as the default, so a bad
+ * option never reaches the engine.
  *
  * @package KBJobs
  */
@@ -13,6 +21,179 @@ defined( 'ABSPATH' ) || exit;
  * Reads the plugin's settings from its constants, options and filters.
  */
 final class KBJobs_Settings {
+
+	/**
+	 * The settings: type, default, range (min, max for an int; max length for a string),
+	 * and the option and constant when they are not kbjobs_<key> and KBJOBS_<KEY>
+	 * (those of earlier versions keep their names). 'kind' says what a string holds, for
+	 * its validation: emails, url, secret, text.
+	 */
+	const KEYS = array(
+		'retention_jobs_days'          => array(
+			'type'    => 'int',
+			'default' => 30,
+			'min'     => 1,
+			'max'     => 3650,
+		),
+		'retention_logs_days'          => array(
+			'type'    => 'int',
+			'default' => 30,
+			'min'     => 1,
+			'max'     => 3650,
+		),
+		// The hourly rollups; the minute rows are always kept 48 hours.
+		'retention_metrics_days'       => array(
+			'type'    => 'int',
+			'default' => 90,
+			'min'     => 3,
+			'max'     => 3650,
+		),
+		'retention_audit_days'         => array(
+			'type'    => 'int',
+			'default' => 90,
+			'min'     => 1,
+			'max'     => 3650,
+		),
+		'retention_quarantine_days'    => array(
+			'type'    => 'int',
+			'default' => 30,
+			'min'     => 1,
+			'max'     => 3650,
+		),
+		'checkpoint_stale_days'        => array(
+			'type'    => 'int',
+			'default' => 7,
+			'min'     => 1,
+			'max'     => 3650,
+		),
+		'cron_history_days'            => array(
+			'type'    => 'int',
+			'default' => 30,
+			'min'     => 1,
+			'max'     => 3650,
+		),
+		// Runs kept per hook within those days; 0 keeps every run.
+		'cron_history_per_hook'        => array(
+			'type'    => 'int',
+			'default' => 100,
+			'min'     => 0,
+			'max'     => 1000000,
+		),
+		'failure_log_cap'              => array(
+			'type'    => 'int',
+			'default' => 50,
+			'min'     => 1,
+			'max'     => 100000,
+		),
+		'alert_email'                  => array(
+			'type'    => 'bool',
+			'default' => true,
+		),
+		// Empty: the site's admin email.
+		'alert_email_to'               => array(
+			'type'    => 'string',
+			'default' => '',
+			'max'     => 1000,
+			'kind'    => 'emails',
+		),
+		'alert_webhook_url'            => array(
+			'type'    => 'string',
+			'default' => '',
+			'max'     => 2000,
+			'kind'    => 'url',
+		),
+		// Write-only: never shown back in full, never in Debug Info or the audit log.
+		'alert_webhook_secret'         => array(
+			'type'    => 'string',
+			'default' => '',
+			'max'     => 200,
+			'kind'    => 'secret',
+		),
+		'alert_cooldown_minutes'       => array(
+			'type'    => 'int',
+			'default' => 60,
+			'min'     => 1,
+			'max'     => 10080,
+		),
+		// Percent of a type's finished jobs in the window.
+		'alert_failure_rate'           => array(
+			'type'    => 'int',
+			'default' => 50,
+			'min'     => 1,
+			'max'     => 100,
+		),
+		'alert_failure_min_jobs'       => array(
+			'type'    => 'int',
+			'default' => 10,
+			'min'     => 1,
+			'max'     => 1000000,
+		),
+		'alert_failure_window_minutes' => array(
+			'type'    => 'int',
+			'default' => 15,
+			'min'     => 1,
+			'max'     => 1440,
+		),
+		'alert_due_age_minutes'        => array(
+			'type'    => 'int',
+			'default' => 30,
+			'min'     => 1,
+			'max'     => 10080,
+		),
+		'alert_cron_stale_minutes'     => array(
+			'type'    => 'int',
+			'default' => 10,
+			'min'     => 2,
+			'max'     => 1440,
+		),
+		'alert_failure_streak'         => array(
+			'type'    => 'int',
+			'default' => 5,
+			'min'     => 1,
+			'max'     => 1000,
+		),
+		'cron_enabled'                 => array(
+			'type'     => 'bool',
+			'default'  => true,
+			'constant' => 'KBJOBS_CRON',
+		),
+		'remove_all_data'              => array(
+			'type'    => 'bool',
+			'default' => false,
+		),
+		// The fetcher (see import_settings()); the engine checks the lists' syntax.
+		'fetch_max_per_host'           => array(
+			'type'    => 'int',
+			'default' => 6,
+			'min'     => 1,
+			'max'     => 100,
+		),
+		'fetch_allow'                  => array(
+			'type'    => 'string',
+			'default' => '',
+			'max'     => 4000,
+			'kind'    => 'text',
+		),
+		'fetch_host_limits'            => array(
+			'type'    => 'string',
+			'default' => '',
+			'max'     => 4000,
+			'kind'    => 'text',
+		),
+	);
+
+	/**
+	 * The option that holds the name of the default data directory under uploads
+	 * (kbjobs-<random>), chosen once per site. Uninstalling removes it only together
+	 * with the data.
+	 */
+	const DATA_DIR_NAME_OPTION = 'kbjobs_data_dir_name';
+
+	/**
+	 * The default data directory of versions before 0.17, kept by the sites using it.
+	 */
+	const LEGACY_DATA_DIR_NAME = 'kbjobs-private';
+
 
 	/**
 	 * The option that makes uninstalling remove all data (off unless set to a true
@@ -28,6 +209,14 @@ final class KBJobs_Settings {
 	const DATA_MARKER = '.kbjobs-data';
 
 	/**
+	 * The deny rules of a new data directory, for Apache 2.4 (mod_authz_core) and 2.2
+	 * (Order/Deny). nginx ignores them: Site Health's canary test tells.
+	 */
+	const HTACCESS = "# kbjobs: URL lists, logs and checkpoints are private.\n" .
+		"<IfModule mod_authz_core.c>\n\tRequire all denied\n</IfModule>\n" .
+		"<IfModule !mod_authz_core.c>\n\tOrder deny,allow\n\tDeny from all\n</IfModule>\n";
+
+	/**
 	 * What kbjobs puts in a data directory (besides the marker).
 	 */
 	const DATA_ENTRIES = array( 'lists', 'logs', 'checkpoints', 'artifacts', 'quarantine', 'staging', '.htaccess', 'index.php' );
@@ -39,22 +228,271 @@ final class KBJobs_Settings {
 	const CRON_HISTORY_PER_HOOK_OPTION = 'kbjobs_cron_history_per_hook';
 
 	/**
-	 * The options an operator sets (changes to them are audited as settings.update).
+	 * The options an operator sets: every key's option (changes to them are audited as
+	 * settings.update; SettingsTest checks that the list matches KEYS).
 	 */
-	const OPTIONS = array( self::REMOVE_ALL_DATA_OPTION, 'kbjobs_cron_enabled', self::CRON_HISTORY_DAYS_OPTION, self::CRON_HISTORY_PER_HOOK_OPTION );
+	const OPTIONS = array(
+		'kbjobs_retention_jobs_days',
+		'kbjobs_retention_logs_days',
+		'kbjobs_retention_metrics_days',
+		'kbjobs_retention_audit_days',
+		'kbjobs_retention_quarantine_days',
+		'kbjobs_checkpoint_stale_days',
+		self::CRON_HISTORY_DAYS_OPTION,
+		self::CRON_HISTORY_PER_HOOK_OPTION,
+		'kbjobs_failure_log_cap',
+		'kbjobs_alert_email',
+		'kbjobs_alert_email_to',
+		'kbjobs_alert_webhook_url',
+		'kbjobs_alert_webhook_secret',
+		'kbjobs_alert_cooldown_minutes',
+		'kbjobs_alert_failure_rate',
+		'kbjobs_alert_failure_min_jobs',
+		'kbjobs_alert_failure_window_minutes',
+		'kbjobs_alert_due_age_minutes',
+		'kbjobs_alert_cron_stale_minutes',
+		'kbjobs_alert_failure_streak',
+		'kbjobs_cron_enabled',
+		self::REMOVE_ALL_DATA_OPTION,
+		'kbjobs_fetch_max_per_host',
+		'kbjobs_fetch_allow',
+		'kbjobs_fetch_host_limits',
+	);
 
 	/**
-	 * The data directory: KBJOBS_DATA_DIR when defined, otherwise a private folder
-	 * under uploads.
+	 * The effective value of a setting: its constant when defined, else its option, else
+	 * its default; typed (int, bool or string) and validated. A constant out of an int's
+	 * range is brought into it (the host asked for "a lot" or "very little"); a constant
+	 * or option that does not parse reads as the default.
+	 *
+	 * @param string $key One of KEYS.
+	 * @return int|bool|string
+	 * @throws InvalidArgumentException For a key that is not a setting (a programming error).
+	 */
+	public static function get( string $key ) {
+		$spec = self::spec( $key );
+		if ( self::forced( $key ) ) {
+			$value = constant( self::constant_name( $key ) );
+			if ( 'int' === $spec['type'] && is_numeric( $value ) ) {
+				return max( $spec['min'], min( $spec['max'], (int) $value ) );
+			}
+			$valid = self::validate( $key, $value );
+			return is_wp_error( $valid ) ? $spec['default'] : $valid;
+		}
+		$value = get_option( self::option_name( $key ), null );
+		if ( null === $value || false === $value && 'bool' !== $spec['type'] ) {
+			return $spec['default'];
+		}
+		$valid = self::validate( $key, $value );
+		return is_wp_error( $valid ) ? $spec['default'] : $valid;
+	}
+
+	/**
+	 * Whether a constant in wp-config.php sets the setting (the screen then shows it
+	 * disabled). A constant defined as '' leaves the fetcher's strings to the option, as
+	 * it always did.
+	 *
+	 * @param string $key One of KEYS.
+	 * @return bool
+	 * @throws InvalidArgumentException For a key that is not a setting.
+	 */
+	public static function forced( string $key ): bool {
+		self::spec( $key );
+		$constant = self::constant_name( $key );
+		if ( ! defined( $constant ) ) {
+			return false;
+		}
+		return 0 !== strpos( $key, 'fetch_' ) || '' !== constant( $constant );
+	}
+
+	/**
+	 * The setting's definition (type, default, range, ...).
+	 *
+	 * @param string $key One of KEYS.
+	 * @return array<string,mixed>
+	 * @throws InvalidArgumentException For a key that is not a setting.
+	 */
+	public static function spec( string $key ): array {
+		if ( ! isset( self::KEYS[ $key ] ) ) {
+			throw new InvalidArgumentException( sprintf( 'kbjobs: no setting named %s', $key ) );
+		}
+		return self::KEYS[ $key ];
+	}
+
+	/**
+	 * The option that stores a setting.
+	 *
+	 * @param string $key One of KEYS.
+	 * @return string
+	 */
+	public static function option_name( string $key ): string {
+		return self::KEYS[ $key ]['option'] ?? 'kbjobs_' . $key;
+	}
+
+	/**
+	 * The constant that forces a setting.
+	 *
+	 * @param string $key One of KEYS.
+	 * @return string
+	 */
+	public static function constant_name( string $key ): string {
+		return self::KEYS[ $key ]['constant'] ?? 'KBJOBS_' . strtoupper( $key );
+	}
+
+	/**
+	 * Checks and normalises a value for a setting (the Settings screen's sanitize
+	 * callbacks and get() use it).
+	 *
+	 * - int: a whole number (digits, perhaps in a string) within [min, max].
+	 * - bool: true/false, 1/0, yes/no, on/off, or '' (false).
+	 * - string: at most max characters, no control characters, trimmed; emails: a
+	 *   comma-separated list of addresses (normalised to "a@x, b@y"); url: '' or an
+	 *   http(s) URL with a host.
+	 *
+	 * @param string $key   One of KEYS.
+	 * @param mixed  $value The value given.
+	 * @return int|bool|string|WP_Error The value, or an error that says what is wrong.
+	 */
+	public static function validate( string $key, $value ) {
+		$spec = self::spec( $key );
+		switch ( $spec['type'] ) {
+			case 'int':
+				if ( is_int( $value ) || ( is_string( $value ) && 1 === preg_match( '/^\s*-?[0-9]{1,12}\s*$/', $value ) ) ) {
+					$int = (int) $value;
+					if ( $int >= $spec['min'] && $int <= $spec['max'] ) {
+						return $int;
+					}
+				}
+				return new WP_Error(
+					'kbjobs_invalid_setting',
+					/* translators: 1: setting name, 2: lowest value, 3: highest value */
+					sprintf( __( '%1$s must be a whole number from %2$d to %3$d.', 'kb-jobs' ), $key, $spec['min'], $spec['max'] )
+				);
+			case 'bool':
+				if ( is_bool( $value ) ) {
+					return $value;
+				}
+				$bool = is_scalar( $value ) ? filter_var( $value, FILTER_VALIDATE_BOOLEAN, FILTER_NULL_ON_FAILURE ) : null;
+				if ( null === $bool ) {
+					return new WP_Error(
+						'kbjobs_invalid_setting',
+						/* translators: %s: setting name */
+						sprintf( __( '%s must be on or off.', 'kb-jobs' ), $key )
+					);
+				}
+				return $bool;
+		}
+		if ( ! is_scalar( $value ) ) {
+			/* translators: %s: setting name */
+			return new WP_Error( 'kbjobs_invalid_setting', sprintf( __( '%s must be text.', 'kb-jobs' ), $key ) );
+		}
+		$string = trim( (string) $value );
+		if ( strlen( $string ) > $spec['max'] || 1 === preg_match( '/[\x00-\x1f\x7f]/', $string ) || wp_check_invalid_utf8( $string ) !== $string ) {
+			return new WP_Error(
+				'kbjobs_invalid_setting',
+				/* translators: 1: setting name, 2: length */
+				sprintf( __( '%1$s must be one line of at most %2$d characters.', 'kb-jobs' ), $key, $spec['max'] )
+			);
+		}
+		if ( '' === $string ) {
+			return '';
+		}
+		if ( 'emails' === $spec['kind'] ) {
+			$emails = array_values( array_filter( array_map( 'trim', explode( ',', $string ) ), 'strlen' ) );
+			foreach ( $emails as $email ) {
+				if ( ! is_email( $email ) ) {
+					return new WP_Error(
+						'kbjobs_invalid_setting',
+						/* translators: 1: setting name, 2: what was given */
+						sprintf( __( '%1$s: "%2$s" is not an email address.', 'kb-jobs' ), $key, $email )
+					);
+				}
+			}
+			return implode( ', ', $emails );
+		}
+		if ( 'url' === $spec['kind'] ) {
+			$scheme = strtolower( (string) wp_parse_url( $string, PHP_URL_SCHEME ) );
+			$host   = (string) wp_parse_url( $string, PHP_URL_HOST );
+			if ( ! in_array( $scheme, array( 'http', 'https' ), true ) || '' === $host || 1 === preg_match( '/\s/', $string ) ) {
+				return new WP_Error(
+					'kbjobs_invalid_setting',
+					/* translators: %s: setting name */
+					sprintf( __( '%s must be an http:// or https:// URL.', 'kb-jobs' ), $key )
+				);
+			}
+		}
+		return $string;
+	}
+
+	/**
+	 * The settings an operator sees (Debug Info, `wp kb status`): every effective value,
+	 * with the webhook secret as set/not set and the webhook URL as its host only (its
+	 * path may carry a token).
+	 *
+	 * @return array<string,int|bool|string>
+	 */
+	public static function redacted(): array {
+		$out = array();
+		foreach ( array_keys( self::KEYS ) as $key ) {
+			$value = self::get( $key );
+			if ( 'alert_webhook_secret' === $key ) {
+				$value = '' === $value ? 'not set' : 'set';
+			} elseif ( 'alert_webhook_url' === $key && '' !== $value ) {
+				$value = (string) wp_parse_url( $value, PHP_URL_HOST );
+			}
+			$out[ $key ] = $value;
+		}
+		return $out;
+	}
+
+	/**
+	 * The data directory: KBJOBS_DATA_DIR when defined, otherwise a private folder under
+	 * uploads (see default_data_dir_name()).
 	 *
 	 * @return string Absolute path, without a trailing slash.
 	 */
 	public static function data_dir(): string {
-		if ( defined( 'KBJOBS_DATA_DIR' ) && '' !== KBJOBS_DATA_DIR ) {
+		if ( self::data_dir_forced() ) {
 			return untrailingslashit( (string) KBJOBS_DATA_DIR );
 		}
 		$uploads = wp_upload_dir( null, false );
-		return untrailingslashit( $uploads['basedir'] ) . '/kbjobs-private';
+		$base    = untrailingslashit( $uploads['basedir'] );
+		return $base . '/' . self::default_data_dir_name( $base );
+	}
+
+	/**
+	 * Whether KBJOBS_DATA_DIR sets the data directory.
+	 *
+	 * @return bool
+	 */
+	public static function data_dir_forced(): bool {
+		return defined( 'KBJOBS_DATA_DIR' ) && '' !== KBJOBS_DATA_DIR;
+	}
+
+	/**
+	 * The name of the default data directory under $base (uploads): the one stored in
+	 * kbjobs_data_dir_name; else, chosen once and stored, kbjobs-private for a site that
+	 * already uses it (the marked folder of earlier versions), or kbjobs-<32 random hex
+	 * digits>: uploads is often listable or guessable, and the name is the first defence
+	 * where the deny rules are ignored (nginx).
+	 *
+	 * @param string $base The uploads directory.
+	 * @return string
+	 */
+	public static function default_data_dir_name( string $base ): string {
+		$name = get_option( self::DATA_DIR_NAME_OPTION );
+		if ( is_string( $name ) && 1 === preg_match( '/^kbjobs-[a-z0-9]{6,64}$/', $name ) ) {
+			return $name;
+		}
+		$name = self::is_marked( $base . '/' . self::LEGACY_DATA_DIR_NAME )
+			? self::LEGACY_DATA_DIR_NAME
+			: 'kbjobs-' . bin2hex( random_bytes( 16 ) );
+		// add_option() does nothing when another request stored a name first: read back
+		// what won, so two first requests agree.
+		add_option( self::DATA_DIR_NAME_OPTION, $name, '', false );
+		wp_cache_delete( self::DATA_DIR_NAME_OPTION, 'options' );
+		$stored = get_option( self::DATA_DIR_NAME_OPTION );
+		return is_string( $stored ) && '' !== $stored ? $stored : $name;
 	}
 
 	/**
@@ -72,7 +510,7 @@ final class KBJobs_Settings {
 				return;
 			}
 			// phpcs:disable WordPress.WP.AlternativeFunctions.file_system_read_file_put_contents -- the engine's directory, written as the PHP process's user like everything the engine puts there; WP_Filesystem may write through FTP or SSH as another user (and is loaded only in wp-admin).
-			file_put_contents( $dir . '/.htaccess', "Require all denied\nDeny from all\n" );
+			file_put_contents( $dir . '/.htaccess', self::HTACCESS );
 			file_put_contents( $dir . '/index.php', "<?php\n// Silence is golden.\n" );
 			// phpcs:enable
 			self::mark_data_dir( $dir );
@@ -138,8 +576,13 @@ final class KBJobs_Settings {
 		$settings = array(
 			'user_agent' => 'kbjobs/' . phpversion( 'kbjobs' ) . ' (+' . home_url( '/' ) . ')',
 		);
-		if ( defined( 'KBJOBS_FETCH_ALLOW' ) && '' !== KBJOBS_FETCH_ALLOW ) {
+		// A forced fetch setting goes to the engine as the constant says (a value it
+		// refuses makes configureImport() throw, naming the setting, rather than being
+		// quietly replaced); the options were validated when saved and again by get().
+		if ( self::forced( 'fetch_allow' ) ) {
 			$settings['allow'] = (string) KBJOBS_FETCH_ALLOW;
+		} elseif ( '' !== self::get( 'fetch_allow' ) ) {
+			$settings['allow'] = self::get( 'fetch_allow' );
 		}
 		if ( defined( 'KBJOBS_FETCH_PROXY' ) && '' !== KBJOBS_FETCH_PROXY ) {
 			$settings['proxy'] = (string) KBJOBS_FETCH_PROXY;
@@ -147,13 +590,17 @@ final class KBJobs_Settings {
 		if ( defined( 'KBJOBS_FETCH_CA_FILE' ) && '' !== KBJOBS_FETCH_CA_FILE ) {
 			$settings['ca_file'] = (string) KBJOBS_FETCH_CA_FILE;
 		}
-		if ( defined( 'KBJOBS_FETCH_MAX_PER_HOST' ) && '' !== KBJOBS_FETCH_MAX_PER_HOST ) {
+		if ( self::forced( 'fetch_max_per_host' ) ) {
 			// A number in quotes is a number; anything else is passed as it is, so that
 			// the engine's TypeError names the setting instead of a silent 0.
 			$settings['max_per_host'] = is_numeric( KBJOBS_FETCH_MAX_PER_HOST ) ? (int) KBJOBS_FETCH_MAX_PER_HOST : KBJOBS_FETCH_MAX_PER_HOST;
+		} elseif ( null !== get_option( self::option_name( 'fetch_max_per_host' ), null ) ) {
+			$settings['max_per_host'] = self::get( 'fetch_max_per_host' );
 		}
-		if ( defined( 'KBJOBS_FETCH_HOST_LIMITS' ) && '' !== KBJOBS_FETCH_HOST_LIMITS ) {
+		if ( self::forced( 'fetch_host_limits' ) ) {
 			$settings['host_limits'] = (string) KBJOBS_FETCH_HOST_LIMITS;
+		} elseif ( '' !== self::get( 'fetch_host_limits' ) ) {
+			$settings['host_limits'] = self::get( 'fetch_host_limits' );
 		}
 		/**
 		 * Filters the import fetcher's settings and the caps on URL lists,
@@ -172,11 +619,9 @@ final class KBJobs_Settings {
 	 * @return array{days:int,per_hook:int}
 	 */
 	public static function cron_history(): array {
-		$days     = get_option( self::CRON_HISTORY_DAYS_OPTION, 30 );
-		$per_hook = get_option( self::CRON_HISTORY_PER_HOOK_OPTION, 100 );
 		return array(
-			'days'     => is_numeric( $days ) ? max( 1, min( 3650, (int) $days ) ) : 30,
-			'per_hook' => is_numeric( $per_hook ) ? max( 0, min( 1000000, (int) $per_hook ) ) : 100,
+			'days'     => self::get( 'cron_history_days' ),
+			'per_hook' => self::get( 'cron_history_per_hook' ),
 		);
 	}
 
@@ -189,9 +634,6 @@ final class KBJobs_Settings {
 	 * @return bool
 	 */
 	public static function remove_all_data(): bool {
-		if ( defined( 'KBJOBS_REMOVE_ALL_DATA' ) ) {
-			return (bool) filter_var( KBJOBS_REMOVE_ALL_DATA, FILTER_VALIDATE_BOOLEAN );
-		}
-		return (bool) filter_var( get_option( self::REMOVE_ALL_DATA_OPTION, false ), FILTER_VALIDATE_BOOLEAN );
+		return self::get( 'remove_all_data' );
 	}
 }

@@ -4,7 +4,8 @@
  * and perhaps without the extension: plain `$wpdb` and WordPress functions only.
  *
  * Always, on every site of a network: the plugin's WP-Cron events (kbjobs_*) and its
- * options (kbjobs_*, and its transients).
+ * options (kbjobs_*, and its transients), except the name of the default data directory
+ * (kbjobs_data_dir_name), which goes only together with the data.
  *
  * Only when told to remove all data (KBJobs_Settings::remove_all_data(): the
  * KBJOBS_REMOVE_ALL_DATA constant, else each site's kbjobs_remove_all_data option): the
@@ -73,7 +74,9 @@ final class KBJobs_Uninstaller {
 			self::drop_tables();
 			self::delete_import_jobs();
 		}
-		self::delete_options();
+		// The default data directory's name stays unless the data goes with it: a
+		// reinstalled plugin finds the same directory (and its jobs' files) again.
+		self::delete_options( $remove ? array() : array( KBJobs_Settings::DATA_DIR_NAME_OPTION ) );
 		$dirs[ $dir ] = ( $dirs[ $dir ] ?? true ) && $remove;
 	}
 
@@ -109,13 +112,15 @@ final class KBJobs_Uninstaller {
 
 	/**
 	 * Deletes the current site's kbjobs_* options and transients.
+	 *
+	 * @param string[] $keep Options to leave.
 	 */
-	private static function delete_options(): void {
+	private static function delete_options( array $keep = array() ): void {
 		global $wpdb;
 		foreach ( array( 'kbjobs_', '_transient_kbjobs_', '_transient_timeout_kbjobs_' ) as $prefix ) {
 			// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- WordPress has no API that lists options by prefix; read once, while uninstalling.
 			$names = $wpdb->get_col( $wpdb->prepare( "SELECT option_name FROM {$wpdb->options} WHERE option_name LIKE %s", $wpdb->esc_like( $prefix ) . '%' ) );
-			foreach ( $names as $name ) {
+			foreach ( array_diff( $names, $keep ) as $name ) {
 				delete_option( $name );
 			}
 		}

@@ -4,9 +4,10 @@
  * (answered by KBJobs_Cron_Adapter) or in core's `cron` option, and the moves between
  * the two (KBJobs_Cron_Migration).
  *
- * - Enabled: the KBJOBS_CRON constant when it is defined (a host forces it on or off),
- *   else the `kbjobs_cron_enabled` option (absent: on; '0', 'no', 'off', 'false' or an
- *   empty value: off). Changes to the option are audited with the other settings.
+ * - Enabled: KBJobs_Settings::get( 'cron_enabled' ): the KBJOBS_CRON constant when it is
+ *   defined (a host forces it on or off), else the `kbjobs_cron_enabled` option (absent:
+ *   on; '0', 'no', 'off', 'false' or an empty value: off; a value that is neither on nor
+ *   off: on). Changes to the option are audited with the other settings.
  * - Where the events are: the `kbjobs_cron_store` option, 'kbjobs' once they were
  *   imported into the engine's table, else 'core'.
  *
@@ -44,14 +45,7 @@ final class KBJobs_Cron {
 	 * @return bool
 	 */
 	public static function enabled(): bool {
-		if ( defined( 'KBJOBS_CRON' ) ) {
-			return (bool) KBJOBS_CRON;
-		}
-		$value = get_option( self::ENABLED_OPTION, null );
-		if ( null === $value ) {
-			return true;
-		}
-		return ! in_array( strtolower( trim( (string) $value ) ), self::OFF_VALUES, true );
+		return (bool) KBJobs_Settings::get( 'cron_enabled' );
 	}
 
 	/**
