@@ -235,7 +235,15 @@ final class KBJobs_Alerts {
 				$counts[ (string) $type ] = array( (int) $row['completed'], (int) $row['failed'] );
 			}
 		} else {
-			foreach ( array_column( $engine->types(), 'name' ) as $type ) {
+			// The types this process knows, and those raised before (a process that
+			// does not register a type must not resolve its alert).
+			$types = array_column( $engine->types(), 'name' );
+			foreach ( self::state() as $alert ) {
+				if ( 'failure_rate' === $alert['condition'] ) {
+					$types[] = $alert['subject'];
+				}
+			}
+			foreach ( array_unique( $types ) as $type ) {
 				$by                       = $engine->statusCounts(
 					array(
 						'type'          => (string) $type,
@@ -523,7 +531,8 @@ final class KBJobs_Alerts {
 	/**
 	 * POSTs the notice to the webhook: JSON, signed with HMAC-SHA256 of the body under
 	 * alert_webhook_secret (X-KBJobs-Signature: sha256=<hex>) when a secret is set,
-	 * the time in X-KBJobs-Timestamp. Through wp_safe_remote_post(): a private address
+	 * the time in X-KBJobs-Timestamp. The settings registry lets only http(s) URLs
+	 * through. Through wp_safe_remote_post(): a private address
 	 * is refused unless the http_request_host_is_external filter allows it.
 	 *
 	 * @param string              $url   The webhook URL.
@@ -532,10 +541,6 @@ final class KBJobs_Alerts {
 	 * @return string|null Why it failed, or null.
 	 */
 	private static function webhook( string $url, string $event, array $alert ): ?string {
-		$scheme = strtolower( (string) wp_parse_url( $url, PHP_URL_SCHEME ) );
-		if ( ! in_array( $scheme, array( 'http', 'https' ), true ) ) {
-			return __( 'the webhook URL is not an http or https URL.', 'kb-jobs' );
-		}
 		$body    = (string) wp_json_encode( self::payload( $event, $alert ), JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE );
 		$headers = array(
 			'Content-Type'       => 'application/json',
@@ -571,24 +576,6 @@ final class KBJobs_Alerts {
 	 * @return mixed
 	 */
 	private static function setting( string $key ) {
-		if ( method_exists( 'KBJobs_Settings', 'get' ) ) {
-			return KBJobs_Settings::get( $key );
-		}
-		// TEMPORARY until kb17-settings is merged: the registry's defaults.
-		$defaults = array(
-			'alert_email'                  => true,
-			'alert_email_to'               => '',
-			'alert_webhook_url'            => '',
-			'alert_webhook_secret'         => '',
-			'alert_cooldown_minutes'       => 60,
-			'alert_failure_rate'           => 50,
-			'alert_failure_min_jobs'       => 10,
-			'alert_failure_window_minutes' => 15,
-			'alert_due_age_minutes'        => 30,
-			'alert_cron_stale_minutes'     => 10,
-			'alert_failure_streak'         => 5,
-		);
-		$value = get_option( 'kbjobs_' . $key, $defaults[ $key ] );
-		return is_bool( $defaults[ $key ] ) ? (bool) $value : ( is_int( $defaults[ $key ] ) ? (int) $value : (string) $value );
+		return KBJobs_Settings::get( $key );
 	}
 }
