@@ -122,7 +122,7 @@ final class KBJobs_Alerts {
 	public static function check(): ?array {
 		global $wpdb;
 		$lock = 'kbjobs_alerts_' . md5( DB_NAME . '|' . $wpdb->prefix );
-		if ( '1' !== (string) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 0)', $lock ) ) ) {
+		if ( '1' !== (string) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, 0)', $lock ) ) ) { // phpcs:ignore WordPress.DB.DirectDatabaseQuery -- a named lock, no table.
 			return null;
 		}
 		try {
@@ -157,7 +157,7 @@ final class KBJobs_Alerts {
 			update_option( self::CHECKED_OPTION, $now, false );
 			return $sent;
 		} finally {
-			$wpdb->query( $wpdb->prepare( 'SELECT RELEASE_LOCK(%s)', $lock ) );
+			$wpdb->query( $wpdb->prepare( 'DO RELEASE_LOCK(%s)', $lock ) ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery
 		}
 	}
 
@@ -217,7 +217,7 @@ final class KBJobs_Alerts {
 	}
 
 	/**
-	 * failure_rate:<type>. From Engine::stats() (the metrics, per type, of the jobs
+	 * Condition failure_rate:<type>. From Engine::stats() (the metrics, per type, of the jobs
 	 * finished in the window); where that is missing, from the jobs created in the
 	 * window, by status.
 	 *
@@ -278,7 +278,7 @@ final class KBJobs_Alerts {
 	}
 
 	/**
-	 * due_age:<queue>.
+	 * Condition due_age:<queue>.
 	 *
 	 * @param array<int,array<string,mixed>> $queues Engine::queues().
 	 * @return array<string,array<string,mixed>>
@@ -311,7 +311,7 @@ final class KBJobs_Alerts {
 	}
 
 	/**
-	 * no_runner.
+	 * Condition no_runner.
 	 *
 	 * @param array<int,array<string,mixed>> $queues Engine::queues().
 	 * @param bool                           $live   Whether a runner is alive.
@@ -344,7 +344,7 @@ final class KBJobs_Alerts {
 	}
 
 	/**
-	 * cron_stale: only while WP-Cron is what runs things (no live runner takes events,
+	 * Condition cron_stale: only while WP-Cron is what runs things (no live runner takes events,
 	 * or, with WP-Cron off kbjobs, no live runner at all).
 	 *
 	 * @param \KBJobs\Engine $engine The engine.
@@ -380,7 +380,7 @@ final class KBJobs_Alerts {
 	}
 
 	/**
-	 * failure_streak:<type>: the engine's open repeated-failure alerts say which types
+	 * Condition failure_streak:<type>: the engine's open repeated-failure alerts say which types
 	 * to look at (and the types raised before, to see them clear); the type's newest
 	 * jobs say whether its last N finished ones all failed.
 	 *
@@ -405,7 +405,15 @@ final class KBJobs_Alerts {
 			// The newest jobs by id; the ones still queued or running are skipped, so a
 			// few more than the streak are read.
 			$finished = array();
-			foreach ( $engine->list( array( 'type' => $type, 'limit' => min( 500, $streak * 2 + 20 ) ) )['jobs'] as $job ) {
+			foreach ( $engine->list(
+				array(
+					'type'  => $type,
+					'limit' => min(
+						500,
+						$streak * 2 + 20
+					),
+				)
+			)['jobs'] as $job ) {
 				$row = $job->toArray();
 				if ( in_array( $row['status'], array( 'completed', 'failed' ), true ) ) {
 					$finished[] = array( (float) $row['finished_at'], $row['status'] );
@@ -508,7 +516,7 @@ final class KBJobs_Alerts {
 			? sprintf( __( '[%1$s] KB Jobs: resolved: %2$s', 'kb-jobs' ), $site, $alert['summary'] )
 			/* translators: 1: site name, 2: what the alert says */
 			: sprintf( __( '[%1$s] KB Jobs alert: %2$s', 'kb-jobs' ), $site, $alert['summary'] );
-		$lines   = array(
+		$lines = array(
 			'resolved' === $event ? __( 'This alert has cleared:', 'kb-jobs' ) : __( 'KB Jobs raised an alert:', 'kb-jobs' ),
 			'',
 			(string) $alert['summary'],

@@ -254,7 +254,7 @@ final class AlertsTest extends TestCase {
 		$this->assertSame( '', \KBJobs_Settings::get( 'alert_webhook_url' ) );
 	}
 
-	public function test_wp_kb_alert_lists_the_raised_alerts(): void {
+	public function test_wp_kb_alert_status_and_the_overview_show_the_raised_alerts(): void {
 		update_option( 'kbjobs_alert_failure_min_jobs', 5 );
 		$this->submit( 5 );
 		$this->drain();
@@ -270,6 +270,14 @@ final class AlertsTest extends TestCase {
 		$this->assertSame( array( 'failure_rate:' . self::TYPE ), array_column( $rows, 'key' ) );
 		$this->assertSame( 'raised', $rows[0]['kind'] );
 		$this->assertSame( 1, $rows[0]['notices'] );
+
+		// `wp kb status` and the Overview's attention lines name it.
+		list( $code, $out ) = self::wp( 'kb', 'status' );
+		$this->assertStringContainsString( 'Alert:     Jobs of type ' . self::TYPE . ' are failing', $out );
+		$status = \KBJobs_Data_Status::summary();
+		$this->assertSame( 'failure_rate:' . self::TYPE, $status['alerts'][0]['key'] );
+		$lines = \KBJobs_Admin_Overview::texts( array( 'at' => 'now', 'status' => $status ) )['attention'];
+		$this->assertStringStartsWith( 'Alert: Jobs of type ' . self::TYPE, $lines[0] );
 
 		// `wp kb alert check` checks in its own process: nothing new to send.
 		list( $code, $out, $err ) = self::wp( 'kb', 'alert', 'check' );

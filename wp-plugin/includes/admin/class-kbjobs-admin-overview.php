@@ -3,9 +3,10 @@
  * Overview, the page the menu opens: is it healthy, what runs, what waits and why. Jobs
  * by status; each queue's depth, running jobs against its limit, the age of its oldest
  * due job, and whether it is paused or rate limited (until when); runners alive and lost;
- * open alerts; the WP-Cron tick and whether anything runs jobs; the data directory's
- * disk. Rendered on the server, then kept current from the shared snapshot
- * (GET /kbjobs/v1/snapshot) while the tab is visible.
+ * open alerts, and each raised alert (KBJobs_Alerts) in words; the WP-Cron tick and
+ * whether anything runs jobs; the data directory's disk. Rendered on the server, then
+ * kept current from the shared snapshot (GET /kbjobs/v1/snapshot) while the tab is
+ * visible.
  *
  * @package KBJobs
  */
@@ -187,6 +188,10 @@ final class KBJobs_Admin_Overview extends KBJobs_Admin_Screen {
 	 */
 	private static function attention( array $status ): array {
 		$lines = array();
+		foreach ( $status['alerts'] ?? array() as $alert ) {
+			/* translators: 1: what the alert says, 2: time since it was raised, e.g. "5 mins" */
+			$lines[] = sprintf( __( 'Alert: %1$s (raised %2$s ago)', 'kb-jobs' ), $alert['summary'], human_time_diff( (int) strtotime( (string) $alert['raised_at'] ) ) );
+		}
 		if ( $status['runners']['lost'] > 0 ) {
 			/* translators: %d: number of runners */
 			$lines[] = sprintf( _n( '%d runner is lost (no heartbeat): its jobs are taken back when their leases expire.', '%d runners are lost (no heartbeat): their jobs are taken back when their leases expire.', $status['runners']['lost'], 'kb-jobs' ), $status['runners']['lost'] );

@@ -82,6 +82,9 @@ final class KBJobs_CLI_Status extends KBJobs_CLI_Command {
 		}
 		$lines[] = sprintf( 'Runners:   %d active, %d lost, %d stopped (24 h)', $s['runners']['active'], $s['runners']['lost'], $s['runners']['stopped'] );
 		$lines[] = sprintf( 'Failures:  %d jobs, %d partial imports, %d evicted; %d open alerts', $s['failures']['jobs'], $s['failures']['partial'], $s['failures']['evicted'], $s['open_alerts'] );
+		foreach ( $s['alerts'] as $alert ) {
+			$lines[] = sprintf( 'Alert:     %s (%s, raised %s)', $alert['summary'], $alert['key'], $alert['raised_at'] );
+		}
 		$lines[] = sprintf(
 			'WP-Cron:   last tick %s, next %s%s',
 			$s['cron']['last_tick'] ?? 'never',

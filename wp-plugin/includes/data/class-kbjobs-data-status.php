@@ -2,7 +2,8 @@
 /**
  * The health summary an operator reads first (`wp kb status`, `GET /kbjobs/v1/status`,
  * the Overview screen): jobs by status, queues and what holds them, runners alive and
- * lost, open failures and alerts, whether the WP-Cron tick runs, and the data
+ * lost, open failures and alerts (the engine's rows, and the alerts raised by
+ * KBJobs_Alerts), whether the WP-Cron tick runs, and the data
  * directory's disk. Collects only.
  *
  * @package KBJobs
@@ -49,6 +50,7 @@ final class KBJobs_Data_Status {
 				'evicted' => (int) $log->evicted(),
 			),
 			'open_alerts' => count( $alerts ),
+			'alerts'      => KBJobs_Alerts::active(),
 			'cron'        => self::cron( $tick ),
 			'disk'        => array(
 				'used'        => self::usage(),
