@@ -235,6 +235,27 @@ final class AlertsTest extends TestCase {
 		}
 	}
 
+	public function test_wp_cron_not_ticking_with_no_runner_raises_cron_stale(): void {
+		global $wpdb;
+		// The last tick 20 minutes ago: the option, and (WP-Cron on kbjobs) the runs'
+		// history, moved back for the test and forward again after it.
+		update_option( \KBJobs_Data_Status::LAST_TICK_OPTION, time() - 20 * MINUTE_IN_SECONDS, false );
+		$wpdb->query( "UPDATE {$wpdb->prefix}kbjobs_cron_runs SET started_at = started_at - INTERVAL 1 DAY" );
+		try {
+			$this->assertSame( array( array( 'raised', 'cron_stale' ) ), \KBJobs_Alerts::check() );
+			$post = $this->assert_one_notice( 'raised', 'cron_stale' );
+			$this->assertSame( 10, $post['details']['threshold_minutes'] );
+			$this->assertStringContainsString( 'WP-Cron has not ticked for 20 minutes', $post['summary'] );
+			$this->assertSame( array(), \KBJobs_Alerts::check() );
+		} finally {
+			$wpdb->query( "UPDATE {$wpdb->prefix}kbjobs_cron_runs SET started_at = started_at + INTERVAL 1 DAY" );
+		}
+		update_option( \KBJobs_Data_Status::LAST_TICK_OPTION, time(), false );
+		$this->assertSame( array( array( 'resolved', 'cron_stale' ) ), \KBJobs_Alerts::check() );
+		$this->assertCount( 2, $this->mails );
+		$this->assertCount( 2, $this->posts() );
+	}
+
 	public function test_a_failing_webhook_is_logged_and_does_not_stop_the_email(): void {
 		update_option( 'kbjobs_alert_webhook_url', 'http://127.0.0.1:' . self::free_port() . '/nobody' );
 		update_option( 'kbjobs_alert_failure_min_jobs', 3 );
