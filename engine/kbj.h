@@ -146,7 +146,7 @@ void kbj_engine_set_random(kbj_engine *eng, double (*rnd)(void *), void *arg);
  * ======================================================================== */
 
 /* The schema version this code creates, and the oldest it can work with. */
-#define KBJ_SCHEMA_VERSION 8
+#define KBJ_SCHEMA_VERSION 9
 
 /*
  * Creates or upgrades the kbjobs tables to KBJ_SCHEMA_VERSION, under a database lock so
@@ -463,6 +463,17 @@ void kbj_attempts_free(kbj_attempt *a, size_t n);
  * ago, with their logs and attempts; *deleted receives the count. */
 int kbj_retention(kbj_engine *eng, unsigned days, size_t *deleted);
 
+/* One batch of kbj_retention: deletes up to `limit` (1..10000) finished jobs that
+ * finished more than `days` ago (rows locked with SKIP LOCKED, so a job another
+ * connection holds waits for the next batch), with their attempts, FailureLog entries
+ * and guard rows, in one transaction, oldest row first. Their files are the caller's to
+ * remove (after this returns: a crash in between leaves only unreferenced files). ids
+ * (room for `limit`) receives the public ids of the jobs deleted, *n how many.
+ * With dry_run nothing changes and ids/n describe the next `limit` that would go after
+ * row id *after (0 to start; moved on to the last one). */
+int kbj_retention_batch(kbj_engine *eng, unsigned days, size_t limit, int dry_run, unsigned long long *after,
+                        char (*ids)[KBJ_ID_LEN + 1], size_t *n);
+
 /* ======================================================================== *
  * Claims, leases and fencing (what a runner does; kbj_run does it all)
  * ======================================================================== */
@@ -481,6 +492,7 @@ typedef struct kbj_lease {
     int attempts, max_attempts;  /* attempts includes this one */
     kbj_backoff backoff;
     long long progress_done, progress_total;
+    double wait_ms;              /* claim time minus the later of run_at and created_at */
 } kbj_lease;
 
 /* Frees an array of leases from kbj_claim. Accepts NULL. */
@@ -670,6 +682,143 @@ int kbj_checkpoint_discard(kbj_engine *eng, const char *job_id);
  * receives the number of jobs whose files were removed. */
 int kbj_checkpoints_cleanup(kbj_engine *eng, unsigned days, size_t *removed);
 
+/* kbj_checkpoints_cleanup that can count without removing (dry_run) and adds the bytes
+ * of the files removed (or that would be) to *bytes (may be NULL). In a dry run, the
+ * files of a job that finished more than `gone_days` ago (0: none) are not counted: the
+ * retention that runs before it would have removed them with the job. */
+int kbj_checkpoints_cleanup_ex(kbj_engine *eng, unsigned days, int dry_run, unsigned gone_days, size_t *removed,
+                               unsigned long long *bytes);
+
+/* One batch of audit retention: deletes up to `batch` (1..10000) audit rows older than
+ * `days` (1..36500), oldest first, in one statement; *n receives how many. With dry_run,
+ * counts every row that would go (*n) and deletes none. */
+int kbj_audit_retention_batch(kbj_engine *eng, unsigned days, size_t batch, int dry_run, size_t *n);
+
+/* ======================================================================== *
+ * Metrics and stats
+ * ======================================================================== */
+
+/*
+ * Each runner counts, per minute, queue and job type, the jobs it started, completed,
+ * failed (for good) and retried (a failed attempt that will run again), and records
+ * their wait time (claim time minus the later of run_at and created_at) and run time
+ * (the handler's, on the runner's monotonic clock) in a fixed log-scale histogram:
+ * bucket 0 holds 0..1 ms, bucket i (1 <= i < KBJ_METRICS_BUCKETS - 1) holds
+ * (2^((i-1)/2), 2^(i/2)] ms, the last everything above. Every runner uses the same
+ * bounds, so rows merge by adding. A runner writes its own rows (no row is shared by two
+ * runners) every few seconds and when its run ends. Minute rows are kept 48 hours;
+ * kbj_metrics_rollup merges complete hours into runner-free hourly rows kept for
+ * `metrics_days` (kbj_metrics_delete).
+ */
+#define KBJ_METRICS_BUCKETS 56
+/* Minute rows are kept this long (seconds). */
+#define KBJ_METRICS_MINUTES_KEEP (48 * 3600)
+
+/* The bucket of a duration in milliseconds, and a bucket's upper bound in ms (the last
+ * bucket's is its lower bound: it has none). */
+int kbj_metrics_bucket_of(double ms);
+double kbj_metrics_bucket_upper(int bucket);
+
+/* What happened in a window, a queue, a type or a bucket of time. Percentiles are the
+ * upper bound of the histogram bucket holding that rank (so never below the true value
+ * and less than sqrt(2) times above it), -1 when there was no sample. */
+typedef struct kbj_stats_row {
+    unsigned long long started, completed, failed, retried;
+    double wait_p50_ms, wait_p95_ms, run_p50_ms, run_p95_ms;
+} kbj_stats_row;
+
+typedef struct kbj_stats_named {
+    char name[KBJ_NAME_MAX + 1];
+    kbj_stats_row row;
+} kbj_stats_named;
+
+typedef struct kbj_stats_point {
+    long long t;                 /* the bucket's start, Unix seconds */
+    kbj_stats_row row;
+} kbj_stats_point;
+
+typedef struct kbj_stats_opts {
+    long long since;             /* seconds back from now: 0 = 3600; at most 90 days */
+    unsigned step;               /* 60 or 3600; 0 = 60 up to 48 hours back, else 3600 */
+    const char *queue, *type;    /* NULL: all */
+} kbj_stats_opts;
+
+typedef struct kbj_stats {
+    long long since, until;      /* the first bucket's start; now */
+    unsigned step;
+    kbj_stats_row totals;
+    kbj_stats_named *queues, *types; /* by name */
+    size_t nqueues, ntypes;
+    kbj_stats_point *series;     /* every bucket from since to until, zeros included */
+    size_t nseries;
+} kbj_stats;
+
+/*
+ * Reads the metrics of the window into *out (free with kbj_stats_free): minute rows for
+ * step 60, hourly rows (and minute rows of the hours not rolled up yet) for step 3600.
+ * KBJ_EINVAL for an option out of range (since above 90 days, a step other than 60 or
+ * 3600, step 60 further back than 48 hours, a bad queue or type name).
+ */
+int kbj_stats_read(kbj_engine *eng, const kbj_stats_opts *opts, kbj_stats **out);
+void kbj_stats_free(kbj_stats *s);
+
+/*
+ * Rolls complete hours of minute rows (those that ended more than 10 minutes ago, so
+ * runners have written them) into hourly rows, one hour per transaction, oldest first,
+ * until none is left or `deadline` (kbj_monotonic(); 0: none) passes; hourly rows are
+ * replaced, not added to, so rolling an hour again is harmless. *rows receives the
+ * minute rows rolled up, *more whether hours are left. With dry_run nothing changes and
+ * *rows counts the minute rows that would be rolled up.
+ */
+int kbj_metrics_rollup(kbj_engine *eng, double deadline, int dry_run, size_t *rows, int *more);
+
+/*
+ * Deletes minute rows older than 48 hours that are rolled up, and hourly rows older
+ * than `hour_days` (1..36500), `batch` rows per statement, until none is left or
+ * `deadline` passes; *deleted receives the rows deleted (histogram rows included),
+ * *more whether some are left. dry_run: counted, not deleted.
+ */
+int kbj_metrics_delete(kbj_engine *eng, unsigned hour_days, size_t batch, double deadline, int dry_run,
+                       size_t *deleted, int *more);
+
+/* ======================================================================== *
+ * Cleanup (the native job type "cleanup", jobtypes/cleanup.c)
+ * ======================================================================== */
+
+/* Options of kbj_cleanup and of a cleanup job's params (0: the default). */
+typedef struct kbj_cleanup_opts {
+    unsigned jobs_days;          /* finished jobs and their files: 30 */
+    unsigned logs_days;          /* logs of finished jobs: 30 */
+    unsigned metrics_days;       /* hourly metrics: 90 */
+    unsigned audit_days;         /* audit rows: 90 */
+    unsigned quarantine_days;    /* quarantined files: 30 */
+    unsigned checkpoint_days;    /* checkpoints of jobs not queued or running: 7 */
+    unsigned batch;              /* rows per transaction: 1000 (1..10000) */
+    double max_seconds;          /* then stop with more = 1: 20 (at most 3600) */
+    int dry_run;                 /* count what would go, change nothing */
+} kbj_cleanup_opts;
+
+/* What a cleanup removed (or, dry, would remove). */
+typedef struct kbj_cleanup_result {
+    unsigned long long jobs, logs, checkpoints, lists, failed_items, metrics_rolled_up, metrics_deleted, audit,
+        quarantine, bytes_freed;
+    int more;                    /* stopped by max_seconds with work left */
+} kbj_cleanup_result;
+
+/* The ranges of the options, checked by kbj_cleanup (KBJ_EINVAL naming the option). */
+int kbj_cleanup_opts_check(kbj_engine *eng, const kbj_cleanup_opts *o);
+
+/*
+ * Runs a cleanup now, in this process (what the "cleanup" job does), in this order:
+ * finished jobs older than jobs_days with their files (log, checkpoint and partial,
+ * URL list and its index, failed items), logs of finished jobs older than logs_days,
+ * the metrics rollup and deletes, audit rows, quarantined files, stale checkpoints. A
+ * queued, running or interrupted job's files are never touched (an interrupted job's
+ * checkpoint only once stale). Bounded: `batch` rows per short transaction, and it
+ * stops at max_seconds with more = 1, to continue at the next run.
+ */
+int kbj_cleanup(kbj_engine *eng, const kbj_cleanup_opts *opts, kbj_cleanup_result *out);
+
 /* ======================================================================== *
  * Job types, handlers and the runner loop
  * ======================================================================== */
@@ -729,7 +878,7 @@ typedef struct kbj_type_info {
 /* Lists registered types into out (up to cap) and returns how many there are. */
 size_t kbj_types_list(kbj_engine *eng, kbj_type_info *out, size_t cap);
 
-/* Registers the native job types (diag.*, combined, import, kbjobs.bulk) that are not
+/* Registers the native job types (diag.*, combined, import, kbjobs.bulk, cleanup) that are not
  * registered yet; call it once after kbj_engine_connect in every process that runs
  * jobs. */
 int kbj_register_builtin_types(kbj_engine *eng);

@@ -297,6 +297,38 @@ namespace KBJobs {
 
         public function retention(int $days = 30): int {}
 
+        /**
+         * The job metrics of a window: ['since' => int (the first bucket's start), 'until'
+         * => int (now), 'step' => 60|3600, 'totals' => ROW, 'queues' => [name => ROW],
+         * 'types' => [name => ROW], 'series' => [['t' => int] + ROW, ...] (every bucket,
+         * zeros included)], ROW = ['started', 'completed', 'failed', 'retried' => int,
+         * 'wait_p50_ms', 'wait_p95_ms', 'run_p50_ms', 'run_p95_ms' => ?float] (the upper
+         * bound of the histogram bucket holding that rank; null without samples).
+         * Options: since (seconds back, 1..7776000, default 3600), step (60 or 3600;
+         * default 60 up to 48 hours back, else 3600; 60 only up to 48 hours), queue,
+         * type (string|null). A bad option throws ValueError naming it.
+         * @param array $options
+         * @return array
+         */
+        public function stats(array $options = []): array {}
+
+        /**
+         * Runs a cleanup now, in this process (what the native "cleanup" job does):
+         * finished jobs older than jobs_days with their files, logs of finished jobs
+         * older than logs_days, the metrics rollup and deletes (hourly rows after
+         * metrics_days), audit rows, quarantined files, stale checkpoints
+         * (checkpoint_days); `batch` rows per transaction, until max_seconds. Options
+         * (days 1..36500): jobs_days (30), logs_days (30), metrics_days (90), audit_days
+         * (90), quarantine_days (30), checkpoint_days (7), batch (1..10000, 1000),
+         * max_seconds (up to 3600, 20), dry_run (bool: count, change nothing). Returns
+         * ['jobs', 'logs', 'checkpoints', 'lists', 'failed_items', 'metrics_rolled_up',
+         * 'metrics_deleted', 'audit', 'quarantine', 'bytes_freed' => int, 'more' => bool
+         * (work left for the next run), 'dry_run' => bool].
+         * @param array $options
+         * @return array
+         */
+        public function cleanup(array $options = []): array {}
+
         /** @return array */
         public function interrupted(int $limit = 50): array {}
 

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: bda7d70cfbbf6c8664968ffff26903664e91be2a */
+ * Stub hash: e3ae8659e8b2bb981405bed6397df3a35e062fac */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -136,6 +136,12 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_retention, 0
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, days, IS_LONG, 0, "30")
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_stats, 0, 0, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")
+ZEND_END_ARG_INFO()
+
+#define arginfo_class_KBJobs_Engine_cleanup arginfo_class_KBJobs_Engine_stats
+
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_interrupted, 0, 0, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, limit, IS_LONG, 0, "50")
 ZEND_END_ARG_INFO()
@@ -228,9 +234,7 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_registerType
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")
 ZEND_END_ARG_INFO()
 
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_run, 0, 0, IS_ARRAY, 0)
-	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")
-ZEND_END_ARG_INFO()
+#define arginfo_class_KBJobs_Engine_run arginfo_class_KBJobs_Engine_stats
 
 #define arginfo_class_KBJobs_Engine_cronRuns arginfo_class_KBJobs_Engine_list
 
@@ -383,6 +387,8 @@ ZEND_METHOD(KBJobs_Engine, log);
 ZEND_METHOD(KBJobs_Engine, logs);
 ZEND_METHOD(KBJobs_Engine, tail);
 ZEND_METHOD(KBJobs_Engine, retention);
+ZEND_METHOD(KBJobs_Engine, stats);
+ZEND_METHOD(KBJobs_Engine, cleanup);
 ZEND_METHOD(KBJobs_Engine, interrupted);
 ZEND_METHOD(KBJobs_Engine, checkpoint);
 ZEND_METHOD(KBJobs_Engine, discardCheckpoint);
@@ -526,6 +532,8 @@ static const zend_function_entry class_KBJobs_Engine_methods[] = {
 	ZEND_ME(KBJobs_Engine, logs, arginfo_class_KBJobs_Engine_logs, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, tail, arginfo_class_KBJobs_Engine_tail, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, retention, arginfo_class_KBJobs_Engine_retention, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, stats, arginfo_class_KBJobs_Engine_stats, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, cleanup, arginfo_class_KBJobs_Engine_cleanup, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, interrupted, arginfo_class_KBJobs_Engine_interrupted, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, checkpoint, arginfo_class_KBJobs_Engine_checkpoint, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, discardCheckpoint, arginfo_class_KBJobs_Engine_discardCheckpoint, ZEND_ACC_PUBLIC)

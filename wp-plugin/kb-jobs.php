@@ -32,6 +32,9 @@ add_action( 'init', array( 'KBJobs_Post_Types', 'register' ) );
 register_activation_hook( __FILE__, array( 'KBJobs_Plugin', 'activate' ) );
 register_deactivation_hook( __FILE__, array( 'KBJobs_Plugin', 'deactivate' ) );
 
+// Site Health says what is wrong with kbjobs, the missing extension included.
+KBJobs_Site_Health::init();
+
 // Without a compatible extension the plugin explains what is missing and does nothing else.
 if ( ! KBJobs_Requirements::met() ) {
 	KBJobs_Cron_Migration::fall_back();

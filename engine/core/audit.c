@@ -366,6 +366,33 @@ static int retention_do(kbj_store *st, void *arg)
                           (kbj_val[]){ KBJ_VI(w->days), KBJ_VI(RETENTION_BATCH) }, 2, &w->deleted);
 }
 
+int kbj_audit_retention_batch(kbj_engine *eng, unsigned days, size_t batch, int dry_run, size_t *n)
+{
+    kbj_rows *rows = NULL;
+    unsigned long long got = 0;
+    int rc;
+    if (n)
+        *n = 0;
+    if (!eng || !n)
+        return KBJ_EINVAL;
+    if (days < 1 || days > 36500)
+        return kbj_efail(eng, KBJ_EINVAL, "audit retention of %u days is out of range 1..36500", days);
+    if (batch < 1 || batch > 10000)
+        return kbj_efail(eng, KBJ_EINVAL, "batch %zu is out of range 1..10000", batch);
+    if (!dry_run) {
+        rc = kbj_store_exec_again(eng->st, "DELETE FROM {p}kbjobs_audit WHERE at < NOW(6) - INTERVAL ? DAY"
+                                  " ORDER BY at LIMIT ?", (kbj_val[]){ KBJ_VI(days), KBJ_VI(batch) }, 2, &got);
+        *n = (size_t)got;
+        return rc;
+    }
+    rc = kbj_store_query_again(eng->st, "SELECT COUNT(*) FROM {p}kbjobs_audit WHERE at < NOW(6) - INTERVAL ? DAY",
+                               (kbj_val[]){ KBJ_VI(days) }, 1, &rows);
+    if (rc == KBJ_OK)
+        *n = (size_t)kbj_rows_int(rows, 0, 0);
+    kbj_rows_free(rows);
+    return rc;
+}
+
 int kbj_audit_retention(kbj_engine *eng, unsigned days, size_t *deleted)
 {
     retention_work w = { days ? days : RETENTION_DEFAULT_DAYS, 0 };

@@ -411,22 +411,33 @@ int kbj_checkpoint_discard(kbj_engine *eng, const char *job_id)
 
 typedef struct status_work {
     const char *id;
+    unsigned gone_days;
     char status[16];
+    int gone;                    /* finished more than gone_days ago */
 } status_work;
 
 static int status_do(kbj_store *st, void *arg)
 {
     status_work *w = arg;
     kbj_rows *rows = NULL;
-    int rc = kbj_store_query(st, "SELECT status FROM {p}kbjobs_jobs WHERE public_id = ?",
-                             (kbj_val[]){ KBJ_VS(w->id) }, 1, &rows);
-    if (rc == KBJ_OK)
+    int rc = kbj_store_query(st, "SELECT status, status IN ('completed', 'failed', 'cancelled')"
+                             " AND finished_at < NOW(6) - INTERVAL ? DAY FROM {p}kbjobs_jobs WHERE public_id = ?",
+                             (kbj_val[]){ KBJ_VI(w->gone_days), KBJ_VS(w->id) }, 2, &rows);
+    if (rc == KBJ_OK) {
         kbj_copy(w->status, sizeof w->status, kbj_rows_count(rows) ? kbj_rows_str(rows, 0, 0) : "");
+        w->gone = w->gone_days && kbj_rows_count(rows) && kbj_rows_int(rows, 0, 1) == 1;
+    }
     kbj_rows_free(rows);
     return rc;
 }
 
 int kbj_checkpoints_cleanup(kbj_engine *eng, unsigned days, size_t *removed)
+{
+    return kbj_checkpoints_cleanup_ex(eng, days, 0, 0, removed, NULL);
+}
+
+int kbj_checkpoints_cleanup_ex(kbj_engine *eng, unsigned days, int dry_run, unsigned gone_days, size_t *removed,
+                               unsigned long long *bytes)
 {
     char dir[4096];
     DIR *d;
@@ -460,13 +471,18 @@ int kbj_checkpoints_cleanup(kbj_engine *eng, unsigned days, size_t *removed)
         if (stat(path, &sb) != 0 || (double)sb.st_mtime > cutoff)
             continue;
         w.id = id;
+        w.gone_days = dry_run ? gone_days : 0;
         rc = kbj_store_do(eng->st, status_do, &w);
         if (rc)
             break;
-        if (strcmp(w.status, "queued") == 0 || strcmp(w.status, "running") == 0)
+        if (strcmp(w.status, "queued") == 0 || strcmp(w.status, "running") == 0 || w.gone)
             continue;
-        if (unlink(path) == 0 && strcmp(dot, ".checkpoint.json") == 0)
-            count++;
+        if (dry_run || unlink(path) == 0) {
+            if (bytes)
+                *bytes += (unsigned long long)sb.st_size;
+            if (strcmp(dot, ".checkpoint.json") == 0)
+                count++;
+        }
     }
     closedir(d);
     if (removed)

@@ -192,4 +192,10 @@ static inline long long kbj_micros(double t)
     return (long long)llround(t * 1e6);
 }
 
+/* kbj_complete_many that also runs `also` (may be NULL) at the end of its transaction
+ * (then always one): what should commit with the completions at no extra round trip,
+ * the runner's metrics. An error from it rolls the completions back. */
+int kbj_complete_many_with(kbj_engine *eng, const kbj_lease *leases, const char *const *results, size_t n,
+                           size_t *fenced, int (*also)(kbj_store *st, void *arg), void *arg);
+
 #endif /* KBJ_INTERNAL_H */

@@ -1258,6 +1258,9 @@ int kbj_job_attempts(kbj_engine *eng, const char *id, kbj_attempt **out, size_t 
 typedef struct retention_work {
     kbj_engine *eng;
     unsigned days;
+    size_t limit;
+    int dry_run;
+    unsigned long long after;    /* dry runs: the last row id seen */
     size_t deleted;              /* this batch */
     char (*ids)[KBJ_ID_LEN + 1]; /* this batch's public ids, for their files */
 } retention_work;
@@ -1268,32 +1271,49 @@ static int retention_tx(kbj_store *st, void *arg)
 {
     retention_work *w = arg;
     kbj_rows *rows = NULL;
-    kbj_val v[RETENTION_BATCH];
-    char *ph, sql[RETENTION_BATCH * 2 + 128];
+    kbj_val *v;
+    char *ph, *sql;
     size_t m;
     int rc;
 
     w->deleted = 0;
-    rc = kbj_store_query(st, "SELECT id, public_id FROM {p}kbjobs_jobs"
-                         " WHERE status IN ('completed', 'failed', 'cancelled')"
-                         " AND finished_at < NOW(6) - INTERVAL ? DAY ORDER BY id LIMIT "
-                         "500 FOR UPDATE SKIP LOCKED",
-                         (kbj_val[]){ KBJ_VI(w->days) }, 1, &rows);
+    if (w->dry_run)
+        rc = kbj_store_query(st, "SELECT id, public_id FROM {p}kbjobs_jobs"
+                             " WHERE status IN ('completed', 'failed', 'cancelled')"
+                             " AND finished_at < NOW(6) - INTERVAL ? DAY AND id > ? ORDER BY id LIMIT ?",
+                             (kbj_val[]){ KBJ_VI(w->days), KBJ_VI(w->after), KBJ_VI(w->limit) }, 3, &rows);
+    else
+        rc = kbj_store_query(st, "SELECT id, public_id FROM {p}kbjobs_jobs"
+                             " WHERE status IN ('completed', 'failed', 'cancelled')"
+                             " AND finished_at < NOW(6) - INTERVAL ? DAY ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED",
+                             (kbj_val[]){ KBJ_VI(w->days), KBJ_VI(w->limit) }, 2, &rows);
     if (rc)
         return rc;
     m = kbj_rows_count(rows);
-    if (m == 0) {
+    if (m == 0 || w->dry_run) {
+        for (size_t i = 0; i < m; i++) {
+            kbj_copy(w->ids[i], KBJ_ID_LEN + 1, kbj_rows_str(rows, i, 1));
+            w->after = (unsigned long long)kbj_rows_int(rows, i, 0);
+        }
+        w->deleted = m;
         kbj_rows_free(rows);
         return KBJ_OK;
+    }
+    v = calloc(m, sizeof *v);
+    ph = kbj_placeholders(m);
+    sql = malloc(2 * m + 128);
+    if (!v || !ph || !sql) {
+        kbj_rows_free(rows);
+        free(v);
+        free(ph);
+        free(sql);
+        return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < m; i++) {
         v[i] = KBJ_VI(kbj_rows_int(rows, i, 0));
         kbj_copy(w->ids[i], KBJ_ID_LEN + 1, kbj_rows_str(rows, i, 1));
     }
     kbj_rows_free(rows);
-    ph = kbj_placeholders(m);
-    if (!ph)
-        return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
     static const char *const tables[] = {
         "DELETE FROM {p}kbjobs_attempts WHERE job_id IN (%s)",
         "DELETE FROM {p}kbjobs_failures WHERE job_id IN (%s)",
@@ -1302,39 +1322,63 @@ static int retention_tx(kbj_store *st, void *arg)
         "DELETE FROM {p}kbjobs_jobs WHERE id IN (%s)",
     };
     for (size_t t = 0; t < 5 && rc == KBJ_OK; t++) {
-        snprintf(sql, sizeof sql, tables[t], ph);
+        snprintf(sql, 2 * m + 128, tables[t], ph);
         rc = kbj_store_exec(st, sql, v, m, NULL);
     }
+    free(v);
     free(ph);
+    free(sql);
     if (rc == KBJ_OK)
         w->deleted = m;
     return rc;
 }
 
+int kbj_retention_batch(kbj_engine *eng, unsigned days, size_t limit, int dry_run, unsigned long long *after,
+                        char (*ids)[KBJ_ID_LEN + 1], size_t *n)
+{
+    retention_work w = { eng, days, limit, dry_run, after ? *after : 0, 0, ids };
+    int rc;
+    if (n)
+        *n = 0;
+    if (!eng || !ids || !n)
+        return KBJ_EINVAL;
+    if (days > 36500)
+        return kbj_efail(eng, KBJ_EINVAL, "retention of %u days is out of range", days);
+    if (limit < 1 || limit > 10000)
+        return kbj_efail(eng, KBJ_EINVAL, "batch %zu is out of range 1..10000", limit);
+    rc = dry_run ? kbj_store_do(eng->st, retention_tx, &w) : kbj_store_tx(eng->st, retention_tx, &w);
+    if (rc == KBJ_OK) {
+        *n = w.deleted;
+        if (after)
+            *after = w.after;
+    }
+    return rc;
+}
+
 int kbj_retention(kbj_engine *eng, unsigned days, size_t *deleted)
 {
-    retention_work w = { eng, days, 0, NULL };
-    size_t total = 0;
+    char (*ids)[KBJ_ID_LEN + 1];
+    size_t total = 0, n = 0;
     int rc = KBJ_OK;
 
     if (!eng)
         return KBJ_EINVAL;
     if (days > 36500)
         return kbj_efail(eng, KBJ_EINVAL, "retention of %u days is out of range", days);
-    w.ids = calloc(RETENTION_BATCH, sizeof *w.ids);
-    if (!w.ids)
+    ids = calloc(RETENTION_BATCH, sizeof *ids);
+    if (!ids)
         return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
     do {
-        rc = kbj_store_tx(eng->st, retention_tx, &w);
+        rc = kbj_retention_batch(eng, days, RETENTION_BATCH, 0, NULL, ids, &n);
         /* Rows first, then files: a crash in between leaves only unreferenced files,
          * which reconciliation finds; never a row whose log is gone. */
-        for (size_t i = 0; rc == KBJ_OK && i < w.deleted; i++) {
-            (void)kbj_joblog_delete(eng->data_dir, w.ids[i], NULL);
-            (void)kbj_checkpoint_delete(eng, w.ids[i]);
+        for (size_t i = 0; rc == KBJ_OK && i < n; i++) {
+            (void)kbj_joblog_delete(eng->data_dir, ids[i], NULL);
+            (void)kbj_checkpoint_delete(eng, ids[i]);
         }
-        total += w.deleted;
-    } while (rc == KBJ_OK && w.deleted == RETENTION_BATCH);
-    free(w.ids);
+        total += n;
+    } while (rc == KBJ_OK && n == RETENTION_BATCH);
+    free(ids);
     if (deleted)
         *deleted = total;
     return rc;

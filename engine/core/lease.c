@@ -59,7 +59,9 @@ typedef struct claim_work {
     " EXISTS (SELECT 1 FROM {p}kbjobs_resources r WHERE r.job_id = j.id),"             \
     " j.public_id, j.type, j.queue, j.params, j.attempts - 1, j.max_attempts, j.backoff," \
     " j.backoff_base_ms, j.backoff_cap_ms, j.backoff_jitter, j.progress_done,"          \
-    " j.progress_total FROM {p}kbjobs_jobs j"                                          \
+    " j.progress_total,"                                                               \
+    " TIMESTAMPDIFF(MICROSECOND, GREATEST(j.run_at, j.created_at), j.started_at)"      \
+    " FROM {p}kbjobs_jobs j"                                                           \
     " WHERE j.lease_owner = ? AND j.lease_token = ? AND j.status = 'running' ORDER BY j.id"
 
 #define CLAIM_SELECT                                                                   \
@@ -67,7 +69,9 @@ typedef struct claim_work {
     " EXISTS (SELECT 1 FROM {p}kbjobs_resources r WHERE r.job_id = j.id),"             \
     " j.public_id, j.type, j.queue, j.params, j.attempts, j.max_attempts, j.backoff,"  \
     " j.backoff_base_ms, j.backoff_cap_ms, j.backoff_jitter, j.progress_done,"          \
-    " j.progress_total FROM {p}kbjobs_jobs j"                                          \
+    " j.progress_total,"                                                               \
+    " TIMESTAMPDIFF(MICROSECOND, GREATEST(j.run_at, j.created_at), NOW(6))"            \
+    " FROM {p}kbjobs_jobs j"                                                           \
     " WHERE j.status = 'queued' AND j.queue = ? AND j.run_at <= NOW(6)"                \
     " AND (j.concurrency_key IS NULL OR NOT EXISTS"                                    \
     " (SELECT 1 FROM {p}kbjobs_keys k WHERE k.ckey = j.concurrency_key))"              \
@@ -135,6 +139,10 @@ static int lease_from_row(kbj_lease *l, const kbj_rows *rows, size_t i, long lon
     l->backoff.jitter = kbj_dbtime(kbj_rows_str(rows, i, 12));
     l->progress_done = kbj_rows_int(rows, i, 13);
     l->progress_total = kbj_rows_int(rows, i, 14);
+    /* the wait is measured by the database's clock, in the claim itself */
+    l->wait_ms = kbj_rows_int(rows, i, 15) / 1000.0;
+    if (l->wait_ms < 0)
+        l->wait_ms = 0;
     l->token = token;
     return l->params && (!kbj_rows_str(rows, i, 1) || l->concurrency_key) ? KBJ_OK : KBJ_ENOMEM;
 }
@@ -483,6 +491,8 @@ typedef struct complete_work {
     const kbj_lease *leases;
     const char *const *results;
     size_t n, fenced;
+    int (*also)(kbj_store *st, void *arg);
+    void *also_arg;
 } complete_work;
 
 #define COMPLETE_TAIL                                                                     \
@@ -572,6 +582,8 @@ static int complete_tx(kbj_store *st, void *arg)
     }
     for (size_t i = 0; rc == KBJ_OK && keys && i < w->n; i++)
         rc = release_key(st, &w->leases[i]);
+    if (rc == KBJ_OK && w->also)
+        rc = w->also(st, w->also_arg);
     free(members);
     free(done);
     return rc;
@@ -580,7 +592,13 @@ static int complete_tx(kbj_store *st, void *arg)
 int kbj_complete_many(kbj_engine *eng, const kbj_lease *leases, const char *const *results,
                       size_t n, size_t *fenced)
 {
-    complete_work w = { eng, leases, results, n, 0 };
+    return kbj_complete_many_with(eng, leases, results, n, fenced, NULL, NULL);
+}
+
+int kbj_complete_many_with(kbj_engine *eng, const kbj_lease *leases, const char *const *results, size_t n,
+                           size_t *fenced, int (*also)(kbj_store *st, void *arg), void *arg)
+{
+    complete_work w = { eng, leases, results, n, 0, also, arg };
     int rc;
     if (!eng || (n && !leases))
         return eng ? kbj_efail(eng, KBJ_EINVAL, "no leases given") : KBJ_EINVAL;
@@ -595,7 +613,7 @@ int kbj_complete_many(kbj_engine *eng, const kbj_lease *leases, const char *cons
         int keys = 0;
         for (size_t i = 0; i < n && !keys; i++)
             keys = leases[i].concurrency_key || leases[i].has_resources;
-        rc = keys ? kbj_store_tx(eng->st, complete_tx, &w) : kbj_store_do(eng->st, complete_tx, &w);
+        rc = keys || also ? kbj_store_tx(eng->st, complete_tx, &w) : kbj_store_do(eng->st, complete_tx, &w);
     }
     if (fenced)
         *fenced = rc == KBJ_OK ? w.fenced : 0;

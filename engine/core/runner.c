@@ -13,6 +13,7 @@
  */
 #include "context.h"
 #include "internal.h"
+#include "metrics.h"
 #include "kbj_cron.h"
 #include "options.h"
 #include "types.h"
@@ -165,6 +166,8 @@ typedef struct run_state {
     char *drop_checkpoint;       /* per buffered completion: remove its checkpoint files */
     size_t ndone;
     double cron_event_seconds;   /* how long an event has taken lately (0: none run yet) */
+    kbj_metrics *metrics;        /* this runner's counts not written yet */
+    int metrics_in_flush;        /* the last flush_done wrote them */
 } run_state;
 
 /* Seconds until the soonest queued job of the queues is due, when that is within
@@ -240,14 +243,33 @@ static const char *budget_spent(run_state *rs)
     return NULL;
 }
 
-/* Writes the buffered completions in one transaction. */
+static int write_metrics(kbj_store *st, void *arg)
+{
+    return kbj_metrics_write(arg, st);
+}
+
+/* Writes the runner's pending metrics when they are due, in a transaction of their own
+ * (used when no completion batch carries them). A failure keeps them for the next try:
+ * metrics never end a run. */
+static void metrics_tick(run_state *rs, int force)
+{
+    if (force ? kbj_metrics_pending(rs->metrics) : kbj_metrics_due(rs->metrics))
+        (void)kbj_metrics_flush(rs->eng, rs->metrics);
+}
+
+/* Writes the buffered completions in one transaction, with the runner's metrics when
+ * they are due (so they cost no round trip of their own). */
 static int flush_done(run_state *rs)
 {
     size_t fenced = 0;
-    int rc;
+    int rc, with_metrics;
     if (rs->ndone == 0)
         return KBJ_OK;
-    rc = kbj_complete_many(rs->eng, rs->done, (const char *const *)rs->results, rs->ndone, &fenced);
+    with_metrics = kbj_metrics_due(rs->metrics);
+    rc = kbj_complete_many_with(rs->eng, rs->done, (const char *const *)rs->results, rs->ndone, &fenced,
+                                with_metrics ? write_metrics : NULL, rs->metrics);
+    if (rc == KBJ_OK && with_metrics)
+        kbj_metrics_written(rs->metrics);
     if (rc == KBJ_OK) {
         rs->rep->completed += rs->ndone - fenced;
         rs->rep->lost += fenced;
@@ -281,6 +303,7 @@ static int dispatch(run_state *rs, kbj_lease *l)
     const kbj_type *t = kbj_type_find(eng, l->type);
     kbj_ctx ctx;
     int rc, wrc = KBJ_OK, cancelled, lease_lost;
+    double run_t0, run_ms;
 
     memset(&ctx, 0, sizeof ctx);
     ctx.eng = eng;
@@ -294,6 +317,8 @@ static int dispatch(run_state *rs, kbj_lease *l)
     kbj_cadence_start(&ctx.cadence);
     hb_set_job(&rs->hb, l);
     rs->started++;
+    (void)kbj_metrics_started(rs->metrics, kbj_unix_time(), l->queue, l->type, l->wait_ms);
+    run_t0 = kbj_monotonic();
 
     if (!t || !t->handler) {
         char msg[160];
@@ -302,6 +327,7 @@ static int dispatch(run_state *rs, kbj_lease *l)
     } else {
         rc = t->handler(&ctx, t->udata);
     }
+    run_ms = (kbj_monotonic() - run_t0) * 1000.0;
     if (!rs->hb.watch.lost)
         (void)kbj_ctx_flush(&ctx);
     cancelled = rs->hb.watch.cancel;
@@ -318,14 +344,18 @@ static int dispatch(run_state *rs, kbj_lease *l)
         rs->results[rs->ndone] = ctx.result;
         ctx.result = NULL;
         rs->ndone++;
+        (void)kbj_metrics_ended(rs->metrics, kbj_unix_time(), l->queue, l->type, KBJ_METRIC_COMPLETED, run_ms);
     } else {
         wrc = flush_done(rs);
         if (wrc == KBJ_OK) {
             if (rc == KBJ_EJOBFAILED) {
                 int retry = 0;
                 wrc = kbj_fail_job_result(eng, l, ctx.fail_msg, ctx.fail_retryable, ctx.result, &retry);
-                if (wrc == KBJ_OK)
+                if (wrc == KBJ_OK) {
                     retry ? rs->rep->retried++ : rs->rep->failed++;
+                    (void)kbj_metrics_ended(rs->metrics, kbj_unix_time(), l->queue, l->type,
+                                            retry ? KBJ_METRIC_RETRIED : KBJ_METRIC_FAILED, run_ms);
+                }
                 wrc = after_write(rs, wrc);
             } else if ((rc == KBJ_ESTOPPED || rc == KBJ_EDEFERRED) && cancelled) {
                 wrc = kbj_finish_cancelled_result(eng, l, ctx.result);
@@ -350,8 +380,11 @@ static int dispatch(run_state *rs, kbj_lease *l)
                 else
                     snprintf(msg, sizeof msg, "%s: %s", kbj_strerror(rc), kbj_errmsg(eng));
                 wrc = kbj_fail_job(eng, l, msg, 1, &retry);
-                if (wrc == KBJ_OK)
+                if (wrc == KBJ_OK) {
                     retry ? rs->rep->retried++ : rs->rep->failed++;
+                    (void)kbj_metrics_ended(rs->metrics, kbj_unix_time(), l->queue, l->type,
+                                            retry ? KBJ_METRIC_RETRIED : KBJ_METRIC_FAILED, run_ms);
+                }
                 wrc = after_write(rs, wrc);
             }
         }
@@ -427,6 +460,8 @@ static int run_batch(run_state *rs, kbj_lease *leases, size_t n, const char **re
     }
     if (rc == KBJ_OK)
         rc = flush_done(rs);
+    if (rc == KBJ_OK)
+        metrics_tick(rs, 0);
     /* Jobs claimed but not started go back to their queue. */
     for (; i < n && rc == KBJ_OK; i++) {
         rc = after_write(rs, kbj_release(rs->eng, &leases[i]));
@@ -663,6 +698,10 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
                                   rs.rep->runner);
     if (rc)
         goto out_free;
+    if (!(rs.metrics = kbj_metrics_new(rs.rep->runner))) {
+        rc = kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+        goto out_stopped;
+    }
 
     if ((rc = hb_start(&rs)))
         goto out_stopped;
@@ -681,6 +720,8 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
         size_t n = 0, events = 0, want = rs.o->claim_batch && rs.o->claim_batch < eng->cfg.claim_batch
                                               ? rs.o->claim_batch : eng->cfg.claim_batch;
 
+        /* an idle runner still writes what it counted (its loop comes by every idle_ms) */
+        metrics_tick(&rs, 0);
         if ((reason = budget_spent(&rs)))
             break;
         if (rs.o->cron_handler) {
@@ -721,6 +762,15 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
     }
     hb_stop(&rs.hb);
 out_stopped:
+    if (rs.metrics) {
+        /* what was counted is written when the run ends, whatever ended it, keeping
+         * the run's own error on the handle */
+        char keep[sizeof kbj_store_err(eng->st)->msg];
+        memcpy(keep, kbj_errmsg(eng), sizeof keep);
+        metrics_tick(&rs, 1);
+        memcpy(kbj_store_err(eng->st)->msg, keep, sizeof keep);
+    }
+    kbj_metrics_free(rs.metrics);
     (void)kbj_runner_stopped(eng, rs.rep->runner);
 out_free:
     for (size_t i = 0; i < rs.ndone; i++)

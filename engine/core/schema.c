@@ -378,6 +378,40 @@ static int add_runner_cron(kbj_store *st)
     return add_column(st, "kbjobs_runners", "cron", "TINYINT NOT NULL DEFAULT 0");
 }
 
+/* 9 (metrics): per minute, queue, job type and runner, what a runner started, completed,
+ * failed and retried, with the sums of wait and run times (res 60); merged into
+ * runner-free hourly rows (res 3600, runner '') by the rollup. The histograms of wait
+ * (kind 0) and run (kind 1) times are sparse: one row per non-empty bucket. Each runner
+ * adds to its own rows only, so runners never contend for a counter. The keys lead with
+ * (res, t), so a window's read is a range scan of the primary key. Additive. */
+static const char *const migration_9[] = {
+    "CREATE TABLE IF NOT EXISTS {p}kbjobs_metrics ("
+    " res INT UNSIGNED NOT NULL,"
+    " t BIGINT NOT NULL,"
+    " queue VARCHAR(64) CHARACTER SET ascii NOT NULL,"
+    " type VARCHAR(64) CHARACTER SET ascii NOT NULL,"
+    " runner CHAR(16) CHARACTER SET ascii NOT NULL DEFAULT '',"
+    " started BIGINT UNSIGNED NOT NULL DEFAULT 0,"
+    " completed BIGINT UNSIGNED NOT NULL DEFAULT 0,"
+    " failed BIGINT UNSIGNED NOT NULL DEFAULT 0,"
+    " retried BIGINT UNSIGNED NOT NULL DEFAULT 0,"
+    " wait_sum_ms DOUBLE NOT NULL DEFAULT 0,"
+    " run_sum_ms DOUBLE NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (res, t, queue, type, runner))" TABLE_OPTS,
+
+    "CREATE TABLE IF NOT EXISTS {p}kbjobs_metrics_hist ("
+    " res INT UNSIGNED NOT NULL,"
+    " t BIGINT NOT NULL,"
+    " queue VARCHAR(64) CHARACTER SET ascii NOT NULL,"
+    " type VARCHAR(64) CHARACTER SET ascii NOT NULL,"
+    " runner CHAR(16) CHARACTER SET ascii NOT NULL DEFAULT '',"
+    " kind TINYINT UNSIGNED NOT NULL,"
+    " bucket TINYINT UNSIGNED NOT NULL,"
+    " n BIGINT UNSIGNED NOT NULL,"
+    " PRIMARY KEY (res, t, queue, type, runner, kind, bucket))" TABLE_OPTS,
+    NULL
+};
+
 typedef struct migration {
     int version;
     int min_code; /* the oldest code schema version that works once this has run */
@@ -394,6 +428,7 @@ static const migration migrations[] = {
     { 6, 1, add_operations_columns, migration_6 },
     { 7, 1, add_artifact_post_keys, migration_7 },
     { 8, 1, add_runner_cron, migration_8 },
+    { 9, 1, NULL, migration_9 },
 };
 
 typedef struct schema_state {

@@ -1,6 +1,7 @@
 /*
  * builtins.c - registers the engine's native job types: the diagnostics (diag.c), the
- * combined type (phases.c), the batch import (import.c) and bulk actions (bulk.c). It
+ * combined type (phases.c), the batch import (import.c), bulk actions (bulk.c) and the
+ * cleanup (cleanup.c). It
  * sits above all of them and the runner, so the engine handle itself depends on no job
  * type.
  */
@@ -28,5 +29,7 @@ int kbj_register_builtin_types(kbj_engine *eng)
         eng->resubmit_partial = kbj_import_resubmit_failed;
     if (rc == KBJ_OK && !kbj_type_find(eng, "kbjobs.bulk"))
         rc = kbj_register_bulk_type(eng);
+    if (rc == KBJ_OK && !kbj_type_find(eng, "cleanup"))
+        rc = kbj_register_cleanup_type(eng);
     return rc;
 }

@@ -15,4 +15,7 @@ int kbj_register_combined_type(kbj_engine *eng);
 /* Registers the native "kbjobs.bulk" job type (bulk.c). */
 int kbj_register_bulk_type(kbj_engine *eng);
 
+/* Registers the native "cleanup" job type (cleanup.c). */
+int kbj_register_cleanup_type(kbj_engine *eng);
+
 #endif /* KBJ_BUILTINS_H */

@@ -10,8 +10,8 @@
 /* lease.c: the claim's SELECT, with "{p}" for the prefix and two ?: queue, limit. */
 extern const char *kbj_claim_sql(void);
 
-#define NTABLES 15 /* meta jobs keys attempts runners failures alerts diag queues resources artifacts audit
-                      * cron_keys cron_events cron_runs */
+#define NTABLES 17 /* meta jobs keys attempts runners failures alerts diag queues resources artifacts audit
+                      * cron_keys cron_events cron_runs metrics metrics_hist */
 /* Every migration so far is additive: code of schema 1 still works with the latest. */
 #define MIN_CODE 1
 

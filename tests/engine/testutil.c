@@ -92,7 +92,8 @@ int kbj_test_tmpdir_teardown(void **state)
 kbj_engine *kbj_test_engine(const char *prefix, unsigned lease_seconds)
 {
     static const char *const tables[] = { "jobs", "keys", "attempts", "runners", "failures", "alerts", "diag", "queues",
-                                          "resources", "artifacts", "audit" };
+                                          "resources", "artifacts", "audit", "metrics",
+                                          "metrics_hist" };
     char dir[512];
     const char *tmp = getenv("KBJOBS_TEST_TMP");
     kbj_config cfg = { 0 };
@@ -121,7 +122,8 @@ kbj_engine *kbj_test_engine(const char *prefix, unsigned lease_seconds)
         kbj_test_exec(eng, sql);
     }
     kbj_test_exec(eng, "UPDATE {p}kbjobs_meta SET value = '0' WHERE name = 'failures_evicted'");
-    kbj_test_exec(eng, "DELETE FROM {p}kbjobs_meta WHERE name = 'failures_evicted_partial'");
+    kbj_test_exec(eng, "DELETE FROM {p}kbjobs_meta WHERE name IN ('failures_evicted_partial',"
+                  " 'metrics_rolled_until', 'cleanup_logs_cursor')");
     return eng;
 }
 

@@ -349,12 +349,14 @@ final class KBJobs_Settings {
 	 *   comma-separated list of addresses (normalised to "a@x, b@y"); url: '' or an
 	 *   http(s) URL with a host.
 	 *
-	 * @param string $key   One of KEYS.
-	 * @param mixed  $value The value given.
+	 * @param string      $key   One of KEYS.
+	 * @param mixed       $value The value given.
+	 * @param string|null $name  What the error message calls the setting (default: its key).
 	 * @return int|bool|string|WP_Error The value, or an error that says what is wrong.
 	 */
-	public static function validate( string $key, $value ) {
+	public static function validate( string $key, $value, ?string $name = null ) {
 		$spec = self::spec( $key );
+		$name = $name ?? $key;
 		switch ( $spec['type'] ) {
 			case 'int':
 				if ( is_int( $value ) || ( is_string( $value ) && 1 === preg_match( '/^\s*-?[0-9]{1,12}\s*$/', $value ) ) ) {
@@ -366,7 +368,7 @@ final class KBJobs_Settings {
 				return new WP_Error(
 					'kbjobs_invalid_setting',
 					/* translators: 1: setting name, 2: lowest value, 3: highest value */
-					sprintf( __( '%1$s must be a whole number from %2$d to %3$d.', 'kb-jobs' ), $key, $spec['min'], $spec['max'] )
+					sprintf( __( '%1$s must be a whole number from %2$d to %3$d.', 'kb-jobs' ), $name, $spec['min'], $spec['max'] )
 				);
 			case 'bool':
 				if ( is_bool( $value ) ) {
@@ -377,21 +379,21 @@ final class KBJobs_Settings {
 					return new WP_Error(
 						'kbjobs_invalid_setting',
 						/* translators: %s: setting name */
-						sprintf( __( '%s must be on or off.', 'kb-jobs' ), $key )
+						sprintf( __( '%s must be on or off.', 'kb-jobs' ), $name )
 					);
 				}
 				return $bool;
 		}
 		if ( ! is_scalar( $value ) ) {
 			/* translators: %s: setting name */
-			return new WP_Error( 'kbjobs_invalid_setting', sprintf( __( '%s must be text.', 'kb-jobs' ), $key ) );
+			return new WP_Error( 'kbjobs_invalid_setting', sprintf( __( '%s must be text.', 'kb-jobs' ), $name ) );
 		}
 		$string = trim( (string) $value );
 		if ( strlen( $string ) > $spec['max'] || 1 === preg_match( '/[\x00-\x1f\x7f]/', $string ) || wp_check_invalid_utf8( $string ) !== $string ) {
 			return new WP_Error(
 				'kbjobs_invalid_setting',
 				/* translators: 1: setting name, 2: length */
-				sprintf( __( '%1$s must be one line of at most %2$d characters.', 'kb-jobs' ), $key, $spec['max'] )
+				sprintf( __( '%1$s must be one line of at most %2$d characters.', 'kb-jobs' ), $name, $spec['max'] )
 			);
 		}
 		if ( '' === $string ) {
@@ -404,7 +406,7 @@ final class KBJobs_Settings {
 					return new WP_Error(
 						'kbjobs_invalid_setting',
 						/* translators: 1: setting name, 2: what was given */
-						sprintf( __( '%1$s: "%2$s" is not an email address.', 'kb-jobs' ), $key, $email )
+						sprintf( __( '%1$s: "%2$s" is not an email address.', 'kb-jobs' ), $name, $email )
 					);
 				}
 			}
@@ -417,7 +419,7 @@ final class KBJobs_Settings {
 				return new WP_Error(
 					'kbjobs_invalid_setting',
 					/* translators: %s: setting name */
-					sprintf( __( '%s must be an http:// or https:// URL.', 'kb-jobs' ), $key )
+					sprintf( __( '%s must be an http:// or https:// URL.', 'kb-jobs' ), $name )
 				);
 			}
 		}

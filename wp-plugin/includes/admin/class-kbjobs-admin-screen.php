@@ -44,6 +44,15 @@ abstract class KBJobs_Admin_Screen {
 	}
 
 	/**
+	 * The capability the screen needs (its menu entry and the page).
+	 *
+	 * @return string
+	 */
+	public function capability(): string {
+		return KBJobs_Access::VIEW;
+	}
+
+	/**
 	 * Whether the screen has a menu entry (a detail page has none).
 	 *
 	 * @return bool
@@ -96,7 +105,7 @@ abstract class KBJobs_Admin_Screen {
 	 * The page: capability check, frame, notices, content.
 	 */
 	public function render_page(): void {
-		if ( ! current_user_can( KBJobs_Access::VIEW ) ) {
+		if ( ! current_user_can( $this->capability() ) ) {
 			wp_die( esc_html__( 'Sorry, you are not allowed to access this page.', 'kb-jobs' ), 403 );
 		}
 		echo '<div class="wrap kbjobs-wrap kbjobs-' . esc_attr( $this->slug() ) . '">';

@@ -2,9 +2,9 @@
 /**
  * The Operations dashboard: the "KB Jobs" menu and its screens. Each screen is a class
  * (KBJobs_Admin_Screen) listed in SCREENS; the menu shows only screens that exist. Every
- * screen needs kbjobs_view; forms that act post to admin-post.php (KBJobs_Admin_Forms),
- * which checks kbjobs_operate and a nonce and calls the same action layer as REST and
- * `wp kb`. Scripts and styles are enqueued on these screens only.
+ * screen needs kbjobs_view (Settings: kbjobs_operate); forms that act post to
+ * admin-post.php (KBJobs_Admin_Forms), which checks kbjobs_operate and a nonce and calls
+ * the same action layer as REST and `wp kb` (Settings posts to options.php). Scripts and styles are enqueued on these screens only.
  *
  * @package KBJobs
  */
@@ -34,6 +34,7 @@ final class KBJobs_Admin {
 		'KBJobs_Admin_Queues',
 		'KBJobs_Admin_Runners',
 		'KBJobs_Admin_Cron',
+		'KBJobs_Admin_Settings',
 	);
 
 	/**
@@ -53,6 +54,7 @@ final class KBJobs_Admin {
 		KBJobs_Admin_Forms::init();
 		KBJobs_Admin_Imports::init();
 		KBJobs_Admin_Articles::init();
+		KBJobs_Admin_Settings::init();
 	}
 
 	/**
@@ -94,7 +96,7 @@ final class KBJobs_Admin {
 				$screen->in_menu() ? self::SLUG : '',
 				$screen->title(),
 				$screen->menu_title(),
-				KBJobs_Access::VIEW,
+				$screen->capability(),
 				$slug,
 				array( $screen, 'render_page' )
 			);
