@@ -217,9 +217,8 @@ final class KBJobs_Alerts {
 	}
 
 	/**
-	 * Condition failure_rate:<type>. From Engine::stats() (the metrics, per type, of the jobs
-	 * finished in the window); where that is missing, from the jobs created in the
-	 * window, by status.
+	 * Condition failure_rate:<type>, from Engine::stats(): the jobs of each type that
+	 * finished within the window.
 	 *
 	 * @param \KBJobs\Engine $engine The engine.
 	 * @return array<string,array<string,mixed>>
@@ -229,29 +228,11 @@ final class KBJobs_Alerts {
 		$rate    = max( 1, (int) self::setting( 'alert_failure_rate' ) );
 		$min     = max( 1, (int) self::setting( 'alert_failure_min_jobs' ) );
 		$counts  = array();
-		if ( method_exists( $engine, 'stats' ) ) {
-			$stats = $engine->stats( array( 'since' => $minutes * MINUTE_IN_SECONDS ) );
-			foreach ( (array) $stats['types'] as $type => $row ) {
-				$counts[ (string) $type ] = array( (int) $row['completed'], (int) $row['failed'] );
-			}
-		} else {
-			// The types this process knows, and those raised before (a process that
-			// does not register a type must not resolve its alert).
-			$types = array_column( $engine->types(), 'name' );
-			foreach ( self::state() as $alert ) {
-				if ( 'failure_rate' === $alert['condition'] ) {
-					$types[] = $alert['subject'];
-				}
-			}
-			foreach ( array_unique( $types ) as $type ) {
-				$by                       = $engine->statusCounts(
-					array(
-						'type'          => (string) $type,
-						'created_after' => time() - $minutes * MINUTE_IN_SECONDS,
-					)
-				);
-				$counts[ (string) $type ] = array( (int) $by['completed'], (int) $by['failed'] );
-			}
+		// The metrics every runner records (kb17-metrics), per type: the jobs that
+		// finished in the window, whoever ran them.
+		$stats = $engine->stats( array( 'since' => $minutes * MINUTE_IN_SECONDS ) );
+		foreach ( (array) $stats['types'] as $type => $row ) {
+			$counts[ (string) $type ] = array( (int) $row['completed'], (int) $row['failed'] );
 		}
 		$found = array();
 		foreach ( $counts as $type => list( $completed, $failed ) ) {

@@ -12,7 +12,13 @@ namespace KBJobs\Tests;
 final class AlertsTest extends TestCase {
 
 	const QUEUE  = 'kbjobs-alerts-test';
-	const TYPE   = 'kbjobs_test.alerting';
+	/**
+	 * A type of this test only: the metrics of the types of earlier tests stay for 48
+	 * hours and would count in its failure rate.
+	 *
+	 * @var string
+	 */
+	private $type = '';
 	const SECRET = 'alerts-test-secret';
 
 	const OPTIONS = array(
@@ -52,8 +58,11 @@ final class AlertsTest extends TestCase {
 	protected function setUp(): void {
 		global $wpdb;
 		self::clean();
-		// Nothing else may be due: other tests' leftovers would raise alerts of their own.
+		// Nothing else may be due, and no other failure counted: other tests' leftovers
+		// (queued jobs, the metrics of their failed jobs) would raise alerts of their own.
 		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE status = 'queued'" );
+		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_metrics" );
+		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_metrics_hist" );
 		update_option( \KBJobs_Data_Status::LAST_TICK_OPTION, time(), false );
 
 		$this->log  = sys_get_temp_dir() . '/kbjobs-alerts-' . getmypid() . '.jsonl';
@@ -92,8 +101,9 @@ final class AlertsTest extends TestCase {
 		add_action( 'kbjobs_alert', array( $this, 'on_alert' ), 10, 2 );
 
 		self::$broken = true;
+		$this->type   = 'kbjobs_test.alerting_' . substr( md5( uniqid( '', true ) ), 0, 10 );
 		\KBJobs_Engine::get()->registerType(
-			self::TYPE,
+			$this->type,
 			static function () {
 				if ( self::$broken ) {
 					throw new \RuntimeException( 'broken on purpose' );
@@ -132,26 +142,26 @@ final class AlertsTest extends TestCase {
 		$this->submit( 10 );
 		$this->drain();
 
-		$this->assertSame( array( array( 'raised', 'failure_rate:' . self::TYPE ) ), \KBJobs_Alerts::check() );
-		$post = $this->assert_one_notice( 'raised', 'failure_rate:' . self::TYPE );
+		$this->assertSame( array( array( 'raised', 'failure_rate:' . $this->type ) ), \KBJobs_Alerts::check() );
+		$post = $this->assert_one_notice( 'raised', 'failure_rate:' . $this->type );
 		$this->assertSame( 'failure_rate', $post['condition'] );
 		$this->assertSame( 10, $post['details']['failed'] );
 		$this->assertSame( 100, $post['details']['percent'] );
 		$this->assertStringContainsString( 'ops@example.test', implode( ',', (array) $this->mails[0]['to'] ) );
-		$this->assertStringContainsString( self::TYPE, $this->mails[0]['subject'] );
+		$this->assertStringContainsString( $this->type, $this->mails[0]['subject'] );
 
 		// It still holds: nothing more within the cooldown.
 		$this->assertSame( array(), \KBJobs_Alerts::check() );
 		$this->assertSame( array(), \KBJobs_Alerts::check() );
 		$this->assertCount( 1, $this->mails );
 		$this->assertCount( 1, $this->posts() );
-		$this->assertSame( array( 'failure_rate:' . self::TYPE ), array_column( \KBJobs_Alerts::active(), 'key' ) );
+		$this->assertSame( array( 'failure_rate:' . $this->type ), array_column( \KBJobs_Alerts::active(), 'key' ) );
 
 		// After the cooldown, one reminder.
 		$state = get_option( \KBJobs_Alerts::STATE_OPTION );
-		$state[ 'failure_rate:' . self::TYPE ]['last_notified_at'] -= 61 * MINUTE_IN_SECONDS;
+		$state[ 'failure_rate:' . $this->type ]['last_notified_at'] -= 61 * MINUTE_IN_SECONDS;
 		update_option( \KBJobs_Alerts::STATE_OPTION, $state, false );
-		$this->assertSame( array( array( 'raised', 'failure_rate:' . self::TYPE ) ), \KBJobs_Alerts::check() );
+		$this->assertSame( array( array( 'raised', 'failure_rate:' . $this->type ) ), \KBJobs_Alerts::check() );
 		$this->assertCount( 2, $this->mails );
 		$this->assertCount( 2, $this->posts() );
 
@@ -160,7 +170,7 @@ final class AlertsTest extends TestCase {
 		$this->submit( 15 );
 		$this->drain();
 		$this->mails = array();
-		$this->assertSame( array( array( 'resolved', 'failure_rate:' . self::TYPE ) ), \KBJobs_Alerts::check() );
+		$this->assertSame( array( array( 'resolved', 'failure_rate:' . $this->type ) ), \KBJobs_Alerts::check() );
 		$this->assertSame( array(), \KBJobs_Alerts::check() );
 		$this->assertCount( 1, $this->mails );
 		$this->assertStringContainsString( 'resolved', $this->mails[0]['subject'] );
@@ -175,17 +185,17 @@ final class AlertsTest extends TestCase {
 		update_option( 'kbjobs_alert_failure_streak', 5 );
 		$this->submit( 5 );
 		$this->drain();
-		$this->assertContains( self::TYPE, array_column( \KBJobs_Engine::get()->failures()->alerts(), 'type' ) );
+		$this->assertContains( $this->type, array_column( \KBJobs_Engine::get()->failures()->alerts(), 'type' ) );
 
-		$this->assertSame( array( array( 'raised', 'failure_streak:' . self::TYPE ) ), \KBJobs_Alerts::check() );
-		$post = $this->assert_one_notice( 'raised', 'failure_streak:' . self::TYPE );
+		$this->assertSame( array( array( 'raised', 'failure_streak:' . $this->type ) ), \KBJobs_Alerts::check() );
+		$post = $this->assert_one_notice( 'raised', 'failure_streak:' . $this->type );
 		$this->assertStringContainsString( 'failed within', $post['details']['engine_alert'] );
 		$this->assertSame( array(), \KBJobs_Alerts::check() );
 
 		self::$broken = false;
 		$this->submit( 1 );
 		$this->drain();
-		$this->assertSame( array( array( 'resolved', 'failure_streak:' . self::TYPE ) ), \KBJobs_Alerts::check() );
+		$this->assertSame( array( array( 'resolved', 'failure_streak:' . $this->type ) ), \KBJobs_Alerts::check() );
 		$this->assertCount( 2, $this->mails );
 		$this->assertCount( 2, $this->posts() );
 	}
@@ -263,12 +273,12 @@ final class AlertsTest extends TestCase {
 		$this->drain();
 		$log = ini_set( 'error_log', '/dev/null' );
 		try {
-			$this->assertSame( array( array( 'raised', 'failure_rate:' . self::TYPE ) ), \KBJobs_Alerts::check() );
+			$this->assertSame( array( array( 'raised', 'failure_rate:' . $this->type ) ), \KBJobs_Alerts::check() );
 		} finally {
 			ini_set( 'error_log', (string) $log );
 		}
 		$this->assertCount( 1, $this->mails );
-		$this->assertArrayHasKey( 'webhook', \KBJobs_Alerts::state()[ 'failure_rate:' . self::TYPE ]['errors'] );
+		$this->assertArrayHasKey( 'webhook', \KBJobs_Alerts::state()[ 'failure_rate:' . $this->type ]['errors'] );
 
 		// A URL that is not http(s) never reaches the webhook: the settings refuse it.
 		update_option( 'kbjobs_alert_webhook_url', 'file:///etc/passwd' );
@@ -283,22 +293,22 @@ final class AlertsTest extends TestCase {
 		list( $code, $out, $err ) = self::wp( 'kb', 'alert', 'list', '--format=json' );
 		$this->assertSame( 0, $code, $err );
 		$rows = json_decode( $out, true );
-		$this->assertContains( 'failure_rate:' . self::TYPE, array_column( $rows, 'key' ) );
-		$this->assertContains( self::TYPE, array_column( $rows, 'type' ), 'the engine\'s repeated-failure rows are listed too' );
+		$this->assertContains( 'failure_rate:' . $this->type, array_column( $rows, 'key' ) );
+		$this->assertContains( $this->type, array_column( $rows, 'type' ), 'the engine\'s repeated-failure rows are listed too' );
 		list( $code, $out ) = self::wp( 'kb', 'alert', 'list', '--raised', '--format=json' );
 		$this->assertSame( 0, $code );
 		$rows = json_decode( $out, true );
-		$this->assertSame( array( 'failure_rate:' . self::TYPE ), array_column( $rows, 'key' ) );
+		$this->assertSame( array( 'failure_rate:' . $this->type ), array_column( $rows, 'key' ) );
 		$this->assertSame( 'raised', $rows[0]['kind'] );
 		$this->assertSame( 1, $rows[0]['notices'] );
 
 		// `wp kb status` and the Overview's attention lines name it.
 		list( $code, $out ) = self::wp( 'kb', 'status' );
-		$this->assertStringContainsString( 'Alert:     Jobs of type ' . self::TYPE . ' are failing', $out );
+		$this->assertStringContainsString( 'Alert:     Jobs of type ' . $this->type . ' are failing', $out );
 		$status = \KBJobs_Data_Status::summary();
-		$this->assertSame( 'failure_rate:' . self::TYPE, $status['alerts'][0]['key'] );
+		$this->assertSame( 'failure_rate:' . $this->type, $status['alerts'][0]['key'] );
 		$lines = \KBJobs_Admin_Overview::texts( array( 'at' => 'now', 'status' => $status ) )['attention'];
-		$this->assertStringStartsWith( 'Alert: Jobs of type ' . self::TYPE, $lines[0] );
+		$this->assertStringStartsWith( 'Alert: Jobs of type ' . $this->type, $lines[0] );
 
 		// `wp kb alert check` checks in its own process: nothing new to send.
 		list( $code, $out, $err ) = self::wp( 'kb', 'alert', 'check' );
@@ -338,7 +348,7 @@ final class AlertsTest extends TestCase {
 
 	private function submit( int $n, array $options = array() ): void {
 		for ( $i = 0; $i < $n; $i++ ) {
-			\KBJobs_Engine::get()->submit( self::TYPE, array(), $options );
+			\KBJobs_Engine::get()->submit( $this->type, array(), $options );
 		}
 	}
 
@@ -372,9 +382,10 @@ final class AlertsTest extends TestCase {
 
 	private static function clean(): void {
 		global $wpdb;
-		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE type = %s", self::TYPE ) );
-		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_failures WHERE type = %s", self::TYPE ) );
-		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_alerts WHERE type = %s", self::TYPE ) );
+		$like = $wpdb->esc_like( 'kbjobs_test.alerting_' ) . '%';
+		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE type LIKE %s", $like ) );
+		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_failures WHERE type LIKE %s", $like ) );
+		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_alerts WHERE type LIKE %s", $like ) );
 		delete_option( \KBJobs_Alerts::STATE_OPTION );
 		delete_option( \KBJobs_Alerts::CHECKED_OPTION );
 	}
