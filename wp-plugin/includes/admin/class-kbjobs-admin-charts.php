@@ -167,7 +167,7 @@ final class KBJobs_Admin_Charts {
 			}
 			$legend .= '</ul>';
 		}
-		return '<figure class="kbjobs-chart">' . $svg . $legend . self::table( $series, $step, $title, $fields, $unit ) . '</figure>';
+		return '<figure class="kbjobs-chart"><figcaption class="kbjobs-chart-caption" aria-hidden="true">' . esc_html( $title ) . '</figcaption>' . $svg . $legend . self::table( $series, $step, $title, $fields, $unit ) . '</figure>';
 	}
 
 	/**
@@ -231,7 +231,9 @@ final class KBJobs_Admin_Charts {
 	 * @return string
 	 */
 	private static function table( array $series, int $step, string $title, array $fields, string $unit ): string {
-		$html  = '<details class="kbjobs-chart-data"><summary>' . esc_html__( 'Data table', 'kb-jobs' ) . '</summary>';
+		$html = '<details class="kbjobs-chart-data"><summary>' . esc_html__( 'Data table', 'kb-jobs' ) . '</summary>';
+		// A scrolled region: focusable, so the keyboard can scroll it too.
+		$html .= '<div class="kbjobs-chart-scroll" tabindex="0" role="region" aria-label="' . esc_attr( $title ) . '">';
 		$html .= '<table class="widefat striped"><caption class="screen-reader-text">' . esc_html( $title ) . '</caption><thead><tr><th scope="col">' . esc_html__( 'Time', 'kb-jobs' ) . '</th>';
 		foreach ( $fields as $label ) {
 			$html .= '<th scope="col">' . esc_html( $label ) . '</th>';
@@ -244,7 +246,7 @@ final class KBJobs_Admin_Charts {
 			}
 			$html .= '</tr>';
 		}
-		return $html . '</tbody></table></details>';
+		return $html . '</tbody></table></div></details>';
 	}
 
 	/**
