@@ -3,9 +3,10 @@
  * Overview, the page the menu opens: is it healthy, what runs, what waits and why. Jobs
  * by status; each queue's depth, running jobs against its limit, the age of its oldest
  * due job, and whether it is paused or rate limited (until when); runners alive and lost;
- * open alerts; the WP-Cron tick and whether anything runs jobs; the data directory's
- * disk. Rendered on the server, then kept current from the shared snapshot
- * (GET /kbjobs/v1/snapshot) while the tab is visible.
+ * open alerts, and each raised alert (KBJobs_Alerts) in words; the WP-Cron tick and
+ * whether anything runs jobs; the data directory's disk. Rendered on the server, then
+ * kept current from the shared snapshot (GET /kbjobs/v1/snapshot) while the tab is
+ * visible.
  *
  * @package KBJobs
  */
@@ -121,7 +122,80 @@ final class KBJobs_Admin_Overview extends KBJobs_Admin_Screen {
 		echo '</tbody></table>';
 		echo '<p class="kbjobs-updated">' . esc_html__( 'Updated', 'kb-jobs' ) . ' <span data-kbjobs-key="at">' . esc_html( $t['at'] ) . '</span></p>';
 		echo '</div>';
+		$this->render_charts( array_column( $snapshot['status']['queues'], 'name' ) );
 		$this->render_versions();
+	}
+
+	/**
+	 * The charts of the last hour (by minute) and the last day (by hour), in total or for
+	 * the queue chosen above them. Drawn when the page loads (the live refresh leaves
+	 * them), from the engine's metrics.
+	 *
+	 * @param string[] $queues The queues the page knows.
+	 */
+	private function render_charts( array $queues ): void {
+		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- a view's filter: it changes nothing, and only a known queue's name is used.
+		$asked = isset( $_GET['stats_queue'] ) ? sanitize_text_field( wp_unslash( $_GET['stats_queue'] ) ) : '';
+		try {
+			$windows = array();
+			foreach ( KBJobs_Data_Stats::WINDOWS as $name => $window ) {
+				$windows[ $name ] = KBJobs_Data_Stats::get( $window );
+			}
+			$queues = array_unique( array_merge( $queues, array_map( 'strval', array_keys( $windows['day']['queues'] ) ) ) );
+			sort( $queues );
+			$queue = in_array( $asked, $queues, true ) ? $asked : '';
+			if ( '' !== $queue ) {
+				foreach ( KBJobs_Data_Stats::WINDOWS as $name => $window ) {
+					$windows[ $name ] = KBJobs_Data_Stats::get( $window + array( 'queue' => $queue ) );
+				}
+			}
+		} catch ( \Throwable $e ) {
+			echo '<h2>' . esc_html__( 'Throughput and times', 'kb-jobs' ) . '</h2>';
+			printf( '<div class="notice notice-error inline"><p>%s</p></div>', esc_html( KBJobs_Action::error_from( $e )->get_error_message() ) );
+			return;
+		}
+		echo '<h2 id="kbjobs-charts">' . esc_html__( 'Throughput and times', 'kb-jobs' ) . '</h2>';
+		echo '<form method="get" class="kbjobs-filter" action="' . esc_url( admin_url( 'admin.php' ) ) . '#kbjobs-charts">';
+		echo '<input type="hidden" name="page" value="kbjobs">';
+		echo '<label for="kbjobs-stats-queue">' . esc_html__( 'Queue', 'kb-jobs' ) . '</label> <select id="kbjobs-stats-queue" name="stats_queue">';
+		echo '<option value="">' . esc_html__( 'All queues', 'kb-jobs' ) . '</option>';
+		foreach ( $queues as $name ) {
+			printf( '<option value="%1$s"%2$s>%3$s</option>', esc_attr( $name ), selected( $name, $queue, false ), esc_html( $name ) );
+		}
+		echo '</select> <button type="submit" class="button">' . esc_html__( 'Show', 'kb-jobs' ) . '</button></form>';
+		$labels = array(
+			'hour' => __( 'the last hour', 'kb-jobs' ),
+			'day'  => __( 'the last day', 'kb-jobs' ),
+		);
+		foreach ( $windows as $name => $stats ) {
+			$totals = $stats['totals'];
+			echo '<h3>' . esc_html( '' === $queue ? ucfirst( $labels[ $name ] ) : sprintf( /* translators: 1: the window, 2: queue name */ __( '%1$s, queue %2$s', 'kb-jobs' ), ucfirst( $labels[ $name ] ), $queue ) ) . '</h3>';
+			echo '<p class="kbjobs-chart-totals">' . esc_html( self::totals_text( $totals ) ) . '</p>';
+			echo KBJobs_Admin_Charts::window( $stats, $labels[ $name ] ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- built from escaped parts by KBJobs_Admin_Charts.
+		}
+	}
+
+	/**
+	 * A window's totals in words.
+	 *
+	 * @param array<string,mixed> $totals A stats row.
+	 * @return string
+	 */
+	public static function totals_text( array $totals ): string {
+		$ms = static function ( $v ): string {
+			return null === $v ? '—' : KBJobs_Admin_Charts::value( (float) $v, 'ms' );
+		};
+		return sprintf(
+			/* translators: 1: completed, 2: failed, 3: retried, 4: median wait, 5: p95 wait, 6: median run time, 7: p95 run time */
+			__( '%1$s completed, %2$s failed, %3$s retried; wait: median %4$s, p95 %5$s; run: median %6$s, p95 %7$s.', 'kb-jobs' ),
+			number_format_i18n( (int) $totals['completed'] ),
+			number_format_i18n( (int) $totals['failed'] ),
+			number_format_i18n( (int) $totals['retried'] ),
+			$ms( $totals['wait_p50_ms'] ),
+			$ms( $totals['wait_p95_ms'] ),
+			$ms( $totals['run_p50_ms'] ),
+			$ms( $totals['run_p95_ms'] )
+		);
 	}
 
 	/**
@@ -187,6 +261,10 @@ final class KBJobs_Admin_Overview extends KBJobs_Admin_Screen {
 	 */
 	private static function attention( array $status ): array {
 		$lines = array();
+		foreach ( $status['alerts'] ?? array() as $alert ) {
+			/* translators: 1: what the alert says, 2: time since it was raised, e.g. "5 mins" */
+			$lines[] = sprintf( __( 'Alert: %1$s (raised %2$s ago)', 'kb-jobs' ), $alert['summary'], human_time_diff( (int) strtotime( (string) $alert['raised_at'] ) ) );
+		}
 		if ( $status['runners']['lost'] > 0 ) {
 			/* translators: %d: number of runners */
 			$lines[] = sprintf( _n( '%d runner is lost (no heartbeat): its jobs are taken back when their leases expire.', '%d runners are lost (no heartbeat): their jobs are taken back when their leases expire.', $status['runners']['lost'], 'kb-jobs' ), $status['runners']['lost'] );

@@ -1,6 +1,8 @@
 <?php
 /**
- * `wp kb alert`: alerts raised by repeated failures of a job type.
+ * `wp kb alert`: the alerts raised and notified by KBJobs_Alerts (failure rate, old due
+ * jobs, no runner, WP-Cron stopped, failure streaks), and the engine's alert rows raised
+ * by repeated failures of a job type.
  *
  * @package KBJobs
  */
@@ -13,12 +15,24 @@ defined( 'ABSPATH' ) || exit;
 final class KBJobs_CLI_Alert extends KBJobs_CLI_Command {
 
 	/**
-	 * Lists alerts.
+	 * The columns of `list`: both kinds of alert in one shape, each leaving the other's
+	 * columns empty.
+	 */
+	const FIELDS = array( 'kind', 'id', 'key', 'type', 'message', 'failures', 'window_seconds', 'created_at', 'acknowledged_at', 'last_notified_at', 'notices' );
+
+	/**
+	 * Lists alerts: the raised ones (kind "raised": a condition that holds and was
+	 * notified; key, condition, message, raised at, last notified at, notices), then the
+	 * engine's rows for repeated failures (kind "failures": id, type, message, failures,
+	 * window, created at, acknowledged at).
 	 *
 	 * ## OPTIONS
 	 *
 	 * [--open]
-	 * : Only the alerts not acknowledged yet.
+	 * : Only the alerts not acknowledged yet (raised alerts are open until they clear).
+	 *
+	 * [--raised]
+	 * : Only the raised alerts.
 	 *
 	 * [--fields=<fields>]
 	 * : Limit the output to specific fields (comma-separated).
@@ -49,13 +63,63 @@ final class KBJobs_CLI_Alert extends KBJobs_CLI_Command {
 	 * @param array<string,string> $assoc_args Options.
 	 */
 	public function list_( array $args, array $assoc_args ): void {
-		$open = (bool) \WP_CLI\Utils\get_flag_value( $assoc_args, 'open', false );
-		$rows = $this->read(
-			static function () use ( $open ) {
-				return KBJobs_Data_Failures::alerts( $open );
+		$open   = (bool) \WP_CLI\Utils\get_flag_value( $assoc_args, 'open', false );
+		$raised = (bool) \WP_CLI\Utils\get_flag_value( $assoc_args, 'raised', false );
+		$rows   = $this->read(
+			static function () use ( $open, $raised ) {
+				$blank = array_fill_keys( self::FIELDS, null );
+				$rows  = array();
+				foreach ( KBJobs_Alerts::active() as $alert ) {
+					$rows[] = array_merge(
+						$blank,
+						array(
+							'kind'             => 'raised',
+							'key'              => $alert['key'],
+							'type'             => $alert['condition'],
+							'message'          => $alert['summary'],
+							'created_at'       => $alert['raised_at'],
+							'last_notified_at' => $alert['last_notified_at'],
+							'notices'          => $alert['notices'],
+						)
+					);
+				}
+				if ( ! $raised ) {
+					foreach ( KBJobs_Data_Failures::alerts( $open ) as $alert ) {
+						$rows[] = array_merge( $blank, array( 'kind' => 'failures' ), $alert );
+					}
+				}
+				return $rows;
 			}
 		);
-		$this->display_list( $assoc_args, $rows, KBJobs_Data_Failures::ALERT_FIELDS );
+		$this->display_list( $assoc_args, $rows, self::FIELDS );
+	}
+
+	/**
+	 * Checks the alert conditions now, and notifies as the once-a-minute check would
+	 * (for a system cron where WP-Cron is off and no runner runs events).
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     $ wp kb alert check
+	 *     Success: 1 notices sent: raised no_runner.
+	 *
+	 * @subcommand check
+	 *
+	 * @param array<int,string>    $args       Unused.
+	 * @param array<string,string> $assoc_args Unused.
+	 */
+	public function check_now( array $args, array $assoc_args ): void {
+		$sent = $this->read(
+			static function () {
+				return KBJobs_Alerts::check();
+			}
+		);
+		if ( null === $sent ) {
+			\WP_CLI::warning( 'Another process is checking the alerts right now.' );
+			return;
+		}
+		$what = implode( ', ', array_map( static fn( $n ) => $n[0] . ' ' . $n[1], $sent ) );
+		\WP_CLI::success( sprintf( '%d notices sent%s', count( $sent ), '' === $what ? '.' : ': ' . $what . '.' ) );
 	}
 
 	/**

@@ -16,8 +16,9 @@ final class KBJobs_CLI_Status extends KBJobs_CLI_Command {
 	 * Prints the health summary.
 	 *
 	 * Jobs by status, queues (depth, running, paused, what holds them), runners alive and
-	 * lost, the FailureLog and open alerts, whether the WP-Cron tick runs, and the data
-	 * directory's disk. Exits 1 when something needs attention (a lost runner, an open
+	 * lost, the FailureLog, open and raised alerts, whether the WP-Cron tick runs, the
+	 * data directory's disk, and the metrics of the last hour and the last day (stats:
+	 * completed, failed, retried, median and p95 wait and run times in ms). Exits 1 when something needs attention (a lost runner, an open
 	 * alert, due jobs with no tick and no runner).
 	 *
 	 * ## OPTIONS
@@ -41,8 +42,9 @@ final class KBJobs_CLI_Status extends KBJobs_CLI_Command {
 	 * @param array<string,string> $assoc_args Options.
 	 */
 	public function __invoke( array $args, array $assoc_args ): void {
-		$status = $this->read( array( 'KBJobs_Data_Status', 'summary' ) );
-		$format = \WP_CLI\Utils\get_flag_value( $assoc_args, 'format', 'text' );
+		$status          = $this->read( array( 'KBJobs_Data_Status', 'summary' ) );
+		$status['stats'] = $this->read( array( 'KBJobs_Data_Stats', 'totals' ) );
+		$format          = \WP_CLI\Utils\get_flag_value( $assoc_args, 'format', 'text' );
 		if ( 'text' !== $format ) {
 			\WP_CLI::print_value( $status, array( 'format' => $format ) );
 		} else {
@@ -82,6 +84,9 @@ final class KBJobs_CLI_Status extends KBJobs_CLI_Command {
 		}
 		$lines[] = sprintf( 'Runners:   %d active, %d lost, %d stopped (24 h)', $s['runners']['active'], $s['runners']['lost'], $s['runners']['stopped'] );
 		$lines[] = sprintf( 'Failures:  %d jobs, %d partial imports, %d evicted; %d open alerts', $s['failures']['jobs'], $s['failures']['partial'], $s['failures']['evicted'], $s['open_alerts'] );
+		foreach ( $s['alerts'] as $alert ) {
+			$lines[] = sprintf( 'Alert:     %s (%s, raised %s)', $alert['summary'], $alert['key'], $alert['raised_at'] );
+		}
 		$lines[] = sprintf(
 			'WP-Cron:   last tick %s, next %s%s',
 			$s['cron']['last_tick'] ?? 'never',
@@ -94,10 +99,38 @@ final class KBJobs_CLI_Status extends KBJobs_CLI_Command {
 			null === $s['disk']['free_bytes'] ? '?' : size_format( $s['disk']['free_bytes'] ),
 			null === $s['disk']['total_bytes'] ? '?' : size_format( $s['disk']['total_bytes'] )
 		);
+		foreach ( array(
+			'hour' => 'Last hour:',
+			'day'  => 'Last day: ',
+		) as $window => $label ) {
+			$row     = $s['stats'][ $window ];
+			$lines[] = sprintf(
+				'%s %d started, %d completed, %d failed, %d retried; wait p50 %s p95 %s; run p50 %s p95 %s',
+				$label,
+				$row['started'],
+				$row['completed'],
+				$row['failed'],
+				$row['retried'],
+				self::ms( $row['wait_p50_ms'] ),
+				self::ms( $row['wait_p95_ms'] ),
+				self::ms( $row['run_p50_ms'] ),
+				self::ms( $row['run_p95_ms'] )
+			);
+		}
 		foreach ( self::problems( $s ) as $problem ) {
 			$lines[] = 'Attention: ' . $problem;
 		}
 		return $lines;
+	}
+
+	/**
+	 * A duration in ms for the text output ("-" without samples).
+	 *
+	 * @param float|null $ms Milliseconds.
+	 * @return string
+	 */
+	private static function ms( $ms ): string {
+		return null === $ms ? '-' : round( (float) $ms, 1 ) . ' ms';
 	}
 
 	/**

@@ -2,7 +2,8 @@
 /**
  * The health summary an operator reads first (`wp kb status`, `GET /kbjobs/v1/status`,
  * the Overview screen): jobs by status, queues and what holds them, runners alive and
- * lost, open failures and alerts, whether the WP-Cron tick runs, and the data
+ * lost, open failures and alerts (the engine's rows, and the alerts raised by
+ * KBJobs_Alerts), whether the WP-Cron tick runs, and the data
  * directory's disk. Collects only.
  *
  * @package KBJobs
@@ -32,7 +33,7 @@ final class KBJobs_Data_Status {
 		$alerts  = KBJobs_Data_Failures::alerts( true );
 		$log     = KBJobs_Engine::get()->failures();
 		$dir     = KBJobs_Settings::data_dir();
-		$tick    = (int) get_option( self::LAST_TICK_OPTION, 0 );
+		$tick    = self::last_tick();
 		$free    = is_dir( $dir ) ? @disk_free_space( $dir ) : false; // phpcs:ignore WordPress.PHP.NoSilencedErrors.Discouraged -- a data directory on a vanished mount reads as unknown.
 		$total   = is_dir( $dir ) ? @disk_total_space( $dir ) : false; // phpcs:ignore WordPress.PHP.NoSilencedErrors.Discouraged
 		return array(
@@ -49,6 +50,7 @@ final class KBJobs_Data_Status {
 				'evicted' => (int) $log->evicted(),
 			),
 			'open_alerts' => count( $alerts ),
+			'alerts'      => KBJobs_Alerts::active(),
 			'cron'        => self::cron( $tick ),
 			'disk'        => array(
 				'used'        => self::usage(),
@@ -60,19 +62,31 @@ final class KBJobs_Data_Status {
 	}
 
 	/**
-	 * Whether WP-Cron ticks. With WP-Cron on kbjobs there is no tick event: the last
-	 * tick is the later of the last wp-cron.php loopback and the last event a runner or
-	 * the loopback ran, and the next one is the soonest event.
+	 * When WP-Cron last ticked (Unix time, 0: never). With WP-Cron on kbjobs there is no
+	 * tick event: the last tick is the later of the last wp-cron.php loopback and the
+	 * last event a runner or the loopback ran.
 	 *
-	 * @param int $tick The time the tick (or the loopback) last stamped.
+	 * @return int
+	 */
+	public static function last_tick(): int {
+		$tick = (int) get_option( self::LAST_TICK_OPTION, 0 );
+		if ( KBJobs_Cron::active() ) {
+			$runs = KBJobs_Engine::get()->cronRuns( array( 'limit' => 1 ) );
+			$tick = max( $tick, isset( $runs[0] ) ? (int) $runs[0]['started_at'] : 0 );
+		}
+		return $tick;
+	}
+
+	/**
+	 * Whether WP-Cron ticks. With WP-Cron on kbjobs the next tick is the soonest event.
+	 *
+	 * @param int $tick When it last ticked (last_tick()).
 	 * @return array<string,mixed>
 	 */
 	private static function cron( int $tick ): array {
 		$on   = KBJobs_Cron::active();
 		$next = wp_next_scheduled( KBJobs_Runner::TICK );
 		if ( $on ) {
-			$runs  = KBJobs_Engine::get()->cronRuns( array( 'limit' => 1 ) );
-			$tick  = max( $tick, isset( $runs[0] ) ? (int) $runs[0]['started_at'] : 0 );
 			$crons = _get_cron_array();
 			$next  = $crons ? (int) array_key_first( $crons ) : false;
 		}

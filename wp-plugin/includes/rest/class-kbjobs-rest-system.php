@@ -1,8 +1,8 @@
 <?php
 /**
- * The kbjobs/v1 view of the machinery: the health summary (/status), the live screens'
- * shared snapshot (/snapshot), runners, queues (with limits, pause and resume) and
- * resources.
+ * The kbjobs/v1 view of the machinery: the health summary (/status), the metrics
+ * (/stats), the live screens' shared snapshot (/snapshot), runners, queues (with limits,
+ * pause and resume) and resources.
  *
  * @package KBJobs
  */
@@ -10,7 +10,7 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * The /status, /runners, /queues and /resources routes.
+ * The /status, /stats, /snapshot, /runners, /queues and /resources routes.
  */
 final class KBJobs_REST_System extends KBJobs_REST_Controller {
 
@@ -29,6 +29,36 @@ final class KBJobs_REST_System extends KBJobs_REST_Controller {
 	 */
 	public function register_routes() {
 		$this->get_route( '/status', 'status', array() );
+		$this->get_route(
+			'/stats',
+			'stats',
+			array(
+				'since' => array(
+					'description' => __( 'The window: this many seconds back from now (at most 90 days).', 'kb-jobs' ),
+					'type'        => 'integer',
+					'minimum'     => 60,
+					'maximum'     => KBJobs_Data_Stats::MAX_SINCE,
+					'default'     => HOUR_IN_SECONDS,
+				),
+				'step'  => array(
+					'description' => __( 'Seconds per point of the series: 60 (the window at most 48 hours) or 3600. Default: 60 up to 48 hours, else 3600.', 'kb-jobs' ),
+					'type'        => 'integer',
+					'enum'        => array( 60, 3600 ),
+				),
+				'queue' => array(
+					'description' => __( 'Only this queue.', 'kb-jobs' ),
+					'type'        => 'string',
+					'minLength'   => 1,
+					'maxLength'   => 64,
+				),
+				'type'  => array(
+					'description' => __( 'Only this job type.', 'kb-jobs' ),
+					'type'        => 'string',
+					'minLength'   => 1,
+					'maxLength'   => 64,
+				),
+			)
+		);
 		$this->get_route(
 			'/snapshot',
 			'snapshot',
@@ -141,6 +171,30 @@ final class KBJobs_REST_System extends KBJobs_REST_Controller {
 	 */
 	public function status() {
 		return $this->respond( $this->read( array( 'KBJobs_Data_Status', 'summary' ) ) );
+	}
+
+	/**
+	 * GET /stats: started, completed, failed and retried jobs, and median and p95 wait
+	 * and run times, in total, by queue, by type and as a series over the window (see
+	 * KBJobs\Engine::stats(); times ISO 8601 UTC).
+	 *
+	 * @param WP_REST_Request $request The request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function stats( $request ) {
+		$options = array(
+			'since' => (int) $request['since'],
+			'step'  => null === $request['step'] ? null : (int) $request['step'],
+			'queue' => $request['queue'],
+			'type'  => $request['type'],
+		);
+		return $this->respond(
+			$this->read(
+				static function () use ( $options ) {
+					return KBJobs_Data_Stats::format( KBJobs_Data_Stats::get( $options ) );
+				}
+			)
+		);
 	}
 
 	/**
