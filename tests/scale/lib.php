@@ -34,7 +34,7 @@ final class KBJobs_Scale {
 	const KNOWN = array(
 		'/^SELECT status, COUNT\(\*\) FROM \w+kbjobs_jobs WHERE 1=1 GROUP BY status$/'  => 'counts by status read the status index whole (counts kept per transition, or estimates above a cap, to come)',
 		'/^SELECT q\.name, COALESCE\(s\.max_running/'                                 => 'queue stats count each queue\'s queued jobs (bounded by the backlog, not by all jobs)',
-		'/^SELECT id FROM \w+kbjobs_jobs WHERE 1=1 AND type = /'                           => 'a type filter reads the type\'s rows by (type, finished_at): a (type, id) index to come',
+		'/FROM \w+kbjobs_metrics(_hist)? WHERE res = 60 AND t >= /'                       => 'an hour of minute metrics: rows grow with runners x queues x types, not jobs (runner-free minute rollups to come)',
 		'/FROM \w+kbjobs_cron_events/'                                                   => 'the Scheduled Queue and cron counts read every event (bounded by the site\'s events)',
 	);
 
@@ -83,7 +83,8 @@ final class KBJobs_Scale {
 	/**
 	 * Seeds $this->jobs jobs: finished ones (completed, failed, cancelled) spread over 30
 	 * days, 1% queued (due and future) and 100 running; a full Failure Log; audit rows
-	 * (a tenth of the jobs); then ANALYZE. The rows are copies of a job the engine
+	 * (a tenth of the jobs); 48 hours of metrics by minute and 90 days by hour; WP-Cron
+	 * events and runners' history; then ANALYZE. The rows are copies of a job the engine
 	 * submitted, so every column is as the engine writes it.
 	 */
 	public function seed(): void {
@@ -143,6 +144,22 @@ final class KBJobs_Scale {
 		$this->q( "INSERT INTO $audit (at, user_id, user_login, source, action, target, outcome, detail)"
 			. " SELECT NOW(6) - INTERVAL ($na - s.seq) * 60 SECOND, 1, 'admin', 'rest', ELT(1 + s.seq % 3, 'job.cancel', 'job.rerun', 'queue.pause'),"
 			. " CONCAT('job:', '" . self::ID_PREFIX . "', LPAD(LOWER(HEX(s.seq)), 11, '0')), 'ok', 'scale.seed' FROM seq_1_to_$na s" );
+		// 48 hours of minute metrics from two runners and 90 days of hourly rollups, for
+		// 3 queues and 5 types, with a wait and a run histogram of three buckets each.
+		$metrics = $this->t( 'metrics' );
+		$hist    = $this->t( 'metrics_hist' );
+		$combo   = "ELT(1 + c.seq % 3, 'default', 'cloud', 'local'), CONCAT('scale.', ELT(1 + (c.seq DIV 3) % 5, 'a', 'b', 'c', 'd', 'e'))";
+		foreach ( array( array( 60, 2880, 30, "CONCAT('" . self::ID_PREFIX . "', LPAD(c.seq DIV 15, 11, '0'))" ), array( 3600, 2160, 15, "''" ) ) as $m ) {
+			list( $res, $steps, $combos, $runner ) = $m;
+			$t = "(UNIX_TIMESTAMP() DIV $res) * $res - $res * (1 + s.seq)";
+			$this->q( "INSERT INTO $metrics (res, t, queue, type, runner, started, completed, failed, retried, wait_sum_ms, run_sum_ms)"
+				. " SELECT $res, $t, $combo, $runner, 12, 10, 1, 1, 1200, 5000"
+				. ' FROM seq_0_to_' . ( $steps - 1 ) . ' s JOIN seq_0_to_' . ( $combos - 1 ) . ' c' );
+			$this->q( "INSERT INTO $hist (res, t, queue, type, runner, kind, bucket, n)"
+				. " SELECT $res, $t, $combo, $runner, k.seq DIV 3, 10 + k.seq % 3 + 4 * (k.seq DIV 3), 4"
+				. ' FROM seq_0_to_' . ( $steps - 1 ) . ' s JOIN seq_0_to_' . ( $combos - 1 ) . ' c JOIN seq_0_to_5 k' );
+		}
+
 		// WP-Cron events (a site with many, none due for a day) and runners' history.
 		$this->q( 'INSERT INTO ' . $this->t( 'cron_events' ) . ' (hook, args_key, args, args_php, schedule, interval_seconds,'
 			. ' next_run, due_at, created_at, updated_at) SELECT \'kbjobs_scale_event\', MD5(s.seq), CONCAT(\'[\', s.seq, \']\'),'
@@ -152,7 +169,7 @@ final class KBJobs_Scale {
 			. " SELECT CONCAT('" . self::ID_PREFIX . "', LPAD(LOWER(HEX(s.seq)), 11, '0')), 'scale-host', s.seq, '0', 'default',"
 			. ' NOW(6) - INTERVAL s.seq * 10 MINUTE, NOW(6) - INTERVAL s.seq * 10 MINUTE + INTERVAL 5 MINUTE,'
 			. ' NOW(6) - INTERVAL s.seq * 10 MINUTE + INTERVAL 5 MINUTE FROM seq_1_to_' . self::RUNNERS . ' s' );
-		foreach ( array( 'jobs', 'failures', 'audit', 'attempts', 'runners', 'queues', 'cron_events', 'cron_runs' ) as $table ) {
+		foreach ( array( 'jobs', 'failures', 'audit', 'attempts', 'runners', 'queues', 'cron_events', 'cron_runs', 'metrics', 'metrics_hist' ) as $table ) {
 			$this->q( 'ANALYZE TABLE ' . $this->t( $table ) )->fetch_all();
 		}
 		printf( "seeded %d jobs (%d queued, %d running), 50 failures, %d audit rows in %.1f s\n", $n, $queued, $running, $na, microtime( true ) - $t0 );
@@ -165,6 +182,8 @@ final class KBJobs_Scale {
 		$this->q( 'DELETE FROM ' . $this->t( 'audit' ) . " WHERE detail = 'scale.seed'" );
 		$this->q( 'DELETE FROM ' . $this->t( 'jobs' ) . " WHERE public_id LIKE '$like'" );
 		$this->q( 'DELETE FROM ' . $this->t( 'runners' ) . " WHERE public_id LIKE '$like'" );
+		$this->q( 'DELETE FROM ' . $this->t( 'metrics' ) . " WHERE type LIKE 'scale.%'" );
+		$this->q( 'DELETE FROM ' . $this->t( 'metrics_hist' ) . " WHERE type LIKE 'scale.%'" );
 		$this->q( 'DELETE FROM ' . $this->t( 'cron_events' ) . " WHERE hook = 'kbjobs_scale_event'" );
 	}
 

@@ -318,6 +318,9 @@ final class LiveScreensTest extends TestCase {
 
 		wp_set_current_user( self::$users['viewer'] );
 		foreach ( $screens as $screen ) {
+			if ( ! current_user_can( $screen->capability() ) ) {
+				continue; // Settings needs kbjobs_operate: a viewer has no such page (PluginTest)
+			}
 			$html = self::render( $screen );
 			$this->assertStringNotContainsString( 'admin-post.php', $html, $screen->slug() . ': no action form for a viewer' );
 		}
