@@ -30,6 +30,8 @@ case $cmd in
     args=(-d auto_prepend_file="$KBJOBS_ROOT/tools/php/prepend.php"
           -d error_log="$KBJOBS_HOME/php-error-$name.log" -d log_errors=1 -d display_errors=0
           -d max_execution_time=60 -d memory_limit=256M)
+    # more php -d settings, space-separated (the scale bench turns opcache on)
+    [ -n "${KBJOBS_SERVE_PHP_ARGS:-}" ] && read -ra extra <<< "$KBJOBS_SERVE_PHP_ARGS" && args+=("${extra[@]}")
     if [ $load_ext = 1 ]; then
       ext=$(kbj_extension) || kbj_die "the extension is not built (make)"
       args+=(-d extension="$ext")

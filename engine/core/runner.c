@@ -213,13 +213,15 @@ static double due_within(kbj_engine *eng, const char *const *queues, size_t nq, 
 
 /* Seconds until the soonest WP-Cron event is due, when that is within `window` seconds;
  * -1 otherwise (or on error). Event times are whole seconds of the database clock. */
-static double cron_due_within(kbj_engine *eng, double window)
+static double cron_due_within(kbj_engine *eng, double window, double recurring_window)
 {
     kbj_rows *rows = NULL;
     double wait = -1;
     if (kbj_store_query(eng->st, "SELECT MIN(due_at) - UNIX_TIMESTAMP() FROM {p}kbjobs_cron_events"
-                        " WHERE paused = 0 AND lease_token IS NULL AND due_at <= UNIX_TIMESTAMP() + ?",
-                        (kbj_val[]){ KBJ_VI((long long)ceil(window)) }, 1, &rows) == KBJ_OK &&
+                        " WHERE paused = 0 AND lease_token IS NULL AND due_at <= UNIX_TIMESTAMP() + ?"
+                        " AND (schedule IS NULL OR due_at <= UNIX_TIMESTAMP() + ?)",
+                        (kbj_val[]){ KBJ_VI((long long)ceil(window)), KBJ_VI((long long)ceil(recurring_window)) },
+                        2, &rows) == KBJ_OK &&
         kbj_rows_str(rows, 0, 0)) {
         wait = (double)kbj_rows_int(rows, 0, 0);
         /* due now yet not claimed: its pair is running elsewhere; look again shortly
@@ -435,17 +437,19 @@ static const char *nothing_claimed(run_state *rs, const char *const *queues, siz
         /* the idle wait ends early for an event that comes due during it */
         wait = (o->idle_ms ? o->idle_ms : 1000) / 1000.0;
         if (o->cron_handler)
-            wait = sooner(wait, cron_due_within(rs->eng, wait));
+            wait = sooner(wait, cron_due_within(rs->eng, wait, wait));
         idle_wait(rs, wait);
         return NULL;
     }
     /* a job due in a moment (one waiting for others, deferring itself, or retrying after
-     * a short backoff) is waited for, and so is an event: "empty" means nothing due now
-     * or within until_empty_wait_ms */
+     * a short backoff) is waited for, and so is a single event: "empty" means nothing due
+     * now or within until_empty_wait_ms. A recurring event counts only once due: one that
+     * recurs every minute would otherwise always be within a minute's window, and the run
+     * would never be empty. */
     window = o->until_empty_wait_ms ? o->until_empty_wait_ms / 1000.0 : 2.0;
     wait = o->cron_only ? -1 : due_within(rs->eng, queues, nqueues, window);
     if (o->cron_handler)
-        wait = sooner(wait, cron_due_within(rs->eng, window));
+        wait = sooner(wait, cron_due_within(rs->eng, window, 0));
     if (wait < 0)
         return "empty";
     if (o->max_seconds > 0 && rs->t0 + o->max_seconds < kbj_monotonic() + wait)

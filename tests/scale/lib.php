@@ -230,16 +230,55 @@ final class KBJobs_Scale {
 			$this->q( 'SET GLOBAL general_log = 0' );
 		}
 		if ( $timings ) {
-			foreach ( $targets as $i => $target ) {
-				$ms = array();
-				for ( $k = 0; $k < 10; $k++ ) {
-					$ms[] = $this->request( $target )['ms'];
-				}
-				sort( $ms );
-				$report['requests'][ $i ]['median_ms'] = ( $ms[4] + $ms[5] ) / 2;
-			}
+			$this->time_requests( $targets, $report, $mine );
 		}
 		return $report;
+	}
+
+	/**
+	 * Times each target ten times: the server's own time (a screen's from current_screen
+	 * to the end of rendering, a REST route's handler; tests/bench/scale/kbb-timing.php
+	 * reports them) and the full response time, medians; and the slowest statement on a
+	 * kbjobs table in those ten requests, from the slow log (long_query_time 0, set
+	 * globally before the server started, so every connection of the server logs).
+	 */
+	private function time_requests( array $targets, array &$report, int $mine ): void {
+		$this->q( 'TRUNCATE mysql.slow_log' );
+		$this->q( 'SET GLOBAL slow_query_log = 1' );
+		try {
+			foreach ( $targets as $i => $target ) {
+				$full   = array();
+				$server = array();
+				$from   = $this->q( 'SELECT NOW(6)' )->fetch_row()[0];
+				for ( $k = 0; $k < 10; $k++ ) {
+					$r      = $this->request( $target );
+					$full[] = $r['ms'];
+					if ( preg_match( '/<!-- kbb-screen-ms ([0-9.]+) -->/', $r['body'], $m ) || preg_match( '/^x-kbb-handler-ms: *([0-9.]+)/mi', $r['head'], $m ) ) {
+						$server[] = (float) $m[1];
+					}
+				}
+				$to   = $this->q( 'SELECT NOW(6)' )->fetch_row()[0];
+				$like = str_replace( '_', '\\_', $this->prefix . 'kbjobs_' );
+				$slow = $this->q(
+					"SELECT TIME_TO_SEC(query_time) * 1000, sql_text FROM mysql.slow_log WHERE start_time BETWEEN '$from' AND '$to'"
+					. " AND thread_id <> $mine AND CONVERT(sql_text USING utf8mb4) LIKE '%$like%' ORDER BY query_time DESC LIMIT 1"
+				)->fetch_row();
+				$report['requests'][ $i ] += array(
+					'median_ms'        => self::median( $full ),
+					'server_median_ms' => $server ? self::median( $server ) : null,
+					'slowest_ms'       => $slow ? (float) $slow[0] : null,
+					'slowest_sql'      => $slow ? substr( (string) $slow[1], 0, 400 ) : null,
+				);
+			}
+		} finally {
+			$this->q( 'SET GLOBAL slow_query_log = 0' );
+		}
+	}
+
+	private static function median( array $v ): float {
+		sort( $v );
+		$n = count( $v );
+		return $n % 2 ? $v[ intdiv( $n, 2 ) ] : ( $v[ $n / 2 - 1 ] + $v[ $n / 2 ] ) / 2;
 	}
 
 	/**
@@ -416,6 +455,7 @@ final class KBJobs_Scale {
 				CURLOPT_TIMEOUT        => 120,
 				CURLOPT_COOKIEFILE     => $this->jar,
 				CURLOPT_COOKIEJAR      => $this->jar,
+				CURLOPT_HEADER         => true,
 			)
 		);
 		if ( null !== $body ) {
@@ -425,7 +465,13 @@ final class KBJobs_Scale {
 		$out = curl_exec( $ch );
 		$ms  = ( microtime( true ) - $t0 ) * 1000;
 		$st  = (int) curl_getinfo( $ch, CURLINFO_RESPONSE_CODE );
+		$hl  = (int) curl_getinfo( $ch, CURLINFO_HEADER_SIZE );
 		curl_close( $ch );
-		return array( 'status' => $st, 'body' => (string) $out, 'ms' => $ms );
+		return array(
+			'status' => $st,
+			'head'   => substr( (string) $out, 0, $hl ),
+			'body'   => substr( (string) $out, $hl ),
+			'ms'     => $ms,
+		);
 	}
 }

@@ -37,7 +37,20 @@ if ( isset( $kbjobs_opts['json'] ) ) {
 	file_put_contents( $kbjobs_opts['json'], wp_json_encode( $report, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES ) );
 }
 foreach ( $report['requests'] as $r ) {
-	printf( "%-4s %-70s %3d %8.1f ms  %3d queries on kbjobs tables\n", $r['kind'], $r['path'], $r['status'], $r['ms'], $r['queries'] );
+	if ( isset( $r['median_ms'] ) ) {
+		printf(
+			"%-4s %-62s %3d  server %8.1f ms  full %8.1f ms  slowest query %7.1f ms: %.120s\n",
+			$r['kind'],
+			$r['path'],
+			$r['status'],
+			$r['server_median_ms'] ?? -1,
+			$r['median_ms'],
+			$r['slowest_ms'] ?? 0,
+			preg_replace( '/\s+/', ' ', (string) $r['slowest_sql'] )
+		);
+	} else {
+		printf( "%-4s %-70s %3d %8.1f ms  %3d queries on kbjobs tables\n", $r['kind'], $r['path'], $r['status'], $r['ms'], $r['queries'] );
+	}
 }
 foreach ( $report['selects'] as $s ) {
 	if ( ! empty( $s['known'] ) ) {

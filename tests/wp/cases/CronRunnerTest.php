@@ -31,10 +31,12 @@ final class CronRunnerTest extends TestCase {
 		update_option( 'kbjobs_test_cron_log', self::$log, false );
 		\KBJobs_Engine::get();
 		self::assertTrue( \KBJobs_Cron::active(), 'WP-Cron runs on kbjobs by default' );
+		wp_clear_scheduled_hook( \KBJobs_Alerts::HOOK ); // the runners here count every event they run
 	}
 
 	public static function tearDownAfterClass(): void {
 		self::clean();
+		\KBJobs_Alerts::schedule();
 		@unlink( self::hooks_path() );
 		@unlink( self::$log );
 		delete_option( 'kbjobs_test_cron_log' );

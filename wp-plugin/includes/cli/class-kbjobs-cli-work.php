@@ -34,7 +34,9 @@ final class KBJobs_CLI_Work extends KBJobs_CLI_Command {
 	 *
 	 * [--until-empty]
 	 * : Exit once nothing is due now or within the next 60 seconds: a job that retries
-	 * after a short backoff, or an import waiting for its ranges, is waited for.
+	 * after a short backoff, or an import waiting for its ranges, is waited for. A
+	 * recurring WP-Cron event counts only once it is due (one that recurs every minute
+	 * would otherwise never let the run end).
 	 *
 	 * [--due-within=<seconds>]
 	 * : With --until-empty, how far ahead a due job is waited for (default 60).
