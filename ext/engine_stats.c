@@ -180,3 +180,18 @@ PHP_METHOD(KBJobs_Engine, cleanup)
     add_assoc_bool(return_value, "more", r.more);
     add_assoc_bool(return_value, "dry_run", o.dry_run);
 }
+
+/* Engine::rollupMetrics(): the complete hours not rolled up yet, into hourly rows
+ * (kbj_metrics_rollup, one hour per transaction); the plugin runs it hourly, so a day's
+ * charts read hourly rows. */
+PHP_METHOD(KBJobs_Engine, rollupMetrics)
+{
+    size_t rows = 0;
+    int more = 0;
+
+    ZEND_PARSE_PARAMETERS_NONE();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    KBJOBS_CHECK(eng, kbj_metrics_rollup(eng, 0, 0, &rows, &more));
+    array_init(return_value);
+    add_assoc_long(return_value, "rows", (zend_long)rows);
+}

@@ -329,6 +329,15 @@ namespace KBJobs {
          */
         public function cleanup(array $options = []): array {}
 
+        /**
+         * Rolls the complete hours of minute metrics not rolled up yet into hourly rows
+         * (an hour once it ended 10 minutes ago), one hour per transaction. Returns
+         * ['rows' => minute rows rolled up]. The plugin runs it every hour
+         * (kbjobs_hourly), so a day's charts read hourly rows; the daily cleanup does too.
+         * @return array
+         */
+        public function rollupMetrics(): array {}
+
         /** @return array */
         public function interrupted(int $limit = 50): array {}
 

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: e3ae8659e8b2bb981405bed6397df3a35e062fac */
+ * Stub hash: 06c5a7b9c2dee49640be6558473e600ce732933b */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -141,6 +141,8 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_stats, 0, 0,
 ZEND_END_ARG_INFO()
 
 #define arginfo_class_KBJobs_Engine_cleanup arginfo_class_KBJobs_Engine_stats
+
+#define arginfo_class_KBJobs_Engine_rollupMetrics arginfo_KBJobs_versions
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_interrupted, 0, 0, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, limit, IS_LONG, 0, "50")
@@ -389,6 +391,7 @@ ZEND_METHOD(KBJobs_Engine, tail);
 ZEND_METHOD(KBJobs_Engine, retention);
 ZEND_METHOD(KBJobs_Engine, stats);
 ZEND_METHOD(KBJobs_Engine, cleanup);
+ZEND_METHOD(KBJobs_Engine, rollupMetrics);
 ZEND_METHOD(KBJobs_Engine, interrupted);
 ZEND_METHOD(KBJobs_Engine, checkpoint);
 ZEND_METHOD(KBJobs_Engine, discardCheckpoint);
@@ -534,6 +537,7 @@ static const zend_function_entry class_KBJobs_Engine_methods[] = {
 	ZEND_ME(KBJobs_Engine, retention, arginfo_class_KBJobs_Engine_retention, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, stats, arginfo_class_KBJobs_Engine_stats, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, cleanup, arginfo_class_KBJobs_Engine_cleanup, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, rollupMetrics, arginfo_class_KBJobs_Engine_rollupMetrics, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, interrupted, arginfo_class_KBJobs_Engine_interrupted, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, checkpoint, arginfo_class_KBJobs_Engine_checkpoint, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, discardCheckpoint, arginfo_class_KBJobs_Engine_discardCheckpoint, ZEND_ACC_PUBLIC)

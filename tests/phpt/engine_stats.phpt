@@ -35,6 +35,8 @@ foreach ([['since' => 0], ['since' => 91 * 86400], ['step' => 120], ['step' => 6
         echo get_class($e), ': ', $e->getMessage(), "\n";
     }
 }
+// the rollup: nothing to roll up on a fresh prefix, twice
+var_dump($engine->rollupMetrics(), $engine->rollupMetrics()['rows']);
 ?>
 --EXPECTF--
 int(4)
@@ -107,3 +109,8 @@ ValueError: option "step" 60 reaches back 48 hours at most: use 3600 for a longe
 ValueError: queue "Bad Queue" must be 1 to 64 characters of a-z, 0-9, '_', '.' and '-'
 ValueError: unknown stats option "nope"
 TypeError: option "queue" must be a string or null
+array(1) {
+  ["rows"]=>
+  int(0)
+}
+int(0)

@@ -160,6 +160,10 @@ final class KBJobs_Scale {
 				. ' FROM seq_0_to_' . ( $steps - 1 ) . ' s JOIN seq_0_to_' . ( $combos - 1 ) . ' c JOIN seq_0_to_5 k' );
 		}
 
+		// as on a site whose hourly rollup ran: hours before the last one read as hourly rows
+		$this->q( 'INSERT INTO ' . $this->t( 'meta' ) . " (name, value) VALUES ('metrics_rolled_until', (UNIX_TIMESTAMP() DIV 3600) * 3600 - 3600)"
+			. ' ON DUPLICATE KEY UPDATE value = VALUES(value)' );
+
 		// WP-Cron events (a site with many, none due for a day) and runners' history.
 		$this->q( 'INSERT INTO ' . $this->t( 'cron_events' ) . ' (hook, args_key, args, args_php, schedule, interval_seconds,'
 			. ' next_run, due_at, created_at, updated_at) SELECT \'kbjobs_scale_event\', MD5(s.seq), CONCAT(\'[\', s.seq, \']\'),'

@@ -1,6 +1,7 @@
 <?php
 /**
- * The daily cleanup (WP-Cron hook kbjobs_daily): submits the engine's native `cleanup` job
+ * The hourly metrics rollup (kbjobs_hourly) and the daily cleanup (WP-Cron hook
+ * kbjobs_daily): submits the engine's native `cleanup` job
  * (finished jobs with their files, logs, metrics rollup, audit entries, quarantine, stale
  * checkpoints: its retentions from KBJobs_Settings), and itself removes list uploads left
  * unfinished for a day and WP-Cron run history past its retention (30 days and 100 runs
@@ -26,6 +27,12 @@ final class KBJobs_Maintenance {
 	const HOOK = 'kbjobs_daily';
 
 	/**
+	 * The hourly metrics rollup: complete hours of minute metrics become hourly rows, so
+	 * the Overview's last-day charts read 24 rows per queue and type rather than 1,440.
+	 */
+	const HOURLY_HOOK = 'kbjobs_hourly';
+
+	/**
 	 * The option keeping the data directory's last measured size.
 	 */
 	const USAGE_OPTION = 'kbjobs_data_usage';
@@ -35,16 +42,30 @@ final class KBJobs_Maintenance {
 	 */
 	public static function init(): void {
 		add_action( self::HOOK, array( self::class, 'run' ) );
+		add_action( self::HOURLY_HOOK, array( self::class, 'rollup' ) );
 		add_action( 'init', array( self::class, 'schedule' ) );
 	}
 
 	/**
-	 * Schedules the cleanup when it is not scheduled yet.
+	 * Schedules the cleanup and the rollup when they are not scheduled yet.
 	 */
 	public static function schedule(): void {
 		if ( ! wp_next_scheduled( self::HOOK ) ) {
 			wp_schedule_event( time() + HOUR_IN_SECONDS, 'daily', self::HOOK );
 		}
+		if ( ! wp_next_scheduled( self::HOURLY_HOOK ) ) {
+			wp_schedule_event( time() + HOUR_IN_SECONDS, 'hourly', self::HOURLY_HOOK );
+		}
+	}
+
+	/**
+	 * The hourly hook: rolls up the metrics' complete hours (Engine::rollupMetrics, one
+	 * short transaction per hour; an hour once it ended 10 minutes ago).
+	 *
+	 * @return int The minute rows rolled up.
+	 */
+	public static function rollup(): int {
+		return (int) KBJobs_Engine::get()->rollupMetrics()['rows'];
 	}
 
 	/**

@@ -1,6 +1,6 @@
 <?php
 /**
- * The daily cleanup: it measures the data directory by folder (shown on the Overview with
+ * The hourly metrics rollup, and the daily cleanup: it measures the data directory by folder (shown on the Overview with
  * when it was measured), submits one `cleanup` job with the retentions of the settings
  * (which removes audit entries past 90 days, old finished jobs with their files, ...),
  * and removes unfinished uploads past a day; `wp kb cleanup` runs the same work now.
@@ -76,6 +76,50 @@ final class MaintenanceTest extends TestCase {
 		$this->assertSame( 7, $params['checkpoint_days'] );
 		$this->assertSame( 90, $params['metrics_days'] );
 		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE type = 'cleanup'" );
+	}
+
+	/**
+	 * The hourly hook rolls a complete hour of minute metrics (two runners' rows) into one
+	 * runner-free hourly row with their sums, which Engine::stats() then reads for that
+	 * hour; the hook is scheduled hourly.
+	 */
+	public function test_the_hourly_hook_rolls_up_complete_hours_of_metrics(): void {
+		global $wpdb;
+		$metrics = $wpdb->prefix . 'kbjobs_metrics';
+		$meta    = $wpdb->prefix . 'kbjobs_meta';
+		$hour    = intdiv( time(), 3600 ) * 3600 - 3 * 3600; // ended two hours ago
+		$wpdb->query( "DELETE FROM {$metrics} WHERE type = 'test.rollup'" );
+		// the rollup starts again from the oldest minute row: this hour is rolled up even
+		// when an earlier run has moved past it
+		$wpdb->query( "DELETE FROM {$meta} WHERE name = 'metrics_rolled_until'" );
+		foreach ( array( 'aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb' ) as $i => $runner ) {
+			for ( $m = 0; $m < 60; $m += 10 ) {
+				$wpdb->insert(
+					$metrics,
+					array(
+						'res'       => 60,
+						't'         => $hour + 60 * $m,
+						'queue'     => 'test-rollup',
+						'type'      => 'test.rollup',
+						'runner'    => $runner,
+						'started'   => 2 + $i,
+						'completed' => 1 + $i,
+						'failed'    => 1,
+					)
+				);
+			}
+		}
+		try {
+			$this->assertNotFalse( wp_next_scheduled( \KBJobs_Maintenance::HOURLY_HOOK ), 'scheduled hourly' );
+			do_action( \KBJobs_Maintenance::HOURLY_HOOK );
+			$row = $wpdb->get_row( $wpdb->prepare( "SELECT runner, started, completed, failed FROM {$metrics} WHERE res = 3600 AND t = %d AND type = 'test.rollup'", $hour ), ARRAY_A );
+			$this->assertSame( array( 'runner' => '', 'started' => '30', 'completed' => '18', 'failed' => '12' ), $row );
+			$this->assertGreaterThanOrEqual( $hour + 3600, (int) $wpdb->get_var( "SELECT value FROM {$meta} WHERE name = 'metrics_rolled_until'" ) );
+			$stats = \KBJobs_Engine::get()->stats( array( 'since' => 6 * 3600, 'step' => 3600, 'type' => 'test.rollup' ) );
+			$this->assertSame( 18, $stats['totals']['completed'], 'read from the hourly row, once' );
+		} finally {
+			$wpdb->query( "DELETE FROM {$metrics} WHERE type = 'test.rollup'" );
+		}
 	}
 
 	public function test_wp_kb_cleanup_dry_run_counts_and_changes_nothing_then_the_real_run_removes_it(): void {
