@@ -179,7 +179,6 @@ typedef struct run_state {
     size_t ndone;
     double cron_event_seconds;   /* how long an event has taken lately (0: none run yet) */
     kbj_metrics *metrics;        /* this runner's counts not written yet */
-    int metrics_in_flush;        /* the last flush_done wrote them */
 } run_state;
 
 /* Seconds until the soonest queued job of the queues is due, when that is within

@@ -13,7 +13,7 @@ final class KBJobs_Scale {
 	const ID_PREFIX = '5ca1e';
 
 	/** Rows examined by one SELECT, at most, as a multiple of the page size. */
-	const ROWS_PER_PAGE_ROW = 10;
+	const PAGES_READ_MAX = 10;
 
 	/** The page size of a query without a LIMIT (the screens' default rows per page). */
 	const DEFAULT_PAGE = 20;
@@ -317,7 +317,7 @@ final class KBJobs_Scale {
 				// a scan of a table this small is the optimiser's choice, and costs no more
 				// than the rows rule allows (the seeded tables are all larger)
 				if ( 'ALL' === $p['type'] && ! preg_match( '/^<(derived|subquery|union)/', (string) $p['table'] )
-					&& (int) $p['rows'] > self::ROWS_PER_PAGE_ROW * $page ) {
+					&& (int) $p['rows'] > self::PAGES_READ_MAX * $page ) {
 					$full[] = $p['table'];
 				}
 			}
@@ -342,7 +342,7 @@ final class KBJobs_Scale {
 			$why = null;
 			if ( $full ) {
 				$why = 'full scan of ' . implode( ', ', $full );
-			} elseif ( $read > self::ROWS_PER_PAGE_ROW * $page ) {
+			} elseif ( $read > self::PAGES_READ_MAX * $page ) {
 				$why = sprintf( '%d rows read for a page of %d', $read, $page );
 			}
 			if ( null === $why ) {

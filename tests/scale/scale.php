@@ -8,10 +8,10 @@
  * (the sum of the session's Handler_read_* counters). Exits 1 naming each query that
  * breaks a rule.
  *
- *   php -d extension=modules/kbjobs.so tests/scale/scale.php [--jobs=200000] [--json=FILE]
+ *   php -d extension=modules/kbjobs.so tests/scale/scale.php [--jobs=200000] [--json=FILE] [--timings] [--keep]
  *
  * Run by `make test-scale` (tools/test.sh scale) against the test instance; the bench
- * (tests/bench/scale.sh) runs it with --jobs=1000000 and --timings for each screen's and
+ * (tests/bench/scale/run.sh) runs it with --jobs=1000000 and --timings for each screen's and
  * route's time. Needs root on the instance's MariaDB (the general log is global): the
  * unix socket of build/test-env/mariadb.
  */
