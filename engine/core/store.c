@@ -914,3 +914,44 @@ void kbj_sql_and(char *sql, size_t cap, size_t *off, kbj_val *v, size_t *k, int 
     *off += (size_t)snprintf(sql + *off, cap - *off, " AND %s", cond);
     v[(*k)++] = val;
 }
+
+int kbj_store_count_upto(kbj_store *st, const char *from_where, const kbj_val *params, size_t n,
+                         unsigned long long cap, unsigned long long *count, int *estimated)
+{
+    char sql[2048];
+    kbj_rows *rows = NULL;
+    unsigned long long rows_est = 0;
+    int rc;
+
+    *count = 0;
+    *estimated = 0;
+    if (n > 30 || snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM (SELECT 1 FROM %s LIMIT ?) t", from_where)
+                      >= (int)sizeof sql)
+        return store_fail(st, KBJ_EINVAL, "count query too long [%.120s]", from_where);
+    {
+        kbj_val v[31];
+        memcpy(v, params, n * sizeof *v);
+        v[n] = KBJ_VI(cap + 1);
+        rc = kbj_store_query(st, sql, v, n + 1, &rows);
+    }
+    if (rc)
+        return rc;
+    *count = (unsigned long long)kbj_rows_int(rows, 0, 0);
+    kbj_rows_free(rows);
+    if (*count <= cap)
+        return KBJ_OK;
+    snprintf(sql, sizeof sql, "EXPLAIN SELECT 1 FROM %s", from_where);
+    if ((rc = kbj_store_query(st, sql, params, n, &rows)))
+        return rc;
+    /* one row per table read (a count reads one); "rows" is the 9th column */
+    for (size_t i = 0; i < kbj_rows_count(rows); i++) {
+        long long r = kbj_rows_int(rows, i, 8);
+        if (r > 0 && (unsigned long long)r > rows_est)
+            rows_est = (unsigned long long)r;
+    }
+    kbj_rows_free(rows);
+    *estimated = 1;
+    if (rows_est > *count)
+        *count = rows_est;
+    return KBJ_OK;
+}

@@ -1,6 +1,7 @@
 /* The store: WordPress-style connection settings, server checks, connecting. */
 #include "testutil.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void parse_db_host_accepts_every_wordpress_form(void **state)
@@ -137,6 +138,50 @@ static void reconnecting_a_connected_store_replaces_its_connection(void **state)
     kbj_store_free(st);
 }
 
+/* Up to the cap a count is exact; above it, an estimate that is never below cap + 1 and
+ * that the index makes close to the truth; an empty match is 0, exact. The reads stop
+ * at cap + 1 rows: Handler_read_next shows it. */
+static void a_bounded_count_is_exact_up_to_its_cap_then_estimated(void **state)
+{
+    kbj_store *st = kbj_test_store();
+    kbj_rows *rows = NULL;
+    unsigned long long n = 0;
+    int est = -1;
+    long long before;
+    (void)state;
+    assert_int_equal(kbj_store_exec(st, "DROP TABLE IF EXISTS {p}count_t", NULL, 0, NULL), KBJ_OK);
+    assert_int_equal(kbj_store_exec(st, "CREATE TABLE {p}count_t (id INT AUTO_INCREMENT PRIMARY KEY,"
+                                        " k VARCHAR(8) NOT NULL, KEY k (k)) ENGINE=InnoDB", NULL, 0, NULL), KBJ_OK);
+    assert_int_equal(kbj_store_exec(st, "INSERT INTO {p}count_t (k) SELECT IF(seq % 10 = 0, 'few', 'many')"
+                                        " FROM seq_1_to_20000", NULL, 0, NULL), KBJ_OK);
+    assert_int_equal(kbj_store_exec(st, "ANALYZE TABLE {p}count_t", NULL, 0, NULL), KBJ_OK);
+
+    assert_int_equal(kbj_store_count_upto(st, "{p}count_t WHERE k = ?", (kbj_val[]){ KBJ_VS("few") }, 1, 5000,
+                                          &n, &est), KBJ_OK);
+    assert_int_equal(n, 2000);
+    assert_int_equal(est, 0);
+
+    assert_int_equal(kbj_store_query(st, "SHOW SESSION STATUS LIKE 'Handler_read_next'", NULL, 0, &rows), KBJ_OK);
+    before = atoll(kbj_rows_str(rows, 0, 1));
+    kbj_rows_free(rows);
+    assert_int_equal(kbj_store_count_upto(st, "{p}count_t WHERE k = ?", (kbj_val[]){ KBJ_VS("many") }, 1, 100,
+                                          &n, &est), KBJ_OK);
+    assert_int_equal(kbj_store_query(st, "SHOW SESSION STATUS LIKE 'Handler_read_next'", NULL, 0, &rows), KBJ_OK);
+    print_message("estimate for 18000 rows: %llu, rows read: %lld\n", n, atoll(kbj_rows_str(rows, 0, 1)) - before);
+    assert_true(atoll(kbj_rows_str(rows, 0, 1)) - before <= 101);
+    kbj_rows_free(rows);
+    assert_int_equal(est, 1);
+    assert_true(n >= 101);
+    assert_true(n > 18000 / 2 - 100 && n < 18000 * 2); /* InnoDB: at most half the table */
+
+    assert_int_equal(kbj_store_count_upto(st, "{p}count_t WHERE k = ?", (kbj_val[]){ KBJ_VS("none") }, 1, 100,
+                                          &n, &est), KBJ_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(est, 0);
+    assert_int_equal(kbj_store_exec(st, "DROP TABLE {p}count_t", NULL, 0, NULL), KBJ_OK);
+    kbj_store_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -148,6 +193,7 @@ int main(void)
         cmocka_unit_test(unreachable_server_is_a_connect_error),
         cmocka_unit_test(bad_settings_are_refused_before_connecting),
         cmocka_unit_test(reconnecting_a_connected_store_replaces_its_connection),
+        cmocka_unit_test(a_bounded_count_is_exact_up_to_its_cap_then_estimated),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
