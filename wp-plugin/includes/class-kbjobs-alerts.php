@@ -5,8 +5,11 @@
  * conditions below are checked; each active condition has a key ("failure_rate:import")
  * and raises ONE alert: an email (alert_email_to, else the site's admin email), a signed
  * webhook POST when alert_webhook_url is set, and the kbjobs_alert action. A still-active
- * alert is notified again only after alert_cooldown_minutes; when its condition clears,
- * one "resolved" notice goes out the same ways.
+ * alert is notified again only after alert_cooldown_minutes; when its condition has been
+ * clear for alert_clear_minutes, one "resolved" notice goes out the same ways. A condition
+ * that comes back before that (it flaps) is the same alert, not a new one: it is counted
+ * in its `flaps` and sends nothing until its cooldown ends. Resolved alerts are kept in a
+ * short history (the last HISTORY_SIZE).
  *
  * Conditions (thresholds from KBJobs_Settings):
  * - failure_rate:<type>  at least alert_failure_rate % of a type's jobs finished within
@@ -15,7 +18,7 @@
  * - due_age:<queue>      a queue's oldest due job waits longer than alert_due_age_minutes
  *                        (paused queues hold their jobs on purpose and never alert);
  * - no_runner            jobs are due and nothing runs them: no live runner, and the
- *                        oldest due job has waited longer than two ticks;
+ *                        oldest due job has waited longer than alert_no_runner_minutes;
  * - cron_stale           WP-Cron drives kbjobs (no live runner takes events) and has not
  *                        ticked for alert_cron_stale_minutes;
  * - failure_streak:<type> the engine raised a repeated-failure alert for the type
@@ -48,19 +51,23 @@ final class KBJobs_Alerts {
 	const CHECKED_OPTION = 'kbjobs_alerts_checked';
 
 	/**
+	 * The resolved alerts, newest first (not autoloaded).
+	 */
+	const HISTORY_OPTION = 'kbjobs_alerts_history';
+
+	/**
+	 * How many resolved alerts the history keeps.
+	 */
+	const HISTORY_SIZE = 50;
+
+	/**
 	 * The conditions, with their labels for people.
 	 */
 	const CONDITIONS = array( 'failure_rate', 'due_age', 'no_runner', 'cron_stale', 'failure_streak' );
 
 	/**
-	 * Due jobs may wait this long without a live runner before no_runner holds: the
-	 * WP-Cron tick runs jobs once a minute, so between two ticks there is none.
-	 */
-	const NO_RUNNER_GRACE_SECONDS = 120;
-
-	/**
-	 * A wp-admin page view checks the conditions itself when the last check is older
-	 * than this (WP-Cron, which checks them every minute, has stopped).
+	 * A wp-admin page view checks the conditions itself when the every-minute check is
+	 * overdue by more than this (whatever runs WP-Cron's events has stopped).
 	 */
 	const ADMIN_CHECK_AFTER_SECONDS = 180;
 
@@ -102,11 +109,33 @@ final class KBJobs_Alerts {
 
 	/**
 	 * On a wp-admin page view, checks when WP-Cron has not for a while: that is how
-	 * cron_stale can be noticed at all.
+	 * cron_stale can be noticed at all. The every-minute event's own time says it
+	 * (schedule() has read it on `init` already, so this costs no query); only when it is
+	 * overdue is the last check's time read, so that page views do not all check. The
+	 * check runs once the page is sent (after fastcgi_finish_request() where PHP-FPM
+	 * serves): a webhook's timeout never holds up the page.
 	 */
 	public static function maybe_run_late(): void {
-		if ( wp_doing_ajax() || (int) get_option( self::CHECKED_OPTION, 0 ) > time() - self::ADMIN_CHECK_AFTER_SECONDS ) {
+		if ( wp_doing_ajax() ) {
 			return;
+		}
+		$next = wp_next_scheduled( self::HOOK );
+		if ( false !== $next && $next > time() - self::ADMIN_CHECK_AFTER_SECONDS ) {
+			return;
+		}
+		if ( (int) get_option( self::CHECKED_OPTION, 0 ) > time() - self::ADMIN_CHECK_AFTER_SECONDS ) {
+			return;
+		}
+		add_action( 'shutdown', array( self::class, 'run_after_response' ), 1000 );
+	}
+
+	/**
+	 * The late check of maybe_run_late(), at shutdown: the response is finished first
+	 * where the server can (PHP-FPM), then the check runs.
+	 */
+	public static function run_after_response(): void {
+		if ( function_exists( 'fastcgi_finish_request' ) ) {
+			fastcgi_finish_request();
 		}
 		self::run();
 	}
@@ -131,13 +160,20 @@ final class KBJobs_Alerts {
 			$state  = self::state();
 			$sent   = array();
 			$wait   = max( 0, (int) self::setting( 'alert_cooldown_minutes' ) ) * MINUTE_IN_SECONDS;
+			$clear  = max( 0, (int) self::setting( 'alert_clear_minutes' ) ) * MINUTE_IN_SECONDS;
 			foreach ( $active as $key => $found ) {
 				$alert = ( $state[ $key ] ?? array(
 					'key'              => $key,
 					'raised_at'        => $now,
 					'last_notified_at' => 0,
 					'notices'          => 0,
+					'flaps'            => 0,
 				) );
+				if ( isset( $alert['clear_since'] ) ) {
+					// Back before it stayed clear: the same alert, flapping.
+					unset( $alert['clear_since'] );
+					$alert['flaps'] = (int) ( $alert['flaps'] ?? 0 ) + 1;
+				}
 				$alert = array_merge( $alert, $found );
 				if ( 0 === $alert['last_notified_at'] || $now - $alert['last_notified_at'] >= $wait ) {
 					$alert['last_notified_at'] = $now;
@@ -147,13 +183,25 @@ final class KBJobs_Alerts {
 				}
 				$state[ $key ] = $alert;
 			}
+			$history = array();
 			foreach ( array_diff_key( $state, $active ) as $key => $alert ) {
+				$alert['clear_since'] = (int) ( $alert['clear_since'] ?? $now );
+				if ( $now - $alert['clear_since'] < $clear ) {
+					$state[ $key ] = $alert;
+					continue;
+				}
 				$alert['resolved_at'] = $now;
 				self::notify( 'resolved', $alert );
 				$sent[] = array( 'resolved', $key );
 				unset( $state[ $key ] );
+				$history[] = $alert;
 			}
 			update_option( self::STATE_OPTION, $state, false );
+			if ( $history ) {
+				wp_cache_delete( self::HISTORY_OPTION, 'options' );
+				$old = get_option( self::HISTORY_OPTION, array() );
+				update_option( self::HISTORY_OPTION, array_slice( array_merge( array_reverse( $history ), is_array( $old ) ? $old : array() ), 0, self::HISTORY_SIZE ), false );
+			}
 			update_option( self::CHECKED_OPTION, $now, false );
 			return $sent;
 		} finally {
@@ -177,24 +225,45 @@ final class KBJobs_Alerts {
 	}
 
 	/**
-	 * The raised alerts as REST and WP-CLI show them.
+	 * The raised alerts as REST and WP-CLI show them. `clear_since` is set while the
+	 * condition has cleared but not for alert_clear_minutes yet.
 	 *
 	 * @return array<int,array<string,mixed>>
 	 */
 	public static function active(): array {
-		$rows = array();
-		foreach ( self::state() as $alert ) {
-			$rows[] = array(
-				'key'              => (string) $alert['key'],
-				'condition'        => (string) $alert['condition'],
-				'summary'          => (string) $alert['summary'],
-				'raised_at'        => KBJobs_Format::time( $alert['raised_at'] ),
-				'last_notified_at' => KBJobs_Format::time( $alert['last_notified_at'] ),
-				'notices'          => (int) $alert['notices'],
-				'details'          => $alert['details'],
-			);
-		}
-		return $rows;
+		return array_map( array( self::class, 'shown' ), array_values( self::state() ) );
+	}
+
+	/**
+	 * The resolved alerts, newest first (up to HISTORY_SIZE), as REST and WP-CLI show them.
+	 *
+	 * @return array<int,array<string,mixed>>
+	 */
+	public static function resolved(): array {
+		wp_cache_delete( self::HISTORY_OPTION, 'options' );
+		$history = get_option( self::HISTORY_OPTION, array() );
+		return array_map( array( self::class, 'shown' ), is_array( $history ) ? array_values( $history ) : array() );
+	}
+
+	/**
+	 * One alert of the state or the history, with its times formatted.
+	 *
+	 * @param array<string,mixed> $alert The alert.
+	 * @return array<string,mixed>
+	 */
+	private static function shown( array $alert ): array {
+		return array(
+			'key'              => (string) $alert['key'],
+			'condition'        => (string) $alert['condition'],
+			'summary'          => (string) $alert['summary'],
+			'raised_at'        => KBJobs_Format::time( $alert['raised_at'] ),
+			'last_notified_at' => KBJobs_Format::time( $alert['last_notified_at'] ),
+			'notices'          => (int) $alert['notices'],
+			'flaps'            => (int) ( $alert['flaps'] ?? 0 ),
+			'clear_since'      => isset( $alert['clear_since'] ) ? KBJobs_Format::time( $alert['clear_since'] ) : null,
+			'resolved_at'      => isset( $alert['resolved_at'] ) ? KBJobs_Format::time( $alert['resolved_at'] ) : null,
+			'details'          => $alert['details'],
+		);
 	}
 
 	/**
@@ -307,7 +376,7 @@ final class KBJobs_Alerts {
 				$oldest = max( $oldest, (float) $queue['oldest_due_age'] );
 			}
 		}
-		if ( $live || 0 === $due || $oldest <= self::NO_RUNNER_GRACE_SECONDS ) {
+		if ( $live || 0 === $due || $oldest <= max( 1, (int) self::setting( 'alert_no_runner_minutes' ) ) * MINUTE_IN_SECONDS ) {
 			return array();
 		}
 		return array(

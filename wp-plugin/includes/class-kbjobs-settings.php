@@ -152,6 +152,22 @@ final class KBJobs_Settings {
 			'min'     => 1,
 			'max'     => 1000,
 		),
+		// Due jobs may wait this long with no live runner before no_runner holds: the
+		// WP-Cron tick runs jobs once a minute, so between two ticks there is none.
+		'alert_no_runner_minutes'      => array(
+			'type'    => 'int',
+			'default' => 2,
+			'min'     => 1,
+			'max'     => 1440,
+		),
+		// A raised alert resolves once its condition has been clear this long (0: at
+		// the first check that finds it clear); coming back before is a flap.
+		'alert_clear_minutes'          => array(
+			'type'    => 'int',
+			'default' => 5,
+			'min'     => 0,
+			'max'     => 1440,
+		),
 		'cron_enabled'                 => array(
 			'type'     => 'bool',
 			'default'  => true,
@@ -252,6 +268,8 @@ final class KBJobs_Settings {
 		'kbjobs_alert_due_age_minutes',
 		'kbjobs_alert_cron_stale_minutes',
 		'kbjobs_alert_failure_streak',
+		'kbjobs_alert_no_runner_minutes',
+		'kbjobs_alert_clear_minutes',
 		'kbjobs_cron_enabled',
 		self::REMOVE_ALL_DATA_OPTION,
 		'kbjobs_fetch_max_per_host',

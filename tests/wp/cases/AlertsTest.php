@@ -28,6 +28,8 @@ final class AlertsTest extends TestCase {
 		'kbjobs_alert_failure_streak',
 		'kbjobs_alert_failure_min_jobs',
 		'kbjobs_alert_due_age_minutes',
+		'kbjobs_alert_clear_minutes',
+		'kbjobs_alert_no_runner_minutes',
 	);
 
 	/**
@@ -84,6 +86,8 @@ final class AlertsTest extends TestCase {
 		update_option( 'kbjobs_alert_failure_streak', 1000 );
 		update_option( 'kbjobs_alert_failure_min_jobs', 1000 );
 		update_option( 'kbjobs_alert_due_age_minutes', 30 );
+		// Resolved at the first clear check, unless a test damps flapping.
+		update_option( 'kbjobs_alert_clear_minutes', 0 );
 
 		$port          = $this->port;
 		$this->filters = array(
@@ -264,6 +268,92 @@ final class AlertsTest extends TestCase {
 		$this->assertSame( array( array( 'resolved', 'cron_stale' ) ), \KBJobs_Alerts::check() );
 		$this->assertCount( 2, $this->mails );
 		$this->assertCount( 2, $this->posts() );
+	}
+
+	public function test_a_flapping_condition_stays_one_alert_and_resolves_once_clear_long_enough(): void {
+		global $wpdb;
+		update_option( 'kbjobs_alert_clear_minutes', 5 );
+		$stale = static function ( bool $on ) use ( $wpdb ) {
+			// As in the cron_stale test: the tick, and the runs' history, 20 minutes back (or now).
+			update_option( \KBJobs_Data_Status::LAST_TICK_OPTION, $on ? time() - 20 * MINUTE_IN_SECONDS : time(), false );
+			$wpdb->query( "UPDATE {$wpdb->prefix}kbjobs_cron_runs SET started_at = started_at " . ( $on ? '-' : '+' ) . ' INTERVAL 1 DAY' );
+		};
+		$stale( true );
+		$this->assertSame( array( array( 'raised', 'cron_stale' ) ), \KBJobs_Alerts::check() );
+		$stale( false );
+		// Clear, but not for 5 minutes yet: still raised, nothing sent.
+		$this->assertSame( array(), \KBJobs_Alerts::check() );
+		$raised = \KBJobs_Alerts::active();
+		$this->assertSame( 'cron_stale', $raised[0]['key'] );
+		$this->assertNotNull( $raised[0]['clear_since'] );
+		// Back again: the same alert, one flap, no new notice (the cooldown holds).
+		$stale( true );
+		$this->assertSame( array(), \KBJobs_Alerts::check() );
+		$stale( false );
+		$this->assertSame( array(), \KBJobs_Alerts::check() );
+		$this->assertCount( 1, $this->mails );
+		$this->assertCount( 1, $this->posts() );
+
+		wp_set_current_user( 1 );
+		$response = rest_do_request( new \WP_REST_Request( 'GET', '/kbjobs/v1/alerts/raised' ) );
+		$this->assertSame( 200, $response->get_status() );
+		$this->assertSame( array( 'cron_stale' ), array_column( $response->get_data(), 'key' ) );
+		$this->assertSame( 1, $response->get_data()[0]['flaps'] );
+
+		// Clear for 6 minutes: resolved, once, and kept in the history.
+		$state                              = get_option( \KBJobs_Alerts::STATE_OPTION );
+		$state['cron_stale']['clear_since'] -= 6 * MINUTE_IN_SECONDS;
+		update_option( \KBJobs_Alerts::STATE_OPTION, $state, false );
+		$this->assertSame( array( array( 'resolved', 'cron_stale' ) ), \KBJobs_Alerts::check() );
+		$this->assertSame( array(), \KBJobs_Alerts::check() );
+		$this->assertCount( 2, $this->mails );
+		$this->assertCount( 2, $this->posts() );
+		$response = rest_do_request( new \WP_REST_Request( 'GET', '/kbjobs/v1/alerts/resolved' ) );
+		$this->assertSame( 200, $response->get_status() );
+		$resolved = $response->get_data();
+		$this->assertSame( 'cron_stale', $resolved[0]['key'] );
+		$this->assertSame( 1, $resolved[0]['flaps'] );
+		$this->assertMatchesRegularExpression( '/Z$/', $resolved[0]['resolved_at'] );
+		$this->assertSame( array(), rest_do_request( new \WP_REST_Request( 'GET', '/kbjobs/v1/alerts/raised' ) )->get_data() );
+		list( $code, $out ) = self::wp( 'kb', 'alert', 'list', '--resolved', '--format=json' );
+		$this->assertSame( 0, $code );
+		$this->assertSame( 'resolved', json_decode( $out, true )[0]['kind'] );
+
+		wp_set_current_user( 0 );
+		$this->assertSame( 401, rest_do_request( new \WP_REST_Request( 'GET', '/kbjobs/v1/alerts/resolved' ) )->get_status() );
+	}
+
+	public function test_no_runner_waits_for_its_setting_and_a_late_check_waits_for_the_page_to_end(): void {
+		self::$broken = false;
+		$this->drain(); // a runner ran here, and stopped
+		$this->submit( 2, array( 'run_at' => time() - 5 * MINUTE_IN_SECONDS ) );
+		update_option( 'kbjobs_alert_no_runner_minutes', 10 );
+		$this->assertSame( array(), \KBJobs_Alerts::check(), 'due 5 minutes, under the 10 set' );
+		update_option( 'kbjobs_alert_no_runner_minutes', 4 );
+
+		// The every-minute check on time: a page view leaves it to WP-Cron.
+		wp_clear_scheduled_hook( \KBJobs_Alerts::HOOK );
+		wp_schedule_event( time() + 30, \KBJobs_Runner::SCHEDULE, \KBJobs_Alerts::HOOK );
+		remove_action( 'shutdown', array( \KBJobs_Alerts::class, 'run_after_response' ), 1000 );
+		\KBJobs_Alerts::maybe_run_late();
+		$this->assertFalse( has_action( 'shutdown', array( \KBJobs_Alerts::class, 'run_after_response' ) ) );
+		// Overdue by 10 minutes, and not checked since: the page view checks, at shutdown, once.
+		delete_option( \KBJobs_Alerts::CHECKED_OPTION );
+		wp_clear_scheduled_hook( \KBJobs_Alerts::HOOK );
+		wp_schedule_event( time() - 10 * MINUTE_IN_SECONDS, \KBJobs_Runner::SCHEDULE, \KBJobs_Alerts::HOOK );
+		try {
+			\KBJobs_Alerts::maybe_run_late();
+			$this->assertSame( 1000, has_action( 'shutdown', array( \KBJobs_Alerts::class, 'run_after_response' ) ) );
+			$this->assertCount( 0, $this->mails, 'nothing checked before the page ends' );
+			\KBJobs_Alerts::run_after_response();
+			$this->assert_one_notice( 'raised', 'no_runner' );
+			remove_action( 'shutdown', array( \KBJobs_Alerts::class, 'run_after_response' ), 1000 );
+			\KBJobs_Alerts::maybe_run_late();
+			$this->assertFalse( has_action( 'shutdown', array( \KBJobs_Alerts::class, 'run_after_response' ) ), 'checked a moment ago' );
+		} finally {
+			wp_clear_scheduled_hook( \KBJobs_Alerts::HOOK );
+		}
+		$this->drain();
 	}
 
 	public function test_a_failing_webhook_is_logged_and_does_not_stop_the_email(): void {

@@ -128,6 +128,8 @@ final class KBJobs_Admin_Settings extends KBJobs_Admin_Screen {
 			'alert_due_age_minutes'        => array( 'alerts', __( 'Oldest due job (minutes)', 'kb-jobs' ), __( 'Alert when a queue\'s oldest due job has waited longer than this.', 'kb-jobs' ) ),
 			'alert_cron_stale_minutes'     => array( 'alerts', __( 'WP-Cron silent (minutes)', 'kb-jobs' ), __( 'Alert when WP-Cron has not ticked for this long.', 'kb-jobs' ) ),
 			'alert_failure_streak'         => array( 'alerts', __( 'Failure streak (jobs)', 'kb-jobs' ), __( 'Alert when this many jobs of one type failed in a row.', 'kb-jobs' ) ),
+			'alert_no_runner_minutes'      => array( 'alerts', __( 'No runner (minutes)', 'kb-jobs' ), __( 'Alert when jobs have been due this long and no runner is alive.', 'kb-jobs' ) ),
+			'alert_clear_minutes'          => array( 'alerts', __( 'Resolve after (minutes)', 'kb-jobs' ), __( 'An alert resolves once its condition has been clear this long; if it comes back sooner, it stays the same alert (0: resolve at once).', 'kb-jobs' ) ),
 			'fetch_max_per_host'           => array( 'fetching', __( 'Requests at once per site', 'kb-jobs' ), __( 'An import may ask for another number; 1 to 100.', 'kb-jobs' ) ),
 			'fetch_host_limits'            => array( 'fetching', __( 'Per-site limits', 'kb-jobs' ), __( 'For example: docs.example.com=2, example.org:8443=16', 'kb-jobs' ) ),
 			'fetch_allow'                  => array( 'fetching', __( 'Private hosts allowed', 'kb-jobs' ), __( 'Addresses and ranges that may be fetched although private, for example 10.0.0.0/8, 192.168.1.20. Everything else private stays refused.', 'kb-jobs' ) ),

@@ -18,13 +18,14 @@ final class KBJobs_CLI_Alert extends KBJobs_CLI_Command {
 	 * The columns of `list`: both kinds of alert in one shape, each leaving the other's
 	 * columns empty.
 	 */
-	const FIELDS = array( 'kind', 'id', 'key', 'type', 'message', 'failures', 'window_seconds', 'created_at', 'acknowledged_at', 'last_notified_at', 'notices' );
+	const FIELDS = array( 'kind', 'id', 'key', 'type', 'message', 'failures', 'window_seconds', 'created_at', 'acknowledged_at', 'last_notified_at', 'notices', 'flaps', 'resolved_at' );
 
 	/**
 	 * Lists alerts: the raised ones (kind "raised": a condition that holds and was
-	 * notified; key, condition, message, raised at, last notified at, notices), then the
-	 * engine's rows for repeated failures (kind "failures": id, type, message, failures,
-	 * window, created at, acknowledged at).
+	 * notified; key, condition, message, raised at, last notified at, notices, flaps: how
+	 * often it cleared and came back), then the engine's rows for repeated failures (kind
+	 * "failures": id, type, message, failures, window, created at, acknowledged at). With
+	 * --resolved, the last resolved alerts instead (kind "resolved", newest first).
 	 *
 	 * ## OPTIONS
 	 *
@@ -33,6 +34,9 @@ final class KBJobs_CLI_Alert extends KBJobs_CLI_Command {
 	 *
 	 * [--raised]
 	 * : Only the raised alerts.
+	 *
+	 * [--resolved]
+	 * : Only the last resolved alerts (up to 50).
 	 *
 	 * [--fields=<fields>]
 	 * : Limit the output to specific fields (comma-separated).
@@ -63,27 +67,30 @@ final class KBJobs_CLI_Alert extends KBJobs_CLI_Command {
 	 * @param array<string,string> $assoc_args Options.
 	 */
 	public function list_( array $args, array $assoc_args ): void {
-		$open   = (bool) \WP_CLI\Utils\get_flag_value( $assoc_args, 'open', false );
-		$raised = (bool) \WP_CLI\Utils\get_flag_value( $assoc_args, 'raised', false );
-		$rows   = $this->read(
-			static function () use ( $open, $raised ) {
+		$open     = (bool) \WP_CLI\Utils\get_flag_value( $assoc_args, 'open', false );
+		$raised   = (bool) \WP_CLI\Utils\get_flag_value( $assoc_args, 'raised', false );
+		$resolved = (bool) \WP_CLI\Utils\get_flag_value( $assoc_args, 'resolved', false );
+		$rows     = $this->read(
+			static function () use ( $open, $raised, $resolved ) {
 				$blank = array_fill_keys( self::FIELDS, null );
 				$rows  = array();
-				foreach ( KBJobs_Alerts::active() as $alert ) {
+				foreach ( $resolved ? KBJobs_Alerts::resolved() : KBJobs_Alerts::active() as $alert ) {
 					$rows[] = array_merge(
 						$blank,
 						array(
-							'kind'             => 'raised',
+							'kind'             => $resolved ? 'resolved' : 'raised',
 							'key'              => $alert['key'],
 							'type'             => $alert['condition'],
 							'message'          => $alert['summary'],
 							'created_at'       => $alert['raised_at'],
 							'last_notified_at' => $alert['last_notified_at'],
 							'notices'          => $alert['notices'],
+							'flaps'            => $alert['flaps'],
+							'resolved_at'      => $alert['resolved_at'],
 						)
 					);
 				}
-				if ( ! $raised ) {
+				if ( ! $raised && ! $resolved ) {
 					foreach ( KBJobs_Data_Failures::alerts( $open ) as $alert ) {
 						$rows[] = array_merge( $blank, array( 'kind' => 'failures' ), $alert );
 					}

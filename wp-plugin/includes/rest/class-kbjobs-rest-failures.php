@@ -96,6 +96,46 @@ final class KBJobs_REST_Failures extends KBJobs_REST_Controller {
 				),
 			)
 		);
+		$this->register_raised_routes();
+	}
+
+	/**
+	 * GET /alerts/raised and /alerts/resolved: the alerts the conditions raised
+	 * (KBJobs_Alerts), held now or resolved lately.
+	 */
+	private function register_raised_routes(): void {
+		foreach ( array( 'raised', 'resolved' ) as $which ) {
+			register_rest_route(
+				$this->namespace,
+				'/alerts/' . $which,
+				array(
+					array(
+						'methods'             => WP_REST_Server::READABLE,
+						'callback'            => array( $this, 'alerts_' . $which ),
+						'permission_callback' => array( $this, 'can_view' ),
+					),
+				)
+			);
+		}
+	}
+
+	/**
+	 * GET /alerts/raised: the alerts whose condition holds (or cleared less than
+	 * alert_clear_minutes ago: clear_since set), oldest first.
+	 *
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function alerts_raised() {
+		return $this->respond( $this->read( array( KBJobs_Alerts::class, 'active' ) ) );
+	}
+
+	/**
+	 * GET /alerts/resolved: the last resolved alerts, newest first.
+	 *
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function alerts_resolved() {
+		return $this->respond( $this->read( array( KBJobs_Alerts::class, 'resolved' ) ) );
 	}
 
 	/**
