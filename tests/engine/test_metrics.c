@@ -473,6 +473,34 @@ static void a_completion_refused_for_a_lost_lease_is_not_counted(void **state)
     kbj_engine_free(st.other);
 }
 
+/* A run merges the runners' rows of complete minutes as it starts (its first metrics
+ * tick), once it has claimed the minute; a second run in the same minute finds the
+ * minute claimed and leaves new rows to the next minute's winner. */
+static void a_runner_merges_when_it_wins_the_minute_and_only_one_wins_it(void **state)
+{
+    kbj_engine *eng = *state, *other = kbj_test_engine_join(eng);
+    long long now = (long long)kbj_unix_time(), t = now - now % 60 - 600, limit;
+    kbj_stats *s;
+
+    assert_int_equal(kbj_register_builtin_types(other), KBJ_OK);
+    seed(eng, t, 3);
+    kbj_test_run_queue(eng, "m7"); /* nothing to run: the merge is all it does */
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_metrics WHERE res = 0"), 0);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_metrics_hist WHERE res = 0"), 0);
+    assert_int_equal(kbj_test_int(eng, "SELECT SUM(started) FROM {p}kbjobs_metrics WHERE res = 60"), 3 * 2 * 3);
+    limit = kbj_test_int(eng, "SELECT value FROM {p}kbjobs_meta WHERE name = 'metrics_merged_until'");
+    assert_true(limit > t + 120 && limit <= now);
+
+    seed_runners(eng, 0, t + 180, 1, 5, 1);
+    kbj_test_run_queue(other, "m7");
+    if (kbj_test_int(eng, "SELECT value FROM {p}kbjobs_meta WHERE name = 'metrics_merged_until'") == limit)
+        assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_metrics WHERE res = 0"), 1);
+    s = stats(eng, 3600, 60, NULL, NULL);
+    assert_int_equal(s->totals.started, 3 * 2 * 3 + 3);
+    kbj_stats_free(s);
+    kbj_engine_free(other);
+}
+
 /* Index rows (Handler_read_key/next/prev/first) this connection has read so far. */
 static long long index_reads(kbj_engine *eng)
 {
@@ -559,6 +587,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_row_written_after_its_hour_was_rolled_up_is_counted, setup,
                                         kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(a_completion_refused_for_a_lost_lease_is_not_counted, setup,
+                                        kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_runner_merges_when_it_wins_the_minute_and_only_one_wins_it, setup,
                                         kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(rows_a_last_hour_read_examines_do_not_grow_with_runners, setup,
                                         kbj_test_engine_teardown),
