@@ -770,12 +770,12 @@ void kbj_stats_free(kbj_stats *s);
 
 /*
  * Merges runners' own minute rows into runner-free minute rows (adding to them) and
- * deletes them, 500 rows of a table per transaction, for every minute that ended 15 s ago or
- * more, until none is left or `deadline` (kbj_monotonic(); 0: none) passes. Rows a
- * runner wrote late, for an hour already rolled up, are added to that hour's rows too.
- * Safe to run from several processes at once (the rows are locked), though runners take
- * turns (one a minute). *rows (may be NULL) receives the rows merged, *more whether
- * some are left.
+ * deletes them, 1,000 rows of a table per transaction, for every minute that ended
+ * 15 s ago or more, until none is left or `deadline` (kbj_monotonic(); 0: none)
+ * passes. Rows a runner wrote late, for an hour already rolled up, are added to that
+ * hour's rows too. Safe to run from several processes at once (the rows are locked),
+ * though runners take turns (one a minute). *rows (may be NULL) receives the rows
+ * merged, *more whether some are left.
  */
 int kbj_metrics_merge(kbj_engine *eng, double deadline, size_t *rows, int *more);
 

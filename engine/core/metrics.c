@@ -53,7 +53,7 @@
  * trades rows merged twice against runners' rows a read still finds. */
 #define MERGE_LAG 15
 /* Runners' rows moved per transaction, per table. */
-#define MERGE_BATCH 500
+#define MERGE_BATCH 1000
 /* The minute a runner last claimed the merge of (kbj_metrics_merge_turn). */
 #define MERGE_CLAIM "metrics_merged_until"
 
