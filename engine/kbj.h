@@ -708,9 +708,13 @@ int kbj_audit_retention_batch(kbj_engine *eng, unsigned days, size_t batch, int 
  * bucket 0 holds 0..1 ms, bucket i (1 <= i < KBJ_METRICS_BUCKETS - 1) holds
  * (2^((i-1)/2), 2^(i/2)] ms, the last everything above. Every runner uses the same
  * bounds, so rows merge by adding. A runner writes its own rows (no row is shared by two
- * runners) every few seconds and when its run ends. Minute rows are kept 48 hours;
- * kbj_metrics_rollup merges complete hours into runner-free hourly rows kept for
- * `metrics_days` (kbj_metrics_delete).
+ * runners) every few seconds and when its run ends; once a minute, one runner (the one
+ * that claims that minute in kbjobs_meta) merges the runners' rows of the minutes that
+ * ended 15 s ago or more into runner-free minute rows (kbj_metrics_merge), so a read's
+ * rows grow with minutes, queues, types and buckets, not with runners. Minute rows are
+ * kept 48 hours; kbj_metrics_rollup merges complete hours into runner-free hourly rows
+ * kept for `metrics_days` (kbj_metrics_delete). Counts are of what committed: a
+ * completion refused because the runner lost the job's lease is not counted.
  */
 #define KBJ_METRICS_BUCKETS 56
 /* Minute rows are kept this long (seconds). */
@@ -765,12 +769,25 @@ int kbj_stats_read(kbj_engine *eng, const kbj_stats_opts *opts, kbj_stats **out)
 void kbj_stats_free(kbj_stats *s);
 
 /*
- * Rolls complete hours of minute rows (those that ended more than 10 minutes ago, so
- * runners have written them) into hourly rows, one hour per transaction, oldest first,
- * until none is left or `deadline` (kbj_monotonic(); 0: none) passes; hourly rows are
- * replaced, not added to, so rolling an hour again is harmless. *rows receives the
- * minute rows rolled up, *more whether hours are left. With dry_run nothing changes and
- * *rows counts the minute rows that would be rolled up.
+ * Merges runners' own minute rows into runner-free minute rows (adding to them) and
+ * deletes them, 1,000 rows of a table per transaction, for every minute that ended
+ * 15 s ago or more, until none is left or `deadline` (kbj_monotonic(); 0: none)
+ * passes. Rows a runner wrote late, for an hour already rolled up, are added to that
+ * hour's rows too. Safe to run from several processes at once (the rows are locked),
+ * though runners take turns (one a minute). *rows (may be NULL) receives the rows
+ * merged, *more whether some are left.
+ */
+int kbj_metrics_merge(kbj_engine *eng, double deadline, size_t *rows, int *more);
+
+/*
+ * Rolls complete hours of minute rows (those that ended more than 10 minutes ago) into
+ * hourly rows, one hour per transaction, oldest first, until none is left or `deadline`
+ * (kbj_monotonic(); 0: none) passes. Runners' rows are merged first (kbj_metrics_merge);
+ * one written after its hour was rolled up is added to that hour's rows when merged, so
+ * none is lost. An hour is rolled up once (behind a watermark). *rows receives the rows
+ * merged and the minute rows rolled up, *more whether some are left. With dry_run
+ * nothing changes and *rows counts the runners' rows that would be merged and the
+ * minute rows of complete hours not rolled up yet.
  */
 int kbj_metrics_rollup(kbj_engine *eng, double deadline, int dry_run, size_t *rows, int *more);
 

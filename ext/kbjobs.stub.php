@@ -330,10 +330,12 @@ namespace KBJobs {
         public function cleanup(array $options = []): array {}
 
         /**
-         * Rolls the complete hours of minute metrics not rolled up yet into hourly rows
-         * (an hour once it ended 10 minutes ago), one hour per transaction. Returns
-         * ['rows' => minute rows rolled up]. The plugin runs it every hour
-         * (kbjobs_hourly), so a day's charts read hourly rows; the daily cleanup does too.
+         * Merges the runners' own minute rows left (runners merge them once a minute)
+         * into runner-free minute rows, then rolls the complete hours of minute metrics
+         * not rolled up yet into hourly rows (an hour once it ended 10 minutes ago), one
+         * hour per transaction. Returns ['rows' => rows merged and minute rows rolled
+         * up]. The plugin runs it every hour (kbjobs_hourly), so a day's charts read
+         * hourly rows; the daily cleanup does too.
          * @return array
          */
         public function rollupMetrics(): array {}

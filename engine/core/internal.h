@@ -194,8 +194,10 @@ static inline long long kbj_micros(double t)
 
 /* kbj_complete_many that also runs `also` (may be NULL) at the end of its transaction
  * (then always one): what should commit with the completions at no extra round trip,
- * the runner's metrics. An error from it rolls the completions back. */
+ * the runner's metrics. An error from it rolls the completions back. `refused` (may be
+ * NULL; n flags) is set, on success, to 1 for each completion refused because its lease
+ * was lost and 0 for each that committed. */
 int kbj_complete_many_with(kbj_engine *eng, const kbj_lease *leases, const char *const *results, size_t n,
-                           size_t *fenced, int (*also)(kbj_store *st, void *arg), void *arg);
+                           size_t *fenced, unsigned char *refused, int (*also)(kbj_store *st, void *arg), void *arg);
 
 #endif /* KBJ_INTERNAL_H */

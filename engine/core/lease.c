@@ -491,6 +491,7 @@ typedef struct complete_work {
     const kbj_lease *leases;
     const char *const *results;
     size_t n, fenced;
+    unsigned char *refused;      /* may be NULL */
     int (*also)(kbj_store *st, void *arg);
     void *also_arg;
 } complete_work;
@@ -546,8 +547,11 @@ static int complete_group(complete_work *w, const size_t *members, size_t k)
         /* find which were refused, not counting ones already completed by this lease
          * (an earlier run of this write whose acknowledgement was lost) */
         for (size_t m = 0; m < k; m++)
-            if (!already(st, &w->leases[members[m]], "completed"))
+            if (!already(st, &w->leases[members[m]], "completed")) {
                 w->fenced++;
+                if (w->refused)
+                    w->refused[members[m]] = 1;
+            }
     }
     free(v);
     free(ph);
@@ -563,6 +567,8 @@ static int complete_tx(kbj_store *st, void *arg)
     int rc = KBJ_OK, keys = 0;
 
     w->fenced = 0;
+    if (w->refused) /* the work may run again */
+        memset(w->refused, 0, w->n);
     if (!members || !done) {
         free(members);
         free(done);
@@ -592,13 +598,14 @@ static int complete_tx(kbj_store *st, void *arg)
 int kbj_complete_many(kbj_engine *eng, const kbj_lease *leases, const char *const *results,
                       size_t n, size_t *fenced)
 {
-    return kbj_complete_many_with(eng, leases, results, n, fenced, NULL, NULL);
+    return kbj_complete_many_with(eng, leases, results, n, fenced, NULL, NULL, NULL);
 }
 
 int kbj_complete_many_with(kbj_engine *eng, const kbj_lease *leases, const char *const *results, size_t n,
-                           size_t *fenced, int (*also)(kbj_store *st, void *arg), void *arg)
+                           size_t *fenced, unsigned char *refused, int (*also)(kbj_store *st, void *arg),
+                           void *arg)
 {
-    complete_work w = { eng, leases, results, n, 0, also, arg };
+    complete_work w = { eng, leases, results, n, 0, refused, also, arg };
     int rc;
     if (!eng || (n && !leases))
         return eng ? kbj_efail(eng, KBJ_EINVAL, "no leases given") : KBJ_EINVAL;

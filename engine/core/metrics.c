@@ -4,12 +4,26 @@
  * deletes the cleanup job runs.
  *
  * Rows: kbjobs_metrics (counters and sums) and kbjobs_metrics_hist (one row per
- * non-empty histogram bucket), keyed by (res, t, queue, type, runner). A runner only
- * ever adds to rows carrying its own id, so no two runners write the same row. The
- * hourly rows (res 3600) are runner-free: the rollup writes them once the hour is over.
+ * non-empty histogram bucket), keyed by (res, t, queue, type, runner). Three kinds:
+ *
+ *   res 0     a runner's own minute rows (runner = its id), not merged yet. A runner only
+ *             ever adds to rows carrying its own id, so no two runners write the same row.
+ *   res 60    runner-free minute rows (runner ''): the merge (kbj_metrics_merge) moves
+ *             runners' rows into them by adding and deletes what it moved, in one
+ *             transaction, so each count is in exactly one row of res 0 or res 60.
+ *   res 3600  runner-free hourly rows, written by the rollup once the hour is over.
+ *
+ * The merge is additive and order-free: any subset of res 0 rows may be merged at any
+ * time, even a minute still being written (the runner then starts a new row). So a
+ * runner's late rows (after a database outage, or a long job that kept it from writing)
+ * are merged by the next step wherever they fall; when their hour is already rolled up,
+ * the merge adds them to its hourly rows as well, under a shared lock on the rollup's
+ * watermark so that the two never both (or neither) count them.
  * kbjobs_meta.metrics_rolled_until is the first hour not rolled up: a read for hours
  * takes hourly rows before it and merges minute rows from it on, so no hour is counted
- * twice or missed while minute rows of rolled hours are still kept.
+ * twice or missed while minute rows of rolled hours are still kept. A read takes res 0
+ * rows of its whole window too, in the same statement (READ COMMITTED: one statement
+ * sees one snapshot), so a merge committing meanwhile neither hides nor doubles a count.
  *
  * Bucket times are the database's clock, as every time the engine stores: a runner
  * reads it once when its run starts (kbj_metrics_sync) and adds that offset to its own
@@ -30,6 +44,18 @@
  * its rows every few seconds, so by then they are in. */
 #define ROLLUP_DELAY 600
 #define WATERMARK "metrics_rolled_until"
+/* A runner's own rows (not merged yet) have this res. */
+#define RAW 0
+/* Minutes are merged once they ended this long ago (seconds). A runner writes its counts
+ * once the oldest is KBJ_METRICS_FLUSH_SECONDS (5 s) old, so three flush periods after a
+ * minute ends the rows of every runner between jobs are in; a runner busy in a long job
+ * writes later, and its row is merged by a later step (the merge adds). The lag only
+ * trades rows merged twice against runners' rows a read still finds. */
+#define MERGE_LAG 15
+/* Runners' rows moved per transaction, per table. */
+#define MERGE_BATCH 1000
+/* The minute a runner last claimed the merge of (kbj_metrics_merge_turn). */
+#define MERGE_CLAIM "metrics_merged_until"
 
 int kbj_metrics_bucket_of(double ms)
 {
@@ -66,6 +92,7 @@ struct kbj_metrics {
     mentry *e;
     size_t n, cap;
     double first_at;             /* monotonic time the oldest pending count was made */
+    long long merge_tried;       /* the merge limit this runner last tried to claim */
 };
 
 kbj_metrics *kbj_metrics_new(const char *runner)
@@ -222,7 +249,7 @@ int kbj_metrics_write(kbj_metrics *m, kbj_store *st)
         v[k++] = KBJ_VD(e->run_sum);
         if (k == COUNTER_ROWS * 10 || i + 1 == m->n) {
             rc = upsert(st, "INSERT INTO {p}kbjobs_metrics (res, t, queue, type, runner, started, completed, failed,"
-                        " retried, wait_sum_ms, run_sum_ms) VALUES ", "(60, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        " retried, wait_sum_ms, run_sum_ms) VALUES ", "(0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         " ON DUPLICATE KEY UPDATE started = started + VALUES(started),"
                         " completed = completed + VALUES(completed), failed = failed + VALUES(failed),"
                         " retried = retried + VALUES(retried), wait_sum_ms = wait_sum_ms + VALUES(wait_sum_ms),"
@@ -246,7 +273,7 @@ int kbj_metrics_write(kbj_metrics *m, kbj_store *st)
                 v[k++] = KBJ_VI(e->hist[kind][b]);
                 if (k == HIST_ROWS * 7) {
                     rc = upsert(st, "INSERT INTO {p}kbjobs_metrics_hist (res, t, queue, type, runner, kind, bucket, n)"
-                                " VALUES ", "(60, ?, ?, ?, ?, ?, ?, ?)", " ON DUPLICATE KEY UPDATE n = n + VALUES(n)",
+                                " VALUES ", "(0, ?, ?, ?, ?, ?, ?, ?)", " ON DUPLICATE KEY UPDATE n = n + VALUES(n)",
                                 v, k / 7, 7);
                     k = 0;
                 }
@@ -254,7 +281,7 @@ int kbj_metrics_write(kbj_metrics *m, kbj_store *st)
     }
     if (rc == KBJ_OK && k)
         rc = upsert(st, "INSERT INTO {p}kbjobs_metrics_hist (res, t, queue, type, runner, kind, bucket, n) VALUES ",
-                    "(60, ?, ?, ?, ?, ?, ?, ?)", " ON DUPLICATE KEY UPDATE n = n + VALUES(n)", v, k / 7, 7);
+                    "(0, ?, ?, ?, ?, ?, ?, ?)", " ON DUPLICATE KEY UPDATE n = n + VALUES(n)", v, k / 7, 7);
     return rc;
 }
 
@@ -341,24 +368,39 @@ static int targets(stats_work *w, long long bt, const char *queue, const char *t
     return out[2] && out[3] ? KBJ_OK : KBJ_ENOMEM;
 }
 
-/* Reads rows of resolution `res` with from <= t < to into the aggregates, each row's
- * time put in its bucket of w->step. */
-static int read_range(kbj_store *st, stats_work *w, unsigned res, long long from, long long to)
+/* Rows of one resolution with from <= t < to. */
+typedef struct trange {
+    unsigned res;
+    long long from, to;
+} trange;
+
+/* Reads the rows of the ranges (up to 3; empty ones skipped) into the aggregates, each
+ * row's time put in its bucket of w->step. One statement per table, so that each sees
+ * one snapshot: a merge moving rows from res 0 to res 60 meanwhile is seen whole or not
+ * at all. */
+static int read_ranges(kbj_store *st, stats_work *w, const trange *r, size_t nr)
 {
-    char where[160];
-    kbj_val v[6];
-    size_t n = 0;
+    char where[400];
+    kbj_val v[1 + 3 * 3 + 2];
+    size_t n = 0, off, used = 0;
     kbj_rows *rows = NULL;
-    char sql[512];
+    char sql[800];
     int rc;
 
-    if (from >= to)
-        return KBJ_OK;
     v[n++] = KBJ_VI(w->step);
-    v[n++] = KBJ_VI(res);
-    v[n++] = KBJ_VI(from);
-    v[n++] = KBJ_VI(to);
-    snprintf(where, sizeof where, " WHERE res = ? AND t >= ? AND t < ?%s%s", w->o->queue ? " AND queue = ?" : "",
+    off = (size_t)snprintf(where, sizeof where, " WHERE (");
+    for (size_t i = 0; i < nr && i < 3; i++) {
+        if (r[i].from >= r[i].to)
+            continue;
+        off += (size_t)snprintf(where + off, sizeof where - off, "%s(res = ? AND t >= ? AND t < ?)",
+                                used++ ? " OR " : "");
+        v[n++] = KBJ_VI(r[i].res);
+        v[n++] = KBJ_VI(r[i].from);
+        v[n++] = KBJ_VI(r[i].to);
+    }
+    if (!used)
+        return KBJ_OK;
+    snprintf(where + off, sizeof where - off, ")%s%s", w->o->queue ? " AND queue = ?" : "",
              w->o->type ? " AND type = ?" : "");
     if (w->o->queue)
         v[n++] = KBJ_VS(w->o->queue);
@@ -414,17 +456,22 @@ static void reset_aggs(stats_work *w)
 static int stats_do(kbj_store *st, void *arg)
 {
     stats_work *w = arg;
-    long long mark = 0;
+    long long mark = 0, end = w->until + 1;
     int rc;
 
     reset_aggs(w); /* the work may run again after a reconnect */
-    if (w->step == 60)
-        return read_range(st, w, 60, w->start, w->until + 1);
+    if (w->step == 60) {
+        trange r[2] = { { 60, w->start, end }, { RAW, w->start, end } };
+        return read_ranges(st, w, r, 2);
+    }
     rc = read_watermark(st, &mark);
-    if (rc == KBJ_OK)
-        rc = read_range(st, w, 3600, w->start, mark < w->until + 1 ? mark : w->until + 1);
-    if (rc == KBJ_OK)
-        rc = read_range(st, w, 60, mark > w->start ? mark : w->start, w->until + 1);
+    if (rc == KBJ_OK) {
+        /* runners' rows not merged yet count wherever they fall: those of a rolled-up hour
+         * are added to its hourly rows only when merged */
+        trange r[3] = { { 3600, w->start, mark < end ? mark : end }, { 60, mark > w->start ? mark : w->start, end },
+                        { RAW, w->start, end } };
+        rc = read_ranges(st, w, r, 3);
+    }
     return rc;
 }
 
@@ -555,12 +602,210 @@ int kbj_stats_read(kbj_engine *eng, const kbj_stats_opts *opts, kbj_stats **out)
     return rc;
 }
 
+/* ---- the merge of runners' rows ------------------------------------------------------------ */
+
+/* One table's columns for the merge: the key after (res, t, queue, type, runner), then the
+ * values, and how an upsert adds them. */
+typedef struct mtable {
+    const char *name, *cols, *add;
+    size_t nkey, nval;
+} mtable;
+
+static const mtable merge_tables[2] = {
+    { "kbjobs_metrics", "started, completed, failed, retried, wait_sum_ms, run_sum_ms",
+      " ON DUPLICATE KEY UPDATE started = started + VALUES(started), completed = completed + VALUES(completed),"
+      " failed = failed + VALUES(failed), retried = retried + VALUES(retried),"
+      " wait_sum_ms = wait_sum_ms + VALUES(wait_sum_ms), run_sum_ms = run_sum_ms + VALUES(run_sum_ms)", 0, 6 },
+    { "kbjobs_metrics_hist", "kind, bucket, n", " ON DUPLICATE KEY UPDATE n = n + VALUES(n)", 2, 1 },
+};
+
+typedef struct merge_work {
+    const mtable *tb;
+    long long limit;             /* runners' rows of minutes before it are merged */
+    unsigned long long n;        /* rows merged by this transaction */
+} merge_work;
+
+/* Adds the rows (t, queue, type, runner, key..., values...) to the runner-free rows of
+ * resolution `res` (60: their minute; 3600: their hour), one multi-row upsert; with
+ * `before`, only the rows with t < before. */
+static int merge_add(kbj_store *st, const mtable *tb, const kbj_rows *rows, unsigned res, long long before)
+{
+    size_t per = 3 + tb->nkey + tb->nval, k = 0, nr = kbj_rows_count(rows);
+    kbj_val *v = calloc(nr * per + 1, sizeof *v);
+    char head[300], row[80];
+    int rc = KBJ_OK;
+    size_t off;
+
+    if (!v)
+        return KBJ_ENOMEM;
+    for (size_t i = 0; i < nr; i++) {
+        long long t = kbj_rows_int(rows, i, 0);
+        if (before && t >= before)
+            continue;
+        v[k++] = KBJ_VI(res == 3600 ? t - t % 3600 : t);
+        v[k++] = KBJ_VS(kbj_rows_str(rows, i, 1));
+        v[k++] = KBJ_VS(kbj_rows_str(rows, i, 2));
+        for (size_t c = 0; c < tb->nkey; c++)
+            v[k++] = KBJ_VI(kbj_rows_int(rows, i, 4 + c));
+        /* values as the server gave them: it converts them back to the column's type */
+        for (size_t c = 0; c < tb->nval; c++)
+            v[k++] = KBJ_VS(kbj_rows_str(rows, i, 4 + tb->nkey + c));
+    }
+    if (k) {
+        snprintf(head, sizeof head, "INSERT INTO {p}%s (res, t, queue, type, runner, %s) VALUES ", tb->name, tb->cols);
+        off = (size_t)snprintf(row, sizeof row, "(%u, ?, ?, ?, ''", res);
+        for (size_t c = 0; c < tb->nkey + tb->nval; c++)
+            off += (size_t)snprintf(row + off, sizeof row - off, ", ?");
+        snprintf(row + off, sizeof row - off, ")");
+        rc = upsert(st, head, row, tb->add, v, k / per, per);
+    }
+    free(v);
+    return rc;
+}
+
+/* Deletes exactly the rows read (by their primary key): a runner may have started a new
+ * row of the same minute since, which was not merged and must stay. */
+static int merge_delete(kbj_store *st, const mtable *tb, const kbj_rows *rows)
+{
+    size_t per = 4 + tb->nkey, k = 0, nr = kbj_rows_count(rows);
+    kbj_val *v = calloc(nr * per + 1, sizeof *v);
+    char head[200], row[40];
+    int rc;
+
+    if (!v)
+        return KBJ_ENOMEM;
+    for (size_t i = 0; i < nr; i++) {
+        v[k++] = KBJ_VI(kbj_rows_int(rows, i, 0));
+        v[k++] = KBJ_VS(kbj_rows_str(rows, i, 1));
+        v[k++] = KBJ_VS(kbj_rows_str(rows, i, 2));
+        v[k++] = KBJ_VS(kbj_rows_str(rows, i, 3));
+        for (size_t c = 0; c < tb->nkey; c++)
+            v[k++] = KBJ_VI(kbj_rows_int(rows, i, 4 + c));
+    }
+    snprintf(head, sizeof head, "DELETE FROM {p}%s WHERE res = 0 AND (t, queue, type, runner%s) IN (", tb->name,
+             tb->nkey ? ", kind, bucket" : "");
+    snprintf(row, sizeof row, "(?, ?, ?, ?%s)", tb->nkey ? ", ?, ?" : "");
+    rc = upsert(st, head, row, ")", v, nr, per);
+    free(v);
+    return rc;
+}
+
+/* One batch of one table: the oldest runners' rows before the limit, locked, added to
+ * the runner-free minute rows (and to the hourly rows when their hour is rolled up
+ * already), then deleted. Run again after a commit whose acknowledgement was lost, it
+ * finds those rows gone and merges only what is there. */
+static int merge_tx(kbj_store *st, void *arg)
+{
+    merge_work *w = arg;
+    const mtable *tb = w->tb;
+    kbj_rows *rows = NULL;
+    long long mark = 0;
+    char sql[400];
+    int rc;
+
+    w->n = 0;
+    /* the rollup's watermark, shared: a rollup (which locks it for update) waits for this
+     * batch, or this batch sees the hour it rolled up */
+    rc = kbj_store_exec(st, "INSERT IGNORE INTO {p}kbjobs_meta (name, value) VALUES ('" WATERMARK "', '0')", NULL,
+                        0, NULL);
+    if (rc == KBJ_OK)
+        rc = kbj_store_query(st, "SELECT value FROM {p}kbjobs_meta WHERE name = '" WATERMARK "' LOCK IN SHARE MODE",
+                             NULL, 0, &rows);
+    if (rc)
+        return rc;
+    mark = kbj_rows_count(rows) ? kbj_rows_int(rows, 0, 0) : 0;
+    kbj_rows_free(rows);
+    rows = NULL;
+
+    snprintf(sql, sizeof sql, "SELECT t, queue, type, runner, %s FROM {p}%s WHERE res = 0 AND t < ?"
+             " ORDER BY res, t, queue, type, runner%s LIMIT ? FOR UPDATE", tb->cols, tb->name,
+             tb->nkey ? ", kind, bucket" : "");
+    rc = kbj_store_query(st, sql, (kbj_val[]){ KBJ_VI(w->limit), KBJ_VI(MERGE_BATCH) }, 2, &rows);
+    if (rc == KBJ_OK && kbj_rows_count(rows)) {
+        rc = merge_add(st, tb, rows, 60, 0);
+        /* late rows of hours already rolled up: their hourly rows get them too */
+        if (rc == KBJ_OK && kbj_rows_int(rows, 0, 0) < mark)
+            rc = merge_add(st, tb, rows, 3600, mark);
+        if (rc == KBJ_OK)
+            rc = merge_delete(st, tb, rows);
+        if (rc == KBJ_OK)
+            w->n = kbj_rows_count(rows);
+    }
+    kbj_rows_free(rows);
+    return rc;
+}
+
+/* Merges the runners' rows of minutes before `limit`, batch by batch, until none is left
+ * or `deadline` (0: none) passes; *rows (may be NULL) adds the rows merged. */
+static int merge_upto(kbj_engine *eng, long long limit, double deadline, size_t *rows, int *more)
+{
+    int rc = KBJ_OK;
+    for (size_t i = 0; i < 2 && rc == KBJ_OK; i++) {
+        merge_work w = { &merge_tables[i], limit, 0 };
+        do {
+            if (deadline > 0 && kbj_monotonic() >= deadline) {
+                if (more)
+                    *more = 1;
+                return KBJ_OK;
+            }
+            rc = kbj_store_tx(eng->st, merge_tx, &w);
+            if (rc == KBJ_OK && rows)
+                *rows += (size_t)w.n;
+        } while (rc == KBJ_OK && w.n == MERGE_BATCH);
+    }
+    return rc == KBJ_ENOMEM ? kbj_efail(eng, rc, "out of memory") : rc;
+}
+
+/* The end of the minutes complete enough to merge, on a clock of Unix seconds. */
+static long long merge_limit_at(double now)
+{
+    long long t = (long long)floor(now) - MERGE_LAG;
+    return t - t % 60;
+}
+
+int kbj_metrics_merge(kbj_engine *eng, double deadline, size_t *rows, int *more)
+{
+    if (more)
+        *more = 0;
+    if (rows)
+        *rows = 0;
+    if (!eng)
+        return KBJ_EINVAL;
+    return merge_upto(eng, merge_limit_at(db_now(eng->st)), deadline, rows, more);
+}
+
+void kbj_metrics_merge_turn(kbj_engine *eng, kbj_metrics *m, double seconds)
+{
+    long long limit;
+    unsigned long long won = 0;
+    char value[32];
+
+    if (!eng || !m)
+        return;
+    limit = merge_limit_at(kbj_unix_time() + m->offset);
+    if (limit <= m->merge_tried)
+        return;
+    m->merge_tried = limit;
+    /* one runner a minute wins: the one whose conditional UPDATE moves the claim */
+    snprintf(value, sizeof value, "%lld", limit);
+    if (kbj_store_exec_again(eng->st, "UPDATE {p}kbjobs_meta SET value = ? WHERE name = '" MERGE_CLAIM "'"
+                             " AND CAST(value AS SIGNED) < ?", (kbj_val[]){ KBJ_VS(value), KBJ_VI(limit) }, 2,
+                             &won) != KBJ_OK)
+        return;
+    if (!won && kbj_store_exec_again(eng->st, "INSERT IGNORE INTO {p}kbjobs_meta (name, value) VALUES ('" MERGE_CLAIM
+                                     "', ?)", (kbj_val[]){ KBJ_VS(value) }, 1, &won) != KBJ_OK)
+        return;
+    if (won)
+        (void)merge_upto(eng, limit, kbj_monotonic() + seconds, NULL, NULL);
+}
+
 /* ---- rollup and deletes ---------------------------------------------------------------- */
 
 typedef struct rollup_work {
     long long hour;              /* the hour to roll up, or -1: none left */
     long long limit;             /* hours starting before it are complete */
     unsigned long long rows;     /* minute rows in it */
+    long long merge_limit;       /* a dry run: runners' rows before it would be merged */
 } rollup_work;
 
 /* Finds the next hour to roll up (from the watermark) and the minute rows in it. */
@@ -646,6 +891,15 @@ static int rollup_count_do(kbj_store *st, void *arg)
     if (rc == KBJ_OK)
         w->rows = (unsigned long long)kbj_rows_int(rows, 0, 0);
     kbj_rows_free(rows);
+    rows = NULL;
+    /* and the runners' rows the merge would take first */
+    if (rc == KBJ_OK)
+        rc = kbj_store_query(st, "SELECT (SELECT COUNT(*) FROM {p}kbjobs_metrics WHERE res = 0 AND t < ?)"
+                             " + (SELECT COUNT(*) FROM {p}kbjobs_metrics_hist WHERE res = 0 AND t < ?)",
+                             (kbj_val[]){ KBJ_VI(w->merge_limit), KBJ_VI(w->merge_limit) }, 2, &rows);
+    if (rc == KBJ_OK)
+        w->rows += (unsigned long long)kbj_rows_int(rows, 0, 0);
+    kbj_rows_free(rows);
     return rc;
 }
 
@@ -658,7 +912,7 @@ static long long rollup_limit(kbj_store *st)
 
 int kbj_metrics_rollup(kbj_engine *eng, double deadline, int dry_run, size_t *rows, int *more)
 {
-    rollup_work w = { -1, 0, 0 };
+    rollup_work w = { -1, 0, 0, 0 };
     size_t total = 0;
     int rc = KBJ_OK;
 
@@ -670,10 +924,17 @@ int kbj_metrics_rollup(kbj_engine *eng, double deadline, int dry_run, size_t *ro
         return KBJ_EINVAL;
     w.limit = rollup_limit(eng->st);
     if (dry_run) {
+        w.merge_limit = merge_limit_at(db_now(eng->st));
         rc = kbj_store_do(eng->st, rollup_count_do, &w);
         total = (size_t)w.rows;
     } else {
-        for (;;) {
+        /* runners' rows first, so that the hours rolled up hold them (rows merged later
+         * are added to their hour then) */
+        int left = 0;
+        rc = merge_upto(eng, merge_limit_at(db_now(eng->st)), deadline, &total, &left);
+        if (left && more)
+            *more = 1;
+        for (; rc == KBJ_OK && !left;) {
             if (deadline > 0 && kbj_monotonic() >= deadline) {
                 if (more)
                     *more = 1;

@@ -1,8 +1,9 @@
 /*
  * metrics.h - a runner's metrics accumulator (metrics.c): what the jobs it ran did,
  * counted in memory per minute, queue and type, and written to its own rows every few
- * seconds, inside a transaction the runner makes anyway when it can. The read side
- * (kbj_stats_read), the rollup and the deletes are public (kbj.h).
+ * seconds, inside a transaction the runner makes anyway when it can, and merged into
+ * runner-free rows once a minute by one of the runners. The read side (kbj_stats_read),
+ * the merge, the rollup and the deletes are public (kbj.h).
  */
 #ifndef KBJ_METRICS_H
 #define KBJ_METRICS_H
@@ -55,5 +56,12 @@ void kbj_metrics_written(kbj_metrics *m);
 /* Writes the pending metrics in a transaction of their own and forgets them; on
  * failure they stay pending (and the error is on the engine's handle). */
 int kbj_metrics_flush(kbj_engine *eng, kbj_metrics *m);
+
+/* At most once a minute per accumulator (no query otherwise): claims the merge of the
+ * minutes now complete (a conditional UPDATE of kbjobs_meta.metrics_merged_until, which
+ * one runner wins each minute) and, when it wins, merges runners' rows
+ * (kbj_metrics_merge) for up to `seconds`; what is left goes to the next minute's
+ * winner. Errors are left on the handle and otherwise ignored: metrics never end a run. */
+void kbj_metrics_merge_turn(kbj_engine *eng, kbj_metrics *m, double seconds);
 
 #endif /* KBJ_METRICS_H */

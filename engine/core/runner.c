@@ -176,6 +176,8 @@ typedef struct run_state {
     kbj_lease *done;
     char **results;
     char *drop_checkpoint;       /* per buffered completion: remove its checkpoint files */
+    double *done_at, *done_ms;   /* per buffered completion: when it ended, its run time */
+    unsigned char *refused;      /* per buffered completion: refused, its lease lost */
     size_t ndone;
     double cron_event_seconds;   /* how long an event has taken lately (0: none run yet) */
     kbj_metrics *metrics;        /* this runner's counts not written yet */
@@ -262,12 +264,17 @@ static int write_metrics(kbj_store *st, void *arg)
 }
 
 /* Writes the runner's pending metrics when they are due, in a transaction of their own
- * (used when no completion batch carries them). A failure keeps them for the next try:
- * metrics never end a run. */
+ * (used when no completion batch carries them), then takes its turn at the merge. A
+ * failure keeps them for the next try: metrics never end a run. */
 static void metrics_tick(run_state *rs, int force)
 {
     if (force ? kbj_metrics_pending(rs->metrics) : kbj_metrics_due(rs->metrics))
         (void)kbj_metrics_flush(rs->eng, rs->metrics);
+    /* once a minute, one runner merges every runner's rows (not while stopping). 5 s at
+     * most: 300 runners busy on 15 queue and type pairs write about 31,000 rows a minute,
+     * which took 1.1 s here on a loaded 2-core machine */
+    if (!rs->eng->stop)
+        kbj_metrics_merge_turn(rs->eng, rs->metrics, 5.0);
 }
 
 /* Writes the buffered completions in one transaction, with the runner's metrics when
@@ -280,10 +287,16 @@ static int flush_done(run_state *rs)
         return KBJ_OK;
     with_metrics = kbj_metrics_due(rs->metrics);
     rc = kbj_complete_many_with(rs->eng, rs->done, (const char *const *)rs->results, rs->ndone, &fenced,
-                                with_metrics ? write_metrics : NULL, rs->metrics);
+                                rs->refused, with_metrics ? write_metrics : NULL, rs->metrics);
     if (rc == KBJ_OK && with_metrics)
         kbj_metrics_written(rs->metrics);
     if (rc == KBJ_OK) {
+        /* only what committed is counted: a completion refused for a lost lease is not
+         * (the job runs again elsewhere, or was reaped); written with the next flush */
+        for (size_t i = 0; i < rs->ndone; i++)
+            if (!rs->refused[i])
+                (void)kbj_metrics_ended(rs->metrics, rs->done_at[i], rs->done[i].queue, rs->done[i].type,
+                                        KBJ_METRIC_COMPLETED, rs->done_ms[i]);
         rs->rep->completed += rs->ndone - fenced;
         rs->rep->lost += fenced;
         /* checkpoints are deleted on success (a failure to remove one is left to the
@@ -355,9 +368,10 @@ static int dispatch(run_state *rs, kbj_lease *l)
         /* a checkpoint may exist from this attempt or, for a resumed job, an earlier one */
         rs->drop_checkpoint[rs->ndone] = ctx.checkpointed || l->attempts > 1 || l->progress_done > 0;
         rs->results[rs->ndone] = ctx.result;
+        rs->done_at[rs->ndone] = kbj_unix_time();
+        rs->done_ms[rs->ndone] = run_ms;
         ctx.result = NULL;
         rs->ndone++;
-        (void)kbj_metrics_ended(rs->metrics, kbj_unix_time(), l->queue, l->type, KBJ_METRIC_COMPLETED, run_ms);
     } else {
         wrc = flush_done(rs);
         if (wrc == KBJ_OK) {
@@ -703,10 +717,16 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
     rs.done = calloc(eng->cfg.claim_batch, sizeof *rs.done);
     rs.results = calloc(eng->cfg.claim_batch, sizeof *rs.results);
     rs.drop_checkpoint = calloc(eng->cfg.claim_batch, 1);
-    if (!rs.done || !rs.results || !rs.drop_checkpoint) {
+    rs.done_at = calloc(eng->cfg.claim_batch, sizeof *rs.done_at);
+    rs.done_ms = calloc(eng->cfg.claim_batch, sizeof *rs.done_ms);
+    rs.refused = calloc(eng->cfg.claim_batch, 1);
+    if (!rs.done || !rs.results || !rs.drop_checkpoint || !rs.done_at || !rs.done_ms || !rs.refused) {
         free(rs.done);
         free(rs.results);
         free(rs.drop_checkpoint);
+        free(rs.done_at);
+        free(rs.done_ms);
+        free(rs.refused);
         return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
     }
     rc = kbj_runner_register_cron(eng, host, (int)getpid(), rs.o->version, qcsv, rs.o->cron_handler != NULL,
@@ -794,6 +814,9 @@ out_free:
     free(rs.done);
     free(rs.results);
     free(rs.drop_checkpoint);
+    free(rs.done_at);
+    free(rs.done_ms);
+    free(rs.refused);
     rs.rep->elapsed = kbj_monotonic() - rs.t0;
     kbj_copy(rs.rep->stop_reason, sizeof rs.rep->stop_reason, rc ? "error" : reason ? reason : "requested");
     eng->stop = 0;

@@ -229,22 +229,31 @@ static void two_runners_at_once_write_their_own_rows_and_the_counts_are_exact(vo
     kbj_engine_free(b);
 }
 
-/* Seeds `per` minute rows for each of `minutes` minutes from `t`, for runners r1 and r2:
- * each started 3, completed 2, failed 1, with run times in bucket 10 and 12. */
-static void seed(kbj_engine *eng, long long t, int minutes)
+/* Seeds minute rows of runners runner0000000001.. (`runners` of them, from `first`) with
+ * resolution `res` (0: runners' own rows, as runners write them) for each of `minutes`
+ * minutes from `t`: each started 3, completed 2, failed 1, with run times in bucket 10
+ * (twice) and 12. */
+static void seed_runners(kbj_engine *eng, int res, long long t, int minutes, int first, int runners)
 {
     char sql[600];
     for (int m = 0; m < minutes; m++)
-        for (int r = 1; r <= 2; r++) {
+        for (int r = first; r < first + runners; r++) {
             snprintf(sql, sizeof sql, "INSERT INTO {p}kbjobs_metrics (res, t, queue, type, runner, started, completed,"
-                     " failed, retried) VALUES (60, %lld, 'q', 'diag.echo', 'runner%010d', 3, 2, 1, 0)",
+                     " failed, retried) VALUES (%d, %lld, 'q', 'diag.echo', 'runner%010d', 3, 2, 1, 0)", res,
                      t + 60LL * m, r);
             kbj_test_exec(eng, sql);
             snprintf(sql, sizeof sql, "INSERT INTO {p}kbjobs_metrics_hist (res, t, queue, type, runner, kind, bucket, n)"
-                     " VALUES (60, %lld, 'q', 'diag.echo', 'runner%010d', 1, 10, 2),"
-                     " (60, %lld, 'q', 'diag.echo', 'runner%010d', 1, 12, 1)", t + 60LL * m, r, t + 60LL * m, r);
+                     " VALUES (%d, %lld, 'q', 'diag.echo', 'runner%010d', 1, 10, 2),"
+                     " (%d, %lld, 'q', 'diag.echo', 'runner%010d', 1, 12, 1)", res, t + 60LL * m, r, res,
+                     t + 60LL * m, r);
             kbj_test_exec(eng, sql);
         }
+}
+
+/* Two runners' rows for `minutes` minutes from `t`, as runners write them. */
+static void seed(kbj_engine *eng, long long t, int minutes)
+{
+    seed_runners(eng, 0, t, minutes, 1, 2);
 }
 
 static void rollup_to_hourly_keeps_totals_and_deletes_old_minutes(void **state)
@@ -260,14 +269,17 @@ static void rollup_to_hourly_keeps_totals_and_deletes_old_minutes(void **state)
     before = stats(eng, 6 * 3600, 3600, NULL, NULL);
     assert_int_equal(before->totals.started, 30 * 2 * 3);
 
-    /* a dry run counts and changes nothing */
+    /* a dry run counts (the runners' rows to merge: 70 counters, 140 histogram) and
+     * changes nothing */
     assert_int_equal(kbj_metrics_rollup(eng, 0, 1, &rows, &more), KBJ_OK);
-    assert_int_equal(rows, 70);
+    assert_int_equal(rows, 210);
     assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_metrics WHERE res = 3600"), 0);
 
+    /* merged first (210 rows into 35 runner-free minute rows), then rolled up */
     assert_int_equal(kbj_metrics_rollup(eng, 0, 0, &rows, &more), KBJ_OK);
-    assert_int_equal(rows, 70);
+    assert_int_equal(rows, 210 + 35);
     assert_int_equal(more, 0);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_metrics WHERE res = 0"), 0);
     assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_metrics WHERE res = 3600 AND runner = ''"), 2);
     /* rolling up again changes nothing */
     assert_int_equal(kbj_metrics_rollup(eng, 0, 0, &rows, &more), KBJ_OK);
@@ -285,10 +297,10 @@ static void rollup_to_hourly_keeps_totals_and_deletes_old_minutes(void **state)
 
     /* minute rows past 48 hours go (a dry run first counts them), the hourly stay */
     assert_int_equal(kbj_metrics_delete(eng, 90, 3, 0, 1, &deleted, &more), KBJ_OK);
-    assert_int_equal(deleted, 5 * 2 + 5 * 2 * 2);
+    assert_int_equal(deleted, 5 + 5 * 2);
     assert_int_equal(kbj_metrics_delete(eng, 90, 3, 0, 0, &deleted, &more), KBJ_OK);
-    assert_int_equal(deleted, 5 * 2 + 5 * 2 * 2);
-    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_metrics WHERE res = 60"), 60);
+    assert_int_equal(deleted, 5 + 5 * 2);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_metrics WHERE res = 60"), 30);
     after = stats(eng, 3 * 86400, 0, NULL, NULL);
     assert_int_equal(after->step, 3600);
     assert_int_equal(after->totals.started, 35 * 2 * 3);
@@ -296,6 +308,245 @@ static void rollup_to_hourly_keeps_totals_and_deletes_old_minutes(void **state)
     /* hourly rows past metrics_days go too */
     assert_int_equal(kbj_metrics_delete(eng, 1, 1000, 0, 0, &deleted, &more), KBJ_OK);
     assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_metrics WHERE res = 3600"), 1);
+}
+
+/* Moves every runner-written row `seconds` into the past (a complete minute, for the merge). */
+static void age_runner_rows(kbj_engine *eng, long long seconds)
+{
+    char sql[200];
+    snprintf(sql, sizeof sql, "UPDATE {p}kbjobs_metrics SET t = t - %lld WHERE res = 0 ORDER BY t", seconds);
+    kbj_test_exec(eng, sql);
+    snprintf(sql, sizeof sql, "UPDATE {p}kbjobs_metrics_hist SET t = t - %lld WHERE res = 0 ORDER BY t", seconds);
+    kbj_test_exec(eng, sql);
+}
+
+static void same_row(const kbj_stats_row *a, const kbj_stats_row *b)
+{
+    assert_int_equal(a->started, b->started);
+    assert_int_equal(a->completed, b->completed);
+    assert_int_equal(a->failed, b->failed);
+    assert_int_equal(a->retried, b->retried);
+    assert_true(a->wait_p50_ms == b->wait_p50_ms && a->wait_p95_ms == b->wait_p95_ms);
+    assert_true(a->run_p50_ms == b->run_p50_ms && a->run_p95_ms == b->run_p95_ms);
+}
+
+/* Two runners drain a queue (jobs of two types, some failing); their rows, once their
+ * minute is complete, merge into runner-free rows: one per minute, queue and type (and
+ * bucket), none left per runner, every count and percentile as before, per minute too. */
+static void two_runners_minutes_merge_into_runner_free_rows_with_the_same_numbers(void **state)
+{
+    kbj_engine *eng = *state, *other = kbj_test_engine_join(eng);
+    const char *queues[1] = { "m5" };
+    kbj_run_opts first = { .queues = queues, .nqueues = 1, .until_empty = 1, .max_jobs = 12 };
+    kbj_run_report rep;
+    kbj_stats *before, *after;
+    size_t rows = 0;
+    int more = 1;
+    long long raw, groups;
+
+    assert_int_equal(kbj_register_builtin_types(other), KBJ_OK);
+    submit(eng, "diag.sleep", "{\"seconds\": 0.003}", "m5", 1, 20);
+    submit(eng, "diag.fail", "{\"retryable\": false}", "m5", 1, 6);
+    assert_int_equal(kbj_run(other, &first, &rep), KBJ_OK);
+    kbj_test_run_queue(eng, "m5");
+    age_runner_rows(eng, 300);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(DISTINCT runner) FROM {p}kbjobs_metrics WHERE res = 0"), 2);
+    raw = kbj_test_int(eng, "SELECT (SELECT COUNT(*) FROM {p}kbjobs_metrics WHERE res = 0)"
+                       " + (SELECT COUNT(*) FROM {p}kbjobs_metrics_hist WHERE res = 0)");
+    groups = kbj_test_int(eng, "SELECT COUNT(DISTINCT t, queue, type) FROM {p}kbjobs_metrics WHERE res = 0");
+    before = stats(eng, 3600, 60, NULL, NULL);
+    assert_int_equal(before->totals.started, 26);
+
+    assert_int_equal(kbj_metrics_merge(eng, 0, &rows, &more), KBJ_OK);
+    assert_int_equal(rows, raw);
+    assert_int_equal(more, 0);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_metrics WHERE res = 0"), 0);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_metrics_hist WHERE res = 0"), 0);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_metrics WHERE res = 60 AND runner = ''"),
+                     groups);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_metrics WHERE runner <> ''"), 0);
+
+    after = stats(eng, 3600, 60, NULL, NULL);
+    same_row(&after->totals, &before->totals);
+    assert_int_equal(after->totals.completed, 20);
+    assert_int_equal(after->totals.failed, 6);
+    assert_int_equal(after->nseries, before->nseries);
+    for (size_t i = 0; i < after->nseries; i++)
+        same_row(&after->series[i].row, &before->series[i].row);
+    assert_int_equal(after->ntypes, 2);
+    for (size_t i = 0; i < after->ntypes; i++)
+        same_row(&after->types[i].row, named(before->types, before->ntypes, after->types[i].name));
+    kbj_stats_free(before);
+    kbj_stats_free(after);
+
+    /* nothing is left to merge; the current minute's rows wait for the lag */
+    assert_int_equal(kbj_metrics_merge(eng, 0, &rows, &more), KBJ_OK);
+    assert_int_equal(rows, 0);
+    seed_runners(eng, 0, (long long)kbj_unix_time(), 1, 1, 2);
+    assert_int_equal(kbj_metrics_merge(eng, 0, &rows, &more), KBJ_OK);
+    assert_int_equal(rows, 0);
+    kbj_engine_free(other);
+}
+
+/* A runner's row written after its hour was rolled up (a flush delayed past the
+ * rollup's 10 minutes) is merged into the hour's rows as well, additively: the hourly
+ * read and the minute read both count it, before the merge (as a runner's row) and
+ * after it, and a queue the hour never had gets its own hourly row. */
+static void a_row_written_after_its_hour_was_rolled_up_is_counted(void **state)
+{
+    kbj_engine *eng = *state;
+    long long now = (long long)kbj_unix_time(), h2 = now - now % 3600 - 2 * 3600;
+    size_t rows = 0;
+    int more = 0;
+    kbj_stats *s;
+
+    seed(eng, h2 + 600, 10);
+    assert_int_equal(kbj_metrics_rollup(eng, 0, 0, &rows, &more), KBJ_OK);
+    assert_true(kbj_test_int(eng, "SELECT value FROM {p}kbjobs_meta WHERE name = 'metrics_rolled_until'") > h2);
+    s = stats(eng, 4 * 3600, 3600, NULL, NULL);
+    assert_int_equal(s->totals.started, 10 * 2 * 3);
+    kbj_stats_free(s);
+
+    /* late: a third runner's minute in that hour, and a row of a queue the hour lacks */
+    seed_runners(eng, 0, h2 + 1200, 1, 3, 1);
+    kbj_test_exec(eng, "INSERT INTO {p}kbjobs_metrics (res, t, queue, type, runner, started, completed)"
+                  " VALUES (0, (SELECT value FROM {p}kbjobs_meta WHERE name = 'metrics_rolled_until') - 3540,"
+                  " 'late', 'diag.echo', 'runner0000000004', 7, 7)");
+    s = stats(eng, 4 * 3600, 3600, NULL, NULL);
+    assert_int_equal(s->totals.started, 10 * 2 * 3 + 3 + 7);
+    kbj_stats_free(s);
+
+    assert_int_equal(kbj_metrics_rollup(eng, 0, 0, &rows, &more), KBJ_OK);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_metrics WHERE res = 0"), 0);
+    assert_int_equal(kbj_test_int(eng, "SELECT SUM(started) FROM {p}kbjobs_metrics WHERE res = 3600"), 60 + 3 + 7);
+    assert_int_equal(kbj_test_int(eng, "SELECT started FROM {p}kbjobs_metrics WHERE res = 3600 AND queue = 'late'"),
+                     7);
+    assert_int_equal(kbj_test_int(eng, "SELECT SUM(n) FROM {p}kbjobs_metrics_hist WHERE res = 3600"), 10 * 2 * 3 + 3);
+    s = stats(eng, 4 * 3600, 3600, NULL, NULL);
+    assert_int_equal(s->totals.started, 10 * 2 * 3 + 3 + 7);
+    assert_true(s->totals.run_p95_ms == kbj_metrics_bucket_upper(12));
+    kbj_stats_free(s);
+    s = stats(eng, 4 * 3600, 60, NULL, NULL);
+    assert_int_equal(s->totals.started, 10 * 2 * 3 + 3 + 7);
+    kbj_stats_free(s);
+}
+
+typedef struct steal {
+    kbj_engine *other;
+    int calls;
+} steal;
+
+/* The second job of a claim takes the first's lease away (as a reaper and another
+ * runner would) while the first's completion waits in the runner's buffer. */
+static int steal_first_lease(kbj_ctx *ctx, void *udata)
+{
+    steal *s = udata;
+    (void)ctx;
+    if (++s->calls == 2)
+        kbj_test_exec(s->other, "UPDATE {p}kbjobs_jobs SET lease_token = lease_token + 1000000"
+                      " WHERE queue = 'm6' AND status = 'running' ORDER BY id LIMIT 1");
+    return KBJ_OK;
+}
+
+/* A completion the database refuses (the lease was lost) is not counted as completed:
+ * the job was started, but only what committed counts. */
+static void a_completion_refused_for_a_lost_lease_is_not_counted(void **state)
+{
+    kbj_engine *eng = *state;
+    steal st = { kbj_test_engine_join(eng), 0 };
+    kbj_type_def def = { .name = "test.steal", .handler = steal_first_lease, .udata = &st };
+    const char *queues[1] = { "m6" };
+    kbj_run_opts o = { .queues = queues, .nqueues = 1, .until_empty = 1, .claim_batch = 2 };
+    kbj_run_report rep;
+    kbj_stats *s;
+
+    assert_int_equal(kbj_register_type(eng, &def), KBJ_OK);
+    submit(eng, "test.steal", "{}", "m6", 1, 2);
+    assert_int_equal(kbj_run(eng, &o, &rep), KBJ_OK);
+    assert_int_equal(st.calls, 2);
+    assert_int_equal(rep.completed, 1);
+    assert_int_equal(rep.lost, 1);
+    s = stats(eng, 600, 60, "m6", NULL);
+    assert_int_equal(s->totals.started, 2);
+    assert_int_equal(s->totals.completed, 1);
+    kbj_stats_free(s);
+    kbj_engine_free(st.other);
+}
+
+/* A run merges the runners' rows of complete minutes as it starts (its first metrics
+ * tick), once it has claimed the minute; a second run in the same minute finds the
+ * minute claimed and leaves new rows to the next minute's winner. */
+static void a_runner_merges_when_it_wins_the_minute_and_only_one_wins_it(void **state)
+{
+    kbj_engine *eng = *state, *other = kbj_test_engine_join(eng);
+    long long now = (long long)kbj_unix_time(), t = now - now % 60 - 600, limit;
+    kbj_stats *s;
+
+    assert_int_equal(kbj_register_builtin_types(other), KBJ_OK);
+    seed(eng, t, 3);
+    kbj_test_run_queue(eng, "m7"); /* nothing to run: the merge is all it does */
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_metrics WHERE res = 0"), 0);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_metrics_hist WHERE res = 0"), 0);
+    assert_int_equal(kbj_test_int(eng, "SELECT SUM(started) FROM {p}kbjobs_metrics WHERE res = 60"), 3 * 2 * 3);
+    limit = kbj_test_int(eng, "SELECT value FROM {p}kbjobs_meta WHERE name = 'metrics_merged_until'");
+    assert_true(limit > t + 120 && limit <= now);
+
+    seed_runners(eng, 0, t + 180, 1, 5, 1);
+    kbj_test_run_queue(other, "m7");
+    if (kbj_test_int(eng, "SELECT value FROM {p}kbjobs_meta WHERE name = 'metrics_merged_until'") == limit)
+        assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_metrics WHERE res = 0"), 1);
+    s = stats(eng, 3600, 60, NULL, NULL);
+    assert_int_equal(s->totals.started, 3 * 2 * 3 + 3);
+    kbj_stats_free(s);
+    kbj_engine_free(other);
+}
+
+/* Index rows (Handler_read_key/next/prev/first) this connection has read so far. */
+static long long index_reads(kbj_engine *eng)
+{
+    return kbj_test_int(eng, "SELECT SUM(VARIABLE_VALUE) FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME"
+                        " IN ('HANDLER_READ_KEY', 'HANDLER_READ_NEXT', 'HANDLER_READ_PREV', 'HANDLER_READ_FIRST')");
+}
+
+/* Rows a last-hour read examines, with the runners' rows as they are. */
+static long long hour_read_rows(kbj_engine *eng)
+{
+    long long before = index_reads(eng);
+    kbj_stats *s = stats(eng, 3600, 60, NULL, NULL);
+    long long n = index_reads(eng) - before;
+    kbj_stats_free(s);
+    return n;
+}
+
+/* An hour of 2 runners' rows, merged, and then of 10 runners' (8 more the same minutes):
+ * a last-hour read examines as many rows either way (one per minute, queue, type and
+ * bucket), while unmerged, 10 runners' rows cost it five times 2 runners'. */
+static void rows_a_last_hour_read_examines_do_not_grow_with_runners(void **state)
+{
+    kbj_engine *eng = *state;
+    long long now = (long long)kbj_unix_time(), t = now - now % 60 - 3600, two, ten, unmerged;
+    size_t rows = 0;
+    int more = 0;
+    kbj_stats *s;
+
+    seed_runners(eng, 0, t, 58, 1, 2);
+    unmerged = hour_read_rows(eng);
+    assert_int_equal(kbj_metrics_merge(eng, 0, &rows, &more), KBJ_OK);
+    two = hour_read_rows(eng);
+    seed_runners(eng, 0, t, 58, 3, 8);
+    assert_true(hour_read_rows(eng) > 4 * unmerged);
+    assert_int_equal(kbj_metrics_merge(eng, 0, &rows, &more), KBJ_OK);
+    ten = hour_read_rows(eng);
+    print_message("last-hour read: 2 runners unmerged %lld rows, merged %lld; 10 runners merged %lld\n", unmerged,
+                  two, ten);
+    assert_int_equal(ten, two);
+    /* 58 minutes of 1 counter row and 2 buckets, each read once from the index and looked
+     * up once in the GROUP BY's temporary table, and the ranges' starts */
+    assert_true(two <= 2 * 58 * 3 + 10);
+    s = stats(eng, 3600, 60, NULL, NULL);
+    assert_int_equal(s->totals.started, 58 * 10 * 3);
+    assert_true(s->totals.run_p95_ms == kbj_metrics_bucket_upper(12));
+    kbj_stats_free(s);
 }
 
 static void stats_options_out_of_range_are_refused(void **state)
@@ -330,6 +581,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(two_runners_at_once_write_their_own_rows_and_the_counts_are_exact, setup,
                                         kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(rollup_to_hourly_keeps_totals_and_deletes_old_minutes, setup,
+                                        kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(two_runners_minutes_merge_into_runner_free_rows_with_the_same_numbers, setup,
+                                        kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_row_written_after_its_hour_was_rolled_up_is_counted, setup,
+                                        kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_completion_refused_for_a_lost_lease_is_not_counted, setup,
+                                        kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_runner_merges_when_it_wins_the_minute_and_only_one_wins_it, setup,
+                                        kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(rows_a_last_hour_read_examines_do_not_grow_with_runners, setup,
                                         kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(stats_options_out_of_range_are_refused, setup, kbj_test_engine_teardown),
     };

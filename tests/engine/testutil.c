@@ -123,7 +123,7 @@ kbj_engine *kbj_test_engine(const char *prefix, unsigned lease_seconds)
     }
     kbj_test_exec(eng, "UPDATE {p}kbjobs_meta SET value = '0' WHERE name = 'failures_evicted'");
     kbj_test_exec(eng, "DELETE FROM {p}kbjobs_meta WHERE name IN ('failures_evicted_partial',"
-                  " 'metrics_rolled_until', 'cleanup_logs_cursor')");
+                  " 'metrics_rolled_until', 'metrics_merged_until', 'cleanup_logs_cursor')");
     return eng;
 }
 

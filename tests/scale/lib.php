@@ -34,9 +34,22 @@ final class KBJobs_Scale {
 	const KNOWN = array(
 		'/^SELECT status, COUNT\(\*\) FROM \w+kbjobs_jobs WHERE 1=1 GROUP BY status$/'  => 'counts by status read the status index whole (counts kept per transition, or estimates above a cap, to come)',
 		'/^SELECT q\.name, COALESCE\(s\.max_running/'                                 => 'queue stats count each queue\'s queued jobs (bounded by the backlog, not by all jobs)',
-		'/FROM \w+kbjobs_metrics(_hist)? WHERE res = 60 AND t >= /'                       => 'an hour of minute metrics: rows grow with runners x queues x types, not jobs (runner-free minute rollups to come)',
 		'/FROM \w+kbjobs_cron_events/'                                                   => 'the Scheduled Queue and cron counts read every event (bounded by the site\'s events)',
 	);
+
+	/**
+	 * The metrics reads (Engine::stats(): ranges of resolutions and times) are held to
+	 * their own rule instead of the page rule: the rows they read from the table must not
+	 * exceed what the same window would hold from ONE runner (a row per minute, queue,
+	 * type and bucket), plus the runners' own rows not merged yet (the last minute's, as
+	 * the merge's lag leaves them). Reads that grew with runners would break it.
+	 */
+	const METRICS_READ = '/FROM \w+kbjobs_metrics(_hist)? WHERE \(\(res = \d+ AND t >= /';
+
+	/** The seeded metrics: 3 queues x 5 types, each with 6 histogram rows, from 2 runners. */
+	const METRIC_PAIRS     = 15;
+	const METRIC_HIST_ROWS = 6;
+	const METRIC_RUNNERS   = 2;
 
 	/** WP-Cron events and runner rows seeded beside the jobs. */
 	const CRON_EVENTS = 1000;
@@ -145,19 +158,28 @@ final class KBJobs_Scale {
 			. " SELECT NOW(6) - INTERVAL ($na - s.seq) * 60 SECOND, 1, 'admin', 'rest', ELT(1 + s.seq % 3, 'job.cancel', 'job.rerun', 'queue.pause'),"
 			. " CONCAT('job:', '" . self::ID_PREFIX . "', LPAD(LOWER(HEX(s.seq)), 11, '0')), 'ok', 'scale.seed' FROM seq_1_to_$na s" );
 		// 48 hours of minute metrics from two runners and 90 days of hourly rollups, for
-		// 3 queues and 5 types, with a wait and a run histogram of three buckets each.
+		// 3 queues and 5 types, with a wait and a run histogram of three buckets each. As
+		// the runners' merge leaves them: complete minutes in runner-free rows (the two
+		// runners' sums), the current minute still in each runner's own rows (res 0).
 		$metrics = $this->t( 'metrics' );
 		$hist    = $this->t( 'metrics_hist' );
 		$combo   = "ELT(1 + c.seq % 3, 'default', 'cloud', 'local'), CONCAT('scale.', ELT(1 + (c.seq DIV 3) % 5, 'a', 'b', 'c', 'd', 'e'))";
-		foreach ( array( array( 60, 2880, 30, "CONCAT('" . self::ID_PREFIX . "', LPAD(c.seq DIV 15, 11, '0'))" ), array( 3600, 2160, 15, "''" ) ) as $m ) {
-			list( $res, $steps, $combos, $runner ) = $m;
-			$t = "(UNIX_TIMESTAMP() DIV $res) * $res - $res * (1 + s.seq)";
+		$pairs   = self::METRIC_PAIRS;
+		$runners = self::METRIC_RUNNERS;
+		$each    = array( 12, 10, 1, 1, 1200, 5000 ); // one runner's minute of one pair
+		foreach ( array(
+			array( 0, 1, $pairs * $runners, "CONCAT('" . self::ID_PREFIX . "', LPAD(c.seq DIV $pairs, 11, '0'))", 1, 'UNIX_TIMESTAMP() DIV 60 * 60' ),
+			array( 60, 2880, $pairs, "''", $runners, '(UNIX_TIMESTAMP() DIV 60) * 60 - 60 * (1 + s.seq)' ),
+			array( 3600, 2160, $pairs, "''", $runners, '(UNIX_TIMESTAMP() DIV 3600) * 3600 - 3600 * (1 + s.seq)' ),
+		) as $m ) {
+			list( $res, $steps, $combos, $runner, $times, $t ) = $m;
+			$values = implode( ', ', array_map( static function ( $v ) use ( $times ) { return $v * $times; }, $each ) );
 			$this->q( "INSERT INTO $metrics (res, t, queue, type, runner, started, completed, failed, retried, wait_sum_ms, run_sum_ms)"
-				. " SELECT $res, $t, $combo, $runner, 12, 10, 1, 1, 1200, 5000"
+				. " SELECT $res, $t, $combo, $runner, $values"
 				. ' FROM seq_0_to_' . ( $steps - 1 ) . ' s JOIN seq_0_to_' . ( $combos - 1 ) . ' c' );
 			$this->q( "INSERT INTO $hist (res, t, queue, type, runner, kind, bucket, n)"
-				. " SELECT $res, $t, $combo, $runner, k.seq DIV 3, 10 + k.seq % 3 + 4 * (k.seq DIV 3), 4"
-				. ' FROM seq_0_to_' . ( $steps - 1 ) . ' s JOIN seq_0_to_' . ( $combos - 1 ) . ' c JOIN seq_0_to_5 k' );
+				. " SELECT $res, $t, $combo, $runner, k.seq DIV 3, 10 + k.seq % 3 + 4 * (k.seq DIV 3), " . ( 4 * $times )
+				. ' FROM seq_0_to_' . ( $steps - 1 ) . ' s JOIN seq_0_to_' . ( $combos - 1 ) . ' c JOIN seq_0_to_' . ( self::METRIC_HIST_ROWS - 1 ) . ' k' );
 		}
 
 		// as on a site whose hourly rollup ran: hours before the last one read as hourly rows
@@ -226,6 +248,9 @@ final class KBJobs_Scale {
 					$key = $this->shape( $sql );
 					if ( ! isset( $report['selects'][ $key ] ) ) {
 						$report['selects'][ $key ] = array( 'sql' => $sql, 'from' => array() );
+					} elseif ( self::span( $sql ) > self::span( $report['selects'][ $key ]['sql'] ) ) {
+						// of metrics reads of one shape (the last 15 minutes, the last hour), the widest is checked
+						$report['selects'][ $key ]['sql'] = $sql;
 					}
 					$report['selects'][ $key ]['from'][ $target['path'] ] = true;
 				}
@@ -342,6 +367,16 @@ final class KBJobs_Scale {
 			$why = null;
 			if ( $full ) {
 				$why = 'full scan of ' . implode( ', ', $full );
+			} elseif ( preg_match( self::METRICS_READ, $sql, $m ) ) {
+				$rows  = $this->rows_examined( $sql );
+				$bound = $this->metrics_bound( $sql, empty( $m[1] ) ? 1 : self::METRIC_HIST_ROWS );
+				$report['selects'][ $key ] += array(
+					'rows_examined' => $rows,
+					'metrics_bound' => $bound,
+				);
+				if ( $rows > $bound ) {
+					$why = sprintf( '%d rows read from the table, above the %d one runner\'s rows of that window (and the rows not merged yet) hold', $rows, $bound );
+				}
 			} elseif ( $read > self::PAGES_READ_MAX * $page ) {
 				$why = sprintf( '%d rows read for a page of %d', $read, $page );
 			}
@@ -361,6 +396,48 @@ final class KBJobs_Scale {
 			}
 		}
 		return $bad;
+	}
+
+	/** The seconds a metrics read's ranges cover (0 for any other SELECT). */
+	private static function span( string $sql ): int {
+		$span = 0;
+		if ( preg_match( self::METRICS_READ, $sql ) && preg_match_all( '/ AND t >= (-?\d+) AND t < (-?\d+)\)/', $sql, $m, PREG_SET_ORDER ) ) {
+			foreach ( $m as $r ) {
+				$span += (int) $r[2] - (int) $r[1];
+			}
+		}
+		return $span;
+	}
+
+	/** Rows a single-table SELECT reads from its table (ANALYZE's r_rows). */
+	private function rows_examined( string $sql ): int {
+		$rows = 0;
+		foreach ( $this->q( 'ANALYZE ' . $sql )->fetch_all( MYSQLI_ASSOC ) as $p ) {
+			$rows += (int) ceil( (float) $p['r_rows'] );
+		}
+		return $rows;
+	}
+
+	/**
+	 * What a metrics read's ranges would hold from ONE of the seeded runners: a row per
+	 * pair (and histogram row) per minute or hour, plus the runners' own rows (res 0)
+	 * actually there, those the merge has not reached yet.
+	 *
+	 * @param int $per Rows per pair: 1 for the counters, METRIC_HIST_ROWS for the histograms.
+	 */
+	private function metrics_bound( string $sql, int $per ): int {
+		$table = preg_match( '/FROM (\w+) WHERE/', $sql, $m ) ? $m[1] : '';
+		preg_match_all( '/\(res = (\d+) AND t >= (-?\d+) AND t < (-?\d+)\)/', $sql, $ranges, PREG_SET_ORDER );
+		$bound = 0;
+		foreach ( $ranges as $r ) {
+			list( , $res, $from, $to ) = array_map( 'intval', $r );
+			if ( 0 === $res ) {
+				$bound += (int) $this->q( "SELECT COUNT(*) FROM $table WHERE res = 0 AND t >= $from AND t < $to" )->fetch_row()[0];
+			} else {
+				$bound += (int) ceil( ( $to - $from ) / $res ) * self::METRIC_PAIRS * $per;
+			}
+		}
+		return $bound;
 	}
 
 	/**

@@ -79,9 +79,9 @@ final class MaintenanceTest extends TestCase {
 	}
 
 	/**
-	 * The hourly hook rolls a complete hour of minute metrics (two runners' rows) into one
-	 * runner-free hourly row with their sums, which Engine::stats() then reads for that
-	 * hour; the hook is scheduled hourly.
+	 * The hourly hook rolls a complete hour of minute metrics (two runners' own rows, as
+	 * runners write them: merged first) into one runner-free hourly row with their sums,
+	 * which Engine::stats() then reads for that hour; the hook is scheduled hourly.
 	 */
 	public function test_the_hourly_hook_rolls_up_complete_hours_of_metrics(): void {
 		global $wpdb;
@@ -97,7 +97,7 @@ final class MaintenanceTest extends TestCase {
 				$wpdb->insert(
 					$metrics,
 					array(
-						'res'       => 60,
+						'res'       => 0,
 						't'         => $hour + 60 * $m,
 						'queue'     => 'test-rollup',
 						'type'      => 'test.rollup',
@@ -114,6 +114,7 @@ final class MaintenanceTest extends TestCase {
 			do_action( \KBJobs_Maintenance::HOURLY_HOOK );
 			$row = $wpdb->get_row( $wpdb->prepare( "SELECT runner, started, completed, failed FROM {$metrics} WHERE res = 3600 AND t = %d AND type = 'test.rollup'", $hour ), ARRAY_A );
 			$this->assertSame( array( 'runner' => '', 'started' => '30', 'completed' => '18', 'failed' => '12' ), $row );
+			$this->assertSame( '0', $wpdb->get_var( "SELECT COUNT(*) FROM {$metrics} WHERE type = 'test.rollup' AND runner <> ''" ), 'runners\' rows merged' );
 			$this->assertGreaterThanOrEqual( $hour + 3600, (int) $wpdb->get_var( "SELECT value FROM {$meta} WHERE name = 'metrics_rolled_until'" ) );
 			$stats = \KBJobs_Engine::get()->stats( array( 'since' => 6 * 3600, 'step' => 3600, 'type' => 'test.rollup' ) );
 			$this->assertSame( 18, $stats['totals']['completed'], 'read from the hourly row, once' );
