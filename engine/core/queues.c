@@ -282,7 +282,8 @@ static int qstats_names(qstats_work *w, kbj_rows *settings, kbj_queue_stats **ou
     int rc;
 
     rc = kbj_store_query(w->eng->st, "SELECT status, queue FROM {p}kbjobs_jobs"
-                         " WHERE status IN ('queued', 'running', 'interrupted') GROUP BY status, queue", NULL, 0, &rows);
+                         " WHERE status IN ('queued', 'running', 'interrupted') GROUP BY status, queue",
+                         NULL, 0, &rows);
     if (rc)
         return rc;
     cap = kbj_rows_count(rows) + kbj_rows_count(settings) + 1;
