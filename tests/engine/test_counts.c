@@ -57,11 +57,11 @@ static void status_counts_are_exact_up_to_the_cap_and_estimated_above_it(void **
     assert_int_equal(c[KBJ_ST_RUNNING], 0);
     assert_int_equal(how[KBJ_ST_RUNNING], KBJ_COUNT_EXACT);
     assert_int_equal(how[KBJ_ST_FAILED], KBJ_COUNT_ESTIMATED);
-    assert_true(c[KBJ_ST_FAILED] > KBJ_COUNT_CAP && c[KBJ_ST_FAILED] < 1600);
+    assert_true(c[KBJ_ST_FAILED] > KBJ_COUNT_CAP && c[KBJ_ST_FAILED] < 3000); /* an estimate: pages sampled */
     /* most of the table: InnoDB would say at most half (2,750); the table less the
      * others says about 5,000 */
     assert_int_equal(how[KBJ_ST_COMPLETED], KBJ_COUNT_ESTIMATED);
-    assert_true(c[KBJ_ST_COMPLETED] > 3500 && c[KBJ_ST_COMPLETED] < 7500);
+    assert_true(c[KBJ_ST_COMPLETED] > 2800 && c[KBJ_ST_COMPLETED] < 8000);
 
     /* exact on request: every row read */
     assert_int_equal(kbj_job_status_counts_opt(eng, NULL, KBJ_COUNT_FLAG_EXACT, c, how), KBJ_OK);
@@ -112,15 +112,15 @@ static void a_filter_no_index_serves_says_more_than_the_cap(void **state)
     assert_int_equal(kbj_job_status_counts_opt(eng, NULL, 0, NULL, how), KBJ_EINVAL);
 }
 
-/* 300 queued jobs in "big": 150 due (priority 0, and 20 of priority 5 due the longest),
- * 150 an hour ahead; and 5 running. */
+/* 300 queued jobs in "big": about 150 due (priority 0, and 20 of priority 5 due the
+ * longest; odd row ids), the others an hour ahead; and 5 running. */
 static void queue_counts_are_bounded_and_the_oldest_due_job_spans_priorities(void **state)
 {
     kbj_engine *eng = *state;
     kbj_queue_stats s;
     kbj_queue_stats *all = NULL;
     size_t n = 0;
-    long long before, reads;
+    long long before, reads, due;
 
     kbj_test_submit_n(eng, "t.count", "big", 305);
     kbj_test_exec(eng, "UPDATE {p}kbjobs_jobs SET run_at = NOW(6) + INTERVAL 1 HOUR WHERE id % 2 = 0");
@@ -128,18 +128,20 @@ static void queue_counts_are_bounded_and_the_oldest_due_job_spans_priorities(voi
                        " WHERE id % 2 = 1 ORDER BY id LIMIT 20");
     kbj_test_exec(eng, "UPDATE {p}kbjobs_jobs SET status = 'running' WHERE id % 2 = 0 ORDER BY id DESC LIMIT 5");
     kbj_test_exec(eng, "ANALYZE TABLE {p}kbjobs_jobs");
+    due = kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_jobs WHERE status = 'queued' AND run_at <= NOW(6)");
+    assert_true(due > 140 && due < 160);
 
     before = index_reads(eng);
     assert_int_equal(kbj_queue_stats_get(eng, "big", &s), KBJ_OK);
     reads = index_reads(eng) - before;
-    print_message("queued %lld (300, estimated), due %lld (153), %lld index reads\n", s.queued, s.due, reads);
+    print_message("queued %lld (300, estimated), due %lld (%lld), %lld index reads\n", s.queued, s.due, due, reads);
     /* three counts of at most cap + 1 rows, a row per priority, the settings */
     assert_true(reads <= 3 * (KBJ_COUNT_CAP + 3) + 10);
     assert_int_equal(s.queued_how, KBJ_COUNT_ESTIMATED);
-    assert_true(s.queued > KBJ_COUNT_CAP && s.queued < 1200);
+    assert_true(s.queued > KBJ_COUNT_CAP && s.queued < 3000); /* an estimate over a few pages */
     assert_int_equal(s.running, 5);
     assert_int_equal(s.running_how, KBJ_COUNT_EXACT);
-    assert_int_equal(s.due, 153); /* below the cap: exact */
+    assert_int_equal(s.due, due); /* below the cap: exact */
     assert_int_equal(s.due_how, KBJ_COUNT_EXACT);
     /* the oldest due job is of priority 5, ten minutes late */
     assert_true(s.oldest_due_age > 590 && s.oldest_due_age < 700);
@@ -152,7 +154,7 @@ static void queue_counts_are_bounded_and_the_oldest_due_job_spans_priorities(voi
     assert_int_equal(n, 1);
     assert_string_equal(all[0].name, "big");
     assert_int_equal(all[0].queued, 300);
-    assert_int_equal(all[0].due, 153);
+    assert_int_equal(all[0].due, due);
     free(all);
 
     /* nothing due: no count of the future jobs */
