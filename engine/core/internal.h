@@ -137,6 +137,11 @@ int kbj_job_count_upto(kbj_engine *eng, const kbj_job_filter *f, unsigned long l
 int kbj_count_rows(kbj_store *st, const char *from_where, const kbj_val *params, size_t n, int flags,
                    unsigned long long *count, int *how);
 
+/* kbj_queue_stats_get with only what says whether the queue is blocked: its settings,
+ * its running jobs (a bounded count) and `blocked`; the other numbers are 0. For why a
+ * job waits, which a screen asks for each job of a page. */
+int kbj_queue_blocked(kbj_engine *eng, const char *queue, kbj_queue_stats *out);
+
 /* The optimizer's estimate of a table's rows (EXPLAIN of a scan: the table's statistics,
  * no rows read), e.g. "{p}kbjobs_jobs". */
 int kbj_table_rows_estimate(kbj_store *st, const char *table, unsigned long long *rows);

@@ -155,9 +155,10 @@ int kbj_queue_pause(kbj_engine *eng, const char *queue, int paused)
 }
 
 /* A queue's settings and the database's clock: the token bucket is computed against it */
-#define SETTINGS_SQL                                                                                   \
-    "SELECT name, max_running, rate_limit, rate_period_ms, paused, tokens,"                            \
-    " TIMESTAMPDIFF(MICROSECOND, tokens_at, NOW(6)) FROM {p}kbjobs_queues"
+#define SETTINGS_COLS                                                                               \
+    " COALESCE(s.max_running, 0), COALESCE(s.rate_limit, 0), COALESCE(s.rate_period_ms, 0),"         \
+    " COALESCE(s.paused, 0), COALESCE(s.tokens, 0),"                                                  \
+    " COALESCE(TIMESTAMPDIFF(MICROSECOND, s.tokens_at, NOW(6)), 0), UNIX_TIMESTAMP(NOW(6))"
 
 /* The blocked reason from the settings and the counts (the bucket refilled to `now`). */
 static void stats_blocked(kbj_queue_stats *s, double tokens, double elapsed_ms, double now)
@@ -177,6 +178,9 @@ static void stats_blocked(kbj_queue_stats *s, double tokens, double elapsed_ms, 
         }
     }
 }
+
+/* An internal flag: only what `blocked` needs (settings and running jobs), for why.c. */
+#define QSTATS_BLOCKED_ONLY 0x100
 
 /*
  * A queue's numbers, each bounded by the claim index (status, queue, priority, run_at,
@@ -200,12 +204,14 @@ static int stats_counts(kbj_store *st, int flags, kbj_queue_stats *s, double now
     int rc;
 
     v[0] = KBJ_VS(s->name);
-    if ((rc = kbj_count_rows(st, cond[0], v, 1, flags, &c, &s->queued_how)))
-        return rc;
-    s->queued = (long long)c;
     if ((rc = kbj_count_rows(st, cond[1], v, 1, flags, &c, &s->running_how)))
         return rc;
     s->running = (long long)c;
+    if (flags & QSTATS_BLOCKED_ONLY)
+        return KBJ_OK;
+    if ((rc = kbj_count_rows(st, cond[0], v, 1, flags, &c, &s->queued_how)))
+        return rc;
+    s->queued = (long long)c;
     if (s->queued > 0) {
         /* a loose index scan by hand: the first row of each priority in the claim index
          * is its oldest run_at, one row read per priority (the optimizer's own loose scan
@@ -308,26 +314,33 @@ static int qstats_names(qstats_work *w, kbj_rows *settings, kbj_queue_stats **ou
 static int qstats_do(kbj_store *st, void *arg)
 {
     qstats_work *w = arg;
-    kbj_rows *settings = NULL, *clock = NULL;
+    kbj_rows *settings = NULL;
     kbj_queue_stats *all = NULL;
     size_t n = 0;
     double now;
     int rc;
 
-    if ((rc = kbj_store_query(st, "SELECT UNIX_TIMESTAMP(NOW(6))", NULL, 0, &clock)))
-        return rc;
-    now = kbj_dbtime(kbj_rows_str(clock, 0, 0));
-    kbj_rows_free(clock);
     if (w->one) {
-        rc = kbj_store_query(st, SETTINGS_SQL " WHERE name = ?", (kbj_val[]){ KBJ_VS(w->queue) }, 1, &settings);
+        /* one row: the settings, or zeros, and the clock */
+        rc = kbj_store_query(st, "SELECT q.name," SETTINGS_COLS " FROM (SELECT ? AS name) q"
+                             " LEFT JOIN {p}kbjobs_queues s ON s.name = q.name", (kbj_val[]){ KBJ_VS(w->queue) }, 1,
+                             &settings);
         if (rc)
             return rc;
+        now = kbj_dbtime(kbj_rows_str(settings, 0, 7));
         all = w->one;
         memset(all, 0, sizeof *all);
         kbj_copy(all->name, sizeof all->name, w->queue);
         n = 1;
     } else {
-        if ((rc = kbj_store_query(st, SETTINGS_SQL " ORDER BY name LIMIT 1000", NULL, 0, &settings)))
+        kbj_rows *clock = NULL;
+        if ((rc = kbj_store_query(st, "SELECT UNIX_TIMESTAMP(NOW(6))", NULL, 0, &clock)))
+            return rc;
+        now = kbj_dbtime(kbj_rows_str(clock, 0, 0));
+        kbj_rows_free(clock);
+        rc = kbj_store_query(st, "SELECT s.name," SETTINGS_COLS " FROM {p}kbjobs_queues s ORDER BY s.name LIMIT 1000",
+                             NULL, 0, &settings);
+        if (rc)
             return rc;
         if ((rc = qstats_names(w, settings, &all, &n))) {
             kbj_rows_free(settings);
@@ -379,6 +392,11 @@ int kbj_queue_stats_get_opt(kbj_engine *eng, const char *queue, int flags, kbj_q
 int kbj_queue_stats_get(kbj_engine *eng, const char *queue, kbj_queue_stats *out)
 {
     return kbj_queue_stats_get_opt(eng, queue, 0, out);
+}
+
+int kbj_queue_blocked(kbj_engine *eng, const char *queue, kbj_queue_stats *out)
+{
+    return kbj_queue_stats_get_opt(eng, queue, QSTATS_BLOCKED_ONLY, out);
 }
 
 int kbj_queues_list_opt(kbj_engine *eng, int flags, kbj_queue_stats **out, size_t *n)
