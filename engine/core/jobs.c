@@ -908,7 +908,6 @@ int kbj_table_rows_estimate(kbj_store *st, const char *table, unsigned long long
 typedef struct bounded_work {
     kbj_engine *eng;
     const kbj_job_filter *f;
-    int flags;
     unsigned long long counts[KBJ_NSTATUS];
     int how[KBJ_NSTATUS];
 } bounded_work;
@@ -979,7 +978,6 @@ int kbj_job_status_counts_opt(kbj_engine *eng, const kbj_job_filter *f, int flag
     memset(&w, 0, sizeof w);
     w.eng = eng;
     w.f = &none;
-    w.flags = flags;
     rc = kbj_store_do(eng->st, bounded_counts_do, &w);
     if (rc == KBJ_OK) {
         memcpy(counts, w.counts, sizeof w.counts);
