@@ -372,6 +372,44 @@ int kbj_job_count(kbj_engine *eng, const kbj_job_filter *f, unsigned long long *
 int kbj_job_status_counts(kbj_engine *eng, const kbj_job_filter *f, unsigned long long counts[KBJ_NSTATUS]);
 
 /*
+ * Counts for screens: a count that costs no more than a page of rows, whatever the
+ * number of jobs. Up to KBJ_COUNT_CAP matching rows a count is exact; above, it is the
+ * optimizer's estimate from the index (one index dive, no rows read), or, where no
+ * index serves every condition and the estimate would be a guess, only "more than
+ * KBJ_COUNT_CAP". 190: a count reads at most cap + 1 rows plus its index lookup, which
+ * keeps it under the dashboard's rule of 200 rows read per query (ten pages of 20);
+ * and a screen showing "190" exactly and "more than 190" or "~ 1.0M" above loses nothing
+ * an operator acts on.
+ */
+#define KBJ_COUNT_CAP 190
+
+/* How a count is known. */
+enum {
+    KBJ_COUNT_EXACT = 0,     /* exact */
+    KBJ_COUNT_ESTIMATED = 1, /* the index's estimate, above KBJ_COUNT_CAP */
+    KBJ_COUNT_MORE = 2       /* more than KBJ_COUNT_CAP: the count given is KBJ_COUNT_CAP + 1 */
+};
+
+/* Option of the bounded counts: count exactly, reading every matching row (for a CLI
+ * that asks, tests, and a bulk preview where the number matters more than the time). */
+#define KBJ_COUNT_FLAG_EXACT 1
+
+/*
+ * kbj_job_status_counts bounded: each status counted on its own through the claim
+ * index (status, queue, ...) with at most KBJ_COUNT_CAP + 1 rows read, and how[s] says
+ * how counts[s] is known (KBJ_COUNT_EXACT, _ESTIMATED or _MORE; `how` may be NULL).
+ * Without a filter, InnoDB's estimate of a range that is most of the table is capped at
+ * half its rows: the largest status is then estimated as the table's estimated size
+ * less the other counts. With a queue filter (which the claim index serves) counts above
+ * the cap are estimates; with any other filter (type, search, dates, keys) no index
+ * serves the status and the filter together, so they are KBJ_COUNT_MORE.
+ * `flags` KBJ_COUNT_FLAG_EXACT: every count exact (one GROUP BY query reading every
+ * matching row), how[] all KBJ_COUNT_EXACT. Returns as kbj_job_status_counts.
+ */
+int kbj_job_status_counts_opt(kbj_engine *eng, const kbj_job_filter *f, int flags,
+                              unsigned long long counts[KBJ_NSTATUS], int how[KBJ_NSTATUS]);
+
+/*
  * Cancels a job. A queued or interrupted job becomes cancelled at once (*was_running 0);
  * a running job gets a cancel request that its runner sees at its next heartbeat or
  * check (*was_running 1). A finished job (completed, failed, cancelled) is KBJ_ECONFLICT.
@@ -1157,17 +1195,32 @@ typedef struct kbj_queue_stats {
     char name[KBJ_NAME_MAX + 1];
     unsigned max_running, rate, period_ms;
     int paused;
-    long long queued, running, due, started_last_minute;
+    long long queued, running, due; /* bounded counts (see KBJ_COUNT_CAP) */
+    int queued_how, running_how, due_how; /* KBJ_COUNT_EXACT or KBJ_COUNT_ESTIMATED */
+    long long started_last_minute; /* jobs started in the last complete minute (the runners' metrics) */
     double oldest_due_age;        /* seconds the oldest due job has waited; 0 when none */
     char blocked[16];             /* "", "paused", "concurrency" or "rate" */
     double rate_limited_until;    /* Unix time the next token arrives, when blocked by rate */
 } kbj_queue_stats;
 
-/* One queue's stats (a queue with no settings and no jobs reports zeros). */
+/*
+ * One queue's stats (a queue with no settings and no jobs reports zeros). Its queued,
+ * running and due jobs are bounded counts (exact up to KBJ_COUNT_CAP, the index's
+ * estimate above, with *_how saying which), each read from the claim index; the oldest
+ * due job is one index seek per priority in use. So "concurrency" in `blocked` compares
+ * an estimate with a limit above KBJ_COUNT_CAP (claims themselves count exactly).
+ */
 int kbj_queue_stats_get(kbj_engine *eng, const char *queue, kbj_queue_stats *out);
 
-/* Every queue that has settings or jobs not yet finished, by name. Free with free(). */
+/* Every queue that has settings or jobs not yet finished (found by a loose scan of the
+ * claim index: a few rows per queue), by name, at most 1000, with kbj_queue_stats_get's
+ * numbers. Free with free(). */
 int kbj_queues_list(kbj_engine *eng, kbj_queue_stats **out, size_t *n);
+
+/* The same, with `flags` KBJ_COUNT_FLAG_EXACT: the counts exact, reading every
+ * matching row. */
+int kbj_queue_stats_get_opt(kbj_engine *eng, const char *queue, int flags, kbj_queue_stats *out);
+int kbj_queues_list_opt(kbj_engine *eng, int flags, kbj_queue_stats **out, size_t *n);
 
 /* ======================================================================== *
  * Resources

@@ -35,18 +35,32 @@ PHP_METHOD(KBJobs_Engine, statusCounts)
     HashTable *filter = NULL;
     kbj_job_filter f;
     unsigned long long counts[KBJ_NSTATUS];
+    int how[KBJ_NSTATUS];
+    bool exact = false;
+    zval *estimated = NULL;
 
-    ZEND_PARSE_PARAMETERS_START(0, 1)
+    ZEND_PARSE_PARAMETERS_START(0, 3)
         Z_PARAM_OPTIONAL
         Z_PARAM_ARRAY_HT(filter)
+        Z_PARAM_BOOL(exact)
+        Z_PARAM_ZVAL(estimated)
     ZEND_PARSE_PARAMETERS_END();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
     if (kbjobs_parse_job_filter(filter, &f))
         RETURN_THROWS();
-    KBJOBS_CHECK(eng, kbj_job_status_counts(eng, &f, counts));
+    KBJOBS_CHECK(eng, kbj_job_status_counts_opt(eng, &f, exact ? KBJ_COUNT_FLAG_EXACT : 0, counts, how));
     array_init_size(return_value, KBJ_NSTATUS);
     for (int s = 0; s < KBJ_NSTATUS; s++)
         add_assoc_long(return_value, kbj_status_name(s), (zend_long)counts[s]);
+    if (estimated) {
+        /* counts stay plain ints (callers sum them); how each is known goes here */
+        zval flags;
+        array_init(&flags);
+        for (int s = 0; s < KBJ_NSTATUS; s++)
+            if (how[s] != KBJ_COUNT_EXACT)
+                add_assoc_string(&flags, kbj_status_name(s), how[s] == KBJ_COUNT_MORE ? "more" : "estimate");
+        ZEND_TRY_ASSIGN_REF_VALUE(estimated, &flags);
+    }
 }
 
 PHP_METHOD(KBJobs_Engine, applyToJobs)

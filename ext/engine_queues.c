@@ -231,6 +231,17 @@ static void queue_to_array(const kbj_queue_stats *s, zval *out)
     add_assoc_long(out, "queued", (zend_long)s->queued);
     add_assoc_long(out, "running", (zend_long)s->running);
     add_assoc_long(out, "due", (zend_long)s->due);
+    {
+        zval est;
+        array_init(&est);
+        if (s->queued_how != KBJ_COUNT_EXACT)
+            add_next_index_string(&est, "queued");
+        if (s->running_how != KBJ_COUNT_EXACT)
+            add_next_index_string(&est, "running");
+        if (s->due_how != KBJ_COUNT_EXACT)
+            add_next_index_string(&est, "due");
+        add_assoc_zval(out, "estimated", &est);
+    }
     add_assoc_double(out, "oldest_due_age", s->oldest_due_age);
     add_assoc_long(out, "started_last_minute", (zend_long)s->started_last_minute);
     if (s->blocked[0])
@@ -247,11 +258,14 @@ PHP_METHOD(KBJobs_Engine, queue)
 {
     zend_string *queue;
     kbj_queue_stats s;
-    ZEND_PARSE_PARAMETERS_START(1, 1)
+    bool exact = false;
+    ZEND_PARSE_PARAMETERS_START(1, 2)
         Z_PARAM_PATH_STR(queue)
+        Z_PARAM_OPTIONAL
+        Z_PARAM_BOOL(exact)
     ZEND_PARSE_PARAMETERS_END();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
-    KBJOBS_CHECK(eng, kbj_queue_stats_get(eng, ZSTR_VAL(queue), &s));
+    KBJOBS_CHECK(eng, kbj_queue_stats_get_opt(eng, ZSTR_VAL(queue), exact ? KBJ_COUNT_FLAG_EXACT : 0, &s));
     queue_to_array(&s, return_value);
 }
 
@@ -259,9 +273,13 @@ PHP_METHOD(KBJobs_Engine, queues)
 {
     kbj_queue_stats *all = NULL;
     size_t n = 0;
-    ZEND_PARSE_PARAMETERS_NONE();
+    bool exact = false;
+    ZEND_PARSE_PARAMETERS_START(0, 1)
+        Z_PARAM_OPTIONAL
+        Z_PARAM_BOOL(exact)
+    ZEND_PARSE_PARAMETERS_END();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
-    KBJOBS_CHECK(eng, kbj_queues_list(eng, &all, &n));
+    KBJOBS_CHECK(eng, kbj_queues_list_opt(eng, exact ? KBJ_COUNT_FLAG_EXACT : 0, &all, &n));
     array_init_size(return_value, (uint32_t)n);
     for (size_t i = 0; i < n; i++) {
         zval row;

@@ -251,11 +251,16 @@ namespace KBJobs {
          * The jobs matching the filter by status, in this order with every key present:
          * ['queued' => int, 'running' => int, 'completed' => int, 'failed' => int,
          * 'cancelled' => int, 'interrupted' => int]. The filter is list()'s; its status,
-         * limit and cursor are ignored.
+         * limit and cursor are ignored. Each count reads at most 191 rows: exact up to
+         * 190, above it the index's estimate, or with a filter no index serves (type,
+         * search, dates, keys; a queue is served) 191 meaning "more than 190". $estimated
+         * receives the counts that are not exact: ['completed' => 'estimate', 'failed' =>
+         * 'more'], [] when all are. $exact: every count exact, reading every matching row.
          * @param array $filter
+         * @param array|null $estimated
          * @return array
          */
-        public function statusCounts(array $filter = []): array {}
+        public function statusCounts(array $filter = [], bool $exact = false, &$estimated = null): array {}
 
         /**
          * Applies an action to up to 1000 jobs by id, in transactions of 500:
@@ -361,11 +366,19 @@ namespace KBJobs {
 
         public function resumeQueue(string $queue): void {}
 
-        /** One queue's settings, numbers, and why it is not starting jobs. */
-        public function queue(string $queue): array {}
+        /**
+         * One queue's settings, numbers, and why it is not starting jobs. Its queued,
+         * running and due counts are exact up to 190 and the index's estimate above;
+         * 'estimated' lists those that are estimates (['queued', 'due'], or []).
+         * $exact: exact counts, reading every matching row.
+         */
+        public function queue(string $queue, bool $exact = false): array {}
 
-        /** @return array */
-        public function queues(): array {}
+        /**
+         * Every queue with settings or unfinished jobs, as queue() reports it.
+         * @return array
+         */
+        public function queues(bool $exact = false): array {}
 
         /** Known resources, busy or idle, with the job and operation holding each. */
         public function resources(): array {}

@@ -131,6 +131,21 @@ typedef struct kbj_job_ref {
 int kbj_job_count_upto(kbj_engine *eng, const kbj_job_filter *f, unsigned long long upto,
                        unsigned long long *count);
 
+/* A count for a screen: with KBJ_COUNT_FLAG_EXACT in `flags` an exact COUNT(*) over
+ * `from_where` (what follows FROM), else kbj_store_count_upto with KBJ_COUNT_CAP; *how is
+ * KBJ_COUNT_EXACT or KBJ_COUNT_ESTIMATED. Returns 0 or the store's error. */
+int kbj_count_rows(kbj_store *st, const char *from_where, const kbj_val *params, size_t n, int flags,
+                   unsigned long long *count, int *how);
+
+/* kbj_queue_stats_get with only what says whether the queue is blocked: its settings,
+ * its running jobs (a bounded count) and `blocked`; the other numbers are 0. For why a
+ * job waits, which a screen asks for each job of a page. */
+int kbj_queue_blocked(kbj_engine *eng, const char *queue, kbj_queue_stats *out);
+
+/* The optimizer's estimate of a table's rows (EXPLAIN of a scan: the table's statistics,
+ * no rows read), e.g. "{p}kbjobs_jobs". */
+int kbj_table_rows_estimate(kbj_store *st, const char *table, unsigned long long *rows);
+
 /* Up to `limit` jobs matching `f` (limit and cursor ignored) with after < row id <= upto,
  * in row-id order, into out[0..*n). 0, KBJ_EINVAL for a bad filter, or KBJ_EDB. */
 int kbj_job_walk(kbj_engine *eng, const kbj_job_filter *f, unsigned long long after, unsigned long long upto,

@@ -865,6 +865,128 @@ int kbj_job_status_counts(kbj_engine *eng, const kbj_job_filter *f, unsigned lon
     return rc;
 }
 
+int kbj_count_rows(kbj_store *st, const char *from_where, const kbj_val *params, size_t n, int flags,
+                   unsigned long long *count, int *how)
+{
+    char sql[1400];
+    kbj_rows *rows = NULL;
+    int rc, est = 0;
+
+    *how = KBJ_COUNT_EXACT;
+    if (!(flags & KBJ_COUNT_FLAG_EXACT)) {
+        rc = kbj_store_count_upto(st, from_where, params, n, KBJ_COUNT_CAP, count, &est);
+        *how = est ? KBJ_COUNT_ESTIMATED : KBJ_COUNT_EXACT;
+        return rc;
+    }
+    *count = 0;
+    if (snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM %s", from_where) >= (int)sizeof sql)
+        return kbj_fail(kbj_store_err(st), KBJ_EINVAL, "count query too long");
+    if ((rc = kbj_store_query(st, sql, params, n, &rows)))
+        return rc;
+    *count = (unsigned long long)kbj_rows_int(rows, 0, 0);
+    kbj_rows_free(rows);
+    return KBJ_OK;
+}
+
+int kbj_table_rows_estimate(kbj_store *st, const char *table, unsigned long long *rows_out)
+{
+    char sql[256];
+    kbj_rows *rows = NULL;
+    long long r;
+    int rc;
+
+    *rows_out = 0;
+    snprintf(sql, sizeof sql, "EXPLAIN SELECT 1 FROM %s", table);
+    if ((rc = kbj_store_query(st, sql, NULL, 0, &rows)))
+        return rc;
+    r = kbj_rows_count(rows) ? kbj_rows_int(rows, 0, 8) : 0; /* "rows" is the 9th column */
+    kbj_rows_free(rows);
+    *rows_out = r > 0 ? (unsigned long long)r : 0;
+    return KBJ_OK;
+}
+
+typedef struct bounded_work {
+    kbj_engine *eng;
+    const kbj_job_filter *f;
+    unsigned long long counts[KBJ_NSTATUS];
+    int how[KBJ_NSTATUS];
+} bounded_work;
+
+/* Each status on its own: "status = ?" first, so the claim index's range is one status
+ * (and one queue, with a queue filter) and the count stops at the cap. */
+static int bounded_counts_do(kbj_store *st, void *arg)
+{
+    bounded_work *w = arg;
+    filter_sql q;
+    char from[1200];
+    kbj_val v[17];
+    int queue_only, unfiltered, top = -1;
+    unsigned long long others = 0, table = 0;
+    int rc;
+
+    filter_build(w->f, 1, &q);
+    unfiltered = q.k == 0;
+    queue_only = q.k == 1 && w->f->queue && w->f->queue[0];
+    snprintf(from, sizeof from, "{p}kbjobs_jobs WHERE status = ?%s", q.where);
+    memcpy(v + 1, q.v, q.k * sizeof *v);
+    for (int s = 0; s < KBJ_NSTATUS; s++) {
+        v[0] = KBJ_VS(statuses[s]);
+        if ((rc = kbj_count_rows(st, from, v, q.k + 1, 0, &w->counts[s], &w->how[s])))
+            return rc;
+        if (w->how[s] == KBJ_COUNT_ESTIMATED && !unfiltered && !queue_only) {
+            /* the estimate is of the index range the optimizer chose, not of the
+             * filter's matches: say only what the rows read prove */
+            w->how[s] = KBJ_COUNT_MORE;
+            w->counts[s] = KBJ_COUNT_CAP + 1;
+        }
+        if (w->how[s] == KBJ_COUNT_ESTIMATED && (top < 0 || w->counts[s] > w->counts[top]))
+            top = s;
+    }
+    if (!unfiltered || top < 0)
+        return KBJ_OK;
+    /* InnoDB caps a range's estimate at half the table: the largest status (completed,
+     * on a site that has run a million jobs) is the table's size less the others */
+    if ((rc = kbj_table_rows_estimate(st, "{p}kbjobs_jobs", &table)))
+        return rc;
+    for (int s = 0; s < KBJ_NSTATUS; s++)
+        if (s != top)
+            others += w->counts[s];
+    if (table > others && table - others > w->counts[top])
+        w->counts[top] = table - others;
+    return KBJ_OK;
+}
+
+int kbj_job_status_counts_opt(kbj_engine *eng, const kbj_job_filter *f, int flags,
+                              unsigned long long counts[KBJ_NSTATUS], int how[KBJ_NSTATUS])
+{
+    kbj_job_filter none = { 0 };
+    bounded_work w;
+    int rc;
+
+    if (!eng || !counts)
+        return KBJ_EINVAL;
+    memset(counts, 0, KBJ_NSTATUS * sizeof *counts);
+    if (how)
+        memset(how, 0, KBJ_NSTATUS * sizeof *how);
+    if (flags & KBJ_COUNT_FLAG_EXACT)
+        return kbj_job_status_counts(eng, f, counts);
+    if (f)
+        none = *f;
+    none.status = NULL; /* the status is what is counted */
+    if (filter_check(eng, &none))
+        return KBJ_EINVAL;
+    memset(&w, 0, sizeof w);
+    w.eng = eng;
+    w.f = &none;
+    rc = kbj_store_do(eng->st, bounded_counts_do, &w);
+    if (rc == KBJ_OK) {
+        memcpy(counts, w.counts, sizeof w.counts);
+        if (how)
+            memcpy(how, w.how, sizeof w.how);
+    }
+    return rc;
+}
+
 /* ---- walking a filter in row-id order (the bulk job) ------------------------------ */
 
 typedef struct walk_work {

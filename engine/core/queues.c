@@ -11,6 +11,7 @@
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int check_name(kbj_engine *eng, const char *queue)
 {
@@ -153,41 +154,15 @@ int kbj_queue_pause(kbj_engine *eng, const char *queue, int paused)
     return kbj_store_do(eng->st, qset_do, &w);
 }
 
-#define STATS_SQL                                                                                     \
-    "SELECT q.name, COALESCE(s.max_running, 0), COALESCE(s.rate_limit, 0), COALESCE(s.rate_period_ms, 0)," \
-    " COALESCE(s.paused, 0),"                                                                          \
-    " (SELECT COUNT(*) FROM {p}kbjobs_jobs j WHERE j.status = 'queued' AND j.queue = q.name),"        \
-    " (SELECT COUNT(*) FROM {p}kbjobs_jobs j WHERE j.status = 'running' AND j.queue = q.name),"       \
-    " (SELECT COUNT(*) FROM {p}kbjobs_jobs j WHERE j.status = 'queued' AND j.queue = q.name"          \
-    "   AND j.run_at <= NOW(6)),"                                                                      \
-    " (SELECT TIMESTAMPDIFF(MICROSECOND, MIN(j.run_at), NOW(6)) FROM {p}kbjobs_jobs j"                \
-    "   WHERE j.status = 'queued' AND j.queue = q.name AND j.run_at <= NOW(6)),"                       \
-    /* started in the last minute: running, or finished since (read by the finished index) */          \
-    " (SELECT COUNT(*) FROM {p}kbjobs_jobs j WHERE j.status = 'running'"                              \
-    "   AND j.queue = q.name AND j.started_at > NOW(6) - INTERVAL 1 MINUTE)"                           \
-    " + (SELECT COUNT(*) FROM {p}kbjobs_jobs j WHERE j.finished_at > NOW(6) - INTERVAL 1 MINUTE"     \
-    "   AND j.status IN ('completed', 'failed') AND j.queue = q.name"                                  \
-    "   AND j.started_at > NOW(6) - INTERVAL 1 MINUTE),"                                               \
-    " COALESCE(s.tokens, 0), COALESCE(TIMESTAMPDIFF(MICROSECOND, s.tokens_at, NOW(6)), 0),"          \
-    " UNIX_TIMESTAMP(NOW(6))"
+/* A queue's settings and the database's clock: the token bucket is computed against it */
+#define SETTINGS_COLS                                                                               \
+    " COALESCE(s.max_running, 0), COALESCE(s.rate_limit, 0), COALESCE(s.rate_period_ms, 0),"         \
+    " COALESCE(s.paused, 0), COALESCE(s.tokens, 0),"                                                  \
+    " COALESCE(TIMESTAMPDIFF(MICROSECOND, s.tokens_at, NOW(6)), 0), UNIX_TIMESTAMP(NOW(6))"
 
-static void stats_from_row(const kbj_rows *r, size_t i, kbj_queue_stats *s)
+/* The blocked reason from the settings and the counts (the bucket refilled to `now`). */
+static void stats_blocked(kbj_queue_stats *s, double tokens, double elapsed_ms, double now)
 {
-    double tokens, elapsed_ms, now;
-    memset(s, 0, sizeof *s);
-    kbj_copy(s->name, sizeof s->name, kbj_rows_str(r, i, 0));
-    s->max_running = (unsigned)kbj_rows_int(r, i, 1);
-    s->rate = (unsigned)kbj_rows_int(r, i, 2);
-    s->period_ms = (unsigned)kbj_rows_int(r, i, 3);
-    s->paused = (int)kbj_rows_int(r, i, 4);
-    s->queued = kbj_rows_int(r, i, 5);
-    s->running = kbj_rows_int(r, i, 6);
-    s->due = kbj_rows_int(r, i, 7);
-    s->oldest_due_age = (double)kbj_rows_int(r, i, 8) / 1e6;
-    s->started_last_minute = kbj_rows_int(r, i, 9);
-    tokens = kbj_dbtime(kbj_rows_str(r, i, 10));
-    elapsed_ms = (double)kbj_rows_int(r, i, 11) / 1000.0;
-    now = kbj_dbtime(kbj_rows_str(r, i, 12));
     if (s->paused) {
         kbj_copy(s->blocked, sizeof s->blocked, "paused");
     } else if (s->max_running && s->running >= (long long)s->max_running) {
@@ -204,48 +179,211 @@ static void stats_from_row(const kbj_rows *r, size_t i, kbj_queue_stats *s)
     }
 }
 
+/* An internal flag: only what `blocked` needs (settings and running jobs), for why.c. */
+#define QSTATS_BLOCKED_ONLY 0x100
+
+/*
+ * A queue's numbers, each bounded by the claim index (status, queue, priority, run_at,
+ * id): queued and running as counts of one (status, queue) range; the oldest queued
+ * job's run_at per priority by a loose index scan (one row per priority in use, where
+ * MIN(run_at) over all priorities would read the whole backlog); due as a count over
+ * (status, queue, priority, run_at <= now) for the priorities that have a due job, so
+ * the jobs scheduled later are never read; started in the last complete minute from the
+ * runners' minute metrics, a few rows per runner and type.
+ */
+static int stats_counts(kbj_store *st, int flags, kbj_queue_stats *s, double now)
+{
+    static const char *const cond[] = { "{p}kbjobs_jobs WHERE status = 'queued' AND queue = ?",
+                                        "{p}kbjobs_jobs WHERE status = 'running' AND queue = ?" };
+    char from[600];
+    size_t off, np = 0;
+    kbj_val v[30];
+    kbj_rows *rows = NULL;
+    double oldest = 0;
+    unsigned long long c = 0;
+    int rc;
+
+    v[0] = KBJ_VS(s->name);
+    if ((rc = kbj_count_rows(st, cond[1], v, 1, flags, &c, &s->running_how)))
+        return rc;
+    s->running = (long long)c;
+    if (flags & QSTATS_BLOCKED_ONLY)
+        return KBJ_OK;
+    if ((rc = kbj_count_rows(st, cond[0], v, 1, flags, &c, &s->queued_how)))
+        return rc;
+    s->queued = (long long)c;
+    if (s->queued > 0) {
+        /* a loose index scan by hand: the first row of each priority in the claim index
+         * is its oldest run_at, one row read per priority (the optimizer's own loose scan
+         * of GROUP BY priority is a choice it makes on cost, and on a small backlog it
+         * reads every row instead) */
+        long long after = -32769; /* below any SMALLINT */
+        off = (size_t)snprintf(from, sizeof from, "%s AND priority IN (", cond[0]);
+        for (int k = 0; k < 64; k++) { /* a queue using more priorities: the first 64 */
+            double age;
+            rc = kbj_store_query(st, "SELECT priority, TIMESTAMPDIFF(MICROSECOND, run_at, NOW(6)) FROM {p}kbjobs_jobs"
+                                 " WHERE status = 'queued' AND queue = ? AND priority > ?"
+                                 " ORDER BY priority, run_at LIMIT 1", (kbj_val[]){ KBJ_VS(s->name), KBJ_VI(after) },
+                                 2, &rows);
+            if (rc)
+                return rc;
+            if (kbj_rows_count(rows) == 0) {
+                kbj_rows_free(rows);
+                break;
+            }
+            after = kbj_rows_int(rows, 0, 0);
+            age = (double)kbj_rows_int(rows, 0, 1) / 1e6;
+            kbj_rows_free(rows);
+            if (age < 0)
+                continue; /* nothing of this priority is due */
+            if (age > oldest)
+                oldest = age;
+            if (np < 28) {
+                off += (size_t)snprintf(from + off, sizeof from - off, "%s?", np ? ", " : "");
+                v[1 + np] = KBJ_VI(after);
+            }
+            np++;
+        }
+        s->oldest_due_age = oldest;
+        if (np > 28) /* more priorities in use than a statement's list: not bounded by them */
+            snprintf(from, sizeof from, "%s AND run_at <= NOW(6)", cond[0]);
+        else
+            snprintf(from + off, sizeof from - off, ") AND run_at <= NOW(6)");
+        if (np && (rc = kbj_count_rows(st, from, v, np > 28 ? 1 : 1 + np, flags, &c, &s->due_how)))
+            return rc;
+        s->due = np ? (long long)c : 0;
+    }
+    /* the runners' own rows (res 0) and, once merged, the runner-free ones (res 60):
+     * a merge moves rows from one to the other in one transaction, so one statement
+     * counts each start once */
+    rc = kbj_store_query(st, "SELECT COALESCE(SUM(started), 0) FROM {p}kbjobs_metrics"
+                         " WHERE res IN (0, 60) AND t = ? AND queue = ?",
+                         (kbj_val[]){ KBJ_VI(((long long)now / 60 - 1) * 60), KBJ_VS(s->name) }, 2, &rows);
+    if (rc)
+        return rc;
+    s->started_last_minute = kbj_rows_int(rows, 0, 0);
+    kbj_rows_free(rows);
+    return KBJ_OK;
+}
+
 typedef struct qstats_work {
     kbj_engine *eng;
     const char *queue;
+    int flags;
     kbj_queue_stats *one;
     kbj_queue_stats **many;
     size_t *n;
 } qstats_work;
 
-static int qstats_do(kbj_store *st, void *arg)
+static int name_cmp(const void *a, const void *b)
 {
-    qstats_work *w = arg;
+    return strcmp(((const kbj_queue_stats *)a)->name, ((const kbj_queue_stats *)b)->name);
+}
+
+/* The queues to report: those with settings, and those with jobs queued, running or
+ * interrupted, found by a loose scan of the claim index (GROUP BY its first two parts
+ * reads a row or two per (status, queue), not the jobs); sorted, unique, at most 1000. */
+static int qstats_names(qstats_work *w, kbj_rows *settings, kbj_queue_stats **out, size_t *n)
+{
     kbj_rows *rows = NULL;
+    kbj_queue_stats *a;
+    size_t m = 0, cap;
     int rc;
-    if (w->one) {
-        rc = kbj_store_query(st, STATS_SQL " FROM (SELECT ? AS name) q LEFT JOIN {p}kbjobs_queues s ON s.name = q.name",
-                             (kbj_val[]){ KBJ_VS(w->queue) }, 1, &rows);
-        if (rc == KBJ_OK)
-            stats_from_row(rows, 0, w->one);
-        kbj_rows_free(rows);
-        return rc;
-    }
-    rc = kbj_store_query(st, STATS_SQL " FROM (SELECT name FROM {p}kbjobs_queues UNION SELECT DISTINCT queue"
-                         " FROM {p}kbjobs_jobs WHERE status IN ('queued', 'running', 'interrupted')) q"
-                         " LEFT JOIN {p}kbjobs_queues s ON s.name = q.name ORDER BY q.name LIMIT 1000",
+
+    rc = kbj_store_query(w->eng->st, "SELECT status, queue FROM {p}kbjobs_jobs"
+                         " WHERE status IN ('queued', 'running', 'interrupted') GROUP BY status, queue",
                          NULL, 0, &rows);
     if (rc)
         return rc;
-    *w->n = kbj_rows_count(rows);
-    *w->many = calloc(*w->n ? *w->n : 1, sizeof **w->many);
-    if (!*w->many) {
+    cap = kbj_rows_count(rows) + kbj_rows_count(settings) + 1;
+    if (!(a = calloc(cap, sizeof *a))) {
         kbj_rows_free(rows);
         return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
     }
-    for (size_t i = 0; i < *w->n; i++)
-        stats_from_row(rows, i, &(*w->many)[i]);
+    for (size_t i = 0; i < kbj_rows_count(settings); i++)
+        kbj_copy(a[m++].name, sizeof a->name, kbj_rows_str(settings, i, 0));
+    for (size_t i = 0; i < kbj_rows_count(rows); i++)
+        kbj_copy(a[m++].name, sizeof a->name, kbj_rows_str(rows, i, 1));
     kbj_rows_free(rows);
+    qsort(a, m, sizeof *a, name_cmp);
+    *n = 0;
+    for (size_t i = 0; i < m && *n < 1000; i++)
+        if (*n == 0 || strcmp(a[*n - 1].name, a[i].name) != 0)
+            memmove(&a[(*n)++], &a[i], sizeof *a);
+    *out = a;
     return KBJ_OK;
 }
 
-int kbj_queue_stats_get(kbj_engine *eng, const char *queue, kbj_queue_stats *out)
+static int qstats_do(kbj_store *st, void *arg)
 {
-    qstats_work w = { eng, queue, out, NULL, NULL };
+    qstats_work *w = arg;
+    kbj_rows *settings = NULL;
+    kbj_queue_stats *all = NULL;
+    size_t n = 0;
+    double now;
+    int rc;
+
+    if (w->one) {
+        /* one row: the settings, or zeros, and the clock */
+        rc = kbj_store_query(st, "SELECT q.name," SETTINGS_COLS " FROM (SELECT ? AS name) q"
+                             " LEFT JOIN {p}kbjobs_queues s ON s.name = q.name", (kbj_val[]){ KBJ_VS(w->queue) }, 1,
+                             &settings);
+        if (rc)
+            return rc;
+        now = kbj_dbtime(kbj_rows_str(settings, 0, 7));
+        all = w->one;
+        memset(all, 0, sizeof *all);
+        kbj_copy(all->name, sizeof all->name, w->queue);
+        n = 1;
+    } else {
+        kbj_rows *clock = NULL;
+        if ((rc = kbj_store_query(st, "SELECT UNIX_TIMESTAMP(NOW(6))", NULL, 0, &clock)))
+            return rc;
+        now = kbj_dbtime(kbj_rows_str(clock, 0, 0));
+        kbj_rows_free(clock);
+        rc = kbj_store_query(st, "SELECT s.name," SETTINGS_COLS " FROM {p}kbjobs_queues s ORDER BY s.name LIMIT 1000",
+                             NULL, 0, &settings);
+        if (rc)
+            return rc;
+        if ((rc = qstats_names(w, settings, &all, &n))) {
+            kbj_rows_free(settings);
+            return rc;
+        }
+    }
+    for (size_t i = 0; i < n && rc == KBJ_OK; i++) {
+        double tokens = 0, elapsed_ms = 0;
+        kbj_queue_stats *s = &all[i];
+        size_t j = 0;
+        /* the settings row of this queue, if it has one (the database's collation does
+         * not sort as strcmp does, so no merge) */
+        while (j < kbj_rows_count(settings) && strcmp(kbj_rows_str(settings, j, 0), s->name) != 0)
+            j++;
+        if (j < kbj_rows_count(settings)) {
+            s->max_running = (unsigned)kbj_rows_int(settings, j, 1);
+            s->rate = (unsigned)kbj_rows_int(settings, j, 2);
+            s->period_ms = (unsigned)kbj_rows_int(settings, j, 3);
+            s->paused = (int)kbj_rows_int(settings, j, 4);
+            tokens = kbj_dbtime(kbj_rows_str(settings, j, 5));
+            elapsed_ms = (double)kbj_rows_int(settings, j, 6) / 1000.0;
+        }
+        if ((rc = stats_counts(st, w->flags, s, now)) == KBJ_OK)
+            stats_blocked(s, tokens, elapsed_ms, now);
+    }
+    kbj_rows_free(settings);
+    if (w->one)
+        return rc;
+    if (rc) {
+        free(all);
+        return rc;
+    }
+    *w->many = all;
+    *w->n = n;
+    return KBJ_OK;
+}
+
+int kbj_queue_stats_get_opt(kbj_engine *eng, const char *queue, int flags, kbj_queue_stats *out)
+{
+    qstats_work w = { eng, queue, flags, out, NULL, NULL };
     int rc;
     if (!eng || !out)
         return KBJ_EINVAL;
@@ -254,12 +392,27 @@ int kbj_queue_stats_get(kbj_engine *eng, const char *queue, kbj_queue_stats *out
     return kbj_store_do(eng->st, qstats_do, &w);
 }
 
-int kbj_queues_list(kbj_engine *eng, kbj_queue_stats **out, size_t *n)
+int kbj_queue_stats_get(kbj_engine *eng, const char *queue, kbj_queue_stats *out)
 {
-    qstats_work w = { eng, NULL, NULL, out, n };
+    return kbj_queue_stats_get_opt(eng, queue, 0, out);
+}
+
+int kbj_queue_blocked(kbj_engine *eng, const char *queue, kbj_queue_stats *out)
+{
+    return kbj_queue_stats_get_opt(eng, queue, QSTATS_BLOCKED_ONLY, out);
+}
+
+int kbj_queues_list_opt(kbj_engine *eng, int flags, kbj_queue_stats **out, size_t *n)
+{
+    qstats_work w = { eng, NULL, flags, NULL, out, n };
     if (!eng || !out || !n)
         return KBJ_EINVAL;
     *out = NULL;
     *n = 0;
     return kbj_store_do(eng->st, qstats_do, &w);
+}
+
+int kbj_queues_list(kbj_engine *eng, kbj_queue_stats **out, size_t *n)
+{
+    return kbj_queues_list_opt(eng, 0, out, n);
 }

@@ -205,7 +205,7 @@ int kbj_job_why(kbj_engine *eng, const char *id, kbj_why *out)
         snprintf(out->message, sizeof out->message, "job %s is %s, not queued", id, w.status);
         return KBJ_OK;
     }
-    if ((rc = kbj_queue_stats_get(eng, out->queue, &qs)))
+    if ((rc = kbj_queue_blocked(eng, out->queue, &qs)))
         return rc;
     out->running = qs.running;
     out->limit = qs.max_running;

@@ -32,8 +32,6 @@ final class KBJobs_Scale {
 	 * Each shows in the output; a SELECT that breaks a rule and is not listed fails.
 	 */
 	const KNOWN = array(
-		'/^SELECT status, COUNT\(\*\) FROM \w+kbjobs_jobs WHERE 1=1 GROUP BY status$/'  => 'counts by status read the status index whole (counts kept per transition, or estimates above a cap, to come)',
-		'/^SELECT q\.name, COALESCE\(s\.max_running/'                                 => 'queue stats count each queue\'s queued jobs (bounded by the backlog, not by all jobs)',
 		'/FROM \w+kbjobs_cron_events/'                                                   => 'the Scheduled Queue and cron counts read every event (bounded by the site\'s events)',
 	);
 

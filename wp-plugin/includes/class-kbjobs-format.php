@@ -15,6 +15,103 @@ defined( 'ABSPATH' ) || exit;
 final class KBJobs_Format {
 
 	/**
+	 * Job counts are exact up to this many (the engine's KBJ_COUNT_CAP): above it they
+	 * are the index's estimate, or "more than" where no index serves the filter.
+	 */
+	const COUNT_CAP = 190;
+
+	/**
+	 * A count as text: exact as a number ("1,234"), an estimate as "≈ 1.0M" (or "≈ 12.3k"),
+	 * a lower bound as "more than 190".
+	 *
+	 * @param int         $n   The count (for "more", the engine's cap + 1).
+	 * @param string|null $how null or '' (exact), 'estimate' or 'more'.
+	 * @return string
+	 */
+	public static function count_text( int $n, ?string $how = null ): string {
+		if ( 'more' === $how ) {
+			/* translators: %s: a number of jobs */
+			return sprintf( __( 'more than %s', 'kb-jobs' ), number_format_i18n( max( 0, $n - 1 ) ) );
+		}
+		if ( 'estimate' !== $how ) {
+			return number_format_i18n( $n );
+		}
+		if ( $n >= 1000000 ) {
+			$short = number_format_i18n( $n / 1000000, 1 ) . 'M';
+		} elseif ( $n >= 10000 ) {
+			$short = number_format_i18n( $n / 1000, 1 ) . 'k';
+		} else {
+			$short = number_format_i18n( $n );
+		}
+		return '≈ ' . $short;
+	}
+
+	/**
+	 * What a count that is not exact means, for a tooltip ('' for an exact one).
+	 *
+	 * @param string|null $how null, 'estimate' or 'more'.
+	 * @return string
+	 */
+	public static function count_title( ?string $how ): string {
+		if ( 'estimate' === $how ) {
+			/* translators: %s: a number */
+			return sprintf( __( 'Estimated from the database index: counts are exact up to %s jobs.', 'kb-jobs' ), number_format_i18n( self::COUNT_CAP ) );
+		}
+		if ( 'more' === $how ) {
+			/* translators: %s: a number */
+			return sprintf( __( 'Counted up to %s jobs: no index serves this filter, so counting further would read every matching job.', 'kb-jobs' ), number_format_i18n( self::COUNT_CAP ) );
+		}
+		return '';
+	}
+
+	/**
+	 * A count as escaped HTML: count_text(), in a span with count_title() as its tooltip
+	 * when it is not exact.
+	 *
+	 * @param int         $n   The count.
+	 * @param string|null $how null, 'estimate' or 'more'.
+	 * @return string HTML.
+	 */
+	public static function count_html( int $n, ?string $how = null ): string {
+		if ( 'estimate' !== $how && 'more' !== $how ) {
+			return esc_html( number_format_i18n( $n ) );
+		}
+		return '<span class="kbjobs-count-estimate" title="' . esc_attr( self::count_title( $how ) ) . '">' . esc_html( self::count_text( $n, $how ) ) . '</span>';
+	}
+
+	/**
+	 * How a sum of counts is known: 'more' when one of them is a lower bound, 'estimate'
+	 * when one is an estimate, null when all are exact.
+	 *
+	 * @param array<string,string> $estimated How each count that is not exact is known.
+	 * @param string[]             $keys      The counts summed.
+	 * @return string|null
+	 */
+	public static function sum_how( array $estimated, array $keys ): ?string {
+		$how = null;
+		foreach ( $keys as $key ) {
+			if ( 'more' === ( $estimated[ $key ] ?? null ) ) {
+				return 'more';
+			}
+			if ( isset( $estimated[ $key ] ) ) {
+				$how = 'estimate';
+			}
+		}
+		return $how;
+	}
+
+	/**
+	 * How a queue's count is known: 'estimate' when the engine lists it as estimated.
+	 *
+	 * @param array<string,mixed> $queue A queue row (its 'estimated' lists fields).
+	 * @param string              $field queued, running or due.
+	 * @return string|null
+	 */
+	public static function queue_how( array $queue, string $field ): ?string {
+		return in_array( $field, (array) ( $queue['estimated'] ?? array() ), true ) ? 'estimate' : null;
+	}
+
+	/**
 	 * A Unix time as ISO 8601 UTC ("2026-12-05T17:40:00Z"), or null when not set.
 	 *
 	 * @param float|int|null $time Unix time; 0 and null mean "not set".

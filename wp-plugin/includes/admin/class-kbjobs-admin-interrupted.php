@@ -94,15 +94,15 @@ final class KBJobs_Admin_Interrupted extends KBJobs_Admin_Table_Screen {
 	protected function render(): void {
 		try {
 			$rows   = KBJobs_Data_Interrupted::all( self::LIMIT );
-			$counts = KBJobs_Data_Jobs::counts();
+			$counts = KBJobs_Data_Jobs::counts_flagged();
 		} catch ( \Throwable $e ) {
 			printf( '<div class="notice notice-error inline"><p>%s</p></div>', esc_html( KBJobs_Action::error_from( $e )->get_error_message() ) );
 			return;
 		}
-		echo self::where_jobs_are( $counts ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped there.
-		if ( (int) $counts['interrupted'] > count( $rows ) ) {
+		echo self::where_jobs_are( $counts['counts'], $counts['estimated'] ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped there.
+		if ( (int) $counts['counts']['interrupted'] > count( $rows ) ) {
 			/* translators: 1: jobs shown, 2: interrupted jobs in all */
-			echo '<div class="notice notice-info inline"><p>' . esc_html( sprintf( __( 'The newest %1$s of %2$s interrupted jobs are shown; act on these to see the others, or use `wp kb checkpoint`.', 'kb-jobs' ), number_format_i18n( count( $rows ) ), number_format_i18n( (int) $counts['interrupted'] ) ) ) . '</p></div>';
+			echo '<div class="notice notice-info inline"><p>' . esc_html( sprintf( __( 'The newest %1$s of %2$s interrupted jobs are shown; act on these to see the others, or use `wp kb checkpoint`.', 'kb-jobs' ), number_format_i18n( count( $rows ) ), KBJobs_Format::count_text( (int) $counts['counts']['interrupted'], $counts['estimated']['interrupted'] ?? null ) ) ) . '</p></div>';
 		}
 		$this->table( '', array_map( array( self::class, 'row' ), $rows ), __( 'No job is interrupted.', 'kb-jobs' ) );
 	}

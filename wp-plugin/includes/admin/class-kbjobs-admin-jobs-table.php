@@ -76,6 +76,13 @@ final class KBJobs_Admin_Jobs_Table extends WP_List_Table {
 	private $counts = array();
 
 	/**
+	 * How each count that is not exact is known ('estimate' or 'more'), by status.
+	 *
+	 * @var array<string,string>
+	 */
+	private $estimated = array();
+
+	/**
 	 * Sets up the list.
 	 *
 	 * @param array<string,string> $inputs      The filter's GET parameters.
@@ -111,7 +118,9 @@ final class KBJobs_Admin_Jobs_Table extends WP_List_Table {
 		);
 		$this->items           = $page['jobs'];
 		$this->next_cursor     = $page['next_cursor'];
-		$this->counts          = KBJobs_Data_Jobs::counts( $this->filter );
+		$counts                = KBJobs_Data_Jobs::counts_flagged( $this->filter );
+		$this->counts          = $counts['counts'];
+		$this->estimated       = $counts['estimated'];
 		$this->_column_headers = array( $this->get_columns(), array(), array(), 'id' );
 	}
 
@@ -144,18 +153,19 @@ final class KBJobs_Admin_Jobs_Table extends WP_List_Table {
 		$current = $inputs['status'];
 		$views   = array();
 		$all     = array_sum( $this->counts );
-		$links   = array( '' => array( __( 'All', 'kb-jobs' ), $all ) );
+		$links   = array( '' => array( __( 'All', 'kb-jobs' ), $all, KBJobs_Format::sum_how( $this->estimated, array_keys( $this->counts ) ) ) );
 		foreach ( $this->counts as $state => $n ) {
-			$links[ $state ] = array( ucfirst( KBJobs_Admin_Overview::status_label( $state ) ), $n );
+			$links[ $state ] = array( ucfirst( KBJobs_Admin_Overview::status_label( $state ) ), $n, $this->estimated[ $state ] ?? null );
 		}
 		foreach ( $links as $state => $link ) {
-			$inputs['status']                        = $state;
+			$inputs['status'] = $state;
+			// phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- count_html() escapes.
 			$views[ '' === $state ? 'all' : $state ] = sprintf(
 				'<a href="%1$s"%2$s>%3$s <span class="count">(%4$s)</span></a>',
 				esc_url( KBJobs_Admin_Jobs::list_url( $inputs ) ),
 				$current === $state ? ' class="current" aria-current="page"' : '',
 				esc_html( $link[0] ),
-				esc_html( number_format_i18n( $link[1] ) )
+				KBJobs_Format::count_html( $link[1], $link[2] )
 			);
 		}
 		return $views;

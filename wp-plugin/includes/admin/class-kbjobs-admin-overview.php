@@ -82,12 +82,15 @@ final class KBJobs_Admin_Overview extends KBJobs_Admin_Screen {
 		}
 		echo '</div>';
 		echo '<h2>' . esc_html__( 'Jobs', 'kb-jobs' ) . '</h2><ul class="kbjobs-counts">';
+		$estimated = (array) ( $snapshot['status']['jobs_estimated'] ?? array() );
 		foreach ( array_keys( $snapshot['status']['jobs'] ) as $state ) {
+			// An estimate's tooltip is set once: a count seldom moves across the cap.
 			printf(
-				'<li class="kbjobs-count kbjobs-status-%1$s"><span class="kbjobs-count-n" data-kbjobs-key="status.jobs.%1$s">%2$s</span> <span class="kbjobs-count-label">%3$s</span></li>',
+				'<li class="kbjobs-count kbjobs-status-%1$s"><span class="kbjobs-count-n" data-kbjobs-key="status.jobs.%1$s"%4$s>%2$s</span> <span class="kbjobs-count-label">%3$s</span></li>',
 				esc_attr( $state ),
 				esc_html( $t[ 'status.jobs.' . $state ] ),
-				esc_html( self::status_label( $state ) )
+				esc_html( self::status_label( $state ) ),
+				isset( $estimated[ $state ] ) ? ' title="' . esc_attr( KBJobs_Format::count_title( $estimated[ $state ] ) ) . '"' : ''
 			);
 		}
 		echo '</ul>';
@@ -208,10 +211,11 @@ final class KBJobs_Admin_Overview extends KBJobs_Admin_Screen {
 	 * @return array<string,string|array>
 	 */
 	public static function texts( array $snapshot ): array {
-		$s     = $snapshot['status'];
-		$texts = array( 'at' => (string) $snapshot['at'] );
+		$s         = $snapshot['status'];
+		$texts     = array( 'at' => (string) $snapshot['at'] );
+		$estimated = (array) ( $s['jobs_estimated'] ?? array() );
 		foreach ( $s['jobs'] as $state => $n ) {
-			$texts[ 'status.jobs.' . $state ] = number_format_i18n( $n );
+			$texts[ 'status.jobs.' . $state ] = KBJobs_Format::count_text( (int) $n, $estimated[ $state ] ?? null );
 		}
 		/* translators: 1: active runners, 2: lost runners */
 		$texts['status.runners.text'] = sprintf( __( '%1$d active, %2$d lost', 'kb-jobs' ), $s['runners']['active'], $s['runners']['lost'] );
@@ -224,8 +228,8 @@ final class KBJobs_Admin_Overview extends KBJobs_Admin_Screen {
 		foreach ( $s['queues'] as $q ) {
 			$texts['status.queues'][] = array(
 				$q['name'],
-				number_format_i18n( (int) ( $q['queued'] ?? 0 ) ),
-				number_format_i18n( (int) ( $q['due'] ?? 0 ) ),
+				KBJobs_Format::count_text( (int) ( $q['queued'] ?? 0 ), KBJobs_Format::queue_how( $q, 'queued' ) ),
+				KBJobs_Format::count_text( (int) ( $q['due'] ?? 0 ), KBJobs_Format::queue_how( $q, 'due' ) ),
 				self::running_text( $q ),
 				self::age_text( (float) ( $q['oldest_due_age'] ?? 0 ) ),
 				self::queue_state( $q ),
@@ -288,7 +292,7 @@ final class KBJobs_Admin_Overview extends KBJobs_Admin_Screen {
 	 * @return string
 	 */
 	public static function running_text( array $q ): string {
-		$running = number_format_i18n( (int) ( $q['running'] ?? 0 ) );
+		$running = KBJobs_Format::count_text( (int) ( $q['running'] ?? 0 ), KBJobs_Format::queue_how( $q, 'running' ) );
 		return empty( $q['concurrency'] ) ? $running : $running . ' / ' . number_format_i18n( (int) $q['concurrency'] );
 	}
 

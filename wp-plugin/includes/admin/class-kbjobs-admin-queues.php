@@ -218,9 +218,9 @@ final class KBJobs_Admin_Queues extends KBJobs_Admin_Table_Screen {
 			'paused'            => $paused ? __( 'Yes', 'kb-jobs' ) : __( 'No', 'kb-jobs' ),
 			'is_paused'         => $paused ? '1' : '',
 			'not_paused'        => $paused ? '' : '1',
-			'queued'            => number_format_i18n( (int) ( $q['queued'] ?? 0 ) ),
+			'queued'            => KBJobs_Format::count_text( (int) ( $q['queued'] ?? 0 ), KBJobs_Format::queue_how( $q, 'queued' ) ),
 			'running'           => KBJobs_Admin_Overview::running_text( $q ),
-			'due'               => number_format_i18n( (int) ( $q['due'] ?? 0 ) ),
+			'due'               => KBJobs_Format::count_text( (int) ( $q['due'] ?? 0 ), KBJobs_Format::queue_how( $q, 'due' ) ),
 			/* translators: %s: a duration, e.g. "3 mins" */
 			'oldest'            => (float) ( $q['oldest_due_age'] ?? 0 ) > 0 ? sprintf( __( 'oldest due for %s', 'kb-jobs' ), KBJobs_Admin_Overview::age_text( (float) $q['oldest_due_age'] ) ) : '',
 			'state'             => KBJobs_Admin_Overview::queue_state( $q ),

@@ -230,21 +230,27 @@ abstract class KBJobs_Admin_Table_Screen extends KBJobs_Admin_Screen {
 	 * Interrupted, finished (completed, failed, cancelled) on Jobs (History). Each job is
 	 * on exactly one of the four.
 	 *
-	 * @param array<string,int> $counts Jobs by status.
+	 * @param array<string,int>    $counts    Jobs by status.
+	 * @param array<string,string> $estimated How the counts that are not exact are known
+	 *                                        (KBJobs_Data_Jobs::counts_flagged()).
 	 * @return string HTML.
 	 */
-	public static function where_jobs_are( array $counts ): string {
+	public static function where_jobs_are( array $counts, array $estimated = array() ): string {
 		$finished = (int) ( $counts['completed'] ?? 0 ) + (int) ( $counts['failed'] ?? 0 ) + (int) ( $counts['cancelled'] ?? 0 );
+		$n        = static function ( string $state ) use ( $counts, $estimated ): string {
+			return KBJobs_Format::count_text( (int) ( $counts[ $state ] ?? 0 ), $estimated[ $state ] ?? null );
+		};
 		$parts    = array(
 			/* translators: %s: number of jobs */
-			self::screen_link( 'queue', sprintf( __( 'Queue: %s waiting', 'kb-jobs' ), number_format_i18n( (int) ( $counts['queued'] ?? 0 ) ) ) ),
+			self::screen_link( 'queue', sprintf( __( 'Queue: %s waiting', 'kb-jobs' ), $n( 'queued' ) ) ),
 			/* translators: %s: number of jobs */
-			self::screen_link( 'active', sprintf( __( 'Active Jobs: %s running', 'kb-jobs' ), number_format_i18n( (int) ( $counts['running'] ?? 0 ) ) ) ),
+			self::screen_link( 'active', sprintf( __( 'Active Jobs: %s running', 'kb-jobs' ), $n( 'running' ) ) ),
 			/* translators: %s: number of jobs */
-			self::screen_link( 'interrupted', sprintf( __( 'Interrupted: %s', 'kb-jobs' ), number_format_i18n( (int) ( $counts['interrupted'] ?? 0 ) ) ) ),
+			self::screen_link( 'interrupted', sprintf( __( 'Interrupted: %s', 'kb-jobs' ), $n( 'interrupted' ) ) ),
 			/* translators: %s: number of jobs */
-			self::screen_link( 'jobs', sprintf( __( 'History: %s finished (completed, failed or cancelled)', 'kb-jobs' ), number_format_i18n( $finished ) ) ),
+			self::screen_link( 'jobs', sprintf( __( 'History: %s finished (completed, failed or cancelled)', 'kb-jobs' ), KBJobs_Format::count_text( $finished, KBJobs_Format::sum_how( $estimated, array( 'completed', 'failed', 'cancelled' ) ) ) ) ),
 		);
-		return '<p class="kbjobs-where">' . esc_html__( 'Every job is in exactly one of these four places:', 'kb-jobs' ) . ' ' . implode( ' · ', $parts ) . '</p>';
+		$title    = $estimated ? ' title="' . esc_attr( KBJobs_Format::count_title( 'estimate' ) ) . '"' : '';
+		return '<p class="kbjobs-where"' . $title . '>' . esc_html__( 'Every job is in exactly one of these four places:', 'kb-jobs' ) . ' ' . implode( ' · ', $parts ) . '</p>';
 	}
 }

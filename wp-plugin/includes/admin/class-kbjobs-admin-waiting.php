@@ -160,12 +160,12 @@ final class KBJobs_Admin_Waiting extends KBJobs_Admin_Table_Screen {
 		list( $queue, $cursor, $back ) = self::position();
 		try {
 			$page   = KBJobs_Data_Waiting::page( $cursor, self::PER_PAGE, $queue );
-			$counts = KBJobs_Data_Jobs::counts();
+			$counts = KBJobs_Data_Jobs::counts_flagged();
 		} catch ( \Throwable $e ) {
 			printf( '<div class="notice notice-error inline"><p>%s</p></div>', esc_html( KBJobs_Action::error_from( $e )->get_error_message() ) );
 			return;
 		}
-		echo self::where_jobs_are( $counts ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped there.
+		echo self::where_jobs_are( $counts['counts'], $counts['estimated'] ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- escaped there.
 		$this->queue_filter( $queue );
 		$t    = self::texts( $page );
 		$path = add_query_arg(

@@ -21,7 +21,14 @@ final class KBJobs_CLI_Status extends KBJobs_CLI_Command {
 	 * completed, failed, retried, median and p95 wait and run times in ms). Exits 1 when something needs attention (a lost runner, an open
 	 * alert, due jobs with no tick and no runner).
 	 *
+	 * Job and queue counts are exact up to 190 and estimated from the database's index
+	 * above it, shown as "≈ 1.0M" (in json and yaml: `jobs_estimated` and each queue's
+	 * `estimated`); --exact counts every job, which reads every row.
+	 *
 	 * ## OPTIONS
+	 *
+	 * [--exact]
+	 * : Count every job exactly (slow with millions of jobs).
 	 *
 	 * [--format=<format>]
 	 * : text for people; json or yaml for scripts.
@@ -37,12 +44,18 @@ final class KBJobs_CLI_Status extends KBJobs_CLI_Command {
 	 *
 	 *     $ wp kb status
 	 *     $ wp kb status --format=json
+	 *     $ wp kb status --exact
 	 *
 	 * @param array<int,string>    $args       Unused.
 	 * @param array<string,string> $assoc_args Options.
 	 */
 	public function __invoke( array $args, array $assoc_args ): void {
-		$status          = $this->read( array( 'KBJobs_Data_Status', 'summary' ) );
+		$exact           = (bool) \WP_CLI\Utils\get_flag_value( $assoc_args, 'exact', false );
+		$status          = $this->read(
+			static function () use ( $exact ) {
+				return KBJobs_Data_Status::summary( $exact );
+			}
+		);
 		$status['stats'] = $this->read( array( 'KBJobs_Data_Stats', 'totals' ) );
 		$format          = \WP_CLI\Utils\get_flag_value( $assoc_args, 'format', 'text' );
 		if ( 'text' !== $format ) {
@@ -65,19 +78,20 @@ final class KBJobs_CLI_Status extends KBJobs_CLI_Command {
 	 * @return string[]
 	 */
 	private static function lines( array $s ): array {
-		$jobs = array();
+		$jobs      = array();
+		$estimated = (array) ( $s['jobs_estimated'] ?? array() );
 		foreach ( $s['jobs'] as $status => $n ) {
-			$jobs[] = sprintf( '%s %d', $status, $n );
+			$jobs[] = sprintf( '%s %s', $status, KBJobs_Format::count_text( (int) $n, $estimated[ $status ] ?? null ) );
 		}
 		$lines = array( 'Jobs:      ' . implode( ', ', $jobs ) );
 		foreach ( $s['queues'] as $q ) {
 			$state   = ! empty( $q['paused'] ) ? 'PAUSED' : ( ! empty( $q['blocked'] ) ? 'blocked: ' . $q['blocked'] : 'ok' );
 			$lines[] = sprintf(
-				'Queue %-12s %d queued, %d due, %d running%s, %s',
+				'Queue %-12s %s queued, %s due, %s running%s, %s',
 				$q['name'],
-				$q['queued'] ?? 0,
-				$q['due'] ?? 0,
-				$q['running'] ?? 0,
+				KBJobs_Format::count_text( (int) ( $q['queued'] ?? 0 ), KBJobs_Format::queue_how( $q, 'queued' ) ),
+				KBJobs_Format::count_text( (int) ( $q['due'] ?? 0 ), KBJobs_Format::queue_how( $q, 'due' ) ),
+				KBJobs_Format::count_text( (int) ( $q['running'] ?? 0 ), KBJobs_Format::queue_how( $q, 'running' ) ),
 				! empty( $q['concurrency'] ) ? '/' . $q['concurrency'] : '',
 				$state
 			);

@@ -105,8 +105,27 @@ final class KBJobs_Data_Jobs {
 	 * @return array<string,int>
 	 */
 	public static function counts( array $filter = array() ): array {
+		return self::counts_flagged( $filter )['counts'];
+	}
+
+	/**
+	 * Jobs by status, and how each count is known: exact up to KBJobs_Format::COUNT_CAP,
+	 * above it the index's estimate ('estimate'), or with a filter no index serves
+	 * beside the status (all but queue) only 'more' than the cap. Each count reads at
+	 * most the cap + 1 rows, unless $exact.
+	 *
+	 * @param array<string,mixed> $filter FILTER_KEYS (status ignored).
+	 * @param bool                $exact  Count every matching row (slow on a large table).
+	 * @return array{counts:array<string,int>,estimated:array<string,string>}
+	 */
+	public static function counts_flagged( array $filter = array(), bool $exact = false ): array {
 		unset( $filter['status'] );
-		return array_map( 'intval', KBJobs_Engine::get()->statusCounts( self::engine_filter( $filter ) ) );
+		$estimated = array();
+		$counts    = KBJobs_Engine::get()->statusCounts( self::engine_filter( $filter ), $exact, $estimated );
+		return array(
+			'counts'    => array_map( 'intval', $counts ),
+			'estimated' => is_array( $estimated ) ? $estimated : array(),
+		);
 	}
 
 	/**

@@ -13,7 +13,7 @@ defined( 'ABSPATH' ) || exit;
  */
 final class KBJobs_Data_Queues {
 
-	const FIELDS          = array( 'name', 'paused', 'concurrency', 'rate', 'period_ms', 'queued', 'running', 'due', 'oldest_due_age', 'blocked', 'rate_limited_until' );
+	const FIELDS          = array( 'name', 'paused', 'concurrency', 'rate', 'period_ms', 'queued', 'running', 'due', 'oldest_due_age', 'blocked', 'rate_limited_until', 'estimated' );
 	const RESOURCE_FIELDS = array( 'name', 'state', 'job_id', 'op', 'waiting' );
 
 	/**
@@ -27,26 +27,30 @@ final class KBJobs_Data_Queues {
 	}
 
 	/**
-	 * Every queue with settings or unfinished jobs.
+	 * Every queue with settings or unfinished jobs. Its queued, running and due counts
+	 * are exact up to KBJobs_Format::COUNT_CAP and the index's estimate above, listed in
+	 * its `estimated`, unless $exact.
 	 *
+	 * @param bool $exact Count exactly (reads every matching job).
 	 * @return array<int,array<string,mixed>>
 	 */
-	public static function all(): array {
-		return array_map( array( self::class, 'row' ), KBJobs_Engine::get()->queues() );
+	public static function all( bool $exact = false ): array {
+		return array_map( array( self::class, 'row' ), KBJobs_Engine::get()->queues( $exact ) );
 	}
 
 	/**
 	 * One queue (a queue nobody configured and without jobs has the defaults).
 	 *
-	 * @param string $name The queue.
+	 * @param string $name  The queue.
+	 * @param bool   $exact Count exactly (see all()).
 	 * @throws \ValueError When a value is not valid.
 	 * @return array<string,mixed>
 	 */
-	public static function get( string $name ): array {
+	public static function get( string $name, bool $exact = false ): array {
 		if ( ! self::is_name( $name ) ) {
 			throw new \ValueError( 'a queue name is 1 to 64 of a-z, 0-9, "_", "." and "-"' );
 		}
-		return self::row( KBJobs_Engine::get()->queue( $name ) + array( 'name' => $name ) );
+		return self::row( KBJobs_Engine::get()->queue( $name, $exact ) + array( 'name' => $name ) );
 	}
 
 	/**

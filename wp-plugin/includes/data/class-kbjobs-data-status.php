@@ -22,14 +22,17 @@ final class KBJobs_Data_Status {
 	const LAST_TICK_OPTION = 'kbjobs_last_tick';
 
 	/**
-	 * The summary.
+	 * The summary. Job and queue counts are exact up to KBJobs_Format::COUNT_CAP and
+	 * estimated above it (`jobs_estimated`, each queue's `estimated`), unless $exact.
 	 *
+	 * @param bool $exact Count every job exactly (reads every row: for `wp kb status --exact`).
 	 * @return array<string,mixed>
 	 */
-	public static function summary(): array {
+	public static function summary( bool $exact = false ): array {
 		$runners = KBJobs_Data_Runners::all( 24 );
 		$states  = array_count_values( array_column( $runners, 'state' ) );
-		$queues  = KBJobs_Data_Queues::all();
+		$queues  = KBJobs_Data_Queues::all( $exact );
+		$jobs    = KBJobs_Data_Jobs::counts_flagged( array(), $exact );
 		$alerts  = KBJobs_Data_Failures::alerts( true );
 		$log     = KBJobs_Engine::get()->failures();
 		$dir     = KBJobs_Settings::data_dir();
@@ -37,22 +40,24 @@ final class KBJobs_Data_Status {
 		$free    = is_dir( $dir ) ? @disk_free_space( $dir ) : false; // phpcs:ignore WordPress.PHP.NoSilencedErrors.Discouraged -- a data directory on a vanished mount reads as unknown.
 		$total   = is_dir( $dir ) ? @disk_total_space( $dir ) : false; // phpcs:ignore WordPress.PHP.NoSilencedErrors.Discouraged
 		return array(
-			'jobs'        => KBJobs_Data_Jobs::counts(),
-			'queues'      => $queues,
-			'runners'     => array(
+			'jobs'           => $jobs['counts'],
+			// The statuses whose count is not exact: 'estimate' or 'more' (a JSON object).
+			'jobs_estimated' => (object) $jobs['estimated'],
+			'queues'         => $queues,
+			'runners'        => array(
 				'active'  => (int) ( $states['active'] ?? 0 ),
 				'lost'    => (int) ( $states['lost'] ?? 0 ),
 				'stopped' => (int) ( $states['stopped'] ?? 0 ),
 			),
-			'failures'    => array(
+			'failures'       => array(
 				'jobs'    => (int) $log->count(),
 				'partial' => (int) $log->count( 'partial' ),
 				'evicted' => (int) $log->evicted(),
 			),
-			'open_alerts' => count( $alerts ),
-			'alerts'      => KBJobs_Alerts::active(),
-			'cron'        => self::cron( $tick ),
-			'disk'        => array(
+			'open_alerts'    => count( $alerts ),
+			'alerts'         => KBJobs_Alerts::active(),
+			'cron'           => self::cron( $tick ),
+			'disk'           => array(
 				'used'        => self::usage(),
 				'data_dir'    => $dir,
 				'free_bytes'  => false === $free ? null : (int) $free,
