@@ -335,6 +335,11 @@ final class KBJobs_Scale {
 				$read += (int) $row[1];
 			}
 			$page = preg_match( '/\bLIMIT\s+(?:\d+\s*,\s*)?(\d+)(?:\s+OFFSET\s+\d+)?\s*$/i', $sql, $m ) ? max( 1, (int) $m[1] ) : self::DEFAULT_PAGE;
+			if ( 0 === strpos( $sql, 'SELECT 1 FROM ' ) ) {
+				// A bounded count (kbj_store_count_upto): its LIMIT is its cap, not a page;
+				// it serves a screen of the default page, so it is held to that page's rows.
+				$page = self::DEFAULT_PAGE;
+			}
 			$full = array();
 			foreach ( $plan as $p ) {
 				// a scan of a table this small is the optimiser's choice, and costs no more
