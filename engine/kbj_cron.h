@@ -189,6 +189,19 @@ typedef struct kbj_cron_counts {
 } kbj_cron_counts;
 int kbj_cron_count(kbj_engine *eng, kbj_cron_counts *out);
 
+/* The schedules recurring events use, by name, with how many use each (exact up to
+ * KBJ_CRON_COUNT_CAP, an estimate above it, flagged), in name order. The names are read
+ * from an index a name at a time (one row each, whatever the number of events), at most
+ * KBJ_CRON_SCHEDULES_MAX of them; *more (may be NULL) is 1 when there are others.
+ * *out: malloc'd, free() it (also on an error, when it is NULL). */
+#define KBJ_CRON_SCHEDULES_MAX 100
+typedef struct kbj_cron_schedule_use {
+    char name[KBJ_CRON_SCHEDULE_MAX + 1];
+    unsigned long long events;
+    int estimated;
+} kbj_cron_schedule_use;
+int kbj_cron_schedule_uses(kbj_engine *eng, kbj_cron_schedule_use **out, size_t *n, int *more);
+
 /* ======================================================================== *
  * Operator changes (screen, REST, WP-CLI)
  * ======================================================================== */

@@ -1,8 +1,8 @@
 /*
  * engine_cron.c - KBJobs\Engine's WP-Cron event methods: cronSchedule, cronUnschedule,
- * cronClear (what core's cron API does), cronEvents, cronEvent, cronCounts (reading),
- * cronUpdate, cronDelete, cronRunNow (an operator's changes). Runs, their history and
- * the run() options are elsewhere.
+ * cronClear (what core's cron API does), cronEvents, cronEvent, cronCounts,
+ * cronScheduleUses (reading), cronUpdate, cronDelete, cronRunNow (an operator's
+ * changes). Runs, their history and the run() options are elsewhere.
  *
  * The engine knows nothing of PHP: the plugin hands an event's arguments over as three
  * values it made itself (args_key, core's md5 of the serialized arguments; args_json,
@@ -332,6 +332,28 @@ PHP_METHOD(KBJobs_Engine, cronCounts)
     add_assoc_bool(&est, "running", c.running_estimated);
     add_assoc_bool(&est, "failing", c.failing_estimated);
     add_assoc_zval(return_value, "estimated", &est);
+}
+
+PHP_METHOD(KBJobs_Engine, cronScheduleUses)
+{
+    kbj_cron_schedule_use *u = NULL;
+    size_t n = 0;
+    int more = 0, rc;
+
+    ZEND_PARSE_PARAMETERS_NONE();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    rc = kbj_cron_schedule_uses(eng, &u, &n, &more);
+    KBJOBS_CHECK(eng, rc);  /* on an error u is NULL */
+    array_init_size(return_value, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        zval row;
+        array_init_size(&row, 3);
+        add_assoc_string(&row, "schedule", u[i].name);
+        add_assoc_long(&row, "events", (zend_long)u[i].events);
+        add_assoc_bool(&row, "estimated", u[i].estimated);
+        add_next_index_zval(return_value, &row);
+    }
+    free(u);
 }
 
 /* ---- operator changes ----------------------------------------------------------- */

@@ -494,6 +494,14 @@ namespace KBJobs {
         public function cronCounts(): array {}
 
         /**
+         * The schedules recurring events use, in name order, at most 100: ['schedule'
+         * => string, 'events' => int, 'estimated' => bool (above 50 the count is the
+         * optimizer's estimate)].
+         * @return array
+         */
+        public function cronScheduleUses(): array {}
+
+        /**
          * Changes an event in place: 'timestamp' (its next run), 'schedule' (?string;
          * null makes it a single event) with 'interval', 'paused' (bool). Changing the
          * time or schedule of a running event, or moving it to the time of another event

@@ -734,6 +734,82 @@ int kbj_cron_count(kbj_engine *eng, kbj_cron_counts *out)
     return rc;
 }
 
+typedef struct uses_work {
+    kbj_engine *eng;
+    kbj_cron_schedule_use **out;
+    size_t *n;
+    int *more;
+} uses_work;
+
+/* The first schedule name after `after` ("" for the first), into `name` ("" when none):
+ * one row of the (schedule) index. A name at a time, where a DISTINCT may be planned as
+ * a read of the whole index. */
+static int next_schedule(kbj_store *st, const char *after, char *name, size_t cap)
+{
+    kbj_rows *rows = NULL;
+    int rc = kbj_store_query(st, "SELECT schedule FROM {p}kbjobs_cron_events FORCE INDEX (schedule)"
+                             " WHERE schedule > ? ORDER BY schedule LIMIT 1", (kbj_val[]){ KBJ_VS(after) }, 1, &rows);
+    name[0] = '\0';
+    if (rc)
+        return rc;
+    if (kbj_rows_count(rows))
+        kbj_copy(name, cap, kbj_rows_str(rows, 0, 0));
+    kbj_rows_free(rows);
+    return KBJ_OK;
+}
+
+static int uses_do(kbj_store *st, void *arg)
+{
+    uses_work *w = arg;
+    char name[KBJ_CRON_SCHEDULE_MAX + 1] = "";
+    int rc = KBJ_OK;
+
+    free(*w->out);
+    *w->n = 0;
+    *w->more = 0;
+    *w->out = calloc(KBJ_CRON_SCHEDULES_MAX, sizeof **w->out);
+    if (!*w->out)
+        return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+    for (;;) {
+        kbj_cron_schedule_use *u;
+        char after[sizeof name];
+        memcpy(after, name, sizeof after);
+        if ((rc = next_schedule(st, after, name, sizeof name)) || !name[0])
+            break;
+        if (*w->n == KBJ_CRON_SCHEDULES_MAX) {
+            *w->more = 1;
+            break;
+        }
+        u = &(*w->out)[(*w->n)++];
+        memcpy(u->name, name, sizeof u->name);
+        /* a recurring event is always what core sees: no visibility test */
+        rc = kbj_store_count_upto(st, "{p}kbjobs_cron_events WHERE schedule = ?", (kbj_val[]){ KBJ_VS(u->name) }, 1,
+                                  KBJ_CRON_COUNT_CAP, &u->events, &u->estimated);
+        if (rc)
+            break;
+    }
+    return rc;
+}
+
+int kbj_cron_schedule_uses(kbj_engine *eng, kbj_cron_schedule_use **out, size_t *n, int *more)
+{
+    int more_ = 0;
+    uses_work w = { eng, out, n, more ? more : &more_ };
+    int rc;
+
+    if (!eng || !out || !n)
+        return eng ? kbj_efail(eng, KBJ_EINVAL, "no output given") : KBJ_EINVAL;
+    *out = NULL;
+    *n = 0;
+    rc = kbj_store_do(eng->st, uses_do, &w);
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
 /* ---- operator changes ----------------------------------------------------------- */
 
 /* An event as a write by id sees it under its guard's lock. */

@@ -429,9 +429,10 @@ static const char *const migration_10[] = { NULL };
  * with next_run (and the id) after it, and one with the id alone, so a page of paused or
  * failing events is a range read in either of the list's orders, and due events are
  * read in due order (the runners' order) from (paused, due_at); every count is a
- * bounded read of one of them. "Failing" is a
- * virtual column (fail_streak > 0, never written): an index on fail_streak itself could
- * not give next_run order for a range. Additive: older code never names the column. */
+ * bounded read of one of them. The schedules in use are read a name at a time from
+ * (schedule), each counted from it. "Failing" is a virtual column (fail_streak > 0,
+ * never written): an index on fail_streak itself could not give next_run order for a
+ * range. Additive: older code never names the column. */
 static int add_cron_state_keys(kbj_store *st)
 {
     int rc = add_column(st, "kbjobs_cron_events", "failing",
@@ -446,6 +447,8 @@ static int add_cron_state_keys(kbj_store *st)
         rc = add_index(st, "kbjobs_cron_events", "paused_id", "paused");
     if (rc == KBJ_OK)
         rc = add_index(st, "kbjobs_cron_events", "failing_id", "failing");
+    if (rc == KBJ_OK)
+        rc = add_index(st, "kbjobs_cron_events", "schedule", "schedule");
     return rc;
 }
 

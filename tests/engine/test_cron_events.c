@@ -729,6 +729,45 @@ static void a_page_and_the_counts_read_a_page_of_rows_whatever_the_events(void *
     assert_true(c.events_estimated && c.due_estimated && c.paused_estimated && c.failing_estimated);
 }
 
+static void schedules_in_use_are_read_a_name_at_a_time_with_their_counts(void **state)
+{
+    kbj_engine *eng = *state;
+    kbj_cron_schedule_use *u = NULL;
+    size_t n = 0;
+    int more = 1;
+    long long before;
+
+    add(eng, recurring("sch", KEY_A, NOW, "hourly", 3600), KBJ_CRON_RECURRING);
+    add(eng, recurring("sch", KEY_B, NOW, "hourly", 3600), KBJ_CRON_RECURRING);
+    add(eng, recurring("sch2", KEY_A, NOW, "daily", 86400), KBJ_CRON_RECURRING);
+    add(eng, single("sch3", KEY_A, NOW), KBJ_CRON_SINGLE);
+    assert_int_equal(kbj_cron_schedule_uses(eng, &u, &n, &more), KBJ_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(more, 0);
+    assert_string_equal(u[0].name, "daily");
+    assert_int_equal(u[0].events, 1);
+    assert_string_equal(u[1].name, "hourly");
+    assert_int_equal(u[1].events, 2);
+    assert_false(u[0].estimated || u[1].estimated);
+    free(u);
+
+    /* many events of one schedule: the names still cost a read each, the count its cap */
+    kbj_test_exec(eng, "INSERT INTO {p}kbjobs_cron_events (hook, args_key, args, args_php, schedule, interval_seconds,"
+                       " next_run, due_at, created_at, updated_at) SELECT 'sch_many', MD5(s.seq), '[]', '', 'weekly',"
+                       " 604800, 2000000000 + s.seq, 2000000000 + s.seq, NOW(6), NOW(6) FROM seq_1_to_3000 s");
+    kbj_test_exec(eng, "ANALYZE TABLE {p}kbjobs_cron_events");
+    before = handler_reads(eng);
+    assert_int_equal(kbj_cron_schedule_uses(eng, &u, &n, &more), KBJ_OK);
+    before = handler_reads(eng) - before;
+    print_message("schedules: %lld rows read\n", before);
+    assert_true(before < 4 * (KBJ_CRON_COUNT_CAP + 3) + 40);
+    assert_int_equal(n, 3);
+    assert_string_equal(u[2].name, "weekly");
+    assert_true(u[2].estimated);
+    assert_true(u[2].events > KBJ_CRON_COUNT_CAP);
+    free(u);
+}
+
 /* ---- operator changes ---------------------------------------------------------------- */
 
 static void update_moves_the_time_and_due_at_and_changes_the_schedule(void **state)
@@ -1126,6 +1165,7 @@ int main(void)
         T(a_cursor_pages_across_equal_next_runs_in_both_orders_and_both_directions),
         T(counts_are_exact_up_to_the_cap_then_estimated_and_flagged),
         T(a_page_and_the_counts_read_a_page_of_rows_whatever_the_events),
+        T(schedules_in_use_are_read_a_name_at_a_time_with_their_counts),
         T(update_moves_the_time_and_due_at_and_changes_the_schedule),
         T(a_new_time_taken_by_the_same_event_is_refused),
         T(a_new_time_keeps_a_recurring_events_earlier_retry),

@@ -54,6 +54,13 @@ kbjobs_test_sql('cron_pages', 'ANALYZE TABLE {p}kbjobs_cron_events');
 $c = $e->cronCounts();
 var_dump($c['estimated'], $c['events'] > 150, $c['paused'] > 50, $c['due']);
 
+// The schedules in use, each counted.
+$e->cronSchedule(['hook' => 'kb_rec', 'timestamp' => $now, 'args_key' => md5('r1'), 'schedule' => 'hourly',
+                  'interval' => 3600], 'recurring', $now);
+$e->cronSchedule(['hook' => 'kb_rec', 'timestamp' => $now, 'args_key' => md5('r2'), 'schedule' => 'hourly',
+                  'interval' => 3600], 'recurring', $now);
+echo json_encode($e->cronScheduleUses()), "\n";
+
 // Errors.
 foreach ([['state' => 'late'], ['backward' => true], ['after_time' => -1], ['state' => 5]] as $bad) {
     try {
@@ -90,6 +97,7 @@ array(5) {
 bool(true)
 bool(true)
 int(2)
+[{"schedule":"hourly","events":2,"estimated":false}]
 ValueError: option "state" must be "due", "paused", "running" or "failing"
 ValueError: option "backward" needs "after" (the first row of the page after)
 ValueError: option "after_time" must be %s
