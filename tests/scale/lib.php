@@ -35,7 +35,6 @@ final class KBJobs_Scale {
 		'/^SELECT status, COUNT\(\*\) FROM \w+kbjobs_jobs WHERE 1=1 GROUP BY status$/'  => 'counts by status read the status index whole (counts kept per transition, or estimates above a cap, to come)',
 		'/^SELECT q\.name, COALESCE\(s\.max_running/'                                 => 'queue stats count each queue\'s queued jobs (bounded by the backlog, not by all jobs)',
 		'/FROM \w+kbjobs_metrics(_hist)? WHERE res = 60 AND t >= /'                       => 'an hour of minute metrics: rows grow with runners x queues x types, not jobs (runner-free minute rollups to come)',
-		'/FROM \w+kbjobs_cron_events/'                                                   => 'the Scheduled Queue and cron counts read every event (bounded by the site\'s events)',
 	);
 
 	/** WP-Cron events and runner rows seeded beside the jobs. */
