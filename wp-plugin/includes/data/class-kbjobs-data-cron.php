@@ -65,7 +65,7 @@ final class KBJobs_Data_Cron {
 		$rows           = KBJobs_Engine::get()->cronEvents( $query );
 		$more           = count( $rows ) > $limit;
 		if ( $more ) {
-			// backward, the extra row is the first (the page comes in the list's order)
+			// Backward, the extra row is the first (the page comes in the list's order).
 			$rows = $cursor['backward'] ? array_slice( $rows, 1 ) : array_slice( $rows, 0, $limit );
 		}
 		$first  = $rows ? $rows[0] : null;
@@ -111,8 +111,8 @@ final class KBJobs_Data_Cron {
 		$seen   = 0;
 		$cursor = '';
 		do {
-			$want = $max > 0 ? min( 500, $max - $seen ) : 500;
-			$page = self::events(
+			$want   = $max > 0 ? min( 500, $max - $seen ) : 500;
+			$page   = self::events(
 				array(
 					'cursor' => $cursor,
 					'limit'  => $want,
