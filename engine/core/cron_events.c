@@ -702,11 +702,14 @@ static int count_do(kbj_store *st, void *arg)
         { KBJ_CRON_RUNNING, &c->running, &c->running_estimated },
         { KBJ_CRON_FAILING, &c->failing, &c->failing_estimated },
     };
+    /* no parameters, but never a NULL array: the helper copies it (memcpy of NULL is
+     * undefined even for 0 bytes) */
+    kbj_val none[1] = { KBJ_VI(0) };
     char from[256];
     int rc;
 
     memset(c, 0, sizeof *c);
-    rc = kbj_store_count_upto(st, "{p}kbjobs_cron_events WHERE id > 0", NULL, 0, KBJ_CRON_COUNT_CAP, &c->events,
+    rc = kbj_store_count_upto(st, "{p}kbjobs_cron_events WHERE id > 0", none, 0, KBJ_CRON_COUNT_CAP, &c->events,
                               &c->events_estimated);
     if (rc == KBJ_OK && c->events_estimated) {
         unsigned long long all = 0;
@@ -716,7 +719,7 @@ static int count_do(kbj_store *st, void *arg)
     }
     for (size_t i = 0; rc == KBJ_OK && i < sizeof parts / sizeof parts[0]; i++) {
         snprintf(from, sizeof from, "{p}kbjobs_cron_events WHERE %s", state_cond(parts[i].state));
-        rc = kbj_store_count_upto(st, from, NULL, 0, KBJ_CRON_COUNT_CAP, parts[i].n, parts[i].est);
+        rc = kbj_store_count_upto(st, from, none, 0, KBJ_CRON_COUNT_CAP, parts[i].n, parts[i].est);
     }
     return rc;
 }
