@@ -139,15 +139,37 @@ typedef struct kbj_cron_info {
     double created_at, updated_at;
 } kbj_cron_info;
 
+/* What a list shows of an event's state (kbj_cron_filter.state). Each is read in SQL
+ * from an index of its own (schema 11), so a page costs a page of rows:
+ *   DUE      due now and not paused (due_at <= now), in the order runners take them:
+ *            the list's time order is due_at, then id, for this state only;
+ *   PAUSED   paused by an operator;
+ *   RUNNING  held by a live lease (a handful: at most the runners' claimed batches);
+ *   FAILING  its last run failed or was lost (fail_streak > 0). */
+typedef enum kbj_cron_state {
+    KBJ_CRON_ANY = 0,
+    KBJ_CRON_DUE,
+    KBJ_CRON_PAUSED,
+    KBJ_CRON_RUNNING,
+    KBJ_CRON_FAILING
+} kbj_cron_state;
+
 typedef struct kbj_cron_filter {
     unsigned long long id;      /* 0: any */
     const char *hook;           /* NULL: any */
     const char *hook_prefix;    /* NULL: any; LIKE metacharacters match literally */
     const char *args_key;       /* NULL: any (only with hook) */
     int visible_only;           /* only what core's API sees */
-    int due_only;               /* only events due now (due_at <= now, not paused) */
-    unsigned long long after_id;/* keyset cursor: ids above this (in id order) */
-    int order_by_id;            /* 1: id order (for the cursor); 0: next_run, then id */
+    int due_only;               /* the same as state KBJ_CRON_DUE (kept for older callers) */
+    kbj_cron_state state;       /* KBJ_CRON_ANY: every state */
+    /* Keyset cursor: the last row of the previous page (after_id 0: the first page).
+     * In id order, ids above after_id. In time order, rows after (after_time, after_id):
+     * after_time is that row's next_run (its due_at with state DUE). */
+    unsigned long long after_id;
+    long long after_time;
+    int backward;               /* 1: the page before the cursor (rows before it), still
+                                 * returned in the list's order: a "Previous" link */
+    int order_by_id;            /* 1: id order; 0: next_run (due_at with DUE), then id */
     size_t limit;               /* 0: all */
 } kbj_cron_filter;
 
@@ -157,11 +179,28 @@ void kbj_cron_info_free(kbj_cron_info *v, size_t n);
 void kbj_cron_info_clear(kbj_cron_info *v);
 
 /* Counts for a screen: events in all, paused, due now (late), running, failing (a
- * fail_streak > 0). */
+ * fail_streak > 0). Each is one query on an index that reads at most
+ * KBJ_CRON_COUNT_CAP + 1 rows: exact up to the cap, above it the optimizer's estimate
+ * with its *_estimated flag set (events: the table's size as the server knows it). */
+#define KBJ_CRON_COUNT_CAP 50
 typedef struct kbj_cron_counts {
     unsigned long long events, paused, due, running, failing;
+    int events_estimated, paused_estimated, due_estimated, running_estimated, failing_estimated;
 } kbj_cron_counts;
 int kbj_cron_count(kbj_engine *eng, kbj_cron_counts *out);
+
+/* The schedules recurring events use, by name, with how many use each (exact up to
+ * KBJ_CRON_COUNT_CAP, an estimate above it, flagged), in name order. The names are read
+ * from an index a name at a time (one row each, whatever the number of events), at most
+ * KBJ_CRON_SCHEDULES_MAX of them; *more (may be NULL) is 1 when there are others.
+ * *out: malloc'd, free() it (also on an error, when it is NULL). */
+#define KBJ_CRON_SCHEDULES_MAX 100
+typedef struct kbj_cron_schedule_use {
+    char name[KBJ_CRON_SCHEDULE_MAX + 1];
+    unsigned long long events;
+    int estimated;
+} kbj_cron_schedule_use;
+int kbj_cron_schedule_uses(kbj_engine *eng, kbj_cron_schedule_use **out, size_t *n, int *more);
 
 /* ======================================================================== *
  * Operator changes (screen, REST, WP-CLI)

@@ -1,8 +1,8 @@
 /*
  * engine_cron.c - KBJobs\Engine's WP-Cron event methods: cronSchedule, cronUnschedule,
- * cronClear (what core's cron API does), cronEvents, cronEvent, cronCounts (reading),
- * cronUpdate, cronDelete, cronRunNow (an operator's changes). Runs, their history and
- * the run() options are elsewhere.
+ * cronClear (what core's cron API does), cronEvents, cronEvent, cronCounts,
+ * cronScheduleUses (reading), cronUpdate, cronDelete, cronRunNow (an operator's
+ * changes). Runs, their history and the run() options are elsewhere.
  *
  * The engine knows nothing of PHP: the plugin hands an event's arguments over as three
  * values it made itself (args_key, core's md5 of the serialized arguments; args_json,
@@ -219,26 +219,48 @@ static void event_to_array(const kbj_cron_info *e, zval *out)
 }
 
 static const char *const filter_keys[] = { "id", "hook", "hook_prefix", "args_key", "visible_only", "due_only",
-    "after", "order", "limit", NULL };
+    "state", "after", "after_time", "backward", "order", "limit", NULL };
+
+static const char *const states[] = { "due", "paused", "running", "failing", NULL };
 
 static int parse_filter(HashTable *ht, kbj_cron_filter *f)
 {
-    zend_long id = 0, visible = 0, due = 0, after = 0, limit = 0;
-    const char *order = NULL;
+    zend_long id = 0, visible = 0, due = 0, after = 0, after_time = 0, backward = 0, limit = 0;
+    const char *order = NULL, *state = NULL;
     if (kbjobs_known_keys(ht, filter_keys, "cron filter key") || kbjobs_opt_long(ht, "id", 0, ZEND_LONG_MAX, &id) ||
         kbjobs_opt_string(ht, "hook", &f->hook) || kbjobs_opt_string(ht, "hook_prefix", &f->hook_prefix) ||
         kbjobs_opt_string(ht, "args_key", &f->args_key) || kbjobs_opt_long(ht, "visible_only", 0, 1, &visible) ||
-        kbjobs_opt_long(ht, "due_only", 0, 1, &due) || kbjobs_opt_long(ht, "after", 0, ZEND_LONG_MAX, &after) ||
-        kbjobs_opt_string(ht, "order", &order) || kbjobs_opt_long(ht, "limit", 0, ZEND_LONG_MAX, &limit))
+        kbjobs_opt_long(ht, "due_only", 0, 1, &due) || kbjobs_opt_string(ht, "state", &state) ||
+        kbjobs_opt_long(ht, "after", 0, ZEND_LONG_MAX, &after) ||
+        kbjobs_opt_long(ht, "after_time", 0, ZEND_LONG_MAX, &after_time) ||
+        kbjobs_opt_long(ht, "backward", 0, 1, &backward) || kbjobs_opt_string(ht, "order", &order) ||
+        kbjobs_opt_long(ht, "limit", 0, ZEND_LONG_MAX, &limit))
         return -1;
     if (order && strcmp(order, "id") != 0 && strcmp(order, "next_run") != 0) {
         zend_value_error("option \"order\" must be \"next_run\" or \"id\"");
+        return -1;
+    }
+    f->state = KBJ_CRON_ANY;
+    if (state && state[0]) {
+        int i = 0;
+        while (states[i] && strcmp(states[i], state) != 0)
+            i++;
+        if (!states[i]) {
+            zend_value_error("option \"state\" must be \"due\", \"paused\", \"running\" or \"failing\"");
+            return -1;
+        }
+        f->state = (kbj_cron_state)(KBJ_CRON_DUE + i);
+    }
+    if (backward && !after) {
+        zend_value_error("option \"backward\" needs \"after\" (the first row of the page after)");
         return -1;
     }
     f->id = (unsigned long long)id;
     f->visible_only = (int)visible;
     f->due_only = (int)due;
     f->after_id = (unsigned long long)after;
+    f->after_time = (long long)after_time;
+    f->backward = (int)backward;
     f->order_by_id = order && strcmp(order, "id") == 0;
     f->limit = (size_t)limit;
     return 0;
@@ -291,16 +313,47 @@ PHP_METHOD(KBJobs_Engine, cronEvent)
 PHP_METHOD(KBJobs_Engine, cronCounts)
 {
     kbj_cron_counts c;
+    zval est;
 
     ZEND_PARSE_PARAMETERS_NONE();
     ENGINE_OR_THROW(THIS_ENGINE(), eng);
     KBJOBS_CHECK(eng, kbj_cron_count(eng, &c));
-    array_init_size(return_value, 5);
+    array_init_size(return_value, 6);
     add_assoc_long(return_value, "events", (zend_long)c.events);
     add_assoc_long(return_value, "paused", (zend_long)c.paused);
     add_assoc_long(return_value, "due", (zend_long)c.due);
     add_assoc_long(return_value, "running", (zend_long)c.running);
     add_assoc_long(return_value, "failing", (zend_long)c.failing);
+    /* which counts are the optimizer's estimates (above KBJ_CRON_COUNT_CAP) */
+    array_init_size(&est, 5);
+    add_assoc_bool(&est, "events", c.events_estimated);
+    add_assoc_bool(&est, "paused", c.paused_estimated);
+    add_assoc_bool(&est, "due", c.due_estimated);
+    add_assoc_bool(&est, "running", c.running_estimated);
+    add_assoc_bool(&est, "failing", c.failing_estimated);
+    add_assoc_zval(return_value, "estimated", &est);
+}
+
+PHP_METHOD(KBJobs_Engine, cronScheduleUses)
+{
+    kbj_cron_schedule_use *u = NULL;
+    size_t n = 0;
+    int more = 0, rc;
+
+    ZEND_PARSE_PARAMETERS_NONE();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    rc = kbj_cron_schedule_uses(eng, &u, &n, &more);
+    KBJOBS_CHECK(eng, rc);  /* on an error u is NULL */
+    array_init_size(return_value, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        zval row;
+        array_init_size(&row, 3);
+        add_assoc_string(&row, "schedule", u[i].name);
+        add_assoc_long(&row, "events", (zend_long)u[i].events);
+        add_assoc_bool(&row, "estimated", u[i].estimated);
+        add_next_index_zval(return_value, &row);
+    }
+    free(u);
 }
 
 /* ---- operator changes ----------------------------------------------------------- */

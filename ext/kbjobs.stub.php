@@ -480,8 +480,13 @@ namespace KBJobs {
          * 'run_id' (?int), 'runner' (?string), 'last_run_at' (?float), 'last_outcome'
          * (?string: ok, failed, lost), 'fail_streak', 'created_at', 'updated_at'
          * (floats). Filter keys: id, hook, hook_prefix, args_key (with hook),
-         * visible_only, due_only (bools), after (ids above it), order ("next_run", the
-         * default, then id; or "id"), limit (0: all).
+         * visible_only, due_only (bools), state ("due", "paused", "running",
+         * "failing"; each read from an index of its own), order ("next_run", the
+         * default, then id; with state "due" its due_at, then id; or "id"), limit (0:
+         * all), and the keyset cursor: after (the id of the last event of the page
+         * before) with after_time (its timestamp, or its due_at with state "due") in
+         * time order; backward (bool): the page before after/after_time instead, still
+         * in the list's order.
          * @param array $filter
          * @return array
          */
@@ -496,10 +501,20 @@ namespace KBJobs {
         /**
          * ['events' => int, 'paused' => int, 'due' => int (due now and not paused: late
          * when nothing runs them), 'running' => int, 'failing' => int (their last run
-         * failed or was lost)].
+         * failed or was lost), 'estimated' => ['events' => bool, ...]]: each count reads
+         * at most 51 rows; above 50 it is the optimizer's estimate, flagged in
+         * 'estimated'.
          * @return array
          */
         public function cronCounts(): array {}
+
+        /**
+         * The schedules recurring events use, in name order, at most 100: ['schedule'
+         * => string, 'events' => int, 'estimated' => bool (above 50 the count is the
+         * optimizer's estimate)].
+         * @return array
+         */
+        public function cronScheduleUses(): array {}
 
         /**
          * Changes an event in place: 'timestamp' (its next run), 'schedule' (?string;

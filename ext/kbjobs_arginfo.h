@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: a4e64d04df4eb1c4a58ed4fb4166237a722bb140 */
+ * Stub hash: 23cfbfdd64a401b0197c0904d34b53051b1e1d33 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -226,6 +226,8 @@ ZEND_END_ARG_INFO()
 
 #define arginfo_class_KBJobs_Engine_cronCounts arginfo_KBJobs_versions
 
+#define arginfo_class_KBJobs_Engine_cronScheduleUses arginfo_KBJobs_versions
+
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_cronUpdate, 0, 2, IS_VOID, 0)
 	ZEND_ARG_TYPE_INFO(0, id, IS_LONG, 0)
 	ZEND_ARG_TYPE_INFO(0, changes, IS_ARRAY, 0)
@@ -420,6 +422,7 @@ ZEND_METHOD(KBJobs_Engine, cronClear);
 ZEND_METHOD(KBJobs_Engine, cronEvents);
 ZEND_METHOD(KBJobs_Engine, cronEvent);
 ZEND_METHOD(KBJobs_Engine, cronCounts);
+ZEND_METHOD(KBJobs_Engine, cronScheduleUses);
 ZEND_METHOD(KBJobs_Engine, cronUpdate);
 ZEND_METHOD(KBJobs_Engine, cronDelete);
 ZEND_METHOD(KBJobs_Engine, cronRunNow);
@@ -566,6 +569,7 @@ static const zend_function_entry class_KBJobs_Engine_methods[] = {
 	ZEND_ME(KBJobs_Engine, cronEvents, arginfo_class_KBJobs_Engine_cronEvents, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, cronEvent, arginfo_class_KBJobs_Engine_cronEvent, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, cronCounts, arginfo_class_KBJobs_Engine_cronCounts, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, cronScheduleUses, arginfo_class_KBJobs_Engine_cronScheduleUses, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, cronUpdate, arginfo_class_KBJobs_Engine_cronUpdate, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, cronDelete, arginfo_class_KBJobs_Engine_cronDelete, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, cronRunNow, arginfo_class_KBJobs_Engine_cronRunNow, ZEND_ACC_PUBLIC)

@@ -479,31 +479,112 @@ typedef struct list_work {
     size_t *n;
 } list_work;
 
+/* The condition of a state, written so that each reads the index schema 11 gave it
+ * (see kbj_cron_state). */
+static const char *state_cond(kbj_cron_state state)
+{
+    switch (state) {
+    case KBJ_CRON_DUE:
+        return "paused = 0 AND due_at <= UNIX_TIMESTAMP()";
+    case KBJ_CRON_PAUSED:
+        return "paused = 1";
+    case KBJ_CRON_RUNNING:
+        return "lease_expires >= NOW(6) AND lease_token IS NOT NULL";
+    case KBJ_CRON_FAILING:
+        return "failing = 1";
+    case KBJ_CRON_ANY:
+        break;
+    }
+    return NULL;
+}
+
+/* The index that reads a state's page in the list's order from the cursor on, named to
+ * the optimizer: left to itself, with estimates skewed (delete-marked rows not yet
+ * purged count in a range's estimate) it may read (paused) by ref from one end of the
+ * state and skip to the cursor, every row of the state for a page. NULL: the optimizer
+ * chooses (no better index, or the hook's own filters narrow the list first). Running
+ * events are read by their lease's expiry and sorted: a handful, whatever the site. */
+static const char *state_index(const kbj_cron_filter *f, kbj_cron_state state)
+{
+    if (f->id || f->hook || (f->hook_prefix && f->hook_prefix[0]))
+        return NULL;
+    switch (state) {
+    case KBJ_CRON_ANY:
+        return f->order_by_id ? NULL : "next_run";
+    case KBJ_CRON_DUE:
+        /* in id order, the ids from the cursor on, skipping events not due: due times
+         * and ids share no index (the one list whose page may read more than a page) */
+        return f->order_by_id ? "PRIMARY" : "paused_due";
+    case KBJ_CRON_PAUSED:
+        return f->order_by_id ? "paused_id" : "paused_next";
+    case KBJ_CRON_FAILING:
+        return f->order_by_id ? "failing_id" : "failing_next";
+    case KBJ_CRON_RUNNING:
+        break;
+    }
+    return NULL;
+}
+
+/* Reverses a page read backward, so that it comes back in the list's order. */
+static void reverse_infos(kbj_cron_info *v, size_t n)
+{
+    for (size_t i = 0; i < n / 2; i++) {
+        kbj_cron_info t = v[i];
+        v[i] = v[n - 1 - i];
+        v[n - 1 - i] = t;
+    }
+}
+
 static int list_do(kbj_store *st, void *arg)
 {
     list_work *w = arg;
     const kbj_cron_filter *f = w->f;
+    kbj_cron_state state = f->due_only ? KBJ_CRON_DUE : f->state;
+    /* the time the list is ordered by: when an event is next claimed, for due ones */
+    const char *tcol = state == KBJ_CRON_DUE ? "due_at" : "next_run";
+    const char *cond = state_cond(state);
+    const char *dir = f->backward ? " DESC" : "";
+    char cmp = f->backward ? '<' : '>';
     size_t off, k = 0;
     char sql[2048];
-    kbj_val v[8];
+    kbj_val v[10];
     kbj_rows *rows = NULL;
     int rc;
 
     *w->out = NULL;
     *w->n = 0;
-    off = (size_t)snprintf(sql, sizeof sql, "SELECT " INFO_COLUMNS " FROM {p}kbjobs_cron_events WHERE 1=1");
+    const char *index = state_index(f, state);
+
+    off = (size_t)snprintf(sql, sizeof sql, "SELECT " INFO_COLUMNS " FROM {p}kbjobs_cron_events%s%s%s WHERE 1=1",
+                           index ? " FORCE INDEX (" : "", index ? index : "", index ? ")" : "");
     kbj_sql_and(sql, sizeof sql, &off, v, &k, f->id != 0, "id = ?", KBJ_VI(f->id));
     kbj_sql_and(sql, sizeof sql, &off, v, &k, f->hook != NULL, "hook = ?", KBJ_VS(f->hook));
     kbj_sql_and(sql, sizeof sql, &off, v, &k, f->args_key != NULL, "args_key = ?", KBJ_VS(f->args_key));
     kbj_sql_and(sql, sizeof sql, &off, v, &k, f->hook_prefix && f->hook_prefix[0], "hook LIKE ? ESCAPE '!'",
              KBJ_VS(w->like));
-    kbj_sql_and(sql, sizeof sql, &off, v, &k, f->after_id != 0, "id > ?", KBJ_VI(f->after_id));
+    if (cond)
+        off += (size_t)snprintf(sql + off, sizeof sql - off, " AND %s", cond);
     if (f->visible_only)
         off += (size_t)snprintf(sql + off, sizeof sql - off, " AND " VISIBLE);
-    if (f->due_only)
-        off += (size_t)snprintf(sql + off, sizeof sql - off,
-                                " AND due_at <= UNIX_TIMESTAMP() AND paused = 0");
-    off += (size_t)snprintf(sql + off, sizeof sql - off, f->order_by_id ? " ORDER BY id" : " ORDER BY next_run, id");
+    if (f->after_id && f->order_by_id) {
+        off += (size_t)snprintf(sql + off, sizeof sql - off, " AND id %c ?", cmp);
+        v[k++] = KBJ_VI(f->after_id);
+    } else if (f->after_id) {
+        /* (t, id) after the cursor's: t from the cursor's on is a plain range of the
+         * (state, t) index, which the optimizer always reads from the cursor (given
+         * "t > ? OR (t = ? AND id > ?)" alone, it may read the state's whole index from
+         * one end); the rows of the cursor's own time before it are skipped, so a page
+         * reads at most the events that share that second besides its own rows */
+        off += (size_t)snprintf(sql + off, sizeof sql - off, " AND %s %c= ? AND (%s %c ? OR id %c ?)", tcol, cmp,
+                                tcol, cmp, cmp);
+        v[k++] = KBJ_VI(f->after_time);
+        v[k++] = KBJ_VI(f->after_time);
+        v[k++] = KBJ_VI(f->after_id);
+    }
+    if (f->order_by_id)
+        off += (size_t)snprintf(sql + off, sizeof sql - off, " ORDER BY id%s", dir);
+    else
+        off += (size_t)snprintf(sql + off, sizeof sql - off, " ORDER BY %s%s, id%s", tcol, dir, dir);
     if (f->limit) {
         snprintf(sql + off, sizeof sql - off, " LIMIT ?");
         v[k++] = KBJ_VI(f->limit);
@@ -512,7 +593,11 @@ static int list_do(kbj_store *st, void *arg)
     if (rc)
         return rc;
     rc = kbj_rows_to_array(rows, sizeof(kbj_cron_info), info_from_row, infos_clear, NULL, (void **)w->out, w->n);
-    return rc ? kbj_efail(w->eng, KBJ_ENOMEM, "out of memory") : KBJ_OK;
+    if (rc)
+        return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+    if (f->backward)
+        reverse_infos(*w->out, *w->n);
+    return KBJ_OK;
 }
 
 static int check_filter(kbj_engine *eng, const kbj_cron_filter *f)
@@ -532,6 +617,12 @@ static int check_filter(kbj_engine *eng, const kbj_cron_filter *f)
         return kbj_efail(eng, KBJ_EINVAL, "cron filter id and after must be at most %lld", (long long)INT64_MAX);
     if (f->limit > (size_t)INT64_MAX)
         return kbj_efail(eng, KBJ_EINVAL, "cron filter limit %zu is out of range", f->limit);
+    if ((int)f->state < KBJ_CRON_ANY || (int)f->state > KBJ_CRON_FAILING)
+        return kbj_efail(eng, KBJ_EINVAL, "unknown cron filter state %d", (int)f->state);
+    if (f->due_only && f->state != KBJ_CRON_ANY && f->state != KBJ_CRON_DUE)
+        return kbj_efail(eng, KBJ_EINVAL, "cron filter due_only goes with no other state");
+    if (f->backward && !f->after_id)
+        return kbj_efail(eng, KBJ_EINVAL, "cron filter backward needs a cursor (after)");
     return KBJ_OK;
 }
 
@@ -579,32 +670,147 @@ typedef struct count_work {
     kbj_cron_counts *out;
 } count_work;
 
+/* The table's size as the server knows it (EXPLAIN of a whole read: InnoDB's row
+ * estimate, kept by its statistics), for the count of all events above the cap: a
+ * range's estimate is capped at half the table. Nothing is read. */
+static int table_rows(kbj_store *st, unsigned long long *out)
+{
+    kbj_rows *rows = NULL;
+    int rc = kbj_store_query(st, "EXPLAIN SELECT 1 FROM {p}kbjobs_cron_events", NULL, 0, &rows);
+    *out = 0;
+    if (rc)
+        return rc;
+    if (kbj_rows_count(rows) && kbj_rows_int(rows, 0, 8) > 0)
+        *out = (unsigned long long)kbj_rows_int(rows, 0, 8);  /* "rows" is the 9th column */
+    kbj_rows_free(rows);
+    return KBJ_OK;
+}
+
 static int count_do(kbj_store *st, void *arg)
 {
     count_work *w = arg;
-    kbj_rows *rows = NULL;
-    int rc = kbj_store_query(st, "SELECT COUNT(*), COALESCE(SUM(paused <> 0), 0),"
-                             " COALESCE(SUM(due_at <= UNIX_TIMESTAMP() AND paused = 0), 0),"
-                             " COALESCE(SUM(" RUNNING "), 0), COALESCE(SUM(fail_streak > 0), 0)"
-                             " FROM {p}kbjobs_cron_events", NULL, 0, &rows);
-    if (rc)
-        return rc;
-    w->out->events = (unsigned long long)kbj_rows_int(rows, 0, 0);
-    w->out->paused = (unsigned long long)kbj_rows_int(rows, 0, 1);
-    w->out->due = (unsigned long long)kbj_rows_int(rows, 0, 2);
-    w->out->running = (unsigned long long)kbj_rows_int(rows, 0, 3);
-    w->out->failing = (unsigned long long)kbj_rows_int(rows, 0, 4);
-    kbj_rows_free(rows);
-    return KBJ_OK;
+    kbj_cron_counts *c = w->out;
+    /* each state's count reads its own index (see state_cond); all events, the primary
+     * key from its start */
+    struct {
+        kbj_cron_state state;
+        unsigned long long *n;
+        int *est;
+    } parts[] = {
+        { KBJ_CRON_PAUSED, &c->paused, &c->paused_estimated },
+        { KBJ_CRON_DUE, &c->due, &c->due_estimated },
+        { KBJ_CRON_RUNNING, &c->running, &c->running_estimated },
+        { KBJ_CRON_FAILING, &c->failing, &c->failing_estimated },
+    };
+    /* no parameters, but never a NULL array: the helper copies it (memcpy of NULL is
+     * undefined even for 0 bytes) */
+    kbj_val none[1] = { KBJ_VI(0) };
+    char from[256];
+    int rc;
+
+    memset(c, 0, sizeof *c);
+    rc = kbj_store_count_upto(st, "{p}kbjobs_cron_events WHERE id > 0", none, 0, KBJ_CRON_COUNT_CAP, &c->events,
+                              &c->events_estimated);
+    if (rc == KBJ_OK && c->events_estimated) {
+        unsigned long long all = 0;
+        rc = table_rows(st, &all);
+        if (all > c->events)
+            c->events = all;
+    }
+    for (size_t i = 0; rc == KBJ_OK && i < sizeof parts / sizeof parts[0]; i++) {
+        snprintf(from, sizeof from, "{p}kbjobs_cron_events WHERE %s", state_cond(parts[i].state));
+        rc = kbj_store_count_upto(st, from, none, 0, KBJ_CRON_COUNT_CAP, parts[i].n, parts[i].est);
+    }
+    return rc;
 }
 
 int kbj_cron_count(kbj_engine *eng, kbj_cron_counts *out)
 {
     count_work w = { out };
+    int rc;
     if (!eng || !out)
         return eng ? kbj_efail(eng, KBJ_EINVAL, "no output given") : KBJ_EINVAL;
     memset(out, 0, sizeof *out);
-    return kbj_store_do(eng->st, count_do, &w);
+    rc = kbj_store_do(eng->st, count_do, &w);
+    if (rc)
+        memset(out, 0, sizeof *out);
+    return rc;
+}
+
+typedef struct uses_work {
+    kbj_engine *eng;
+    kbj_cron_schedule_use **out;
+    size_t *n;
+    int *more;
+} uses_work;
+
+/* The first schedule name after `after` ("" for the first), into `name` ("" when none):
+ * one row of the (schedule) index. A name at a time, where a DISTINCT may be planned as
+ * a read of the whole index. */
+static int next_schedule(kbj_store *st, const char *after, char *name, size_t cap)
+{
+    kbj_rows *rows = NULL;
+    int rc = kbj_store_query(st, "SELECT schedule FROM {p}kbjobs_cron_events FORCE INDEX (schedule)"
+                             " WHERE schedule > ? ORDER BY schedule LIMIT 1", (kbj_val[]){ KBJ_VS(after) }, 1, &rows);
+    name[0] = '\0';
+    if (rc)
+        return rc;
+    if (kbj_rows_count(rows))
+        kbj_copy(name, cap, kbj_rows_str(rows, 0, 0));
+    kbj_rows_free(rows);
+    return KBJ_OK;
+}
+
+static int uses_do(kbj_store *st, void *arg)
+{
+    uses_work *w = arg;
+    char name[KBJ_CRON_SCHEDULE_MAX + 1] = "";
+    int rc = KBJ_OK;
+
+    free(*w->out);
+    *w->n = 0;
+    *w->more = 0;
+    *w->out = calloc(KBJ_CRON_SCHEDULES_MAX, sizeof **w->out);
+    if (!*w->out)
+        return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+    for (;;) {
+        kbj_cron_schedule_use *u;
+        char after[sizeof name];
+        memcpy(after, name, sizeof after);
+        if ((rc = next_schedule(st, after, name, sizeof name)) || !name[0])
+            break;
+        if (*w->n == KBJ_CRON_SCHEDULES_MAX) {
+            *w->more = 1;
+            break;
+        }
+        u = &(*w->out)[(*w->n)++];
+        memcpy(u->name, name, sizeof u->name);
+        /* a recurring event is always what core sees: no visibility test */
+        rc = kbj_store_count_upto(st, "{p}kbjobs_cron_events WHERE schedule = ?", (kbj_val[]){ KBJ_VS(u->name) }, 1,
+                                  KBJ_CRON_COUNT_CAP, &u->events, &u->estimated);
+        if (rc)
+            break;
+    }
+    return rc;
+}
+
+int kbj_cron_schedule_uses(kbj_engine *eng, kbj_cron_schedule_use **out, size_t *n, int *more)
+{
+    int more_ = 0;
+    uses_work w = { eng, out, n, more ? more : &more_ };
+    int rc;
+
+    if (!eng || !out || !n)
+        return eng ? kbj_efail(eng, KBJ_EINVAL, "no output given") : KBJ_EINVAL;
+    *out = NULL;
+    *n = 0;
+    rc = kbj_store_do(eng->st, uses_do, &w);
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
 }
 
 /* ---- operator changes ----------------------------------------------------------- */

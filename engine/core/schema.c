@@ -425,6 +425,35 @@ static int add_list_keys(kbj_store *st)
 
 static const char *const migration_10[] = { NULL };
 
+/* 11 (the Scheduled Queue at any size): each state a list filters on leads an index
+ * with next_run (and the id) after it, and one with the id alone, so a page of paused or
+ * failing events is a range read in either of the list's orders, and due events are
+ * read in due order (the runners' order) from (paused, due_at); every count is a
+ * bounded read of one of them. The schedules in use are read a name at a time from
+ * (schedule), each counted from it. "Failing" is a virtual column (fail_streak > 0,
+ * never written): an index on fail_streak itself could not give next_run order for a
+ * range. Additive: older code never names the column. */
+static int add_cron_state_keys(kbj_store *st)
+{
+    int rc = add_column(st, "kbjobs_cron_events", "failing",
+                        "TINYINT GENERATED ALWAYS AS (fail_streak > 0) VIRTUAL");
+    if (rc == KBJ_OK)
+        rc = add_index(st, "kbjobs_cron_events", "paused_next", "paused, next_run");
+    if (rc == KBJ_OK)
+        rc = add_index(st, "kbjobs_cron_events", "paused_due", "paused, due_at");
+    if (rc == KBJ_OK)
+        rc = add_index(st, "kbjobs_cron_events", "failing_next", "failing, next_run");
+    if (rc == KBJ_OK)
+        rc = add_index(st, "kbjobs_cron_events", "paused_id", "paused");
+    if (rc == KBJ_OK)
+        rc = add_index(st, "kbjobs_cron_events", "failing_id", "failing");
+    if (rc == KBJ_OK)
+        rc = add_index(st, "kbjobs_cron_events", "schedule", "schedule");
+    return rc;
+}
+
+static const char *const migration_11[] = { NULL };
+
 typedef struct migration {
     int version;
     int min_code; /* the oldest code schema version that works once this has run */
@@ -443,6 +472,7 @@ static const migration migrations[] = {
     { 8, 1, add_runner_cron, migration_8 },
     { 9, 1, NULL, migration_9 },
     { 10, 1, add_list_keys, migration_10 },
+    { 11, 1, add_cron_state_keys, migration_11 },
 };
 
 typedef struct schema_state {

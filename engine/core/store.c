@@ -931,7 +931,8 @@ int kbj_store_count_upto(kbj_store *st, const char *from_where, const kbj_val *p
         return store_fail(st, KBJ_EINVAL, "count query too long [%.120s]", from_where);
     {
         kbj_val v[31];
-        memcpy(v, params, n * sizeof *v);
+        if (n)
+            memcpy(v, params, n * sizeof *v);
         v[n] = KBJ_VI(cap + 1);
         rc = kbj_store_query(st, sql, v, n + 1, &rows);
     }

@@ -2,7 +2,8 @@
 // events scheduled through core's API with their arguments (hostile text as text), next
 // run, lateness, recurrence, last run and failure streak; Run now, Pause/Resume, Edit
 // (next run in the site's timezone, recurrence) and Delete as forms, each with its notice
-// and audit entry; an event's page with its runs; who may see and act.
+// and audit entry; an event's page with its runs; who may see and act; the list's pages
+// (First, Previous, Next, keeping the filter) and its state filter.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -261,6 +262,39 @@ test('Delete asks first; dismissed, nothing happens; accepted on the event\'s pa
   assert.equal(await row(admin, ids.edit).count(), 0);
   assert.equal(php('return wp_next_scheduled($args[0], $args[1]);', [HOOK.edit, [7]]), false);
   assert.equal(audited('cron.delete', HOOK.edit, ids.edit)[0]?.source, 'screen');
+});
+
+test('the list pages 50 at a time with First, Previous and Next keeping the filter; the state filter shows only its events', async () => {
+  const PAGED = 'kbtest_cron_paged';
+  php('$t = time() + 7 * DAY_IN_SECONDS; for ($i = 1; $i <= 55; $i++) { wp_schedule_single_event($t + $i, $args[0], array($i)); } return true;', [PAGED]);
+  try {
+    await admin.goto(list);
+    await admin.locator('#kbjobs-cron-search').fill(PAGED);
+    await Promise.all([admin.waitForEvent('load'), admin.locator('.kbjobs-cron-filter input[type="submit"]').click()]);
+    assert.match(admin.url(), /search=kbtest_cron_paged/);
+    const rows = admin.locator('tr[data-kbjobs-row]');
+    assert.equal(await rows.count(), 50);
+    assert.equal(await admin.locator('.kbjobs-prev-page').count(), 0);
+    await Promise.all([admin.waitForEvent('load'), admin.locator('.kbjobs-next-page').click()]);
+    assert.match(admin.url(), /search=kbtest_cron_paged.*cursor=|cursor=.*search=kbtest_cron_paged/);
+    assert.equal(await rows.count(), 5);
+    assert.equal(await cell(rows.last(), 'args').textContent(), '[55]', 'the last page ends with the latest');
+    assert.equal(await admin.locator('.kbjobs-next-page').count(), 0);
+    await Promise.all([admin.waitForEvent('load'), admin.locator('.kbjobs-prev-page').click()]);
+    assert.equal(await rows.count(), 50);
+    assert.equal(await cell(rows.first(), 'args').textContent(), '[1]');
+    assert.equal(await admin.locator('#kbjobs-cron-search').inputValue(), PAGED, 'the filter stays');
+    await screenshot(admin, 'cron-paged');
+
+    await admin.goto(list);
+    await admin.locator('#kbjobs-cron-state').selectOption('failing');
+    await Promise.all([admin.waitForEvent('load'), admin.locator('.kbjobs-cron-filter input[type="submit"]').click()]);
+    assert.match(admin.url(), /state=failing/);
+    assert.equal(await row(admin, ids.fail).count(), 1, 'the event that failed');
+    assert.equal(await row(admin, ids.ok).count(), 0, 'one that ran well');
+  } finally {
+    php('return wp_unschedule_hook($args[0]);', [PAGED]);
+  }
 });
 
 test('no page opened a dialog: hostile text stayed text', () => {

@@ -482,6 +482,292 @@ static void counts_are_events_paused_due_running_and_failing(void **state)
     assert_int_equal(c.failing, 1);
 }
 
+/* ---- states, pages and bounded reads ------------------------------------------------- */
+
+static void each_state_filter_reads_its_events_in_both_orders(void **state)
+{
+    kbj_engine *eng = *state;
+    long long db = kbj_test_int(eng, "SELECT UNIX_TIMESTAMP()");
+    unsigned long long run, fail, lost, idle;
+    kbj_cron_event ev;
+
+    idle = add(eng, single("st_idle", KEY_A, db + 5000), KBJ_CRON_SINGLE);
+    add(eng, single("st_late", KEY_A, db - 100), KBJ_CRON_SINGLE);                         /* due */
+    add(eng, single("st_later", KEY_A, db - 400), KBJ_CRON_SINGLE);                        /* due, first */
+    ev = single("st_paused", KEY_A, db - 300);
+    ev.paused = 1;
+    add(eng, ev, KBJ_CRON_SINGLE);                                                          /* paused, not due */
+    ev = single("st_paused2", KEY_A, db + 300);
+    ev.paused = 1;
+    add(eng, ev, KBJ_CRON_SINGLE);
+    run = add(eng, recurring("st_run", KEY_A, db - 10, "hourly", 3600), KBJ_CRON_RECURRING);
+    fail = add(eng, recurring("st_fail", KEY_A, db + 10, "hourly", 3600), KBJ_CRON_RECURRING);
+    lost = add(eng, recurring("st_lost", KEY_A, db + 20, "hourly", 3600), KBJ_CRON_RECURRING);
+    exec_fmt(eng, "UPDATE {p}kbjobs_cron_events SET due_at = NULL, lease_token = 1,"
+                  " lease_expires = NOW(6) + INTERVAL 1 MINUTE WHERE id = %llu", run);
+    exec_fmt(eng, "UPDATE {p}kbjobs_cron_events SET fail_streak = 2 WHERE id = %llu", fail);
+    /* an expired lease is not running; a failing event that a retry made due is due */
+    exec_fmt(eng, "UPDATE {p}kbjobs_cron_events SET fail_streak = 1, lease_token = 2, due_at = next_run - 1000,"
+                  " lease_expires = NOW(6) - INTERVAL 1 SECOND WHERE id = %llu", lost);
+
+    assert_string_equal(listed(eng, (kbj_cron_filter){ .state = KBJ_CRON_DUE }), "st_lost,st_later,st_late");
+    assert_string_equal(listed(eng, (kbj_cron_filter){ .due_only = 1 }), "st_lost,st_later,st_late");
+    assert_string_equal(listed(eng, (kbj_cron_filter){ .state = KBJ_CRON_PAUSED }), "st_paused,st_paused2");
+    assert_string_equal(listed(eng, (kbj_cron_filter){ .state = KBJ_CRON_RUNNING }), "st_run");
+    assert_string_equal(listed(eng, (kbj_cron_filter){ .state = KBJ_CRON_FAILING }), "st_fail,st_lost");
+    assert_string_equal(listed(eng, (kbj_cron_filter){ .state = KBJ_CRON_FAILING, .order_by_id = 1 }),
+                        "st_fail,st_lost");
+    assert_string_equal(listed(eng, (kbj_cron_filter){ .state = KBJ_CRON_PAUSED, .order_by_id = 1,
+                                                       .after_id = idle }), "st_paused,st_paused2");
+    /* with the other filters */
+    assert_string_equal(listed(eng, (kbj_cron_filter){ .state = KBJ_CRON_PAUSED, .hook_prefix = "st_paused2" }),
+                        "st_paused2");
+    assert_string_equal(listed(eng, (kbj_cron_filter){ .state = KBJ_CRON_DUE, .hook = "st_late" }), "st_late");
+    /* refused: an unknown state, due_only with another state, a backward page without a cursor */
+    {
+        kbj_cron_info *v = NULL;
+        size_t n = 9;
+        kbj_cron_filter bad = { .state = (kbj_cron_state)9 };
+        assert_int_equal(kbj_cron_list(eng, &bad, &v, &n), KBJ_EINVAL);
+        assert_non_null(strstr(kbj_errmsg(eng), "state"));
+        bad = (kbj_cron_filter){ .state = KBJ_CRON_PAUSED, .due_only = 1 };
+        assert_int_equal(kbj_cron_list(eng, &bad, &v, &n), KBJ_EINVAL);
+        bad = (kbj_cron_filter){ .backward = 1 };
+        assert_int_equal(kbj_cron_list(eng, &bad, &v, &n), KBJ_EINVAL);
+        assert_non_null(strstr(kbj_errmsg(eng), "cursor"));
+        assert_null(v);
+        assert_int_equal(n, 0);
+    }
+}
+
+/* Pages of `limit` through the whole list, forward from the start and then backward
+ * from the end, each page from the previous one's cursor: both walks must give every
+ * event once, in the list's order. */
+static void walk(kbj_engine *eng, kbj_cron_filter f, size_t limit, const char *want)
+{
+    char fwd[4096] = "", back[4096] = "", page[8192];
+    kbj_cron_info *v = NULL;
+    size_t n = 0, pages = 0;
+
+    f.limit = limit;
+    f.after_id = 0;
+    for (;;) {
+        assert_int_equal(kbj_cron_list(eng, &f, &v, &n), KBJ_OK);
+        assert_true(n <= limit);
+        for (size_t i = 0; i < n; i++) {
+            size_t len = strlen(fwd);
+            snprintf(fwd + len, sizeof fwd - len, "%s%llu", len ? "," : "", v[i].id);
+        }
+        if (n == 0 || ++pages > 100) {
+            kbj_cron_info_free(v, n);
+            break;
+        }
+        f.after_id = v[n - 1].id;
+        f.after_time = f.state == KBJ_CRON_DUE ? v[n - 1].due_at : v[n - 1].next_run;
+        kbj_cron_info_free(v, n);
+    }
+    assert_string_equal(fwd, want);
+    /* backward from past the last row: a cursor beyond every event */
+    f.backward = 1;
+    f.after_id = ~0ULL >> 1;
+    f.after_time = 9999999999LL;
+    for (pages = 0;;) {
+        assert_int_equal(kbj_cron_list(eng, &f, &v, &n), KBJ_OK);
+        if (n == 0 || ++pages > 100) {
+            kbj_cron_info_free(v, n);
+            break;
+        }
+        page[0] = '\0';
+        for (size_t i = 0; i < n; i++) {
+            size_t len = strlen(page);
+            snprintf(page + len, sizeof page - len, "%s%llu", len ? "," : "", v[i].id);
+        }
+        /* the page comes in the list's order: prepend it */
+        snprintf(page + strlen(page), sizeof page - strlen(page), "%s%s", back[0] ? "," : "", back);
+        assert_true(strlen(page) < sizeof back);
+        memcpy(back, page, strlen(page) + 1);
+        f.after_id = v[0].id;
+        f.after_time = f.state == KBJ_CRON_DUE ? v[0].due_at : v[0].next_run;
+        kbj_cron_info_free(v, n);
+    }
+    assert_string_equal(back, want);
+}
+
+static void a_cursor_pages_across_equal_next_runs_in_both_orders_and_both_directions(void **state)
+{
+    kbj_engine *eng = *state;
+    long long db = kbj_test_int(eng, "SELECT UNIX_TIMESTAMP()");
+    char want[1024] = "", by_id[1024] = "";
+    unsigned long long id[9];
+    /* three at one time, three at an earlier one, three at a later; some paused */
+    long long times[9] = { db + 60, db + 60, db + 60, db - 60, db - 60, db - 60, db + 120, db + 120, db + 120 };
+    static const int order[9] = { 3, 4, 5, 0, 1, 2, 6, 7, 8 };
+
+    for (int i = 0; i < 9; i++) {
+        char hook[16];
+        kbj_cron_event ev;
+        snprintf(hook, sizeof hook, "pg_%d", i);
+        ev = single(hook, KEY_A, times[i]);
+        ev.paused = i % 2;
+        id[i] = add(eng, ev, KBJ_CRON_SINGLE);
+        snprintf(by_id + strlen(by_id), sizeof by_id - strlen(by_id), "%s%llu", i ? "," : "", id[i]);
+    }
+    for (int i = 0; i < 9; i++)
+        snprintf(want + strlen(want), sizeof want - strlen(want), "%s%llu", i ? "," : "", id[order[i]]);
+    for (size_t limit = 1; limit <= 4; limit++) {
+        walk(eng, (kbj_cron_filter){ 0 }, limit, want);
+        walk(eng, (kbj_cron_filter){ .order_by_id = 1 }, limit, by_id);
+    }
+    /* paused ones (1, 3, 5, 7): by next_run then id */
+    snprintf(want, sizeof want, "%llu,%llu,%llu,%llu", id[3], id[5], id[1], id[7]);
+    walk(eng, (kbj_cron_filter){ .state = KBJ_CRON_PAUSED }, 1, want);
+    walk(eng, (kbj_cron_filter){ .state = KBJ_CRON_PAUSED }, 3, want);
+    /* due ones (4: not paused, in the past), by due_at */
+    snprintf(want, sizeof want, "%llu", id[4]);
+    walk(eng, (kbj_cron_filter){ .state = KBJ_CRON_DUE }, 2, want);
+}
+
+/* Events made with SQL, as the scale suite seeds them: `n` of a hook with times from
+ * `first`, every `every`-th paused and failing. */
+static void seed_events(kbj_engine *eng, const char *hook, int n, long long first, int every)
+{
+    char sql[1024];
+    snprintf(sql, sizeof sql, "INSERT INTO {p}kbjobs_cron_events (hook, args_key, args, args_php, next_run, due_at,"
+             " paused, fail_streak, created_at, updated_at) SELECT '%s', MD5(s.seq), '[]', '', %lld + s.seq DIV 3,"
+             " %lld + s.seq DIV 3, s.seq %% %d = 0, s.seq %% %d = 1, NOW(6), NOW(6) FROM seq_1_to_%d s",
+             hook, first, first, every, every, n);
+    kbj_test_exec(eng, sql);
+    kbj_test_exec(eng, "ANALYZE TABLE {p}kbjobs_cron_events");
+}
+
+/* Rows the connection has read from any table or index so far. */
+static long long handler_reads(kbj_engine *eng)
+{
+    kbj_rows *rows = NULL;
+    long long sum = 0;
+    assert_int_equal(kbj_store_query(eng->st, "SHOW SESSION STATUS LIKE 'Handler_read%'", NULL, 0, &rows), KBJ_OK);
+    for (size_t i = 0; i < kbj_rows_count(rows); i++)
+        sum += atoll(kbj_rows_str(rows, i, 1));
+    kbj_rows_free(rows);
+    return sum;
+}
+
+static void counts_are_exact_up_to_the_cap_then_estimated_and_flagged(void **state)
+{
+    kbj_engine *eng = *state;
+    long long db = kbj_test_int(eng, "SELECT UNIX_TIMESTAMP()");
+    kbj_cron_counts c;
+
+    seed_events(eng, "cap", 2 * KBJ_CRON_COUNT_CAP, db + 1000, 2);     /* half paused, half failing */
+    assert_int_equal(kbj_cron_count(eng, &c), KBJ_OK);
+    /* above the cap: the table's size as its statistics say */
+    assert_int_equal(c.events_estimated, 1);
+    assert_true(c.events > KBJ_CRON_COUNT_CAP && c.events < 4 * KBJ_CRON_COUNT_CAP);
+    assert_int_equal(c.paused, KBJ_CRON_COUNT_CAP);
+    assert_int_equal(c.failing, KBJ_CRON_COUNT_CAP);
+    assert_int_equal(c.due + c.running, 0);
+    assert_int_equal(c.paused_estimated + c.failing_estimated + c.due_estimated + c.running_estimated, 0);
+
+    seed_events(eng, "cap_many", 3000, db - 5000, 10);  /* 300 paused, 300 failing; 2700 due */
+    assert_int_equal(kbj_cron_count(eng, &c), KBJ_OK);
+    print_message("estimates: events %llu, paused %llu, due %llu, failing %llu\n", c.events, c.paused, c.due,
+                  c.failing);
+    assert_true(c.events_estimated && c.paused_estimated && c.due_estimated && c.failing_estimated);
+    assert_false(c.running_estimated);
+    assert_int_equal(c.running, 0);
+    /* the table's size for all events, not a range's half */
+    assert_true(c.events > 3100 / 2 + 200 && c.events < 3100 * 2);
+    assert_true(c.paused > KBJ_CRON_COUNT_CAP && c.paused < 350 * 3);
+    assert_true(c.failing > KBJ_CRON_COUNT_CAP && c.failing < 350 * 3);
+    assert_true(c.due > KBJ_CRON_COUNT_CAP);
+}
+
+static void a_page_and_the_counts_read_a_page_of_rows_whatever_the_events(void **state)
+{
+    kbj_engine *eng = *state;
+    long long db = kbj_test_int(eng, "SELECT UNIX_TIMESTAMP()");
+    kbj_cron_state states[] = { KBJ_CRON_ANY, KBJ_CRON_DUE, KBJ_CRON_PAUSED, KBJ_CRON_RUNNING, KBJ_CRON_FAILING };
+    long long base, reads;
+    kbj_cron_counts c;
+
+    /* 6000 events, half due; 1 in 50 paused, 1 in 50 failing; 30 running */
+    seed_events(eng, "big", 6000, db - 1000, 50);
+    kbj_test_exec(eng, "UPDATE {p}kbjobs_cron_events SET due_at = NULL, lease_token = 1,"
+                       " lease_expires = NOW(6) + INTERVAL 1 MINUTE WHERE id % 200 = 7");
+    kbj_test_exec(eng, "ANALYZE TABLE {p}kbjobs_cron_events");
+    base = handler_reads(eng);
+    base = handler_reads(eng) - base;   /* what SHOW STATUS itself reads */
+    for (size_t s = 0; s < sizeof states / sizeof states[0]; s++) {
+        for (int by_id = 0; by_id < 2; by_id++) {
+            kbj_cron_filter f = { .state = states[s], .order_by_id = by_id, .limit = 20 };
+            kbj_cron_info *v = NULL;
+            size_t n = 0;
+            /* the first page, then the one after it, then back */
+            for (int step = 0; step < 3; step++) {
+                long long before = handler_reads(eng);
+                assert_int_equal(kbj_cron_list(eng, &f, &v, &n), KBJ_OK);
+                reads = handler_reads(eng) - before - base;
+                if (reads > 60)
+                    fail_msg("state %d, order %s, step %d: %lld rows read for a page of 20", (int)states[s],
+                             by_id ? "id" : "next_run", step, reads);
+                assert_true(n > 0);
+                f.backward = step == 1;
+                f.after_id = step == 1 ? v[0].id : v[n - 1].id;
+                f.after_time = states[s] == KBJ_CRON_DUE ? (step == 1 ? v[0].due_at : v[n - 1].due_at)
+                                                         : (step == 1 ? v[0].next_run : v[n - 1].next_run);
+                kbj_cron_info_free(v, n);
+            }
+        }
+    }
+    reads = handler_reads(eng);
+    assert_int_equal(kbj_cron_count(eng, &c), KBJ_OK);
+    reads = handler_reads(eng) - reads - base;
+    print_message("counts: %lld rows read for 5 counts\n", reads);
+    /* five counts of at most cap + 1 rows each, with their temporary tables */
+    assert_true(reads <= 5 * 2 * (KBJ_CRON_COUNT_CAP + 3));
+    assert_int_equal(c.running, 30);
+    assert_true(c.events_estimated && c.due_estimated && c.paused_estimated && c.failing_estimated);
+}
+
+static void schedules_in_use_are_read_a_name_at_a_time_with_their_counts(void **state)
+{
+    kbj_engine *eng = *state;
+    kbj_cron_schedule_use *u = NULL;
+    size_t n = 0;
+    int more = 1;
+    long long before;
+
+    add(eng, recurring("sch", KEY_A, NOW, "hourly", 3600), KBJ_CRON_RECURRING);
+    add(eng, recurring("sch", KEY_B, NOW, "hourly", 3600), KBJ_CRON_RECURRING);
+    add(eng, recurring("sch2", KEY_A, NOW, "daily", 86400), KBJ_CRON_RECURRING);
+    add(eng, single("sch3", KEY_A, NOW), KBJ_CRON_SINGLE);
+    assert_int_equal(kbj_cron_schedule_uses(eng, &u, &n, &more), KBJ_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(more, 0);
+    assert_string_equal(u[0].name, "daily");
+    assert_int_equal(u[0].events, 1);
+    assert_string_equal(u[1].name, "hourly");
+    assert_int_equal(u[1].events, 2);
+    assert_false(u[0].estimated || u[1].estimated);
+    free(u);
+
+    /* many events of one schedule: the names still cost a read each, the count its cap */
+    kbj_test_exec(eng, "INSERT INTO {p}kbjobs_cron_events (hook, args_key, args, args_php, schedule, interval_seconds,"
+                       " next_run, due_at, created_at, updated_at) SELECT 'sch_many', MD5(s.seq), '[]', '', 'weekly',"
+                       " 604800, 2000000000 + s.seq, 2000000000 + s.seq, NOW(6), NOW(6) FROM seq_1_to_3000 s");
+    kbj_test_exec(eng, "ANALYZE TABLE {p}kbjobs_cron_events");
+    before = handler_reads(eng);
+    assert_int_equal(kbj_cron_schedule_uses(eng, &u, &n, &more), KBJ_OK);
+    before = handler_reads(eng) - before;
+    print_message("schedules: %lld rows read\n", before);
+    assert_true(before < 4 * (KBJ_CRON_COUNT_CAP + 3) + 40);
+    assert_int_equal(n, 3);
+    assert_string_equal(u[2].name, "weekly");
+    assert_true(u[2].estimated);
+    assert_true(u[2].events > KBJ_CRON_COUNT_CAP);
+    free(u);
+}
+
 /* ---- operator changes ---------------------------------------------------------------- */
 
 static void update_moves_the_time_and_due_at_and_changes_the_schedule(void **state)
@@ -875,6 +1161,11 @@ int main(void)
         T(every_filter_narrows_the_list),
         T(get_returns_every_field_and_running_is_a_live_lease),
         T(counts_are_events_paused_due_running_and_failing),
+        T(each_state_filter_reads_its_events_in_both_orders),
+        T(a_cursor_pages_across_equal_next_runs_in_both_orders_and_both_directions),
+        T(counts_are_exact_up_to_the_cap_then_estimated_and_flagged),
+        T(a_page_and_the_counts_read_a_page_of_rows_whatever_the_events),
+        T(schedules_in_use_are_read_a_name_at_a_time_with_their_counts),
         T(update_moves_the_time_and_due_at_and_changes_the_schedule),
         T(a_new_time_taken_by_the_same_event_is_refused),
         T(a_new_time_keeps_a_recurring_events_earlier_retry),

@@ -168,6 +168,15 @@ Array
     [due] => 0
     [running] => 0
     [failing] => 0
+    [estimated] => Array
+        (
+            [events] => 
+            [paused] => 
+            [due] => 
+            [running] => 
+            [failing] => 
+        )
+
 )
 NULL
 int(120)

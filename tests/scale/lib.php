@@ -32,7 +32,6 @@ final class KBJobs_Scale {
 	 * Each shows in the output; a SELECT that breaks a rule and is not listed fails.
 	 */
 	const KNOWN = array(
-		'/FROM \w+kbjobs_cron_events/'                                                   => 'the Scheduled Queue and cron counts read every event (bounded by the site\'s events)',
 	);
 
 	/**

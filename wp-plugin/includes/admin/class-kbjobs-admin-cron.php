@@ -17,9 +17,14 @@ defined( 'ABSPATH' ) || exit;
 final class KBJobs_Admin_Cron extends KBJobs_Admin_Table_Screen {
 
 	/**
-	 * At most this many events are listed.
+	 * At most this many events are listed (core's cron array, WP-Cron left to core).
 	 */
 	const LIMIT = 1000;
+
+	/**
+	 * Events on a page of the list kept by kbjobs (read a page at a time from the engine).
+	 */
+	const PER_PAGE = 50;
 
 	/**
 	 * Slug.
@@ -147,12 +152,28 @@ final class KBJobs_Admin_Cron extends KBJobs_Admin_Table_Screen {
 	}
 
 	/**
-	 * The list of events kept by kbjobs.
+	 * The list of events kept by kbjobs: a filter by state and hook, the counts, and one
+	 * page of events with links to the pages before and after it (a keyset cursor: no
+	 * page numbers, so no count of everything is needed).
 	 */
 	private function render_events(): void {
-		$page = KBJobs_Action::read(
-			static function () {
-				return KBJobs_Data_Cron::events( array( 'limit' => self::LIMIT ) ) + array( 'counts' => KBJobs_Engine::get()->cronCounts() );
+		// phpcs:disable WordPress.Security.NonceVerification.Recommended -- a read-only list's filter and page.
+		$state  = isset( $_GET['state'] ) ? sanitize_key( wp_unslash( $_GET['state'] ) ) : '';
+		$search = isset( $_GET['search'] ) ? mb_substr( sanitize_text_field( wp_unslash( $_GET['search'] ) ), 0, 191 ) : '';
+		$cursor = isset( $_GET['cursor'] ) ? sanitize_text_field( wp_unslash( $_GET['cursor'] ) ) : '';
+		// phpcs:enable WordPress.Security.NonceVerification.Recommended
+		if ( ! in_array( $state, KBJobs_Data_Cron::STATES, true ) ) {
+			$state = '';
+		}
+		$filter = array(
+			'state'  => $state,
+			'search' => $search,
+			'cursor' => $cursor,
+			'limit'  => self::PER_PAGE,
+		);
+		$page   = KBJobs_Action::read(
+			static function () use ( $filter ) {
+				return KBJobs_Data_Cron::events( $filter ) + array( 'counts' => KBJobs_Data_Cron::counts() );
 			}
 		);
 		if ( is_wp_error( $page ) ) {
@@ -162,27 +183,92 @@ final class KBJobs_Admin_Cron extends KBJobs_Admin_Table_Screen {
 		$counts = $page['counts'];
 		echo '<p class="kbjobs-summary">' . esc_html(
 			sprintf(
-				/* translators: 1: events, 2: due (late), 3: running, 4: paused, 5: failing */
+				/* translators: 1: events, 2: due (late), 3: running, 4: paused, 5: failing; each a number, "≈" before an estimate */
 				__( '%1$s events: %2$s due, %3$s running, %4$s paused, %5$s failing.', 'kb-jobs' ),
-				number_format_i18n( (int) $counts['events'] ),
-				number_format_i18n( (int) $counts['due'] ),
-				number_format_i18n( (int) $counts['running'] ),
-				number_format_i18n( (int) $counts['paused'] ),
-				number_format_i18n( (int) $counts['failing'] )
+				self::count_text( $counts, 'events' ),
+				self::count_text( $counts, 'due' ),
+				self::count_text( $counts, 'running' ),
+				self::count_text( $counts, 'paused' ),
+				self::count_text( $counts, 'failing' )
 			)
 		) . '</p>';
+		if ( in_array( true, $counts['estimated'], true ) ) {
+			echo '<p class="description kbjobs-estimated">' . esc_html__( '≈: an estimate from the database\'s index statistics; counts are exact up to 50.', 'kb-jobs' ) . '</p>';
+		}
 		if ( defined( 'DISABLE_WP_CRON' ) && DISABLE_WP_CRON ) {
 			echo '<div class="notice notice-info inline"><p>' . esc_html__( 'DISABLE_WP_CRON is set: page loads do not send the wp-cron.php request; a `wp kb work` runner, or a system cron calling wp-cron.php, must run these events.', 'kb-jobs' ) . '</p></div>';
 		}
-		if ( $page['total'] > self::LIMIT ) {
-			/* translators: %s: number of events */
-			echo '<div class="notice notice-warning inline"><p>' . esc_html( sprintf( __( 'Only the first %s events are listed: `wp kb cron event list` and GET /wp-json/kbjobs/v1/cron/events list them all.', 'kb-jobs' ), number_format_i18n( self::LIMIT ) ) ) . '</p></div>';
-		}
+		$this->render_event_filter( $state, $search );
 		$rows = array();
 		foreach ( $page['events'] as $event ) {
 			$rows[] = self::event_row( $event );
 		}
-		$this->table( '', $rows, __( 'No WP-Cron event is scheduled.', 'kb-jobs' ) );
+		$this->table( '', $rows, '' !== $state || '' !== $search || '' !== $cursor ? __( 'No WP-Cron event matches.', 'kb-jobs' ) : __( 'No WP-Cron event is scheduled.', 'kb-jobs' ) );
+		$this->render_event_pages( array_filter( compact( 'state', 'search' ) ), $cursor, $page['prev_cursor'], $page['next_cursor'] );
+	}
+
+	/**
+	 * A count as shown: "≈" before an estimate.
+	 *
+	 * @param array<string,mixed> $counts KBJobs_Data_Cron::counts().
+	 * @param string              $key    Which count.
+	 * @return string
+	 */
+	private static function count_text( array $counts, string $key ): string {
+		return ( empty( $counts['estimated'][ $key ] ) ? '' : '≈' ) . number_format_i18n( (int) $counts[ $key ] );
+	}
+
+	/**
+	 * The list's filter: a state and the start of a hook (a GET form: the filter is in
+	 * the URL, so a page can be linked to and reloaded).
+	 *
+	 * @param string $state  The state shown ('' for all).
+	 * @param string $search The start of a hook ('' for any).
+	 */
+	private function render_event_filter( string $state, string $search ): void {
+		$labels = array(
+			''        => __( 'All', 'kb-jobs' ),
+			'due'     => __( 'Due (late)', 'kb-jobs' ),
+			'running' => __( 'Running', 'kb-jobs' ),
+			'paused'  => __( 'Paused', 'kb-jobs' ),
+			'failing' => __( 'Failing', 'kb-jobs' ),
+		);
+		echo '<form method="get" action="' . esc_url( admin_url( 'admin.php' ) ) . '" class="kbjobs-filter kbjobs-cron-filter">';
+		echo '<input type="hidden" name="page" value="' . esc_attr( KBJobs_Admin::SLUG . '-cron' ) . '">';
+		echo '<label for="kbjobs-cron-state">' . esc_html__( 'State', 'kb-jobs' ) . '</label> <select id="kbjobs-cron-state" name="state">';
+		foreach ( $labels as $value => $label ) {
+			printf( '<option value="%1$s"%2$s>%3$s</option>', esc_attr( $value ), selected( $state, $value, false ), esc_html( $label ) );
+		}
+		echo '</select> <label for="kbjobs-cron-search">' . esc_html__( 'Hook starts with', 'kb-jobs' ) . '</label> ';
+		echo '<input type="search" id="kbjobs-cron-search" name="search" maxlength="191" value="' . esc_attr( $search ) . '"> ';
+		// What submit_button() prints (it is not loaded outside wp-admin, where tests render).
+		echo '<input type="submit" class="button" value="' . esc_attr__( 'Filter', 'kb-jobs' ) . '"></form>';
+	}
+
+	/**
+	 * First, previous and next page links, each keeping the filter.
+	 *
+	 * @param array<string,string> $args   The filter's query args.
+	 * @param string               $cursor This page's cursor ('' for the first).
+	 * @param string|null          $prev   The previous page's cursor, or null on the first.
+	 * @param string|null          $next   The next page's cursor, or null on the last.
+	 */
+	private function render_event_pages( array $args, string $cursor, ?string $prev, ?string $next ): void {
+		if ( '' === $cursor && null === $next ) {
+			return;
+		}
+		$args = array_map( 'rawurlencode', $args ); // add_query_arg() takes values encoded.
+		echo '<div class="tablenav bottom"><div class="tablenav-pages kbjobs-pages">';
+		if ( '' !== $cursor ) {
+			printf( '<a class="button kbjobs-first-page" href="%1$s">%2$s</a> ', esc_url( self::screen_url( 'cron', $args ) ), esc_html__( '« First', 'kb-jobs' ) );
+		}
+		if ( null !== $prev ) {
+			printf( '<a class="button kbjobs-prev-page" href="%1$s">%2$s</a> ', esc_url( self::screen_url( 'cron', $args + array( 'cursor' => $prev ) ) ), esc_html__( '‹ Previous', 'kb-jobs' ) );
+		}
+		if ( null !== $next ) {
+			printf( '<a class="button kbjobs-next-page" href="%1$s">%2$s</a>', esc_url( self::screen_url( 'cron', $args + array( 'cursor' => $next ) ) ), esc_html__( 'Next ›', 'kb-jobs' ) );
+		}
+		echo '</div></div>';
 	}
 
 	/**

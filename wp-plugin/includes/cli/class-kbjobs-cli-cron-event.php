@@ -35,10 +35,7 @@ final class KBJobs_CLI_Cron_Event extends KBJobs_CLI_Command {
 	 * ---
 	 *
 	 * [--limit=<n>]
-	 * : At most this many events.
-	 * ---
-	 * default: 1000
-	 * ---
+	 * : At most this many events (default: all, read 500 at a time).
 	 *
 	 * [--fields=<fields>]
 	 * : Limit the output to specific fields (comma-separated).
@@ -74,14 +71,21 @@ final class KBJobs_CLI_Cron_Event extends KBJobs_CLI_Command {
 			'hook'   => $assoc_args['hook'] ?? '',
 			'search' => $assoc_args['search'] ?? '',
 			'state'  => $assoc_args['state'] ?? '',
-			'limit'  => (int) ( $assoc_args['limit'] ?? 1000 ),
 		);
-		$page   = $this->read(
-			static function () use ( $filter ) {
-				return KBJobs_Data_Cron::events( $filter );
+		$max    = max( 0, (int) ( $assoc_args['limit'] ?? 0 ) );
+		$rows   = array();
+		$this->read(
+			static function () use ( $filter, $max, &$rows ) {
+				return KBJobs_Data_Cron::each_event(
+					$filter,
+					static function ( array $events ) use ( &$rows ) {
+						array_push( $rows, ...$events );
+					},
+					$max
+				);
 			}
 		);
-		$this->display_list( $assoc_args, $page['events'], KBJobs_Data_Cron::FIELDS );
+		$this->display_list( $assoc_args, $rows, KBJobs_Data_Cron::FIELDS );
 	}
 
 	/**

@@ -20,14 +20,23 @@ final class KBJobs_Data_Cron {
 	const OUTCOMES        = array( 'running', 'ok', 'failed', 'lost' );
 	const TRIGGERS        = array( 'runner', 'loopback', 'run-now', 'cli' );
 
+	/** The states a list filters on (each read from an index of its own). */
+	const STATES = array( 'due', 'paused', 'running', 'failing' );
+
+	/** A page's cursor: "p" for the page before it, then "<time>.<id>" (time order) or "<id>". */
+	const CURSOR_PATTERN = '^p?[0-9]{1,19}(\\.[0-9]{1,19})?$';
+
 	/**
-	 * Events, soonest first; or in id order, a page at a time, with order 'id' (the
-	 * cursor: the last id of the previous page).
+	 * One page of events, soonest first (due ones in the order runners take them: by
+	 * when they are due), or in id order, read a page at a time by a keyset cursor: the
+	 * engine reads limit + 1 rows from an index, whatever the number of events.
 	 *
 	 * @param array<string,mixed> $filter hook, search (the start of a hook), state (due,
 	 *                                    paused, running, failing), order (next_run,
-	 *                                    id), after (with order id), limit.
-	 * @return array{events:array<int,array<string,mixed>>,total:int,next_cursor:?int}
+	 *                                    id), cursor (a next_cursor or prev_cursor of
+	 *                                    the same list), limit (1-1000, 50 by default).
+	 * @throws \InvalidArgumentException On a malformed cursor or an unknown state.
+	 * @return array{events:array<int,array<string,mixed>>,next_cursor:?string,prev_cursor:?string}
 	 */
 	public static function events( array $filter = array() ): array {
 		$query = array();
@@ -38,30 +47,45 @@ final class KBJobs_Data_Cron {
 			$query['hook_prefix'] = (string) $filter['search'];
 		}
 		$state = (string) ( $filter['state'] ?? '' );
-		if ( 'due' === $state ) {
-			$query['due_only'] = true;
-		}
-		$by_id = 'id' === ( $filter['order'] ?? '' );
-		if ( $by_id ) {
-			$query['order'] = 'id';
-			$query['after'] = (int) ( $filter['after'] ?? 0 );
-		}
-		$limit = max( 1, min( 1000, (int) ( $filter['limit'] ?? 1000 ) ) );
-		$rows  = array();
-		$now   = time();
-		foreach ( KBJobs_Engine::get()->cronEvents( $query ) as $event ) {
-			if ( ( 'paused' === $state && ! $event['paused'] ) || ( 'running' === $state && ! $event['running'] )
-				|| ( 'failing' === $state && $event['fail_streak'] < 1 ) ) {
-				continue;
+		if ( '' !== $state ) {
+			if ( ! in_array( $state, self::STATES, true ) ) {
+				/* translators: %s: a state */
+				throw new \InvalidArgumentException( sprintf( __( 'Unknown event state "%s".', 'kb-jobs' ), $state ) );
 			}
-			$rows[] = $event;
+			$query['state'] = $state;
 		}
-		$total = count( $rows );
-		$next  = null;
-		if ( $total > $limit ) {
-			$rows = array_slice( $rows, 0, $limit );
-			$next = $by_id ? (int) $rows[ $limit - 1 ]['id'] : null;
+		$by_id          = 'id' === ( $filter['order'] ?? '' );
+		$query['order'] = $by_id ? 'id' : 'next_run';
+		$limit          = max( 1, min( 1000, (int) ( $filter['limit'] ?? 50 ) ) );
+		$cursor         = self::parse_cursor( (string) ( $filter['cursor'] ?? '' ), $by_id );
+		$query         += $cursor['query'];
+		// One row more than the page says whether there is a page beyond it, in the
+		// direction read.
+		$query['limit'] = $limit + 1;
+		$rows           = KBJobs_Engine::get()->cronEvents( $query );
+		$more           = count( $rows ) > $limit;
+		if ( $more ) {
+			// Backward, the extra row is the first (the page comes in the list's order).
+			$rows = $cursor['backward'] ? array_slice( $rows, 1 ) : array_slice( $rows, 0, $limit );
 		}
+		$first  = $rows ? $rows[0] : null;
+		$last   = $rows ? $rows[ count( $rows ) - 1 ] : null;
+		$time   = 'due' === $state ? 'due_at' : 'timestamp';
+		$key    = static function ( array $event ) use ( $by_id, $time ): string {
+			return $by_id ? (string) $event['id'] : (int) $event[ $time ] . '.' . (int) $event['id'];
+		};
+		$next   = null;
+		$prev   = null;
+		$paged  = null !== $cursor['backward'];
+		$has_nx = $cursor['backward'] ? true : $more;
+		$has_pv = $cursor['backward'] ? $more : $paged;
+		if ( $last && $has_nx ) {
+			$next = $key( $last );
+		}
+		if ( $first && $has_pv ) {
+			$prev = 'p' . $key( $first );
+		}
+		$now = time();
 		return array(
 			'events'      => array_map(
 				static function ( $event ) use ( $now ) {
@@ -69,9 +93,86 @@ final class KBJobs_Data_Cron {
 				},
 				$rows
 			),
-			'total'       => $total,
 			'next_cursor' => $next,
+			'prev_cursor' => $prev,
 		);
+	}
+
+	/**
+	 * Every event of a filter, page after page in time order (for `wp kb cron event
+	 * list`): $each gets each page's events.
+	 *
+	 * @param array<string,mixed> $filter As events() takes it, without cursor and order.
+	 * @param callable            $each   fn( array $events ): void.
+	 * @param int                 $max    At most this many (0: all).
+	 * @return int How many.
+	 */
+	public static function each_event( array $filter, callable $each, int $max = 0 ): int {
+		$seen   = 0;
+		$cursor = '';
+		do {
+			$want   = $max > 0 ? min( 500, $max - $seen ) : 500;
+			$page   = self::events(
+				array(
+					'cursor' => $cursor,
+					'limit'  => $want,
+				) + $filter
+			);
+			$seen  += count( $page['events'] );
+			$cursor = (string) $page['next_cursor'];
+			$each( $page['events'] );
+		} while ( '' !== $cursor && ( 0 === $max || $seen < $max ) );
+		return $seen;
+	}
+
+	/**
+	 * A cursor as the engine takes it.
+	 *
+	 * @param string $cursor A next_cursor or prev_cursor ('' for the first page).
+	 * @param bool   $by_id  Whether the list is in id order.
+	 * @throws \InvalidArgumentException When it is not one of this list's cursors.
+	 * @return array{query:array<string,mixed>,backward:?bool} backward null: the first page.
+	 */
+	private static function parse_cursor( string $cursor, bool $by_id ): array {
+		if ( '' === $cursor ) {
+			return array(
+				'query'    => array(),
+				'backward' => null,
+			);
+		}
+		$ok = $by_id ? preg_match( '/^(p?)([1-9][0-9]{0,18})$/', $cursor, $m ) : preg_match( '/^(p?)([0-9]{1,19})\.([1-9][0-9]{0,18})$/', $cursor, $m );
+		if ( ! $ok ) {
+			/* translators: %s: the cursor given */
+			throw new \InvalidArgumentException( sprintf( __( 'The cursor "%s" is not one of this list\'s (it changes with the order).', 'kb-jobs' ), $cursor ) );
+		}
+		$backward = 'p' === $m[1];
+		$query    = $by_id ? array( 'after' => (int) $m[2] ) : array(
+			'after'      => (int) $m[3],
+			'after_time' => (int) $m[2],
+		);
+		if ( $backward ) {
+			$query['backward'] = true;
+		}
+		return array(
+			'query'    => $query,
+			'backward' => $backward,
+		);
+	}
+
+	/**
+	 * The counts of the Scheduled Queue: events, due, running, paused, failing, each
+	 * exact up to the engine's cap and an estimate above it, flagged in 'estimated'.
+	 *
+	 * @return array<string,mixed>
+	 */
+	public static function counts(): array {
+		$counts = KBJobs_Engine::get()->cronCounts();
+		$out    = array( 'estimated' => array() );
+		foreach ( array( 'events', 'due', 'running', 'paused', 'failing' ) as $key ) {
+			$out[ $key ]              = (int) $counts[ $key ];
+			$out['estimated'][ $key ] = ! empty( $counts['estimated'][ $key ] );
+		}
+		return $out;
 	}
 
 	/**
@@ -136,24 +237,28 @@ final class KBJobs_Data_Cron {
 	}
 
 	/**
-	 * The schedules WordPress knows (cron_schedules), with how many events use each.
+	 * The schedules WordPress knows (cron_schedules), with how many events use each
+	 * ('estimated': above 50, the count is the database's estimate).
 	 *
 	 * @return array<int,array<string,mixed>>
 	 */
 	public static function schedules(): array {
-		$used = array();
-		foreach ( KBJobs_Engine::get()->cronEvents( array( 'visible_only' => true ) ) as $event ) {
-			if ( null !== $event['schedule'] ) {
-				$used[ $event['schedule'] ] = ( $used[ $event['schedule'] ] ?? 0 ) + 1;
-			}
+		// Each schedule in use, counted by the engine from an index (an estimate, flagged,
+		// above its cap): the events themselves are not read.
+		$used      = array();
+		$estimated = array();
+		foreach ( KBJobs_Engine::get()->cronScheduleUses() as $use ) {
+			$used[ $use['schedule'] ]      = (int) $use['events'];
+			$estimated[ $use['schedule'] ] = (bool) $use['estimated'];
 		}
 		$rows = array();
 		foreach ( wp_get_schedules() as $name => $schedule ) {
 			$rows[] = array(
-				'name'     => (string) $name,
-				'display'  => (string) ( $schedule['display'] ?? $name ),
-				'interval' => (int) $schedule['interval'],
-				'events'   => (int) ( $used[ $name ] ?? 0 ),
+				'name'      => (string) $name,
+				'display'   => (string) ( $schedule['display'] ?? $name ),
+				'interval'  => (int) $schedule['interval'],
+				'events'    => (int) ( $used[ $name ] ?? 0 ),
+				'estimated' => $estimated[ $name ] ?? false,
 			);
 			unset( $used[ $name ] );
 		}
@@ -161,11 +266,12 @@ final class KBJobs_Data_Cron {
 		// on their stored interval.
 		foreach ( $used as $name => $count ) {
 			$rows[] = array(
-				'name'     => (string) $name,
+				'name'      => (string) $name,
 				/* translators: %s: schedule name */
-				'display'  => sprintf( __( '%s (no longer registered)', 'kb-jobs' ), $name ),
-				'interval' => null,
-				'events'   => $count,
+				'display'   => sprintf( __( '%s (no longer registered)', 'kb-jobs' ), $name ),
+				'interval'  => null,
+				'events'    => $count,
+				'estimated' => $estimated[ $name ],
 			);
 		}
 		usort(

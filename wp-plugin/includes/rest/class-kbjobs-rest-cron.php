@@ -2,8 +2,9 @@
 /**
  * The kbjobs/v1 WP-Cron routes, for events kept by kbjobs:
  *
- * - GET /cron/events: events soonest first (hook, search, state), or in id order a page
- *   at a time (order=id, cursor); GET /cron/events/{id}: one with its last runs;
+ * - GET /cron/events: events a page at a time (cursor, per_page), soonest first or in id
+ *   order (order=id), by hook, search and state; GET /cron/events/{id}: one with its
+ *   last runs;
  * - POST /cron/events/{id}/run (due now, as a run now), /pause, /resume; PATCH
  *   /cron/events/{id} (next_run, schedule); DELETE /cron/events/{id};
  * - GET /cron/runs: the run history, newest first (hook, event_id, outcome, trigger,
@@ -130,26 +131,34 @@ final class KBJobs_REST_Cron extends KBJobs_REST_Controller {
 	}
 
 	/**
-	 * GET /cron/events: ['events' => [...], 'total' => int, 'next_cursor' => ?int].
+	 * GET /cron/events: ['events' => [...], 'next_cursor' => ?string, 'prev_cursor' =>
+	 * ?string], with the X-KBJobs-Next-Cursor and X-KBJobs-Prev-Cursor headers and the
+	 * next and prev links.
 	 *
 	 * @param WP_REST_Request $request The request.
 	 * @return WP_REST_Response|WP_Error
 	 */
 	public function get_events( $request ) {
-		$filter = array(
+		$filter   = array(
 			'hook'   => (string) $request['hook'],
 			'search' => (string) $request['search'],
 			'state'  => (string) $request['state'],
 			'order'  => (string) $request['order'],
-			'after'  => (int) $request['cursor'],
+			'cursor' => (string) $request['cursor'],
 			'limit'  => (int) $request['per_page'],
 		);
-		$page   = $this->read(
+		$page     = $this->read(
 			static function () use ( $filter ) {
 				return KBJobs_Data_Cron::events( $filter );
 			}
 		);
-		return $this->respond_page( $request, $page, is_array( $page ) ? $page['next_cursor'] : null );
+		$response = $this->respond_page( $request, $page, is_array( $page ) ? $page['next_cursor'] : null );
+		if ( $response instanceof WP_REST_Response && null !== $page['prev_cursor'] ) {
+			$response->header( 'X-KBJobs-Prev-Cursor', $page['prev_cursor'] );
+			$query = array_merge( $request->get_query_params(), array( 'cursor' => $page['prev_cursor'] ) );
+			$response->link_header( 'prev', add_query_arg( urlencode_deep( $query ), rest_url( $this->namespace . $request->get_route() ) ) );
+		}
+		return $response;
 	}
 
 	/**
@@ -266,8 +275,8 @@ final class KBJobs_REST_Cron extends KBJobs_REST_Controller {
 	 */
 	private function event_args(): array {
 		$args                          = $this->cursor_args();
-		$args['cursor']['pattern']     = '^[0-9]{1,19}$';
-		$args['cursor']['description'] = __( 'With order=id: where the page starts (the X-KBJobs-Next-Cursor of the previous page).', 'kb-jobs' );
+		$args['cursor']['pattern']     = KBJobs_Data_Cron::CURSOR_PATTERN;
+		$args['cursor']['description'] = __( 'Which page: the X-KBJobs-Next-Cursor (or X-KBJobs-Prev-Cursor) of a page of the same order.', 'kb-jobs' );
 		return $args + array(
 			'hook'   => array(
 				'description' => __( 'Only the events of this hook.', 'kb-jobs' ),
@@ -282,10 +291,10 @@ final class KBJobs_REST_Cron extends KBJobs_REST_Controller {
 			'state'  => array(
 				'description' => __( 'Only events in this state.', 'kb-jobs' ),
 				'type'        => 'string',
-				'enum'        => array( 'due', 'paused', 'running', 'failing' ),
+				'enum'        => KBJobs_Data_Cron::STATES,
 			),
 			'order'  => array(
-				'description' => __( 'next_run (soonest first, the first per_page) or id (a page at a time with a cursor).', 'kb-jobs' ),
+				'description' => __( 'next_run (soonest first; due events by when they are due) or id.', 'kb-jobs' ),
 				'type'        => 'string',
 				'enum'        => array( 'next_run', 'id' ),
 				'default'     => 'next_run',
