@@ -53,7 +53,7 @@ final class CliTest extends TestCase {
 		foreach ( array( 'audit', 'checkpoint', 'cron', 'failure', 'import-job', 'job', 'queue', 'runner' ) as $noun ) {
 			$this->assertStringContainsString( 'or: wp kb ' . $noun . ' <command>', $out );
 		}
-		$this->assertStringContainsString( 'or: wp kb status [--format=<format>]', $out );
+		$this->assertStringContainsString( 'or: wp kb status [--exact] [--format=<format>]', $out );
 		$this->assertStringContainsString( 'or: wp kb version [--fields=<fields>] [--format=<format>]', $out );
 		$this->assertStringContainsString( 'or: wp kb work [--queues=<queues>] [--max-seconds=<n>] [--max-jobs=<n>] [--max-memory=<mb>] [--until-empty] [--due-within=<seconds>] [--[no-]cron] [--format=<format>]', $out );
 
