@@ -28,13 +28,6 @@ final class KBJobs_Scale {
 	);
 
 	/**
-	 * Known breaks still to fix, by a pattern of their text, with what bounds them today.
-	 * Each shows in the output; a SELECT that breaks a rule and is not listed fails.
-	 */
-	const KNOWN = array(
-	);
-
-	/**
 	 * The metrics reads (Engine::stats(): ranges of resolutions and times) are held to
 	 * their own rule instead of the page rule: the rows they read from the table must not
 	 * exceed what the same window would hold from ONE runner (a row per minute, queue,
@@ -385,17 +378,8 @@ final class KBJobs_Scale {
 			if ( null === $why ) {
 				continue;
 			}
-			$known = null;
-			foreach ( self::KNOWN as $pattern => $reason ) {
-				if ( preg_match( $pattern, $sql ) ) {
-					$known = $reason;
-				}
-			}
 			$report['selects'][ $key ]['broken'] = $why;
-			$report['selects'][ $key ]['known']  = $known;
-			if ( null === $known ) {
-				$bad[] = array( 'why' => $why, 'sql' => $sql, 'from' => $from, 'explain' => $explain );
-			}
+			$bad[]                               = array( 'why' => $why, 'sql' => $sql, 'from' => $from, 'explain' => $explain );
 		}
 		return $bad;
 	}

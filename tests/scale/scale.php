@@ -52,11 +52,6 @@ foreach ( $report['requests'] as $r ) {
 		printf( "%-4s %-70s %3d %8.1f ms  %3d queries on kbjobs tables\n", $r['kind'], $r['path'], $r['status'], $r['ms'], $r['queries'] );
 	}
 }
-foreach ( $report['selects'] as $s ) {
-	if ( ! empty( $s['known'] ) ) {
-		printf( "known (%s; %s): %.160s\n", $s['broken'], $s['known'], $s['sql'] );
-	}
-}
 printf( "%d distinct SELECTs on kbjobs tables checked; %d break a rule\n", count( $report['selects'] ), count( $bad ) );
 foreach ( $bad as $b ) {
 	printf( "\nBROKEN (%s): %s\n  from %s\n  %s\n", $b['why'], $b['sql'], implode( ', ', $b['from'] ), $b['explain'] );
