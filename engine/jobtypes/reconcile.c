@@ -120,8 +120,9 @@ int recon_unsafe(recon *r, int parent_fd, const char *entry, const struct stat *
 
 int recon_recent(recon *r, const struct stat *sb)
 {
-    double changed = (double)(sb->st_mtime > sb->st_ctime ? sb->st_mtime : sb->st_ctime);
-    if (changed > r->now - r->o.grace_seconds) {
+    /* the modification time: what a writer moves (an atomic write's rename keeps the
+     * temporary file's, which is when the content was written) */
+    if ((double)sb->st_mtime > r->now - r->o.grace_seconds) {
         r->recent++;
         return 1;
     }

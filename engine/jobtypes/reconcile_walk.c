@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct kbj_sdir {
@@ -117,10 +118,14 @@ int kbj_sdir_open(int parent_fd, const char *name, size_t window, const char *af
     fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
+        struct stat sb;
         if (e == ENOENT)
             return kbj_fail(err, KBJ_ENOTFOUND, "%s does not exist", name);
-        return kbj_fail(err, KBJ_EIO, "cannot open the directory %s: %s", name,
-                        e == ELOOP ? "it is a symbolic link" : e == ENOTDIR ? "not a directory" : strerror(e));
+        /* O_DIRECTORY with O_NOFOLLOW says ENOTDIR or ELOOP for a link: look at it */
+        if ((e == ELOOP || e == ENOTDIR) && fstatat(parent_fd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+            return kbj_fail(err, KBJ_EIO, "cannot open the directory %s: %s", name,
+                            S_ISLNK(sb.st_mode) ? "it is a symbolic link" : "not a directory");
+        return kbj_fail(err, KBJ_EIO, "cannot open the directory %s: %s", name, strerror(e));
     }
     d = calloc(1, sizeof *d);
     if (d)
