@@ -1,7 +1,9 @@
 /*
- * reconcile.h - what the parts of a reconciliation share (reconcile.c, the run and the
- * job type; reconcile_artifacts.c, the artifact index against artifacts/;
- * reconcile_files.c, job rows against lists/, logs/ and checkpoints/). Not public.
+ * reconcile.h - what the parts of a reconciliation share (reconcile.c, kbj_reconcile and
+ * the job type; reconcile_run.c, position, findings and saved state;
+ * reconcile_artifacts.c, the artifact index against artifacts/; reconcile_files.c, job
+ * rows against lists/, logs/ and checkpoints/). Not public. The streams call
+ * reconcile_run.c only; reconcile.c calls them all.
  *
  * A run walks four streams one after another (KBJ_RDIR_* order), each in byte order of
  * its names. Its position is the last item done: the stream, the top name (a name in the
@@ -67,6 +69,14 @@ int recon_recent(recon *r, const struct stat *sb);
  * it, reports progress, saves the state when due and stops when asked. 0, KBJ_ESTOPPED
  * (the state saved) or an error. */
 int recon_item_done(recon *r, unsigned long long n);
+
+/* Restores the position and counts of a saved state, and the report's length to
+ * *bytes. 0 or KBJ_ECORRUPT (not a state this code wrote). */
+int recon_restore(recon *r, const char *state, long long *bytes);
+
+/* The counts per kind and of the items scanned, as JSON objects (NULL: out of memory). */
+json_t *recon_counts_json(const recon *r);
+json_t *recon_scanned_json(const recon *r);
 
 /* The streams. Each starts at the position when it is its stream and from the start
  * otherwise, and returns 0, KBJ_ESTOPPED or an error. */

@@ -235,10 +235,12 @@ static int bucket_entry(recon *r, rowpage *pg, int bfd, const char *top, const c
     kind = kbj_rname_classify(KBJ_RDIR_ARTIFACTS, top, name, id, NULL);
     if ((rc = recon_unsafe(r, bfd, name, &sb, kind == KBJ_RNAME_HOSTILE, KBJ_RDIR_ARTIFACTS, top, name)))
         return rc < 0 ? rc : KBJ_OK;
-    if (kind != KBJ_RNAME_ARTIFACT)
-        return recon_recent(r, &sb) ? KBJ_OK
-                                    : recon_finding(r, RK_ORPHAN, kind == KBJ_RNAME_TEMP ? "stale_temp" : "unexpected_name",
-                                                    KBJ_RDIR_ARTIFACTS, top, name, NULL);
+    if (kind != KBJ_RNAME_ARTIFACT) {
+        if (recon_recent(r, &sb))
+            return KBJ_OK;
+        return recon_finding(r, RK_ORPHAN, kind == KBJ_RNAME_TEMP ? "stale_temp" : "unexpected_name",
+                             KBJ_RDIR_ARTIFACTS, top, name, NULL);
+    }
     r->artifact_files++;
     if ((rc = row_peek(r, pg, &row)) < 0)
         return rc;

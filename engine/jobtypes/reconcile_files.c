@@ -44,6 +44,7 @@ static int mark_owned(recon *r, batch *b, const char *sql_head, const char *sql_
     kbj_val *v = calloc(b->n ? b->n : 1, sizeof *v);
     size_t k = 0;
     char *ph = NULL, *sql = NULL;
+    size_t cap = 0;
     kbj_rows *rows = NULL;
     int rc;
 
@@ -55,13 +56,13 @@ static int mark_owned(recon *r, batch *b, const char *sql_head, const char *sql_
         return KBJ_OK;
     }
     if (v && (ph = kbj_placeholders(k)))
-        sql = malloc(strlen(sql_head) + strlen(ph) + strlen(sql_tail) + 1);
+        sql = malloc(cap = strlen(sql_head) + strlen(ph) + strlen(sql_tail) + 1);
     if (!v || !ph || !sql) {
         free(v);
         free(ph);
         return kbj_fail(r->err, KBJ_ENOMEM, "out of memory");
     }
-    sprintf(sql, "%s%s%s", sql_head, ph, sql_tail); /* sized just above */
+    snprintf(sql, cap, "%s%s%s", sql_head, ph, sql_tail);
     rc = kbj_store_query_again(r->eng->st, sql, v, k, &rows);
     for (size_t j = 0; rc == KBJ_OK && j < kbj_rows_count(rows); j++) {
         const char *id = kbj_rows_str(rows, j, 0);

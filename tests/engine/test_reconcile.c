@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifdef __SANITIZE_ADDRESS__ /* AddressSanitizer keeps its own heap: ask it */
@@ -388,6 +390,67 @@ static void a_run_stopped_and_resumed_reports_what_an_uninterrupted_run_does(voi
     free(r1);
 }
 
+/* A child that saves its state to a file (atomically, as a checkpoint is) and is killed
+ * with SIGKILL between two items, some of them done since its last save. */
+static const char *kill_state_path;
+static unsigned long long kill_after, kill_seen;
+
+static int kill_stop(void *arg)
+{
+    (void)arg;
+    if (++kill_seen >= kill_after)
+        raise(SIGKILL);
+    return 0;
+}
+
+static int kill_save(void *arg, const char *state)
+{
+    kbj_err err;
+    (void)arg;
+    return kbj_fs_write_atomic(kill_state_path, state, strlen(state), 1, &err);
+}
+
+static void a_run_killed_with_sigkill_resumes_from_its_last_save(void **state)
+{
+    kbj_engine *eng = *state;
+    char full[1200], part[1200], st[1200], *want, *got, *saved, *res = NULL;
+    int status;
+    pid_t pid;
+
+    seed_tree(eng);
+    for (int i = 100; i < 160; i++)
+        seed(eng, i, i % 3 != 0, i % 5 != 0, OLD);
+    snprintf(full, sizeof full, "%s/full.jsonl", eng->data_dir);
+    snprintf(part, sizeof part, "%s/part.jsonl", eng->data_dir);
+    snprintf(st, sizeof st, "%s/state.json", eng->data_dir);
+    free(run(eng, (kbj_reconcile_opts){ .batch = 4, .window = 64 }, full, NULL, KBJ_OK));
+    want = slurp(full);
+    fflush(NULL);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        kbj_engine *child = kbj_test_engine_open("kbt_recon_", 0, eng->data_dir);
+        kbj_reconcile_opts o = { .batch = 4, .window = 64, .save_items = 7, .should_stop = kill_stop,
+                                 .save = kill_save };
+        char *r = NULL;
+        kill_state_path = st;
+        kill_after = 40; /* 5 saves, then 5 items done and lost with the process */
+        (void)kbj_reconcile(child, &o, part, NULL, &r);
+        _exit(3); /* not reached: killed first */
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    saved = slurp(st);
+    assert_int_equal(kbj_reconcile(eng, &(kbj_reconcile_opts){ .batch = 4, .window = 64 }, part, saved, &res),
+                     KBJ_OK);
+    got = slurp(part);
+    assert_string_equal(got, want);
+    free(got);
+    free(saved);
+    free(res);
+    free(want);
+}
+
 /* The walk hands out every name once, in byte order, a window at a time. */
 static void a_directory_is_walked_in_byte_order_in_windows(void **state)
 {
@@ -508,6 +571,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(each_kind_of_finding_is_reported_with_escaped_names, setup,
                                         kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(a_run_stopped_and_resumed_reports_what_an_uninterrupted_run_does, setup,
+                                        kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_run_killed_with_sigkill_resumes_from_its_last_save, setup,
                                         kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(a_directory_is_walked_in_byte_order_in_windows, setup,
                                         kbj_test_engine_teardown),
