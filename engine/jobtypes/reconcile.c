@@ -196,7 +196,17 @@ static int reconcile_handler(kbj_ctx *ctx, void *udata)
         snprintf(msg, sizeof msg, "reconcile: %s", kbj_errmsg(eng));
         return kbj_ctx_fail(ctx, msg, rc != KBJ_EINVAL);
     }
-    rc = kbj_ctx_set_result(ctx, result);
+    {   /* where the whole list is, for whoever reads the result */
+        json_t *res = json_loads(result, 0, NULL);
+        char rel[64], *text;
+        snprintf(rel, sizeof rel, "logs/%s.reconcile.jsonl", kbj_ctx_lease(ctx)->id);
+        if (res)
+            json_object_set_new(res, "report", json_string(rel));
+        text = res ? json_dumps(res, JSON_COMPACT) : NULL;
+        json_decref(res);
+        rc = kbj_ctx_set_result(ctx, text ? text : result);
+        free(text);
+    }
     free(result);
     return rc;
 }

@@ -55,7 +55,7 @@ static int rel_path(int dir, const char *top, const char *name, char *out, size_
 int recon_finding(recon *r, int kind, const char *reason, int dir, const char *top, const char *name,
                   json_t *extra)
 {
-    char path[1200];
+    char path[2200]; /* two names of 255 bytes, every byte escaped in four */
     int esc = rel_path(dir, top, name, path, sizeof path), rc;
     json_t *f = json_pack("{s:s, s:s, s:s}", "kind", kind_names[kind], "reason", reason, "path", path);
     if (f && esc)
@@ -83,7 +83,7 @@ int recon_unsafe(recon *r, int parent_fd, const char *entry, const struct stat *
 {
     int rc;
     if (S_ISLNK(sb->st_mode)) {
-        char target[1024], shown[1200];
+        char target[1024], shown[4100];
         ssize_t n = readlinkat(parent_fd, entry, target, sizeof target - 1);
         target[n > 0 ? n : 0] = '\0';
         kbj_rname_escape(target, shown, sizeof shown);

@@ -542,6 +542,7 @@ static void the_reconcile_job_writes_its_report_next_to_its_log(void **state)
     assert_string_equal(j->status, "completed");
     assert_non_null(strstr(j->result, "\"ghost\":1"));
     assert_non_null(strstr(j->result, "\"orphan\":0"));
+    assert_non_null(strstr(j->result, "\"report\":\"logs/"));
     snprintf(path, sizeof path, "%s/logs/%s.reconcile.jsonl", eng->data_dir, id);
     text = slurp(path);
     assert_non_null(strstr(text, "\"kind\":\"ghost\""));
