@@ -259,7 +259,10 @@ static int walk_bucket(recon *r, rowpage *pg, int top_fd, const char *top, const
 {
     kbj_sdir *b = NULL;
     const char *name;
-    int rc = kbj_sdir_open(top_fd, top, r->o.window, after, 0, &b, r->err);
+    char label[300];
+    int rc;
+    snprintf(label, sizeof label, "artifacts/%s", top);
+    rc = kbj_sdir_open(top_fd, top, label, r->o.window, after, 0, &b, r->err);
     if (rc == KBJ_ENOTFOUND)
         return KBJ_OK; /* removed since it was listed: its rows are ghosts */
     while (rc == KBJ_OK && (rc = kbj_sdir_next(b, &name, r->err)) == 1) {
@@ -297,7 +300,7 @@ int recon_artifacts(recon *r)
         return kbj_fail(r->err, KBJ_ENOMEM, "out of memory");
     }
     /* mid-bucket: that bucket again (inclusive), from after the name done */
-    rc = kbj_sdir_open(r->root_fd, "artifacts", r->o.window, start_top, start_name != NULL, &d, r->err);
+    rc = kbj_sdir_open(r->root_fd, "artifacts", NULL, r->o.window, start_top, start_name != NULL, &d, r->err);
     if (rc == KBJ_EIO) {
         struct stat sb;
         if (fstatat(r->root_fd, "artifacts", &sb, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(sb.st_mode))

@@ -142,7 +142,7 @@ int recon_job_files(recon *r, int dir)
 
     if (!b.e)
         return kbj_fail(r->err, KBJ_ENOMEM, "out of memory");
-    rc = kbj_sdir_open(r->root_fd, kbj_rdir_name(dir), r->o.window, after, 0, &d, r->err);
+    rc = kbj_sdir_open(r->root_fd, kbj_rdir_name(dir), NULL, r->o.window, after, 0, &d, r->err);
     if (rc == KBJ_EIO) {
         struct stat sb;
         if (fstatat(r->root_fd, kbj_rdir_name(dir), &sb, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(sb.st_mode))

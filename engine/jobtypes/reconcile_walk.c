@@ -18,6 +18,7 @@ struct kbj_sdir {
     size_t n, pos;
     char *last;          /* the last name handed out (or the starting point); NULL: none */
     int inclusive;       /* `last` itself still to come (only before the first window) */
+    char *label;         /* the directory as messages name it */
     int exhausted;       /* the last pass found fewer names than a window */
     unsigned passes;
 };
@@ -101,45 +102,49 @@ static int fill(kbj_sdir *d, kbj_err *err)
         errno = 0;
     }
     if (errno)
-        return kbj_fail(err, KBJ_EIO, "cannot read a directory: %s", strerror(errno));
+        return kbj_fail(err, KBJ_EIO, "cannot read the directory %s: %s", d->label, strerror(errno));
     qsort(d->names, d->n, sizeof *d->names, cmp_names);
     d->exhausted = d->n < d->window;
     d->inclusive = 0;
     return KBJ_OK;
 }
 
-int kbj_sdir_open(int parent_fd, const char *name, size_t window, const char *after, int inclusive,
-                  kbj_sdir **out, kbj_err *err)
+int kbj_sdir_open(int parent_fd, const char *name, const char *label, size_t window, const char *after,
+                  int inclusive, kbj_sdir **out, kbj_err *err)
 {
     kbj_sdir *d;
     int fd;
 
     *out = NULL;
+    if (!label)
+        label = name;
     fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
         struct stat sb;
         if (e == ENOENT)
-            return kbj_fail(err, KBJ_ENOTFOUND, "%s does not exist", name);
+            return kbj_fail(err, KBJ_ENOTFOUND, "%s does not exist", label);
         /* O_DIRECTORY with O_NOFOLLOW says ENOTDIR or ELOOP for a link: look at it */
         if ((e == ELOOP || e == ENOTDIR) && fstatat(parent_fd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0)
-            return kbj_fail(err, KBJ_EIO, "cannot open the directory %s: %s", name,
+            return kbj_fail(err, KBJ_EIO, "cannot open the directory %s: %s", label,
                             S_ISLNK(sb.st_mode) ? "it is a symbolic link" : "not a directory");
-        return kbj_fail(err, KBJ_EIO, "cannot open the directory %s: %s", name, strerror(e));
+        return kbj_fail(err, KBJ_EIO, "cannot open the directory %s: %s", label, strerror(e));
     }
     d = calloc(1, sizeof *d);
     if (d)
         d->window = window ? window : KBJ_SDIR_WINDOW;
-    if (!d || !(d->names = calloc(d->window, sizeof *d->names)) || (after && !(d->last = strdup(after)))) {
+    if (!d || !(d->names = calloc(d->window, sizeof *d->names)) || (after && !(d->last = strdup(after))) ||
+        !(d->label = strdup(label))) {
         close(fd);
         kbj_sdir_free(d);
         return kbj_fail(err, KBJ_ENOMEM, "out of memory");
     }
     d->inclusive = inclusive && after;
     if (!(d->dir = fdopendir(fd))) {
+        int e = errno;
         close(fd);
         kbj_sdir_free(d);
-        return kbj_fail(err, KBJ_EIO, "cannot read the directory %s: %s", name, strerror(errno));
+        return kbj_fail(err, KBJ_EIO, "cannot read the directory %s: %s", label, strerror(e));
     }
     *out = d;
     return KBJ_OK;
@@ -179,6 +184,7 @@ void kbj_sdir_free(kbj_sdir *d)
         free(d->names);
     }
     free(d->last);
+    free(d->label);
     if (d->dir)
         closedir(d->dir);
     free(d);

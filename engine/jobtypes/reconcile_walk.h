@@ -31,12 +31,13 @@ typedef struct kbj_sdir kbj_sdir;
 /*
  * Opens `name` under the directory descriptor `parent_fd` (AT_FDCWD with an absolute
  * path for the root) without following a symbolic link, for names after `after` (NULL:
- * from the first; with `inclusive` non-zero, `after` itself too). Returns 0 with *out
+ * from the first; with `inclusive` non-zero, `after` itself too). Messages call it
+ * `label` ("artifacts/ab"; NULL: `name`). Returns 0 with *out
  * set; KBJ_ENOTFOUND when it does not exist; KBJ_EIO when it is a symbolic link, not a
  * directory or cannot be read (the message says which); KBJ_ENOMEM.
  */
-int kbj_sdir_open(int parent_fd, const char *name, size_t window, const char *after, int inclusive,
-                  kbj_sdir **out, kbj_err *err);
+int kbj_sdir_open(int parent_fd, const char *name, const char *label, size_t window, const char *after,
+                  int inclusive, kbj_sdir **out, kbj_err *err);
 
 /* The next name in byte order: 1 with *name set (valid until the next call), 0 at the
  * end, or KBJ_EIO / KBJ_ENOMEM. "." and ".." are never handed out. */
