@@ -37,20 +37,28 @@ typedef struct batch {
     size_t n;
 } batch;
 
-/* Marks the entries whose id is in the first column of `sql`'s rows, over the ids of
- * the entries that need it (`lists`: only list files, and by their list name). */
+/* Whether entry e takes part in a lookup (`lists`: only list files, by their list name). */
+static int wanted(const entry *e, int lists)
+{
+    return e->lookup && !e->owned && (!lists || e->list);
+}
+
+/* Marks the entries whose id is in the first column of `sql`'s rows (sql_head, the
+ * placeholders, sql_tail). A batch is in name order, and a job file's name starts with
+ * its id (16 characters), so the ids are in order too: each id is sent once and the
+ * rows, in the same order, are merged with the entries in one pass. */
 static int mark_owned(recon *r, batch *b, const char *sql_head, const char *sql_tail, int lists)
 {
     kbj_val *v = calloc(b->n ? b->n : 1, sizeof *v);
-    size_t k = 0;
+    size_t k = 0, j = 0, cap = 0;
     char *ph = NULL, *sql = NULL;
-    size_t cap = 0;
+    const char *prev = "";
     kbj_rows *rows = NULL;
     int rc;
 
     for (size_t i = 0; v && i < b->n; i++)
-        if (b->e[i].lookup && !b->e[i].owned && (!lists || b->e[i].list))
-            v[k++] = KBJ_VS(b->e[i].id);
+        if (wanted(&b->e[i], lists) && strcmp(b->e[i].id, prev) != 0)
+            v[k++] = KBJ_VS(prev = b->e[i].id);
     if (v && k == 0) {
         free(v);
         return KBJ_OK;
@@ -64,11 +72,14 @@ static int mark_owned(recon *r, batch *b, const char *sql_head, const char *sql_
     }
     snprintf(sql, cap, "%s%s%s", sql_head, ph, sql_tail);
     rc = kbj_store_query_again(r->eng->st, sql, v, k, &rows);
-    for (size_t j = 0; rc == KBJ_OK && j < kbj_rows_count(rows); j++) {
-        const char *id = kbj_rows_str(rows, j, 0);
-        for (size_t i = 0; id && i < b->n; i++)
-            if (b->e[i].lookup && strcmp(b->e[i].id, id) == 0 && (!lists || b->e[i].list))
-                b->e[i].owned = 1;
+    for (size_t i = 0; rc == KBJ_OK && i < b->n; i++) {
+        const char *id;
+        if (!wanted(&b->e[i], lists))
+            continue;
+        while (j < kbj_rows_count(rows) && (!(id = kbj_rows_str(rows, j, 0)) || strcmp(id, b->e[i].id) < 0))
+            j++;
+        if (j < kbj_rows_count(rows) && strcmp(kbj_rows_str(rows, j, 0), b->e[i].id) == 0)
+            b->e[i].owned = 1;
     }
     kbj_rows_free(rows);
     free(v);
@@ -88,11 +99,12 @@ static int flush(recon *r, batch *b, int dir, int fd)
         e->gone = fstatat(fd, e->name, &e->sb, AT_SYMLINK_NOFOLLOW) != 0;
         e->lookup = !e->gone && e->kind == KBJ_RNAME_JOB_FILE && S_ISREG(e->sb.st_mode);
     }
-    rc = mark_owned(r, b, "SELECT public_id FROM {p}kbjobs_jobs WHERE public_id IN (", ")", 0);
+    rc = mark_owned(r, b, "SELECT public_id FROM {p}kbjobs_jobs WHERE public_id IN (", ")"
+                   " ORDER BY public_id", 0);
     if (rc == KBJ_OK)
         rc = mark_owned(r, b,
                         "SELECT DISTINCT JSON_VALUE(params, '$.list') FROM {p}kbjobs_jobs WHERE type = 'import'"
-                        " AND JSON_VALUE(params, '$.list') IN (", ")", 1);
+                        " AND JSON_VALUE(params, '$.list') IN (", ") ORDER BY 1", 1);
     for (size_t i = 0; rc == KBJ_OK && i < b->n; i++) {
         entry *e = &b->e[i];
         if (e->gone)
