@@ -341,7 +341,7 @@ static void a_run_stopped_and_resumed_reports_what_an_uninterrupted_run_does(voi
     snprintf(part, sizeof part, "%s/part.jsonl", eng->data_dir);
     r1 = run(eng, (kbj_reconcile_opts){ .batch = 4, .window = 64 }, full, NULL, KBJ_OK);
     want = slurp(full);
-    for (unsigned k = 1; k <= 23; k += 11) {
+    for (unsigned k = 4; k <= 26; k += 11) {
         hooks h = { .stop_after = k };
         kbj_reconcile_opts o = { .batch = 4, .window = 64, .save_items = 5, .should_stop = stop_hook,
                                  .save = save_hook, .arg = &h };
@@ -451,6 +451,50 @@ static void a_run_killed_with_sigkill_resumes_from_its_last_save(void **state)
     free(want);
 }
 
+/* A reconcile job interrupted with a checkpoint goes on from it (its report kept up to
+ * the checkpoint's length), in a run with other batch and window sizes. */
+static void the_reconcile_job_resumes_from_its_checkpoint(void **state)
+{
+    kbj_engine *eng = *state;
+    char full[1200], part[1200], *want, *got;
+    hooks h = { .stop_after = 9 };
+    kbj_checkpoint c;
+    kbj_job *j;
+    char id[KBJ_ID_LEN + 1];
+
+    seed_tree(eng);
+    kbj_copy(id, sizeof id, kbj_test_submit(eng, "reconcile", "{}", "rq"));
+    snprintf(full, sizeof full, "%s/full.jsonl", eng->data_dir);
+    snprintf(part, sizeof part, "%s/logs/%s.reconcile.jsonl", eng->data_dir, id);
+    free(run(eng, (kbj_reconcile_opts){ 0 }, full, NULL, KBJ_OK));
+    want = slurp(full);
+    assert_null(run(eng, (kbj_reconcile_opts){ .batch = 2, .window = 64, .save_items = 3, .should_stop = stop_hook,
+                                               .save = save_hook, .arg = &h },
+                    part, NULL, KBJ_ESTOPPED));
+    {   /* mark the report's first byte: a resumed run keeps it, a fresh one would not */
+        int fd = open(part, O_WRONLY);
+        assert_true(fd >= 0);
+        assert_int_equal(pwrite(fd, "X", 1, 0), 1);
+        close(fd);
+    }
+    memset(&c, 0, sizeof c);
+    kbj_copy(c.job_id, sizeof c.job_id, id);
+    kbj_copy(c.type, sizeof c.type, "reconcile");
+    c.state = h.state;
+    assert_int_equal(kbj_checkpoint_save(eng, &c), KBJ_OK);
+    kbj_test_run_queue(eng, "rq");
+    j = kbj_test_job(eng, id);
+    assert_string_equal(j->status, "completed");
+    assert_non_null(strstr(j->result, "\"ghost\":2,\"orphan\":7,\"drift\":4,\"unsafe\":5"));
+    got = slurp(part);
+    assert_int_equal(got[0], 'X');
+    assert_string_equal(got + 1, want + 1);
+    kbj_job_free(j);
+    free(got);
+    free(want);
+    free(h.state);
+}
+
 /* The walk hands out every name once, in byte order, a window at a time. */
 static void a_directory_is_walked_in_byte_order_in_windows(void **state)
 {
@@ -492,14 +536,32 @@ static void a_directory_is_walked_in_byte_order_in_windows(void **state)
  * rows, and n more orphan logs in logs/ (one folder: many windows of 64 names). */
 static long long peak_for(kbj_engine *eng, int from, int n)
 {
-    char report[1200], rel[64], *res;
+    char report[1200], rel[160], *res;
     hooks h = { 0 };
     kbj_reconcile_opts o = { .batch = 100, .window = 64, .should_stop = stop_hook, .arg = &h };
-    for (int i = from; i < from + n; i++) {
-        seed(eng, i, 1, 1, OLD);
+    size_t cap = 200 * 300 + 200, off = 0;
+    char *sql = malloc(cap);
+    assert_non_null(sql);
+    for (int i = from; i < from + n; i++) { /* rows 200 to a statement: seeding stays quick */
+        char h[65], ch[65], *doc = artifact(i, "some text", h, ch);
+        snprintf(rel, sizeof rel, "artifacts/%.2s/%s.json", h, h);
+        put(eng, rel, doc, strlen(doc), OLD);
+        free(doc);
+        if (off == 0)
+            off = (size_t)snprintf(sql, cap, "INSERT INTO {p}kbjobs_artifacts (url_hash, url, path, content_hash,"
+                                   " fetched_at, updated_at) VALUES ");
+        else
+            sql[off++] = ',';
+        off += (size_t)snprintf(sql + off, cap - off, "('%s', 'http://example.test/%d', 'artifacts/%.2s/%s.json',"
+                                " '%s', NOW(6), NOW(6))", h, i, h, h, ch);
+        if ((i - from) % 200 == 199 || i == from + n - 1) {
+            kbj_test_exec(eng, sql);
+            off = 0;
+        }
         snprintf(rel, sizeof rel, "logs/%016x.log", (unsigned)i * 2654435761u);
         put(eng, rel, "{}\n", 3, OLD);
     }
+    free(sql);
     snprintf(report, sizeof report, "%s/mem.jsonl", eng->data_dir);
     h.base_heap = heap_in_use();
     res = run(eng, o, report, NULL, KBJ_OK);
@@ -574,6 +636,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_run_stopped_and_resumed_reports_what_an_uninterrupted_run_does, setup,
                                         kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(a_run_killed_with_sigkill_resumes_from_its_last_save, setup,
+                                        kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(the_reconcile_job_resumes_from_its_checkpoint, setup,
                                         kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(a_directory_is_walked_in_byte_order_in_windows, setup,
                                         kbj_test_engine_teardown),
