@@ -8,8 +8,8 @@
  * through reconcile_run.c (position, findings, saved state); quarantine/ is never
  * walked. Every directory is opened relative to the data directory's descriptor without
  * following symbolic links (reconcile_walk.c), so nothing outside the data directory is
- * ever read. Findings go to the report as they are found; the
- * result keeps the counts and the report's first `keep` lines.
+ * ever read. Findings go to the report as they are found; the result keeps the counts
+ * and the report's first `keep` lines.
  */
 #include "reconcile.h"
 
