@@ -935,7 +935,7 @@ typedef struct kbj_type_info {
 /* Lists registered types into out (up to cap) and returns how many there are. */
 size_t kbj_types_list(kbj_engine *eng, kbj_type_info *out, size_t cap);
 
-/* Registers the native job types (diag.*, combined, import, kbjobs.bulk, cleanup) that are not
+/* Registers the native job types (diag.*, combined, import, kbjobs.bulk, cleanup, reconcile) that are not
  * registered yet; call it once after kbj_engine_connect in every process that runs
  * jobs. */
 int kbj_register_builtin_types(kbj_engine *eng);

@@ -396,4 +396,48 @@ void kbj_post_sources_free(kbj_post_source *s, size_t n);
 int kbj_import_post_ids(kbj_engine *eng, const char *import_id, const char *by, long long after, size_t limit,
                         long long *post_ids, size_t *n, long long *next_after);
 
+/* ======================================================================== *
+ * Reconciliation, phase 1 (the native job type "reconcile", jobtypes/reconcile*.c)
+ * ======================================================================== */
+
+/* Options of kbj_reconcile and of a reconcile job's params (0: the default). */
+typedef struct kbj_reconcile_opts {
+    unsigned grace_seconds; /* a file modified this recently is never an orphan nor drift: 600 (1..86400) */
+    unsigned keep;          /* findings kept in the result: 50 (1..1000) */
+    unsigned batch;         /* index rows per page and job files per lookup: 1000 (1..10000) */
+    unsigned window;        /* names per directory pass: 16384 (64..1048576) */
+    unsigned save_items;    /* state saved (through `save`) every this many items: 2000 */
+    int shallow;            /* 1: artifacts are checked by size only, their JSON not read */
+    /* Hooks, each optional, called with `arg` between items (never mid-item):
+     * should_stop: 1 to stop now (the state is saved first);
+     * save: keep the state (a JSON text) to resume from; non-zero fails the run;
+     * progress: items done of an estimate of the total, and the folder being walked. */
+    int (*should_stop)(void *arg);
+    int (*save)(void *arg, const char *state);
+    void (*progress)(void *arg, long long done, long long total, const char *phase);
+    void *arg;
+} kbj_reconcile_opts;
+
+/*
+ * Compares the artifact index with artifacts/ and the job rows with lists/, logs/ and
+ * checkpoints/ (read-only: nothing is repaired), writing each finding as a JSON line to
+ * `report_path` (an absolute path; truncated at the start, or on resume to the length the
+ * state records). Findings: "ghost" (an index row whose file is missing), "orphan" (a
+ * file no row owns), "drift" (the file is empty, not valid JSON, or its hashes disagree
+ * with the row or its own text), "unsafe" (a symbolic link, a hostile name, a file that
+ * is not a regular file: reported, never followed). Each line has kind, reason and path
+ * (relative to the data directory, every byte outside 0x21..0x7e as \xHH), plus the ids
+ * and hashes involved. Files modified within grace_seconds are never orphans nor drift,
+ * and a queued or running job's files always have their row.
+ *
+ * With `resume` (a state from the `save` hook) it goes on after the last item done and
+ * reports what an uninterrupted run would. Returns 0 with *result (a JSON object, the
+ * caller frees it: counts per kind, items scanned, the first `keep` findings);
+ * KBJ_ESTOPPED when should_stop said so (the state saved, *result NULL); KBJ_ECORRUPT
+ * when `resume` is unusable (start again without it); KBJ_EINVAL, KBJ_EIO, KBJ_EDB or
+ * KBJ_ENOMEM with the message on the handle.
+ */
+int kbj_reconcile(kbj_engine *eng, const kbj_reconcile_opts *opts, const char *report_path, const char *resume,
+                  char **result);
+
 #endif /* KBJ_IMPORT_PUBLIC_H */

@@ -1,7 +1,7 @@
 /*
  * builtins.c - registers the engine's native job types: the diagnostics (diag.c), the
- * combined type (phases.c), the batch import (import.c), bulk actions (bulk.c) and the
- * cleanup (cleanup.c). It
+ * combined type (phases.c), the batch import (import.c), bulk actions (bulk.c), the
+ * cleanup (cleanup.c) and reconciliation (reconcile.c). It
  * sits above all of them and the runner, so the engine handle itself depends on no job
  * type.
  */
@@ -31,5 +31,7 @@ int kbj_register_builtin_types(kbj_engine *eng)
         rc = kbj_register_bulk_type(eng);
     if (rc == KBJ_OK && !kbj_type_find(eng, "cleanup"))
         rc = kbj_register_cleanup_type(eng);
+    if (rc == KBJ_OK && !kbj_type_find(eng, "reconcile"))
+        rc = kbj_register_reconcile_type(eng);
     return rc;
 }

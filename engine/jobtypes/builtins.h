@@ -18,4 +18,7 @@ int kbj_register_bulk_type(kbj_engine *eng);
 /* Registers the native "cleanup" job type (cleanup.c). */
 int kbj_register_cleanup_type(kbj_engine *eng);
 
+/* Registers the native "reconcile" job type (reconcile.c). */
+int kbj_register_reconcile_type(kbj_engine *eng);
+
 #endif /* KBJ_BUILTINS_H */
