@@ -140,7 +140,7 @@ int kbj_ctx_flush(kbj_ctx *ctx)
 
 int kbj_ctx_progress(kbj_ctx *ctx, long long done, long long total, const char *phase)
 {
-    int phase_changed;
+    int phase_changed, reached;
     if (!ctx)
         return KBJ_EINVAL;
     if (ctx->parent) {
@@ -158,12 +158,16 @@ int kbj_ctx_progress(kbj_ctx *ctx, long long done, long long total, const char *
     if (phase && strlen(phase) > KBJ_NAME_MAX)
         return kbj_efail(ctx->eng, KBJ_EINVAL, "phase names are at most %d bytes", KBJ_NAME_MAX);
     phase_changed = phase && strcmp(phase, ctx->phase) != 0;
+    /* Reaching the total is written at once, but only when it is reached: a job whose
+     * estimate fell short (reconciliation finds more files than rows) would otherwise
+     * write its progress at every item past it. */
+    reached = total > 0 && done >= total && !(ctx->total == total && ctx->done >= total);
     ctx->done = done;
     ctx->total = total;
     if (phase)
         kbj_copy(ctx->phase, sizeof ctx->phase, phase);
     ctx->progress_pending = 1;
-    if (phase_changed || (total > 0 && done >= total) || kbj_monotonic() - ctx->progress_written >= 0.25)
+    if (phase_changed || reached || kbj_monotonic() - ctx->progress_written >= 0.25)
         return kbj_ctx_flush(ctx);
     return KBJ_OK;
 }
