@@ -502,7 +502,7 @@ final class KBJobs_Alerts {
 	 * @return array<string,array<string,mixed>>
 	 */
 	private static function reconcile_findings( \KBJobs\Engine $engine ): array {
-		$jobs = $engine->list(
+		$jobs   = $engine->list(
 			array(
 				'type'              => 'combined',
 				'unique_key_prefix' => KBJobs_Reconcile::KEY,

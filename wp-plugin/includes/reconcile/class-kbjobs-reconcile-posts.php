@@ -260,7 +260,7 @@ final class KBJobs_Reconcile_Posts {
 				}
 			}
 		} finally {
-			fclose( $this->file );
+			fclose( $this->file ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_read_fclose
 		}
 		return array(
 			'counts'   => $this->state['counts'],
@@ -361,7 +361,7 @@ final class KBJobs_Reconcile_Posts {
 		}
 		$ids   = array_keys( $posts );
 		$marks = implode( ',', array_fill( 0, count( $ids ), '%d' ) );
-		// phpcs:disable WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQLPlaceholders.UnfinishedPrepare,WordPress.DB.DirectDatabaseQuery -- $marks is one %d per id, the ids and keys passed to prepare().
+		// phpcs:disable WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQLPlaceholders.UnfinishedPrepare,WordPress.DB.PreparedSQLPlaceholders.ReplacementsWrongNumber,WordPress.DB.DirectDatabaseQuery,WordPress.DB.SlowDBQuery -- $marks is one %d per id, the ids and keys passed to prepare().
 		$meta = $wpdb->get_results(
 			$wpdb->prepare(
 				"SELECT post_id, meta_key, meta_value FROM {$wpdb->postmeta} WHERE post_id IN ($marks) AND meta_key IN (%s, %s) ORDER BY meta_id",
@@ -371,7 +371,7 @@ final class KBJobs_Reconcile_Posts {
 		);
 		// phpcs:enable
 		foreach ( $meta as $m ) {
-			$posts[ (int) $m['post_id'] ][ $m['meta_key'] ] = (string) $m['meta_value'];
+			$posts[ (int) $m['post_id'] ][ $m['meta_key'] ] = (string) $m['meta_value']; // phpcs:ignore WordPress.DB.SlowDBQuery -- a row's field, no query.
 		}
 		$engine  = KBJobs_Engine::get();
 		$sources = $engine->postSources( $ids );
@@ -468,23 +468,18 @@ final class KBJobs_Reconcile_Posts {
 	 */
 	private function records_page(): bool {
 		global $wpdb;
-		// phpcs:ignore WordPress.DB.DirectDatabaseQuery
-		$ids = array_map(
-			'intval',
-			$wpdb->get_col(
-				$wpdb->prepare(
-					"SELECT ID FROM {$wpdb->posts} WHERE ID > %d AND post_type = %s ORDER BY ID LIMIT %d",
-					(int) $this->state['cursor'],
-					KBJobs_Post_Types::IMPORT_JOB,
-					$this->page
-				)
-			)
+		$sql = $wpdb->prepare(
+			"SELECT ID FROM {$wpdb->posts} WHERE ID > %d AND post_type = %s ORDER BY ID LIMIT %d",
+			(int) $this->state['cursor'],
+			KBJobs_Post_Types::IMPORT_JOB,
+			$this->page
 		);
+		$ids = array_map( 'intval', $wpdb->get_col( $sql ) ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery,WordPress.DB.PreparedSQL.NotPrepared -- a keyset page, prepared above.
 		if ( ! $ids ) {
 			return false;
 		}
 		$marks = implode( ',', array_fill( 0, count( $ids ), '%d' ) );
-		// phpcs:disable WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQLPlaceholders.UnfinishedPrepare,WordPress.DB.DirectDatabaseQuery -- one %d per id.
+		// phpcs:disable WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQLPlaceholders.UnfinishedPrepare,WordPress.DB.PreparedSQLPlaceholders.ReplacementsWrongNumber,WordPress.DB.DirectDatabaseQuery,WordPress.DB.SlowDBQuery -- one %d per id.
 		$meta = $wpdb->get_results(
 			$wpdb->prepare(
 				"SELECT post_id, meta_key, meta_value FROM {$wpdb->postmeta} WHERE post_id IN ($marks) AND meta_key IN (%s, %s)",
@@ -495,7 +490,7 @@ final class KBJobs_Reconcile_Posts {
 		// phpcs:enable
 		$records = array_fill_keys( $ids, array() );
 		foreach ( $meta as $m ) {
-			$records[ (int) $m['post_id'] ][ $m['meta_key'] ] = (string) $m['meta_value'];
+			$records[ (int) $m['post_id'] ][ $m['meta_key'] ] = (string) $m['meta_value']; // phpcs:ignore WordPress.DB.SlowDBQuery -- a row's field, no query.
 		}
 		$engine = KBJobs_Engine::get();
 		foreach ( $records as $id => $meta ) {
@@ -547,7 +542,8 @@ final class KBJobs_Reconcile_Posts {
 		if ( 0 === $at && 0 === $after ) {
 			$this->no_posts( $jobs );
 		}
-		for ( ; $at < count( $jobs ); $at++, $after = 0 ) {
+		$n = count( $jobs );
+		for ( ; $at < $n; $at++, $after = 0 ) {
 			if ( isset( $jobs[ $at ]['params']['parent'] ) ) {
 				continue; // A range's posts are its import's.
 			}
@@ -570,7 +566,7 @@ final class KBJobs_Reconcile_Posts {
 	}
 
 	/**
-	 * dangling / no_post: the imports of a page that no kb_import_job post records.
+	 * Reason dangling / no_post: the imports of a page that no kb_import_job post records.
 	 *
 	 * @param array<int,array<string,mixed>> $jobs A page of jobs (toArray()).
 	 */
@@ -586,7 +582,7 @@ final class KBJobs_Reconcile_Posts {
 			return;
 		}
 		$marks = implode( ',', array_fill( 0, count( $ids ), '%s' ) );
-		// phpcs:disable WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQLPlaceholders.UnfinishedPrepare,WordPress.DB.DirectDatabaseQuery -- one %s per id.
+		// phpcs:disable WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQLPlaceholders.UnfinishedPrepare,WordPress.DB.PreparedSQLPlaceholders.ReplacementsWrongNumber,WordPress.DB.DirectDatabaseQuery,WordPress.DB.SlowDBQuery -- one %s per id.
 		$recorded = $wpdb->get_col(
 			$wpdb->prepare(
 				"SELECT m.meta_value FROM {$wpdb->postmeta} m JOIN {$wpdb->posts} p ON p.ID = m.post_id AND p.post_type = %s WHERE m.meta_key = %s AND m.meta_value IN ($marks)",
@@ -606,7 +602,7 @@ final class KBJobs_Reconcile_Posts {
 	}
 
 	/**
-	 * dangling / post_missing: the posts of an import's page of post ids that are gone.
+	 * Reason dangling / post_missing: the posts of an import's page of post ids that are gone.
 	 *
 	 * @param \KBJobs\Engine $engine The engine.
 	 * @param string         $job_id The import.
@@ -618,7 +614,7 @@ final class KBJobs_Reconcile_Posts {
 			return;
 		}
 		$marks = implode( ',', array_fill( 0, count( $ids ), '%d' ) );
-		// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQLPlaceholders.UnfinishedPrepare,WordPress.DB.DirectDatabaseQuery -- one %d per id.
+		// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.PreparedSQLPlaceholders.UnfinishedPrepare,WordPress.DB.PreparedSQLPlaceholders.ReplacementsWrongNumber,WordPress.DB.DirectDatabaseQuery,WordPress.DB.SlowDBQuery -- one %d per id.
 		$there   = array_map( 'intval', $wpdb->get_col( $wpdb->prepare( "SELECT ID FROM {$wpdb->posts} WHERE ID IN ($marks)", $ids ) ) );
 		$missing = array_values( array_diff( array_map( 'intval', $ids ), $there ) );
 		if ( ! $missing ) {
@@ -646,7 +642,7 @@ final class KBJobs_Reconcile_Posts {
 	}
 
 	/**
-	 * array_filter()'s callback: keeps the fields that are set.
+	 * The array_filter() callback: keeps the fields that are set.
 	 *
 	 * @param mixed $v A value.
 	 * @return bool

@@ -138,7 +138,7 @@ final class KBJobs_Reconcile {
 					),
 				)
 			);
-			$job = $engine->get( $made['id'] );
+			$job    = $engine->get( $made['id'] );
 		} catch ( \ValueError $e ) {
 			return new WP_Error( 'kbjobs_invalid', $e->getMessage(), array( 'status' => 400 ) );
 		} catch ( \Throwable $e ) {
@@ -263,7 +263,7 @@ final class KBJobs_Reconcile {
 			if ( $cursor > 0 ) {
 				// A cursor is where a line starts: the byte before it ends a line.
 				fseek( $file, $cursor - 1 );
-				if ( "\n" !== fread( $file, 1 ) ) {
+				if ( "\n" !== fread( $file, 1 ) ) { // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_read_fread
 					return new WP_Error( 'kbjobs_invalid', __( 'The cursor is not at the start of a line.', 'kb-jobs' ), array( 'status' => 400 ) );
 				}
 			}
@@ -286,7 +286,7 @@ final class KBJobs_Reconcile {
 				'next_cursor' => $at < $size && $read >= $limit ? $at : null,
 			);
 		} finally {
-			fclose( $file );
+			fclose( $file ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_read_fclose
 		}
 	}
 
