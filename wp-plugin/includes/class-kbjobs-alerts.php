@@ -23,7 +23,10 @@
  *                        ticked for alert_cron_stale_minutes;
  * - failure_streak:<type> the engine raised a repeated-failure alert for the type
  *                        (FailureLog::alerts()) and its last alert_failure_streak
- *                        finished jobs all failed.
+ *                        finished jobs all failed;
+ * - reconcile_findings   the newest finished reconciliation (KBJobs_Reconcile) found
+ *                        something: its counts per kind; resolved when a later one
+ *                        finds nothing.
  *
  * State (what is raised, since when, when last notified) is one option, written only
  * under a database lock, so two processes checking at once never notify twice.
@@ -63,7 +66,7 @@ final class KBJobs_Alerts {
 	/**
 	 * The conditions, with their labels for people.
 	 */
-	const CONDITIONS = array( 'failure_rate', 'due_age', 'no_runner', 'cron_stale', 'failure_streak' );
+	const CONDITIONS = array( 'failure_rate', 'due_age', 'no_runner', 'cron_stale', 'failure_streak', 'reconcile_findings' );
 
 	/**
 	 * A wp-admin page view checks the conditions itself when the every-minute check is
@@ -281,7 +284,8 @@ final class KBJobs_Alerts {
 			self::due_ages( $queues ),
 			self::no_runner( $queues, $live ),
 			self::cron_stale( $engine, $live ),
-			self::failure_streaks( $engine )
+			self::failure_streaks( $engine ),
+			self::reconcile_findings( $engine )
 		);
 	}
 
@@ -487,6 +491,49 @@ final class KBJobs_Alerts {
 			);
 		}
 		return $found;
+	}
+
+	/**
+	 * Condition reconcile_findings: the newest finished reconciliation's report has
+	 * findings. A reconciliation queued or running does not clear it: the newest one that
+	 * completed decides (a failed or cancelled one says nothing either way).
+	 *
+	 * @param \KBJobs\Engine $engine The engine.
+	 * @return array<string,array<string,mixed>>
+	 */
+	private static function reconcile_findings( \KBJobs\Engine $engine ): array {
+		$jobs   = $engine->list(
+			array(
+				'type'              => 'combined',
+				'unique_key_prefix' => KBJobs_Reconcile::KEY,
+				'status'            => 'completed',
+				'limit'             => 1,
+			)
+		)['jobs'];
+		$report = $jobs ? KBJobs_Reconcile::report( $jobs[0]->id ) : null;
+		if ( null === $report || $report['total'] < 1 ) {
+			return array();
+		}
+		$parts = array();
+		foreach ( $report['counts'] as $kind => $n ) {
+			if ( $n > 0 ) {
+				$parts[] = $kind . ' ' . $n;
+			}
+		}
+		return array(
+			'reconcile_findings' => array(
+				'condition' => 'reconcile_findings',
+				'subject'   => '',
+				/* translators: 1: number of findings, 2: counts per kind ("ghost 2, orphan 1"), 3: job id */
+				'summary'   => sprintf( __( 'The last reconciliation found %1$d problems (%2$s): job %3$s.', 'kb-jobs' ), $report['total'], implode( ', ', $parts ), $report['id'] ),
+				'details'   => array(
+					'job'         => $report['id'],
+					'counts'      => $report['counts'],
+					'total'       => $report['total'],
+					'finished_at' => KBJobs_Format::time( $report['finished_at'] ),
+				),
+			),
+		);
 	}
 
 	/**

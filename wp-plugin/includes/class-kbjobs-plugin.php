@@ -64,6 +64,7 @@ final class KBJobs_Plugin {
 		KBJobs_Cron_Runner::init();
 		KBJobs_Maintenance::init();
 		KBJobs_Alerts::init();
+		KBJobs_Reconcile::init();
 		KBJobs_Cron::init();
 		add_action( 'rest_api_init', array( self::class, 'register_routes' ) );
 		add_filter( 'rest_json_encode_options', array( 'KBJobs_REST_Controller', 'json_options' ), 10, 2 );
