@@ -2,7 +2,7 @@
 /**
  * Repairs after a reconciliation: what its report found, checked again, then fixed.
  *
- * plan() is the dry run: it streams a finished reconcile job's report
+ * The dry run, plan(), streams a finished reconcile job's report
  * (`logs/<job>.reconcile.jsonl`, read a page of lines at a time from a byte cursor, never
  * whole), checks each finding of the kinds asked for against the files and records as
  * they are now, and says what apply() would do with it. apply() walks the report the
@@ -451,7 +451,7 @@ final class KBJobs_Reconcile_Repair {
 		return is_array( $doc ) && isset( $doc['url_hash'], $doc['content_hash'], $doc['title'], $doc['text'] )
 			&& $doc['url_hash'] === $row['url_hash'] && $doc['content_hash'] === $row['content_hash']
 			&& hash( 'sha256', $doc['title'] . "\n" . $doc['text'] ) === $doc['content_hash']
-			&& $row['path'] === substr( $full, strlen( KBJobs_Settings::data_dir() ) + 1 );
+			&& substr( $full, strlen( KBJobs_Settings::data_dir() ) + 1 ) === $row['path'];
 	}
 
 	/**
@@ -556,8 +556,9 @@ final class KBJobs_Reconcile_Repair {
 			return $out;
 		}
 		fseek( $fh, max( 0, $cursor ) );
-		$pos = max( 0, $cursor );
-		while ( count( $out['findings'] ) < $limit ) {
+		$pos   = max( 0, $cursor );
+		$found = 0;
+		while ( $found < $limit ) {
 			$line = fgets( $fh, self::LINE_MAX );
 			if ( false === $line ) {
 				break;
@@ -573,13 +574,14 @@ final class KBJobs_Reconcile_Repair {
 				}
 				break; // a torn last line: not a finding yet.
 			}
-			$pos     += strlen( $line );
-			$finding  = json_decode( $line, true );
+			$pos    += strlen( $line );
+			$finding = json_decode( $line, true );
 			if ( is_array( $finding ) && isset( $finding['kind'] ) ) {
 				$out['findings'][] = $finding;
+				++$found;
 			}
 		}
-		$more = count( $out['findings'] ) >= $limit && false !== fgets( $fh, 2 );
+		$more = $found >= $limit && false !== fgets( $fh, 2 );
 		fclose( $fh );
 		// phpcs:enable
 		$out['next_cursor'] = $more ? $pos : null;
