@@ -230,6 +230,23 @@ final class ReconcileRepairTest extends TestCase {
 		}
 	}
 
+	public function test_the_articles_re_fetch_restores_a_missing_artifact_for_the_same_post(): void {
+		$imported = $this->import( 430, 1 );
+		$url      = array_keys( $imported )[0];
+		list( $post_id, $path ) = $imported[ $url ];
+		wp_update_post( array( 'ID' => $post_id, 'post_status' => 'draft' ) );
+		$this->assertTrue( unlink( $this->dir . '/' . $path ) );
+
+		$result = \KBJobs_Admin_Articles::refetch( $post_id );
+		$this->assertIsArray( $result, is_wp_error( $result ) ? $result->get_error_message() : '' );
+		$this->assertTrue( \KBJobs_Engine::get()->get( $result['id'] )->params['rewrite'] );
+		$this->work( array( 'import' ) );
+		$this->assertFileExists( $this->dir . '/' . $path, 'an unchanged page is written again' );
+		$this->assertSame( $post_id, \KBJobs_Engine::get()->artifact( $url )['post_id'] );
+		$this->assertSame( 'draft', get_post_status( $post_id ), 'the post keeps its status' );
+		$this->assertCount( 1, $this->posts() );
+	}
+
 	public function test_plan_refuses_bad_kinds_unfinished_jobs_and_users_who_may_not_operate(): void {
 		$engine = \KBJobs_Engine::get();
 		$job    = $this->reconcile();
