@@ -498,7 +498,9 @@ int kbj_job_attempts(kbj_engine *eng, const char *id, kbj_attempt **out, size_t 
 void kbj_attempts_free(kbj_attempt *a, size_t n);
 
 /* Deletes finished jobs (completed, failed, cancelled) that finished more than `days`
- * ago, with their logs and attempts; *deleted receives the count. */
+ * ago, with their attempts and their files: logs, reconcile reports, checkpoints, URL
+ * lists with their index and failed items (a list a rerun still reads stays);
+ * *deleted receives the count. */
 int kbj_retention(kbj_engine *eng, unsigned days, size_t *deleted);
 
 /* One batch of kbj_retention: deletes up to `limit` (1..10000) finished jobs that
@@ -837,6 +839,23 @@ int kbj_metrics_rollup(kbj_engine *eng, double deadline, int dry_run, size_t *ro
  */
 int kbj_metrics_delete(kbj_engine *eng, unsigned hour_days, size_t batch, double deadline, int dry_run,
                        size_t *deleted, int *more);
+
+/* ======================================================================== *
+ * Quarantine (core/quarantine.c)
+ * ======================================================================== */
+
+/*
+ * Moves one file, given by its path relative to the data directory (`rel`, e.g.
+ * "artifacts/ab/<hash>.json"), to quarantine/<Y-m-d>/<rel> (today's UTC date; folders
+ * made as needed), with rename(2), so it is never copied nor deleted. The path is walked
+ * without following symlinks: a symlinked folder on the way is refused, and a symlink
+ * as the last component is moved itself, never its target. A name already in quarantine
+ * is not replaced: the file becomes <name>.1, <name>.2, ... `out` (capacity `cap`)
+ * receives the new relative path. Returns 0; KBJ_EINVAL for an absolute path, an empty,
+ * "." or ".." component, a path inside quarantine/, a folder, or a symlinked folder on
+ * the way; KBJ_ENOTFOUND when there is no such file; KBJ_EIO when the move fails.
+ */
+int kbj_quarantine(kbj_engine *eng, const char *rel, char *out, size_t cap);
 
 /* ======================================================================== *
  * Cleanup (the native job type "cleanup", jobtypes/cleanup.c)

@@ -203,6 +203,10 @@ void kbj_import_list_limits(kbj_engine *eng, kbj_urllist_limits *out);
  * params are ignored); `params` is a JSON object of import options:
  *   chunk_size  URLs per chunk, 1..500 (default 10)
  *   posts       true (default): hand documents to the sink; false: artifacts only
+ *   rewrite     false (default): a document whose content hash is the one in its index
+ *               row (and its post's) is unchanged and nothing is written; true: it is
+ *               written again all the same (artifact file, index row, post), which is
+ *               how a repair restores a missing or damaged artifact
  *   max_per_host  requests at once per host for this import, 1..100 (default: the
  *               engine's setting)
  *   host_limits   per-host limits for this import, as kbj_fetch_config.host_limits;

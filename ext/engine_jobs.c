@@ -355,6 +355,24 @@ PHP_METHOD(KBJobs_Engine, retention)
     RETURN_LONG((zend_long)deleted);
 }
 
+PHP_METHOD(KBJobs_Engine, quarantine)
+{
+    zend_string *rel;
+    char out[4096];
+    int rc;
+    ZEND_PARSE_PARAMETERS_START(1, 1)
+        Z_PARAM_PATH_STR(rel)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    rc = kbj_quarantine(eng, ZSTR_VAL(rel), out, sizeof out);
+    if (rc == KBJ_EINVAL) {
+        zend_argument_value_error(1, "%s", kbj_errmsg(eng));
+        RETURN_THROWS();
+    }
+    KBJOBS_CHECK(eng, rc);
+    RETURN_STRING(out);
+}
+
 PHP_METHOD(KBJobs_Engine, interrupted)
 {
     zend_long limit = 50;

@@ -300,7 +300,21 @@ namespace KBJobs {
         /** @return array */
         public function tail(string $id, int $lines = 100): array {}
 
+        /**
+         * Deletes finished jobs older than $days with their files (logs, reconcile
+         * reports, checkpoints, URL lists a rerun does not still read). Returns how many.
+         */
         public function retention(int $days = 30): int {}
+
+        /**
+         * Moves one file, named by its path relative to the data directory, to
+         * quarantine/<Y-m-d>/<the same path> and returns that new relative path. Never
+         * follows a symlink (a symlink is moved itself), never replaces a file already
+         * in quarantine (a numbered suffix instead). ValueError for an absolute path,
+         * "." or "..", a path in quarantine/, a folder or a symlinked folder on the way;
+         * NotFoundException when there is no such file.
+         */
+        public function quarantine(string $relPath): string {}
 
         /**
          * The job metrics of a window: ['since' => int (the first bucket's start), 'until'

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 23cfbfdd64a401b0197c0904d34b53051b1e1d33 */
+ * Stub hash: 8b19b222338d570efa86c337c8ef272e1720ad6f */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -138,6 +138,10 @@ ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_retention, 0, 0, IS_LONG, 0)
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, days, IS_LONG, 0, "30")
+ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_quarantine, 0, 1, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, relPath, IS_STRING, 0)
 ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_stats, 0, 0, IS_ARRAY, 0)
@@ -398,6 +402,7 @@ ZEND_METHOD(KBJobs_Engine, log);
 ZEND_METHOD(KBJobs_Engine, logs);
 ZEND_METHOD(KBJobs_Engine, tail);
 ZEND_METHOD(KBJobs_Engine, retention);
+ZEND_METHOD(KBJobs_Engine, quarantine);
 ZEND_METHOD(KBJobs_Engine, stats);
 ZEND_METHOD(KBJobs_Engine, cleanup);
 ZEND_METHOD(KBJobs_Engine, rollupMetrics);
@@ -545,6 +550,7 @@ static const zend_function_entry class_KBJobs_Engine_methods[] = {
 	ZEND_ME(KBJobs_Engine, logs, arginfo_class_KBJobs_Engine_logs, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, tail, arginfo_class_KBJobs_Engine_tail, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, retention, arginfo_class_KBJobs_Engine_retention, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, quarantine, arginfo_class_KBJobs_Engine_quarantine, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, stats, arginfo_class_KBJobs_Engine_stats, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, cleanup, arginfo_class_KBJobs_Engine_cleanup, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, rollupMetrics, arginfo_class_KBJobs_Engine_rollupMetrics, ZEND_ACC_PUBLIC)

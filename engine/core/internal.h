@@ -215,4 +215,21 @@ static inline long long kbj_micros(double t)
 int kbj_complete_many_with(kbj_engine *eng, const kbj_lease *leases, const char *const *results, size_t n,
                            size_t *fenced, unsigned char *refused, int (*also)(kbj_store *st, void *arg), void *arg);
 
+/* What kbj_job_files_drop removed (or, dry, would remove); added to, not reset. */
+typedef struct kbj_job_files_result {
+    unsigned long long logs, checkpoints, lists, failed_items, bytes_freed;
+} kbj_job_files_result;
+
+/* The files of the finished jobs ids[0..n), whose rows retention has just deleted (or,
+ * with dry_run, would delete: nothing is removed then, only counted): logs and
+ * reconcile reports, checkpoints and partials, URL lists with their index and failed
+ * items, except a list that a job still in the table names as its `list` (a rerun's).
+ * Regular files only; a missing file is fine. Returns 0, or the query's error (the
+ * files of lists not known to be free are then kept). (core/jobfiles.c) */
+int kbj_job_files_drop(kbj_engine *eng, char (*ids)[KBJ_ID_LEN + 1], size_t n, int dry_run,
+                       kbj_job_files_result *r);
+
+/* 1 when `name` is a quarantine folder's name, "YYYY-MM-DD" (core/quarantine.c). */
+int kbj_quarantine_date_name(const char *name);
+
 #endif /* KBJ_INTERNAL_H */

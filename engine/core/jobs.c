@@ -1491,13 +1491,13 @@ int kbj_retention(kbj_engine *eng, unsigned days, size_t *deleted)
     if (!ids)
         return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
     do {
+        kbj_job_files_result files = { 0 };
         rc = kbj_retention_batch(eng, days, RETENTION_BATCH, 0, NULL, ids, &n);
-        /* Rows first, then files: a crash in between leaves only unreferenced files,
-         * which reconciliation finds; never a row whose log is gone. */
-        for (size_t i = 0; rc == KBJ_OK && i < n; i++) {
-            (void)kbj_joblog_delete(eng->data_dir, ids[i], NULL);
-            (void)kbj_checkpoint_delete(eng, ids[i]);
-        }
+        /* Rows first, then files (logs, reports, checkpoints, lists not shared with a
+         * rerun): a crash in between leaves only unreferenced files, which
+         * reconciliation finds; never a row whose log is gone. */
+        if (rc == KBJ_OK && n)
+            rc = kbj_job_files_drop(eng, ids, n, 0, &files);
         total += n;
     } while (rc == KBJ_OK && n == RETENTION_BATCH);
     free(ids);

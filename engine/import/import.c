@@ -9,7 +9,8 @@
  *      (pipeline.c) on its own threads, up to two chunks ahead of the chunk the steps
  *      below are writing, so the network and the sink's time overlap;
  *   3. look up their artifact index rows: a document whose content hash equals the one
- *      its post was written from is unchanged and goes no further;
+ *      its post was written from is unchanged and goes no further (unless the import's
+ *      `rewrite` param asks for every document to be written again: a repair);
  *   4. write the changed artifacts as one batch (synced together), and record them in
  *      the index;
  *   5. hand the changed documents to the sink, which makes or updates the posts (and,
@@ -156,6 +157,7 @@ void kbj_import_list_limits(kbj_engine *eng, kbj_urllist_limits *out)
     "\"total\": {\"type\": \"integer\", \"minimum\": 0},"                                   \
     "\"chunk_size\": {\"type\": \"integer\", \"minimum\": 1, \"maximum\": 500, \"default\": 10}," \
     "\"posts\": {\"type\": \"boolean\", \"default\": true},"                                \
+    "\"rewrite\": {\"type\": \"boolean\", \"default\": false},"                             \
     "\"max_per_host\": {\"type\": \"integer\", \"minimum\": 1, \"maximum\": 100},"           \
     "\"host_limits\": {\"type\": \"string\", \"maxLength\": 4000},"                          \
     "\"range_start\": {\"type\": \"integer\", \"minimum\": 0},"                             \
@@ -389,6 +391,7 @@ typedef struct import_run {
     long long start, end;   /* the range of the list this job covers */
     int is_range;           /* one range of an import split into ranges */
     int posts;
+    int rewrite;            /* unchanged documents are written again (artifact, row, post) */
     size_t chunk;
     counts c;
     kbj_fetch_config fetch;  /* the engine's settings with this import's limits */
@@ -720,6 +723,13 @@ static int chunk_diff(import_run *r, chunk *c)
             continue;
         it->row = *row;
         it->post_id = row->post_id;
+        /* rewrite: written again even when unchanged (a repair restoring a missing or
+         * damaged artifact), unless this job wrote it already in an earlier run of the
+         * chunk (the row names this job): resumed, it is not written twice */
+        if (r->rewrite && strcmp(row->job_id, r->lease->id) != 0) {
+            it->changed = 1;
+            continue;
+        }
         if (r->posts ? (row->post_id > 0 && strcmp(row->post_hash, it->doc.content_hash) == 0 &&
                         strcmp(row->content_hash, it->doc.content_hash) == 0)
                      : (row->url_hash[0] && strcmp(row->content_hash, it->doc.content_hash) == 0)) {
@@ -1045,6 +1055,7 @@ static int worker_setup(kbj_ctx *ctx, import_run *r, json_t *p)
     int rc;
 
     r->posts = !json_is_false(json_object_get(p, "posts"));
+    r->rewrite = json_is_true(json_object_get(p, "rewrite"));
     r->chunk = json_is_integer(json_object_get(p, "chunk_size"))
                    ? (size_t)json_integer_value(json_object_get(p, "chunk_size")) : KBJ_IMPORT_CHUNK;
     if (r->chunk < 1 || r->chunk > 500)

@@ -6,16 +6,16 @@
  *   1. metrics: complete hours rolled up, minute rows past 48 hours and hourly rows past
  *      metrics_days deleted;
  *   2. finished jobs older than jobs_days, `batch` rows per transaction, then their
- *      files: log, checkpoint and partial, URL list and its index, failed items (a list
- *      only when no job left in the table still names it: a rerun shares its
- *      original's list);
+ *      files (core/jobfiles.c): log, reconcile report, checkpoint and partial, URL list
+ *      and its index, failed items (a list only when no job left in the table still
+ *      names it: a rerun shares its original's list);
  *   3. logs of finished jobs older than logs_days, walked in (finished_at, id) order
  *      from a cursor kept in kbjobs_meta, so each run goes on where the last stopped;
  *   4. audit rows older than audit_days;
  *   5. checkpoints older than checkpoint_days of jobs neither queued nor running (an
  *      interrupted job's checkpoint is kept until then);
- *   6. files under quarantine/ older than quarantine_days, and the folders they leave
- *      empty.
+ *   6. quarantine/<Y-m-d>/ folders dated more than quarantine_days ago, with all they
+ *      hold (files and symlinks unlinked, never followed).
  * Rows always go before files, so a crash in between leaves only unreferenced files,
  * never a row whose file is gone. A queued or running job's files are never touched:
  * only finished jobs are selected, with their rows locked. When the deadline passes the
@@ -27,11 +27,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define LOGS_CURSOR "cleanup_logs_cursor"
@@ -81,85 +83,16 @@ static int drop_file(cleanup_run *c, const char *sub, const char *name, const ch
     return 1;
 }
 
-static int list_exists(cleanup_run *c, const char *id)
-{
-    char path[4096];
-    struct stat sb;
-    kbj_err err;
-    return kbj_fs_path(path, sizeof path, c->eng->data_dir, "lists", id, ".urls", &err) == 0 && stat(path, &sb) == 0;
-}
-
-/* Of the lists named by ids[0..n) (jobs just deleted, or that would be), marks in
- * keep[] those a job left in the table still names in its params (a rerun of an import
- * reads its original's list; a dry run's jobs are all still there, so it looks for
- * others than themselves). One query for the whole batch, over the import jobs only. */
-static int lists_in_use(cleanup_run *c, char (*ids)[KBJ_ID_LEN + 1], size_t n, char *keep)
-{
-    size_t k = 0, cap;
-    kbj_val *v = calloc(2 * n + 1, sizeof *v);
-    char *ph = kbj_placeholders(n), *sql;
-    kbj_rows *rows = NULL;
-    int rc;
-
-    cap = 2 * n + 256;
-    sql = malloc(cap);
-    if (!v || !ph || !sql) {
-        free(v);
-        free(ph);
-        free(sql);
-        return kbj_efail(c->eng, KBJ_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < n; i++)
-        v[k++] = KBJ_VS(ids[i]);
-    for (size_t i = 0; i < n; i++)
-        v[k++] = KBJ_VS(ids[i]);
-    snprintf(sql, cap, "SELECT DISTINCT JSON_VALUE(params, '$.list') FROM {p}kbjobs_jobs"
-             " WHERE type = 'import' AND JSON_VALUE(params, '$.list') IN (%s) AND public_id NOT IN (%s)", ph, ph);
-    rc = kbj_store_query_again(c->eng->st, sql, v, k, &rows);
-    for (size_t r = 0; rc == KBJ_OK && r < kbj_rows_count(rows); r++)
-        for (size_t i = 0; i < n; i++)
-            if (kbj_rows_str(rows, r, 0) && strcmp(kbj_rows_str(rows, r, 0), ids[i]) == 0)
-                keep[i] = 1;
-    kbj_rows_free(rows);
-    free(v);
-    free(ph);
-    free(sql);
-    return rc;
-}
-
 /* The files of the jobs ids[0..n), whose rows are gone (or, dry, would be). */
 static int drop_job_files(cleanup_run *c, char (*ids)[KBJ_ID_LEN + 1], size_t n)
 {
-    char (*lists)[KBJ_ID_LEN + 1] = calloc(n ? n : 1, sizeof *lists);
-    char *keep = calloc(n ? n : 1, 1);
-    size_t nl = 0;
-    int rc = KBJ_OK;
-
-    if (!lists || !keep) {
-        free(lists);
-        free(keep);
-        return kbj_efail(c->eng, KBJ_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < n; i++) {
-        c->r->logs += (unsigned long long)drop_file(c, "logs", ids[i], ".log");
-        c->r->checkpoints += (unsigned long long)drop_file(c, "checkpoints", ids[i], ".checkpoint.json");
-        (void)drop_file(c, "checkpoints", ids[i], ".partial.json");
-        if (list_exists(c, ids[i]))
-            memcpy(lists[nl++], ids[i], KBJ_ID_LEN + 1);
-        else /* failed items of a list owned elsewhere are that list's */
-            c->r->failed_items += (unsigned long long)drop_file(c, "lists", ids[i], ".failed.jsonl");
-    }
-    if (nl)
-        rc = lists_in_use(c, lists, nl, keep);
-    for (size_t i = 0; rc == KBJ_OK && i < nl; i++) {
-        if (keep[i])
-            continue;
-        c->r->lists += (unsigned long long)drop_file(c, "lists", lists[i], ".urls");
-        (void)drop_file(c, "lists", lists[i], ".idx");
-        c->r->failed_items += (unsigned long long)drop_file(c, "lists", lists[i], ".failed.jsonl");
-    }
-    free(lists);
-    free(keep);
+    kbj_job_files_result f = { 0 };
+    int rc = kbj_job_files_drop(c->eng, ids, n, c->o.dry_run, &f);
+    c->r->logs += f.logs;
+    c->r->checkpoints += f.checkpoints;
+    c->r->lists += f.lists;
+    c->r->failed_items += f.failed_items;
+    c->r->bytes_freed += f.bytes_freed;
     return rc;
 }
 
@@ -280,41 +213,65 @@ static int step_audit(cleanup_run *c)
     return rc;
 }
 
-/* Files under `dir` (a folder of quarantine/, or quarantine/ itself at depth 0) older
- * than `cutoff`; folders left empty are removed. */
-static void sweep_dir(cleanup_run *c, const char *dir, double cutoff, int depth)
+/* Removes (or, dry, counts) everything under the directory `fd` (which it closes):
+ * files and symlinks unlinked (a symlink is never followed), folders emptied and then
+ * removed by the caller. Depth-bounded; stops at the deadline with `more` set. */
+static void sweep_tree(cleanup_run *c, int fd, int depth)
 {
-    DIR *d = opendir(dir);
+    DIR *d = fdopendir(fd);
     struct dirent *e;
-    if (!d)
+    if (!d) {
+        close(fd);
         return;
+    }
     while ((e = readdir(d)) && !stop_now(c)) {
-        char path[4096];
         struct stat sb;
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+            fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
             continue;
-        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path || lstat(path, &sb) != 0)
-            continue;
-        if (S_ISDIR(sb.st_mode) && depth < 8) {
-            sweep_dir(c, path, cutoff, depth + 1);
+        if (S_ISDIR(sb.st_mode)) {
+            int sub = depth < 64 ? openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+            if (sub >= 0)
+                sweep_tree(c, sub, depth + 1);
             if (!c->o.dry_run)
-                (void)rmdir(path); /* only succeeds when empty */
-        } else if (S_ISREG(sb.st_mode) && (double)sb.st_mtime < cutoff) {
-            if (c->o.dry_run || unlink(path) == 0) {
-                c->r->quarantine++;
-                c->r->bytes_freed += (unsigned long long)sb.st_size;
-            }
+                (void)unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR); /* only succeeds when empty */
+        } else if (c->o.dry_run || unlinkat(dirfd(d), e->d_name, 0) == 0) {
+            c->r->quarantine++;
+            c->r->bytes_freed += S_ISREG(sb.st_mode) ? (unsigned long long)sb.st_size : 0;
         }
     }
     closedir(d);
 }
 
+/* quarantine/<Y-m-d>/ folders (kbj_quarantine's) older than quarantine_days, by the
+ * date in their name (a moved file keeps its own mtime, so the day it was moved is the
+ * folder's name, not any file's age), removed with what they hold. Other names in
+ * quarantine/ are left alone. */
 static int step_quarantine(cleanup_run *c)
 {
-    char dir[4096];
-    if (snprintf(dir, sizeof dir, "%s/quarantine", c->eng->data_dir) >= (int)sizeof dir)
+    char dir[4096], cutoff[16];
+    time_t t = (time_t)(kbj_unix_time() - 86400.0 * c->o.quarantine_days);
+    struct tm tm;
+    DIR *d;
+    struct dirent *e;
+
+    if (snprintf(dir, sizeof dir, "%s/quarantine", c->eng->data_dir) >= (int)sizeof dir || !gmtime_r(&t, &tm))
         return KBJ_OK;
-    sweep_dir(c, dir, kbj_unix_time() - 86400.0 * c->o.quarantine_days, 0);
+    strftime(cutoff, sizeof cutoff, "%Y-%m-%d", &tm);
+    if (!(d = opendir(dir)))
+        return KBJ_OK;
+    while ((e = readdir(d)) && !stop_now(c)) {
+        int fd;
+        if (!kbj_quarantine_date_name(e->d_name) || strcmp(e->d_name, cutoff) >= 0)
+            continue;
+        fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        sweep_tree(c, fd, 0);
+        if (!c->o.dry_run)
+            (void)unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
+    }
+    closedir(d);
     return KBJ_OK;
 }
 

@@ -213,6 +213,8 @@ static int check_drift(recon *r, rowpage *pg, size_t row, int bfd, const char *t
         x = json_object();
     if (x && !json_object_get(x, "url_hash"))
         json_object_set_new(x, "url_hash", json_string(hash));
+    if (x && kbj_rows_str(pg->rows, row, 1)) /* what a repair re-fetches */
+        json_object_set_new(x, "url", json_string(kbj_rows_str(pg->rows, row, 1)));
     if (x)
         json_object_set_new(x, "size", json_integer((json_int_t)sb->st_size));
     rc = recon_finding(r, RK_DRIFT, why, KBJ_RDIR_ARTIFACTS, top, name, x);

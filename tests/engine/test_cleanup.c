@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 static int setup(void **state)
@@ -110,6 +111,12 @@ static void old_finished_jobs_go_with_their_files_and_live_jobs_keep_theirs(void
     kbj_cleanup_result dry, real;
     kbj_cleanup_opts o = { .logs_days = 30 };
     long long rows;
+    char today_folder[32];
+    time_t now = time(NULL);
+    struct tm tm;
+
+    gmtime_r(&now, &tm);
+    strftime(today_folder, sizeof today_folder, "quarantine/%Y-%m-%d", &tm);
 
     kbj_copy(old[0], sizeof old[0], job(eng, "completed", 40, NULL));
     kbj_copy(old[1], sizeof old[1], job(eng, "failed", 40, NULL));
@@ -138,8 +145,11 @@ static void old_finished_jobs_go_with_their_files_and_live_jobs_keep_theirs(void
     put_all(eng, shared, 40);
     put(eng, "checkpoints", fresh_int, ".checkpoint.json", 1);
     put(eng, "checkpoints", stale_int, ".checkpoint.json", 8);
+    put(eng, "logs", old[0], ".reconcile.jsonl", 40); /* a reconcile job's report goes with it */
+    /* quarantine folders go by the date in their name (a moved file keeps its old mtime) */
     put(eng, "quarantine/2020-01-01", "orphan", ".json", 40);
-    put(eng, "quarantine/2020-01-01", "recent", ".json", 2);
+    put(eng, "quarantine/2020-01-01/artifacts/ab", "moved", ".json", 2);
+    put(eng, today_folder, "old-mtime", ".json", 400);
     rows = kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_jobs");
 
     /* a dry run counts and changes nothing */
@@ -150,17 +160,18 @@ static void old_finished_jobs_go_with_their_files_and_live_jobs_keep_theirs(void
         assert_true(has_all(eng, old[i]));
     assert_true(has(eng, "checkpoints", stale_int, ".checkpoint.json"));
     assert_true(has(eng, "quarantine/2020-01-01", "orphan", ".json"));
+    assert_true(has(eng, "logs", old[0], ".reconcile.jsonl"));
 
     o.dry_run = 0;
     real = cleanup(eng, o);
     assert_int_equal(real.jobs, 4);
-    assert_int_equal(real.logs, 4);
+    assert_int_equal(real.logs, 4 + 1);        /* and the one reconcile report */
     assert_int_equal(real.checkpoints, 4 + 1); /* the old jobs' and the stale interrupted one */
     assert_int_equal(real.lists, 3);           /* not the one the rerun reads */
     assert_int_equal(real.failed_items, 3);
-    assert_int_equal(real.quarantine, 1);
+    assert_int_equal(real.quarantine, 2);      /* the dated folder's files, not today's */
     assert_int_equal(real.more, 0);
-    assert_true(real.bytes_freed >= 100ULL * (4 * 3 + 3 * 3 + 1 + 1));
+    assert_true(real.bytes_freed >= 100ULL * (4 * 3 + 3 * 3 + 1 + 2 + 1));
     assert_memory_equal(&dry, &real, sizeof dry);
 
     assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_jobs"), rows - 4);
@@ -173,8 +184,15 @@ static void old_finished_jobs_go_with_their_files_and_live_jobs_keep_theirs(void
     assert_false(has(eng, "logs", shared, ".log"));
     assert_true(has(eng, "checkpoints", fresh_int, ".checkpoint.json"));
     assert_false(has(eng, "checkpoints", stale_int, ".checkpoint.json"));
+    assert_false(has(eng, "logs", old[0], ".reconcile.jsonl"));
     assert_false(has(eng, "quarantine/2020-01-01", "orphan", ".json"));
-    assert_true(has(eng, "quarantine/2020-01-01", "recent", ".json"));
+    {
+        char dir[1100];
+        struct stat sb;
+        snprintf(dir, sizeof dir, "%s/quarantine/2020-01-01", eng->data_dir);
+        assert_int_not_equal(lstat(dir, &sb), 0); /* the folder itself is gone */
+    }
+    assert_true(has(eng, today_folder, "old-mtime", ".json"));
     assert_true(strcmp(kbj_test_status(eng, queued), "queued") == 0);
 
     /* nothing left: a second run removes nothing */
@@ -267,6 +285,141 @@ static void options_out_of_range_are_refused(void **state)
         assert_int_equal(kbj_cleanup(eng, &bad[i], &r), KBJ_EINVAL);
 }
 
+/* kbj_retention (Engine::retention) removes what the cleanup job removes: logs, the
+ * reconcile report, checkpoints, the URL list with its index and failed items, except a
+ * list a rerun left in the table still reads. */
+static void retention_removes_a_jobs_lists_and_report_but_not_a_shared_list(void **state)
+{
+    kbj_engine *eng = *state;
+    char old[KBJ_ID_LEN + 1], shared[KBJ_ID_LEN + 1], sql[300];
+    size_t deleted = 0;
+
+    kbj_copy(old, sizeof old, job(eng, "completed", 40, NULL));
+    kbj_copy(shared, sizeof shared, job(eng, "completed", 40, NULL));
+    put_all(eng, old, 40);
+    put(eng, "logs", old, ".reconcile.jsonl", 40);
+    put_all(eng, shared, 40);
+    kbj_test_submit(eng, "diag.echo", "{}", "c4");
+    snprintf(sql, sizeof sql, "UPDATE {p}kbjobs_jobs SET type = 'import', params = '{\"list\": \"%s\"}'"
+             " WHERE queue = 'c4'", shared);
+    kbj_test_exec(eng, sql);
+    assert_int_equal(kbj_retention(eng, 30, &deleted), KBJ_OK);
+    assert_int_equal(deleted, 2);
+    assert_true(has_none(eng, old));
+    assert_false(has(eng, "logs", old, ".reconcile.jsonl"));
+    assert_true(has(eng, "lists", shared, ".urls") && has(eng, "lists", shared, ".idx") &&
+                has(eng, "lists", shared, ".failed.jsonl"));
+    assert_false(has(eng, "logs", shared, ".log"));
+}
+
+static void today(char *out, size_t cap)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(out, cap, "%Y-%m-%d", &tm);
+}
+
+/* A file goes to quarantine/<today>/<its path>, its folders made; the same name again
+ * gets a numbered suffix, never replacing the first. */
+static void quarantine_moves_a_file_under_its_own_path_and_never_overwrites(void **state)
+{
+    kbj_engine *eng = *state;
+    char out[4096], want[256], day[16];
+    struct stat sb;
+
+    today(day, sizeof day);
+    put(eng, "artifacts/ab", "abcd", ".json", 0);
+    assert_int_equal(kbj_quarantine(eng, "artifacts/ab/abcd.json", out, sizeof out), KBJ_OK);
+    snprintf(want, sizeof want, "quarantine/%s/artifacts/ab/abcd.json", day);
+    assert_string_equal(out, want);
+    assert_false(has(eng, "artifacts/ab", "abcd", ".json"));
+    {
+        char path[4400];
+        snprintf(path, sizeof path, "%s/%s", eng->data_dir, out);
+        assert_int_equal(lstat(path, &sb), 0);
+        assert_int_equal(sb.st_size, 100);
+    }
+    put(eng, "artifacts/ab", "abcd", ".json", 0);
+    assert_int_equal(kbj_quarantine(eng, "artifacts/ab/abcd.json", out, sizeof out), KBJ_OK);
+    snprintf(want, sizeof want, "quarantine/%s/artifacts/ab/abcd.json.1", day);
+    assert_string_equal(out, want);
+    /* the first one is still there */
+    snprintf(want, sizeof want, "quarantine/%s/artifacts/ab", day);
+    assert_true(has(eng, want, "abcd", ".json"));
+    assert_true(has(eng, want, "abcd", ".json.1"));
+    /* a hostile name (a space, a newline, a leading dash) is moved like any other */
+    put(eng, "logs", "-bad name\n", ".log", 0);
+    assert_int_equal(kbj_quarantine(eng, "logs/-bad name\n.log", out, sizeof out), KBJ_OK);
+    assert_false(has(eng, "logs", "-bad name\n", ".log"));
+    assert_int_equal(kbj_quarantine(eng, "logs/nothing.log", out, sizeof out), KBJ_ENOTFOUND);
+}
+
+/* Paths that could reach outside the data directory, or the quarantine itself, are
+ * refused; a symlinked folder on the way is never entered, and a symlink as the file is
+ * moved itself, its target untouched. */
+static void quarantine_refuses_hostile_paths_and_never_follows_a_symlink(void **state)
+{
+    kbj_engine *eng = *state;
+    char out[1024], outside[] = "/tmp/kbjobs-outside-XXXXXX", path[2048], day[16], q[64];
+    const char *bad[] = { "", "/etc/passwd", "../x", "logs/../../x", "logs/./x", "logs//x", "logs/",
+                          "quarantine/x.json", "logs" };
+    struct stat sb;
+    FILE *f;
+
+    today(day, sizeof day);
+    put(eng, "logs", "keep", ".log", 0);
+    put(eng, "quarantine/2020-01-01", "x", ".json", 0);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (kbj_quarantine(eng, bad[i], out, sizeof out) != KBJ_EINVAL)
+            fail_msg("\"%s\" was not refused", bad[i]);
+    assert_true(has(eng, "logs", "keep", ".log"));
+    assert_true(has(eng, "quarantine/2020-01-01", "x", ".json"));
+
+    assert_non_null(mkdtemp(outside));
+    snprintf(path, sizeof path, "%s/secret", outside);
+    assert_non_null(f = fopen(path, "w"));
+    fputs("secret", f);
+    fclose(f);
+    /* a folder that is a symlink to outside: refused, the outside file stays */
+    snprintf(path, sizeof path, "%s/evil", eng->data_dir);
+    assert_int_equal(symlink(outside, path), 0);
+    assert_int_equal(kbj_quarantine(eng, "evil/secret", out, sizeof out), KBJ_EINVAL);
+    /* a file that is a symlink to outside: the link moves, its target does not */
+    snprintf(path, sizeof path, "%s/logs/link.log", eng->data_dir);
+    {
+        char target[1100];
+        snprintf(target, sizeof target, "%s/secret", outside);
+        assert_int_equal(symlink(target, path), 0);
+    }
+    assert_int_equal(kbj_quarantine(eng, "logs/link.log", out, sizeof out), KBJ_OK);
+    snprintf(q, sizeof q, "quarantine/%s/logs/link.log", day);
+    assert_string_equal(out, q);
+    snprintf(path, sizeof path, "%s/%s", eng->data_dir, out);
+    assert_int_equal(lstat(path, &sb), 0);
+    assert_true(S_ISLNK(sb.st_mode));
+    snprintf(path, sizeof path, "%s/secret", outside);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_size, 6);
+    /* the quarantine folder itself a symlink to outside: refused, nothing goes there */
+    {
+        char qdir[1100], moved[1100];
+        snprintf(qdir, sizeof qdir, "%s/quarantine", eng->data_dir);
+        snprintf(moved, sizeof moved, "%s/quarantine.real", eng->data_dir);
+        assert_int_equal(rename(qdir, moved), 0);
+        assert_int_equal(symlink(outside, qdir), 0);
+        assert_int_not_equal(kbj_quarantine(eng, "logs/keep.log", out, sizeof out), KBJ_OK);
+        assert_true(has(eng, "logs", "keep", ".log"));
+        unlink(qdir);
+        rename(moved, qdir);
+    }
+    snprintf(path, sizeof path, "%s/secret", outside);
+    unlink(path);
+    rmdir(outside);
+    snprintf(path, sizeof path, "%s/evil", eng->data_dir);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -278,6 +431,12 @@ int main(void)
                                         kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(the_cleanup_job_type_runs_the_same_work, setup, kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(options_out_of_range_are_refused, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(retention_removes_a_jobs_lists_and_report_but_not_a_shared_list, setup,
+                                        kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(quarantine_moves_a_file_under_its_own_path_and_never_overwrites, setup,
+                                        kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(quarantine_refuses_hostile_paths_and_never_follows_a_symlink, setup,
+                                        kbj_test_engine_teardown),
     };
     return cmocka_run_group_tests_name("cleanup", tests, NULL, NULL);
 }

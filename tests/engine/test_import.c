@@ -275,6 +275,60 @@ static void posts_are_made_once_and_reimports_change_nothing(void **state)
     kbj_import_set_sink(eng, NULL, NULL);
 }
 
+/* The `rewrite` param: a re-import of unchanged pages writes their artifacts, index rows
+ * and posts again, so a deleted artifact file comes back, for the same post; without it
+ * an unchanged page writes nothing and the file stays missing. */
+static void rewrite_restores_a_deleted_artifact_for_the_same_post(void **state)
+{
+    kbj_engine *eng = *state;
+    sink_state s = { 0 };
+    char id[17], url[512], path[4096];
+    kbj_artifact_info a;
+    long long post;
+    struct stat st;
+    kbj_job *j;
+
+    kbj_import_set_sink(eng, test_sink, &s);
+    submit(eng, list_fd("/page/%d", 300, 5, NULL), NULL, id);
+    kbj_test_run_queue(eng, KBJ_IMPORT_QUEUE);
+    assert_job(eng, id, "completed");
+    snprintf(url, sizeof url, "%s/page/302", fixture());
+    assert_int_equal(kbj_artifact_get(eng, url, &a), KBJ_OK);
+    post = a.post_id;
+    assert_true(post > 0);
+    snprintf(path, sizeof path, "%s/%s", eng->data_dir, a.path);
+    kbj_artifact_info_clear(&a);
+    assert_int_equal(unlink(path), 0);
+
+    /* without rewrite: unchanged, the file is not back */
+    submit(eng, list_fd("/page/%d", 300, 5, NULL), NULL, id);
+    kbj_test_run_queue(eng, KBJ_IMPORT_QUEUE);
+    j = kbj_test_job(eng, id);
+    assert_int_equal(metric(j, "unchanged"), 5);
+    kbj_job_free(j);
+    assert_int_not_equal(stat(path, &st), 0);
+
+    /* with rewrite: every page written again, the file back, the same posts */
+    s.calls = 0;
+    submit(eng, list_fd("/page/%d", 300, 5, NULL), "{\"rewrite\": true}", id);
+    kbj_test_run_queue(eng, KBJ_IMPORT_QUEUE);
+    assert_job(eng, id, "completed");
+    j = kbj_test_job(eng, id);
+    assert_int_equal(metric(j, "updated"), 5);
+    assert_int_equal(metric(j, "unchanged"), 0);
+    assert_int_equal(metric(j, "created"), 0);
+    kbj_job_free(j);
+    assert_true(s.calls > 0);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(kbj_artifact_get(eng, url, &a), KBJ_OK);
+    assert_int_equal(a.post_id, post);
+    assert_string_equal(a.job_id, id);
+    kbj_artifact_info_clear(&a);
+    assert_int_equal(kbj_test_int(eng, "SELECT COUNT(*) FROM {p}kbjobs_test_posts"), 5);
+    assert_int_equal(kbj_test_int(eng, "SELECT MIN(writes) FROM {p}kbjobs_test_posts"), 2);
+    kbj_import_set_sink(eng, NULL, NULL);
+}
+
 static void failed_items_are_recorded_and_the_rest_imported(void **state)
 {
     kbj_engine *eng = *state;
@@ -913,6 +967,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(artifacts_only_writes_files_and_index, setup, kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(posts_are_made_once_and_reimports_change_nothing, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(rewrite_restores_a_deleted_artifact_for_the_same_post, setup,
+                                        kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(failed_items_are_recorded_and_the_rest_imported, setup, kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(a_failing_sink_advances_nothing_and_the_retry_finishes, setup, kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(a_stop_request_finishes_the_chunk_and_requeues, setup, kbj_test_engine_teardown),

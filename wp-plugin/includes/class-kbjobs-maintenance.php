@@ -38,6 +38,11 @@ final class KBJobs_Maintenance {
 	const USAGE_OPTION = 'kbjobs_data_usage';
 
 	/**
+	 * The option keeping mark_expired_imports()'s cursor.
+	 */
+	const EXPIRED_CURSOR = 'kbjobs_expired_imports_cursor';
+
+	/**
 	 * Hooks the cleanup and schedules it.
 	 */
 	public static function init(): void {
@@ -113,14 +118,16 @@ final class KBJobs_Maintenance {
 	/**
 	 * Runs the daily maintenance.
 	 *
-	 * @return array{cleanup_job:string,uploads:int,cron_runs:int} The cleanup job submitted
-	 *         (or already waiting; '' when the engine failed) and what was removed here.
+	 * @return array{cleanup_job:string,uploads:int,cron_runs:int,expired_imports:int} The
+	 *         cleanup job submitted (or already waiting; '' when the engine failed), what
+	 *         was removed here, and the import records marked expired.
 	 */
 	public static function run(): array {
 		$removed = array(
-			'cleanup_job' => '',
-			'uploads'     => KBJobs_Uploads::sweep(),
-			'cron_runs'   => 0,
+			'cleanup_job'     => '',
+			'uploads'         => KBJobs_Uploads::sweep(),
+			'cron_runs'       => 0,
+			'expired_imports' => 0,
 		);
 		update_option( self::USAGE_OPTION, self::measure( KBJobs_Settings::data_dir() ), false );
 		try {
@@ -129,11 +136,67 @@ final class KBJobs_Maintenance {
 			$keep                   = KBJobs_Settings::cron_history();
 			// The history is pruned whether WP-Cron is on kbjobs now or was before.
 			$removed['cron_runs'] = (int) $engine->cronPrune( $keep['days'], $keep['per_hook'] );
+			// Records of imports whose jobs an earlier cleanup removed.
+			$removed['expired_imports'] = self::mark_expired_imports();
 		} catch ( \KBJobs\Exception $e ) {
 			// phpcs:ignore WordPress.PHP.DevelopmentFunctions.error_log_error_log -- a WP-Cron callback has no one to answer; the next day tries again.
 			error_log( 'kbjobs daily cleanup: ' . $e->getMessage() );
 		}
 		return $removed;
+	}
+
+	/**
+	 * Marks the kb_import_job records whose import job retention removed: meta
+	 * META_EXPIRED = the time it was noticed. The record stays, with its list's name and
+	 * counts, and screens show it as expired rather than as an import whose job is
+	 * missing; reconciliation does not report it (dangling/job_gone skips it). The engine
+	 * cannot touch WordPress's tables, so the plugin looks: records older than the jobs'
+	 * retention and not marked yet, $limit a call, each job looked up by id (a missing
+	 * one is gone). A cursor (the last record id looked at) moves on over records whose
+	 * jobs are still there (a long rerun chain), starting over once it reaches the end.
+	 *
+	 * @param int $limit Records looked at (1..1000).
+	 * @return int How many were marked.
+	 */
+	public static function mark_expired_imports( int $limit = 200 ): int {
+		global $wpdb;
+		$limit  = max( 1, min( 1000, $limit ) );
+		$days   = max( 1, (int) KBJobs_Settings::get( 'retention_jobs_days' ) );
+		$after  = (int) get_option( self::EXPIRED_CURSOR, 0 );
+		$cutoff = gmdate( 'Y-m-d H:i:s', time() - $days * DAY_IN_SECONDS );
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- a keyset page over posts by id (get_posts() has no "ID > n"), on WordPress's own tables.
+		$rows   = (array) $wpdb->get_results(
+			$wpdb->prepare(
+				"SELECT p.ID, m.meta_value AS job FROM {$wpdb->posts} p
+				JOIN {$wpdb->postmeta} m ON m.post_id = p.ID AND m.meta_key = %s
+				LEFT JOIN {$wpdb->postmeta} x ON x.post_id = p.ID AND x.meta_key = %s
+				WHERE p.post_type = %s AND p.post_date_gmt < %s AND p.ID > %d AND x.meta_id IS NULL
+				ORDER BY p.ID LIMIT %d",
+				KBJobs_Import::META_JOB,
+				KBJobs_Import::META_EXPIRED,
+				KBJobs_Post_Types::IMPORT_JOB,
+				$cutoff,
+				$after,
+				$limit
+			)
+		);
+		$engine = KBJobs_Engine::get();
+		$marked = 0;
+		$last   = 0;
+		foreach ( $rows as $row ) {
+			$last = (int) $row->ID;
+			if ( ! KBJobs_Data_Jobs::is_id( (string) $row->job ) ) {
+				continue;
+			}
+			try {
+				$engine->get( (string) $row->job );
+			} catch ( \KBJobs\NotFoundException $e ) {
+				update_post_meta( $last, KBJobs_Import::META_EXPIRED, time() );
+				++$marked;
+			}
+		}
+		update_option( self::EXPIRED_CURSOR, count( $rows ) < $limit ? 0 : $last, false );
+		return $marked;
 	}
 
 	/**

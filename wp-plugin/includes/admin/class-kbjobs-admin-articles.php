@@ -79,7 +79,7 @@ final class KBJobs_Admin_Articles {
 			array(
 				'id'      => 'kbjobs-articles',
 				'title'   => __( 'Imported from', 'kb-jobs' ),
-				'content' => '<p>' . esc_html__( 'Source URL, Fetched, HTTP and Import come from the import that wrote each post (credentials in URLs are shown as ***). Filter by import to list the posts an import made or last wrote, by post id, a page at a time. Re-fetch imports a post\'s URL again: changed content updates the same post; unchanged content leaves it as it is.', 'kb-jobs' ) . '</p>',
+				'content' => '<p>' . esc_html__( 'Source URL, Fetched, HTTP and Import come from the import that wrote each post (credentials in URLs are shown as ***). Filter by import to list the posts an import made or last wrote, by post id, a page at a time. Re-fetch imports a post\'s URL again and writes it even when unchanged: its artifact file and the same post (status and author kept) are written again.', 'kb-jobs' ) . '</p>',
 			)
 		);
 	}
@@ -353,8 +353,9 @@ final class KBJobs_Admin_Articles {
 
 	/**
 	 * `import.refetch`: imports an imported post's source URL again, as a one-URL import
-	 * with the post's type, status and author (the sink finds the same post through the
-	 * artifact index). A URL that had credentials is refused: the index keeps it without
+	 * with the post's type (the sink finds the same post through the artifact index),
+	 * through KBJobs_Reconcile_Repair::refetch_urls(): the engine's `rewrite` param
+	 * writes the artifact and the post even when the page is unchanged. A URL that had credentials is refused: the index keeps it without
 	 * them, so only its original list can fetch it.
 	 *
 	 * @param int $post_id The post.
@@ -378,17 +379,16 @@ final class KBJobs_Admin_Articles {
 				if ( false !== strpos( (string) $source['url'], '***@' ) ) {
 					throw new \InvalidArgumentException( __( 'This post\'s URL had credentials, which are not kept with it: import it again from its list.', 'kb-jobs' ) );
 				}
-				$report = KBJobs_Import::start(
+				$report = KBJobs_Reconcile_Repair::refetch_urls(
 					array( (string) $source['url'] ),
+					/* translators: %d: post id */
+					sprintf( __( 'Re-fetch of post %d', 'kb-jobs' ), $post_id ),
 					array(
-						'sink'       => 'compatible',
 						'chunk_size' => 1,
 						'post_type'  => $post->post_type,
 						'status'     => in_array( $post->post_status, KBJobs_Admin_Import::STATUSES, true ) ? $post->post_status : 'draft',
 						'author'     => (int) $post->post_author,
 					),
-					/* translators: %d: post id */
-					sprintf( __( 'Re-fetch of post %d', 'kb-jobs' ), $post_id ),
 					array( 'unique_key' => 'refetch:' . $post_id )
 				);
 				$after = KBJobs_Actions_Jobs::after_submit( $report['id'], 'resume' );

@@ -161,6 +161,25 @@ final class KBJobs_Admin_Job extends KBJobs_Admin_Screen {
 		try {
 			$job = KBJobs_Data_Jobs::get( $id );
 		} catch ( \Throwable $e ) {
+			$expired = $e instanceof \KBJobs\NotFoundException ? KBJobs_Data_Imports::expired( $id ) : null;
+			if ( null !== $expired ) {
+				// Retention removed the job; its record on the site stays and says so.
+				$noticed = (int) get_post_meta( $expired['post_id'], KBJobs_Import::META_EXPIRED, true );
+				printf(
+					'<div class="notice notice-info inline kbjobs-expired"><p>%s</p></div>',
+					esc_html(
+						sprintf(
+							/* translators: 1: import title, 2: date, 3: URLs accepted */
+							__( '%1$s finished and its job was removed by retention (noticed %2$s). The record is kept: %3$s URLs accepted.', 'kb-jobs' ),
+							$expired['title'],
+							wp_date( get_option( 'date_format' ) . ' ' . get_option( 'time_format' ), $noticed ),
+							number_format_i18n( (int) ( $expired['list']['accepted'] ?? 0 ) )
+						)
+					)
+				);
+				echo '<p><a href="' . esc_url( KBJobs_Admin::url( 'imports' ) ) . '">' . esc_html__( 'Back to Imports', 'kb-jobs' ) . '</a></p>';
+				return;
+			}
 			printf( '<div class="notice notice-error inline"><p>%s</p></div>', esc_html( KBJobs_Action::error_from( $e )->get_error_message() ) );
 			echo '<p><a href="' . esc_url( KBJobs_Admin::url( 'jobs' ) ) . '">' . esc_html__( 'Back to Jobs', 'kb-jobs' ) . '</a></p>';
 			return;

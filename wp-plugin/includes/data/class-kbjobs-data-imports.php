@@ -49,12 +49,50 @@ final class KBJobs_Data_Imports {
 	 * @throws \KBJobs\NotFoundException When there is no such import.
 	 */
 	public static function get( string $id ): array {
-		$job = KBJobs_Data_Jobs::get( $id );
+		try {
+			$job = KBJobs_Data_Jobs::get( $id );
+		} catch ( \KBJobs\NotFoundException $e ) {
+			$expired = self::expired( $id );
+			if ( null === $expired ) {
+				throw $e;
+			}
+			return $expired;
+		}
 		if ( 'import' !== $job['type'] ) {
 			/* translators: %s: job id */
 			throw new \KBJobs\NotFoundException( sprintf( __( 'Job %s is not an import.', 'kb-jobs' ), $id ) );
 		}
 		return self::with_record( $job );
+	}
+
+	/**
+	 * An import whose job retention removed, from its kb_import_job record (marked by
+	 * KBJobs_Maintenance::mark_expired_imports()): status `expired`, when it was noticed,
+	 * the list's name and counts. Null when there is no such record, or it is not marked
+	 * (a job missing without retention is a broken record, not an expired one).
+	 *
+	 * @param string $id The import's job id.
+	 * @return array<string,mixed>|null
+	 */
+	public static function expired( string $id ): ?array {
+		$post_id = KBJobs_Data_Jobs::is_id( $id ) ? KBJobs_Import::record_of( $id ) : 0;
+		$at      = $post_id ? (int) get_post_meta( $post_id, KBJobs_Import::META_EXPIRED, true ) : 0;
+		if ( $at <= 0 ) {
+			return null;
+		}
+		$counts = json_decode( (string) get_post_meta( $post_id, KBJobs_Import::META_COUNTS, true ), true );
+		return array(
+			'id'         => $id,
+			'type'       => 'import',
+			'status'     => 'expired',
+			'expired_at' => KBJobs_Format::time( $at ),
+			'created_at' => KBJobs_Format::time( (int) get_post_time( 'U', true, $post_id ) ),
+			'title'      => get_the_title( $post_id ),
+			'post_id'    => $post_id,
+			'source'     => (string) get_post_meta( $post_id, KBJobs_Import::META_SOURCE, true ),
+			'list'       => is_array( $counts ) ? $counts : null,
+			'waiting'    => null,
+		);
 	}
 
 	/**

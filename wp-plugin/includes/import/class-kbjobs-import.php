@@ -18,6 +18,12 @@ final class KBJobs_Import {
 	const META_COUNTS = '_kbjobs_list_counts';
 
 	/**
+	 * On a record whose import job retention removed: when that was noticed (unix time;
+	 * KBJobs_Maintenance::mark_expired_imports()). The record is kept with its counts.
+	 */
+	const META_EXPIRED = '_kbjobs_job_expired';
+
+	/**
 	 * Submits an import of a URL list.
 	 *
 	 * @param string|resource|string[] $list   A file path, an open stream or a list of URLs.

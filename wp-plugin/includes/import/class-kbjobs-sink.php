@@ -83,6 +83,9 @@ final class KBJobs_Sink {
 			'status'    => isset( $params['status'] ) && in_array( $params['status'], array( 'publish', 'draft', 'pending', 'private' ), true ) ? $params['status'] : 'publish',
 			'author'    => isset( $params['author'] ) ? (int) $params['author'] : 0,
 			'job'       => $ctx->id(),
+			// The engine's `rewrite` param (a re-fetch, a repair): documents come even when
+			// unchanged, and existing posts keep their status and author.
+			'rewrite'   => ! empty( $params['rewrite'] ),
 		);
 		if ( ! post_type_exists( $settings['post_type'] ) ) {
 			throw new \KBJobs\NonRetryableException( sprintf( 'post type %s is not registered', $settings['post_type'] ) );
@@ -223,6 +226,10 @@ final class KBJobs_Sink {
 					if ( $id ) {
 						$post['ID'] = $id;
 						unset( $post['guid'] );
+						if ( $settings['rewrite'] ) {
+							// A repair writes the same post again: its status and author stay.
+							unset( $post['post_status'], $post['post_author'] );
+						}
 						$result = wp_update_post( wp_slash( $post ), true, false );
 					} else {
 						$result = wp_insert_post( wp_slash( $post ), true, false );
