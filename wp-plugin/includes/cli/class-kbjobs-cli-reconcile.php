@@ -94,8 +94,9 @@ final class KBJobs_CLI_Reconcile extends KBJobs_CLI_Command {
 	 * : Print one field only (report: e.g. --field=id).
 	 *
 	 * [--format=<format>]
-	 * : table (counts, then findings), json (the report with its findings), csv
-	 * (findings), count (the number of findings).
+	 * : table (counts, then findings), json (the report with its findings; with
+	 * --repair a second line, {"plan": ...}), csv (findings), count (the number of
+	 * findings).
 	 * ---
 	 * default: table
 	 * options:
@@ -354,8 +355,13 @@ final class KBJobs_CLI_Reconcile extends KBJobs_CLI_Command {
 	 * @return array The report that decides the exit status.
 	 */
 	private function repair( array $report, array $kinds, array $assoc_args, array $start_args ): array {
-		$plan = $this->check( KBJobs_Actions_Reconcile::repair( $report['id'], $kinds, true ) );
-		$this->show_plan( $plan );
+		$plan   = $this->check( KBJobs_Actions_Reconcile::repair( $report['id'], $kinds, true ) );
+		$format = \WP_CLI\Utils\get_flag_value( $assoc_args, 'format', 'table' );
+		if ( 'json' === $format || 'yaml' === $format ) {
+			\WP_CLI::print_value( array( 'plan' => $plan ), array( 'format' => $format ) );
+		} else {
+			$this->show_plan( $plan );
+		}
 		if ( \WP_CLI\Utils\get_flag_value( $assoc_args, 'dry-run', false ) ) {
 			return $report;
 		}
