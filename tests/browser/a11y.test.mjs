@@ -61,6 +61,7 @@ const screens = () => [
   ['import', 'admin.php?page=kbjobs-import'],
   ['imports', 'admin.php?page=kbjobs-imports'],
   ['settings', 'admin.php?page=kbjobs-settings'],
+  ['health', 'admin.php?page=kbjobs-health'],
   ['articles', 'edit.php?post_type=kb_article'],
 ];
 

@@ -30,6 +30,7 @@ final class KBJobs_Plugin {
 		'import-job'    => 'KBJobs_CLI_Import_Job',
 		'job'           => 'KBJobs_CLI_Job',
 		'queue'         => 'KBJobs_CLI_Queue',
+		'reconcile'     => 'KBJobs_CLI_Reconcile',
 		'runner'        => 'KBJobs_CLI_Runner',
 		'status'        => 'KBJobs_CLI_Status',
 		'version'       => 'KBJobs_CLI_Version',
@@ -48,6 +49,7 @@ final class KBJobs_Plugin {
 		'KBJobs_REST_Audit',
 		'KBJobs_REST_Waiting',
 		'KBJobs_REST_Cron',
+		'KBJobs_REST_Reconcile',
 	);
 
 	/**

@@ -20,7 +20,8 @@ final class KBJobs_Admin_Forms {
 	 * (job ids), `name` (a queue), `alert` (an alert id), `filter` (the Jobs screen's
 	 * filter fields), `event` (a WP-Cron event's id; cron.edit also takes
 	 * `next_run_local`, a time in the site's timezone, and `schedule`). `job.bulk` and `failure.bulk` also take `bulk_action`, the choice
-	 * of a list's bulk-actions menu.
+	 * of a list's bulk-actions menu. `reconcile.run` takes nothing; `reconcile.repair`
+	 * takes the reconciliation's `id` and `kinds` (the Health screen's confirm form).
 	 */
 	const OPS = array(
 		'job.cancel'         => 'id',
@@ -48,6 +49,8 @@ final class KBJobs_Admin_Forms {
 		'cron.resume'        => 'event',
 		'cron.delete'        => 'event',
 		'cron.edit'          => 'event',
+		'reconcile.run'      => 'none',
+		'reconcile.repair'   => 'id',
 	);
 
 	/**
@@ -246,6 +249,9 @@ final class KBJobs_Admin_Forms {
 				return $result;
 			case 'cron.edit':
 				return KBJobs_Actions_Cron::edit( $event, self::cron_changes() );
+			case 'reconcile.run':
+			case 'reconcile.repair':
+				return KBJobs_Admin_Health::form( $op );
 		}
 		// phpcs:enable
 		return new WP_Error( 'kbjobs_invalid', __( 'Unknown operation.', 'kb-jobs' ), array( 'status' => 400 ) );
@@ -289,6 +295,13 @@ final class KBJobs_Admin_Forms {
 				'type'    => 'success',
 				'message' => self::success_message( $result ),
 			);
+		// An error about a job (a reconciliation already running) or a success that
+		// made one (a repair's re-fetch) links to that job's page.
+		$data = is_wp_error( $result ) ? $result->get_error_data() : $result;
+		$job  = is_array( $data ) ? (string) ( $data['notice_job'] ?? ( is_wp_error( $result ) ? ( $data['id'] ?? '' ) : '' ) ) : '';
+		if ( KBJobs_Data_Jobs::is_id( $job ) ) {
+			$notice['job'] = $job;
+		}
 		set_transient( 'kbjobs_notice_' . get_current_user_id(), $notice, 60 );
 	}
 
@@ -331,10 +344,20 @@ final class KBJobs_Admin_Forms {
 			return;
 		}
 		delete_transient( $key );
+		$link = '';
+		if ( isset( $notice['job'] ) && KBJobs_Data_Jobs::is_id( $notice['job'] ) ) {
+			$link = sprintf(
+				' <a href="%1$s">%2$s</a>',
+				esc_url( KBJobs_Admin::url( 'job', array( 'id' => $notice['job'] ) ) ),
+				/* translators: %s: job id */
+				esc_html( sprintf( __( 'Open job %s', 'kb-jobs' ), $notice['job'] ) )
+			);
+		}
 		printf(
-			'<div class="notice notice-%1$s is-dismissible kbjobs-notice"><p>%2$s</p></div>',
+			'<div class="notice notice-%1$s is-dismissible kbjobs-notice"><p>%2$s%3$s</p></div>',
 			esc_attr( 'error' === $notice['type'] ? 'error' : 'success' ),
-			esc_html( (string) $notice['message'] )
+			esc_html( (string) $notice['message'] ),
+			$link // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- built above with esc_url and esc_html.
 		);
 	}
 }

@@ -34,6 +34,7 @@ final class KBJobs_Admin {
 		'KBJobs_Admin_Queues',
 		'KBJobs_Admin_Runners',
 		'KBJobs_Admin_Cron',
+		'KBJobs_Admin_Health',
 		'KBJobs_Admin_Settings',
 	);
 
