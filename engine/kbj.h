@@ -146,7 +146,7 @@ void kbj_engine_set_random(kbj_engine *eng, double (*rnd)(void *), void *arg);
  * ======================================================================== */
 
 /* The schema version this code creates, and the oldest it can work with. */
-#define KBJ_SCHEMA_VERSION 11
+#define KBJ_SCHEMA_VERSION 12
 
 /*
  * Creates or upgrades the kbjobs tables to KBJ_SCHEMA_VERSION, under a database lock so

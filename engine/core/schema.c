@@ -454,6 +454,18 @@ static int add_cron_state_keys(kbj_store *st)
 
 static const char *const migration_11[] = { NULL };
 
+/* 12 (reconciliation at a million artifacts): the index is read in url_hash order with
+ * its content hash and path, a page at a time; from (url_hash) alone each row was a
+ * lookup of the table by its id, in random order (a disk read per row once the table
+ * outgrows the buffer pool). (url_hash, content_hash, path) holds all three: the read is
+ * a range of one index. Additive. */
+static int add_artifact_recon_key(kbj_store *st)
+{
+    return add_index(st, "kbjobs_artifacts", "recon", "url_hash, content_hash, path");
+}
+
+static const char *const migration_12[] = { NULL };
+
 typedef struct migration {
     int version;
     int min_code; /* the oldest code schema version that works once this has run */
@@ -473,6 +485,7 @@ static const migration migrations[] = {
     { 9, 1, NULL, migration_9 },
     { 10, 1, add_list_keys, migration_10 },
     { 11, 1, add_cron_state_keys, migration_11 },
+    { 12, 1, add_artifact_recon_key, migration_12 },
 };
 
 typedef struct schema_state {

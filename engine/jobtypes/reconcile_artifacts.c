@@ -33,8 +33,9 @@ typedef struct rowpage {
     int last;      /* the page read last was short: no rows after it */
 } rowpage;
 
-/* The next row, or NULL at the end (*rc set on error). Columns: url_hash, url, path,
- * content_hash. */
+/* The next row, or NULL at the end (*rc set on error). Columns: url_hash, NULL, path,
+ * content_hash: all three from one index (recon), read as a range; the URL, which only
+ * a finding needs, is looked up by with_url. */
 static int row_peek(recon *r, rowpage *pg, size_t *row)
 {
     if (pg->rows && pg->i < kbj_rows_count(pg->rows)) {
@@ -47,7 +48,7 @@ static int row_peek(recon *r, rowpage *pg, size_t *row)
     pg->rows = NULL;
     pg->i = 0;
     int rc = kbj_store_query_again(r->eng->st,
-                                   "SELECT url_hash, url, path, content_hash FROM {p}kbjobs_artifacts"
+                                   "SELECT url_hash, NULL, path, content_hash FROM {p}kbjobs_artifacts"
                                    " WHERE url_hash > ? ORDER BY url_hash LIMIT ?",
                                    (kbj_val[]){ KBJ_VS(r->row_after), KBJ_VI(r->o.batch) }, 2, &pg->rows);
     if (rc)
@@ -64,6 +65,22 @@ static void row_consume(recon *r, rowpage *pg)
     kbj_copy(r->row_after, sizeof r->row_after, kbj_rows_str(pg->rows, pg->i, 0));
     pg->i++;
     r->rows++;
+}
+
+/* Adds the URL of the index row of `hash` to a finding's detail (what a repair
+ * re-fetches): one lookup on the unique key, for a finding only. */
+static int with_url(recon *r, const char *hash, json_t *x)
+{
+    kbj_rows *rows = NULL;
+    int rc;
+    if (!x)
+        return KBJ_OK;
+    rc = kbj_store_query_again(r->eng->st, "SELECT url FROM {p}kbjobs_artifacts WHERE url_hash = ?",
+                               (kbj_val[]){ KBJ_VS(hash) }, 1, &rows);
+    if (rc == KBJ_OK && kbj_rows_count(rows) == 1 && kbj_rows_str(rows, 0, 0))
+        json_object_set_new(x, "url", json_string(kbj_rows_str(rows, 0, 0)));
+    kbj_rows_free(rows);
+    return rc;
 }
 
 /* A row's position against (top, name) (name NULL: the top entry itself, before all of
@@ -100,7 +117,11 @@ static int ghosts(recon *r, rowpage *pg, const char *top, const char *name, int 
             return KBJ_OK;
         snprintf(rt, sizeof rt, "%.2s", hash);
         snprintf(rn, sizeof rn, "%.70s.json", hash);
-        json_t *x = json_pack("{s:s, s:s}", "url_hash", hash, "url", kbj_rows_str(pg->rows, i, 1));
+        json_t *x = json_pack("{s:s}", "url_hash", hash);
+        if ((rc = with_url(r, hash, x))) {
+            json_decref(x);
+            return rc;
+        }
         row_consume(r, pg);
         if ((rc = recon_finding(r, RK_GHOST, "missing", KBJ_RDIR_ARTIFACTS, rt, rn, x)) ||
             (rc = recon_item_done(r, 1)))
@@ -213,8 +234,10 @@ static int check_drift(recon *r, rowpage *pg, size_t row, int bfd, const char *t
         x = json_object();
     if (x && !json_object_get(x, "url_hash"))
         json_object_set_new(x, "url_hash", json_string(hash));
-    if (x && kbj_rows_str(pg->rows, row, 1)) /* what a repair re-fetches */
-        json_object_set_new(x, "url", json_string(kbj_rows_str(pg->rows, row, 1)));
+    if ((rc = with_url(r, hash, x))) {
+        json_decref(x);
+        return rc;
+    }
     if (x)
         json_object_set_new(x, "size", json_integer((json_int_t)sb->st_size));
     rc = recon_finding(r, RK_DRIFT, why, KBJ_RDIR_ARTIFACTS, top, name, x);

@@ -49,11 +49,6 @@ final class KBJobs_Reconcile_Repair {
 	const PAGE = 500;
 
 	/**
-	 * The longest report line read (the engine's lines are far shorter).
-	 */
-	const LINE_MAX = 65536;
-
-	/**
 	 * The largest artifact re-read to check a drift finding or an orphan's URL; a larger
 	 * file is what the engine calls too_large anyway.
 	 */
@@ -172,7 +167,7 @@ final class KBJobs_Reconcile_Repair {
 		}
 		$engine = KBJobs_Engine::get();
 		$job    = $engine->get( $job_id );
-		if ( ! in_array( $job->type, array( 'reconcile', 'combined' ), true ) || ! is_file( self::report_path( $job_id ) ) ) {
+		if ( ! in_array( $job->type, array( 'reconcile', 'combined' ), true ) || ! is_file( KBJobs_Reconcile_Posts::report_path( $job_id ) ) ) {
 			/* translators: %s: job id */
 			return new WP_Error( 'kbjobs_not_found', sprintf( __( 'Job %s has no reconciliation report.', 'kb-jobs' ), $job_id ), array( 'status' => 404 ) );
 		}
@@ -205,7 +200,10 @@ final class KBJobs_Reconcile_Repair {
 		$skipped     = 0;
 		$cursor      = 0;
 		do {
-			$page = self::read_findings( $job_id, $cursor, self::PAGE );
+			$page = KBJobs_Reconcile::findings( $job_id, $cursor, self::PAGE );
+			if ( is_wp_error( $page ) ) {
+				return $page;
+			}
 			foreach ( $page['findings'] as $finding ) {
 				$kind = isset( $finding['kind'] ) ? (string) $finding['kind'] : '';
 				if ( ! isset( $wanted[ $kind ] ) ) {
@@ -523,68 +521,5 @@ final class KBJobs_Reconcile_Repair {
 	private static function post_type_of( int $post_id ): string {
 		$type = $post_id > 0 ? get_post_type( $post_id ) : false;
 		return ( $type && post_type_exists( $type ) ) ? $type : KBJobs_Post_Types::article_type();
-	}
-
-	/**
-	 * The report file of a reconcile job.
-	 *
-	 * @param string $job_id The job.
-	 * @return string
-	 */
-	private static function report_path( string $job_id ): string {
-		return KBJobs_Settings::data_dir() . '/logs/' . $job_id . '.reconcile.jsonl';
-	}
-
-	/**
-	 * A page of a report's findings from a byte cursor: at most $limit lines (and never
-	 * a line over LINE_MAX), a torn last line left for later. The lead switches this to
-	 * KBJobs_Reconcile::findings() at merge (the same cursor and shape).
-	 *
-	 * @param string $job_id The reconcile job.
-	 * @param int    $cursor Byte offset (0: the start).
-	 * @param int    $limit  Lines.
-	 * @return array{findings:array<int,array<string,mixed>>,next_cursor:?int}
-	 */
-	private static function read_findings( string $job_id, int $cursor, int $limit ): array {
-		$out = array(
-			'findings'    => array(),
-			'next_cursor' => null,
-		);
-		// phpcs:disable WordPress.WP.AlternativeFunctions -- reading the engine's own report file a line at a time; WP_Filesystem has no seek.
-		$fh = fopen( self::report_path( $job_id ), 'rb' );
-		if ( ! $fh ) {
-			return $out;
-		}
-		fseek( $fh, max( 0, $cursor ) );
-		$pos   = max( 0, $cursor );
-		$found = 0;
-		while ( $found < $limit ) {
-			$line = fgets( $fh, self::LINE_MAX );
-			if ( false === $line ) {
-				break;
-			}
-			if ( "\n" !== substr( $line, -1 ) ) {
-				if ( strlen( $line ) >= self::LINE_MAX - 1 ) {
-					// Over-long: skip to the end of it.
-					while ( false !== $line && "\n" !== substr( $line, -1 ) ) {
-						$line = fgets( $fh, self::LINE_MAX );
-					}
-					$pos = ftell( $fh );
-					continue;
-				}
-				break; // a torn last line: not a finding yet.
-			}
-			$pos    += strlen( $line );
-			$finding = json_decode( $line, true );
-			if ( is_array( $finding ) && isset( $finding['kind'] ) ) {
-				$out['findings'][] = $finding;
-				++$found;
-			}
-		}
-		$more = $found >= $limit && false !== fgets( $fh, 2 );
-		fclose( $fh );
-		// phpcs:enable
-		$out['next_cursor'] = $more ? $pos : null;
-		return $out;
 	}
 }

@@ -156,7 +156,11 @@ final class KBJobs_Reconcile {
 				)
 			);
 		}
-		KBJobs_Audit::record( 'reconcile.start', $made['id'], 'ok', array( 'source' => $source ) + $files );
+		if ( 'cron' === $source ) {
+			// An operator's start (screen, REST, CLI) is audited by KBJobs_Action::run
+			// around this call (KBJobs_Actions_Reconcile::start); the daily event has no such wrapper.
+			KBJobs_Audit::record( 'reconcile.start', $made['id'], 'ok', array( 'source' => $source ) + $files );
+		}
 		return array( 'id' => $made['id'] );
 	}
 
