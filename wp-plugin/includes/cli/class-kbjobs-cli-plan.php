@@ -69,6 +69,7 @@ final class KBJobs_CLI_Plan extends KBJobs_CLI_Command {
 	 *
 	 * @param array<int,string>    $args       The workflow.
 	 * @param array<string,string> $assoc_args Options.
+	 * @throws RuntimeException When a line cannot be written (caught: the command fails).
 	 */
 	public function __invoke( array $args, array $assoc_args ): void {
 		$output = (string) ( $assoc_args['output'] ?? '' );

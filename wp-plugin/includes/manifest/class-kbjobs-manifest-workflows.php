@@ -178,7 +178,8 @@ final class KBJobs_Manifest_Workflows {
 					}
 				}
 			}
-		} while ( count( $ids ) === self::PAGE );
+			$full = count( $ids ) === self::PAGE;
+		} while ( $full );
 		if ( $urls ) {
 			yield self::import_line( $urls );
 		}

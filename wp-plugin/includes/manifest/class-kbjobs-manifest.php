@@ -446,12 +446,12 @@ final class KBJobs_Manifest {
 			}
 			foreach ( $batch as $row ) {
 				if ( 'invalid' !== $row['state'] ) {
-					$job             = $found[ strtolower( $row['key'] ) ] ?? null;
+					$job                   = $found[ strtolower( $row['key'] ) ] ?? null;
 					list( $state, $error ) = self::state_of( $job );
-					$row['job']      = $job ? $job['id'] : '';
-					$row['status']   = $job ? $job['status'] : '';
-					$row['state']    = $state;
-					$row['error']    = $error;
+					$row['job']            = $job ? $job['id'] : '';
+					$row['status']         = $job ? $job['status'] : '';
+					$row['state']          = $state;
+					$row['error']          = $error;
 				}
 				++$out['summary'][ $row['state'] ];
 				if ( $each ) {
