@@ -222,8 +222,26 @@ namespace KBJobs {
          */
         public function resubmitFailedItems(string $importId): array {}
 
+        /**
+         * Checks params against a registered type's schema without submitting anything:
+         * null when a submit would accept them, else why not (the field named, as
+         * submit()'s ValueError would say it), or "unknown job type" for a type not
+         * registered in this process. "combined" is a ValueError: validateChain() checks
+         * a chain.
+         * @param array $params
+         */
+        public function checkParams(string $type, array $params): ?string {}
+
         /** @return array */
         public function types(): array {}
+
+        /**
+         * The jobs holding these unique keys (1..1000 strings): [key => Job], the newest
+         * job for each key; keys no job holds are left out. One indexed read per key.
+         * @param array $keys
+         * @return array
+         */
+        public function jobsByUniqueKeys(array $keys): array {}
 
         public function get(string $id): Job {}
 

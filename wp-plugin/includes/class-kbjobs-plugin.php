@@ -25,14 +25,17 @@ final class KBJobs_Plugin {
 		'cron'          => 'KBJobs_CLI_Cron',
 		'cron event'    => 'KBJobs_CLI_Cron_Event',
 		'cron schedule' => 'KBJobs_CLI_Cron_Schedule',
+		'dispatch'      => 'KBJobs_CLI_Dispatch',
 		'failure'       => 'KBJobs_CLI_Failure',
 		'import'        => 'KBJobs_CLI_Import',
 		'import-job'    => 'KBJobs_CLI_Import_Job',
 		'job'           => 'KBJobs_CLI_Job',
+		'plan'          => 'KBJobs_CLI_Plan',
 		'queue'         => 'KBJobs_CLI_Queue',
 		'reconcile'     => 'KBJobs_CLI_Reconcile',
 		'runner'        => 'KBJobs_CLI_Runner',
 		'status'        => 'KBJobs_CLI_Status',
+		'verify'        => 'KBJobs_CLI_Verify',
 		'version'       => 'KBJobs_CLI_Version',
 		'work'          => 'KBJobs_CLI_Work',
 	);
@@ -50,6 +53,7 @@ final class KBJobs_Plugin {
 		'KBJobs_REST_Waiting',
 		'KBJobs_REST_Cron',
 		'KBJobs_REST_Reconcile',
+		'KBJobs_REST_Manifests',
 	);
 
 	/**

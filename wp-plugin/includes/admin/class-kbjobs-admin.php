@@ -33,6 +33,7 @@ final class KBJobs_Admin {
 		'KBJobs_Admin_Failures',
 		'KBJobs_Admin_Queues',
 		'KBJobs_Admin_Runners',
+		'KBJobs_Admin_Manifests',
 		'KBJobs_Admin_Cron',
 		'KBJobs_Admin_Health',
 		'KBJobs_Admin_Settings',
