@@ -411,7 +411,8 @@ typedef struct kbj_reconcile_opts {
     unsigned batch;         /* index rows per page and job files per lookup: 1000 (1..10000) */
     unsigned window;        /* names per directory pass: 16384 (64..1048576) */
     unsigned save_items;    /* state saved (through `save`) every this many items: 2000 */
-    int shallow;            /* 1: artifacts are checked by size only, their JSON not read */
+    int shallow;            /* 1: names, types (readdir's) and the rows' paths only: no artifact
+                             * with its row is stat-ed or read */
     /* Hooks, each optional, called with `arg` between items (never mid-item):
      * should_stop: 1 to stop now (the state is saved first);
      * save: keep the state (a JSON text) to resume from; non-zero fails the run;
