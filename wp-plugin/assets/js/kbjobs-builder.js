@@ -29,6 +29,7 @@
 	}
 	var __ = i18n ? i18n.__ : function ( s ) { return s; };
 	var sprintf = i18n ? i18n.sprintf : function ( s ) { return s; };
+	var _n = i18n ? i18n._n : function ( one, many, n ) { return 1 === n ? one : many; };
 
 	var types = {};
 	config.types.forEach( function ( t ) {
@@ -521,10 +522,10 @@
 			var text = report.valid
 				? ( report.warnings.length
 					/* translators: %d: number of warnings */
-					? sprintf( __( 'The chain is valid, with %d warnings.', 'kb-jobs' ), report.warnings.length )
+					? sprintf( _n( 'The chain is valid, with %d warning.', 'The chain is valid, with %d warnings.', report.warnings.length, 'kb-jobs' ), report.warnings.length )
 					: __( 'The chain is valid.', 'kb-jobs' ) )
 				/* translators: %d: number of errors */
-				: sprintf( __( 'The chain has %d errors.', 'kb-jobs' ), report.errors.length );
+				: sprintf( _n( 'The chain has %d error.', 'The chain has %d errors.', report.errors.length, 'kb-jobs' ), report.errors.length );
 			setStatus( text, ! report.valid );
 			return report;
 		} ).catch( function ( err ) {

@@ -40,7 +40,8 @@ final class KBJobs_Data_Chain_Templates {
 		usort(
 			$items,
 			static function ( $a, $b ) {
-				return strcasecmp( $a['name'], $b['name'] ) ?: $a['id'] <=> $b['id'];
+				$by_name = strcasecmp( $a['name'], $b['name'] );
+				return 0 !== $by_name ? $by_name : $a['id'] <=> $b['id'];
 			}
 		);
 		return $items;
@@ -173,7 +174,7 @@ final class KBJobs_Data_Chain_Templates {
 	 * Checks and normalises a template's name, steps and queue. The chain itself is not
 	 * validated here (a template may be saved half-built); running it is.
 	 *
-	 * @param array<string,mixed>          $data  name, steps, queue.
+	 * @param array<string,mixed>            $data  name, steps, queue.
 	 * @param array<int,array<string,mixed>> $items The templates there are.
 	 * @param int                            $self  The template's own id (0: a new one).
 	 * @return array<string,mixed>
@@ -205,14 +206,16 @@ final class KBJobs_Data_Chain_Templates {
 		}
 		$clean = array();
 		foreach ( array_values( $steps ) as $i => $step ) {
-			$type = is_array( $step ) && is_string( $step['type'] ?? null ) ? $step['type'] : '';
-			if ( 1 !== preg_match( '/^[a-z0-9_.-]{1,64}$/D', $type ) || ! is_array( $step['params'] ?? array() ) || ! is_int( $step['weight'] ?? null ) ) {
+			$type   = is_array( $step ) && is_string( $step['type'] ?? null ) ? $step['type'] : '';
+			$params = is_array( $step ) ? $step['params'] ?? array() : null;
+			$params = $params instanceof \stdClass ? (array) $params : $params;
+			if ( 1 !== preg_match( '/^[a-z0-9_.-]{1,64}$/D', $type ) || ! is_array( $params ) || ! is_int( $step['weight'] ?? null ) ) {
 				/* translators: %d: step number */
 				throw new \ValueError( sprintf( __( 'Step %d must have a type, params (an object) and a weight (a whole number).', 'kb-jobs' ), $i + 1 ) );
 			}
 			$clean[] = array(
 				'type'   => $type,
-				'params' => (object) ( $step['params'] ?? array() ),
+				'params' => (object) $params,
 				'weight' => $step['weight'],
 			);
 		}
