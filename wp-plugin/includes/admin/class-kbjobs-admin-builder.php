@@ -82,7 +82,7 @@ final class KBJobs_Admin_Builder extends KBJobs_Admin_Screen {
 	 */
 	protected function render(): void {
 		echo '<noscript><div class="notice notice-warning inline"><p>' . esc_html__( 'The Job Builder needs JavaScript (steps are added, dragged and checked in the page). Without it, run saved chains with wp kb chain run <template>, or submit combined jobs through POST /wp-json/kbjobs/v1/chains/run.', 'kb-jobs' ) . '</p></div></noscript>';
-		echo '<div id="kbjobs-builder" class="kbjobs-builder" hidden>';
+		echo '<div id="kbjobs-builder" class="kbjobs-builder-app" hidden>';
 
 		echo '<div class="kbjobs-builder-palette"><h2 id="kbjobs-palette-title">' . esc_html__( 'Job types', 'kb-jobs' ) . '</h2>';
 		echo '<p class="description">' . esc_html__( 'Click a type to add it to the chain.', 'kb-jobs' ) . '</p>';
