@@ -195,15 +195,16 @@ PHP_METHOD(KBJobs_Engine, checkParams)
 PHP_METHOD(KBJobs_Engine, types)
 {
     kbj_type_info info[128];
+    kbjobs_engine_obj *o = THIS_ENGINE();
     size_t n;
     ZEND_PARSE_PARAMETERS_NONE();
-    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    ENGINE_OR_THROW(o, eng);
     n = kbj_types_list(eng, info, 128);
     if (n > 128)
         n = 128;
     array_init_size(return_value, (uint32_t)n);
     for (size_t i = 0; i < n; i++) {
-        zval row, res, schema;
+        zval row, res, schema, rules;
         array_init(&row);
         add_assoc_string(&row, "name", (char *)info[i].name);
         add_assoc_string(&row, "label", (char *)info[i].label);
@@ -228,6 +229,23 @@ PHP_METHOD(KBJobs_Engine, types)
             add_next_index_zval(&res, &one);
         }
         add_assoc_zval(&row, "resources", &res);
+        array_init(&rules);
+        for (size_t k = 0; k < info[i].nrules; k++) {
+            const kbj_chain_rule *r = &info[i].rules[k];
+            zval one;
+            array_init(&one);
+            add_assoc_string(&one, "before", (char *)r->before);
+            add_assoc_string(&one, "after", (char *)r->after);
+            add_assoc_string(&one, "severity", r->severity == KBJ_CHAIN_ERROR ? "error" : "warning");
+            add_assoc_string(&one, "message", (char *)(r->message ? r->message : ""));
+            add_next_index_zval(&rules, &one);
+        }
+        add_assoc_zval(&row, "rules", &rules);
+        /* A type this Engine registered with a PHP callable is "php"; the rest are the
+         * engine's own (or known here and run by another process: has_handler false). */
+        add_assoc_string(&row, "origin",
+                         zend_hash_str_exists(Z_ARRVAL(o->handlers), info[i].name, strlen(info[i].name)) ? "php"
+                                                                                                          : "native");
         add_next_index_zval(return_value, &row);
     }
 }

@@ -232,7 +232,15 @@ namespace KBJobs {
          */
         public function checkParams(string $type, array $params): ?string {}
 
-        /** @return array */
+        /**
+         * Every registered type: name, label, category, queue (null: "default"),
+         * max_attempts, has_handler (runs in this process), schema (its params' JSON
+         * Schema as an array, null for any object), resources (['name', 'op']), rules
+         * (the chain ordering rules it declares: ['before', 'after', 'severity' =>
+         * 'warning'|'error', 'message']) and origin ('php': registered here with a
+         * callable; 'native').
+         * @return array
+         */
         public function types(): array {}
 
         /**

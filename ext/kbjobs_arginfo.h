@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: e69613dae95eb1ac746e7f881ca3edf54d033cad */
+ * Stub hash: 21a6d6e748480045576c5c1ee7a82e20d35691be */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()

@@ -20,6 +20,7 @@ final class KBJobs_Plugin {
 	const COMMANDS = array(
 		'alert'         => 'KBJobs_CLI_Alert',
 		'audit'         => 'KBJobs_CLI_Audit',
+		'chain'         => 'KBJobs_CLI_Chain',
 		'checkpoint'    => 'KBJobs_CLI_Checkpoint',
 		'cleanup'       => 'KBJobs_CLI_Cleanup',
 		'cron'          => 'KBJobs_CLI_Cron',
@@ -33,8 +34,10 @@ final class KBJobs_Plugin {
 		'plan'          => 'KBJobs_CLI_Plan',
 		'queue'         => 'KBJobs_CLI_Queue',
 		'reconcile'     => 'KBJobs_CLI_Reconcile',
+		'resource'      => 'KBJobs_CLI_Resource',
 		'runner'        => 'KBJobs_CLI_Runner',
 		'status'        => 'KBJobs_CLI_Status',
+		'type'          => 'KBJobs_CLI_Type',
 		'verify'        => 'KBJobs_CLI_Verify',
 		'version'       => 'KBJobs_CLI_Version',
 		'work'          => 'KBJobs_CLI_Work',
@@ -54,6 +57,7 @@ final class KBJobs_Plugin {
 		'KBJobs_REST_Cron',
 		'KBJobs_REST_Reconcile',
 		'KBJobs_REST_Manifests',
+		'KBJobs_REST_Chains',
 	);
 
 	/**
