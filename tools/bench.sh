@@ -15,6 +15,8 @@
 #            kbjobs runners, and the page view's hot path (cron/summary.txt)
 #   scale:   tests/bench/scale/run.sh: the dashboard at a million jobs: every screen and
 #            REST list route timed (scale/summary.txt)
+#   reconcile: tests/bench/reconcile/run.sh: reconciliation of a million artifact records
+#            against their files, the native job against plain PHP (reconcile/summary.txt)
 #
 #   KBJOBS_BENCH_JOBS=20000 make bench     a quick engine run (default 100,000 jobs)
 #   KBJOBS_BENCH_ONLY=engine,batched ...   only some sections, comma-separated:
@@ -26,6 +28,7 @@
 #                          import-lat-{ceiling,engine,bulk,compatible,tuned-same}
 #       WP-Cron benchmark: cron (KBJOBS_BENCH_CRON_EVENTS=1000,10000)
 #       dashboard at scale: scale (KBJOBS_BENCH_SCALE_JOBS=1000000)
+#       reconciliation: reconcile (KBJOBS_BENCH_RECONCILE_RECORDS=1000000)
 #   Import sizes: KBJOBS_BENCH_IMPORT_URLS=5000, KBJOBS_BENCH_IMPORT_NAIVE_URLS=1000,
 #   KBJOBS_BENCH_IMPORT_MEMORY_URLS=100000, KBJOBS_BENCH_IMPORT_SUBMIT_URLS=1000000,
 #   KBJOBS_BENCH_IMPORT_CHUNK=10, KBJOBS_BENCH_IMPORT_PER_HOST=16, and the remote-site
@@ -42,16 +45,17 @@ export KBJOBS_BENCH_JOBS=${KBJOBS_BENCH_JOBS:-100000}
 # Which parts run: everything without KBJOBS_BENCH_ONLY; otherwise the engine benchmark
 # when a name of its sections is given, the import benchmark when import or import-* is.
 only=${KBJOBS_BENCH_ONLY:-}
-run_engine=1 run_import=1 run_cron=1 run_scale=1
+run_engine=1 run_import=1 run_cron=1 run_scale=1 run_reconcile=1
 import_only=
 if [ -n "$only" ]; then
-  run_engine=0 run_import=0 run_cron=0 run_scale=0
+  run_engine=0 run_import=0 run_cron=0 run_scale=0 run_reconcile=0
   IFS=, read -ra names <<< "$only"
   for name in "${names[@]}"; do
     case $name in
       import) run_import=1 ;;
       cron) run_cron=1 ;;
       scale) run_scale=1 ;;
+      reconcile) run_reconcile=1 ;;
       import-*) run_import=1; import_only+=${import_only:+,}${name#import-} ;;
       '') ;;
       *) run_engine=1 ;;
@@ -122,11 +126,19 @@ if [ $rc -eq 0 ] && [ $run_scale -eq 1 ]; then
   tests/bench/scale/run.sh
   rc=$?
 fi
+# Reconciliation at a million artifact records.
+if [ $rc -eq 0 ] && [ $run_reconcile -eq 1 ]; then
+  echo "== Reconciliation =="
+  make --no-print-directory ext > /dev/null || exit 1
+  tests/bench/reconcile/run.sh
+  rc=$?
+fi
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at the end" | tee -a "$KBJOBS_BENCH_OUT/machine.txt"
 if [ $rc -eq 0 ]; then
   [ $run_engine -eq 1 ] && echo "results: ${KBJOBS_BENCH_OUT#"$KBJOBS_ROOT"/}/summary.txt, results.csv"
   [ $run_import -eq 1 ] && echo "results: ${KBJOBS_BENCH_OUT#"$KBJOBS_ROOT"/}/import/summary.txt, import/results.csv"
   [ $run_cron -eq 1 ] && echo "results: ${KBJOBS_BENCH_OUT#"$KBJOBS_ROOT"/}/cron/summary.txt, cron/results.csv"
   [ $run_scale -eq 1 ] && echo "results: ${KBJOBS_BENCH_OUT#"$KBJOBS_ROOT"/}/scale/summary.txt, scale/scale.json"
+  [ $run_reconcile -eq 1 ] && echo "results: ${KBJOBS_BENCH_OUT#"$KBJOBS_ROOT"/}/reconcile/summary.txt, reconcile/results.jsonl"
 fi
 exit $rc
