@@ -90,7 +90,7 @@ int kbjobs_opt_string(HashTable *opts, const char *key, const char **out)
 }
 
 const char *const kbjobs_submit_keys[] = { "type", "params", "queue", "priority", "run_at", "delay",
-    "max_attempts", "backoff", "on_expiry", "concurrency_key", "unique_key", "unique_scope", "resources", NULL };
+    "max_attempts", "backoff", "on_expiry", "concurrency_key", "unique_key", "unique_scope", "resources", "backlog", "hold", NULL };
 static const char *const type_keys[] = { "label", "category", "queue", "max_attempts", "backoff",
     "on_expiry", "resources", "schema", "rules", NULL };
 
@@ -286,7 +286,7 @@ int kbjobs_parse_submit_arg(HashTable *opts, zval *params, kbj_submit *s, zend_s
 int kbjobs_parse_submit(HashTable *opts, zval *params, kbj_submit *s, zend_string **params_out,
                         kbj_resource *res)
 {
-    zend_long prio = 0, attempts = 0;
+    zend_long prio = 0, attempts = 0, hold = 0;
     double run_at = 0, delay = 0;
     const char *scope = NULL;
 
@@ -297,8 +297,10 @@ int kbjobs_parse_submit(HashTable *opts, zval *params, kbj_submit *s, zend_strin
         kbjobs_opt_long(opts, "max_attempts", 0, 1000, &attempts) || parse_backoff(opts, &s->backoff) ||
         parse_expiry(opts, &s->on_expiry) || kbjobs_opt_string(opts, "concurrency_key", &s->concurrency_key) ||
         kbjobs_opt_string(opts, "unique_key", &s->unique_key) || kbjobs_opt_string(opts, "unique_scope", &scope) ||
-        parse_resources(opts, res, &s->nresources))
+        parse_resources(opts, res, &s->nresources) || kbjobs_opt_string(opts, "backlog", &s->backlog) ||
+        kbjobs_opt_long(opts, "hold", 0, 1, &hold))
         return -1;
+    s->hold = (int)hold;
     s->resources = s->nresources ? res : NULL;
     s->priority = (int)prio;
     s->run_at = run_at;
