@@ -90,7 +90,8 @@ int kbjobs_opt_string(HashTable *opts, const char *key, const char **out)
 }
 
 const char *const kbjobs_submit_keys[] = { "type", "params", "queue", "priority", "run_at", "delay",
-    "max_attempts", "backoff", "on_expiry", "concurrency_key", "unique_key", "unique_scope", "resources", "backlog", "hold", NULL };
+    "max_attempts", "backoff", "on_expiry", "concurrency_key", "unique_key", "unique_scope", "resources", "backlog",
+    "hold", NULL };
 static const char *const type_keys[] = { "label", "category", "queue", "max_attempts", "backoff",
     "on_expiry", "resources", "schema", "rules", NULL };
 
