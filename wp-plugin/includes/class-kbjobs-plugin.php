@@ -20,6 +20,7 @@ final class KBJobs_Plugin {
 	const COMMANDS = array(
 		'alert'         => 'KBJobs_CLI_Alert',
 		'audit'         => 'KBJobs_CLI_Audit',
+		'backlog'       => 'KBJobs_CLI_Backlog',
 		'checkpoint'    => 'KBJobs_CLI_Checkpoint',
 		'cleanup'       => 'KBJobs_CLI_Cleanup',
 		'cron'          => 'KBJobs_CLI_Cron',
@@ -50,6 +51,7 @@ final class KBJobs_Plugin {
 		'KBJobs_REST_Waiting',
 		'KBJobs_REST_Cron',
 		'KBJobs_REST_Reconcile',
+		'KBJobs_REST_Backlogs',
 	);
 
 	/**

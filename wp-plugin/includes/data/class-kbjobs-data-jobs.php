@@ -15,7 +15,7 @@ defined( 'ABSPATH' ) || exit;
  */
 final class KBJobs_Data_Jobs {
 
-	const STATUSES = array( 'queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted' );
+	const STATUSES = array( 'queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted', 'held' );
 
 	/**
 	 * The fields `wp kb job list` shows by default.
