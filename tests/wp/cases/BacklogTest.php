@@ -262,4 +262,31 @@ final class BacklogTest extends TestCase {
 		$this->assertStringContainsString( 'not a backlog name', $err );
 		$this->assertSame( 2, \KBJobs_Data_Queues::get( self::LOCAL )['queued'] );
 	}
+
+	public function test_the_queues_screen_shows_backlog_and_reason_and_a_release_form_to_operators(): void {
+		self::held( 2, self::LOCAL, 'bt-screen' );
+		\KBJobs_Data_Snapshot::expire();
+		$html = self::render( new \KBJobs_Admin_Queues() );
+		$this->assertStringContainsString( '>Backlog</th>', $html );
+		$this->assertStringContainsString( '>Reason</th>', $html );
+		$this->assertStringContainsString( 'held: 2 in backlog bt-screen', $html );
+		$this->assertStringContainsString( 'held in bt-screen', $html );
+		$this->assertMatchesRegularExpression( '/<tr data-kbjobs-backlog="bt-screen">.*value="backlog\.release".*name="_wpnonce" value="[0-9a-f]{10}".*name="name" value="bt-screen".*>Release</s', $html );
+		$texts = \KBJobs_Admin_Queues::texts( \KBJobs_Data_Snapshot::get() );
+		$rows  = array_column( $texts['queues'], null, 'id' );
+		$this->assertSame( 'held: 2 in backlog bt-screen', $rows[ self::LOCAL ]['reason'] );
+		$this->assertSame( '2', $rows[ self::LOCAL ]['backlog'] );
+
+		wp_set_current_user( self::$users['kbjobs_bt_watcher'] );
+		$html = self::render( new \KBJobs_Admin_Queues() );
+		$this->assertStringContainsString( 'held: 2 in backlog bt-screen', $html );
+		$this->assertStringNotContainsString( 'backlog.release', $html );
+	}
+
+	/** A screen's page as the current user sees it. */
+	private static function render( \KBJobs_Admin_Screen $screen ): string {
+		ob_start();
+		$screen->render_page();
+		return (string) ob_get_clean();
+	}
 }
