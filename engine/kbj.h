@@ -956,6 +956,8 @@ typedef struct kbj_type_info {
     int has_handler;
     const kbj_resource *resources;
     size_t nresources;
+    const kbj_chain_rule *rules; /* the ordering rules it declares (for builders to show) */
+    size_t nrules;
 } kbj_type_info;
 
 /* Lists registered types into out (up to cap) and returns how many there are. */

@@ -410,8 +410,13 @@ typedef struct kbj_reconcile_opts {
     unsigned keep;          /* findings kept in the result: 50 (1..1000) */
     unsigned batch;         /* index rows per page and job files per lookup: 1000 (1..10000) */
     unsigned window;        /* names per directory pass: 16384 (64..1048576) */
-    unsigned save_items;    /* state saved (through `save`) every this many items: 2000 */
-    int shallow;            /* 1: artifacts are checked by size only, their JSON not read */
+    unsigned save_items;    /* state saved (through `save`) after this many items: 2000 */
+    unsigned save_ms;       /* ... and at least this long after the last save: 5000 ms. A save
+                             * syncs the report and commits the job's checkpoint, two disk
+                             * flushes: a million items at 2,000 a save spent most of their
+                             * time flushing */
+    int shallow;            /* 1: names, types (readdir's) and the rows' paths only: no artifact
+                             * with its row is stat-ed or read */
     /* Hooks, each optional, called with `arg` between items (never mid-item):
      * should_stop: 1 to stop now (the state is saved first);
      * save: keep the state (a JSON text) to resume from; non-zero fails the run;

@@ -186,6 +186,69 @@ PHP_METHOD(KBJobs_Engine, list)
         add_assoc_null(return_value, "next_cursor");
 }
 
+/*
+ * jobsByUniqueKeys: the job holding each unique key (a manifest's verify). Each key is
+ * one indexed read of the unique-key prefix through the engine's list, paged until the
+ * exact key shows (keys compare without case, as the column does); the newest job with
+ * the key is taken. Keys no job holds are left out of the answer.
+ */
+PHP_METHOD(KBJobs_Engine, jobsByUniqueKeys)
+{
+    HashTable *keys;
+    zval *k;
+    uint32_t i = 0;
+
+    ZEND_PARSE_PARAMETERS_START(1, 1)
+        Z_PARAM_ARRAY_HT(keys)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    if (zend_hash_num_elements(keys) > 1000) {
+        zend_argument_value_error(1, "must hold at most 1000 keys");
+        RETURN_THROWS();
+    }
+    ZEND_HASH_FOREACH_VAL(keys, k) {
+        ZVAL_DEREF(k);
+        if (Z_TYPE_P(k) != IS_STRING || Z_STRLEN_P(k) == 0 || Z_STRLEN_P(k) > KBJ_KEY_MAX ||
+            zend_str_has_nul_byte(Z_STR_P(k))) {
+            zend_argument_value_error(1, "element %u must be a unique key of 1 to %d bytes", i, KBJ_KEY_MAX);
+            RETURN_THROWS();
+        }
+        i++;
+    } ZEND_HASH_FOREACH_END();
+    array_init(return_value);
+    ZEND_HASH_FOREACH_VAL(keys, k) {
+        kbj_job_filter f;
+        char next[32] = "", cur[32] = "";
+        int found = 0;
+
+        ZVAL_DEREF(k);
+        memset(&f, 0, sizeof f);
+        f.unique_key_prefix = Z_STRVAL_P(k);
+        f.limit = 100;
+        do {
+            kbj_job **jobs = NULL;
+            size_t n = 0;
+            int rc = kbj_job_list(eng, &f, &jobs, &n, next);
+            if (rc) {
+                zend_array_destroy(Z_ARR_P(return_value));
+                ZVAL_UNDEF(return_value);
+                kbjobs_throw(eng, rc);
+                RETURN_THROWS();
+            }
+            for (size_t j = 0; j < n && !found; j++)
+                if (jobs[j]->unique_key && strcasecmp(jobs[j]->unique_key, Z_STRVAL_P(k)) == 0) {
+                    zval job;
+                    kbjobs_job_from(jobs[j], &job);
+                    add_assoc_zval_ex(return_value, Z_STRVAL_P(k), Z_STRLEN_P(k), &job);
+                    found = 1;
+                }
+            kbj_jobs_free(jobs, n);
+            memcpy(cur, next, sizeof cur);
+            f.cursor = cur;
+        } while (!found && next[0]);
+    } ZEND_HASH_FOREACH_END();
+}
+
 PHP_METHOD(KBJobs_Engine, cancel)
 {
     zend_string *id;

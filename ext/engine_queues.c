@@ -133,18 +133,78 @@ PHP_METHOD(KBJobs_Engine, validateChain)
     chain_call(INTERNAL_FUNCTION_PARAM_PASSTHRU, 0);
 }
 
+/*
+ * checkParams: a job's params against its type's schema, without submitting (a
+ * manifest's dry run). The engine's one check of params without a submit is chain
+ * validation, so the job is validated as the single phase of a chain and the phase's
+ * prefix is taken off the message; a chain's own rules (weights, ordering) cannot
+ * fire for one phase of weight 100. "combined" cannot be a phase: its phases are the
+ * caller's to validate (validateChain).
+ */
+PHP_METHOD(KBJobs_Engine, checkParams)
+{
+    static const char prefix[] = "phase 1 (params): ";
+    zend_string *type, *pj;
+    zval *params;
+    kbj_type_info info[128];
+    kbj_phase phase = { 0 };
+    kbj_chain_report r;
+    size_t n, i;
+    int rc;
+
+    ZEND_PARSE_PARAMETERS_START(2, 2)
+        Z_PARAM_STR(type)
+        Z_PARAM_ARRAY(params)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    if (zend_str_has_nul_byte(type) || strcmp(ZSTR_VAL(type), "combined") == 0) {
+        zend_argument_value_error(1, "must be a job type other than \"combined\"");
+        RETURN_THROWS();
+    }
+    n = kbj_types_list(eng, info, 128);
+    for (i = 0; i < n && i < 128; i++)
+        if (strcmp(info[i].name, ZSTR_VAL(type)) == 0)
+            break;
+    if (i == n || i == 128)
+        RETURN_STR(zend_strpprintf(0, "unknown job type \"%.64s\"", ZSTR_VAL(type)));
+    pj = kbjobs_json_object(params, "params");
+    if (!pj)
+        RETURN_THROWS();
+    phase.name = "params";
+    phase.type = ZSTR_VAL(type);
+    phase.params = ZSTR_VAL(pj);
+    phase.weight = 100;
+    memset(&r, 0, sizeof r);
+    rc = kbj_validate_chain(eng, &phase, 1, &r);
+    zend_string_release(pj);
+    if (rc) {
+        kbjobs_throw(eng, rc);
+        RETURN_THROWS();
+    }
+    if (r.nerrors == 0) {
+        kbj_chain_report_free(&r);
+        RETURN_NULL();
+    }
+    if (strncmp(r.errors[0], prefix, sizeof prefix - 1) == 0)
+        RETVAL_STRING(r.errors[0] + sizeof prefix - 1);
+    else
+        RETVAL_STRING(r.errors[0]);
+    kbj_chain_report_free(&r);
+}
+
 PHP_METHOD(KBJobs_Engine, types)
 {
     kbj_type_info info[128];
+    kbjobs_engine_obj *o = THIS_ENGINE();
     size_t n;
     ZEND_PARSE_PARAMETERS_NONE();
-    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    ENGINE_OR_THROW(o, eng);
     n = kbj_types_list(eng, info, 128);
     if (n > 128)
         n = 128;
     array_init_size(return_value, (uint32_t)n);
     for (size_t i = 0; i < n; i++) {
-        zval row, res, schema;
+        zval row, res, schema, rules;
         array_init(&row);
         add_assoc_string(&row, "name", (char *)info[i].name);
         add_assoc_string(&row, "label", (char *)info[i].label);
@@ -169,6 +229,23 @@ PHP_METHOD(KBJobs_Engine, types)
             add_next_index_zval(&res, &one);
         }
         add_assoc_zval(&row, "resources", &res);
+        array_init(&rules);
+        for (size_t k = 0; k < info[i].nrules; k++) {
+            const kbj_chain_rule *r = &info[i].rules[k];
+            zval one;
+            array_init(&one);
+            add_assoc_string(&one, "before", (char *)r->before);
+            add_assoc_string(&one, "after", (char *)r->after);
+            add_assoc_string(&one, "severity", r->severity == KBJ_CHAIN_ERROR ? "error" : "warning");
+            add_assoc_string(&one, "message", (char *)(r->message ? r->message : ""));
+            add_next_index_zval(&rules, &one);
+        }
+        add_assoc_zval(&row, "rules", &rules);
+        /* A type this Engine registered with a PHP callable is "php"; the rest are the
+         * engine's own (or known here and run by another process: has_handler false). */
+        add_assoc_string(&row, "origin",
+                         zend_hash_str_exists(Z_ARRVAL(o->handlers), info[i].name, strlen(info[i].name)) ? "php"
+                                                                                                          : "native");
         add_next_index_zval(return_value, &row);
     }
 }

@@ -224,8 +224,34 @@ namespace KBJobs {
          */
         public function resubmitFailedItems(string $importId): array {}
 
-        /** @return array */
+        /**
+         * Checks params against a registered type's schema without submitting anything:
+         * null when a submit would accept them, else why not (the field named, as
+         * submit()'s ValueError would say it), or "unknown job type" for a type not
+         * registered in this process. "combined" is a ValueError: validateChain() checks
+         * a chain.
+         * @param array $params
+         */
+        public function checkParams(string $type, array $params): ?string {}
+
+        /**
+         * Every registered type: name, label, category, queue (null: "default"),
+         * max_attempts, has_handler (runs in this process), schema (its params' JSON
+         * Schema as an array, null for any object), resources (['name', 'op']), rules
+         * (the chain ordering rules it declares: ['before', 'after', 'severity' =>
+         * 'warning'|'error', 'message']) and origin ('php': registered here with a
+         * callable; 'native').
+         * @return array
+         */
         public function types(): array {}
+
+        /**
+         * The jobs holding these unique keys (1..1000 strings): [key => Job], the newest
+         * job for each key; keys no job holds are left out. One indexed read per key.
+         * @param array $keys
+         * @return array
+         */
+        public function jobsByUniqueKeys(array $keys): array {}
 
         public function get(string $id): Job {}
 

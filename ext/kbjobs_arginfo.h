@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 278954834a80f356c95adbd2c3515cd64a216c26 */
+ * Stub hash: 6957dbbc636cc92e16ca5819053726acbbd70cdd */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -77,7 +77,16 @@ ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_resubmitFail
 	ZEND_ARG_TYPE_INFO(0, importId, IS_STRING, 0)
 ZEND_END_ARG_INFO()
 
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_checkParams, 0, 2, IS_STRING, 1)
+	ZEND_ARG_TYPE_INFO(0, type, IS_STRING, 0)
+	ZEND_ARG_TYPE_INFO(0, params, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
+
 #define arginfo_class_KBJobs_Engine_types arginfo_KBJobs_versions
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_jobsByUniqueKeys, 0, 1, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO(0, keys, IS_ARRAY, 0)
+ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_OBJ_INFO_EX(arginfo_class_KBJobs_Engine_get, 0, 1, KBJobs\\Job, 0)
 	ZEND_ARG_TYPE_INFO(0, id, IS_STRING, 0)
@@ -394,7 +403,9 @@ ZEND_METHOD(KBJobs_Engine, postSources);
 ZEND_METHOD(KBJobs_Engine, importPostIds);
 ZEND_METHOD(KBJobs_Engine, failedItems);
 ZEND_METHOD(KBJobs_Engine, resubmitFailedItems);
+ZEND_METHOD(KBJobs_Engine, checkParams);
 ZEND_METHOD(KBJobs_Engine, types);
+ZEND_METHOD(KBJobs_Engine, jobsByUniqueKeys);
 ZEND_METHOD(KBJobs_Engine, get);
 ZEND_METHOD(KBJobs_Engine, list);
 ZEND_METHOD(KBJobs_Engine, count);
@@ -544,7 +555,9 @@ static const zend_function_entry class_KBJobs_Engine_methods[] = {
 	ZEND_ME(KBJobs_Engine, importPostIds, arginfo_class_KBJobs_Engine_importPostIds, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, failedItems, arginfo_class_KBJobs_Engine_failedItems, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, resubmitFailedItems, arginfo_class_KBJobs_Engine_resubmitFailedItems, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, checkParams, arginfo_class_KBJobs_Engine_checkParams, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, types, arginfo_class_KBJobs_Engine_types, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, jobsByUniqueKeys, arginfo_class_KBJobs_Engine_jobsByUniqueKeys, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, get, arginfo_class_KBJobs_Engine_get, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, list, arginfo_class_KBJobs_Engine_list, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, count, arginfo_class_KBJobs_Engine_count, ZEND_ACC_PUBLIC)

@@ -235,6 +235,8 @@ size_t kbj_types_list(kbj_engine *eng, kbj_type_info *out, size_t cap)
         out[i].has_handler = t->handler != NULL;
         out[i].resources = t->resources;
         out[i].nresources = t->nresources;
+        out[i].rules = t->rules;
+        out[i].nrules = t->nrules;
     }
     return n;
 }

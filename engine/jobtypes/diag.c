@@ -165,18 +165,44 @@ static int diag_crud_latency(kbj_ctx *ctx, void *udata)
     return crud(ctx, hold ? (unsigned)hold : 1);
 }
 
+/*
+ * Their params' schemas: what the handlers read, with the handlers' own defaults and
+ * ranges, so a bad value is refused at submit (or in a chain's validation, or a
+ * manifest's dry run) rather than when a runner gets to it, and a form can be drawn from
+ * them. Other properties stay allowed: diag.echo returns whatever it was given, and
+ * manifests may carry notes of their own.
+ */
+#define ECHO_SCHEMA                                                                            \
+    "{\"type\": \"object\", \"properties\": {"                                                \
+    "\"message\": {\"type\": \"string\","                                          \
+    "\"description\": \"Returned as the result, with any other params.\"}}}"
+#define SLEEP_SCHEMA                                                                           \
+    "{\"type\": \"object\", \"properties\": {"                                                \
+    "\"seconds\": {\"type\": \"number\", \"minimum\": 0, \"maximum\": 86400, \"default\": 1,"     \
+    "\"description\": \"How long to sleep; a cancel stops it at the next second.\"}}}"
+#define FAIL_SCHEMA                                                                            \
+    "{\"type\": \"object\", \"properties\": {"                                                \
+    "\"message\": {\"type\": \"string\", \"maxLength\": 1000}," \
+    "\"retryable\": {\"type\": \"boolean\"}}}"
+#define CRUD_LATENCY_SCHEMA                                                                    \
+    "{\"type\": \"object\", \"properties\": {"                                                \
+    "\"hold_ms\": {\"type\": \"integer\", \"minimum\": 0, \"maximum\": 60000, \"default\": 100," \
+    "\"description\": \"How long the transaction stays open before the write.\"}}}"
+
 int kbj_register_diag_types(kbj_engine *eng)
 {
     static const struct {
         const char *name, *label;
         kbj_handler fn;
         int max_attempts;
+        const char *schema;
     } diag[] = {
-        { "diag.echo", "Echo params", diag_echo, 1 },
-        { "diag.sleep", "Sleep", diag_sleep, 1 },
-        { "diag.fail", "Fail on purpose", diag_fail, 0 },
-        { "diag.crud", "Database round trip", diag_crud, 3 },
-        { "diag.crud_latency", "Database round trip holding a transaction", diag_crud_latency, 3 },
+        { "diag.echo", "Echo params", diag_echo, 1, ECHO_SCHEMA },
+        { "diag.sleep", "Sleep", diag_sleep, 1, SLEEP_SCHEMA },
+        { "diag.fail", "Fail on purpose", diag_fail, 0, FAIL_SCHEMA },
+        { "diag.crud", "Database round trip", diag_crud, 3, NULL },
+        { "diag.crud_latency", "Database round trip holding a transaction", diag_crud_latency, 3,
+          CRUD_LATENCY_SCHEMA },
     };
     for (size_t i = 0; i < sizeof diag / sizeof diag[0]; i++) {
         kbj_type_def d = { 0 };
@@ -185,6 +211,7 @@ int kbj_register_diag_types(kbj_engine *eng)
         d.label = diag[i].label;
         d.category = "diagnostics";
         d.max_attempts = diag[i].max_attempts;
+        d.params_schema = diag[i].schema;
         d.handler = diag[i].fn;
         if ((rc = kbj_register_type(eng, &d)))
             return rc;

@@ -22,6 +22,7 @@
 
 #include "builtins.h"
 #include "fsutil.h"
+#include "ids.h"
 
 #define RECONCILE_SCHEMA                                                                         \
     "{\"type\": \"object\", \"additionalProperties\": false, \"properties\": {"                  \
@@ -44,6 +45,8 @@ static void defaults(kbj_reconcile_opts *o)
         o->window = 16384;
     if (!o->save_items)
         o->save_items = 2000;
+    if (!o->save_ms)
+        o->save_ms = 5000;
 }
 
 static int check_opts(kbj_engine *eng, const kbj_reconcile_opts *o)
@@ -109,6 +112,7 @@ int kbj_reconcile(kbj_engine *eng, const kbj_reconcile_opts *opts, const char *r
     defaults(&r.o);
     r.err = kbj_store_err(eng->st);
     r.now = kbj_unix_time();
+    r.saved_at = kbj_monotonic();
     r.root_fd = open(eng->data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (r.root_fd < 0)
         return kbj_efail(eng, KBJ_EIO, "cannot open the data directory %s: %s", eng->data_dir, strerror(errno));

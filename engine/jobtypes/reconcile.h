@@ -43,6 +43,7 @@ typedef struct recon {
     unsigned long long rows, artifact_files, job_files, recent, items;
     long long total;             /* the progress estimate, fixed at the first start */
     unsigned long long unsaved;  /* items since the last save */
+    double saved_at;             /* kbj_monotonic() at the last save (or the start) */
 } recon;
 
 /* Sets the position to (stream, top, name); name may be NULL. 0 or KBJ_ENOMEM. */

@@ -12,11 +12,13 @@
  */
 #include "reconcile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "artifact.h"
@@ -130,14 +132,17 @@ static int ghosts(recon *r, rowpage *pg, const char *top, const char *name, int 
     return rc;
 }
 
-/* Reads the whole artifact (size known, bounded) through the bucket's descriptor. */
-static char *read_artifact(int bfd, const char *name, size_t size, size_t *len)
+/* Reads the whole artifact (size known, bounded) from `fd` when it is open (>= 0; left
+ * open), else opened through the bucket's descriptor. */
+static char *read_artifact(int fd, int bfd, const char *name, size_t size, size_t *len)
 {
-    int fd = openat(bfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int own = fd < 0;
+    if (own)
+        fd = openat(bfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     char *buf = fd >= 0 ? malloc(size + 1) : NULL;
     size_t got = 0;
     if (!buf) {
-        if (fd >= 0)
+        if (fd >= 0 && own)
             close(fd);
         return NULL;
     }
@@ -149,7 +154,8 @@ static char *read_artifact(int bfd, const char *name, size_t size, size_t *len)
             break;
         got += (size_t)n;
     }
-    close(fd);
+    if (own)
+        close(fd);
     buf[got] = '\0';
     *len = got;
     return buf;
@@ -179,7 +185,7 @@ static int content_hash(const json_t *title, const json_t *text, char out[65])
  * all agree): the row's path, an empty or oversized file, JSON that does not parse
  * (a truncated file), a document that is not an artifact, the file's url_hash, its
  * content hash against the row's, and against its own title and text. */
-static int check_drift(recon *r, rowpage *pg, size_t row, int bfd, const char *top, const char *name,
+static int check_drift(recon *r, rowpage *pg, size_t row, int fd, int bfd, const char *top, const char *name,
                        const struct stat *sb)
 {
     const char *hash = kbj_rows_str(pg->rows, row, 0), *path = kbj_rows_str(pg->rows, row, 2),
@@ -202,7 +208,7 @@ static int check_drift(recon *r, rowpage *pg, size_t row, int bfd, const char *t
         return KBJ_OK;
     } else if ((unsigned long long)sb->st_size > ARTIFACT_MAX) {
         why = "too_large";
-    } else if (!(buf = read_artifact(bfd, name, (size_t)sb->st_size, &len))) {
+    } else if (!(buf = read_artifact(fd, bfd, name, (size_t)sb->st_size, &len))) {
         return kbj_fail(r->err, KBJ_EIO, "cannot read %s: %s", expect, strerror(errno));
     } else if (!(doc = json_loadb(buf, len, 0, &je))) {
         why = "invalid_json";
@@ -244,8 +250,47 @@ static int check_drift(recon *r, rowpage *pg, size_t row, int bfd, const char *t
     return rc;
 }
 
-/* A name inside a bucket. */
-static int bucket_entry(recon *r, rowpage *pg, int bfd, const char *top, const char *name)
+/* The common case, told by the listing alone: a regular file (readdir's type) with an
+ * artifact's name and its row. A shallow run checks only the row's path, stat-ing the
+ * file for the grace period only when that is wrong; a full run opens the file and
+ * fstats the descriptor, with no path lookup of its own. Returns 1 when the entry was
+ * done here, 0 to look at it the long way (it is not a regular file after all). */
+static int known_artifact(recon *r, rowpage *pg, size_t row, int bfd, const char *top, const char *name)
+{
+    struct stat sb;
+    char expect[96];
+    const char *path = kbj_rows_str(pg->rows, row, 2);
+    int fd, rc;
+
+    if (r->o.shallow) {
+        snprintf(expect, sizeof expect, "artifacts/%s/%s", top, name);
+        rc = KBJ_OK;
+        if (!path || strcmp(path, expect) != 0) {
+            if (fstatat(bfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode))
+                return 0;
+            rc = recon_recent(r, &sb) ? KBJ_OK : check_drift(r, pg, row, -1, bfd, top, name, &sb);
+        }
+        r->artifact_files++;
+        row_consume(r, pg);
+        return rc ? rc : 1;
+    }
+    /* O_NONBLOCK: a FIFO put in place since the listing must not hang the open. */
+    fd = openat(bfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return 0;
+    }
+    r->artifact_files++;
+    rc = recon_recent(r, &sb) ? KBJ_OK : check_drift(r, pg, row, fd, bfd, top, name, &sb);
+    close(fd);
+    row_consume(r, pg);
+    return rc ? rc : 1;
+}
+
+/* A name inside a bucket, of the type readdir gave. */
+static int bucket_entry(recon *r, rowpage *pg, int bfd, unsigned char type, const char *top, const char *name)
 {
     struct stat sb;
     char id[KBJ_ID_LEN + 1];
@@ -255,9 +300,16 @@ static int bucket_entry(recon *r, rowpage *pg, int bfd, const char *top, const c
 
     if ((rc = ghosts(r, pg, top, name, 0)))
         return rc;
+    kind = kbj_rname_classify(KBJ_RDIR_ARTIFACTS, top, name, id, NULL);
+    if (type == DT_REG && kind == KBJ_RNAME_ARTIFACT) {
+        if ((rc = row_peek(r, pg, &row)) < 0)
+            return rc;
+        if (rc == 1 && row_cmp(kbj_rows_str(pg->rows, row, 0), top, name) == 0 &&
+            (rc = known_artifact(r, pg, row, bfd, top, name)) != 0)
+            return rc == 1 ? KBJ_OK : rc;
+    }
     if (fstatat(bfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
         return KBJ_OK; /* gone since the directory was read */
-    kind = kbj_rname_classify(KBJ_RDIR_ARTIFACTS, top, name, id, NULL);
     if ((rc = recon_unsafe(r, bfd, name, &sb, kind == KBJ_RNAME_HOSTILE, KBJ_RDIR_ARTIFACTS, top, name)))
         return rc < 0 ? rc : KBJ_OK;
     if (kind != KBJ_RNAME_ARTIFACT) {
@@ -270,7 +322,7 @@ static int bucket_entry(recon *r, rowpage *pg, int bfd, const char *top, const c
     if ((rc = row_peek(r, pg, &row)) < 0)
         return rc;
     if (rc == 1 && row_cmp(kbj_rows_str(pg->rows, row, 0), top, name) == 0) {
-        rc = recon_recent(r, &sb) ? KBJ_OK : check_drift(r, pg, row, bfd, top, name, &sb);
+        rc = recon_recent(r, &sb) ? KBJ_OK : check_drift(r, pg, row, -1, bfd, top, name, &sb);
         row_consume(r, pg);
         return rc;
     }
@@ -291,7 +343,7 @@ static int walk_bucket(recon *r, rowpage *pg, int top_fd, const char *top, const
     if (rc == KBJ_ENOTFOUND)
         return KBJ_OK; /* removed since it was listed: its rows are ghosts */
     while (rc == KBJ_OK && (rc = kbj_sdir_next(b, &name, r->err)) == 1) {
-        if ((rc = bucket_entry(r, pg, kbj_sdir_fd(b), top, name)) == KBJ_OK &&
+        if ((rc = bucket_entry(r, pg, kbj_sdir_fd(b), kbj_sdir_type(b), top, name)) == KBJ_OK &&
             (rc = recon_set_pos(r, KBJ_RDIR_ARTIFACTS, top, name)) == KBJ_OK)
             rc = recon_item_done(r, 1);
     }

@@ -3,7 +3,7 @@
  * its findings (to the report, counted by kind), its items (progress, the stop hook)
  * and its saved state.
  *
- * The state saved (every save_items items, and when stopped) is the position and the
+ * The state saved (after save_items items once save_ms passed, and when stopped) is the position and the
  * counts after the report was made durable, with the report's length then; a resumed
  * run cuts the report back to that length and goes on after the position. It is a JSON
  * object: {"v":1, "stream", "top" and "name" (hex of the names' bytes, which need not
@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "ids.h"
 
 static const char *const kind_names[RK_COUNT] = { "ghost", "orphan", "drift", "unsafe" };
 
@@ -189,6 +191,7 @@ static int save(recon *r)
     rc = r->o.save(r->o.arg, text);
     free(text);
     r->unsaved = 0;
+    r->saved_at = kbj_monotonic();
     if (rc) {
         char why[sizeof r->err->msg];
         kbj_copy(why, sizeof why, r->err->msg[0] ? r->err->msg : "the save hook failed");
@@ -252,5 +255,5 @@ int recon_item_done(recon *r, unsigned long long n)
         int rc = save(r);
         return rc ? rc : kbj_fail(r->err, KBJ_ESTOPPED, "the reconciliation was stopped");
     }
-    return r->unsaved >= r->o.save_items ? save(r) : KBJ_OK;
+    return r->unsaved >= r->o.save_items && (kbj_monotonic() - r->saved_at) * 1000 >= r->o.save_ms ? save(r) : KBJ_OK;
 }

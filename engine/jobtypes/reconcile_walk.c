@@ -14,7 +14,8 @@
 struct kbj_sdir {
     DIR *dir;
     size_t window;
-    char **names;        /* the current window: a max-heap while filling, then sorted */
+    char **names;        /* the current window: a max-heap while filling, then sorted; each
+                          * entry is the name's d_type in one byte, then the name */
     size_t n, pos;
     char *last;          /* the last name handed out (or the starting point); NULL: none */
     int inclusive;       /* `last` itself still to come (only before the first window) */
@@ -27,9 +28,9 @@ static void heap_down(char **h, size_t n, size_t i)
 {
     for (;;) {
         size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < n && strcmp(h[l], h[m]) > 0)
+        if (l < n && strcmp(h[l] + 1, h[m] + 1) > 0)
             m = l;
-        if (r < n && strcmp(h[r], h[m]) > 0)
+        if (r < n && strcmp(h[r] + 1, h[m] + 1) > 0)
             m = r;
         if (m == i)
             return;
@@ -44,7 +45,7 @@ static void heap_up(char **h, size_t i)
 {
     while (i > 0) {
         size_t p = (i - 1) / 2;
-        if (strcmp(h[p], h[i]) >= 0)
+        if (strcmp(h[p] + 1, h[i] + 1) >= 0)
             return;
         char *t = h[i];
         h[i] = h[p];
@@ -55,7 +56,7 @@ static void heap_up(char **h, size_t i)
 
 static int cmp_names(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
 }
 
 static void drop_window(kbj_sdir *d)
@@ -65,14 +66,30 @@ static void drop_window(kbj_sdir *d)
     d->n = d->pos = 0;
 }
 
+/* A window entry: the type byte, then the name. */
+static char *entry(const char *name, unsigned char type)
+{
+    size_t len = strlen(name);
+    char *e = malloc(len + 2);
+    if (e) {
+        e[0] = (char)type;
+        memcpy(e + 1, name, len + 1);
+    }
+    return e;
+}
+
 /* One pass: the `window` smallest names after d->last (or from it, inclusive). */
 static int fill(kbj_sdir *d, kbj_err *err)
 {
     struct dirent *e;
 
     if (d->n) { /* the last name of the window just handed out starts the next */
+        char *last = d->names[--d->n];
         free(d->last);
-        d->last = d->names[--d->n];
+        d->last = strdup(last + 1);
+        free(last);
+        if (!d->last)
+            return kbj_fail(err, KBJ_ENOMEM, "out of memory reading a directory");
     }
     drop_window(d);
     rewinddir(d->dir);
@@ -86,16 +103,16 @@ static int fill(kbj_sdir *d, kbj_err *err)
         if (d->last && ((c = strcmp(nm, d->last)) < 0 || (c == 0 && !d->inclusive)))
             continue;
         if (d->n == d->window) {
-            if (strcmp(nm, d->names[0]) >= 0)
+            if (strcmp(nm, d->names[0] + 1) >= 0)
                 continue;
-            char *copy = strdup(nm);
+            char *copy = entry(nm, e->d_type);
             if (!copy)
                 return kbj_fail(err, KBJ_ENOMEM, "out of memory reading a directory");
             free(d->names[0]);
             d->names[0] = copy;
             heap_down(d->names, d->n, 0);
         } else {
-            if (!(d->names[d->n] = strdup(nm)))
+            if (!(d->names[d->n] = entry(nm, e->d_type)))
                 return kbj_fail(err, KBJ_ENOMEM, "out of memory reading a directory");
             heap_up(d->names, d->n++);
         }
@@ -161,8 +178,13 @@ int kbj_sdir_next(kbj_sdir *d, const char **name, kbj_err *err)
         if (d->n == 0)
             return 0;
     }
-    *name = d->names[d->pos++];
+    *name = d->names[d->pos++] + 1;
     return 1;
+}
+
+unsigned char kbj_sdir_type(const kbj_sdir *d)
+{
+    return d && d->pos > 0 ? (unsigned char)d->names[d->pos - 1][0] : DT_UNKNOWN;
 }
 
 int kbj_sdir_fd(const kbj_sdir *d)

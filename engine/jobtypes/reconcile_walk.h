@@ -43,6 +43,10 @@ int kbj_sdir_open(int parent_fd, const char *name, const char *label, size_t win
  * end, or KBJ_EIO / KBJ_ENOMEM. "." and ".." are never handed out. */
 int kbj_sdir_next(kbj_sdir *d, const char **name, kbj_err *err);
 
+/* The type readdir gave the name handed out last (DT_REG, DT_LNK, ...; DT_UNKNOWN when
+ * the file system does not say): what a walk may trust without an lstat of its own. */
+unsigned char kbj_sdir_type(const kbj_sdir *d);
+
 /* The directory's descriptor, for fstatat/openat of its names. */
 int kbj_sdir_fd(const kbj_sdir *d);
 

@@ -56,6 +56,8 @@ const screens = () => [
   ['failures', 'admin.php?page=kbjobs-failures'],
   ['queues', 'admin.php?page=kbjobs-queues'],
   ['runners', 'admin.php?page=kbjobs-runners'],
+  ['resources', 'admin.php?page=kbjobs-resources'],
+  ['builder', 'admin.php?page=kbjobs-builder'],
   ['cron', 'admin.php?page=kbjobs-cron'],
   ['cron event', `admin.php?page=kbjobs-cron&event=${ids.event}`],
   ['import', 'admin.php?page=kbjobs-import'],

@@ -343,7 +343,7 @@ static void a_run_stopped_and_resumed_reports_what_an_uninterrupted_run_does(voi
     want = slurp(full);
     for (unsigned k = 4; k <= 26; k += 11) {
         hooks h = { .stop_after = k };
-        kbj_reconcile_opts o = { .batch = 4, .window = 64, .save_items = 5, .should_stop = stop_hook,
+        kbj_reconcile_opts o = { .batch = 4, .window = 64, .save_items = 5, .save_ms = 1, .should_stop = stop_hook,
                                  .save = save_hook, .arg = &h };
         int stops = 0;
         char *res = run(eng, o, part, NULL, KBJ_ESTOPPED);
@@ -430,7 +430,7 @@ static void a_run_killed_with_sigkill_resumes_from_its_last_save(void **state)
     assert_true(pid >= 0);
     if (pid == 0) {
         kbj_engine *child = kbj_test_engine_open("kbt_recon_", 0, eng->data_dir);
-        kbj_reconcile_opts o = { .batch = 4, .window = 64, .save_items = 7, .should_stop = kill_stop,
+        kbj_reconcile_opts o = { .batch = 4, .window = 64, .save_items = 7, .save_ms = 1, .should_stop = kill_stop,
                                  .save = kill_save };
         char *r = NULL;
         kill_state_path = st;
@@ -468,7 +468,7 @@ static void the_reconcile_job_resumes_from_its_checkpoint(void **state)
     snprintf(part, sizeof part, "%s/logs/%s.reconcile.jsonl", eng->data_dir, id);
     free(run(eng, (kbj_reconcile_opts){ 0 }, full, NULL, KBJ_OK));
     want = slurp(full);
-    assert_null(run(eng, (kbj_reconcile_opts){ .batch = 2, .window = 64, .save_items = 3, .should_stop = stop_hook,
+    assert_null(run(eng, (kbj_reconcile_opts){ .batch = 2, .window = 64, .save_items = 3, .save_ms = 1, .should_stop = stop_hook,
                                                .save = save_hook, .arg = &h },
                     part, NULL, KBJ_ESTOPPED));
     {   /* mark the report's first byte: a resumed run keeps it, a fresh one would not */

@@ -22,7 +22,7 @@ final class KBJobs_Autoloader {
 	/**
 	 * The folders of includes/ that hold classes.
 	 */
-	const FOLDERS = array( 'actions', 'admin', 'cli', 'cron', 'data', 'import', 'reconcile', 'rest' );
+	const FOLDERS = array( 'actions', 'admin', 'cli', 'cron', 'data', 'import', 'manifest', 'reconcile', 'rest' );
 
 	/**
 	 * Registers the autoloader (once, however often it is called).

@@ -283,6 +283,39 @@ final class BacklogTest extends TestCase {
 		$this->assertStringNotContainsString( 'backlog.release', $html );
 	}
 
+	public function test_a_manifest_dispatched_held_runs_only_once_its_backlog_is_released(): void {
+		$file = tempnam( sys_get_temp_dir(), 'bt-manifest' );
+		try {
+			list( $code, , $err ) = self::wp( 'kb', 'plan', 'system-test', '--count=12', '--mode=echo', '--queue=' . self::LOCAL . ',' . self::CLOUD, '--output=' . $file );
+			$this->assertSame( 0, $code, $err );
+			list( $code, $out, $err ) = self::wp( 'kb', 'dispatch', $file, '--backlog=bt-manifest', '--hold' );
+			$this->assertSame( 0, $code, $out . $err );
+			$backlog = \KBJobs_Data_Backlogs::get( 'bt-manifest', true );
+			$this->assertSame( 12, $backlog['held'] );
+			// dispatching it again adds nothing: each line's unique key finds its held job
+			list( $code, $out, $err ) = self::wp( 'kb', 'dispatch', $file, '--backlog=bt-manifest', '--hold' );
+			$this->assertSame( 0, $code, $out . $err );
+			$this->assertSame( 12, \KBJobs_Data_Backlogs::get( 'bt-manifest', true )['held'] );
+
+			$engine = \KBJobs_Engine::get();
+			$report = $engine->run( array( 'queues' => array( self::LOCAL, self::CLOUD ), 'until_empty' => true, 'max_seconds' => 10 ) );
+			$this->assertSame( 0, $report['claimed'] );
+			list( $code, $out ) = self::wp( 'kb', 'verify', $file, '--format=json' );
+			$this->assertNotSame( 0, $code, 'verify fails while lines are held' );
+			$this->assertStringContainsString( 'pending', $out );
+
+			list( $code, $out, $err ) = self::wp( 'kb', 'backlog', 'release', 'bt-manifest', '--yes' );
+			$this->assertSame( 0, $code, $err );
+			$this->assertStringContainsString( 'Released 12 held jobs', $out );
+			$report = $engine->run( array( 'queues' => array( self::LOCAL, self::CLOUD ), 'until_empty' => true, 'max_seconds' => 30 ) );
+			$this->assertSame( 12, $report['completed'] );
+			list( $code, $out, $err ) = self::wp( 'kb', 'verify', $file );
+			$this->assertSame( 0, $code, $out . $err );
+		} finally {
+			unlink( $file );
+		}
+	}
+
 	/** A screen's page as the current user sees it. */
 	private static function render( \KBJobs_Admin_Screen $screen ): string {
 		ob_start();

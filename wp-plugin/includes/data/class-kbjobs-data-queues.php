@@ -64,11 +64,30 @@ final class KBJobs_Data_Queues {
 	}
 
 	/**
-	 * Every resource, busy or idle.
+	 * Every resource, busy or idle: those unfinished jobs hold or wait for (the engine's
+	 * list), and those the registered job types declare, idle when no job has them (the
+	 * engine lists only resources in use), sorted by name.
 	 *
 	 * @return array<int,array<string,mixed>>
 	 */
 	public static function resources(): array {
-		return KBJobs_Engine::get()->resources();
+		$engine = KBJobs_Engine::get();
+		$rows   = array_column( $engine->resources(), null, 'name' );
+		foreach ( $engine->types() as $type ) {
+			foreach ( $type['resources'] as $resource ) {
+				if ( ! isset( $rows[ $resource['name'] ] ) ) {
+					$rows[ $resource['name'] ] = array(
+						'name'            => $resource['name'],
+						'state'           => 'idle',
+						'job_id'          => null,
+						'op'              => null,
+						'concurrency_key' => null,
+						'waiting'         => 0,
+					);
+				}
+			}
+		}
+		ksort( $rows, SORT_STRING );
+		return array_values( $rows );
 	}
 }

@@ -84,7 +84,17 @@ final class KBJobs_REST_System extends KBJobs_REST_Controller {
 			)
 		);
 		$this->get_route( '/queues', 'queues', array() );
-		$this->get_route( '/resources', 'resources', array() );
+		$this->get_route(
+			'/resources',
+			'resources',
+			array(
+				'view' => array(
+					'description' => __( 'texts: the list as {resources, texts}, texts being what the Resources screen shows.', 'kb-jobs' ),
+					'type'        => 'string',
+					'enum'        => array( 'texts' ),
+				),
+			)
+		);
 		register_rest_route(
 			$this->namespace,
 			'/queues/(?P<name>[a-z0-9_.-]{1,64})',
@@ -287,11 +297,22 @@ final class KBJobs_REST_System extends KBJobs_REST_Controller {
 	}
 
 	/**
-	 * GET /resources.
+	 * GET /resources: every known resource, busy or idle; with view=texts, also the
+	 * Resources screen's texts.
 	 *
+	 * @param WP_REST_Request $request The request.
 	 * @return WP_REST_Response|WP_Error
 	 */
-	public function resources() {
-		return $this->respond( $this->read( array( 'KBJobs_Data_Queues', 'resources' ) ) );
+	public function resources( WP_REST_Request $request ) {
+		$list = $this->read( array( 'KBJobs_Data_Queues', 'resources' ) );
+		if ( is_wp_error( $list ) || 'texts' !== $request->get_param( 'view' ) ) {
+			return $this->respond( $list );
+		}
+		return $this->respond(
+			array(
+				'resources' => $list,
+				'texts'     => KBJobs_Admin_Resources::texts( $list ),
+			)
+		);
 	}
 }
