@@ -251,6 +251,22 @@ static int parse_backoff(HashTable *opts, kbj_backoff *b)
     return 0;
 }
 
+/* The "hold" option: a bool (0 and 1 taken too); false when absent. -1 with a TypeError
+ * for anything else, so "yes" is not read as true. */
+static int parse_hold(HashTable *opts, int *out)
+{
+    zval *v = opts ? zend_hash_str_find(opts, "hold", sizeof("hold") - 1) : NULL;
+    *out = 0;
+    if (!v || Z_TYPE_P(v) == IS_NULL || Z_TYPE_P(v) == IS_FALSE)
+        return 0;
+    if (Z_TYPE_P(v) == IS_TRUE || (Z_TYPE_P(v) == IS_LONG && (Z_LVAL_P(v) == 0 || Z_LVAL_P(v) == 1))) {
+        *out = Z_TYPE_P(v) == IS_TRUE || Z_LVAL_P(v) == 1;
+        return 0;
+    }
+    zend_type_error("option \"hold\" must be a bool");
+    return -1;
+}
+
 static int parse_expiry(HashTable *opts, kbj_expiry *e)
 {
     const char *s;
@@ -287,7 +303,7 @@ int kbjobs_parse_submit_arg(HashTable *opts, zval *params, kbj_submit *s, zend_s
 int kbjobs_parse_submit(HashTable *opts, zval *params, kbj_submit *s, zend_string **params_out,
                         kbj_resource *res)
 {
-    zend_long prio = 0, attempts = 0, hold = 0;
+    zend_long prio = 0, attempts = 0;
     double run_at = 0, delay = 0;
     const char *scope = NULL;
 
@@ -299,9 +315,8 @@ int kbjobs_parse_submit(HashTable *opts, zval *params, kbj_submit *s, zend_strin
         parse_expiry(opts, &s->on_expiry) || kbjobs_opt_string(opts, "concurrency_key", &s->concurrency_key) ||
         kbjobs_opt_string(opts, "unique_key", &s->unique_key) || kbjobs_opt_string(opts, "unique_scope", &scope) ||
         parse_resources(opts, res, &s->nresources) || kbjobs_opt_string(opts, "backlog", &s->backlog) ||
-        kbjobs_opt_long(opts, "hold", 0, 1, &hold))
+        parse_hold(opts, &s->hold))
         return -1;
-    s->hold = (int)hold;
     s->resources = s->nresources ? res : NULL;
     s->priority = (int)prio;
     s->run_at = run_at;

@@ -93,7 +93,7 @@ Array
 ValueError: a held job needs a backlog to be released by
 ValueError: backlog "Bad Name" must be 1 to 64 characters of a-z, 0-9, '_', '.' and '-'
 TypeError: option "backlog" must be a string
-ValueError: option "hold" must be an integer
+TypeError: option "hold" must be a bool
 ValueError: backlog "" must be 1 to 64 characters of a-z, 0-9, '_', '.' and '-'
 2 released
 0 released again
