@@ -146,7 +146,7 @@ void kbj_engine_set_random(kbj_engine *eng, double (*rnd)(void *), void *arg);
  * ======================================================================== */
 
 /* The schema version this code creates, and the oldest it can work with. */
-#define KBJ_SCHEMA_VERSION 12
+#define KBJ_SCHEMA_VERSION 13
 
 /*
  * Creates or upgrades the kbjobs tables to KBJ_SCHEMA_VERSION, under a database lock so
@@ -249,6 +249,10 @@ typedef struct kbj_submit {
     kbj_unique_scope unique_scope;
     const kbj_resource *resources; /* resources it uses (NULL: the type's), at most 16 */
     size_t nresources;
+    const char *backlog;         /* the named backlog it belongs to ([a-z0-9_.-], 1..64), or
+                                  * NULL: kept on the job, listed and counted by it */
+    int hold;                    /* 1: inserted "held" (no runner claims it) until
+                                  * kbj_backlog_release; needs a backlog to be released by */
 } kbj_submit;
 
 /*
@@ -271,7 +275,7 @@ typedef struct kbj_job {
     char id[KBJ_ID_LEN + 1];
     char type[KBJ_NAME_MAX + 1];
     char queue[KBJ_NAME_MAX + 1];
-    char status[16];             /* queued running completed failed cancelled interrupted */
+    char status[16];             /* held queued running completed failed cancelled interrupted */
     int priority;
     char *params, *result, *error, *metrics; /* JSON texts (error: plain text) */
     char *phase, *title;
@@ -286,6 +290,7 @@ typedef struct kbj_job {
     char runner[KBJ_ID_LEN + 1]; /* lease owner while running, else "" */
     char rerun_of[KBJ_ID_LEN + 1];
     double run_at, created_at, started_at, progress_at, finished_at, updated_at, lease_expires;
+    char backlog[KBJ_NAME_MAX + 1]; /* its backlog, or "" */
 } kbj_job;
 
 /* Frees a job view. Accepts NULL. */
@@ -328,6 +333,7 @@ typedef struct kbj_job_filter {
                                   * ('%' and '_' match themselves; keys compare without
                                   * case). At most KBJ_KEY_MAX bytes of UTF-8. */
     const char *unique_key_prefix; /* jobs whose unique key starts with it, like search */
+    const char *backlog;         /* jobs of that backlog */
 } kbj_job_filter;
 
 /*
@@ -348,6 +354,7 @@ enum {
     KBJ_ST_FAILED,
     KBJ_ST_CANCELLED,
     KBJ_ST_INTERRUPTED,
+    KBJ_ST_HELD,         /* in a backlog not yet released: never claimed, reaped or counted as waiting */
     KBJ_NSTATUS
 };
 
@@ -364,8 +371,8 @@ int kbj_job_count(kbj_engine *eng, const kbj_job_filter *f, unsigned long long *
 
 /*
  * Counts the jobs matching `f` (NULL: all jobs) by status, into counts[KBJ_ST_QUEUED]
- * ... counts[KBJ_ST_INTERRUPTED] (queued running completed failed cancelled
- * interrupted), one query. The filter's status, limit and cursor are ignored, so a
+ * ... counts[KBJ_ST_HELD] (queued running completed failed cancelled interrupted
+ * held), one query. The filter's status, limit and cursor are ignored, so a
  * status tab bar can show every tab's number under the other filters. Returns 0,
  * KBJ_EINVAL for a bad filter, or KBJ_EDB; the counts are 0 on failure.
  */
@@ -410,7 +417,7 @@ int kbj_job_status_counts_opt(kbj_engine *eng, const kbj_job_filter *f, int flag
                               unsigned long long counts[KBJ_NSTATUS], int how[KBJ_NSTATUS]);
 
 /*
- * Cancels a job. A queued or interrupted job becomes cancelled at once (*was_running 0);
+ * Cancels a job. A held, queued or interrupted job becomes cancelled at once (*was_running 0);
  * a running job gets a cancel request that its runner sees at its next heartbeat or
  * check (*was_running 1). A finished job (completed, failed, cancelled) is KBJ_ECONFLICT.
  */
@@ -1222,7 +1229,30 @@ typedef struct kbj_queue_stats {
     double oldest_due_age;        /* seconds the oldest due job has waited; 0 when none */
     char blocked[16];             /* "", "paused", "concurrency" or "rate" */
     double rate_limited_until;    /* Unix time the next token arrives, when blocked by rate */
+    long long held;               /* held jobs (in backlogs not released), a bounded count */
+    int held_how;
+    char held_backlog[KBJ_NAME_MAX + 1]; /* the backlog of its first held job in claim order, or "" */
+    char reason_code[16];         /* why no job of it starts now (kbj_queue_reason), or "" */
+    char reason[160];             /* the same in words, or "" */
+    double reason_until;          /* rate: the Unix time of the next token; 0 otherwise */
 } kbj_queue_stats;
+
+/*
+ * Why a queue is not being fed, from its stats (kbj_queue_stats_get fills it in): the
+ * first that applies of
+ *
+ *   code          reason
+ *   paused        paused
+ *   held          held: N in backlog X    (no job due, only held ones left)
+ *   idle          nothing due             (no job due, none held)
+ *   concurrency   at concurrency N/N
+ *   rate          rate limited until HH:MM:SS UTC (reason_until: the next token)
+ *
+ * or "" for both when a due job may start now (it waits only for a runner). Nothing due
+ * comes before the limits: a queue at its limit with nothing left to start is not held
+ * back by the limit. Pure; reads only the stats.
+ */
+void kbj_queue_reason(kbj_queue_stats *s);
 
 /*
  * One queue's stats (a queue with no settings and no jobs reports zeros). Its queued,
@@ -1242,6 +1272,37 @@ int kbj_queues_list(kbj_engine *eng, kbj_queue_stats **out, size_t *n);
  * matching row. */
 int kbj_queue_stats_get_opt(kbj_engine *eng, const char *queue, int flags, kbj_queue_stats *out);
 int kbj_queues_list_opt(kbj_engine *eng, int flags, kbj_queue_stats **out, size_t *n);
+
+/* ======================================================================== *
+ * Backlogs: named sets of jobs, held until released
+ * ======================================================================== */
+
+/*
+ * Releases a backlog: its held jobs become queued (due at their own run_at, so a runner
+ * takes them at once, in submit order within a priority), 1000 a transaction, so a runner
+ * picks up the first ones while the rest are released and no lock is held long.
+ * *released (may be NULL) receives how many. A name no held job has releases nothing
+ * (0, *released 0). Returns 0, KBJ_EINVAL for a bad name, or KBJ_EDB (the jobs released
+ * before the error stay released, counted in *released).
+ */
+int kbj_backlog_release(kbj_engine *eng, const char *name, unsigned long long *released);
+
+/* Jobs released per transaction by kbj_backlog_release. */
+#define KBJ_BACKLOG_BATCH 1000
+
+/* A backlog and its jobs by status (indexed as kbj_job_status_counts: KBJ_ST_*). */
+typedef struct kbj_backlog_stats {
+    char name[KBJ_NAME_MAX + 1];
+    unsigned long long counts[KBJ_NSTATUS]; /* bounded counts (see KBJ_COUNT_CAP) */
+    int how[KBJ_NSTATUS];                   /* KBJ_COUNT_EXACT or KBJ_COUNT_ESTIMATED */
+} kbj_backlog_stats;
+
+/*
+ * Every backlog that still has jobs in the table, by name, at most 1000, each with its
+ * jobs counted by status, bounded (exact up to KBJ_COUNT_CAP, the (backlog, status)
+ * index's estimate above; `flags` KBJ_COUNT_FLAG_EXACT: exact). Free with free().
+ */
+int kbj_backlogs_list(kbj_engine *eng, int flags, kbj_backlog_stats **out, size_t *n);
 
 /* ======================================================================== *
  * Resources

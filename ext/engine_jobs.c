@@ -133,7 +133,7 @@ PHP_METHOD(KBJobs_Engine, get)
 
 static const char *const filter_keys[] = { "status", "type", "queue", "concurrency_key", "created_after",
                                            "created_before", "search", "unique_key_prefix", "limit", "cursor",
-                                           NULL };
+                                           "backlog", NULL };
 
 int kbjobs_parse_job_filter(HashTable *filter, kbj_job_filter *f)
 {
@@ -147,6 +147,7 @@ int kbjobs_parse_job_filter(HashTable *filter, kbj_job_filter *f)
         kbjobs_opt_double(filter, "created_before", 0, 32503680000.0, &f->created_before) ||
         kbjobs_opt_string(filter, "search", &f->search) ||
         kbjobs_opt_string(filter, "unique_key_prefix", &f->unique_key_prefix) ||
+        kbjobs_opt_string(filter, "backlog", &f->backlog) ||
         kbjobs_opt_long(filter, "limit", 0, 1000, &limit) || kbjobs_opt_string(filter, "cursor", &f->cursor))
         return -1;
     f->limit = (size_t)limit;

@@ -90,7 +90,8 @@ int kbjobs_opt_string(HashTable *opts, const char *key, const char **out)
 }
 
 const char *const kbjobs_submit_keys[] = { "type", "params", "queue", "priority", "run_at", "delay",
-    "max_attempts", "backoff", "on_expiry", "concurrency_key", "unique_key", "unique_scope", "resources", NULL };
+    "max_attempts", "backoff", "on_expiry", "concurrency_key", "unique_key", "unique_scope", "resources", "backlog",
+    "hold", NULL };
 static const char *const type_keys[] = { "label", "category", "queue", "max_attempts", "backoff",
     "on_expiry", "resources", "schema", "rules", NULL };
 
@@ -250,6 +251,22 @@ static int parse_backoff(HashTable *opts, kbj_backoff *b)
     return 0;
 }
 
+/* The "hold" option: a bool (0 and 1 taken too); false when absent. -1 with a TypeError
+ * for anything else, so "yes" is not read as true. */
+static int parse_hold(HashTable *opts, int *out)
+{
+    zval *v = opts ? zend_hash_str_find(opts, "hold", sizeof("hold") - 1) : NULL;
+    *out = 0;
+    if (!v || Z_TYPE_P(v) == IS_NULL || Z_TYPE_P(v) == IS_FALSE)
+        return 0;
+    if (Z_TYPE_P(v) == IS_TRUE || (Z_TYPE_P(v) == IS_LONG && (Z_LVAL_P(v) == 0 || Z_LVAL_P(v) == 1))) {
+        *out = Z_TYPE_P(v) == IS_TRUE || Z_LVAL_P(v) == 1;
+        return 0;
+    }
+    zend_type_error("option \"hold\" must be a bool");
+    return -1;
+}
+
 static int parse_expiry(HashTable *opts, kbj_expiry *e)
 {
     const char *s;
@@ -297,7 +314,8 @@ int kbjobs_parse_submit(HashTable *opts, zval *params, kbj_submit *s, zend_strin
         kbjobs_opt_long(opts, "max_attempts", 0, 1000, &attempts) || parse_backoff(opts, &s->backoff) ||
         parse_expiry(opts, &s->on_expiry) || kbjobs_opt_string(opts, "concurrency_key", &s->concurrency_key) ||
         kbjobs_opt_string(opts, "unique_key", &s->unique_key) || kbjobs_opt_string(opts, "unique_scope", &scope) ||
-        parse_resources(opts, res, &s->nresources))
+        parse_resources(opts, res, &s->nresources) || kbjobs_opt_string(opts, "backlog", &s->backlog) ||
+        parse_hold(opts, &s->hold))
         return -1;
     s->resources = s->nresources ? res : NULL;
     s->priority = (int)prio;

@@ -297,6 +297,15 @@ PHP_METHOD(KBJobs_Engine, resumeQueue)
     queue_pause(INTERNAL_FUNCTION_PARAM_PASSTHRU, 0);
 }
 
+/* Adds a string to an array, or null when it is empty. */
+static void add_string_or_null(zval *arr, const char *key, const char *s)
+{
+    if (s[0])
+        add_assoc_string(arr, key, (char *)s);
+    else
+        add_assoc_null(arr, key);
+}
+
 static void queue_to_array(const kbj_queue_stats *s, zval *out)
 {
     array_init(out);
@@ -329,6 +338,18 @@ static void queue_to_array(const kbj_queue_stats *s, zval *out)
         add_assoc_double(out, "rate_limited_until", s->rate_limited_until);
     else
         add_assoc_null(out, "rate_limited_until");
+    add_assoc_long(out, "backlog", (zend_long)s->held);
+    if (s->held_how != KBJ_COUNT_EXACT) {
+        zval *est = zend_hash_str_find(Z_ARRVAL_P(out), "estimated", sizeof("estimated") - 1);
+        add_next_index_string(est, "backlog");
+    }
+    add_string_or_null(out, "backlog_name", s->held_backlog);
+    add_string_or_null(out, "reason", s->reason);
+    add_string_or_null(out, "reason_code", s->reason_code);
+    if (s->reason_until > 0)
+        add_assoc_double(out, "reason_until", s->reason_until);
+    else
+        add_assoc_null(out, "reason_until");
 }
 
 PHP_METHOD(KBJobs_Engine, queue)
@@ -366,6 +387,49 @@ PHP_METHOD(KBJobs_Engine, queues)
     free(all);
 }
 
+PHP_METHOD(KBJobs_Engine, releaseBacklog)
+{
+    zend_string *name;
+    unsigned long long released = 0;
+    ZEND_PARSE_PARAMETERS_START(1, 1)
+        Z_PARAM_PATH_STR(name)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    KBJOBS_CHECK(eng, kbj_backlog_release(eng, ZSTR_VAL(name), &released));
+    RETURN_LONG((zend_long)released);
+}
+
+PHP_METHOD(KBJobs_Engine, backlogs)
+{
+    kbj_backlog_stats *all = NULL;
+    size_t n = 0;
+    bool exact = false;
+    /* the keys in the order a screen shows them: held first, then as a job moves on */
+    static const int order[] = { KBJ_ST_HELD, KBJ_ST_QUEUED, KBJ_ST_RUNNING, KBJ_ST_COMPLETED, KBJ_ST_FAILED,
+                                 KBJ_ST_CANCELLED, KBJ_ST_INTERRUPTED };
+    ZEND_PARSE_PARAMETERS_START(0, 1)
+        Z_PARAM_OPTIONAL
+        Z_PARAM_BOOL(exact)
+    ZEND_PARSE_PARAMETERS_END();
+    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    KBJOBS_CHECK(eng, kbj_backlogs_list(eng, exact ? KBJ_COUNT_FLAG_EXACT : 0, &all, &n));
+    array_init_size(return_value, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        zval row, est;
+        array_init(&row);
+        array_init(&est);
+        for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+            int s = order[k];
+            add_assoc_long(&row, kbj_status_name(s), (zend_long)all[i].counts[s]);
+            if (all[i].how[s] != KBJ_COUNT_EXACT)
+                add_next_index_string(&est, kbj_status_name(s));
+        }
+        add_assoc_zval(&row, "estimated", &est);
+        add_assoc_zval(return_value, all[i].name, &row);
+    }
+    free(all);
+}
+
 PHP_METHOD(KBJobs_Engine, resources)
 {
     kbj_resource_status *st = NULL;
@@ -398,15 +462,6 @@ PHP_METHOD(KBJobs_Engine, resources)
         add_next_index_zval(return_value, &row);
     }
     free(st);
-}
-
-/* Adds a string to an array, or null when it is empty. */
-static void add_string_or_null(zval *arr, const char *key, const char *s)
-{
-    if (s[0])
-        add_assoc_string(arr, key, (char *)s);
-    else
-        add_assoc_null(arr, key);
 }
 
 PHP_METHOD(KBJobs_Engine, why)

@@ -70,6 +70,7 @@ void kbjobs_job_from(const kbj_job *j, zval *out)
     set_time(o, "progressAt", j->progress_at);
     set_time(o, "finishedAt", j->finished_at);
     set_time(o, "updatedAt", j->updated_at);
+    set_str(o, "backlog", j->backlog[0] ? j->backlog : NULL);
 }
 
 static zval *prop(zend_object *o, const char *name)
@@ -134,6 +135,7 @@ PHP_METHOD(KBJobs_Job, toArray)
         { "cancelRequested", "cancel_requested" }, { "runner", "runner" }, { "rerunOf", "rerun_of" },
         { "runAt", "run_at" }, { "createdAt", "created_at" }, { "startedAt", "started_at" },
         { "progressAt", "progress_at" }, { "finishedAt", "finished_at" }, { "updatedAt", "updated_at" },
+        { "backlog", "backlog" },
     };
     zend_object *o = Z_OBJ_P(ZEND_THIS);
     ZEND_PARSE_PARAMETERS_NONE();

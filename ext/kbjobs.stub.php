@@ -89,7 +89,9 @@ namespace KBJobs {
         /**
          * Options: queue, priority, run_at, delay, max_attempts, backoff, on_expiry,
          * concurrency_key, unique_key, unique_scope, resources (a list of resource names
-         * or of ['name' => ..., 'op' => ...]).
+         * or of ['name' => ..., 'op' => ...]), backlog (a name: the job belongs to that
+         * backlog), hold (bool: inserted "held", claimed by no runner until
+         * releaseBacklog(); needs a backlog).
          * @param array $params
          * @param array $options
          */
@@ -255,7 +257,7 @@ namespace KBJobs {
 
         /**
          * Filter: status, type, queue, concurrency_key, created_after, created_before,
-         * search, unique_key_prefix, limit, cursor. search: a job id (16 hex characters)
+         * search, unique_key_prefix, backlog, limit, cursor. search: a job id (16 hex characters)
          * finds that job only; any other text finds the jobs whose type or unique key
          * starts with it ('%' and '_' are plain characters; keys compare without case).
          * unique_key_prefix: the jobs whose unique key starts with it. "" filters nothing.
@@ -408,8 +410,13 @@ namespace KBJobs {
 
         /**
          * One queue's settings, numbers, and why it is not starting jobs. Its queued,
-         * running and due counts are exact up to 190 and the index's estimate above;
-         * 'estimated' lists those that are estimates (['queued', 'due'], or []).
+         * running, due and backlog (held) counts are exact up to 190 and the index's
+         * estimate above; 'estimated' lists those that are estimates (['queued', 'due'],
+         * or []). 'reason': why no job of it starts now ("paused", "held: N in backlog X",
+         * "nothing due", "at concurrency N/N", "rate limited until HH:MM:SS UTC") or null
+         * when a due job may start; 'reason_code' (paused, held, idle, concurrency, rate
+         * or null); 'reason_until' (rate: the Unix time of the next token, else null);
+         * 'backlog_name': the backlog of its first held job, or null.
          * $exact: exact counts, reading every matching row.
          */
         public function queue(string $queue, bool $exact = false): array {}
@@ -419,6 +426,21 @@ namespace KBJobs {
          * @return array
          */
         public function queues(bool $exact = false): array {}
+
+        /**
+         * Releases a backlog: its held jobs become queued, 1000 per transaction (runners
+         * start on the first ones while the rest are released). Returns how many.
+         */
+        public function releaseBacklog(string $name): int {}
+
+        /**
+         * Every backlog with jobs in the table, by name: name => ['held' => n, 'queued' => n,
+         * 'running' => n, 'completed' => n, 'failed' => n, 'cancelled' => n,
+         * 'interrupted' => n, 'estimated' => [statuses whose count is the index's
+         * estimate]]. Counts are exact up to 190 unless $exact.
+         * @return array
+         */
+        public function backlogs(bool $exact = false): array {}
 
         /** Known resources, busy or idle, with the job and operation holding each. */
         public function resources(): array {}
@@ -672,6 +694,7 @@ namespace KBJobs {
         public readonly ?float $progressAt;
         public readonly ?float $finishedAt;
         public readonly ?float $updatedAt;
+        public readonly ?string $backlog;
 
         private function __construct() {}
 

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 21a6d6e748480045576c5c1ee7a82e20d35691be */
+ * Stub hash: 6957dbbc636cc92e16ca5819053726acbbd70cdd */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -196,6 +196,12 @@ ZEND_END_ARG_INFO()
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_queues, 0, 0, IS_ARRAY, 0)
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, exact, _IS_BOOL, 0, "false")
 ZEND_END_ARG_INFO()
+
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_releaseBacklog, 0, 1, IS_LONG, 0)
+	ZEND_ARG_TYPE_INFO(0, name, IS_STRING, 0)
+ZEND_END_ARG_INFO()
+
+#define arginfo_class_KBJobs_Engine_backlogs arginfo_class_KBJobs_Engine_queues
 
 #define arginfo_class_KBJobs_Engine_resources arginfo_KBJobs_versions
 
@@ -426,6 +432,8 @@ ZEND_METHOD(KBJobs_Engine, pauseQueue);
 ZEND_METHOD(KBJobs_Engine, resumeQueue);
 ZEND_METHOD(KBJobs_Engine, queue);
 ZEND_METHOD(KBJobs_Engine, queues);
+ZEND_METHOD(KBJobs_Engine, releaseBacklog);
+ZEND_METHOD(KBJobs_Engine, backlogs);
 ZEND_METHOD(KBJobs_Engine, resources);
 ZEND_METHOD(KBJobs_Engine, reap);
 ZEND_METHOD(KBJobs_Engine, why);
@@ -576,6 +584,8 @@ static const zend_function_entry class_KBJobs_Engine_methods[] = {
 	ZEND_ME(KBJobs_Engine, resumeQueue, arginfo_class_KBJobs_Engine_resumeQueue, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, queue, arginfo_class_KBJobs_Engine_queue, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, queues, arginfo_class_KBJobs_Engine_queues, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, releaseBacklog, arginfo_class_KBJobs_Engine_releaseBacklog, ZEND_ACC_PUBLIC)
+	ZEND_ME(KBJobs_Engine, backlogs, arginfo_class_KBJobs_Engine_backlogs, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, resources, arginfo_class_KBJobs_Engine_resources, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, reap, arginfo_class_KBJobs_Engine_reap, ZEND_ACC_PUBLIC)
 	ZEND_ME(KBJobs_Engine, why, arginfo_class_KBJobs_Engine_why, ZEND_ACC_PUBLIC)
@@ -928,6 +938,12 @@ static zend_class_entry *register_class_KBJobs_Job(void)
 	zend_string *property_updatedAt_name = zend_string_init("updatedAt", sizeof("updatedAt") - 1, 1);
 	zend_declare_typed_property(class_entry, property_updatedAt_name, &property_updatedAt_default_value, ZEND_ACC_PUBLIC|ZEND_ACC_READONLY, NULL, (zend_type) ZEND_TYPE_INIT_MASK(MAY_BE_DOUBLE|MAY_BE_NULL));
 	zend_string_release(property_updatedAt_name);
+
+	zval property_backlog_default_value;
+	ZVAL_UNDEF(&property_backlog_default_value);
+	zend_string *property_backlog_name = zend_string_init("backlog", sizeof("backlog") - 1, 1);
+	zend_declare_typed_property(class_entry, property_backlog_name, &property_backlog_default_value, ZEND_ACC_PUBLIC|ZEND_ACC_READONLY, NULL, (zend_type) ZEND_TYPE_INIT_MASK(MAY_BE_STRING|MAY_BE_NULL));
+	zend_string_release(property_backlog_name);
 
 	return class_entry;
 }

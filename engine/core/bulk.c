@@ -59,15 +59,15 @@ static int change_for(action act, const char *status)
 {
     int is_queued = !strcmp(status, "queued"), is_running = !strcmp(status, "running");
     int is_interrupted = !strcmp(status, "interrupted"), is_failed = !strcmp(status, "failed");
-    int is_cancelled = !strcmp(status, "cancelled");
+    int is_cancelled = !strcmp(status, "cancelled"), is_held = !strcmp(status, "held");
 
     switch (act) {
     case ACT_CANCEL:
-        return is_queued || is_interrupted ? CHG_CANCEL : is_running ? CHG_REQUEST : CHG_NONE;
+        return is_queued || is_interrupted || is_held ? CHG_CANCEL : is_running ? CHG_REQUEST : CHG_NONE;
     case ACT_RESUME:
         return is_interrupted || is_cancelled || is_failed ? CHG_REQUEUE : CHG_NONE;
     case ACT_RERUN:
-        return is_queued || is_running ? CHG_NONE : CHG_RERUN;
+        return is_queued || is_running || is_held ? CHG_NONE : CHG_RERUN;
     case ACT_RESUBMIT:
         return is_failed ? CHG_REQUEUE : CHG_NONE;
     }

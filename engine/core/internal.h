@@ -85,7 +85,7 @@ int kbj_schema_check_connected(kbj_engine *eng);
     " UNIX_TIMESTAMP(created_at), UNIX_TIMESTAMP(started_at), UNIX_TIMESTAMP(progress_at),"  \
     " UNIX_TIMESTAMP(finished_at), UNIX_TIMESTAMP(updated_at), UNIX_TIMESTAMP(lease_expires),"  \
     " (SELECT JSON_ARRAYAGG(JSON_OBJECT('name', r.name, 'op', r.op)) FROM {p}kbjobs_resources r"  \
-    "   WHERE r.job_id = {p}kbjobs_jobs.id)"
+    "   WHERE r.job_id = {p}kbjobs_jobs.id), backlog"
 
 /* Runs a query selecting JOB_COLUMNS and builds a view from every row. */
 int kbj_jobs_query(kbj_engine *eng, const char *sql, const kbj_val *p, size_t n,

@@ -101,6 +101,7 @@ static kbj_job *job_from_row(const kbj_rows *r, size_t i)
     j->updated_at = kbj_dbtime(kbj_rows_str(r, i, 31));
     j->lease_expires = kbj_dbtime(kbj_rows_str(r, i, 32));
     j->resources = dup_field(r, i, 33, &oom);
+    kbj_copy(j->backlog, sizeof j->backlog, kbj_rows_str(r, i, 34));
     if (oom) {
         kbj_job_free(j);
         return NULL;
@@ -141,6 +142,8 @@ int kbj_jobs_query(kbj_engine *eng, const char *sql, const kbj_val *p, size_t n,
 typedef struct prepared {
     const char *type, *queue, *ckey, *ukey, *scope;
     const char *id;        /* chosen by the caller, or NULL */
+    const char *backlog;   /* or NULL */
+    const char *status;    /* "queued", or "held" */
     const kbj_resource *resources;
     size_t nresources;
     char *params;          /* owned: normalised JSON */
@@ -288,6 +291,14 @@ static int prepare_job(kbj_engine *eng, const kbj_submit *in, size_t index, prep
     if (!kbj_valid_name(p->queue))
         return kbj_efail(eng, KBJ_EINVAL, "%squeue \"%.80s\" must be 1 to 64 characters of a-z, "
                          "0-9, '_', '.' and '-'", where, p->queue);
+    if (in->backlog && !kbj_valid_name(in->backlog))
+        return kbj_efail(eng, KBJ_EINVAL, "%sbacklog \"%.80s\" must be 1 to 64 characters of a-z, "
+                         "0-9, '_', '.' and '-'", where, in->backlog);
+    /* a held job is released by its backlog's name: without one nothing could release it */
+    if (in->hold && !in->backlog)
+        return kbj_efail(eng, KBJ_EINVAL, "%sa held job needs a backlog to be released by", where);
+    p->backlog = in->backlog;
+    p->status = in->hold ? "held" : "queued";
     if ((rc = prepare_params(eng, in, t, where, p)) || (rc = prepare_policies(eng, in, t, where, p)))
         return rc;
     return prepare_keys(eng, in, t, where, p);
@@ -296,12 +307,12 @@ static int prepare_job(kbj_engine *eng, const kbj_submit *in, size_t index, prep
 #define INSERT_COLUMNS                                                                       \
     "INSERT INTO {p}kbjobs_jobs (public_id, type, queue, status, priority, run_at, params,"  \
     " max_attempts, backoff, backoff_base_ms, backoff_cap_ms, backoff_jitter, on_expiry,"    \
-    " concurrency_key, unique_key, unique_scope, uniq_active, uniq_retained, rerun_of,"      \
-    " created_at, updated_at) VALUES "
+    " concurrency_key, unique_key, unique_scope, uniq_active, uniq_retained, backlog,"       \
+    " rerun_of, created_at, updated_at) VALUES "
 #define INSERT_ROW                                                                           \
-    "(?, ?, ?, 'queued', ?, IF(? > 0, " KBJ_SQL_EPOCH_PLUS ", NOW(6) + INTERVAL ? MICROSECOND),"\
-    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(6), NOW(6))"
-#define INSERT_PARAMS 19
+    "(?, ?, ?, ?, ?, IF(? > 0, " KBJ_SQL_EPOCH_PLUS ", NOW(6) + INTERVAL ? MICROSECOND),"    \
+    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(6), NOW(6))"
+#define INSERT_PARAMS 21
 
 static void bind_row(kbj_val *v, const prepared *p, const char *id)
 {
@@ -309,6 +320,7 @@ static void bind_row(kbj_val *v, const prepared *p, const char *id)
     v[k++] = KBJ_VS(id);
     v[k++] = KBJ_VS(p->type);
     v[k++] = KBJ_VS(p->queue);
+    v[k++] = KBJ_VS(p->status);
     v[k++] = KBJ_VI(p->priority);
     v[k++] = KBJ_VD(p->run_at);
     v[k++] = KBJ_VI(kbj_micros(p->run_at));
@@ -325,6 +337,7 @@ static void bind_row(kbj_val *v, const prepared *p, const char *id)
     v[k++] = KBJ_VS(p->scope);
     v[k++] = KBJ_VS(p->ukey);                                   /* uniq_active */
     v[k++] = p->scope && strcmp(p->scope, "retained") == 0 ? KBJ_VS(p->ukey) : KBJ_VNULL;
+    v[k++] = KBJ_VS(p->backlog);
 }
 
 /* Finds the job a unique key points to; 1 with id filled, 0 when none, or an error. */
@@ -594,7 +607,7 @@ int kbj_job_get(kbj_engine *eng, const char *id, kbj_job **out)
 /* ---- filters ------------------------------------------------------------------ */
 
 static const char *const statuses[KBJ_NSTATUS] = { "queued", "running", "completed", "failed", "cancelled",
-                                                    "interrupted" };
+                                                    "interrupted", "held" };
 
 const char *kbj_status_name(int index)
 {
@@ -632,6 +645,9 @@ static int filter_check(kbj_engine *eng, const kbj_job_filter *f)
 {
     if (f->status && !valid_status(f->status))
         return kbj_efail(eng, KBJ_EINVAL, "unknown status \"%.40s\"", f->status);
+    if (f->backlog && f->backlog[0] && !kbj_valid_name(f->backlog))
+        return kbj_efail(eng, KBJ_EINVAL, "backlog \"%.80s\" must be 1 to 64 characters of a-z, 0-9, '_', "
+                         "'.' and '-'", f->backlog);
     if (f->search && (strlen(f->search) > KBJ_KEY_MAX ||
                       !kbj_utf8_valid((const unsigned char *)f->search, strlen(f->search))))
         return kbj_efail(eng, KBJ_EINVAL, "search must be at most %d bytes of UTF-8", KBJ_KEY_MAX);
@@ -657,6 +673,8 @@ static void filter_build(const kbj_job_filter *f, int no_status, filter_sql *q)
         where_add(q, "queue = ?", KBJ_VS(f->queue));
     if (f->concurrency_key)
         where_add(q, "concurrency_key = ?", KBJ_VS(f->concurrency_key));
+    if (f->backlog && f->backlog[0])
+        where_add(q, "backlog = ?", KBJ_VS(f->backlog));
     if (f->created_after > 0)
         where_add(q, "created_at >= " KBJ_SQL_EPOCH_PLUS, KBJ_VI(kbj_micros(f->created_after)));
     if (f->created_before > 0)
@@ -1092,7 +1110,7 @@ static int cancel_tx(kbj_store *st, void *arg)
     int rc = lock_job(w->eng, w->id, &pk, status);
     if (rc)
         return rc;
-    if (strcmp(status, "queued") == 0 || strcmp(status, "interrupted") == 0) {
+    if (strcmp(status, "queued") == 0 || strcmp(status, "interrupted") == 0 || strcmp(status, "held") == 0) {
         *w->flag = 0;
         return kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'cancelled', uniq_active = NULL,"
                               " finished_at = NOW(6), updated_at = NOW(6) WHERE id = ?",
@@ -1103,8 +1121,8 @@ static int cancel_tx(kbj_store *st, void *arg)
         return kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET cancel_requested = 1, updated_at = NOW(6)"
                               " WHERE id = ?", (kbj_val[]){ KBJ_VI(pk) }, 1, NULL);
     }
-    return kbj_efail(w->eng, KBJ_ECONFLICT, "job %s is %s: only queued, running or interrupted jobs "
-                     "can be cancelled", w->id, status);
+    return kbj_efail(w->eng, KBJ_ECONFLICT, "job %s is %s: only held, queued, running or interrupted "
+                     "jobs can be cancelled", w->id, status);
 }
 
 /*
@@ -1125,7 +1143,8 @@ int kbj_job_cascade(kbj_engine *eng, const char *id, int resume)
         const char *child = kbj_rows_str(rows, i, 0), *st = kbj_rows_str(rows, i, 1);
         if (resume && (!strcmp(st, "failed") || !strcmp(st, "cancelled") || !strcmp(st, "interrupted")))
             rc = kbj_job_resume(eng, child);
-        else if (!resume && (!strcmp(st, "queued") || !strcmp(st, "running") || !strcmp(st, "interrupted")))
+        else if (!resume && (!strcmp(st, "queued") || !strcmp(st, "running") || !strcmp(st, "interrupted") ||
+                             !strcmp(st, "held")))
             rc = kbj_job_cancel(eng, child, NULL);
         if (rc == KBJ_ECONFLICT) /* it changed state meanwhile */
             rc = KBJ_OK;
@@ -1230,7 +1249,8 @@ static int rerun_tx(kbj_store *st, void *arg)
         kbj_jobs_free(jobs, n);
         return kbj_efail(w->eng, KBJ_ENOTFOUND, "no job %s", w->id);
     }
-    if (strcmp(jobs[0]->status, "queued") == 0 || strcmp(jobs[0]->status, "running") == 0) {
+    if (strcmp(jobs[0]->status, "queued") == 0 || strcmp(jobs[0]->status, "running") == 0 ||
+        strcmp(jobs[0]->status, "held") == 0) {
         rc = kbj_efail(w->eng, KBJ_ECONFLICT, "job %s is %s: only finished or interrupted jobs can be "
                        "rerun", w->id, jobs[0]->status);
     } else {

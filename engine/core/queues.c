@@ -179,6 +179,41 @@ static void stats_blocked(kbj_queue_stats *s, double tokens, double elapsed_ms, 
     }
 }
 
+static void set_reason(kbj_queue_stats *s, const char *code, double until)
+{
+    kbj_copy(s->reason_code, sizeof s->reason_code, code);
+    s->reason_until = until;
+}
+
+void kbj_queue_reason(kbj_queue_stats *s)
+{
+    s->reason_code[0] = s->reason[0] = '\0';
+    s->reason_until = 0;
+    if (s->paused) {
+        set_reason(s, "paused", 0);
+        kbj_copy(s->reason, sizeof s->reason, "paused");
+    } else if (s->due <= 0 && s->held > 0) {
+        set_reason(s, "held", 0);
+        snprintf(s->reason, sizeof s->reason, "held: %s%lld in backlog %s", s->held_how ? "~" : "", s->held,
+                 s->held_backlog[0] ? s->held_backlog : "(none)");
+    } else if (s->due <= 0) {
+        set_reason(s, "idle", 0);
+        kbj_copy(s->reason, sizeof s->reason, "nothing due");
+    } else if (strcmp(s->blocked, "concurrency") == 0) {
+        set_reason(s, "concurrency", 0);
+        snprintf(s->reason, sizeof s->reason, "at concurrency %lld/%u", s->running, s->max_running);
+    } else if (strcmp(s->blocked, "rate") == 0) {
+        /* rounded up: no job starts before the second shown */
+        time_t t = (time_t)ceil(s->rate_limited_until);
+        struct tm tm;
+        char hms[16] = "??:??:??";
+        if (gmtime_r(&t, &tm))
+            strftime(hms, sizeof hms, "%H:%M:%S", &tm);
+        set_reason(s, "rate", s->rate_limited_until);
+        snprintf(s->reason, sizeof s->reason, "rate limited until %s UTC", hms);
+    }
+}
+
 /* An internal flag: only what `blocked` needs (settings and running jobs), for why.c. */
 #define QSTATS_BLOCKED_ONLY 0x100
 
@@ -253,6 +288,21 @@ static int stats_counts(kbj_store *st, int flags, kbj_queue_stats *s, double now
             return rc;
         s->due = np ? (long long)c : 0;
     }
+    /* held jobs (backlogs not released) from the same index, and the backlog of the
+     * first of them, for the reason a queue with nothing else to do is not fed */
+    if ((rc = kbj_count_rows(st, "{p}kbjobs_jobs WHERE status = 'held' AND queue = ?", v, 1, flags, &c,
+                             &s->held_how)))
+        return rc;
+    s->held = (long long)c;
+    if (s->held > 0) {
+        rc = kbj_store_query(st, "SELECT backlog FROM {p}kbjobs_jobs WHERE status = 'held' AND queue = ? LIMIT 1",
+                             v, 1, &rows);
+        if (rc)
+            return rc;
+        if (kbj_rows_count(rows))
+            kbj_copy(s->held_backlog, sizeof s->held_backlog, kbj_rows_str(rows, 0, 0));
+        kbj_rows_free(rows);
+    }
     /* the runners' own rows (res 0) and, once merged, the runner-free ones (res 60):
      * a merge moves rows from one to the other in one transaction, so one statement
      * counts each start once */
@@ -280,8 +330,8 @@ static int name_cmp(const void *a, const void *b)
     return strcmp(((const kbj_queue_stats *)a)->name, ((const kbj_queue_stats *)b)->name);
 }
 
-/* The queues to report: those with settings, and those with jobs queued, running or
- * interrupted, found by a loose scan of the claim index (GROUP BY its first two parts
+/* The queues to report: those with settings, and those with jobs queued, running,
+ * interrupted or held, found by a loose scan of the claim index (GROUP BY its first two parts
  * reads a row or two per (status, queue), not the jobs); sorted, unique, at most 1000. */
 static int qstats_names(qstats_work *w, kbj_rows *settings, kbj_queue_stats **out, size_t *n)
 {
@@ -291,7 +341,7 @@ static int qstats_names(qstats_work *w, kbj_rows *settings, kbj_queue_stats **ou
     int rc;
 
     rc = kbj_store_query(w->eng->st, "SELECT status, queue FROM {p}kbjobs_jobs"
-                         " WHERE status IN ('queued', 'running', 'interrupted') GROUP BY status, queue",
+                         " WHERE status IN ('queued', 'running', 'interrupted', 'held') GROUP BY status, queue",
                          NULL, 0, &rows);
     if (rc)
         return rc;
@@ -366,8 +416,11 @@ static int qstats_do(kbj_store *st, void *arg)
             tokens = kbj_dbtime(kbj_rows_str(settings, j, 5));
             elapsed_ms = (double)kbj_rows_int(settings, j, 6) / 1000.0;
         }
-        if ((rc = stats_counts(st, w->flags, s, now)) == KBJ_OK)
+        if ((rc = stats_counts(st, w->flags, s, now)) == KBJ_OK) {
             stats_blocked(s, tokens, elapsed_ms, now);
+            if (!(w->flags & QSTATS_BLOCKED_ONLY))
+                kbj_queue_reason(s);
+        }
     }
     kbj_rows_free(settings);
     if (w->one)

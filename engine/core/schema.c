@@ -466,6 +466,23 @@ static int add_artifact_recon_key(kbj_store *st)
 
 static const char *const migration_12[] = { NULL };
 
+/* 13 (backlogs): a job may belong to a named backlog (NULL for ordinary jobs), and may be
+ * inserted "held" there until the backlog is released. (backlog, status) serves the
+ * release (a backlog's held jobs, in id order, a batch at a time), a backlog's counts by
+ * status and the list of backlogs (a loose scan of its first part); ordinary jobs share
+ * its one NULL range, which none of these reads. The status column already holds any
+ * word up to 12 characters. Additive: older code never names the column, and claims
+ * only 'queued' jobs, so it leaves held ones alone. */
+static int add_backlog(kbj_store *st)
+{
+    int rc = add_column(st, "kbjobs_jobs", "backlog", "VARCHAR(64) CHARACTER SET ascii NULL DEFAULT NULL");
+    if (rc == KBJ_OK)
+        rc = add_index(st, "kbjobs_jobs", "backlog_status", "backlog, status");
+    return rc;
+}
+
+static const char *const migration_13[] = { NULL };
+
 typedef struct migration {
     int version;
     int min_code; /* the oldest code schema version that works once this has run */
@@ -486,6 +503,7 @@ static const migration migrations[] = {
     { 10, 1, add_list_keys, migration_10 },
     { 11, 1, add_cron_state_keys, migration_11 },
     { 12, 1, add_artifact_recon_key, migration_12 },
+    { 13, 1, add_backlog, migration_13 },
 };
 
 typedef struct schema_state {

@@ -206,7 +206,7 @@ test('each screen loads for an administrator with its data and help; hostile par
   assert.equal(await admin.locator('#kbjobs-queue-filter').inputValue(), Q.pause);
   const job = admin.locator(`tr[data-kbjobs-row="${queuedId}"]`);
   assert.equal(await job.locator('[data-kbjobs-cell="what"]').textContent(), JSON.stringify({ note: XSS.params }));
-  assert.match(await admin.locator('.kbjobs-where').textContent(), /exactly one of these four/);
+  assert.match(await admin.locator('.kbjobs-where').textContent(), /exactly one of these five/);
 
   await admin.goto(screen('cron'));
   const event = admin.locator('.kbjobs-table tbody tr').filter({ has: admin.locator(`[data-kbjobs-cell="hook"]:text-is("${HOOK}")`) });

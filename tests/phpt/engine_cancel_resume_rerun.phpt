@@ -58,7 +58,7 @@ attempt('cancel malformed', fn() => $engine->cancel('not-an-id'));
 cancel queued: ok false
 string(9) "cancelled"
 bool(true)
-cancel again: KBJobs\ConflictException (-7): job ID is cancelled: only queued, running or interrupted jobs can be cancelled
+cancel again: KBJobs\ConflictException (-7): job ID is cancelled: only held, queued, running or interrupted jobs can be cancelled
 resume cancelled: ok NULL
 string(6) "queued"
 int(0)
@@ -67,7 +67,7 @@ resume queued: KBJobs\ConflictException (-7): job ID is queued: only interrupted
 rerun queued: KBJobs\ConflictException (-7): job ID is queued: only finished or interrupted jobs can be rerun
 int(1)
 string(9) "completed"
-cancel completed: KBJobs\ConflictException (-7): job ID is completed: only queued, running or interrupted jobs can be cancelled
+cancel completed: KBJobs\ConflictException (-7): job ID is completed: only held, queued, running or interrupted jobs can be cancelled
 resume completed: KBJobs\ConflictException (-7): job ID is completed: only interrupted, cancelled or failed jobs can be resumed
 bool(true)
 string(6) "queued"

@@ -14,7 +14,7 @@ $ids = $engine->submitMany(array_fill(0, 300, ['type' => 'diag.echo', 'params' =
 $engine->applyToJobs('cancel', array_slice($ids, 0, 100));
 
 $counts = $engine->statusCounts([], false, $estimated);
-var_dump(array_keys($counts) === ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted']);
+var_dump(array_keys($counts) === ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted', 'held']);
 var_dump(array_map('gettype', $counts) === array_fill_keys(array_keys($counts), 'integer'));
 var_dump($estimated);
 var_dump($counts['queued'] > 190 && $counts['queued'] < 2000, $counts['cancelled'], $counts['running']);

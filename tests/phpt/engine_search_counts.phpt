@@ -84,7 +84,7 @@ foreach ([
 {"unique_key_prefix":"50"}               d,e        count 2  queued 1 cancelled 1
 {"unique_key_prefix":"content"}          c          count 1  queued 1 cancelled 0
 {"unique_key_prefix":"content","type":"content.import"}            count 0  queued 0 cancelled 0
-array(6) {
+array(7) {
   ["queued"]=>
   int(0)
   ["running"]=>
@@ -96,6 +96,8 @@ array(6) {
   ["cancelled"]=>
   int(0)
   ["interrupted"]=>
+  int(0)
+  ["held"]=>
   int(0)
 }
 int(5)

@@ -105,14 +105,18 @@ final class KBJobs_Scale {
 		// Each seeded column: the template's value unless set here (s.seq numbers the rows).
 		$queued  = max( 10, intdiv( $n, 100 ) );
 		$running = 100;
+		$held    = max( 10, intdiv( $n, 100 ) ); // in two backlogs, after the queued ones
+		$waiting = $running + $queued + $held;
 		$set     = array(
 			'id'             => 'NULL',
 			'public_id'      => "CONCAT('" . self::ID_PREFIX . "', LPAD(LOWER(HEX(s.seq)), 11, '0'))",
 			'type'           => "ELT(1 + s.seq % 5, 'scale.fetch', 'scale.render', 'scale.index', 'scale.mail', 'import')",
 			'queue'          => "ELT(1 + s.seq % 3, 'default', 'cloud', 'local')",
 			'status'         => "CASE WHEN s.seq <= $running THEN 'running' WHEN s.seq <= $running + $queued THEN 'queued'"
-				. " WHEN s.seq % 50 = 0 THEN 'failed' WHEN s.seq % 97 = 0 THEN 'cancelled' ELSE 'completed' END",
+				. " WHEN s.seq <= $waiting THEN 'held' WHEN s.seq % 50 = 0 THEN 'failed' WHEN s.seq % 97 = 0 THEN 'cancelled' ELSE 'completed' END",
 			'title'          => "CONCAT('Seeded job ', s.seq)",
+			'backlog'        => "CASE WHEN s.seq > $running + $queued AND s.seq <= $waiting THEN ELT(1 + s.seq % 2, 'scale-nightly', 'scale-weekly')"
+				. " WHEN s.seq % 7 = 0 THEN 'scale-nightly' END",
 			'attempts'       => 'CASE WHEN s.seq % 50 = 0 THEN 3 ELSE 1 END',
 			'uniq_active'    => 'NULL',
 			'uniq_retained'  => 'NULL',
@@ -124,8 +128,8 @@ final class KBJobs_Scale {
 			'created_at'     => "NOW(6) - INTERVAL ($n - s.seq) * 2592 / $n * 1000 SECOND",
 			'run_at'         => "IF(s.seq > $running AND s.seq <= $running + $queued AND s.seq % 2 = 0, NOW(6) + INTERVAL s.seq SECOND,"
 				. " NOW(6) - INTERVAL ($n - s.seq) * 2592 / $n * 1000 SECOND)",
-			'started_at'     => "IF(s.seq > $running AND s.seq <= $running + $queued, NULL, NOW(6) - INTERVAL ($n - s.seq) * 2592 / $n * 1000 SECOND + INTERVAL 1 SECOND)",
-			'finished_at'    => "IF(s.seq <= $running + $queued, NULL, NOW(6) - INTERVAL ($n - s.seq) * 2592 / $n * 1000 SECOND + INTERVAL 2 SECOND)",
+			'started_at'     => "IF(s.seq > $running AND s.seq <= $waiting, NULL, NOW(6) - INTERVAL ($n - s.seq) * 2592 / $n * 1000 SECOND + INTERVAL 1 SECOND)",
+			'finished_at'    => "IF(s.seq <= $waiting, NULL, NOW(6) - INTERVAL ($n - s.seq) * 2592 / $n * 1000 SECOND + INTERVAL 2 SECOND)",
 			'updated_at'     => 'NOW(6)',
 			'error'          => "IF(s.seq % 50 = 0, 'seeded failure', NULL)",
 		);

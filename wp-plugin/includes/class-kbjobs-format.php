@@ -185,6 +185,7 @@ final class KBJobs_Format {
 			'result'           => $job->result,
 			'metrics'          => $job->metrics,
 			'resources'        => $job->resources,
+			'backlog'          => $job->backlog,
 		);
 	}
 

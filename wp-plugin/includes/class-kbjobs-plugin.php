@@ -20,6 +20,7 @@ final class KBJobs_Plugin {
 	const COMMANDS = array(
 		'alert'         => 'KBJobs_CLI_Alert',
 		'audit'         => 'KBJobs_CLI_Audit',
+		'backlog'       => 'KBJobs_CLI_Backlog',
 		'chain'         => 'KBJobs_CLI_Chain',
 		'checkpoint'    => 'KBJobs_CLI_Checkpoint',
 		'cleanup'       => 'KBJobs_CLI_Cleanup',
@@ -58,6 +59,7 @@ final class KBJobs_Plugin {
 		'KBJobs_REST_Reconcile',
 		'KBJobs_REST_Manifests',
 		'KBJobs_REST_Chains',
+		'KBJobs_REST_Backlogs',
 	);
 
 	/**

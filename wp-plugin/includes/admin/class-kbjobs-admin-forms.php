@@ -37,6 +37,7 @@ final class KBJobs_Admin_Forms {
 		'queue.pause'        => 'name',
 		'queue.resume'       => 'name',
 		'queue.set'          => 'name',
+		'backlog.release'    => 'name',
 		'import.resubmit'    => 'id',
 		'job.bulk_filter'    => 'filter',
 		'failure.bulk'       => 'ids',
@@ -212,6 +213,8 @@ final class KBJobs_Admin_Forms {
 					}
 				}
 				return KBJobs_Actions_Queues::set( $name, $limits );
+			case 'backlog.release':
+				return KBJobs_Actions_Backlogs::release( $name );
 			case 'import.resubmit':
 				return KBJobs_Actions_Imports::resubmit_failed( $id );
 			case 'job.bulk_filter':

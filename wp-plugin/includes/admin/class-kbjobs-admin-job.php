@@ -42,7 +42,7 @@ final class KBJobs_Admin_Job extends KBJobs_Admin_Screen {
 	 * Which action applies in which statuses (the buttons shown; the engine decides).
 	 */
 	const ACTIONS = array(
-		'job.cancel' => array( 'queued', 'running', 'interrupted' ),
+		'job.cancel' => array( 'queued', 'running', 'interrupted', 'held' ),
 		'job.rerun'  => array( 'completed', 'failed', 'cancelled', 'interrupted' ),
 		'job.resume' => array( 'interrupted', 'cancelled', 'failed' ),
 	);

@@ -23,7 +23,7 @@ final class KBJobs_Admin_Jobs_Table extends WP_List_Table {
 	/**
 	 * The statuses a job can be cancelled in, and run again in.
 	 */
-	const CANCELLABLE = array( 'queued', 'running', 'interrupted' );
+	const CANCELLABLE = array( 'queued', 'running', 'interrupted', 'held' );
 	const FINISHED    = array( 'completed', 'failed', 'cancelled', 'interrupted' );
 
 	/**

@@ -253,6 +253,7 @@ final class KBJobs_Admin_Overview extends KBJobs_Admin_Screen {
 			'failed'      => __( 'failed', 'kb-jobs' ),
 			'cancelled'   => __( 'cancelled', 'kb-jobs' ),
 			'interrupted' => __( 'interrupted', 'kb-jobs' ),
+			'held'        => __( 'held', 'kb-jobs' ),
 		);
 		return $labels[ $state ] ?? $state;
 	}

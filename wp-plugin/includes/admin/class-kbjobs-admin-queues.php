@@ -1,8 +1,10 @@
 <?php
 /**
  * Queues: each queue's limits (concurrency, rate per period), whether it is paused, its
- * depth, running and due jobs and its state (paused, rate limited until when, held back
- * and why, running); Pause or Resume, and a form for its concurrency and rate limit.
+ * backlog (held jobs), depth, running and due jobs, its state (paused, rate limited until
+ * when, held back and why, running) and the reason no job of it starts now; Pause or
+ * Resume, and a form for its concurrency and rate limit. Below, the backlogs with their
+ * jobs by status and a Release button for those with held jobs (backlog.release).
  * Every action is a plain form (KBJobs_Admin_Forms: queue.pause, queue.resume,
  * queue.set); its outcome comes back as a notice. The table is kept current from the
  * shared snapshot (GET /kbjobs/v1/snapshot?view=queues) while the tab is visible; the
@@ -51,7 +53,7 @@ final class KBJobs_Admin_Queues extends KBJobs_Admin_Table_Screen {
 	 * @return string
 	 */
 	protected function help(): string {
-		return __( 'Every queue with settings or unfinished jobs. Concurrency is the most jobs of the queue running at once (0: no limit); the rate limit is the most starts per period (0: none). Pausing a queue lets its running jobs finish and starts no new one; the Queue screen then gives "paused" as the reason its jobs wait. Limits apply to every runner. The table refreshes every two seconds while this tab is visible; the limit forms keep the values shown when the page was loaded.', 'kb-jobs' );
+		return __( 'Every queue with settings or unfinished jobs. Concurrency is the most jobs of the queue running at once (0: no limit); the rate limit is the most starts per period (0: none). Pausing a queue lets its running jobs finish and starts no new one; the Queue screen then gives "paused" as the reason its jobs wait. Limits apply to every runner. Backlog counts the jobs held in backlogs not yet released (no runner takes them); Reason says why no job of the queue starts now: paused, held (only held jobs left), nothing due, at its concurrency limit, or rate limited until the next token (empty while it is being fed). Releasing a backlog queues its held jobs, and the queues then feed them to the runners at their pace. The table refreshes every two seconds while this tab is visible; the limit forms keep the values shown when the page was loaded.', 'kb-jobs' );
 	}
 
 	/**
@@ -65,10 +67,12 @@ final class KBJobs_Admin_Queues extends KBJobs_Admin_Table_Screen {
 			'concurrency' => __( 'Concurrency', 'kb-jobs' ),
 			'rate'        => __( 'Rate limit', 'kb-jobs' ),
 			'paused'      => __( 'Paused', 'kb-jobs' ),
+			'backlog'     => __( 'Backlog', 'kb-jobs' ),
 			'queued'      => __( 'Waiting', 'kb-jobs' ),
 			'running'     => __( 'Running / limit', 'kb-jobs' ),
 			'due'         => __( 'Due now', 'kb-jobs' ),
 			'state'       => __( 'State', 'kb-jobs' ),
+			'reason'      => __( 'Reason', 'kb-jobs' ),
 		);
 		if ( $this->can_operate() ) {
 			$columns['actions'] = __( 'Actions', 'kb-jobs' );
@@ -82,7 +86,7 @@ final class KBJobs_Admin_Queues extends KBJobs_Admin_Table_Screen {
 	 * @return string[]
 	 */
 	protected function row_keys(): array {
-		return array( 'id', 'row_class', 'name', 'concurrency', 'rate', 'paused', 'is_paused', 'not_paused', 'queued', 'running', 'due', 'oldest', 'state', 'concurrency_value', 'rate_value', 'period_value' );
+		return array( 'id', 'row_class', 'name', 'concurrency', 'rate', 'paused', 'is_paused', 'not_paused', 'backlog', 'backlog_name', 'queued', 'running', 'due', 'oldest', 'state', 'reason', 'concurrency_value', 'rate_value', 'period_value' );
 	}
 
 	/**
@@ -98,10 +102,12 @@ final class KBJobs_Admin_Queues extends KBJobs_Admin_Table_Screen {
 			'concurrency' => self::text( $row, 'concurrency' ),
 			'rate'        => self::text( $row, 'rate' ),
 			'paused'      => self::text( $row, 'paused' ),
+			'backlog'     => self::text( $row, 'backlog' ) . '<br>' . self::text( $row, 'backlog_name', 'kbjobs-muted' ),
 			'queued'      => self::text( $row, 'queued' ),
 			'running'     => self::text( $row, 'running' ),
 			'due'         => self::text( $row, 'due' ) . '<br>' . self::text( $row, 'oldest', 'kbjobs-muted' ),
 			'state'       => self::text( $row, 'state', 'kbjobs-state' ),
+			'reason'      => self::text( $row, 'reason', 'kbjobs-reason' ),
 			'actions'     => self::shown_if( $row, 'not_paused', KBJobs_Admin_Forms::button( 'queue.pause', $name, __( 'Pause', 'kb-jobs' ), 'button button-small' ) )
 				. self::shown_if( $row, 'is_paused', KBJobs_Admin_Forms::button( 'queue.resume', $name, __( 'Resume', 'kb-jobs' ), 'button button-small button-primary' ) )
 				. ' <details class="kbjobs-limits"><summary>' . esc_html__( 'Edit limits', 'kb-jobs' ) . '</summary>'
@@ -161,6 +167,7 @@ final class KBJobs_Admin_Queues extends KBJobs_Admin_Table_Screen {
 		$this->table( 'queues', $t['queues'], __( 'No queue has jobs or settings yet.', 'kb-jobs' ) );
 		echo '<p class="kbjobs-updated">' . esc_html__( 'Updated', 'kb-jobs' ) . ' <span data-kbjobs-key="at">' . esc_html( $t['at'] ) . '</span></p>';
 		echo '</div>';
+		$this->backlogs();
 		if ( $this->can_operate() ) {
 			echo '<h2>' . esc_html__( 'Limits of another queue', 'kb-jobs' ) . '</h2>';
 			echo '<p>' . esc_html__( 'A queue without jobs or settings is not listed; set its limits here before its jobs arrive.', 'kb-jobs' ) . '</p>';
@@ -218,16 +225,91 @@ final class KBJobs_Admin_Queues extends KBJobs_Admin_Table_Screen {
 			'paused'            => $paused ? __( 'Yes', 'kb-jobs' ) : __( 'No', 'kb-jobs' ),
 			'is_paused'         => $paused ? '1' : '',
 			'not_paused'        => $paused ? '' : '1',
+			'backlog'           => KBJobs_Format::count_text( (int) ( $q['backlog'] ?? 0 ), KBJobs_Format::queue_how( $q, 'backlog' ) ),
+			/* translators: %s: a backlog's name */
+			'backlog_name'      => empty( $q['backlog_name'] ) ? '' : sprintf( __( 'held in %s', 'kb-jobs' ), $q['backlog_name'] ),
 			'queued'            => KBJobs_Format::count_text( (int) ( $q['queued'] ?? 0 ), KBJobs_Format::queue_how( $q, 'queued' ) ),
 			'running'           => KBJobs_Admin_Overview::running_text( $q ),
 			'due'               => KBJobs_Format::count_text( (int) ( $q['due'] ?? 0 ), KBJobs_Format::queue_how( $q, 'due' ) ),
 			/* translators: %s: a duration, e.g. "3 mins" */
 			'oldest'            => (float) ( $q['oldest_due_age'] ?? 0 ) > 0 ? sprintf( __( 'oldest due for %s', 'kb-jobs' ), KBJobs_Admin_Overview::age_text( (float) $q['oldest_due_age'] ) ) : '',
 			'state'             => KBJobs_Admin_Overview::queue_state( $q ),
+			'reason'            => self::reason_text( $q ),
 			'concurrency_value' => (string) (int) ( $q['concurrency'] ?? 0 ),
 			'rate_value'        => (string) $rate,
 			'period_value'      => (string) $period,
 		);
+	}
+
+	/**
+	 * Why no job of the queue starts now, in words, times in the site's timezone: the
+	 * engine's reason (reason_code) translated; "" while it is being fed.
+	 *
+	 * @param array<string,mixed> $q The queue (KBJobs_Data_Queues::all()).
+	 * @return string
+	 */
+	public static function reason_text( array $q ): string {
+		switch ( $q['reason_code'] ?? '' ) {
+			case 'paused':
+				return __( 'paused', 'kb-jobs' );
+			case 'held':
+				/* translators: 1: number of held jobs, 2: a backlog's name */
+				return sprintf( __( 'held: %1$s in backlog %2$s', 'kb-jobs' ), KBJobs_Format::count_text( (int) $q['backlog'], KBJobs_Format::queue_how( $q, 'backlog' ) ), (string) $q['backlog_name'] );
+			case 'idle':
+				return __( 'nothing due', 'kb-jobs' );
+			case 'concurrency':
+				/* translators: 1: running jobs, 2: the queue's concurrency limit */
+				return sprintf( __( 'at concurrency %1$s/%2$s', 'kb-jobs' ), number_format_i18n( (int) $q['running'] ), number_format_i18n( (int) $q['concurrency'] ) );
+			case 'rate':
+				$until = isset( $q['reason_until'] ) ? strtotime( (string) $q['reason_until'] ) : false;
+				/* translators: %s: a time of day, e.g. "12:00:03" */
+				return false === $until ? __( 'rate limited', 'kb-jobs' ) : sprintf( __( 'rate limited until %s', 'kb-jobs' ), wp_date( 'H:i:s', $until ) );
+		}
+		return '';
+	}
+
+	/**
+	 * The backlogs with their jobs by status, and Release for those with held jobs.
+	 */
+	private function backlogs(): void {
+		try {
+			$backlogs = KBJobs_Data_Backlogs::all();
+		} catch ( \Throwable $e ) {
+			printf( '<div class="notice notice-error inline"><p>%s</p></div>', esc_html( KBJobs_Action::error_from( $e )->get_error_message() ) );
+			return;
+		}
+		echo '<h2>' . esc_html__( 'Backlogs', 'kb-jobs' ) . '</h2>';
+		if ( ! $backlogs ) {
+			echo '<p>' . esc_html__( 'No backlog has jobs. Jobs join one when submitted with a backlog (for example by `wp kb dispatch --hold`).', 'kb-jobs' ) . '</p>';
+			return;
+		}
+		$statuses = array( 'held', 'queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted' );
+		echo '<table class="widefat striped kbjobs-table kbjobs-table-backlogs"><thead><tr><th scope="col">' . esc_html__( 'Backlog', 'kb-jobs' ) . '</th>';
+		foreach ( $statuses as $status ) {
+			echo '<th scope="col">' . esc_html( ucfirst( KBJobs_Admin_Overview::status_label( $status ) ) ) . '</th>';
+		}
+		if ( $this->can_operate() ) {
+			echo '<th scope="col">' . esc_html__( 'Actions', 'kb-jobs' ) . '</th>';
+		}
+		echo '</tr></thead><tbody>';
+		foreach ( $backlogs as $b ) {
+			echo '<tr data-kbjobs-backlog="' . esc_attr( $b['name'] ) . '"><td><strong>' . esc_html( $b['name'] ) . '</strong></td>';
+			foreach ( $statuses as $status ) {
+				$how = in_array( $status, (array) $b['estimated'], true ) ? 'estimate' : null;
+				echo '<td>' . esc_html( KBJobs_Format::count_text( (int) $b[ $status ], $how ) ) . '</td>';
+			}
+			if ( $this->can_operate() ) {
+				echo '<td>';
+				if ( (int) $b['held'] > 0 ) {
+					/* translators: %s: a backlog's name */
+					$confirm = sprintf( __( 'Release every held job of backlog %s to its queue?', 'kb-jobs' ), $b['name'] );
+					echo KBJobs_Admin_Forms::button( 'backlog.release', $b['name'], __( 'Release', 'kb-jobs' ), 'button button-small button-primary', $confirm ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- button() escapes.
+				}
+				echo '</td>';
+			}
+			echo '</tr>';
+		}
+		echo '</tbody></table>';
 	}
 
 	/**

@@ -227,8 +227,9 @@ abstract class KBJobs_Admin_Table_Screen extends KBJobs_Admin_Screen {
 
 	/**
 	 * Where every job is: queued on the Queue, running on Active Jobs, interrupted on
-	 * Interrupted, finished (completed, failed, cancelled) on Jobs (History). Each job is
-	 * on exactly one of the four.
+	 * Interrupted, held in a backlog not yet released on Queues (its Backlog column and
+	 * Backlogs table), finished (completed, failed, cancelled) on Jobs (History). Each
+	 * job is on exactly one of the five.
 	 *
 	 * @param array<string,int>    $counts    Jobs by status.
 	 * @param array<string,string> $estimated How the counts that are not exact are known
@@ -248,9 +249,11 @@ abstract class KBJobs_Admin_Table_Screen extends KBJobs_Admin_Screen {
 			/* translators: %s: number of jobs */
 			self::screen_link( 'interrupted', sprintf( __( 'Interrupted: %s', 'kb-jobs' ), $n( 'interrupted' ) ) ),
 			/* translators: %s: number of jobs */
+			self::screen_link( 'queues', sprintf( __( 'Backlogs: %s held', 'kb-jobs' ), $n( 'held' ) ) ),
+			/* translators: %s: number of jobs */
 			self::screen_link( 'jobs', sprintf( __( 'History: %s finished (completed, failed or cancelled)', 'kb-jobs' ), KBJobs_Format::count_text( $finished, KBJobs_Format::sum_how( $estimated, array( 'completed', 'failed', 'cancelled' ) ) ) ) ),
 		);
 		$title    = $estimated ? ' title="' . esc_attr( KBJobs_Format::count_title( 'estimate' ) ) . '"' : '';
-		return '<p class="kbjobs-where"' . $title . '>' . esc_html__( 'Every job is in exactly one of these four places:', 'kb-jobs' ) . ' ' . implode( ' · ', $parts ) . '</p>';
+		return '<p class="kbjobs-where"' . $title . '>' . esc_html__( 'Every job is in exactly one of these five places:', 'kb-jobs' ) . ' ' . implode( ' · ', $parts ) . '</p>';
 	}
 }

@@ -27,6 +27,7 @@ final class KBJobs_CLI_Job extends KBJobs_CLI_Command {
 	 *   - failed
 	 *   - cancelled
 	 *   - interrupted
+	 *   - held
 	 * ---
 	 *
 	 * [--queue=<queue>]

@@ -15,7 +15,7 @@ defined( 'ABSPATH' ) || exit;
  */
 final class KBJobs_Data_Jobs {
 
-	const STATUSES = array( 'queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted' );
+	const STATUSES = array( 'queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted', 'held' );
 
 	/**
 	 * The fields `wp kb job list` shows by default.
@@ -142,6 +142,21 @@ final class KBJobs_Data_Jobs {
 		$why    = 'queued' === $job['status'] ? $engine->why( $id ) : null;
 		if ( is_array( $why ) && isset( $why['until'] ) ) {
 			$why['until'] = KBJobs_Format::time( $why['until'] );
+		}
+		if ( 'held' === $job['status'] ) {
+			// Not in its queue yet: nothing but a release of its backlog starts it.
+			$why = array(
+				'code'     => 'held',
+				/* translators: %s: a backlog's name */
+				'message'  => sprintf( __( 'held in backlog %s until the backlog is released', 'kb-jobs' ), (string) $job['backlog'] ),
+				'until'    => null,
+				'queue'    => $job['queue'],
+				'holder'   => null,
+				'resource' => null,
+				'attempt'  => $job['attempts'],
+				'running'  => 0,
+				'limit'    => null,
+			);
 		}
 		$job['waiting'] = $why;
 		return $job;

@@ -13,7 +13,7 @@ defined( 'ABSPATH' ) || exit;
  */
 final class KBJobs_Data_Queues {
 
-	const FIELDS          = array( 'name', 'paused', 'concurrency', 'rate', 'period_ms', 'queued', 'running', 'due', 'oldest_due_age', 'blocked', 'rate_limited_until', 'estimated' );
+	const FIELDS          = array( 'name', 'paused', 'concurrency', 'rate', 'period_ms', 'backlog', 'queued', 'running', 'due', 'oldest_due_age', 'started_last_minute', 'blocked', 'rate_limited_until', 'reason', 'reason_until', 'estimated' );
 	const RESOURCE_FIELDS = array( 'name', 'state', 'job_id', 'op', 'waiting' );
 
 	/**
@@ -60,7 +60,7 @@ final class KBJobs_Data_Queues {
 	 * @return array<string,mixed>
 	 */
 	private static function row( array $queue ): array {
-		return KBJobs_Format::times( $queue, array( 'rate_limited_until' ) );
+		return KBJobs_Format::times( $queue, array( 'rate_limited_until', 'reason_until' ) );
 	}
 
 	/**
