@@ -177,6 +177,53 @@ static void cancel_is_seen_by_a_running_handler(void **state)
     kbj_job_free(j);
 }
 
+/* Cancels c->id once the job has reported `after` seconds slept (read from its row on
+ * another connection), and records how many it had reported then in c->at. */
+static void *cancel_after_checks(void *arg)
+{
+    canceller *c = arg;
+    for (int tries = 0; tries < 3000; tries++) {
+        kbj_job *j = kbj_test_job(c->eng, c->id);
+        long long done = j && strcmp(j->status, "running") == 0 ? j->progress_done : -1;
+        kbj_job_free(j);
+        if (done >= (long long)c->after_ms) {
+            c->at = (double)done;
+            if (kbj_job_cancel(c->eng, c->id, NULL) != KBJ_OK)
+                fprintf(stderr, "cancel: %s\n", kbj_errmsg(c->eng));
+            return NULL;
+        }
+        kbj_test_msleep(20);
+    }
+    return NULL;
+}
+
+/* diag.sleep checks for a cancel while it sleeps, and reports each second slept as
+ * progress: cancelled after it reported 2, it stops once the cancel reaches it (the next
+ * heartbeat, a third of the 2 s lease here), a second or so later: at most 2 more
+ * reported, never the 60 (counted from its progress, not timed; the second of slack is
+ * for a heartbeat late on a loaded machine). */
+static void a_cancelled_diag_sleep_stops_at_its_next_check(void **state)
+{
+    kbj_engine *eng = *state;
+    canceller c = { kbj_test_engine_join(eng), "", 2, -1 };
+    pthread_t t;
+    kbj_run_report rep;
+    kbj_job *j;
+
+    snprintf(c.id, sizeof c.id, "%s", kbj_test_submit(eng, "diag.sleep", "{\"seconds\":60}", "cc"));
+    pthread_create(&t, NULL, cancel_after_checks, &c);
+    rep = kbj_test_run_queue(eng, "cc");
+    pthread_join(t, NULL);
+    kbj_engine_free(c.eng);
+    assert_true(c.at >= 2); /* the cancel was sent after two checks */
+    assert_int_equal(rep.cancelled, 1);
+    j = kbj_test_job(eng, c.id);
+    assert_string_equal(j->status, "cancelled");
+    print_message("checks reported when cancelled: %.0f, at the end: %lld of 60\n", c.at, j->progress_done);
+    assert_true(j->progress_done <= (long long)c.at + 2);
+    kbj_job_free(j);
+}
+
 typedef struct stopper {
     kbj_engine *eng;
     unsigned after_ms;
@@ -348,6 +395,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_non_retryable_failure_skips_the_remaining_attempts, setup, kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(a_job_without_a_handler_fails_with_a_clear_message, setup, kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(cancel_is_seen_by_a_running_handler, setup_short_lease, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_cancelled_diag_sleep_stops_at_its_next_check, setup_short_lease,
+                                        kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(a_stop_request_gives_the_running_job_back_to_its_queue, setup, kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(budgets_stop_the_run, setup, kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(a_busy_handler_keeps_its_lease_through_the_heartbeat_thread, setup_short_lease, kbj_test_engine_teardown),
