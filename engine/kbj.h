@@ -1117,6 +1117,7 @@ typedef struct kbj_run_report {
     /* events handed to the cron handler; of them, recorded as failed, and those whose
      * lease was lost before their outcome could be recorded (the event runs again) */
     unsigned long cron_ran, cron_failed, cron_lost;
+    unsigned long wakeups;      /* idle waits ended early by a local wake-up */
     double elapsed;             /* seconds */
     char stop_reason[32];       /* time, jobs, memory, requested, empty; event (cron_event) */
     /* deferred: jobs given back for later by their handler (kbj_ctx_defer) */

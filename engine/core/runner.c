@@ -442,10 +442,14 @@ static void join_queues(const char *const *q, size_t n, char *out, size_t cap)
         off += (size_t)snprintf(out + off, cap - off, "%s%s", i ? "," : "", q[i]);
 }
 
+/* After a wake-up whose claim found nothing, wake-ups are not listened for this long
+ * (seconds): anyone on the host may send to the socket, and a sender that keeps waking
+ * the runner for nothing costs it at most 40 claims a second. */
+#define WAKE_QUIET 0.025
+
 /* Waits `seconds`, or until a stop request or a wake-up, calling the idle tick every
- * 20 ms. A wake-up sets rs->woken. Wake-ups are not listened for until
- * rs->wake_quiet_until: anyone on the host may send to the socket, and a sender that
- * keeps waking the runner for nothing costs at most one claim per idle_min_ms. */
+ * 20 ms. A wake-up sets rs->woken and is counted. Wake-ups are not listened for until
+ * rs->wake_quiet_until (WAKE_QUIET). */
 static void idle_wait(run_state *rs, double seconds)
 {
     rs->woken = 0;
@@ -454,6 +458,7 @@ static void idle_wait(run_state *rs, double seconds)
         int ms = left >= 0.02 ? 20 : (int)ceil(left * 1000);
         if (kbj_wake_wait(now >= rs->wake_quiet_until ? rs->wake_fd : -1, ms)) {
             rs->woken = 1;
+            rs->rep->wakeups++;
             return;
         }
         if (rs->o->idle_tick)
@@ -474,6 +479,8 @@ static const char *nothing_claimed(run_state *rs, const char *const *queues, siz
         rs->idle_next = rs->idle_next * 2 < rs->idle_max ? rs->idle_next * 2 : rs->idle_max;
         if (o->cron_handler)
             wait = sooner(wait, cron_due_within(rs->eng, wait, wait));
+        if (o->max_seconds > 0 && rs->t0 + o->max_seconds < kbj_monotonic() + wait)
+            wait = rs->t0 + o->max_seconds - kbj_monotonic(); /* the time budget still holds */
         idle_wait(rs, wait);
         return NULL;
     }
@@ -824,7 +831,7 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
             kbj_watch_claimed(&rs.hb.watch, claim_t0, eng->cfg.lease_seconds);
             rs.idle_next = rs.idle_min;
         } else if (rs.woken && events == 0) {
-            rs.wake_quiet_until = kbj_monotonic() + rs.idle_min;
+            rs.wake_quiet_until = kbj_monotonic() + WAKE_QUIET;
         }
         if (n == 0) {
             if (events == 0 && (reason = nothing_claimed(&rs, queues, nqueues)))

@@ -120,7 +120,9 @@ int kbj_wake_wait(int fd, int timeout_ms)
     return woke;
 }
 
-unsigned kbj_wake_notify(const char *site)
+/* Sends a byte to each runner listening under `site` (send 0: only counts them);
+ * returns how many were sent (or found). */
+static unsigned wake_each(const char *site, int send)
 {
     char line[512], pat[KBJ_WAKE_SITE_LEN + 3];
     size_t plen, read = 0;
@@ -149,9 +151,13 @@ unsigned kbj_wake_notify(const char *site)
         id = hit + plen;
         if (id + KBJ_ID_LEN != line + n || !is_hex_id(id, KBJ_ID_LEN))
             continue;
+        tried++;
+        if (!send) {
+            sent++;
+            continue;
+        }
         if (fd < 0 && (fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
             break;
-        tried++;
         alen = wake_addr(&a, site, id, KBJ_ID_LEN);
         /* a receiver gone (ECONNREFUSED) or with a full queue (EAGAIN) is skipped */
         if (alen && sendto(fd, "w", 1, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&a, alen) == 1)
@@ -161,6 +167,16 @@ unsigned kbj_wake_notify(const char *site)
     if (fd >= 0)
         close(fd);
     return sent;
+}
+
+unsigned kbj_wake_notify(const char *site)
+{
+    return wake_each(site, 1);
+}
+
+unsigned kbj_wake_listeners(const char *site)
+{
+    return wake_each(site, 0);
 }
 
 void kbj_wake_jobs(kbj_engine *eng)

@@ -55,6 +55,10 @@ int kbj_wake_wait(int fd, int timeout_ms);
  */
 unsigned kbj_wake_notify(const char *site);
 
+/* How many runners listen under `site` in this network namespace (as kbj_wake_notify
+ * finds them, sending nothing): for diagnostics and tests. */
+unsigned kbj_wake_listeners(const char *site);
+
 /* What the engine's functions that make jobs due call after their commit: notifies the
  * idle runners of the engine's site (kbj_wake_notify). Never fails. */
 void kbj_wake_jobs(kbj_engine *eng);
