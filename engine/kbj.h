@@ -1067,7 +1067,12 @@ typedef struct kbj_run_opts {
     size_t max_memory;          /* stop when memory_usage() (or the RSS) exceeds this */
     size_t (*memory_usage)(void *arg);
     void *memory_arg;
-    unsigned idle_ms;           /* pause when nothing is due (default 1000) */
+    unsigned idle_ms;           /* the longest pause when nothing is due (default 1000): the
+                                 * pause starts at idle_min_ms after a claim that found jobs
+                                 * and doubles with each claim that finds none, up to this */
+    unsigned idle_min_ms;       /* the first pause after activity (default 50; at most idle_ms) */
+    int no_wake;                /* 1: do not listen for local wake-ups (kbj_run's contract);
+                                 * the runner only polls */
     unsigned claim_batch;       /* jobs claimed at once, at most the engine's claim_batch
                                  * (0: that); 1 for long jobs such as imports, so a runner
                                  * does not hold jobs that other runners could start */
@@ -1112,6 +1117,7 @@ typedef struct kbj_run_report {
     /* events handed to the cron handler; of them, recorded as failed, and those whose
      * lease was lost before their outcome could be recorded (the event runs again) */
     unsigned long cron_ran, cron_failed, cron_lost;
+    unsigned long wakeups;      /* idle waits ended early by a local wake-up */
     double elapsed;             /* seconds */
     char stop_reason[32];       /* time, jobs, memory, requested, empty; event (cron_event) */
     /* deferred: jobs given back for later by their handler (kbj_ctx_defer) */
@@ -1120,7 +1126,15 @@ typedef struct kbj_run_report {
 /*
  * Runs jobs: registers this process as a runner, claims batches from the queues,
  * dispatches each job to its type's handler, completes, fails, retries or releases it,
- * and reaps expired leases on the way. A thread with its own database connection keeps
+ * and reaps expired leases on the way. An idle runner waits between claims with a pause
+ * that adapts (idle_min_ms after activity, doubling up to idle_ms), and wakes within
+ * milliseconds when a process on the same host submits, releases, resumes or reruns
+ * jobs on the same database and table prefix: it binds a Linux abstract Unix datagram
+ * socket named from a hash of the database settings and its runner id, which the
+ * engine's submitting functions find in /proc/net/unix and send one byte (best-effort,
+ * never blocking; MariaDB has no LISTEN/NOTIFY). Abstract sockets live in one network
+ * namespace: runners on other hosts or in other containers rely on their poll, and so
+ * does a runner whose socket cannot be bound (no error: it only polls). A thread with its own database connection keeps
  * the runner's heartbeat and its leases alive and watches for cancel requests, so a
  * handler busy for minutes keeps its lease. Returns 0 with *report filled when a budget
  * or a stop request ended the run, KBJ_EINVAL for a bad queue name or an option out of
@@ -1142,7 +1156,7 @@ typedef struct kbj_option_range {
 
 /*
  * The range of a kbj_run_opts field by its name: max_seconds (0..31,536,000),
- * idle_ms (0..3,600,000), claim_batch (0..1000), until_empty_wait_ms (0..3,600,000),
+ * idle_ms (0..3,600,000), idle_min_ms (0..3,600,000), claim_batch (0..1000), until_empty_wait_ms (0..3,600,000),
  * grace_seconds (0..86,400), checkpoint_seconds (0..86,400); NULL for any other name.
  * kbj_run refuses a value outside its range with KBJ_EINVAL and the message
  * `option "idle_ms" must be between 0 and 3600000`, and a negative checkpoint_items;

@@ -32,7 +32,7 @@ struct kbjobs_run_frame {
 
 static const char *const run_keys[] = { "queues", "max_seconds", "max_jobs", "max_memory", "idle_ms",
     "until_empty", "until_empty_wait", "grace_seconds", "checkpoint_seconds", "checkpoint_items", "sink",
-    "claim_batch", "cron", "cron_trigger", "cron_batch", "cron_event", "cron_only", NULL };
+    "claim_batch", "cron", "cron_trigger", "cron_batch", "cron_event", "cron_only", "idle_min_ms", "wake", NULL };
 
 char *kbjobs_exception_message(zend_object *ex)
 {
@@ -291,6 +291,20 @@ static int run_limits(HashTable *options, kbj_run_opts *opts)
     opts->claim_batch = (unsigned)v;
     RUN_OPT(kbjobs_opt_long_in(options, "idle_ms", kbj_run_option_range("idle_ms"), &v));
     opts->idle_ms = (unsigned)v;
+    RUN_OPT(kbjobs_opt_long_in(options, "idle_min_ms", kbj_run_option_range("idle_min_ms"), &v));
+    opts->idle_min_ms = (unsigned)v;
+    {
+        /* "wake": a bool, true when absent (0 and 1 taken too; "no" is not read as false) */
+        zval *w = options ? zend_hash_str_find(options, "wake", sizeof("wake") - 1) : NULL;
+        if (w && Z_TYPE_P(w) != IS_NULL) {
+            if (Z_TYPE_P(w) != IS_TRUE && Z_TYPE_P(w) != IS_FALSE &&
+                !(Z_TYPE_P(w) == IS_LONG && (Z_LVAL_P(w) == 0 || Z_LVAL_P(w) == 1))) {
+                zend_type_error("option \"wake\" must be a bool");
+                return -1;
+            }
+            opts->no_wake = Z_TYPE_P(w) == IS_FALSE || (Z_TYPE_P(w) == IS_LONG && Z_LVAL_P(w) == 0);
+        }
+    }
     RUN_OPT(kbjobs_opt_long(options, "until_empty", 0, 1, &v));
     opts->until_empty = (int)v;
     RUN_OPT(kbjobs_opt_double_in(options, "until_empty_wait", kbj_run_option_range("until_empty_wait_ms"), 1000,
@@ -338,6 +352,7 @@ static void run_report_to_array(const kbj_run_report *rep, zval *out)
     add_assoc_long(out, "cron_ran", (zend_long)rep->cron_ran);
     add_assoc_long(out, "cron_failed", (zend_long)rep->cron_failed);
     add_assoc_long(out, "cron_lost", (zend_long)rep->cron_lost);
+    add_assoc_long(out, "wakeups", (zend_long)rep->wakeups);
     add_assoc_double(out, "elapsed", rep->elapsed);
     add_assoc_string(out, "stop_reason", (char *)rep->stop_reason);
 }

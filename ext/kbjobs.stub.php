@@ -608,7 +608,11 @@ namespace KBJobs {
         public function registerType(string $type, callable $handler, array $options = []): void {}
 
         /**
-         * Options: queues, max_seconds, max_jobs, max_memory, idle_ms, until_empty,
+         * Options: queues, max_seconds, max_jobs, max_memory, idle_ms (the longest pause
+         * between claims when nothing is due, default 1000), idle_min_ms (the first pause
+         * after a claim that found work, default 50; it doubles up to idle_ms), wake
+         * (default true: wake within milliseconds when a process on this host submits
+         * to the same site; false: poll only), until_empty,
          * until_empty_wait (seconds a job due soon is waited for, default 2),
          * grace_seconds, checkpoint_seconds, checkpoint_items, claim_batch (jobs claimed
          * at once, at most the engine's; 1 for long jobs), and sink: the callable
@@ -624,7 +628,8 @@ namespace KBJobs {
          * in a job handler. With it: cron_trigger (recorded with each run, default
          * "runner"), cron_batch (events per round before the jobs, default 10),
          * cron_event (an event id: run only that one, now, and return), cron_only (no
-         * jobs). The report counts cron_ran, cron_failed and cron_lost.
+         * jobs). The report counts cron_ran, cron_failed and cron_lost, and wakeups (idle
+         * waits ended by a local wake-up).
          * @param array $options
          * @return array
          */

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 6957dbbc636cc92e16ca5819053726acbbd70cdd */
+ * Stub hash: c7e1d79426daa661a5bb41cd5d854856a1875761 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()

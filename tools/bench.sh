@@ -17,6 +17,8 @@
 #            REST list route timed (scale/summary.txt)
 #   reconcile: tests/bench/reconcile/run.sh: reconciliation of a million artifact records
 #            against their files, the native job against plain PHP (reconcile/summary.txt)
+#   pickup:  build/bench/bench_pickup: pickup latency with an idle runner, woken locally
+#            and polling only, and the idle runner's queries a second (pickup.txt)
 #
 #   KBJOBS_BENCH_JOBS=20000 make bench     a quick engine run (default 100,000 jobs)
 #   KBJOBS_BENCH_ONLY=engine,batched ...   only some sections, comma-separated:
@@ -29,6 +31,7 @@
 #       WP-Cron benchmark: cron (KBJOBS_BENCH_CRON_EVENTS=1000,10000)
 #       dashboard at scale: scale (KBJOBS_BENCH_SCALE_JOBS=1000000)
 #       reconciliation: reconcile (KBJOBS_BENCH_RECONCILE_RECORDS=1000000)
+#       pickup latency: pickup (KBJOBS_BENCH_PICKUPS=30, KBJOBS_BENCH_IDLE_MS=1000)
 #   Import sizes: KBJOBS_BENCH_IMPORT_URLS=5000, KBJOBS_BENCH_IMPORT_NAIVE_URLS=1000,
 #   KBJOBS_BENCH_IMPORT_MEMORY_URLS=100000, KBJOBS_BENCH_IMPORT_SUBMIT_URLS=1000000,
 #   KBJOBS_BENCH_IMPORT_CHUNK=10, KBJOBS_BENCH_IMPORT_PER_HOST=16, and the remote-site
@@ -45,10 +48,10 @@ export KBJOBS_BENCH_JOBS=${KBJOBS_BENCH_JOBS:-100000}
 # Which parts run: everything without KBJOBS_BENCH_ONLY; otherwise the engine benchmark
 # when a name of its sections is given, the import benchmark when import or import-* is.
 only=${KBJOBS_BENCH_ONLY:-}
-run_engine=1 run_import=1 run_cron=1 run_scale=1 run_reconcile=1
+run_engine=1 run_import=1 run_cron=1 run_scale=1 run_reconcile=1 run_pickup=1
 import_only=
 if [ -n "$only" ]; then
-  run_engine=0 run_import=0 run_cron=0 run_scale=0 run_reconcile=0
+  run_engine=0 run_import=0 run_cron=0 run_scale=0 run_reconcile=0 run_pickup=0
   IFS=, read -ra names <<< "$only"
   for name in "${names[@]}"; do
     case $name in
@@ -56,6 +59,7 @@ if [ -n "$only" ]; then
       cron) run_cron=1 ;;
       scale) run_scale=1 ;;
       reconcile) run_reconcile=1 ;;
+      pickup) run_pickup=1 ;;
       import-*) run_import=1; import_only+=${import_only:+,}${name#import-} ;;
       '') ;;
       *) run_engine=1 ;;
@@ -67,6 +71,9 @@ fi
 tools/install-deps.sh || exit 1
 if [ $run_engine -eq 1 ]; then
   make --no-print-directory build/bench/bench_queue > /dev/null || exit 1
+fi
+if [ $run_pickup -eq 1 ]; then
+  make --no-print-directory build/bench/bench_pickup > /dev/null || exit 1
 fi
 
 # A fresh instance every run: stop what an earlier run may have left, then start over.
@@ -125,6 +132,11 @@ if [ $rc -eq 0 ] && [ $run_scale -eq 1 ]; then
   make --no-print-directory ext > /dev/null || exit 1
   tests/bench/scale/run.sh
   rc=$?
+fi
+# Pickup latency with an idle runner (local wake-up and poll only) and its idle cost.
+if [ $rc -eq 0 ] && [ $run_pickup -eq 1 ]; then
+  build/bench/bench_pickup 2>&1 | tee "$KBJOBS_BENCH_OUT/pickup.txt"
+  rc=${PIPESTATUS[0]}
 fi
 # Reconciliation at a million artifact records.
 if [ $rc -eq 0 ] && [ $run_reconcile -eq 1 ]; then

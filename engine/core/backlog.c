@@ -59,6 +59,8 @@ int kbj_backlog_release(kbj_engine *eng, const char *name, unsigned long long *r
         if (released)
             *released = total;
     } while (rc == KBJ_OK && w.done == KBJ_BACKLOG_BATCH);
+    if (total)
+        kbj_wake_jobs(eng); /* also after an error: what was released is queued */
     return rc;
 }
 

@@ -344,6 +344,8 @@ int kbj_jobs_apply_with(kbj_engine *eng, const char *action_name, const char *co
     free(w.t);
     if (out)
         *out = total;
+    if (w.act != ACT_CANCEL && total.done)
+        kbj_wake_jobs(eng); /* resumed, rerun or resubmitted jobs are queued */
     return rc;
 }
 

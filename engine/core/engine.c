@@ -81,6 +81,7 @@ int kbj_engine_connect(kbj_engine *eng, const kbj_config *cfg)
     rc = kbj_store_connect(eng->st, &cfg->db);
     if (rc)
         return rc;
+    kbj_wake_site(&cfg->db, eng->wake_site);
     return kbj_schema_check_connected(eng);
 }
 
@@ -94,6 +95,7 @@ kbj_engine *kbj_engine_clone(kbj_engine *eng)
     }
     rc = kbj_store_clone(eng->st, c->st);
     c->cfg = eng->cfg;
+    memcpy(c->wake_site, eng->wake_site, sizeof c->wake_site);
     c->data_dir = strdup(eng->data_dir);
     c->cfg.data_dir = c->data_dir;
     c->rnd = eng->rnd;

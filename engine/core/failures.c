@@ -402,6 +402,8 @@ static int act(kbj_engine *eng, const char *const *ids, size_t n, size_t *done, 
     rc = kbj_store_tx(eng->st, fn, &w);
     if (rc)
         w.done = w.npartial = 0;
+    else if (fn == resubmit_tx && w.done)
+        kbj_wake_jobs(eng); /* re-queued now */
     /* partial entries: each a new import of its failed items, one at a time (files are
      * written and a job submitted: no place inside the transaction above) */
     for (size_t i = 0; rc == KBJ_OK && i < w.npartial; i++) {

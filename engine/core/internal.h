@@ -11,6 +11,7 @@
 #include "ids.h"
 #include "kbj.h"
 #include "store.h"
+#include "wake.h"
 
 struct kbj_engine {
     kbj_store *st;
@@ -22,6 +23,7 @@ struct kbj_engine {
     volatile sig_atomic_t stop;  /* set by kbj_request_stop */
     double queues_checked_at;    /* monotonic time queues_exist was read (queues.c) */
     int queues_exist;            /* whether any queue has settings */
+    char wake_site[KBJ_WAKE_SITE_LEN + 1]; /* this site's wake-up names (wake.c); "" none */
     struct kbj_import_settings *import; /* fetch settings and sink (import.c) */
     /* destructors of what modules above the handle hang on it, called by kbj_engine_free */
     void (*free_types)(kbj_engine *eng);

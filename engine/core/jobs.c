@@ -481,6 +481,17 @@ static int submit_tx(kbj_store *st, void *arg)
     return rc;
 }
 
+/* Whether one of the jobs is queued (not held) and due now: what a runner woken now
+ * could claim. */
+static int any_due_now(const prepared *p, size_t n)
+{
+    double now = kbj_unix_time();
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(p[i].status, "queued") == 0 && p[i].delay_us <= 0 && p[i].run_at <= now)
+            return 1;
+    return 0;
+}
+
 static void free_prepared(prepared *p, size_t n)
 {
     for (size_t i = 0; p && i < n; i++)
@@ -509,6 +520,10 @@ static int submit_prepared(kbj_engine *eng, const kbj_submit *jobs, size_t n,
         }
     }
     rc = kbj_store_tx(eng->st, submit_tx, &w);
+    /* after the commit, so a runner woken now sees the rows: only for jobs due now (held
+     * or later jobs would wake runners for nothing) */
+    if (rc == KBJ_OK && any_due_now(w.jobs, n))
+        kbj_wake_jobs(eng);
     free_prepared(w.jobs, n);
     return rc;
 }
@@ -1202,7 +1217,11 @@ int kbj_job_resume(kbj_engine *eng, const char *id)
     if (!kbj_valid_id(id))
         return bad_id(eng, id);
     rc = kbj_store_tx(eng->st, resume_tx, &w);
-    return rc ? rc : kbj_job_cascade(eng, id, 1);
+    if (rc == KBJ_OK)
+        rc = kbj_job_cascade(eng, id, 1);
+    if (rc == KBJ_OK)
+        kbj_wake_jobs(eng);
+    return rc;
 }
 
 /* What a rerun of `o` submits: its type, params, queue, priority and policies, and its
@@ -1329,11 +1348,15 @@ out:
 int kbj_job_rerun(kbj_engine *eng, const char *id, char new_id[KBJ_ID_LEN + 1])
 {
     op_work w = { eng, id, NULL, new_id };
+    int rc;
     if (!eng || !new_id)
         return KBJ_EINVAL;
     if (!kbj_valid_id(id))
         return bad_id(eng, id);
-    return kbj_store_tx(eng->st, rerun_tx, &w);
+    rc = kbj_store_tx(eng->st, rerun_tx, &w);
+    if (rc == KBJ_OK)
+        kbj_wake_jobs(eng);
+    return rc;
 }
 
 void kbj_attempts_free(kbj_attempt *a, size_t n)

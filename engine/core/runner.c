@@ -10,6 +10,13 @@
  * With a cron handler, each round first runs the WP-Cron events that are due (kbj_cron.h),
  * claimed as a batch, their outcomes recorded together and the events not started given
  * back, under the same heartbeat, lease watch, budgets and stop requests.
+ *
+ * An idle runner waits between claims on its wake-up socket (wake.h): a process on this
+ * host that makes jobs due on the same database and prefix sends it a byte, and it claims
+ * at once. Runners elsewhere (other hosts, other network namespaces) rely on the poll,
+ * whose pause adapts: idle_min_ms after a claim that found work, doubling with each empty
+ * claim up to idle_ms, so a burst is followed closely and an idle runner costs about one
+ * claim a second.
  */
 #include "context.h"
 #include "internal.h"
@@ -181,6 +188,12 @@ typedef struct run_state {
     size_t ndone;
     double cron_event_seconds;   /* how long an event has taken lately (0: none run yet) */
     kbj_metrics *metrics;        /* this runner's counts not written yet */
+    /* idle waits: the next pause (seconds), its bounds, the wake-up socket (-1: none),
+     * whether the last wait ended with a wake-up, and until when wake-ups are not
+     * listened for (after one that found nothing: see idle_wait) */
+    double idle_next, idle_min, idle_max;
+    int wake_fd, woken;
+    double wake_quiet_until;
 } run_state;
 
 /* Seconds until the soonest queued job of the queues is due, when that is within
@@ -429,12 +442,25 @@ static void join_queues(const char *const *q, size_t n, char *out, size_t cap)
         off += (size_t)snprintf(out + off, cap - off, "%s%s", i ? "," : "", q[i]);
 }
 
-/* Waits `seconds` (or until a stop request), calling the idle tick every 20 ms. */
+/* After a wake-up whose claim found nothing, wake-ups are not listened for this long
+ * (seconds): anyone on the host may send to the socket, and a sender that keeps waking
+ * the runner for nothing costs it at most 40 claims a second. */
+#define WAKE_QUIET 0.025
+
+/* Waits `seconds`, or until a stop request or a wake-up, calling the idle tick every
+ * 20 ms. A wake-up sets rs->woken and is counted. Wake-ups are not listened for until
+ * rs->wake_quiet_until (WAKE_QUIET). */
 static void idle_wait(run_state *rs, double seconds)
 {
-    for (double until = kbj_monotonic() + seconds; kbj_monotonic() < until && !rs->eng->stop;) {
-        struct timespec ts = { 0, 20000000L };
-        nanosleep(&ts, NULL);
+    rs->woken = 0;
+    for (double until = kbj_monotonic() + seconds, now; (now = kbj_monotonic()) < until && !rs->eng->stop;) {
+        double left = until - now;
+        int ms = left >= 0.02 ? 20 : (int)ceil(left * 1000);
+        if (kbj_wake_wait(now >= rs->wake_quiet_until ? rs->wake_fd : -1, ms)) {
+            rs->woken = 1;
+            rs->rep->wakeups++;
+            return;
+        }
         if (rs->o->idle_tick)
             rs->o->idle_tick(rs->o->tick_arg);
     }
@@ -447,10 +473,14 @@ static const char *nothing_claimed(run_state *rs, const char *const *queues, siz
     const kbj_run_opts *o = rs->o;
     double wait, window;
     if (!o->until_empty) {
-        /* the idle wait ends early for an event that comes due during it */
-        wait = (o->idle_ms ? o->idle_ms : 1000) / 1000.0;
+        /* the pause doubles with each empty claim (reset by a claim that finds work); the
+         * idle wait ends early for an event that comes due during it */
+        wait = rs->idle_next;
+        rs->idle_next = rs->idle_next * 2 < rs->idle_max ? rs->idle_next * 2 : rs->idle_max;
         if (o->cron_handler)
             wait = sooner(wait, cron_due_within(rs->eng, wait, wait));
+        if (o->max_seconds > 0 && rs->t0 + o->max_seconds < kbj_monotonic() + wait)
+            wait = rs->t0 + o->max_seconds - kbj_monotonic(); /* the time budget still holds */
         idle_wait(rs, wait);
         return NULL;
     }
@@ -696,8 +726,14 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
         return kbj_efail(eng, KBJ_EINVAL, "option \"cron_batch\" must be between 0 and 1000, got %u",
                          opts->cron_batch);
     memset(&rs, 0, sizeof rs);
+    rs.wake_fd = -1;
     rs.eng = eng;
     rs.o = opts ? opts : &none;
+    rs.idle_max = (rs.o->idle_ms ? rs.o->idle_ms : 1000) / 1000.0;
+    rs.idle_min = (rs.o->idle_min_ms ? rs.o->idle_min_ms : 50) / 1000.0;
+    if (rs.idle_min > rs.idle_max)
+        rs.idle_min = rs.idle_max;
+    rs.idle_next = rs.idle_min;
     rs.rep = report ? report : &scratch;
     memset(rs.rep, 0, sizeof *rs.rep);
     rs.t0 = kbj_monotonic();
@@ -738,6 +774,9 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
         goto out_stopped;
     }
     kbj_metrics_sync(rs.metrics, eng->st);
+    /* no socket (no_wake, a name that cannot be bound): the runner polls, nothing else */
+    if (!rs.o->no_wake && !rs.o->cron_event)
+        rs.wake_fd = kbj_wake_listen(eng->wake_site, rs.rep->runner);
 
     if ((rc = hb_start(&rs)))
         goto out_stopped;
@@ -760,10 +799,14 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
         metrics_tick(&rs, 0);
         if ((reason = budget_spent(&rs)))
             break;
+        /* wake-ups that came before this claim are answered by it */
+        (void)kbj_wake_wait(rs.wake_fd, 0);
         if (rs.o->cron_handler) {
             rc = cron_round(&rs, host, &events, &reason);
             if (rc || reason)
                 break;
+            if (events)
+                rs.idle_next = rs.idle_min;
             if (rs.o->cron_only) {
                 if (events == 0 && (reason = nothing_claimed(&rs, queues, nqueues)))
                     break;
@@ -784,8 +827,12 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
         rc = kbj_claim(eng, rs.rep->runner, queues, nqueues, want, &leases, &n);
         if (rc)
             break;
-        if (n)
+        if (n) {
             kbj_watch_claimed(&rs.hb.watch, claim_t0, eng->cfg.lease_seconds);
+            rs.idle_next = rs.idle_min;
+        } else if (rs.woken && events == 0) {
+            rs.wake_quiet_until = kbj_monotonic() + WAKE_QUIET;
+        }
         if (n == 0) {
             if (events == 0 && (reason = nothing_claimed(&rs, queues, nqueues)))
                 break;
@@ -807,6 +854,8 @@ out_stopped:
         memcpy(kbj_store_err(eng->st)->msg, keep, sizeof keep);
     }
     kbj_metrics_free(rs.metrics);
+    if (rs.wake_fd >= 0)
+        close(rs.wake_fd);
     (void)kbj_runner_stopped(eng, rs.rep->runner);
 out_free:
     for (size_t i = 0; i < rs.ndone; i++)

@@ -12,6 +12,7 @@
 static const kbj_option_range run_ranges[] = {
     { "max_seconds", 0, 86400.0 * 365, 0 },
     { "idle_ms", 0, 3600000, 1 },
+    { "idle_min_ms", 0, 3600000, 1 },
     { "claim_batch", 0, 1000, 1 },
     { "until_empty_wait_ms", 0, 3600000, 1 },
     { "grace_seconds", 0, 86400, 1 },
@@ -81,6 +82,7 @@ int kbj_run_opts_check(const kbj_run_opts *o, kbj_err *err)
         return KBJ_OK;
     CHECK(run, "max_seconds", o->max_seconds);
     CHECK(run, "idle_ms", o->idle_ms);
+    CHECK(run, "idle_min_ms", o->idle_min_ms);
     CHECK(run, "claim_batch", o->claim_batch);
     CHECK(run, "until_empty_wait_ms", o->until_empty_wait_ms);
     CHECK(run, "grace_seconds", o->grace_seconds);
