@@ -37,6 +37,8 @@ struct kbj_kaserver {
     char url[64];
     pthread_t thread;
     pthread_mutex_t mu;
+    pthread_cond_t released_cv; /* signalled by kbj_kaserver_release and by stopping */
+    int released;
     int stopping;
     ka_conn conns[MAX_CONNS];
     unsigned nconns;
@@ -153,6 +155,22 @@ static void send_garbage(int fd, const char *query)
         send_all(fd, http09, sizeof http09 - 1);
 }
 
+/* The page /hold/N once kbj_kaserver_release was called; nothing (-1) when the server
+ * stops first. */
+static int send_held(kbj_kaserver *s, int fd, long n)
+{
+    int go;
+    pthread_mutex_lock(&s->mu);
+    while (!s->released && !s->stopping)
+        pthread_cond_wait(&s->released_cv, &s->mu);
+    go = s->released;
+    pthread_mutex_unlock(&s->mu);
+    if (!go)
+        return -1;
+    count(s, "=page");
+    return send_page(fd, n);
+}
+
 /* Answers one request. 0 to read the next one, -1 to end the connection. */
 static int serve(kbj_kaserver *s, int fd, const char *path, const char *query, int reused)
 {
@@ -167,6 +185,8 @@ static int serve(kbj_kaserver *s, int fd, const char *path, const char *query, i
         count(s, "=page");
         return send_page(fd, strtol(path + 6, NULL, 10));
     }
+    if (strncmp(path, "/hold/", 6) == 0)
+        return send_held(s, fd, strtol(path + 6, NULL, 10));
     if (strcmp(path, "/lie-length") == 0) {
         count(s, "=lie");
         return send_lie(fd, query_num(query, "gap_ms", 0));
@@ -270,6 +290,7 @@ kbj_kaserver *kbj_kaserver_start(void)
     if (!s)
         return NULL;
     pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->released_cv, NULL);
     s->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
@@ -289,6 +310,7 @@ kbj_kaserver *kbj_kaserver_start(void)
 fail:
     if (s->lfd >= 0)
         close(s->lfd);
+    pthread_cond_destroy(&s->released_cv);
     pthread_mutex_destroy(&s->mu);
     free(s);
     return NULL;
@@ -310,6 +332,14 @@ unsigned kbj_kaserver_count(kbj_kaserver *s, const char *path)
     return n;
 }
 
+void kbj_kaserver_release(kbj_kaserver *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->released = 1;
+    pthread_cond_broadcast(&s->released_cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
 unsigned kbj_kaserver_connections(kbj_kaserver *s)
 {
     pthread_mutex_lock(&s->mu);
@@ -325,6 +355,7 @@ void kbj_kaserver_stop(kbj_kaserver *s)
         return;
     pthread_mutex_lock(&s->mu);
     s->stopping = 1;
+    pthread_cond_broadcast(&s->released_cv);
     pthread_mutex_unlock(&s->mu);
     pthread_join(s->thread, NULL);
     close(s->lfd);
@@ -336,6 +367,7 @@ void kbj_kaserver_stop(kbj_kaserver *s)
     pthread_mutex_unlock(&s->mu);
     for (unsigned i = 0; i < n; i++)
         pthread_join(s->conns[i].thread, NULL);
+    pthread_cond_destroy(&s->released_cv);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }

@@ -8,6 +8,11 @@
  *
  *   /page/N              an ordinary HTML page (Content-Length, keep-alive) holding the
  *                        marker "kaserver-page-N-end"
+ *   /hold/N              the page /page/N, sent only once kbj_kaserver_release was
+ *                        called: a page slow for exactly as long as a test wants. (The
+ *                        fixture site cannot hold a page: a php -S worker accepts
+ *                        several connections and serves them one after another, so
+ *                        the pages it accepted with a held one wait behind it.)
  *   /lie-length          "Content-Length: 100", 100 bytes, then 10 MiB more bytes ('k')
  *                        on the same connection, which stays open; ?gap_ms=G waits G ms
  *                        between the 100 bytes and the rest (default 0: one write)
@@ -37,6 +42,9 @@ const char *kbj_kaserver_url(const kbj_kaserver *s);
 /* How many requests for `path` (without query) were read so far, or answers of a kind
  * ("=page", "=lie", "=garbage") sent. */
 unsigned kbj_kaserver_count(kbj_kaserver *s, const char *path);
+
+/* Lets every /hold/N request, pending or to come, answer. */
+void kbj_kaserver_release(kbj_kaserver *s);
 
 /* How many connections were accepted so far. */
 unsigned kbj_kaserver_connections(kbj_kaserver *s);

@@ -24,6 +24,7 @@
 #include <curl/curl.h>
 
 #include "fetch.h"
+#include "kaserver.h"
 #include "pipeline.h"
 #include "testutil.h"
 
@@ -117,42 +118,24 @@ static kbj_pipeline *start(list *l, const kbj_fetch_config *fc, size_t chunk, un
     return p;
 }
 
-/* Asks the fixture site for base + path and ignores the answer (the body is discarded). */
-static size_t discard(char *ptr, size_t size, size_t n, void *arg)
-{
-    (void)ptr;
-    (void)arg;
-    return size * n;
-}
-
-static void fixture_get(const char *path)
-{
-    char u[512];
-    CURL *h = curl_easy_init();
-    assert_non_null(h);
-    snprintf(u, sizeof u, "%s%s", base, path);
-    curl_easy_setopt(h, CURLOPT_URL, u);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
-    assert_int_equal(curl_easy_perform(h), CURLE_OK);
-    curl_easy_cleanup(h);
-}
-
-/* A page held by the fixture site until the test releases it (not a set delay: a loaded
- * CI machine once took longer than 6 s for the other pages), first in a list of 30 with
- * chunks of 5 and two chunks ahead: while it is pending the other 14 pages of the window
- * are all fetched, three at a time (the limit), before the first chunk can be handed
- * out; the transfers in flight never drop below the limit while pages of the window
- * wait, and nothing past the window is asked for. */
+/* A page held until the test releases it (not a set delay: a loaded CI machine once
+ * took longer than 6 s for the other pages), by the test's own server (a php -S worker
+ * would serve the pages it accepted with the held one only after it), first in a list of
+ * 30 with chunks of 5 and two chunks ahead: while it is pending the other 14 pages of the
+ * window are all fetched, three at a time (the limit), before the first chunk can be
+ * handed out; the transfers in flight never drop below the limit while pages of the
+ * window wait, and nothing past the window is asked for. */
 static void a_slow_page_does_not_hold_back_the_pages_behind_it(void **state)
 {
     (void)state;
-    char key[64], path[128];
-    snprintf(key, sizeof key, "pipeline-%ld-%ld", (long)getpid(), (long)time(NULL));
-    snprintf(path, sizeof path, "/hold?key=%s", key);
-    list l = make_list(30, path, 0);
+    kbj_kaserver *held = kbj_kaserver_start();
+    assert_non_null(held);
+    list l = make_list(30, NULL, 0);
     kbj_fetch_config fc = config(3, 3);
     kbj_pipeline *p;
+    free(l.urls[0]);
+    l.urls[0] = malloc(512);
+    snprintf(l.urls[0], 512, "%s/hold/1", kbj_kaserver_url(held));
     for (size_t i = 1; i < l.n; i++) { /* 100 ms each: long enough to be sampled */
         free(l.urls[i]);
         l.urls[i] = malloc(512);
@@ -186,8 +169,8 @@ static void a_slow_page_does_not_hold_back_the_pages_behind_it(void **state)
     kbj_pipeline_stats(p, &st);
     assert_int_equal(st.fetched, 14);
     assert_int_equal(st.in_flight, 1); /* only the slow page: the window is full */
-    snprintf(path, sizeof path, "/release?key=%s", key);
-    fixture_get(path);
+    assert_int_equal(kbj_kaserver_count(held, "=page"), 0);
+    kbj_kaserver_release(held);
 
     /* The chunks in order, each whole. */
     for (unsigned long long first = 0; first < 30; first += 5) {
@@ -210,6 +193,7 @@ static void a_slow_page_does_not_hold_back_the_pages_behind_it(void **state)
     assert_null(c);
     kbj_pipeline_stop(p);
     free_list(&l);
+    kbj_kaserver_stop(held);
 }
 
 /* Failed pages are items with a kind and a reason; an empty page fails too. */
