@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "kbj_cron.h"
 
@@ -299,6 +300,10 @@ int kbj_cron_schedule(kbj_engine *eng, const kbj_cron_event *ev, kbj_cron_mode m
     w.args_json = ev->args_json ? ev->args_json : "[]";
     w.schedule = ev->schedule && ev->schedule[0] ? ev->schedule : NULL;
     rc = kbj_store_tx(eng->st, schedule_tx, &w);
+    /* an event due now is run at once by an idle runner on this host (the runners that
+     * run WP-Cron events look for them at each wake-up) */
+    if (rc == KBJ_OK && !ev->paused && ev->next_run <= now)
+        kbj_wake_jobs(eng);
     /* the event in the way is the answer of a refused single event */
     if (id && (rc == KBJ_OK || rc == KBJ_ECONFLICT))
         *id = w.id;
@@ -979,7 +984,11 @@ int kbj_cron_update(kbj_engine *eng, unsigned long long id, const kbj_cron_chang
     if ((rc = check_change(eng, c)) || (rc = check_id(eng, id)))
         return rc;
     w.schedule = c->schedule && c->schedule[0] ? c->schedule : NULL;
-    return kbj_store_tx(eng->st, change_tx, &w);
+    rc = kbj_store_tx(eng->st, change_tx, &w);
+    /* moved to now or earlier, or resumed (it may be due): runners look at once */
+    if (rc == KBJ_OK && ((c->set_next_run && c->next_run <= (long long)time(NULL)) || (c->set_paused && !c->paused)))
+        kbj_wake_jobs(eng);
+    return rc;
 }
 
 /* An operator's change that takes nothing but the event's id (delete, run now). */
@@ -1003,5 +1012,8 @@ int kbj_cron_delete(kbj_engine *eng, unsigned long long id)
 
 int kbj_cron_run_now(kbj_engine *eng, unsigned long long id)
 {
-    return change_by_id(eng, id, RUN_NOW);
+    int rc = change_by_id(eng, id, RUN_NOW);
+    if (rc == KBJ_OK)
+        kbj_wake_jobs(eng);
+    return rc;
 }

@@ -2,11 +2,12 @@
  * The local wake-up (core/wake.c): an idle runner on the same database and prefix
  * claims a job submitted on this host at once instead of at its next poll; one on
  * another prefix hears nothing; submits with nobody listening, and held or later jobs,
- * send nothing. The runners here poll every 10 s, so only a wake-up explains a pickup
- * within a second; wake-ups are counted (the runner's report, raw sockets) rather than
- * timed where that can be done.
+ * send nothing; WP-Cron events that become due now wake them too. The runners here poll
+ * every 10 s, so only a wake-up explains a pickup within a second; wake-ups are counted
+ * (the runner's report, raw sockets) rather than timed where that can be done.
  */
 #include "testutil.h"
+#include "kbj_cron.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -195,6 +196,45 @@ static void only_what_makes_jobs_due_now_wakes_runners(void **state)
     close(fd);
 }
 
+/* WP-Cron events wake the runners (which look for due events at each wake-up) when one
+ * becomes due now: scheduled for now or earlier, run now, moved to now, or resumed. */
+static void a_wp_cron_event_due_now_wakes_runners(void **state)
+{
+    kbj_engine *eng = *state;
+    int fd = kbj_wake_listen(eng->wake_site, "00000000000000ab");
+    long long now = (long long)time(NULL);
+    kbj_cron_event later = { .hook = "kbt_wake_hook", .args_key = "0123456789abcdef0123456789abcdef",
+                             .next_run = now + 3600 };
+    kbj_cron_event due = { .hook = "kbt_wake_hook", .args_key = "fedcba9876543210fedcba9876543210",
+                           .next_run = now - 5 };
+    kbj_cron_change pause = { .set_paused = 1, .paused = 1 }, resume = { .set_paused = 1, .paused = 0 };
+    kbj_cron_change tomorrow = { .set_next_run = 1, .next_run = now + 86400 };
+    kbj_cron_change at_once = { .set_next_run = 1, .next_run = now };
+    unsigned long long id_later = 0, id_due = 0;
+
+    assert_true(fd >= 0);
+    /* a run that failed halfway left its events */
+    kbj_test_exec(eng, "DELETE FROM {p}kbjobs_cron_events WHERE hook = 'kbt_wake_hook'");
+    assert_int_equal(kbj_cron_schedule(eng, &later, KBJ_CRON_SINGLE, now, &id_later), KBJ_OK);
+    assert_false(heard(fd));
+    assert_int_equal(kbj_cron_schedule(eng, &due, KBJ_CRON_SINGLE, now, &id_due), KBJ_OK);
+    assert_true(heard(fd));
+    assert_int_equal(kbj_cron_run_now(eng, id_later), KBJ_OK);
+    assert_true(heard(fd));
+    assert_int_equal(kbj_cron_update(eng, id_due, &pause), KBJ_OK);
+    assert_false(heard(fd));
+    assert_int_equal(kbj_cron_update(eng, id_due, &resume), KBJ_OK);
+    assert_true(heard(fd));
+    assert_int_equal(kbj_cron_update(eng, id_due, &tomorrow), KBJ_OK);
+    assert_false(heard(fd));
+    assert_int_equal(kbj_cron_update(eng, id_due, &at_once), KBJ_OK);
+    assert_true(heard(fd));
+    assert_int_equal(kbj_cron_delete(eng, id_due), KBJ_OK);
+    assert_false(heard(fd));
+    assert_int_equal(kbj_cron_delete(eng, id_later), KBJ_OK);
+    close(fd);
+}
+
 static void a_runner_without_wake_ups_binds_nothing(void **state)
 {
     kbj_engine *eng = *state;
@@ -218,6 +258,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_site_is_the_database_settings_as_given, setup, kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(a_submit_with_nobody_listening_is_quiet, setup, kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(only_what_makes_jobs_due_now_wakes_runners, setup, kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_wp_cron_event_due_now_wakes_runners, setup, kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(a_runner_without_wake_ups_binds_nothing, setup, kbj_test_engine_teardown),
     };
     return cmocka_run_group_tests_name("wakeup", tests, NULL, NULL);

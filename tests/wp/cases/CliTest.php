@@ -55,7 +55,7 @@ final class CliTest extends TestCase {
 		}
 		$this->assertStringContainsString( 'or: wp kb status [--exact] [--format=<format>]', $out );
 		$this->assertStringContainsString( 'or: wp kb version [--fields=<fields>] [--format=<format>]', $out );
-		$this->assertStringContainsString( 'or: wp kb work [--queues=<queues>] [--max-seconds=<n>] [--max-jobs=<n>] [--max-memory=<mb>] [--until-empty] [--due-within=<seconds>] [--[no-]cron] [--format=<format>]', $out );
+		$this->assertStringContainsString( 'or: wp kb work [--queues=<queues>] [--max-seconds=<n>] [--max-jobs=<n>] [--max-memory=<mb>] [--until-empty] [--due-within=<seconds>] [--[no-]cron] [--idle-ms=<ms>] [--idle-min-ms=<ms>] [--[no-]wake] [--format=<format>]', $out );
 
 		list( $code, $out ) = self::wp( 'help', 'kb' );
 		$this->assertSame( 0, $code );

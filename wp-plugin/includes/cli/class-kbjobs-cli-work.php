@@ -45,6 +45,20 @@ final class KBJobs_CLI_Work extends KBJobs_CLI_Command {
 	 * : Whether to run due WP-Cron events beside jobs when WP-Cron is on kbjobs (default:
 	 * yes). --no-cron leaves them to other runners.
 	 *
+	 * [--idle-ms=<ms>]
+	 * : The longest pause between two looks for due jobs when nothing is due (default
+	 * 1000): an idle runner costs about one claim query per pause. Jobs submitted on this
+	 * host wake it at once (see --[no-]wake); jobs submitted on other hosts wait for its
+	 * next look.
+	 *
+	 * [--idle-min-ms=<ms>]
+	 * : The pause after a look that found work (default 50); it doubles with each look that
+	 * finds nothing, up to --idle-ms.
+	 *
+	 * [--[no-]wake]
+	 * : Whether jobs submitted by processes on this host and site wake this runner at once
+	 * (default: yes). --no-wake leaves it to its pauses.
+	 *
 	 * [--format=<format>]
 	 * : Render the run report in a particular format.
 	 * ---
@@ -60,6 +74,7 @@ final class KBJobs_CLI_Work extends KBJobs_CLI_Command {
 	 *     $ wp kb work
 	 *     $ wp kb work --queues=import --max-seconds=3600
 	 *     $ wp kb work --until-empty --format=json
+	 *     $ wp kb work --idle-ms=5000 --no-wake
 	 *
 	 * @param array<int,string>    $args       None.
 	 * @param array<string,string> $assoc_args Options.
@@ -78,6 +93,20 @@ final class KBJobs_CLI_Work extends KBJobs_CLI_Command {
 		if ( isset( $assoc_args['max-memory'] ) ) {
 			$options['max_memory'] = (int) $assoc_args['max-memory'] * 1024 * 1024;
 		}
+		foreach ( array(
+			'idle-ms'     => 'idle_ms',
+			'idle-min-ms' => 'idle_min_ms',
+		) as $flag => $option ) {
+			if ( isset( $assoc_args[ $flag ] ) ) {
+				if ( ! preg_match( '/^[0-9]{1,7}$/', (string) $assoc_args[ $flag ] ) ) {
+					\WP_CLI::error( sprintf( '--%s must be a whole number of milliseconds.', $flag ) );
+				}
+				$options[ $option ] = (int) $assoc_args[ $flag ];
+			}
+		}
+		if ( ! \WP_CLI\Utils\get_flag_value( $assoc_args, 'wake', true ) ) {
+			$options['wake'] = false;
+		}
 		if ( \WP_CLI\Utils\get_flag_value( $assoc_args, 'until-empty', false ) ) {
 			$options['until_empty']      = true;
 			$options['until_empty_wait'] = (float) \WP_CLI\Utils\get_flag_value( $assoc_args, 'due-within', 60 );
@@ -92,7 +121,7 @@ final class KBJobs_CLI_Work extends KBJobs_CLI_Command {
 		if ( 'table' === $format ) {
 			\WP_CLI::success(
 				sprintf(
-					'Runner %s stopped (%s) after %.1f s: %d claimed, %d completed, %d failed, %d retried, %d cancelled, %d given back; %d WP-Cron events run, %d failed.',
+					'Runner %s stopped (%s) after %.1f s: %d claimed, %d completed, %d failed, %d retried, %d cancelled, %d given back; %d WP-Cron events run, %d failed; woken %d times.',
 					$report['runner'],
 					$report['stop_reason'],
 					$report['elapsed'],
@@ -103,7 +132,8 @@ final class KBJobs_CLI_Work extends KBJobs_CLI_Command {
 					$report['cancelled'],
 					$report['interrupted'],
 					$report['cron_ran'] ?? 0,
-					$report['cron_failed'] ?? 0
+					$report['cron_failed'] ?? 0,
+					$report['wakeups'] ?? 0
 				)
 			);
 			return;
