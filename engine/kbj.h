@@ -145,16 +145,43 @@ void kbj_engine_set_random(kbj_engine *eng, double (*rnd)(void *), void *arg);
  * Schema
  * ======================================================================== */
 
-/* The schema version this code creates, and the oldest it can work with. */
-#define KBJ_SCHEMA_VERSION 13
+/* The schema version this code creates, and the oldest it can work with: 14 split the
+ * jobs table (the claim state apart from the payload), which code before it cannot
+ * use and which it cannot use without. */
+#define KBJ_SCHEMA_VERSION 14
+#define KBJ_SCHEMA_OLDEST 14
 
 /*
  * Creates or upgrades the kbjobs tables to KBJ_SCHEMA_VERSION, under a database lock so
  * concurrent callers do not collide. Migrating an up-to-date (or newer but compatible)
- * schema changes nothing. Returns 0, KBJ_EUNSUPPORTED for a schema that needs newer
+ * schema changes nothing. A migration that moves rows (14: the jobs' state into its own
+ * table) is not run here while it has rows to move: it is left to kbj_migrate_all (`wp
+ * kb migrate`, runners stopped), and kbj_migrate returns 0 with the schema still behind
+ * (kbj_schema_behind says so). Returns 0, KBJ_EUNSUPPORTED for a schema that needs newer
  * code, or KBJ_EDB.
  */
 int kbj_migrate(kbj_engine *eng);
+
+/* What kbj_migrate_all reports while it moves rows: the rows moved so far, the highest
+ * job id reached and the highest to reach. */
+typedef struct kbj_migrate_progress {
+    void (*fn)(unsigned long long moved, unsigned long long at_id, unsigned long long top_id, void *arg);
+    void *arg;
+} kbj_migrate_progress;
+
+/* kbj_migrate with the migrations that move rows, in batches (each resumable when
+ * interrupted). For the command line, with every runner stopped: a runner of older code
+ * would go on writing the tables being moved. `progress` may be NULL. */
+int kbj_migrate_all(kbj_engine *eng, const kbj_migrate_progress *progress);
+
+/* 1 when the stored schema (as read at connect or by the last migration) is older than
+ * this code works with (KBJ_SCHEMA_OLDEST), or not made yet; 0 otherwise. */
+int kbj_schema_behind(kbj_engine *eng);
+
+/* KBJ_EUNSUPPORTED, with a message that says to run `wp kb migrate` with the runners
+ * stopped, when the schema is older than this code works with (read again first: another
+ * process may have migrated it since); 0 otherwise. Runs and submits check it. */
+int kbj_schema_require(kbj_engine *eng);
 
 /* The stored schema version and the minimum code version it requires (0, 0 before the
  * first migration). */
@@ -540,6 +567,7 @@ typedef struct kbj_lease {
     kbj_backoff backoff;
     long long progress_done, progress_total;
     double wait_ms;              /* claim time minus the later of run_at and created_at */
+    int has_unique;              /* it holds an active unique key (freed when it ends) */
 } kbj_lease;
 
 /* Frees an array of leases from kbj_claim. Accepts NULL. */

@@ -54,7 +54,8 @@ static HashTable *engine_get_gc(zend_object *obj, zval **table, int *n)
     return zend_std_get_properties(obj);
 }
 
-kbj_engine *kbjobs_engine_get(kbjobs_engine_obj *o)
+/* The engine, whatever its schema: for migrate() and schemaInfo(). */
+static kbj_engine *engine_any(kbjobs_engine_obj *o)
 {
     if (!o->eng) {
         zend_throw_error(NULL, "KBJobs\\Engine is not connected");
@@ -66,6 +67,19 @@ kbj_engine *kbjobs_engine_get(kbjobs_engine_obj *o)
         o->pid = getpid();
     }
     return o->eng;
+}
+
+kbj_engine *kbjobs_engine_get(kbjobs_engine_obj *o)
+{
+    kbj_engine *eng = engine_any(o);
+    int rc;
+    /* tables older than this code works with: every method but migrate() and
+     * schemaInfo() says to migrate */
+    if (eng && kbj_schema_behind(eng) && (rc = kbj_schema_require(eng))) {
+        kbjobs_throw(eng, rc);
+        return NULL;
+    }
+    return eng;
 }
 
 static const char *const engine_keys[] = { "lease_seconds", "claim_batch", "failure_cap",
@@ -159,23 +173,77 @@ PHP_METHOD(KBJobs_Engine, __construct)
 /* }}} */
 
 
+typedef struct migrate_progress {
+    zend_fcall_info fci;
+    zend_fcall_info_cache fcc;
+    int failed;
+} migrate_progress;
+
+/* Calls the progress callable with (moved, at_id, top_id); an exception it throws is
+ * kept for after the migration (which goes on: stopping halfway helps nobody). */
+static void call_progress(unsigned long long moved, unsigned long long at_id, unsigned long long top_id, void *arg)
+{
+    migrate_progress *p = arg;
+    zval args[3], ret;
+    if (p->failed || EG(exception))
+        return;
+    ZVAL_LONG(&args[0], (zend_long)moved);
+    ZVAL_LONG(&args[1], (zend_long)at_id);
+    ZVAL_LONG(&args[2], (zend_long)top_id);
+    p->fci.retval = &ret;
+    p->fci.params = args;
+    p->fci.param_count = 3;
+    if (zend_call_function(&p->fci, &p->fcc) != SUCCESS)
+        p->failed = 1;
+    zval_ptr_dtor(&ret);
+}
+
 PHP_METHOD(KBJobs_Engine, migrate)
 {
-    ZEND_PARSE_PARAMETERS_NONE();
-    ENGINE_OR_THROW(THIS_ENGINE(), eng);
-    KBJOBS_CHECK(eng, kbj_migrate(eng));
+    bool all = false;
+    zend_fcall_info fci = empty_fcall_info;
+    zend_fcall_info_cache fcc = empty_fcall_info_cache;
+    migrate_progress mp;
+    kbj_migrate_progress progress = { call_progress, &mp };
+    kbj_engine *eng;
+    int version = 0, min_code = 0, rc;
+
+    ZEND_PARSE_PARAMETERS_START(0, 2)
+        Z_PARAM_OPTIONAL
+        Z_PARAM_BOOL(all)
+        Z_PARAM_FUNC_OR_NULL(fci, fcc)
+    ZEND_PARSE_PARAMETERS_END();
+    if (!(eng = engine_any(THIS_ENGINE())))
+        RETURN_THROWS();
+    KBJOBS_CHECK(eng, kbj_schema_info(eng, &version, &min_code));
+    memset(&mp, 0, sizeof mp);
+    mp.fci = fci;
+    mp.fcc = fcc;
+    rc = all ? kbj_migrate_all(eng, ZEND_FCI_INITIALIZED(fci) ? &progress : NULL) : kbj_migrate(eng);
+    if (EG(exception))
+        RETURN_THROWS();
+    KBJOBS_CHECK(eng, rc);
+    array_init(return_value);
+    add_assoc_long(return_value, "from", version);
+    KBJOBS_CHECK(eng, kbj_schema_info(eng, &version, &min_code));
+    add_assoc_long(return_value, "to", version);
+    add_assoc_bool(return_value, "behind", kbj_schema_behind(eng));
 }
 
 PHP_METHOD(KBJobs_Engine, schemaInfo)
 {
     int version = 0, min_code = 0;
+    kbj_engine *eng;
     ZEND_PARSE_PARAMETERS_NONE();
-    ENGINE_OR_THROW(THIS_ENGINE(), eng);
+    if (!(eng = engine_any(THIS_ENGINE())))
+        RETURN_THROWS();
     KBJOBS_CHECK(eng, kbj_schema_info(eng, &version, &min_code));
     array_init(return_value);
     add_assoc_long(return_value, "version", version);
     add_assoc_long(return_value, "min_code", min_code);
     add_assoc_long(return_value, "code", KBJ_SCHEMA_VERSION);
+    add_assoc_long(return_value, "oldest", KBJ_SCHEMA_OLDEST);
+    add_assoc_bool(return_value, "behind", version < KBJ_SCHEMA_OLDEST);
 }
 
 PHP_METHOD(KBJobs_Engine, tracker)

@@ -81,9 +81,22 @@ namespace KBJobs {
             array $options = []
         ) {}
 
-        public function migrate(): void {}
+        /**
+         * Creates or upgrades the kbjobs tables. A migration that moves rows (14: the
+         * jobs' claim state into a table of its own) runs here only while there are none
+         * to move, unless $all: for `wp kb migrate`, with every runner stopped;
+         * $progress(int $moved, int $atId, int $topId) is called after each batch.
+         * Returns ['from' => int, 'to' => int, 'behind' => bool (still older than this
+         * code works with: run it with $all)].
+         */
+        public function migrate(bool $all = false, ?callable $progress = null): array {}
 
-        /** @return array */
+        /**
+         * ['version' => the stored schema, 'min_code' => the oldest code it allows,
+         * 'code' => this code's, 'oldest' => the oldest schema this code works with,
+         * 'behind' => version < oldest: every other method throws until `wp kb migrate`].
+         * @return array
+         */
         public function schemaInfo(): array {}
 
         /**

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: c7e1d79426daa661a5bb41cd5d854856a1875761 */
+ * Stub hash: 9a94680ed993c8184d64b735057557dbf175739f */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -14,7 +14,9 @@ ZEND_BEGIN_ARG_INFO_EX(arginfo_class_KBJobs_Engine___construct, 0, 0, 4)
 	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, options, IS_ARRAY, 0, "[]")
 ZEND_END_ARG_INFO()
 
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_migrate, 0, 0, IS_VOID, 0)
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_migrate, 0, 0, IS_ARRAY, 0)
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, all, _IS_BOOL, 0, "false")
+	ZEND_ARG_TYPE_INFO_WITH_DEFAULT_VALUE(0, progress, IS_CALLABLE, 1, "null")
 ZEND_END_ARG_INFO()
 
 #define arginfo_class_KBJobs_Engine_schemaInfo arginfo_KBJobs_versions
@@ -276,7 +278,8 @@ ZEND_END_ARG_INFO()
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_cronRunnerAlive, 0, 0, _IS_BOOL, 0)
 ZEND_END_ARG_INFO()
 
-#define arginfo_class_KBJobs_Engine_requestStop arginfo_class_KBJobs_Engine_migrate
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Engine_requestStop, 0, 0, IS_VOID, 0)
+ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_OBJ_INFO_EX(arginfo_class_KBJobs_Engine_tracker, 0, 0, KBJobs\\JobTracker, 0)
 ZEND_END_ARG_INFO()
@@ -339,7 +342,7 @@ ZEND_END_ARG_INFO()
 
 #define arginfo_class_KBJobs_Context_cancelled arginfo_class_KBJobs_Engine_cronRunnerAlive
 
-#define arginfo_class_KBJobs_Context_stopEarly arginfo_class_KBJobs_Engine_migrate
+#define arginfo_class_KBJobs_Context_stopEarly arginfo_class_KBJobs_Engine_requestStop
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_class_KBJobs_Context_leaseRemaining, 0, 0, IS_DOUBLE, 0)
 ZEND_END_ARG_INFO()

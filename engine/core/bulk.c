@@ -145,10 +145,6 @@ static int run_over(batch_work *w, int chg, const char *sql_fmt, size_t *count)
     return rc;
 }
 
-#define REQUEUE_SET                                                                         \
-    "UPDATE {p}kbjobs_jobs SET status = 'queued', attempts = 0, cancel_requested = 0,"     \
-    " run_at = NOW(6), finished_at = NULL, lease_token = 0, lease_expires = NULL,"         \
-    " uniq_active = unique_key, updated_at = NOW(6)"
 
 /* A batch whose requeue met a unique key held by another active job: each job is
  * requeued on its own, and those that meet one are skipped (the failed statement is
@@ -159,7 +155,8 @@ static int requeue_one_by_one(batch_work *w)
         int rc;
         if (w->t[i].change != CHG_REQUEUE)
             continue;
-        rc = kbj_store_exec(w->eng->st, REQUEUE_SET " WHERE id = ?", (kbj_val[]){ KBJ_VI(w->t[i].pk) }, 1, NULL);
+        rc = kbj_store_exec(w->eng->st, KBJ_REQUEUE_SET " WHERE s.id = ?", (kbj_val[]){ KBJ_VI(w->t[i].pk) }, 1,
+                            NULL);
         if (rc == KBJ_EDB && kbj_store_errno(w->eng->st) == 1062) {
             w->t[i].change = CHG_NONE;
             kbj_store_err(w->eng->st)->msg[0] = '\0';
@@ -175,7 +172,7 @@ static int requeue_one_by_one(batch_work *w)
 static int requeue(batch_work *w)
 {
     size_t m;
-    int rc = run_over(w, CHG_REQUEUE, REQUEUE_SET " WHERE id IN (%s)", &m);
+    int rc = run_over(w, CHG_REQUEUE, KBJ_REQUEUE_SET " WHERE s.id IN (%s)", &m);
     if (rc == KBJ_EDB && kbj_store_errno(w->eng->st) == 1062)
         rc = requeue_one_by_one(w);
     if (rc == KBJ_OK)
@@ -251,10 +248,12 @@ static int batch_tx(kbj_store *st, void *arg)
         return rc;
     switch (w->act) {
     case ACT_CANCEL:
-        rc = run_over(w, CHG_CANCEL, "UPDATE {p}kbjobs_jobs SET status = 'cancelled', uniq_active = NULL,"
+        rc = run_over(w, CHG_CANCEL, "UPDATE {p}kbjobs_job_state SET status = 'cancelled',"
                       " finished_at = NOW(6), updated_at = NOW(6) WHERE id IN (%s)", &m);
         if (rc == KBJ_OK)
-            rc = run_over(w, CHG_REQUEST, "UPDATE {p}kbjobs_jobs SET cancel_requested = 1, updated_at = NOW(6)"
+            rc = run_over(w, CHG_CANCEL, "UPDATE {p}kbjobs_job_data SET uniq_active = NULL WHERE id IN (%s)", &m);
+        if (rc == KBJ_OK)
+            rc = run_over(w, CHG_REQUEST, "UPDATE {p}kbjobs_job_state SET cancel_requested = 1, updated_at = NOW(6)"
                           " WHERE id IN (%s)", &m);
         break;
     case ACT_RESUME:

@@ -393,7 +393,7 @@ static int discard_tx(kbj_store *st, void *arg)
     if (strcmp(status, "interrupted") && strcmp(status, "cancelled") && strcmp(status, "failed"))
         return kbj_efail(w->eng, KBJ_ECONFLICT, "job %s is %s: only an interrupted, cancelled or failed "
                          "job's checkpoint can be discarded", w->id, status);
-    rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET progress_done = 0, phase = NULL, progress_at = NULL,"
+    rc = kbj_store_exec(st, "UPDATE {p}kbjobs_job_data SET progress_done = 0, phase = NULL, progress_at = NULL,"
                         " updated_at = NOW(6) WHERE public_id = ?", (kbj_val[]){ KBJ_VS(w->id) }, 1, NULL);
     /* the files go inside the transaction: if removing them fails, progress is kept */
     return rc ? rc : kbj_checkpoint_delete(w->eng, w->id);

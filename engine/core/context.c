@@ -117,7 +117,7 @@ int kbj_ctx_fence_sql(kbj_ctx *ctx, char *buf, size_t cap)
         return KBJ_EINVAL;
     l = ctx->lease;
     /* both values are integers the engine made: nothing here comes from outside */
-    n = snprintf(buf, cap, "SELECT id FROM `%skbjobs_jobs` WHERE id = %llu AND lease_token = %lld"
+    n = snprintf(buf, cap, "SELECT id FROM `%skbjobs_job_state` WHERE id = %llu AND lease_token = %lld"
                  " AND status = 'running' AND lease_expires > NOW(6) FOR UPDATE",
                  kbj_store_prefix(ctx->eng->st), l->pk, l->token);
     if (n < 0 || (size_t)n >= cap)

@@ -96,6 +96,7 @@ kbj_engine *kbj_engine_clone(kbj_engine *eng)
     rc = kbj_store_clone(eng->st, c->st);
     c->cfg = eng->cfg;
     memcpy(c->wake_site, eng->wake_site, sizeof c->wake_site);
+    c->schema_version = eng->schema_version;
     c->data_dir = strdup(eng->data_dir);
     c->cfg.data_dir = c->data_dir;
     c->rnd = eng->rnd;

@@ -324,9 +324,7 @@ static int act_tx(fl_work *w, int resubmit)
         goto done;
     }
     if (resubmit) {
-        snprintf(sql, 2 * m + 512, "UPDATE {p}kbjobs_jobs SET status = 'queued', attempts = 0,"
-                 " cancel_requested = 0, run_at = NOW(6), finished_at = NULL, lease_expires = NULL,"
-                 " uniq_active = unique_key, updated_at = NOW(6) WHERE status = 'failed' AND id IN (%s)", ph);
+        snprintf(sql, 2 * m + 512, KBJ_REQUEUE_SET " WHERE s.status = 'failed' AND s.id IN (%s)", ph);
         rc = kbj_store_exec(w->eng->st, sql, v, m, NULL);
         if (rc == KBJ_EDB && kbj_store_errno(w->eng->st) == 1062) {
             rc = kbj_efail(w->eng, KBJ_ECONFLICT, "cannot resubmit: another active job holds the unique "

@@ -24,6 +24,7 @@ struct kbj_engine {
     double queues_checked_at;    /* monotonic time queues_exist was read (queues.c) */
     int queues_exist;            /* whether any queue has settings */
     char wake_site[KBJ_WAKE_SITE_LEN + 1]; /* this site's wake-up names (wake.c); "" none */
+    int schema_version;          /* as read at connect or by the last migration (schema.c) */
     struct kbj_import_settings *import; /* fetch settings and sink (import.c) */
     /* destructors of what modules above the handle hang on it, called by kbj_engine_free */
     void (*free_types)(kbj_engine *eng);
@@ -57,6 +58,14 @@ int kbj_cron_renew_on(kbj_engine *eng, kbj_store *st, const char *runner);
  * '-' ("runner", "loopback", "run-now", "cli"). */
 int kbj_cron_trigger_valid(const char *t);
 
+/* The start of the UPDATE that puts ended jobs back in their queue (resume, resubmit):
+ * the state as a new job's, and the unique key active again (a job holding it already
+ * makes the statement fail with a duplicate key). Continue with a WHERE on s.id. */
+#define KBJ_REQUEUE_SET                                                                        \
+    "UPDATE {p}kbjobs_job_state s JOIN {p}kbjobs_job_data d ON d.id = s.id SET s.status = 'queued'," \
+    " s.attempts = 0, s.cancel_requested = 0, s.run_at = NOW(6), s.finished_at = NULL,"          \
+    " s.lease_token = 0, s.lease_expires = NULL, d.uniq_active = d.unique_key, s.updated_at = NOW(6)"
+
 /* Records a message on the engine's handle and returns `code`. */
 #define kbj_efail(eng, code, ...) kbj_fail(kbj_store_err((eng)->st), (code), __VA_ARGS__)
 
@@ -68,8 +77,15 @@ double kbj_random(kbj_engine *eng);
 int kbj_failures_record(kbj_engine *eng, unsigned long long pk, const char *id, const char *type,
                         const char *message, int attempts);
 
-/* Refuses (KBJ_EUNSUPPORTED) a stored schema that needs newer code; 0 otherwise. */
+/* Refuses (KBJ_EUNSUPPORTED) a stored schema that needs newer code; 0 otherwise.
+ * Notes the stored version (kbj_schema_behind). */
 int kbj_schema_check_connected(kbj_engine *eng);
+
+
+/* Schema 14 (schema_split.c): whether the old jobs table still has rows to move (0 when
+ * it is gone or empty), and the split itself, resumable. */
+int kbj_schema_jobs_rows(kbj_store *st, unsigned long long *rows);
+int kbj_schema_split_jobs(kbj_store *st, const kbj_migrate_progress *progress);
 
 /* A DATETIME column as Unix seconds with microseconds (text for kbj_dbtime): unlike
  * UNIX_TIMESTAMP, which gives NULL past 2038 on some servers, it reads the times a job

@@ -304,27 +304,25 @@ static int prepare_job(kbj_engine *eng, const kbj_submit *in, size_t index, prep
     return prepare_keys(eng, in, t, where, p);
 }
 
+/* A job is two rows: its payload (kbjobs_job_data, with the auto-increment id) and its
+ * claim state (kbjobs_job_state, under the same id). */
 #define INSERT_COLUMNS                                                                       \
-    "INSERT INTO {p}kbjobs_jobs (public_id, type, queue, status, priority, run_at, params,"  \
-    " max_attempts, backoff, backoff_base_ms, backoff_cap_ms, backoff_jitter, on_expiry,"    \
-    " concurrency_key, unique_key, unique_scope, uniq_active, uniq_retained, backlog,"       \
-    " rerun_of, created_at, updated_at) VALUES "
-#define INSERT_ROW                                                                           \
-    "(?, ?, ?, ?, ?, IF(? > 0, " KBJ_SQL_EPOCH_PLUS ", NOW(6) + INTERVAL ? MICROSECOND),"    \
-    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(6), NOW(6))"
-#define INSERT_PARAMS 21
+    "INSERT INTO {p}kbjobs_job_data (public_id, type, params, max_attempts, backoff,"        \
+    " backoff_base_ms, backoff_cap_ms, backoff_jitter, on_expiry, unique_key, unique_scope," \
+    " uniq_active, uniq_retained, backlog, rerun_of, created_at, updated_at) VALUES "
+#define INSERT_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(6), NOW(6))"
+#define INSERT_PARAMS 14 /* and rerun_of */
+#define STATE_COLUMNS                                                                        \
+    "INSERT INTO {p}kbjobs_job_state (id, queue, status, priority, run_at, concurrency_key,"  \
+    " updated_at) VALUES "
+#define STATE_ROW "(?, ?, ?, ?, IF(? > 0, " KBJ_SQL_EPOCH_PLUS ", NOW(6) + INTERVAL ? MICROSECOND), ?, NOW(6))"
+#define STATE_PARAMS 8
 
 static void bind_row(kbj_val *v, const prepared *p, const char *id)
 {
     size_t k = 0;
     v[k++] = KBJ_VS(id);
     v[k++] = KBJ_VS(p->type);
-    v[k++] = KBJ_VS(p->queue);
-    v[k++] = KBJ_VS(p->status);
-    v[k++] = KBJ_VI(p->priority);
-    v[k++] = KBJ_VD(p->run_at);
-    v[k++] = KBJ_VI(kbj_micros(p->run_at));
-    v[k++] = KBJ_VI(p->delay_us);
     v[k++] = KBJ_VS(p->params);
     v[k++] = KBJ_VI(p->max_attempts);
     v[k++] = KBJ_VS(kbj_backoff_name(p->backoff.kind));
@@ -332,12 +330,105 @@ static void bind_row(kbj_val *v, const prepared *p, const char *id)
     v[k++] = KBJ_VI(p->backoff.cap_ms);
     v[k++] = KBJ_VD(p->backoff.jitter);
     v[k++] = KBJ_VS(expiry_name(p->on_expiry));
-    v[k++] = KBJ_VS(p->ckey);
     v[k++] = KBJ_VS(p->ukey);
     v[k++] = KBJ_VS(p->scope);
     v[k++] = KBJ_VS(p->ukey);                                   /* uniq_active */
     v[k++] = p->scope && strcmp(p->scope, "retained") == 0 ? KBJ_VS(p->ukey) : KBJ_VNULL;
     v[k++] = KBJ_VS(p->backlog);
+}
+
+static void bind_state(kbj_val *v, const prepared *p, unsigned long long pk)
+{
+    size_t k = 0;
+    v[k++] = KBJ_VI(pk);
+    v[k++] = KBJ_VS(p->queue);
+    v[k++] = KBJ_VS(p->status);
+    v[k++] = KBJ_VI(p->priority);
+    v[k++] = KBJ_VD(p->run_at);
+    v[k++] = KBJ_VI(kbj_micros(p->run_at));
+    v[k++] = KBJ_VI(p->delay_us);
+    v[k++] = KBJ_VS(p->ckey);
+}
+
+/* The SQL of an INSERT of `rows` rows: `head` then `row` `rows` times, comma-separated.
+ * NULL when out of memory; the caller frees it. */
+static char *multi_row_sql(const char *head, const char *row, size_t rows)
+{
+    size_t hl = strlen(head), rl = strlen(row), off = hl;
+    char *sql = malloc(hl + rows * (rl + 1) + 1);
+    if (!sql)
+        return NULL;
+    memcpy(sql, head, hl);
+    for (size_t k = 0; k < rows; k++) {
+        if (k)
+            sql[off++] = ',';
+        memcpy(sql + off, row, rl);
+        off += rl;
+    }
+    sql[off] = '\0';
+    return sql;
+}
+
+/* The state rows of `n` jobs whose data rows were just inserted under the public ids
+ * `ids`: their auto-increment ids are read back by public id (a multi-row INSERT's ids
+ * are consecutive only in some of InnoDB's auto-increment lock modes). */
+static int insert_states(kbj_engine *eng, const prepared *jobs, char (*ids)[KBJ_ID_LEN + 1], size_t n,
+                         unsigned long long first_pk)
+{
+    kbj_val *v = calloc(n * STATE_PARAMS + (n > 1 ? n : 0), sizeof *v);
+    unsigned long long *pks = calloc(n, sizeof *pks);
+    char *sql = NULL, *ph = NULL;
+    kbj_rows *rows = NULL;
+    int rc = KBJ_OK;
+
+    if (!v || !pks) {
+        rc = kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (n == 1) {
+        pks[0] = first_pk;
+    } else {
+        size_t cap;
+        for (size_t k = 0; k < n; k++)
+            v[k] = KBJ_VS(ids[k]);
+        ph = kbj_placeholders(n);
+        cap = 3 * n + 128;
+        sql = ph ? malloc(cap) : NULL;
+        if (!sql) {
+            rc = kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+            goto out;
+        }
+        snprintf(sql, cap, "SELECT public_id, id FROM {p}kbjobs_job_data WHERE public_id IN (%s)", ph);
+        if ((rc = kbj_store_query(eng->st, sql, v, n, &rows)))
+            goto out;
+        for (size_t r = 0; r < kbj_rows_count(rows); r++)
+            for (size_t k = 0; k < n; k++)
+                if (!pks[k] && strcmp(ids[k], kbj_rows_str(rows, r, 0)) == 0) {
+                    pks[k] = (unsigned long long)kbj_rows_int(rows, r, 1);
+                    break;
+                }
+        for (size_t k = 0; k < n; k++)
+            if (!pks[k]) {
+                rc = kbj_efail(eng, KBJ_EDB, "job %s was not found after its insert", ids[k]);
+                goto out;
+            }
+        free(sql);
+    }
+    sql = multi_row_sql(STATE_COLUMNS, STATE_ROW, n);
+    if (!sql) {
+        rc = kbj_efail(eng, KBJ_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t k = 0; k < n; k++)
+        bind_state(v + k * STATE_PARAMS, &jobs[k], pks[k]);
+    rc = kbj_store_exec(eng->st, sql, v, n * STATE_PARAMS, NULL);
+out:
+    kbj_rows_free(rows);
+    free(ph);
+    free(sql);
+    free(pks);
+    free(v);
+    return rc;
 }
 
 /* Finds the job a unique key points to; 1 with id filled, 0 when none, or an error. */
@@ -389,6 +480,7 @@ static int insert_one(kbj_engine *eng, const prepared *p, const char *rerun_of,
         rc = kbj_store_exec(eng->st, INSERT_COLUMNS INSERT_ROW, v, INSERT_PARAMS + 1, NULL);
         if (rc == KBJ_OK) {
             unsigned long long pk = kbj_store_insert_id(eng->st);
+            rc = insert_states(eng, p, (char (*)[KBJ_ID_LEN + 1])id, 1, pk);
             for (size_t r = 0; rc == KBJ_OK && r < p->nresources; r++)
                 rc = kbj_store_exec(eng->st, "INSERT INTO {p}kbjobs_resources (job_id, name, op) VALUES (?, ?, ?)",
                                     (kbj_val[]){ KBJ_VI(pk), KBJ_VS(p->resources[r].name),
@@ -443,25 +535,13 @@ static int submit_tx(kbj_store *st, void *arg)
         /* consecutive jobs without unique keys go in multi-row INSERTs */
         while (i + run < w->n && run < BULK_ROWS && !w->jobs[i + run].ukey && !w->jobs[i + run].nresources)
             run++;
-        if (!v) {
+        if (!v)
             v = malloc(sizeof *v * (BULK_ROWS * (INSERT_PARAMS + 1)));
-            sql = malloc(strlen(INSERT_COLUMNS) + BULK_ROWS * (strlen(INSERT_ROW) + 2) + 1);
-            if (!v || !sql) {
-                rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
-                break;
-            }
-        }
-        {
-            size_t off = 0, rl = strlen(INSERT_ROW);
-            memcpy(sql, INSERT_COLUMNS, strlen(INSERT_COLUMNS));
-            off = strlen(INSERT_COLUMNS);
-            for (size_t k = 0; k < run; k++) {
-                if (k)
-                    sql[off++] = ',';
-                memcpy(sql + off, INSERT_ROW, rl);
-                off += rl;
-            }
-            sql[off] = '\0';
+        free(sql);
+        sql = multi_row_sql(INSERT_COLUMNS, INSERT_ROW, run);
+        if (!v || !sql) {
+            rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+            break;
         }
         for (size_t k = 0; k < run && rc == KBJ_OK; k++) {
             w->existed[i + k] = 0;
@@ -474,6 +554,8 @@ static int submit_tx(kbj_store *st, void *arg)
         }
         if (rc == KBJ_OK)
             rc = kbj_store_exec(w->eng->st, sql, v, run * (INSERT_PARAMS + 1), NULL);
+        if (rc == KBJ_OK)
+            rc = insert_states(w->eng, &w->jobs[i], &w->ids[i], run, kbj_store_insert_id(w->eng->st));
         i += run;
     }
     free(v);
@@ -509,6 +591,8 @@ static int submit_prepared(kbj_engine *eng, const kbj_submit *jobs, size_t n,
         return KBJ_OK;
     if (n > 100000)
         return kbj_efail(eng, KBJ_EINVAL, "at most 100000 jobs can be submitted at once");
+    if ((rc = kbj_schema_require(eng)))
+        return rc;
     w.jobs = calloc(n, sizeof *w.jobs);
     if (!w.jobs)
         return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
@@ -1127,13 +1211,14 @@ static int cancel_tx(kbj_store *st, void *arg)
         return rc;
     if (strcmp(status, "queued") == 0 || strcmp(status, "interrupted") == 0 || strcmp(status, "held") == 0) {
         *w->flag = 0;
-        return kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'cancelled', uniq_active = NULL,"
-                              " finished_at = NOW(6), updated_at = NOW(6) WHERE id = ?",
-                              (kbj_val[]){ KBJ_VI(pk) }, 1, NULL);
+        rc = kbj_store_exec(st, "UPDATE {p}kbjobs_job_state SET status = 'cancelled', finished_at = NOW(6),"
+                            " updated_at = NOW(6) WHERE id = ?", (kbj_val[]){ KBJ_VI(pk) }, 1, NULL);
+        return rc ? rc : kbj_store_exec(st, "UPDATE {p}kbjobs_job_data SET uniq_active = NULL WHERE id = ?",
+                                        (kbj_val[]){ KBJ_VI(pk) }, 1, NULL);
     }
     if (strcmp(status, "running") == 0) {
         *w->flag = 1;
-        return kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET cancel_requested = 1, updated_at = NOW(6)"
+        return kbj_store_exec(st, "UPDATE {p}kbjobs_job_state SET cancel_requested = 1, updated_at = NOW(6)"
                               " WHERE id = ?", (kbj_val[]){ KBJ_VI(pk) }, 1, NULL);
     }
     return kbj_efail(w->eng, KBJ_ECONFLICT, "job %s is %s: only held, queued, running or interrupted "
@@ -1195,10 +1280,7 @@ static int resume_tx(kbj_store *st, void *arg)
     if (strcmp(status, "interrupted") && strcmp(status, "cancelled") && strcmp(status, "failed"))
         return kbj_efail(w->eng, KBJ_ECONFLICT, "job %s is %s: only interrupted, cancelled or failed "
                          "jobs can be resumed", w->id, status);
-    rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'queued', attempts = 0,"
-                        " cancel_requested = 0, run_at = NOW(6), finished_at = NULL, lease_token = 0,"
-                        " lease_expires = NULL, uniq_active = unique_key, updated_at = NOW(6)"
-                        " WHERE id = ?", (kbj_val[]){ KBJ_VI(pk) }, 1, NULL);
+    rc = kbj_store_exec(st, KBJ_REQUEUE_SET " WHERE s.id = ?", (kbj_val[]){ KBJ_VI(pk) }, 1, NULL);
     if (rc == KBJ_EDB && kbj_store_errno(st) == 1062)
         return kbj_efail(w->eng, KBJ_ECONFLICT, "job %s cannot resume: another active job holds its "
                          "unique key", w->id);
@@ -1484,9 +1566,10 @@ static int retention_tx(kbj_store *st, void *arg)
         "DELETE FROM {p}kbjobs_failures WHERE job_id IN (%s)",
         "DELETE FROM {p}kbjobs_keys WHERE job_id IN (%s)",
         "DELETE FROM {p}kbjobs_resources WHERE job_id IN (%s)",
-        "DELETE FROM {p}kbjobs_jobs WHERE id IN (%s)",
+        "DELETE FROM {p}kbjobs_job_state WHERE id IN (%s)",
+        "DELETE FROM {p}kbjobs_job_data WHERE id IN (%s)",
     };
-    for (size_t t = 0; t < 5 && rc == KBJ_OK; t++) {
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0] && rc == KBJ_OK; t++) {
         snprintf(sql, 2 * m + 128, tables[t], ph);
         rc = kbj_store_exec(st, sql, v, m, NULL);
     }

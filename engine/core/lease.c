@@ -20,7 +20,14 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A job's claim state is a row of kbjobs_job_state, its payload a row of kbjobs_job_data
+ * (schema_split.c): claims and completions write the state; what a job keeps (results,
+ * errors, progress, metrics) goes to the data row, fenced by the state row's token. */
+#define STATE "{p}kbjobs_job_state"
+#define DATA "{p}kbjobs_job_data"
 #define FENCE " WHERE id = ? AND lease_token = ? AND status = 'running'"
+#define DATA_FENCED " " DATA " d JOIN " STATE " s ON s.id = d.id"
+#define FENCE_S " WHERE s.id = ? AND s.lease_token = ? AND s.status = 'running'"
 
 void kbj_leases_free(kbj_lease *leases, size_t n)
 {
@@ -52,32 +59,31 @@ typedef struct claim_work {
     long long last_token;   /* the token of this claim's last run (0 before the first) */
 } claim_work;
 
-/* The jobs a committed claim took, found by its owner and token (the same columns as
- * CLAIM_SELECT). */
+/* What a lease needs of claimed jobs (state and payload, read without locks: the state
+ * rows are this claim's, the payload does not change while a job runs), by a condition
+ * on the state row `s`. */
 #define CLAIMED_SELECT                                                                 \
-    "SELECT j.id, j.concurrency_key,"                                                  \
-    " EXISTS (SELECT 1 FROM {p}kbjobs_resources r WHERE r.job_id = j.id),"             \
-    " j.public_id, j.type, j.queue, j.params, j.attempts - 1, j.max_attempts, j.backoff," \
-    " j.backoff_base_ms, j.backoff_cap_ms, j.backoff_jitter, j.progress_done,"          \
-    " j.progress_total,"                                                               \
-    " TIMESTAMPDIFF(MICROSECOND, GREATEST(j.run_at, j.created_at), j.started_at)"      \
-    " FROM {p}kbjobs_jobs j"                                                           \
-    " WHERE j.lease_owner = ? AND j.lease_token = ? AND j.status = 'running' ORDER BY j.id"
+    "SELECT s.id, s.concurrency_key,"                                                  \
+    " EXISTS (SELECT 1 FROM {p}kbjobs_resources r WHERE r.job_id = s.id),"             \
+    " d.public_id, d.type, s.queue, d.params, s.attempts - 1, d.max_attempts, d.backoff," \
+    " d.backoff_base_ms, d.backoff_cap_ms, d.backoff_jitter, d.progress_done,"          \
+    " d.progress_total,"                                                               \
+    " TIMESTAMPDIFF(MICROSECOND, GREATEST(s.run_at, d.created_at), s.started_at),"      \
+    " d.uniq_active IS NOT NULL"                                                       \
+    " FROM " STATE " s JOIN " DATA " d ON d.id = s.id WHERE "
 
+/* The due jobs of a queue, locked (rows other claims hold are skipped): the state table
+ * only. */
 #define CLAIM_SELECT                                                                   \
-    "SELECT j.id, j.concurrency_key,"                                                  \
-    " EXISTS (SELECT 1 FROM {p}kbjobs_resources r WHERE r.job_id = j.id),"             \
-    " j.public_id, j.type, j.queue, j.params, j.attempts, j.max_attempts, j.backoff,"  \
-    " j.backoff_base_ms, j.backoff_cap_ms, j.backoff_jitter, j.progress_done,"          \
-    " j.progress_total,"                                                               \
-    " TIMESTAMPDIFF(MICROSECOND, GREATEST(j.run_at, j.created_at), NOW(6))"            \
-    " FROM {p}kbjobs_jobs j"                                                           \
-    " WHERE j.status = 'queued' AND j.queue = ? AND j.run_at <= NOW(6)"                \
-    " AND (j.concurrency_key IS NULL OR NOT EXISTS"                                    \
-    " (SELECT 1 FROM {p}kbjobs_keys k WHERE k.ckey = j.concurrency_key))"              \
+    "SELECT s.id, s.concurrency_key,"                                                  \
+    " EXISTS (SELECT 1 FROM {p}kbjobs_resources r WHERE r.job_id = s.id)"              \
+    " FROM " STATE " s"                                                                \
+    " WHERE s.status = 'queued' AND s.queue = ? AND s.run_at <= NOW(6)"                \
+    " AND (s.concurrency_key IS NULL OR NOT EXISTS"                                    \
+    " (SELECT 1 FROM {p}kbjobs_keys k WHERE k.ckey = s.concurrency_key))"              \
     " AND NOT EXISTS (SELECT 1 FROM {p}kbjobs_resources r JOIN {p}kbjobs_keys k"       \
-    " ON k.ckey = CONCAT('res:', r.name) WHERE r.job_id = j.id)"                        \
-    " ORDER BY j.priority, j.run_at, j.id LIMIT ? FOR UPDATE SKIP LOCKED"
+    " ON k.ckey = CONCAT('res:', r.name) WHERE r.job_id = s.id)"                        \
+    " ORDER BY s.priority, s.run_at, s.id LIMIT ? FOR UPDATE SKIP LOCKED"
 
 /* Takes the guard rows of a job's concurrency key and resources. 1 when all were free
  * (now held), 0 when one was busy (none held), or an error. */
@@ -121,7 +127,7 @@ const char *kbj_claim_sql(void)
     return CLAIM_SELECT;
 }
 
-/* Fills a lease from a CLAIM_SELECT row, as it will be once claimed. */
+/* Fills a lease from a CLAIMED_SELECT row. */
 static int lease_from_row(kbj_lease *l, const kbj_rows *rows, size_t i, long long token)
 {
     l->pk = (unsigned long long)kbj_rows_int(rows, i, 0);
@@ -139,12 +145,44 @@ static int lease_from_row(kbj_lease *l, const kbj_rows *rows, size_t i, long lon
     l->backoff.jitter = kbj_dbtime(kbj_rows_str(rows, i, 12));
     l->progress_done = kbj_rows_int(rows, i, 13);
     l->progress_total = kbj_rows_int(rows, i, 14);
-    /* the wait is measured by the database's clock, in the claim itself */
+    /* the wait is measured by the database's clock, at the claim */
     l->wait_ms = kbj_rows_int(rows, i, 15) / 1000.0;
     if (l->wait_ms < 0)
         l->wait_ms = 0;
+    l->has_unique = (int)kbj_rows_int(rows, i, 16);
     l->token = token;
     return l->params && (!kbj_rows_str(rows, i, 1) || l->concurrency_key) ? KBJ_OK : KBJ_ENOMEM;
+}
+
+/* The leases of the jobs claimed under `token`, read by CLAIMED_SELECT with `cond` (on
+ * state row s) and its values; in the order of `order` (the claim's, n ids) when given,
+ * else in id order. */
+static int read_claimed(claim_work *w, kbj_store *st, const char *cond, const kbj_val *v, size_t nv,
+                        const unsigned long long *order, size_t n, long long token)
+{
+    kbj_rows *rows = NULL;
+    char *sql = malloc(strlen(CLAIMED_SELECT) + strlen(cond) + 32);
+    int rc;
+    if (!sql)
+        return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+    sprintf(sql, "%s%s ORDER BY s.id", CLAIMED_SELECT, cond);
+    rc = kbj_store_query(st, sql, v, nv, &rows);
+    free(sql);
+    if (order) {
+        for (size_t k = 0; rc == KBJ_OK && k < n; k++)
+            for (size_t i = 0; i < kbj_rows_count(rows); i++)
+                if ((unsigned long long)kbj_rows_int(rows, i, 0) == order[k]) {
+                    if (lease_from_row(&w->out[w->n++], rows, i, token) != KBJ_OK)
+                        rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+                    break;
+                }
+    } else {
+        for (size_t i = 0; rc == KBJ_OK && i < kbj_rows_count(rows) && w->n < w->max; i++)
+            if (lease_from_row(&w->out[w->n++], rows, i, token) != KBJ_OK)
+                rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+    }
+    kbj_rows_free(rows);
+    return rc;
 }
 
 /*
@@ -155,6 +193,7 @@ static int claim_tx(kbj_store *st, void *arg)
 {
     claim_work *w = arg;
     kbj_val *v = NULL;
+    unsigned long long *ids = NULL;
     size_t nids = 0;
     long long token = kbj_new_token();
     char *ph = NULL, *sql = NULL;
@@ -174,17 +213,17 @@ static int claim_tx(kbj_store *st, void *arg)
      * leave them running with nobody working on them, their leases renewed by this
      * runner's heartbeat for ever. */
     if (w->last_token) {
-        rc = kbj_store_query(st, CLAIMED_SELECT, (kbj_val[]){ KBJ_VS(w->runner), KBJ_VI(w->last_token) }, 2,
-                             &rows);
-        for (size_t i = 0; rc == KBJ_OK && i < kbj_rows_count(rows) && w->n < w->max; i++)
-            if (lease_from_row(&w->out[w->n++], rows, i, w->last_token) != KBJ_OK)
-                rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+        rc = read_claimed(w, st, "s.lease_owner = ? AND s.lease_token = ? AND s.status = 'running'",
+                          (kbj_val[]){ KBJ_VS(w->runner), KBJ_VI(w->last_token) }, 2, NULL, 0, w->last_token);
         if (rc || w->n > 0)
             goto done;
-        kbj_rows_free(rows);
-        rows = NULL;
     }
     w->last_token = token;
+    ids = calloc(w->max, sizeof *ids);
+    if (!ids) {
+        rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+        goto done;
+    }
     for (size_t q = 0; q < w->nqueues && nids < w->max && rc == KBJ_OK; q++) {
         size_t allowed = 0, before = nids;
         int rate_limited = 0;
@@ -205,8 +244,7 @@ static int claim_tx(kbj_store *st, void *arg)
                 if (free_now <= 0)
                     continue;
             }
-            if (lease_from_row(&w->out[w->n++], rows, i, token) != KBJ_OK)
-                rc = kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+            ids[nids] = (unsigned long long)pk;
             v[3 + nids++] = KBJ_VI(pk);
         }
         kbj_rows_free(rows);
@@ -227,13 +265,18 @@ static int claim_tx(kbj_store *st, void *arg)
     v[1] = KBJ_VI(token);
     v[2] = KBJ_VI(w->eng->cfg.lease_seconds);
     snprintf(sql, 2 * nids + 1024,
-             "UPDATE {p}kbjobs_jobs SET status = 'running', lease_owner = ?, lease_token = ?,"
+             "UPDATE " STATE " SET status = 'running', lease_owner = ?, lease_token = ?,"
              " lease_expires = NOW(6) + INTERVAL ? SECOND, attempts = attempts + 1,"
              " cancel_requested = 0, started_at = NOW(6), updated_at = NOW(6) WHERE id IN (%s)", ph);
     rc = kbj_store_exec(st, sql, v, nids + 3, NULL);
+    if (rc == KBJ_OK) {
+        snprintf(sql, 2 * nids + 1024, "s.id IN (%s)", ph);
+        rc = read_claimed(w, st, sql, v + 3, nids, ids, nids, token);
+    }
 done:
     kbj_rows_free(rows);
     free(v);
+    free(ids);
     free(ph);
     free(sql);
     if (rc || w->n == 0) {
@@ -306,14 +349,14 @@ static int heartbeat_do(kbj_store *st, void *arg)
     fenced_work *w = arg;
     unsigned long long n = 0;
     kbj_rows *rows = NULL;
-    int rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET lease_expires = NOW(6) + INTERVAL ? SECOND" FENCE,
+    int rc = kbj_store_exec(st, "UPDATE " STATE " SET lease_expires = NOW(6) + INTERVAL ? SECOND" FENCE,
                             (kbj_val[]){ KBJ_VI(w->eng->cfg.lease_seconds), KBJ_VI(w->l->pk),
                                          KBJ_VI(w->l->token) }, 3, &n);
     if (rc)
         return rc;
     if (n == 0)
         return lost(w->eng, w->l);
-    rc = kbj_store_query(st, "SELECT cancel_requested FROM {p}kbjobs_jobs WHERE id = ?",
+    rc = kbj_store_query(st, "SELECT cancel_requested FROM " STATE " WHERE id = ?",
                          (kbj_val[]){ KBJ_VI(w->l->pk) }, 1, &rows);
     if (rc == KBJ_OK)
         w->flag = (int)kbj_rows_int(rows, 0, 0);
@@ -337,8 +380,8 @@ static int progress_do(kbj_store *st, void *arg)
 {
     fenced_work *w = arg;
     unsigned long long n = 0;
-    int rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET progress_done = ?, progress_total = ?,"
-                            " phase = COALESCE(?, phase), progress_at = NOW(6), updated_at = NOW(6)" FENCE,
+    int rc = kbj_store_exec(st, "UPDATE" DATA_FENCED " SET d.progress_done = ?, d.progress_total = ?,"
+                            " d.phase = COALESCE(?, d.phase), d.progress_at = NOW(6), d.updated_at = NOW(6)" FENCE_S,
                             (kbj_val[]){ KBJ_VI(w->a), KBJ_VI(w->b), KBJ_VS(w->text), KBJ_VI(w->l->pk),
                                          KBJ_VI(w->l->token) }, 5, &n);
     return rc ? rc : n ? KBJ_OK : lost(w->eng, w->l);
@@ -362,7 +405,7 @@ static int title_do(kbj_store *st, void *arg)
 {
     fenced_work *w = arg;
     unsigned long long n = 0;
-    int rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET title = ?, updated_at = NOW(6)" FENCE,
+    int rc = kbj_store_exec(st, "UPDATE" DATA_FENCED " SET d.title = ?, d.updated_at = NOW(6)" FENCE_S,
                             (kbj_val[]){ KBJ_VS(w->text), KBJ_VI(w->l->pk), KBJ_VI(w->l->token) }, 3, &n);
     return rc ? rc : n ? KBJ_OK : lost(w->eng, w->l);
 }
@@ -387,7 +430,7 @@ static int metrics_tx(kbj_store *st, void *arg)
     char *text;
     int rc;
 
-    rc = kbj_store_query(st, "SELECT metrics FROM {p}kbjobs_jobs" FENCE " FOR UPDATE",
+    rc = kbj_store_query(st, "SELECT d.metrics FROM" DATA_FENCED FENCE_S " FOR UPDATE",
                          (kbj_val[]){ KBJ_VI(w->l->pk), KBJ_VI(w->l->token) }, 2, &rows);
     if (rc)
         return rc;
@@ -416,7 +459,7 @@ static int metrics_tx(kbj_store *st, void *arg)
     json_decref(have);
     if (!text)
         return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
-    rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET metrics = ?, updated_at = NOW(6) WHERE id = ?",
+    rc = kbj_store_exec(st, "UPDATE " DATA " SET metrics = ?, updated_at = NOW(6) WHERE id = ?",
                         (kbj_val[]){ KBJ_VS(text), KBJ_VI(w->l->pk) }, 2, NULL);
     free(text);
     return rc;
@@ -465,7 +508,7 @@ static int already(kbj_store *st, const kbj_lease *l, const char *status)
 {
     kbj_rows *rows = NULL;
     int yes = 0;
-    if (kbj_store_query(st, "SELECT 1 FROM {p}kbjobs_jobs WHERE id = ? AND lease_token = ? AND status = ?",
+    if (kbj_store_query(st, "SELECT 1 FROM " STATE " WHERE id = ? AND lease_token = ? AND status = ?",
                         (kbj_val[]){ KBJ_VI(l->pk), KBJ_VI(l->token), KBJ_VS(status) }, 3, &rows) == KBJ_OK)
         yes = kbj_rows_count(rows) > 0;
     kbj_rows_free(rows);
@@ -492,33 +535,35 @@ typedef struct complete_work {
     const char *const *results;
     size_t n, fenced;
     unsigned char *refused;      /* may be NULL */
+    unsigned char *skip;         /* per lease: refused by its fence (its data row stays) */
     int (*also)(kbj_store *st, void *arg);
     void *also_arg;
 } complete_work;
 
-#define COMPLETE_TAIL                                                                     \
-    ", error = NULL, finished_at = NOW(6), updated_at = NOW(6), lease_expires = NULL,"      \
-    " uniq_active = NULL,"                                                                    \
-    " progress_done = IF(progress_total > 0, progress_total, progress_done)"                 \
-    " WHERE lease_token = ? AND status = 'running' AND id IN (%s)"
+/* Whether completing job `m` writes its data row: a result to keep, an active unique key
+ * to free, or an error from an earlier attempt to clear. Other completions write only the
+ * state. */
+static int completion_writes_data(const complete_work *w, size_t m)
+{
+    const kbj_lease *l = &w->leases[m];
+    return (w->results && w->results[m]) || l->has_unique || l->attempts > 1;
+}
 
-/* Completes one token group (a claim's batch, usually) with one UPDATE: results go in
- * through CASE id WHEN ? THEN ? ... END, so a batch costs one statement however many
- * of its jobs have results. */
+/* Completes one token group (a claim's batch, usually): one UPDATE of the state rows,
+ * then, for the jobs that keep something, one UPDATE of their data rows, results going in
+ * through CASE id WHEN ? THEN ? ... END. */
 static int complete_group(complete_work *w, const size_t *members, size_t k)
 {
     kbj_store *st = w->eng->st;
-    int with_results = 0, rc;
-    size_t nv = 0, cap;
+    int rc;
+    size_t nv = 0, cap, nd = 0;
     kbj_val *v;
     char *sql, *ph;
     unsigned long long got = 0;
 
-    for (size_t m = 0; m < k && !with_results; m++)
-        with_results = w->results && w->results[members[m]];
-    v = calloc(3 * k + 1, sizeof *v);
+    v = calloc(3 * k + 2, sizeof *v);
     ph = kbj_placeholders(k);
-    cap = 16 * k + strlen(COMPLETE_TAIL) + 256;
+    cap = 24 * k + 512;
     sql = malloc(cap);
     if (!v || !ph || !sql) {
         free(v);
@@ -526,19 +571,8 @@ static int complete_group(complete_work *w, const size_t *members, size_t k)
         free(sql);
         return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
     }
-    {
-        size_t off = (size_t)snprintf(sql, cap, "UPDATE {p}kbjobs_jobs SET status = 'completed', result = %s",
-                                      with_results ? "CASE id" : "NULL");
-        if (with_results) {
-            for (size_t m = 0; m < k; m++) {
-                off += (size_t)snprintf(sql + off, cap - off, " WHEN ? THEN ?");
-                v[nv++] = KBJ_VI(w->leases[members[m]].pk);
-                v[nv++] = KBJ_VS(w->results[members[m]]);
-            }
-            off += (size_t)snprintf(sql + off, cap - off, " END");
-        }
-        snprintf(sql + off, cap - off, COMPLETE_TAIL, ph);
-    }
+    snprintf(sql, cap, "UPDATE " STATE " SET status = 'completed', finished_at = NOW(6), updated_at = NOW(6),"
+             " lease_expires = NULL WHERE lease_token = ? AND status = 'running' AND id IN (%s)", ph);
     v[nv++] = KBJ_VI(w->leases[members[0]].token);
     for (size_t m = 0; m < k; m++)
         v[nv++] = KBJ_VI(w->leases[members[m]].pk);
@@ -551,7 +585,34 @@ static int complete_group(complete_work *w, const size_t *members, size_t k)
                 w->fenced++;
                 if (w->refused)
                     w->refused[members[m]] = 1;
+                w->skip[members[m]] = 1;
             }
+    }
+    /* the data rows of the jobs completed here that keep something */
+    if (rc == KBJ_OK) {
+        size_t off = (size_t)snprintf(sql, cap, "UPDATE " DATA " SET result = CASE id");
+        nv = 0;
+        for (size_t m = 0; m < k; m++) {
+            size_t j = members[m];
+            if (w->skip[j] || !completion_writes_data(w, j))
+                continue;
+            off += (size_t)snprintf(sql + off, cap - off, " WHEN ? THEN ?");
+            v[nv++] = KBJ_VI(w->leases[j].pk);
+            v[nv++] = w->results && w->results[j] ? KBJ_VS(w->results[j]) : KBJ_VNULL;
+            nd++;
+        }
+        if (nd > 0) {
+            off += (size_t)snprintf(sql + off, cap - off, " END, error = NULL, uniq_active = NULL WHERE id IN (");
+            for (size_t m = 0, c = 0; m < k; m++) {
+                size_t j = members[m];
+                if (w->skip[j] || !completion_writes_data(w, j))
+                    continue;
+                off += (size_t)snprintf(sql + off, cap - off, "%s?", c++ ? "," : "");
+                v[nv++] = KBJ_VI(w->leases[j].pk);
+            }
+            snprintf(sql + off, cap - off, ")");
+            rc = kbj_store_exec(st, sql, v, nv, NULL);
+        }
     }
     free(v);
     free(ph);
@@ -569,7 +630,9 @@ static int complete_tx(kbj_store *st, void *arg)
     w->fenced = 0;
     if (w->refused) /* the work may run again */
         memset(w->refused, 0, w->n);
-    if (!members || !done) {
+    free(w->skip);
+    w->skip = calloc(w->n ? w->n : 1, 1);
+    if (!members || !done || !w->skip) {
         free(members);
         free(done);
         return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
@@ -605,7 +668,7 @@ int kbj_complete_many_with(kbj_engine *eng, const kbj_lease *leases, const char 
                            size_t *fenced, unsigned char *refused, int (*also)(kbj_store *st, void *arg),
                            void *arg)
 {
-    complete_work w = { eng, leases, results, n, 0, refused, also, arg };
+    complete_work w = { eng, leases, results, n, 0, refused, NULL, also, arg };
     int rc;
     if (!eng || (n && !leases))
         return eng ? kbj_efail(eng, KBJ_EINVAL, "no leases given") : KBJ_EINVAL;
@@ -615,12 +678,14 @@ int kbj_complete_many_with(kbj_engine *eng, const kbj_lease *leases, const char 
     if (n == 0)
         return KBJ_OK;
     {
-        /* Without guard rows to release, each token group is one UPDATE: atomic on its
-         * own, so no transaction (and its two extra round trips) is needed. */
-        int keys = 0;
-        for (size_t i = 0; i < n && !keys; i++)
-            keys = leases[i].concurrency_key || leases[i].has_resources;
-        rc = keys || also ? kbj_store_tx(eng->st, complete_tx, &w) : kbj_store_do(eng->st, complete_tx, &w);
+        /* Without guard rows to release or data rows to write, each token group is one
+         * UPDATE: atomic on its own, so no transaction (and its two extra round trips) is
+         * needed. */
+        int tx = also != NULL;
+        for (size_t i = 0; i < n && !tx; i++)
+            tx = leases[i].concurrency_key || leases[i].has_resources || completion_writes_data(&w, i);
+        rc = tx ? kbj_store_tx(eng->st, complete_tx, &w) : kbj_store_do(eng->st, complete_tx, &w);
+        free(w.skip);
     }
     if (fenced)
         *fenced = rc == KBJ_OK ? w.fenced : 0;
@@ -645,8 +710,17 @@ static int record_attempt(kbj_store *st, const kbj_lease *l, const char *outcome
 {
     return kbj_store_exec(st, "INSERT INTO {p}kbjobs_attempts (job_id, attempt, outcome, runner,"
                           " started_at, finished_at, error) SELECT id, attempts, ?, COALESCE(?, lease_owner),"
-                          " started_at, NOW(6), ? FROM {p}kbjobs_jobs WHERE id = ?",
+                          " started_at, NOW(6), ? FROM " STATE " WHERE id = ?",
                           (kbj_val[]){ KBJ_VS(outcome), KBJ_VS(runner), KBJ_VS(error), KBJ_VI(l->pk) }, 4, NULL);
+}
+
+/* A job's error (and a result to keep, when given) on its data row; `ended` also frees
+ * its active unique key. */
+static int set_error(kbj_store *st, unsigned long long pk, const char *error, const char *result, int ended)
+{
+    return kbj_store_exec(st, "UPDATE " DATA " SET error = ?, result = COALESCE(?, result),"
+                          " uniq_active = IF(?, NULL, uniq_active) WHERE id = ?",
+                          (kbj_val[]){ KBJ_VS(error), KBJ_VS(result), KBJ_VI(ended), KBJ_VI(pk) }, 4, NULL);
 }
 
 static int fail_tx(kbj_store *st, void *arg)
@@ -656,8 +730,8 @@ static int fail_tx(kbj_store *st, void *arg)
     int attempts, max_attempts, retry, rc;
     char runner[KBJ_ID_LEN + 1], type[KBJ_NAME_MAX + 1];
 
-    rc = kbj_store_query(st, "SELECT attempts, max_attempts, lease_owner, type FROM {p}kbjobs_jobs"
-                         FENCE " FOR UPDATE", (kbj_val[]){ KBJ_VI(w->l->pk), KBJ_VI(w->l->token) }, 2, &rows);
+    rc = kbj_store_query(st, "SELECT s.attempts, d.max_attempts, s.lease_owner, d.type FROM" DATA_FENCED
+                         FENCE_S " FOR UPDATE", (kbj_val[]){ KBJ_VI(w->l->pk), KBJ_VI(w->l->token) }, 2, &rows);
     if (rc)
         return rc;
     if (kbj_rows_count(rows) == 0) {
@@ -687,16 +761,17 @@ static int fail_tx(kbj_store *st, void *arg)
     retry = w->flag && attempts < max_attempts;
     if (retry) {
         unsigned long long delay = kbj_backoff_delay_ms(&w->l->backoff, (unsigned)attempts, kbj_random(w->eng));
-        rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'queued', error = ?, lease_expires = NULL,"
-                            " run_at = NOW(6) + INTERVAL ? MICROSECOND, updated_at = NOW(6),"
-                            " result = COALESCE(?, result) WHERE id = ?",
-                            (kbj_val[]){ KBJ_VS(w->text), KBJ_VI(delay * 1000ULL), KBJ_VS(w->result),
-                                         KBJ_VI(w->l->pk) }, 4, NULL);
+        rc = kbj_store_exec(st, "UPDATE " STATE " SET status = 'queued', lease_expires = NULL,"
+                            " run_at = NOW(6) + INTERVAL ? MICROSECOND, updated_at = NOW(6) WHERE id = ?",
+                            (kbj_val[]){ KBJ_VI(delay * 1000ULL), KBJ_VI(w->l->pk) }, 2, NULL);
+        if (rc == KBJ_OK)
+            rc = set_error(st, w->l->pk, w->text, w->result, 0);
     } else {
-        rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'failed', error = ?, lease_expires = NULL,"
-                            " uniq_active = NULL, finished_at = NOW(6), updated_at = NOW(6),"
-                            " result = COALESCE(?, result) WHERE id = ?",
-                            (kbj_val[]){ KBJ_VS(w->text), KBJ_VS(w->result), KBJ_VI(w->l->pk) }, 3, NULL);
+        rc = kbj_store_exec(st, "UPDATE " STATE " SET status = 'failed', lease_expires = NULL,"
+                            " finished_at = NOW(6), updated_at = NOW(6) WHERE id = ?",
+                            (kbj_val[]){ KBJ_VI(w->l->pk) }, 1, NULL);
+        if (rc == KBJ_OK)
+            rc = set_error(st, w->l->pk, w->text, w->result, 1);
         if (rc == KBJ_OK)
             rc = kbj_failures_record(w->eng, w->l->pk, w->l->id, type, w->text, attempts);
     }
@@ -745,15 +820,16 @@ static int cancelled_tx(kbj_store *st, void *arg)
 {
     fenced_work *w = arg;
     unsigned long long n = 0;
-    int rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'cancelled', lease_expires = NULL,"
-                            " uniq_active = NULL, finished_at = NOW(6), updated_at = NOW(6),"
-                            " result = COALESCE(?, result)" FENCE,
-                            (kbj_val[]){ KBJ_VS(w->result), KBJ_VI(w->l->pk), KBJ_VI(w->l->token) }, 3, &n);
+    int rc = kbj_store_exec(st, "UPDATE " STATE " SET status = 'cancelled', lease_expires = NULL,"
+                            " finished_at = NOW(6), updated_at = NOW(6)" FENCE,
+                            (kbj_val[]){ KBJ_VI(w->l->pk), KBJ_VI(w->l->token) }, 2, &n);
     if (rc)
         return rc;
     if (n == 0)
         return already(st, w->l, "cancelled") ? KBJ_OK : lost(w->eng, w->l);
-    return release_key(st, w->l);
+    rc = kbj_store_exec(st, "UPDATE " DATA " SET uniq_active = NULL, result = COALESCE(?, result) WHERE id = ?", (kbj_val[]){ KBJ_VS(w->result), KBJ_VI(w->l->pk) }, 2,
+                        NULL);
+    return rc ? rc : release_key(st, w->l);
 }
 
 int kbj_finish_cancelled(kbj_engine *eng, const kbj_lease *lease)
@@ -778,7 +854,7 @@ static int release_tx(kbj_store *st, void *arg)
     int rc = w->flag ? KBJ_OK : record_attempt(st, w->l, "stopped", NULL, "the runner stopped before the job finished");
     if (rc)
         return rc;
-    rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'queued', attempts = GREATEST(attempts - 1, 0),"
+    rc = kbj_store_exec(st, "UPDATE " STATE " SET status = 'queued', attempts = GREATEST(attempts - 1, 0),"
                         " lease_expires = NULL, run_at = NOW(6) + INTERVAL ? MICROSECOND, updated_at = NOW(6)" FENCE,
                         (kbj_val[]){ KBJ_VI(w->a * 1000), KBJ_VI(w->l->pk), KBJ_VI(w->l->token) }, 3, &n);
     if (rc)
@@ -812,6 +888,7 @@ typedef struct reap_work {
 } reap_work;
 
 #define REAP_BATCH 200
+#define REAP_BATCH_SQL "200"
 
 static int reap_tx(kbj_store *st, void *arg)
 {
@@ -820,12 +897,43 @@ static int reap_tx(kbj_store *st, void *arg)
     int rc;
 
     w->reaped = 0;
-    rc = kbj_store_query(st, "SELECT id, public_id, type, on_expiry, attempts, max_attempts, lease_owner,"
-                         " lease_token, concurrency_key FROM {p}kbjobs_jobs"
-                         " WHERE status = 'running' AND lease_expires < NOW(6)"
-                         " ORDER BY lease_expires LIMIT 200 FOR UPDATE SKIP LOCKED", NULL, 0, &rows);
-    if (rc)
+    /* the expired leases from the running jobs (few: as many as runners run), then those
+     * rows locked, by id: only they are locked, not every running job scanned */
+    rc = kbj_store_query(st, "SELECT id FROM " STATE " WHERE status = 'running' AND lease_expires < NOW(6)"
+                         " ORDER BY lease_expires LIMIT " REAP_BATCH_SQL, NULL, 0, &rows);
+    if (rc || kbj_rows_count(rows) == 0) {
+        kbj_rows_free(rows);
         return rc;
+    }
+    {
+        size_t n = kbj_rows_count(rows);
+        kbj_val *v = calloc(n, sizeof *v);
+        char *ph = kbj_placeholders(n), *sql = malloc(2 * n + 512);
+        if (!v || !ph || !sql) {
+            free(v);
+            free(ph);
+            free(sql);
+            kbj_rows_free(rows);
+            return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < n; i++)
+            v[i] = KBJ_VI(kbj_rows_int(rows, i, 0));
+        snprintf(sql, 2 * n + 512, "SELECT s.id, d.public_id, d.type, d.on_expiry, s.attempts, d.max_attempts,"
+                 " s.lease_owner, s.lease_token, s.concurrency_key FROM " STATE " s JOIN " DATA " d"
+                 " ON d.id = s.id WHERE s.id IN (%s) AND s.status = 'running' AND s.lease_expires < NOW(6)"
+                 " ORDER BY s.lease_expires FOR UPDATE SKIP LOCKED", ph);
+        {
+            kbj_rows *ids = rows;
+            rows = NULL;
+            rc = kbj_store_query(st, sql, v, n, &rows);
+            kbj_rows_free(ids);
+        }
+        free(v);
+        free(ph);
+        free(sql);
+        if (rc)
+            return rc;
+    }
     for (size_t i = 0; i < kbj_rows_count(rows) && rc == KBJ_OK; i++) {
         kbj_lease l = { 0 };
         const char *owner = kbj_rows_str(rows, i, 6);
@@ -844,18 +952,23 @@ static int reap_tx(kbj_store *st, void *arg)
         if (rc)
             break;
         if (!requeue) {
-            rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'interrupted', error = ?, lease_token = 0,"
+            rc = kbj_store_exec(st, "UPDATE " STATE " SET status = 'interrupted', lease_token = 0,"
                                 " lease_expires = NULL, updated_at = NOW(6) WHERE id = ?",
-                                (kbj_val[]){ KBJ_VSN(msg, strlen(msg)), KBJ_VI(l.pk) }, 2, NULL);
+                                (kbj_val[]){ KBJ_VI(l.pk) }, 1, NULL);
+            if (rc == KBJ_OK)
+                rc = set_error(st, l.pk, msg, NULL, 0);
         } else if (attempts < max_attempts) {
-            rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'queued', error = ?, lease_token = 0,"
+            rc = kbj_store_exec(st, "UPDATE " STATE " SET status = 'queued', lease_token = 0,"
                                 " lease_expires = NULL, run_at = NOW(6), updated_at = NOW(6) WHERE id = ?",
-                                (kbj_val[]){ KBJ_VSN(msg, strlen(msg)), KBJ_VI(l.pk) }, 2, NULL);
+                                (kbj_val[]){ KBJ_VI(l.pk) }, 1, NULL);
+            if (rc == KBJ_OK)
+                rc = set_error(st, l.pk, msg, NULL, 0);
         } else {
-            rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET status = 'failed', error = ?, uniq_active = NULL,"
-                                " lease_token = 0, lease_expires = NULL, finished_at = NOW(6), updated_at = NOW(6)"
-                                " WHERE id = ?",
-                                (kbj_val[]){ KBJ_VSN(msg, strlen(msg)), KBJ_VI(l.pk) }, 2, NULL);
+            rc = kbj_store_exec(st, "UPDATE " STATE " SET status = 'failed', lease_token = 0, lease_expires = NULL,"
+                                " finished_at = NOW(6), updated_at = NOW(6) WHERE id = ?",
+                                (kbj_val[]){ KBJ_VI(l.pk) }, 1, NULL);
+            if (rc == KBJ_OK)
+                rc = set_error(st, l.pk, msg, NULL, 1);
             if (rc == KBJ_OK)
                 rc = kbj_failures_record(w->eng, l.pk, l.id, type, msg, attempts);
         }
@@ -922,7 +1035,7 @@ static int lease_alive_do(kbj_store *st, void *arg)
 {
     fenced_work *w = arg;
     kbj_rows *rows = NULL;
-    int rc = kbj_store_query(st, "SELECT 1 FROM {p}kbjobs_jobs" FENCE,
+    int rc = kbj_store_query(st, "SELECT 1 FROM " STATE FENCE,
                              (kbj_val[]){ KBJ_VI(w->l->pk), KBJ_VI(w->l->token) }, 2, &rows);
     if (rc == KBJ_OK && kbj_rows_count(rows) == 0)
         rc = lost(w->eng, w->l);

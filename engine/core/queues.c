@@ -69,7 +69,7 @@ int kbj_queue_admit(kbj_engine *eng, const char *queue, size_t want, size_t *all
     kbj_rows_free(rows);
     if (max_running > 0) {
         long long running;
-        rc = kbj_store_query(eng->st, "SELECT COUNT(*) FROM {p}kbjobs_jobs WHERE status = 'running' AND queue = ?",
+        rc = kbj_store_query(eng->st, "SELECT COUNT(*) FROM {p}kbjobs_job_state WHERE status = 'running' AND queue = ?",
                              (kbj_val[]){ KBJ_VS(queue) }, 1, &rows);
         if (rc)
             return rc;
@@ -228,8 +228,8 @@ void kbj_queue_reason(kbj_queue_stats *s)
  */
 static int stats_counts(kbj_store *st, int flags, kbj_queue_stats *s, double now)
 {
-    static const char *const cond[] = { "{p}kbjobs_jobs WHERE status = 'queued' AND queue = ?",
-                                        "{p}kbjobs_jobs WHERE status = 'running' AND queue = ?" };
+    static const char *const cond[] = { "{p}kbjobs_job_state WHERE status = 'queued' AND queue = ?",
+                                        "{p}kbjobs_job_state WHERE status = 'running' AND queue = ?" };
     char from[600];
     size_t off, np = 0;
     kbj_val v[30];
@@ -256,7 +256,7 @@ static int stats_counts(kbj_store *st, int flags, kbj_queue_stats *s, double now
         off = (size_t)snprintf(from, sizeof from, "%s AND priority IN (", cond[0]);
         for (int k = 0; k < 64; k++) { /* a queue using more priorities: the first 64 */
             double age;
-            rc = kbj_store_query(st, "SELECT priority, TIMESTAMPDIFF(MICROSECOND, run_at, NOW(6)) FROM {p}kbjobs_jobs"
+            rc = kbj_store_query(st, "SELECT priority, TIMESTAMPDIFF(MICROSECOND, run_at, NOW(6)) FROM {p}kbjobs_job_state"
                                  " WHERE status = 'queued' AND queue = ? AND priority > ?"
                                  " ORDER BY priority, run_at LIMIT 1", (kbj_val[]){ KBJ_VS(s->name), KBJ_VI(after) },
                                  2, &rows);
@@ -290,12 +290,13 @@ static int stats_counts(kbj_store *st, int flags, kbj_queue_stats *s, double now
     }
     /* held jobs (backlogs not released) from the same index, and the backlog of the
      * first of them, for the reason a queue with nothing else to do is not fed */
-    if ((rc = kbj_count_rows(st, "{p}kbjobs_jobs WHERE status = 'held' AND queue = ?", v, 1, flags, &c,
+    if ((rc = kbj_count_rows(st, "{p}kbjobs_job_state WHERE status = 'held' AND queue = ?", v, 1, flags, &c,
                              &s->held_how)))
         return rc;
     s->held = (long long)c;
     if (s->held > 0) {
-        rc = kbj_store_query(st, "SELECT backlog FROM {p}kbjobs_jobs WHERE status = 'held' AND queue = ? LIMIT 1",
+        rc = kbj_store_query(st, "SELECT d.backlog FROM {p}kbjobs_job_state s JOIN {p}kbjobs_job_data d ON d.id = s.id"
+                             " WHERE s.status = 'held' AND s.queue = ? LIMIT 1",
                              v, 1, &rows);
         if (rc)
             return rc;
@@ -340,7 +341,7 @@ static int qstats_names(qstats_work *w, kbj_rows *settings, kbj_queue_stats **ou
     size_t m = 0, cap;
     int rc;
 
-    rc = kbj_store_query(w->eng->st, "SELECT status, queue FROM {p}kbjobs_jobs"
+    rc = kbj_store_query(w->eng->st, "SELECT status, queue FROM {p}kbjobs_job_state"
                          " WHERE status IN ('queued', 'running', 'interrupted', 'held') GROUP BY status, queue",
                          NULL, 0, &rows);
     if (rc)

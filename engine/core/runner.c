@@ -67,7 +67,7 @@ static void watch_job(kbj_engine *eng, unsigned long long pk, long long token, i
 {
     kbj_rows *rows = NULL;
     if (kbj_store_query(eng->st, "SELECT status, lease_token, cancel_requested, lease_expires > NOW(6)"
-                        " FROM {p}kbjobs_jobs WHERE id = ?",
+                        " FROM {p}kbjobs_job_state WHERE id = ?",
                         (kbj_val[]){ KBJ_VI(pk) }, 1, &rows) != KBJ_OK)
         return;
     if (kbj_rows_count(rows) == 0 || strcmp(kbj_rows_str(rows, 0, 0), "running") != 0 ||
@@ -207,7 +207,7 @@ static double due_within(kbj_engine *eng, const char *const *queues, size_t nq, 
     double wait = -1;
 
     if (sql && v) {
-        snprintf(sql, cap, "SELECT TIMESTAMPDIFF(MICROSECOND, NOW(6), MIN(run_at)) FROM {p}kbjobs_jobs"
+        snprintf(sql, cap, "SELECT TIMESTAMPDIFF(MICROSECOND, NOW(6), MIN(run_at)) FROM {p}kbjobs_job_state"
                  " WHERE status = 'queued' AND queue IN (%s) AND run_at <= NOW(6) + INTERVAL ? MICROSECOND", ph);
         for (size_t i = 0; i < nq; i++)
             v[i] = KBJ_VS(queues[i]);
@@ -725,6 +725,8 @@ int kbj_run(kbj_engine *eng, const kbj_run_opts *opts, kbj_run_report *report)
     if (opts && opts->cron_batch > 1000)
         return kbj_efail(eng, KBJ_EINVAL, "option \"cron_batch\" must be between 0 and 1000, got %u",
                          opts->cron_batch);
+    if ((rc = kbj_schema_require(eng)))
+        return rc; /* a runner of this code on tables it cannot use: say what to do */
     memset(&rs, 0, sizeof rs);
     rs.wake_fd = -1;
     rs.eng = eng;

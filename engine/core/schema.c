@@ -204,6 +204,19 @@ static const char *const migration_5[] = {
     NULL
 };
 
+/* Whether the jobs table was split (schema 14): the old name is a view then. */
+static int jobs_split(kbj_store *st)
+{
+    kbj_rows *rows = NULL;
+    int yes = 0;
+    if (kbj_store_query(st, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
+                        " AND TABLE_NAME = CONCAT(?, 'kbjobs_jobs') AND TABLE_TYPE = 'VIEW'",
+                        (kbj_val[]){ KBJ_VS(kbj_store_prefix(st)) }, 1, &rows) == KBJ_OK)
+        yes = kbj_rows_int(rows, 0, 0) > 0;
+    kbj_rows_free(rows);
+    return yes;
+}
+
 /* Adds a column unless it is there (MySQL has no ADD COLUMN IF NOT EXISTS): `table`
  * without the prefix, `definition` what follows the column's name. */
 static int add_column(kbj_store *st, const char *table, const char *column, const char *definition)
@@ -417,7 +430,10 @@ static const char *const migration_9[] = {
  * of sorting every job of that status or type. Additive. */
 static int add_list_keys(kbj_store *st)
 {
-    int rc = add_index(st, "kbjobs_jobs", "status_id", "status");
+    int rc;
+    if (jobs_split(st))
+        return KBJ_OK; /* run again on split tables (a test resets the version): 14 made them */
+    rc = add_index(st, "kbjobs_jobs", "status_id", "status");
     if (rc == KBJ_OK)
         rc = add_index(st, "kbjobs_jobs", "type_id", "type");
     return rc;
@@ -475,7 +491,10 @@ static const char *const migration_12[] = { NULL };
  * only 'queued' jobs, so it leaves held ones alone. */
 static int add_backlog(kbj_store *st)
 {
-    int rc = add_column(st, "kbjobs_jobs", "backlog", "VARCHAR(64) CHARACTER SET ascii NULL DEFAULT NULL");
+    int rc;
+    if (jobs_split(st))
+        return KBJ_OK; /* run again on split tables: the data table has the column */
+    rc = add_column(st, "kbjobs_jobs", "backlog", "VARCHAR(64) CHARACTER SET ascii NULL DEFAULT NULL");
     if (rc == KBJ_OK)
         rc = add_index(st, "kbjobs_jobs", "backlog_status", "backlog, status");
     return rc;
@@ -483,28 +502,46 @@ static int add_backlog(kbj_store *st)
 
 static const char *const migration_13[] = { NULL };
 
+/* 14 (the queue at its ceiling): the jobs' claim state moves to a narrow table of its
+ * own, the old table keeps the payload, and a view joins them under the old name (see
+ * schema_split.c). Not additive: it moves rows, so it runs in a web request only while
+ * there are none to move (a new site), else from `wp kb migrate`; and earlier code cannot
+ * work with it, so it raises the minimum code version. */
+static const char *const migration_14[] = { NULL };
+
 typedef struct migration {
     int version;
     int min_code; /* the oldest code schema version that works once this has run */
     int (*before)(kbj_store *st); /* a step that needs more than a statement, or NULL */
     const char *const *statements;
+    /* a step that moves rows, run in batches by kbj_migrate_all (or by kbj_migrate when
+     * `rows` finds none to move), or NULL */
+    int (*moves)(kbj_store *st, const kbj_migrate_progress *progress);
+    int (*rows)(kbj_store *st, unsigned long long *n);
 } migration;
 
 static const migration migrations[] = {
-    { 1, 1, NULL, migration_1 },
-    { 2, 1, NULL, migration_2 },
-    { 3, 1, NULL, migration_3 },
-    { 4, 1, NULL, migration_4 },
-    { 5, 1, add_created_job, migration_5 },
-    { 6, 1, add_operations_columns, migration_6 },
-    { 7, 1, add_artifact_post_keys, migration_7 },
-    { 8, 1, add_runner_cron, migration_8 },
-    { 9, 1, NULL, migration_9 },
-    { 10, 1, add_list_keys, migration_10 },
-    { 11, 1, add_cron_state_keys, migration_11 },
-    { 12, 1, add_artifact_recon_key, migration_12 },
-    { 13, 1, add_backlog, migration_13 },
+    { 1, 1, NULL, migration_1, NULL, NULL },
+    { 2, 1, NULL, migration_2, NULL, NULL },
+    { 3, 1, NULL, migration_3, NULL, NULL },
+    { 4, 1, NULL, migration_4, NULL, NULL },
+    { 5, 1, add_created_job, migration_5, NULL, NULL },
+    { 6, 1, add_operations_columns, migration_6, NULL, NULL },
+    { 7, 1, add_artifact_post_keys, migration_7, NULL, NULL },
+    { 8, 1, add_runner_cron, migration_8, NULL, NULL },
+    { 9, 1, NULL, migration_9, NULL, NULL },
+    { 10, 1, add_list_keys, migration_10, NULL, NULL },
+    { 11, 1, add_cron_state_keys, migration_11, NULL, NULL },
+    { 12, 1, add_artifact_recon_key, migration_12, NULL, NULL },
+    { 13, 1, add_backlog, migration_13, NULL, NULL },
+    { 14, 14, NULL, migration_14, kbj_schema_split_jobs, kbj_schema_jobs_rows },
 };
+
+typedef struct migrate_work {
+    kbj_engine *eng;
+    int all;                              /* also the migrations that move rows */
+    const kbj_migrate_progress *progress;
+} migrate_work;
 
 typedef struct schema_state {
     int version, min_code;
@@ -585,7 +622,8 @@ static int lock_name(kbj_store *st, char *out, size_t cap)
 
 static int run_migrations(kbj_store *st, void *arg)
 {
-    kbj_engine *eng = arg;
+    migrate_work *mw = arg;
+    kbj_engine *eng = mw->eng;
     schema_state s;
     char lock[96];
     kbj_rows *rows = NULL;
@@ -607,8 +645,16 @@ static int run_migrations(kbj_store *st, void *arg)
     for (size_t m = 0; rc == KBJ_OK && m < sizeof migrations / sizeof migrations[0]; m++) {
         if (migrations[m].version <= s.version)
             continue;
+        if (migrations[m].moves && !mw->all) {
+            /* in a web request only when there is nothing to move */
+            unsigned long long rows = 0;
+            if ((rc = migrations[m].rows(st, &rows)) || rows > 0)
+                break;
+        }
         if (migrations[m].before)
             rc = migrations[m].before(st);
+        if (rc == KBJ_OK && migrations[m].moves)
+            rc = migrations[m].moves(st, mw->progress);
         for (const char *const *sql = migrations[m].statements; rc == KBJ_OK && *sql; sql++)
             rc = kbj_store_exec(st, *sql, NULL, 0, NULL);
         if (rc == KBJ_OK)
@@ -624,20 +670,53 @@ static int run_migrations(kbj_store *st, void *arg)
         (void)kbj_store_exec(st, "DO RELEASE_LOCK(?)", (kbj_val[]){ KBJ_VS(lock) }, 1, NULL);
         memcpy(kbj_store_err(st)->msg, keep, sizeof keep);
     }
+    eng->schema_version = s.version;
     return rc;
+}
+
+static int migrate(kbj_engine *eng, int all, const kbj_migrate_progress *progress)
+{
+    migrate_work mw = { eng, all, progress };
+    if (!eng || !eng->st)
+        return KBJ_EINVAL;
+    /* DDL commits implicitly in MariaDB: no transaction, the statements are idempotent. */
+    return kbj_store_do(eng->st, run_migrations, &mw);
 }
 
 int kbj_migrate(kbj_engine *eng)
 {
-    if (!eng || !eng->st)
-        return KBJ_EINVAL;
-    /* DDL commits implicitly in MariaDB: no transaction, the statements are idempotent. */
-    return kbj_store_do(eng->st, run_migrations, eng);
+    return migrate(eng, 0, NULL);
+}
+
+int kbj_migrate_all(kbj_engine *eng, const kbj_migrate_progress *progress)
+{
+    return migrate(eng, 1, progress);
 }
 
 int kbj_schema_check_connected(kbj_engine *eng)
 {
     schema_state s;
     int rc = kbj_store_do(eng->st, read_state, &s);
+    if (rc == KBJ_OK)
+        eng->schema_version = s.version;
     return rc ? rc : schema_check(eng, &s);
+}
+
+int kbj_schema_behind(kbj_engine *eng)
+{
+    return eng && eng->schema_version < KBJ_SCHEMA_OLDEST;
+}
+
+int kbj_schema_require(kbj_engine *eng)
+{
+    if (!kbj_schema_behind(eng))
+        return KBJ_OK;
+    /* migrated since this engine connected (by another process, or another engine here)? */
+    if (kbj_schema_check_connected(eng) == KBJ_OK && !kbj_schema_behind(eng))
+        return KBJ_OK;
+    if (eng->schema_version == 0)
+        return kbj_efail(eng, KBJ_EUNSUPPORTED, "the kbjobs tables are not made yet: migrate first");
+    return kbj_efail(eng, KBJ_EUNSUPPORTED, "the kbjobs tables are at schema %d and this is kbjobs %s, which needs "
+                     "schema %d: stop the runners, run `wp kb migrate`, then start them again",
+                     eng->schema_version, KBJ_VERSION, KBJ_SCHEMA_OLDEST);
 }

@@ -69,7 +69,7 @@ static int heartbeat_do(kbj_store *st, void *arg)
         return kbj_efail(w->eng, KBJ_ENOTFOUND, "no runner %s", w->id);
     /* Extends every lease this runner holds that has not expired: an expired lease stays
      * lost even if the reaper has not come by yet. Jobs, then WP-Cron events. */
-    rc = kbj_store_exec(st, "UPDATE {p}kbjobs_jobs SET lease_expires = NOW(6) + INTERVAL ? SECOND"
+    rc = kbj_store_exec(st, "UPDATE {p}kbjobs_job_state SET lease_expires = NOW(6) + INTERVAL ? SECOND"
                         " WHERE lease_owner = ? AND status = 'running' AND lease_expires >= NOW(6)",
                         (kbj_val[]){ KBJ_VI(w->eng->cfg.lease_seconds), KBJ_VS(w->id) }, 2, NULL);
     if (rc)
@@ -140,12 +140,11 @@ static int list_do(kbj_store *st, void *arg)
         "SELECT r.public_id, r.host, r.pid, r.version, r.queues, UNIX_TIMESTAMP(r.started_at),"
         " UNIX_TIMESTAMP(r.heartbeat_at), UNIX_TIMESTAMP(r.stopped_at),"
         " r.stopped_at IS NULL AND r.heartbeat_at < NOW(6) - INTERVAL ? SECOND,"
-        /* by owner: the optimiser otherwise picks (status, lease_expires) and reads every
-         * running job once per runner */
-        " (SELECT COUNT(*) FROM {p}kbjobs_jobs j FORCE INDEX (owner)"
-        "   WHERE j.lease_owner = r.public_id AND j.status = 'running'),"
-        " r.memory FROM {p}kbjobs_runners r WHERE r.heartbeat_at > NOW(6) - INTERVAL ? HOUR"
-        " ORDER BY r.id DESC LIMIT 1000",
+        /* the running jobs counted by owner in one read of their range of the claim
+         * index (the state has no index by owner: it would change at every claim) */
+        " COALESCE(c.n, 0), r.memory FROM {p}kbjobs_runners r LEFT JOIN (SELECT lease_owner, COUNT(*) AS n"
+        " FROM {p}kbjobs_job_state WHERE status = 'running' GROUP BY lease_owner) c ON c.lease_owner = r.public_id"
+        " WHERE r.heartbeat_at > NOW(6) - INTERVAL ? HOUR ORDER BY r.id DESC LIMIT 1000",
         (kbj_val[]){ KBJ_VI(w->eng->cfg.lost_after_seconds), KBJ_VI(w->hours) }, 2, &rows);
     if (rc)
         return rc;

@@ -91,7 +91,7 @@ int kbj_test_tmpdir_teardown(void **state)
 
 kbj_engine *kbj_test_engine(const char *prefix, unsigned lease_seconds)
 {
-    static const char *const tables[] = { "jobs", "keys", "attempts", "runners", "failures", "alerts", "diag", "queues",
+    static const char *const tables[] = { "job_state", "job_data", "keys", "attempts", "runners", "failures", "alerts", "diag", "queues",
                                           "resources", "artifacts", "audit", "metrics",
                                           "metrics_hist" };
     char dir[512];
@@ -113,7 +113,7 @@ kbj_engine *kbj_test_engine(const char *prefix, unsigned lease_seconds)
         rc = kbj_register_builtin_types(eng);
     if (rc)
         fail_msg("connect: %s", kbj_errmsg(eng));
-    rc = kbj_migrate(eng);
+    rc = kbj_migrate_all(eng, NULL); /* tables an earlier run left at an older schema, with jobs */
     if (rc)
         fail_msg("migrate: %s", kbj_errmsg(eng));
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
@@ -162,11 +162,31 @@ void kbj_test_engine_free(kbj_engine *eng)
     kbj_test_rmtree(dir);
 }
 
+/* The jobs are a view over two tables (engine/core/schema_split.c), which no statement
+ * may change both of: a test's UPDATE or DELETE of "{p}kbjobs_jobs" goes to the two
+ * tables joined by id instead (the view's columns, bar the computed ones, are theirs). */
+#define JOBS_UPDATE "UPDATE {p}kbjobs_jobs "
+#define JOBS_DELETE "DELETE FROM {p}kbjobs_jobs "
+#define BOTH "{p}kbjobs_job_state JOIN {p}kbjobs_job_data USING (id) "
+
 unsigned long long kbj_test_exec(kbj_engine *eng, const char *sql)
 {
     unsigned long long n = 0;
-    if (kbj_store_exec(eng->st, sql, NULL, 0, &n) != KBJ_OK)
-        fail_msg("%s: %s", sql, kbj_errmsg(eng));
+    char *own = NULL;
+    int rc;
+    if (strncmp(sql, JOBS_UPDATE, strlen(JOBS_UPDATE)) == 0) {
+        own = malloc(strlen(sql) + 128);
+        assert_non_null(own);
+        sprintf(own, "UPDATE " BOTH "%s", sql + strlen(JOBS_UPDATE));
+    } else if (strncmp(sql, JOBS_DELETE, strlen(JOBS_DELETE)) == 0) {
+        own = malloc(strlen(sql) + 160);
+        assert_non_null(own);
+        sprintf(own, "DELETE {p}kbjobs_job_state, {p}kbjobs_job_data FROM " BOTH "%s", sql + strlen(JOBS_DELETE));
+    }
+    rc = kbj_store_exec(eng->st, own ? own : sql, NULL, 0, &n);
+    if (rc != KBJ_OK)
+        fail_msg("%s: %s", own ? own : sql, kbj_errmsg(eng));
+    free(own);
     return n;
 }
 

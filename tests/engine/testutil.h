@@ -41,7 +41,9 @@ kbj_engine *kbj_test_engine_join(kbj_engine *eng);
 kbj_engine *kbj_test_engine_open(const char *prefix, unsigned lease_seconds, const char *data_dir);
 
 /* Runs SQL through the engine's store ("{p}" is the prefix); fails the test on error.
- * Returns the affected-row count. */
+ * Returns the affected-row count. The one way tests write jobs directly: an UPDATE or
+ * DELETE of "{p}kbjobs_jobs" (a view) is run on the jobs' two tables joined by id (an
+ * UPDATE that changes both counts each changed row of each). */
 unsigned long long kbj_test_exec(kbj_engine *eng, const char *sql);
 
 /* Runs a query and returns the first column of the first row as an integer (0 if none). */

@@ -22,7 +22,7 @@ $engine->registerType('t.fence', function (KBJobs\Context $ctx) use ($prefix, $h
     var_dump($left > 25 && $left <= 30);
     $ctx->assertLease();
     $sql = $ctx->fenceStatement();
-    var_dump(preg_match('/^SELECT id FROM `' . preg_quote($prefix) . 'kbjobs_jobs` WHERE id = \d+ AND lease_token = \d+'
+    var_dump(preg_match('/^SELECT id FROM `' . preg_quote($prefix) . 'kbjobs_job_state` WHERE id = \d+ AND lease_token = \d+'
                         . " AND status = 'running' AND lease_expires > NOW\(6\) FOR UPDATE$/", $sql));
     echo $ctx->recordPostsStatement([
         ['url_hash' => $hash, 'post_id' => 7, 'content_hash' => $content, 'created' => true],

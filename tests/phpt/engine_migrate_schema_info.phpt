@@ -14,14 +14,17 @@ $info = $engine->schemaInfo();
 var_dump($info['version'], $info['min_code'], is_int($info['code']) && $info['code'] >= 1);
 $code = $info['code'];
 
-// Without tables a statement fails with DatabaseException (KBJ_EDB, -3).
+var_dump($info['oldest'] <= $code, $info['behind']);
+// Without tables every method but migrate() and schemaInfo() says to migrate first
+// (KBJ_EUNSUPPORTED, -5).
 try {
     $engine->submit('t.a');
-} catch (KBJobs\DatabaseException $e) {
-    echo get_class($e), ' ', $e->getCode(), ' ', $e->getCode() === -3 ? 'KBJ_EDB' : '?', "\n";
+} catch (KBJobs\Exception $e) {
+    echo $e->getCode() === -5 ? 'KBJ_EUNSUPPORTED' : '?', ': ', $e->getMessage(), "\n";
 }
-
-$engine->migrate();
+// A new site's tables are made in one go, the move of rows (14) included: none to move.
+$m = $engine->migrate();
+var_dump($m['from'], $m['to'] === $code, $m['behind']);
 $info = $engine->schemaInfo();
 var_dump($info['version'] === $code, $info['min_code'] >= 1 && $info['min_code'] <= $code, $info['code'] === $code);
 $id = $engine->submit('t.a');
@@ -36,7 +39,12 @@ var_dump($again->schemaInfo() === $info, $again->get($id)->id === $id);
 int(0)
 int(0)
 bool(true)
-KBJobs\DatabaseException -3 KBJ_EDB
+bool(true)
+bool(true)
+KBJ_EUNSUPPORTED: the kbjobs tables are not made yet: migrate first
+int(0)
+bool(true)
+bool(false)
 bool(true)
 bool(true)
 bool(true)
