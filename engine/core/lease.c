@@ -161,11 +161,12 @@ static int read_claimed(claim_work *w, kbj_store *st, const char *cond, const kb
                         const unsigned long long *order, size_t n, long long token)
 {
     kbj_rows *rows = NULL;
-    char *sql = malloc(strlen(CLAIMED_SELECT) + strlen(cond) + 32);
+    size_t cap = strlen(CLAIMED_SELECT) + strlen(cond) + 32;
+    char *sql = malloc(cap);
     int rc;
     if (!sql)
         return kbj_efail(w->eng, KBJ_ENOMEM, "out of memory");
-    sprintf(sql, "%s%s ORDER BY s.id", CLAIMED_SELECT, cond);
+    snprintf(sql, cap, "%s%s ORDER BY s.id", CLAIMED_SELECT, cond);
     rc = kbj_store_query(st, sql, v, nv, &rows);
     free(sql);
     if (order) {
@@ -827,7 +828,8 @@ static int cancelled_tx(kbj_store *st, void *arg)
         return rc;
     if (n == 0)
         return already(st, w->l, "cancelled") ? KBJ_OK : lost(w->eng, w->l);
-    rc = kbj_store_exec(st, "UPDATE " DATA " SET uniq_active = NULL, result = COALESCE(?, result) WHERE id = ?", (kbj_val[]){ KBJ_VS(w->result), KBJ_VI(w->l->pk) }, 2,
+    rc = kbj_store_exec(st, "UPDATE " DATA " SET uniq_active = NULL, result = COALESCE(?, result) WHERE id = ?",
+                        (kbj_val[]){ KBJ_VS(w->result), KBJ_VI(w->l->pk) }, 2,
                         NULL);
     return rc ? rc : release_key(st, w->l);
 }

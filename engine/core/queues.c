@@ -256,7 +256,8 @@ static int stats_counts(kbj_store *st, int flags, kbj_queue_stats *s, double now
         off = (size_t)snprintf(from, sizeof from, "%s AND priority IN (", cond[0]);
         for (int k = 0; k < 64; k++) { /* a queue using more priorities: the first 64 */
             double age;
-            rc = kbj_store_query(st, "SELECT priority, TIMESTAMPDIFF(MICROSECOND, run_at, NOW(6)) FROM {p}kbjobs_job_state"
+            rc = kbj_store_query(st, "SELECT priority, TIMESTAMPDIFF(MICROSECOND, run_at, NOW(6))"
+                                 " FROM {p}kbjobs_job_state"
                                  " WHERE status = 'queued' AND queue = ? AND priority > ?"
                                  " ORDER BY priority, run_at LIMIT 1", (kbj_val[]){ KBJ_VS(s->name), KBJ_VI(after) },
                                  2, &rows);

@@ -597,7 +597,8 @@ static int advance_tx(kbj_store *st, void *arg)
     rc = record_posts(st, w->items, w->n, w->r->lease->id);
     if (rc)
         return rc;
-    rc = kbj_store_exec(st, "UPDATE {p}kbjobs_job_data d JOIN {p}kbjobs_job_state s ON s.id = d.id SET progress_done = ?, progress_total = ?,"
+    rc = kbj_store_exec(st, "UPDATE {p}kbjobs_job_data d JOIN {p}kbjobs_job_state s ON s.id = d.id"
+                            " SET progress_done = ?, progress_total = ?,"
                             " metrics = ?, phase = 'import', progress_at = NOW(6), d.updated_at = NOW(6)"
                             " WHERE s.id = ? AND lease_token = ? AND status = 'running'",
                         (kbj_val[]){ KBJ_VI(w->done), KBJ_VI(w->r->end - w->r->start), KBJ_VS(w->metrics),
@@ -1003,7 +1004,8 @@ static int aggregate(kbj_ctx *ctx, kbj_engine *eng, const kbj_lease *l, long lon
     if (!metrics)
         return kbj_efail(eng, KBJ_ENOMEM, "out of memory");
     snprintf(phase, sizeof phase, "ranges %zu/%zu done", nparts - active - stuck, nparts);
-    rc = kbj_store_exec_again(eng->st, "UPDATE {p}kbjobs_job_data d JOIN {p}kbjobs_job_state s ON s.id = d.id SET progress_done = ?,"
+    rc = kbj_store_exec_again(eng->st, "UPDATE {p}kbjobs_job_data d JOIN {p}kbjobs_job_state s ON s.id = d.id"
+                                 " SET progress_done = ?,"
                                  " progress_total = ?, metrics = ?, phase = ?, progress_at = NOW(6),"
                                  " d.updated_at = NOW(6) WHERE s.id = ? AND lease_token = ? AND status = 'running'",
                         (kbj_val[]){ KBJ_VI(done), KBJ_VI(total), KBJ_VS(metrics), KBJ_VS(phase), KBJ_VI(l->pk),

@@ -95,7 +95,8 @@ static int save_state(bulk_run *r, unsigned long long after, const kbj_bulk_coun
 
     if (!metrics)
         return kbj_efail(r->eng, KBJ_ENOMEM, "out of memory");
-    rc = kbj_store_exec(r->eng->st, "UPDATE {p}kbjobs_job_data d JOIN {p}kbjobs_job_state s ON s.id = d.id SET metrics = ?, progress_done = ?,"
+    rc = kbj_store_exec(r->eng->st, "UPDATE {p}kbjobs_job_data d JOIN {p}kbjobs_job_state s ON s.id = d.id"
+                        " SET metrics = ?, progress_done = ?,"
                         " progress_total = ?, phase = 'bulk', progress_at = NOW(6), d.updated_at = NOW(6)"
                         " WHERE s.id = ? AND lease_token = ? AND status = 'running'",
                         (kbj_val[]){ KBJ_VS(metrics), KBJ_VI(visited(c)), KBJ_VI(total), KBJ_VI(r->lease->pk),

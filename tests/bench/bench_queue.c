@@ -476,21 +476,28 @@ static int child_raw_insert(const spec *s, long share, child_out *o)
             for (long i = 0; i < n; i++)
                 off += (size_t)snprintf(sql + off, cap - off, "%s('queued',0,NOW(6))", i ? "," : "");
         } else {
-            /* the engine's row, as kbj_submit_many writes it for a job with defaults */
+            /* the engine's rows, as kbj_submit_many writes them for a job with defaults: the
+             * payload, then the state under the same ids (consecutive here: one inserter) */
             off = (size_t)snprintf(sql, cap,
-                                   "INSERT INTO " PREFIX "kbjobs_jobs (public_id, type, queue, status,"
-                                   " priority, run_at, params, max_attempts, backoff, backoff_base_ms,"
-                                   " backoff_cap_ms, backoff_jitter, on_expiry, created_at, updated_at) VALUES ");
+                                   "INSERT INTO " PREFIX "kbjobs_job_data (public_id, type, params,"
+                                   " max_attempts, backoff, backoff_base_ms, backoff_cap_ms, backoff_jitter,"
+                                   " on_expiry, created_at, updated_at) VALUES ");
             for (long i = 0; i < n; i++) {
                 char id[17];
                 hex_id(id);
                 off += (size_t)snprintf(sql + off, cap - off,
-                                        "%s('%s','diag.echo','" QUEUE "','queued',0,NOW(6),'{}',5,"
-                                        "'polynomial',15000,3600000,0.1,'interrupt',NOW(6),NOW(6))",
-                                        i ? "," : "", id);
+                                        "%s('%s','diag.echo','{}',5,'polynomial',15000,3600000,0.1,"
+                                        "'interrupt',NOW(6),NOW(6))", i ? "," : "", id);
             }
+            rc = qlen(db, o->err, sizeof o->err, sql, off);
+            off = (size_t)snprintf(sql, cap,
+                                   "INSERT INTO " PREFIX "kbjobs_job_state (id, queue, status, priority, run_at,"
+                                   " updated_at) SELECT id, '" QUEUE "', 'queued', 0, NOW(6), NOW(6) FROM "
+                                   PREFIX "kbjobs_job_data WHERE id >= LAST_INSERT_ID() AND id < LAST_INSERT_ID() + %ld",
+                                   n);
         }
-        rc = qlen(db, o->err, sizeof o->err, sql, off);
+        if (rc == 0)
+            rc = qlen(db, o->err, sizeof o->err, sql, off);
         if (rc == 0)
             rc = q(db, o->err, sizeof o->err, "COMMIT");
         if (rc == 0)
@@ -508,8 +515,9 @@ static int child_raw_insert(const spec *s, long share, child_out *o)
 
 /* The engine's own statements as bare text SQL on the engine's table: what the schema
  * costs without the engine's code. The claim SELECT is the engine's (kbj_claim_sql, as the
- * engine tests use it), so it follows changes to lease.c; EQ_TAKE and EQ_DONE copy its
- * claim UPDATE and COMPLETE_SET for jobs without a result. */
+ * engine tests use it), so it follows changes to lease.c; EQ_TAKE, EQ_READ and EQ_DONE
+ * copy its claim UPDATE, the read of what it took and the completion of jobs without a
+ * result (on the state table, schema 14). */
 extern const char *kbj_claim_sql(void);
 static char *g_eq_claim; /* printf format with one %u: the batch size */
 
@@ -545,13 +553,18 @@ static void build_eq_claim(void)
 }
 
 #define EQ_TAKE \
-    "UPDATE " PREFIX "kbjobs_jobs SET status = 'running', lease_owner = 'b0b0b0b0b0b0b0b0'," \
+    "UPDATE " PREFIX "kbjobs_job_state SET status = 'running', lease_owner = 'b0b0b0b0b0b0b0b0'," \
     " lease_token = %lld, lease_expires = NOW(6) + INTERVAL 60 SECOND, attempts = attempts + 1," \
     " cancel_requested = 0, started_at = NOW(6), updated_at = NOW(6) WHERE id IN (%s)"
+/* what a claim then reads of the jobs it took (lease.c's CLAIMED_SELECT, its columns) */
+#define EQ_READ \
+    "SELECT s.id, s.concurrency_key, d.public_id, d.type, s.queue, d.params, s.attempts, d.max_attempts," \
+    " d.backoff, d.backoff_base_ms, d.backoff_cap_ms, d.backoff_jitter, d.progress_done, d.progress_total," \
+    " d.uniq_active IS NOT NULL FROM " PREFIX "kbjobs_job_state s JOIN " PREFIX "kbjobs_job_data d" \
+    " ON d.id = s.id WHERE s.id IN (%s) ORDER BY s.id"
 #define EQ_DONE \
-    "UPDATE " PREFIX "kbjobs_jobs SET status = 'completed', result = NULL, finished_at = NOW(6)," \
-    " updated_at = NOW(6), lease_expires = NULL, uniq_active = NULL," \
-    " progress_done = IF(progress_total > 0, progress_total, progress_done)" \
+    "UPDATE " PREFIX "kbjobs_job_state SET status = 'completed', finished_at = NOW(6)," \
+    " updated_at = NOW(6), lease_expires = NULL" \
     " WHERE lease_token = %lld AND status = 'running' AND id IN (%s)"
 #define BQ_TAKE \
     "UPDATE bench_q SET status = 'running', token = %lld," \
@@ -644,8 +657,15 @@ static int child_batched(const spec *s, child_out *o)
             break;
         }
         len = snprintf(sql, cap + 1024, eng ? EQ_TAKE : BQ_TAKE, token, ids);
-        if ((rc = qlen(db, o->err, sizeof o->err, sql, (size_t)len)) ||
-            (rc = q(db, o->err, sizeof o->err, "COMMIT")))
+        if ((rc = qlen(db, o->err, sizeof o->err, sql, (size_t)len)))
+            break;
+        if (eng) {
+            len = snprintf(sql, cap + 1024, EQ_READ, ids);
+            if ((rc = qlen(db, o->err, sizeof o->err, sql, (size_t)len)))
+                break;
+            mysql_free_result(mysql_store_result(db));
+        }
+        if ((rc = q(db, o->err, sizeof o->err, "COMMIT")))
             break;
         len = snprintf(sql, cap + 1024, eng ? EQ_DONE : BQ_DONE, token, ids);
         if ((rc = qlen(db, o->err, sizeof o->err, sql, (size_t)len)))
@@ -828,7 +848,8 @@ static void reset_engine(void)
     char names[32][72];
     size_t n = 0;
     if (mysql_query(g_mon, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
-                           " AND TABLE_NAME LIKE '" PREFIX "kbjobs\\_%' AND TABLE_NAME <> '" PREFIX "kbjobs_meta'")
+                           " AND TABLE_NAME LIKE '" PREFIX "kbjobs\\_%' AND TABLE_NAME <> '" PREFIX "kbjobs_meta'"
+                           " AND TABLE_TYPE = 'BASE TABLE'")
         || !(r = mysql_store_result(g_mon)))
         die("listing the engine's tables: %s", mysql_error(g_mon));
     while ((rw = mysql_fetch_row(r)) && n < 32)

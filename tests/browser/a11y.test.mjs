@@ -38,7 +38,7 @@ after(async () => {
   if (ids) {
     php(`global $wpdb;
       \\KBJobs_Engine::get()->failures()->delete(array($args["failed"]));
-      $wpdb->query($wpdb->prepare("DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue = %s", $args["queue"]));
+      $wpdb->query(kbjobs_test_jobs_sql( $wpdb->prepare("DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue = %s", $args["queue"]) ));
       wp_unschedule_hook("kbjobs_a11y_cron");
       $wpdb->query("DELETE FROM {$wpdb->prefix}kbjobs_cron_runs WHERE hook = 'kbjobs_a11y_cron'");
       return true;`, { ...ids, queue });

@@ -17,7 +17,7 @@ before(async () => {
     return true;`, [QUEUE, BACKLOG]);
 });
 after(async () => {
-  php(`global $wpdb; $wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue = %s", $args[0] ) ); return true;`, [QUEUE]);
+  php(`global $wpdb; $wpdb->query( kbjobs_test_jobs_sql( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue = %s", $args[0] ) ) ); return true;`, [QUEUE]);
   await browser?.close();
 });
 

@@ -17,6 +17,7 @@ if ( PHP_SAPI !== 'cli' || ! getenv( 'KBJOBS_WP_DIR' ) || ! getenv( 'KBJOBS_WP_U
 $_SERVER['HTTP_HOST']   = parse_url( getenv( 'KBJOBS_WP_URL' ), PHP_URL_HOST ) . ':' . parse_url( getenv( 'KBJOBS_WP_URL' ), PHP_URL_PORT );
 $_SERVER['REQUEST_URI'] = '/';
 require getenv( 'KBJOBS_WP_DIR' ) . '/wp-load.php';
+require dirname( __DIR__ ) . '/wp/jobs-sql.php';
 
 $kbjobs_eval_result = ( static function ( string $code, $args ) {
 	return eval( $code ); // phpcs:ignore Squiz.PHP.Eval.Discouraged -- test helper: runs the test's own code.

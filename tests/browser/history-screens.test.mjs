@@ -110,7 +110,7 @@ after(async () => {
     foreach (get_posts(array("post_type" => "kb_import_job", "meta_key" => "_kbjobs_job_id", "meta_value" => $args["import"], "fields" => "ids")) as $p) { wp_delete_post($p, true); }
     $queues = array($args["queue"], $args["failQueue"], $args["xssQueue"]);
     $in = implode(",", array_fill(0, count($queues), "%s"));
-    $wpdb->query($wpdb->prepare("DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue IN ($in) OR id IN (%s, %s, %s)", array_merge($queues, array($args["import"], (string) $args["bulk"], (string) $args["again"]))));
+    $wpdb->query(kbjobs_test_jobs_sql( $wpdb->prepare("DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue IN ($in) OR id IN (%s, %s, %s)", array_merge($queues, array($args["import"], (string) $args["bulk"], (string) $args["again"]))) ));
     $wpdb->query($wpdb->prepare("DELETE FROM {$wpdb->prefix}kbjobs_queues WHERE name IN ($in)", $queues));
     return true;`, { users: Object.values(users), ids, import: importId, bulk: bulkId ?? '', again: resubmittedImport ?? '', queue, failQueue, xssQueue });
 });

@@ -18,7 +18,7 @@ before(async () => {
     $e->run( array( 'queues' => array( $args[0] ), 'until_empty' => true, 'max_seconds' => 30 ) ); return true;`, [QUEUE]);
 });
 after(async () => {
-  php(`global $wpdb; $wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue = %s", $args[0] ) );
+  php(`global $wpdb; $wpdb->query( kbjobs_test_jobs_sql( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue = %s", $args[0] ) ) );
     $wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_failures WHERE message = 'charts'" ); return true;`, [QUEUE]);
   await browser?.close();
 });

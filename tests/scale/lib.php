@@ -98,10 +98,6 @@ final class KBJobs_Scale {
 		$jobs = $this->t( 'jobs' );
 		$tpl  = (int) $this->q( "SELECT MAX(id) FROM $jobs WHERE type = 'scale.seed'" )->fetch_row()[0];
 		$n    = $this->jobs;
-		$cols = array();
-		foreach ( $this->q( "SHOW COLUMNS FROM $jobs" )->fetch_all( MYSQLI_ASSOC ) as $c ) {
-			$cols[] = $c['Field'];
-		}
 		// Each seeded column: the template's value unless set here (s.seq numbers the rows).
 		$queued  = max( 10, intdiv( $n, 100 ) );
 		$running = 100;
@@ -133,13 +129,10 @@ final class KBJobs_Scale {
 			'updated_at'     => 'NOW(6)',
 			'error'          => "IF(s.seq % 50 = 0, 'seeded failure', NULL)",
 		);
-		$select = array();
-		foreach ( $cols as $c ) {
-			$select[] = $set[ $c ] ?? "t.`$c`";
+		foreach ( kbjobs_test_clone_jobs_sql( $tpl, $n, $set ) as $sql ) {
+			$this->q( $sql );
 		}
-		$this->q( "INSERT INTO $jobs (`" . implode( '`, `', $cols ) . '`) SELECT ' . implode( ', ', $select )
-			. " FROM seq_1_to_$n s JOIN $jobs t ON t.id = $tpl" );
-		$this->q( "DELETE FROM $jobs WHERE id = $tpl" );
+		$this->q( kbjobs_test_jobs_sql( "DELETE FROM $jobs WHERE id = $tpl" ) );
 
 		// A full Failure Log (the newest failed jobs) and audit rows.
 		$failures = $this->t( 'failures' );
@@ -189,7 +182,7 @@ final class KBJobs_Scale {
 			. " SELECT CONCAT('" . self::ID_PREFIX . "', LPAD(LOWER(HEX(s.seq)), 11, '0')), 'scale-host', s.seq, '0', 'default',"
 			. ' NOW(6) - INTERVAL s.seq * 10 MINUTE, NOW(6) - INTERVAL s.seq * 10 MINUTE + INTERVAL 5 MINUTE,'
 			. ' NOW(6) - INTERVAL s.seq * 10 MINUTE + INTERVAL 5 MINUTE FROM seq_1_to_' . self::RUNNERS . ' s' );
-		foreach ( array( 'jobs', 'failures', 'audit', 'attempts', 'runners', 'queues', 'cron_events', 'cron_runs', 'metrics', 'metrics_hist' ) as $table ) {
+		foreach ( array( 'job_state', 'job_data', 'failures', 'audit', 'attempts', 'runners', 'queues', 'cron_events', 'cron_runs', 'metrics', 'metrics_hist' ) as $table ) {
 			$this->q( 'ANALYZE TABLE ' . $this->t( $table ) )->fetch_all();
 		}
 		printf( "seeded %d jobs (%d queued, %d running), 50 failures, %d audit rows in %.1f s\n", $n, $queued, $running, $na, microtime( true ) - $t0 );
@@ -200,7 +193,7 @@ final class KBJobs_Scale {
 		$like = self::ID_PREFIX . '%';
 		$this->q( 'DELETE FROM ' . $this->t( 'failures' ) . " WHERE public_id LIKE '$like'" );
 		$this->q( 'DELETE FROM ' . $this->t( 'audit' ) . " WHERE detail = 'scale.seed'" );
-		$this->q( 'DELETE FROM ' . $this->t( 'jobs' ) . " WHERE public_id LIKE '$like'" );
+		$this->q( kbjobs_test_jobs_sql( 'DELETE FROM ' . $this->t( 'jobs' ) . " WHERE public_id LIKE '$like'" ) );
 		$this->q( 'DELETE FROM ' . $this->t( 'runners' ) . " WHERE public_id LIKE '$like'" );
 		$this->q( 'DELETE FROM ' . $this->t( 'metrics' ) . " WHERE type LIKE 'scale.%'" );
 		$this->q( 'DELETE FROM ' . $this->t( 'metrics_hist' ) . " WHERE type LIKE 'scale.%'" );

@@ -25,6 +25,7 @@ $_SERVER['HTTP_HOST']   = parse_url( getenv( 'KBJOBS_WP_URL' ), PHP_URL_HOST ) .
 $_SERVER['REQUEST_URI'] = '/';
 require getenv( 'KBJOBS_WP_DIR' ) . '/wp-load.php';
 require __DIR__ . '/lib.php';
+require dirname( __DIR__ ) . '/wp/jobs-sql.php';
 
 $scale = new KBJobs_Scale( (int) ( $kbjobs_opts['jobs'] ?? 200000 ) );
 $scale->seed();

@@ -48,7 +48,7 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 		global $wpdb;
 		$wpdb->query( "DELETE p, m FROM {$wpdb->posts} p LEFT JOIN {$wpdb->postmeta} m ON m.post_id = p.ID WHERE p.post_type IN ('kb_article', 'kb_import_job')" );
 		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_artifacts" );
-		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE type = 'import'" );
+		$wpdb->query( kbjobs_test_jobs_sql( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE type = 'import'" ) );
 		clean_post_cache( 0 );
 		wp_cache_flush();
 	}

@@ -21,3 +21,4 @@ $_SERVER['REQUEST_URI'] = '/';
 require getenv( 'KBJOBS_WP_DIR' ) . '/wp-load.php';
 require_once ABSPATH . 'wp-admin/includes/plugin.php';
 require_once __DIR__ . '/TestCase.php';
+require_once __DIR__ . '/jobs-sql.php';

@@ -5,6 +5,12 @@
  * once per engine version, the Failure Log's cap and the import settings applied (see
  * KBJobs_Settings).
  *
+ * A request migrates only what can be done at once (new tables, columns, indexes, and a
+ * new site's tables whole). A migration that moves rows (schema 14: the jobs' claim
+ * state into a table of its own) is left to `wp kb migrate`, run with the runners
+ * stopped; until then the engine refuses every call with what to do, and the admin
+ * screens say it (BEHIND_TRANSIENT).
+ *
  * @package KBJobs
  */
 
@@ -23,18 +29,22 @@ final class KBJobs_Engine {
 	private static $engine = null;
 
 	/**
-	 * The connected engine; throws a KBJobs\Exception when the database refuses.
+	 * Set while the tables wait for `wp kb migrate` (the stored and the needed schema), for
+	 * the admin notice; deleted once they are current.
+	 */
+	const BEHIND_TRANSIENT = 'kbjobs_schema_behind';
+
+	/**
+	 * A new engine on WordPress's database, connected and nothing more: no migration, no
+	 * settings, no job types (`wp kb migrate` uses it).
 	 *
 	 * @return \KBJobs\Engine
 	 */
-	public static function get(): \KBJobs\Engine {
+	public static function connect(): \KBJobs\Engine {
 		global $wpdb;
-		if ( null !== self::$engine ) {
-			return self::$engine;
-		}
 		$data_dir = KBJobs_Settings::data_dir();
 		KBJobs_Settings::ensure_data_dir( $data_dir );
-		$engine = new \KBJobs\Engine(
+		return new \KBJobs\Engine(
 			DB_HOST,
 			DB_USER,
 			DB_PASSWORD,
@@ -43,9 +53,27 @@ final class KBJobs_Engine {
 			$data_dir,
 			array( 'failure_cap' => (int) KBJobs_Settings::get( 'failure_log_cap' ) )
 		);
+	}
+
+	/**
+	 * The connected engine; throws a KBJobs\Exception when the database refuses.
+	 *
+	 * @return \KBJobs\Engine
+	 */
+	public static function get(): \KBJobs\Engine {
+		if ( null !== self::$engine ) {
+			return self::$engine;
+		}
+		$engine = self::connect();
 		$schema = $engine->schemaInfo();
 		if ( $schema['version'] < $schema['code'] ) {
 			$engine->migrate();
+			$schema = $engine->schemaInfo();
+			if ( $schema['behind'] ) {
+				set_transient( self::BEHIND_TRANSIENT, $schema, DAY_IN_SECONDS );
+			} else {
+				delete_transient( self::BEHIND_TRANSIENT );
+			}
 		}
 		$engine->configureImport( KBJobs_Settings::import_settings() );
 		self::$engine = $engine;

@@ -32,6 +32,7 @@ final class KBJobs_Plugin {
 		'import'        => 'KBJobs_CLI_Import',
 		'import-job'    => 'KBJobs_CLI_Import_Job',
 		'job'           => 'KBJobs_CLI_Job',
+		'migrate'       => 'KBJobs_CLI_Migrate',
 		'plan'          => 'KBJobs_CLI_Plan',
 		'queue'         => 'KBJobs_CLI_Queue',
 		'reconcile'     => 'KBJobs_CLI_Reconcile',

@@ -81,20 +81,23 @@ final class KBJobs_Uninstaller {
 	}
 
 	/**
-	 * Drops the engine's tables of the current site: {prefix}kbjobs_*.
+	 * Drops the engine's tables of the current site, {prefix}kbjobs_*, and its view
+	 * ({prefix}kbjobs_jobs, over the jobs' two tables).
 	 */
 	private static function drop_tables(): void {
 		global $wpdb;
 		$prefix = $wpdb->prefix . 'kbjobs_';
 		// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- WordPress has no API that lists tables; read once, while uninstalling.
-		$tables = $wpdb->get_col( $wpdb->prepare( 'SHOW TABLES LIKE %s', $wpdb->esc_like( $prefix ) . '%' ) );
-		foreach ( $tables as $table ) {
+		$tables = $wpdb->get_results( $wpdb->prepare( 'SHOW FULL TABLES LIKE %s', $wpdb->esc_like( $prefix ) . '%' ), ARRAY_N );
+		foreach ( $tables as $row ) {
+			$table = (string) $row[0];
 			// SHOW TABLES LIKE may ignore case; drop only the exact prefix.
 			if ( 0 !== strpos( $table, $prefix ) ) {
 				continue;
 			}
-			// phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared,WordPress.DB.DirectDatabaseQuery -- a table name cannot be a placeholder: this one comes from SHOW TABLES with the plugin's prefix (checked above) and is quoted as an identifier; dropping the plugin's own tables is the point.
-			$wpdb->query( 'DROP TABLE IF EXISTS `' . str_replace( '`', '``', $table ) . '`' );
+			$what = 'VIEW' === ( $row[1] ?? '' ) ? 'VIEW' : 'TABLE';
+			// phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared,WordPress.DB.PreparedSQL.InterpolatedNotPrepared,WordPress.DB.DirectDatabaseQuery -- a table name cannot be a placeholder: this one comes from SHOW TABLES with the plugin's prefix (checked above) and is quoted as an identifier; dropping the plugin's own tables is the point.
+			$wpdb->query( "DROP $what IF EXISTS `" . str_replace( '`', '``', $table ) . '`' );
 		}
 	}
 

@@ -62,7 +62,7 @@ final class AlertsTest extends TestCase {
 		self::clean();
 		// Nothing else may be due, and no other failure counted: other tests' leftovers
 		// (queued jobs, the metrics of their failed jobs) would raise alerts of their own.
-		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE status = 'queued'" );
+		$wpdb->query( kbjobs_test_jobs_sql( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE status = 'queued'" ) );
 		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_metrics" );
 		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_metrics_hist" );
 		update_option( \KBJobs_Data_Status::LAST_TICK_OPTION, time(), false );
@@ -473,7 +473,7 @@ final class AlertsTest extends TestCase {
 	private static function clean(): void {
 		global $wpdb;
 		$like = $wpdb->esc_like( 'kbjobs_test.alerting_' ) . '%';
-		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE type LIKE %s", $like ) );
+		$wpdb->query( kbjobs_test_jobs_sql( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE type LIKE %s", $like ) ) );
 		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_failures WHERE type LIKE %s", $like ) );
 		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_alerts WHERE type LIKE %s", $like ) );
 		delete_option( \KBJobs_Alerts::STATE_OPTION );

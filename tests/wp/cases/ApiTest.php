@@ -39,7 +39,7 @@ final class ApiTest extends TestCase {
 
 	private function clean(): void {
 		global $wpdb;
-		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue = %s", self::QUEUE ) );
+		$wpdb->query( kbjobs_test_jobs_sql( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue = %s", self::QUEUE ) ) );
 		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_failures" );
 	}
 

@@ -59,7 +59,7 @@ final class BacklogTest extends TestCase {
 
 	private static function clean(): void {
 		global $wpdb;
-		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue IN (%s, %s) OR backlog LIKE %s", self::LOCAL, self::CLOUD, 'bt-%' ) );
+		$wpdb->query( kbjobs_test_jobs_sql( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue IN (%s, %s) OR backlog LIKE %s", self::LOCAL, self::CLOUD, 'bt-%' ) ) );
 		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_queues WHERE name IN (%s, %s)", self::LOCAL, self::CLOUD ) );
 		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_audit" );
 	}

@@ -28,7 +28,7 @@ final class BulkTest extends TestCase {
 
 	private function clean(): void {
 		global $wpdb;
-		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue = %s OR type = 'kbjobs.bulk'", self::QUEUE ) );
+		$wpdb->query( kbjobs_test_jobs_sql( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue = %s OR type = 'kbjobs.bulk'", self::QUEUE ) ) );
 		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_failures" );
 		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_alerts" );
 		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_audit" );

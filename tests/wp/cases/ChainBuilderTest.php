@@ -79,7 +79,7 @@ final class ChainBuilderTest extends TestCase {
 
 	private static function clean(): void {
 		global $wpdb;
-		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue = %s", self::QUEUE ) );
+		$wpdb->query( kbjobs_test_jobs_sql( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue = %s", self::QUEUE ) ) );
 		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_audit" );
 		delete_option( \KBJobs_Data_Chain_Templates::OPTION );
 	}

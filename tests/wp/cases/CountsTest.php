@@ -38,7 +38,7 @@ final class CountsTest extends TestCase {
 
 	private static function clean(): void {
 		global $wpdb;
-		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue = %s", self::QUEUE ) );
+		$wpdb->query( kbjobs_test_jobs_sql( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue = %s", self::QUEUE ) ) );
 	}
 
 	/** $n jobs of queue QUEUE in $status: copies of a submitted job, run_at an hour ahead. */
@@ -57,14 +57,10 @@ final class CountsTest extends TestCase {
 			'run_at'        => 'NOW(6) + INTERVAL 1 HOUR',
 			'finished_at'   => 'completed' === $status ? 'NOW(6)' : 'NULL',
 		);
-		$cols = $wpdb->get_col( "SHOW COLUMNS FROM $jobs" ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
-		$sel  = array();
-		foreach ( $cols as $c ) {
-			$sel[] = $set[ $c ] ?? "t.`$c`";
+		foreach ( kbjobs_test_clone_jobs_sql( $tpl, $n, $set ) as $sql ) {
+			$wpdb->query( $sql ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- built from column names and ints.
 		}
-		// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- built here from column names and ints.
-		$wpdb->query( "INSERT INTO $jobs (`" . implode( '`, `', $cols ) . '`) SELECT ' . implode( ', ', $sel ) . " FROM seq_1_to_$n s JOIN $jobs t ON t.id = $tpl" );
-		$wpdb->query( "DELETE FROM $jobs WHERE id = $tpl" ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+		$wpdb->query( kbjobs_test_jobs_sql( "DELETE FROM $jobs WHERE id = $tpl" ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 	}
 
 	private static function get( string $route ): array {

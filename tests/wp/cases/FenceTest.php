@@ -52,7 +52,7 @@ final class FenceTest extends TestCase {
 	private function clean(): void {
 		global $wpdb;
 		self::delete_articles();
-		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE type = 'kbjobs_test.fenced_write'" );
+		$wpdb->query( kbjobs_test_jobs_sql( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE type = 'kbjobs_test.fenced_write'" ) );
 		$wpdb->query( "DELETE FROM {$wpdb->options} WHERE option_name LIKE 'kbjobs\\_test\\_%'" );
 		wp_cache_flush();
 	}

@@ -28,7 +28,7 @@ final class ListTest extends TestCase {
 		}
 		// Imports submitted here are not run: they go, with their records.
 		$wpdb->query( "DELETE p, m FROM {$wpdb->posts} p LEFT JOIN {$wpdb->postmeta} m ON m.post_id = p.ID WHERE p.post_type = 'kb_import_job'" );
-		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE type = 'import'" );
+		$wpdb->query( kbjobs_test_jobs_sql( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE type = 'import'" ) );
 		clean_post_cache( 0 );
 		wp_cache_flush();
 	}

@@ -55,7 +55,7 @@ final class MaintenanceTest extends TestCase {
 
 	public function test_the_daily_hook_submits_one_cleanup_job_with_the_settings_retentions(): void {
 		global $wpdb;
-		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE type = 'cleanup'" );
+		$wpdb->query( kbjobs_test_jobs_sql( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE type = 'cleanup'" ) );
 		update_option( 'kbjobs_retention_jobs_days', 12 );
 		update_option( 'kbjobs_retention_audit_days', 45 );
 		try {
@@ -75,7 +75,7 @@ final class MaintenanceTest extends TestCase {
 		$this->assertSame( 45, $params['audit_days'] );
 		$this->assertSame( 7, $params['checkpoint_days'] );
 		$this->assertSame( 90, $params['metrics_days'] );
-		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE type = 'cleanup'" );
+		$wpdb->query( kbjobs_test_jobs_sql( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE type = 'cleanup'" ) );
 	}
 
 	/**
@@ -131,7 +131,7 @@ final class MaintenanceTest extends TestCase {
 		$engine->log( $id, 'info', 'old news' );
 		$log = \KBJobs_Settings::data_dir() . '/logs/' . $id . '.log';
 		$this->assertFileExists( $log );
-		$wpdb->query( $wpdb->prepare( "UPDATE {$wpdb->prefix}kbjobs_jobs SET finished_at = NOW(6) - INTERVAL 400 DAY WHERE public_id = %s", $id ) );
+		$wpdb->query( kbjobs_test_jobs_sql( $wpdb->prepare( "UPDATE {$wpdb->prefix}kbjobs_jobs SET finished_at = NOW(6) - INTERVAL 400 DAY WHERE public_id = %s", $id ) ) );
 
 		list( $code, $out, $err ) = self::wp( 'kb', 'cleanup', '--dry-run', '--format=json' );
 		$this->assertSame( 0, $code, $err );

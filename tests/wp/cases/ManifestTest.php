@@ -46,7 +46,7 @@ final class ManifestTest extends TestCase {
 
 	private function clean(): void {
 		global $wpdb;
-		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue IN ('local', 'cloud', 'manifest-test')" );
+		$wpdb->query( kbjobs_test_jobs_sql( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue IN ('local', 'cloud', 'manifest-test')" ) );
 		$engine = \KBJobs_Engine::get();
 		$engine->setQueue( 'local', 0, 0, 0 );
 		$engine->setQueue( 'cloud', 0, 0, 0 );

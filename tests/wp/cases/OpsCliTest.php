@@ -48,7 +48,7 @@ final class OpsCliTest extends TestCase {
 
 	private static function clean(): void {
 		global $wpdb;
-		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue IN (%s, %s)", self::QUEUE, self::FAIL_QUEUE ) );
+		$wpdb->query( kbjobs_test_jobs_sql( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue IN (%s, %s)", self::QUEUE, self::FAIL_QUEUE ) ) );
 		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_failures" );
 		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_audit" );
 		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_queues WHERE name = %s", self::QUEUE ) );

@@ -269,7 +269,7 @@ final class ReconcileRepairTest extends TestCase {
 		file_put_contents( $this->dir . '/logs/' . $id . '.reconcile.jsonl', "{}\n" );
 
 		// The job finished 40 days ago, its record was made then.
-		$wpdb->query( $wpdb->prepare( "UPDATE {$wpdb->prefix}kbjobs_jobs SET finished_at = NOW(6) - INTERVAL 40 DAY WHERE public_id = %s", $id ) );
+		$wpdb->query( kbjobs_test_jobs_sql( $wpdb->prepare( "UPDATE {$wpdb->prefix}kbjobs_jobs SET finished_at = NOW(6) - INTERVAL 40 DAY WHERE public_id = %s", $id ) ) );
 		$wpdb->update( $wpdb->posts, array( 'post_date_gmt' => gmdate( 'Y-m-d H:i:s', time() - 40 * DAY_IN_SECONDS ) ), array( 'ID' => $report['post_id'] ) );
 		clean_post_cache( $report['post_id'] );
 		delete_option( \KBJobs_Maintenance::EXPIRED_CURSOR );

@@ -47,7 +47,7 @@ final class ReconcileTest extends TestCase {
 	private static function clean( bool $alerts = true ): void {
 		global $wpdb;
 		self::delete_articles();
-		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE type = 'combined' AND unique_key = %s", \KBJobs_Reconcile::KEY ) );
+		$wpdb->query( kbjobs_test_jobs_sql( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE type = 'combined' AND unique_key = %s", \KBJobs_Reconcile::KEY ) ) );
 		$dir = \KBJobs_Settings::data_dir();
 		foreach ( array( 'artifacts', 'lists', 'logs', 'checkpoints' ) as $folder ) {
 			if ( is_dir( "$dir/$folder" ) ) {

@@ -51,7 +51,7 @@ final class RestHttpTest extends TestCase {
 		}
 		global $wpdb;
 		$wpdb->query( "DELETE p, m FROM {$wpdb->posts} p LEFT JOIN {$wpdb->postmeta} m ON m.post_id = p.ID WHERE p.post_type = 'kb_import_job'" );
-		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE type = 'import' OR queue = 'http-test'" );
+		$wpdb->query( kbjobs_test_jobs_sql( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE type = 'import' OR queue = 'http-test'" ) );
 		wp_cache_flush();
 	}
 

@@ -57,7 +57,7 @@ final class RestTest extends TestCase {
 
 	private static function clean(): void {
 		global $wpdb;
-		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue = %s OR type LIKE %s", self::QUEUE, 'resttest%' ) );
+		$wpdb->query( kbjobs_test_jobs_sql( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue = %s OR type LIKE %s", self::QUEUE, 'resttest%' ) ) );
 		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_failures" );
 		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_audit" );
 		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_queues WHERE name = %s", self::QUEUE ) );

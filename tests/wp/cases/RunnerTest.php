@@ -23,7 +23,7 @@ final class RunnerTest extends TestCase {
 	protected function setUp(): void {
 		global $wpdb;
 		\KBJobs_Engine::get();
-		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue = 'default'" );
+		$wpdb->query( kbjobs_test_jobs_sql( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue = 'default'" ) );
 	}
 
 	public function test_wp_die_in_a_job_fails_its_attempt_with_wordpress_s_message_and_the_runner_goes_on(): void {

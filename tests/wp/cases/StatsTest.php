@@ -75,7 +75,7 @@ final class StatsTest extends TestCase {
 			wp_delete_user( $id );
 		}
 		remove_role( 'kbjobs_stats_watcher' );
-		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue = %s", self::$queue ) );
+		$wpdb->query( kbjobs_test_jobs_sql( $wpdb->prepare( "DELETE FROM {$wpdb->prefix}kbjobs_jobs WHERE queue = %s", self::$queue ) ) );
 		$wpdb->query( "DELETE FROM {$wpdb->prefix}kbjobs_failures WHERE message = 'stats test'" );
 		wp_set_current_user( 0 );
 	}

@@ -55,10 +55,35 @@ final class KBJobs_Admin {
 		add_action( 'admin_menu', array( self::class, 'menu' ) );
 		add_action( 'admin_enqueue_scripts', array( self::class, 'enqueue' ) );
 		add_filter( 'set-screen-option', array( self::class, 'save_screen_option' ), 10, 3 );
+		add_action( 'admin_notices', array( self::class, 'schema_notice' ) );
 		KBJobs_Admin_Forms::init();
 		KBJobs_Admin_Imports::init();
 		KBJobs_Admin_Articles::init();
 		KBJobs_Admin_Settings::init();
+	}
+
+	/**
+	 * While the tables wait for `wp kb migrate` (an upgrade that moves rows, never done in
+	 * a web request), operators see on every admin screen what to do: jobs do not run or
+	 * submit until then.
+	 */
+	public static function schema_notice(): void {
+		$behind = get_transient( KBJobs_Engine::BEHIND_TRANSIENT );
+		if ( ! is_array( $behind ) || ! current_user_can( 'kbjobs_operate' ) ) {
+			return;
+		}
+		printf(
+			'<div class="notice notice-error"><p><strong>%s</strong> %s</p></div>',
+			esc_html__( 'KB Jobs is waiting for its database upgrade.', 'kb-jobs' ),
+			esc_html(
+				sprintf(
+					/* translators: 1: the stored schema version, 2: the version this code needs. */
+					__( 'Its tables are at schema %1$d and this version needs %2$d, which moves rows: stop the runners, run `wp kb migrate`, then start them again. Until then no job runs or can be submitted.', 'kb-jobs' ),
+					(int) ( $behind['version'] ?? 0 ),
+					(int) ( $behind['oldest'] ?? 0 )
+				)
+			)
+		);
 	}
 
 	/**
