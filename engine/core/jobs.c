@@ -309,14 +309,14 @@ static int prepare_job(kbj_engine *eng, const kbj_submit *in, size_t index, prep
 #define INSERT_COLUMNS                                                                       \
     "INSERT INTO {p}kbjobs_job_data (public_id, type, params, max_attempts, backoff,"        \
     " backoff_base_ms, backoff_cap_ms, backoff_jitter, on_expiry, unique_key, unique_scope," \
-    " uniq_active, uniq_retained, backlog, rerun_of, created_at, updated_at) VALUES "
-#define INSERT_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(6), NOW(6))"
-#define INSERT_PARAMS 14 /* and rerun_of */
+    " uniq_active, uniq_retained, rerun_of, created_at, updated_at) VALUES "
+#define INSERT_ROW "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOW(6), NOW(6))"
+#define INSERT_PARAMS 13 /* and rerun_of */
 #define STATE_COLUMNS                                                                        \
     "INSERT INTO {p}kbjobs_job_state (id, queue, status, priority, run_at, concurrency_key,"  \
-    " updated_at) VALUES "
-#define STATE_ROW "(?, ?, ?, ?, IF(? > 0, " KBJ_SQL_EPOCH_PLUS ", NOW(6) + INTERVAL ? MICROSECOND), ?, NOW(6))"
-#define STATE_PARAMS 8
+    " backlog, updated_at) VALUES "
+#define STATE_ROW "(?, ?, ?, ?, IF(? > 0, " KBJ_SQL_EPOCH_PLUS ", NOW(6) + INTERVAL ? MICROSECOND), ?, ?, NOW(6))"
+#define STATE_PARAMS 9
 
 static void bind_row(kbj_val *v, const prepared *p, const char *id)
 {
@@ -334,7 +334,6 @@ static void bind_row(kbj_val *v, const prepared *p, const char *id)
     v[k++] = KBJ_VS(p->scope);
     v[k++] = KBJ_VS(p->ukey);                                   /* uniq_active */
     v[k++] = p->scope && strcmp(p->scope, "retained") == 0 ? KBJ_VS(p->ukey) : KBJ_VNULL;
-    v[k++] = KBJ_VS(p->backlog);
 }
 
 static void bind_state(kbj_val *v, const prepared *p, unsigned long long pk)
@@ -348,6 +347,7 @@ static void bind_state(kbj_val *v, const prepared *p, unsigned long long pk)
     v[k++] = KBJ_VI(kbj_micros(p->run_at));
     v[k++] = KBJ_VI(p->delay_us);
     v[k++] = KBJ_VS(p->ckey);
+    v[k++] = KBJ_VS(p->backlog);
 }
 
 /* The SQL of an INSERT of `rows` rows: `head` then `row` `rows` times, comma-separated.
@@ -729,7 +729,11 @@ typedef struct filter_sql {
     size_t k;
     char search_like[2 * KBJ_KEY_MAX + 2];
     char ukey_like[2 * KBJ_KEY_MAX + 2];
+    const char *from; /* the state table when every condition is on its columns, else the view */
 } filter_sql;
+
+#define JOBS_VIEW "{p}kbjobs_jobs"
+#define JOBS_STATE "{p}kbjobs_job_state"
 
 static void where_add(filter_sql *q, const char *cond, kbj_val v)
 {
@@ -764,6 +768,10 @@ static void filter_build(const kbj_job_filter *f, int no_status, filter_sql *q)
 {
     q->where[0] = '\0';
     q->k = 0;
+    /* ids, lists and counts by status, queue, concurrency key and backlog read the state
+     * alone (its indexes, without a row of the payload per job) */
+    q->from = f->type || f->created_after > 0 || f->created_before > 0 || (f->search && f->search[0]) ||
+              (f->unique_key_prefix && f->unique_key_prefix[0]) ? JOBS_VIEW : JOBS_STATE;
     if (f->status && !no_status)
         where_add(q, "status = ?", KBJ_VS(f->status));
     if (f->type)
@@ -842,7 +850,7 @@ static int list_do(kbj_store *st, void *arg)
     filter_build(f, 0, &q);
     if (w->after)
         where_add(&q, "id < ?", KBJ_VI(w->after));
-    snprintf(sql, sizeof sql, "SELECT id FROM {p}kbjobs_jobs WHERE 1=1%s ORDER BY id DESC LIMIT ?", q.where);
+    snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE 1=1%s ORDER BY id DESC LIMIT ?", q.from, q.where);
     q.v[q.k++] = KBJ_VI(limit + 1);
 
     w->next[0] = '\0';
@@ -910,7 +918,7 @@ static int count_do(kbj_store *st, void *arg)
     filter_build(w->f, 0, &q);
     if (w->upto)
         where_add(&q, "id <= ?", KBJ_VI(w->upto));
-    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM {p}kbjobs_jobs WHERE 1=1%s", q.where);
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM %s WHERE 1=1%s", q.from, q.where);
     rc = kbj_store_query(st, sql, q.v, q.k, &rows);
     if (rc == KBJ_OK)
         w->total = (unsigned long long)kbj_rows_int(rows, 0, 0);
@@ -950,7 +958,7 @@ static int status_counts_do(kbj_store *st, void *arg)
     int rc;
 
     filter_build(w->f, 1, &q);
-    snprintf(sql, sizeof sql, "SELECT status, COUNT(*) FROM {p}kbjobs_jobs WHERE 1=1%s GROUP BY status", q.where);
+    snprintf(sql, sizeof sql, "SELECT status, COUNT(*) FROM %s WHERE 1=1%s GROUP BY status", q.from, q.where);
     rc = kbj_store_query(st, sql, q.v, q.k, &rows);
     memset(w->counts, 0, sizeof w->counts);
     for (size_t i = 0; rc == KBJ_OK && i < kbj_rows_count(rows); i++)
@@ -1044,7 +1052,7 @@ static int bounded_counts_do(kbj_store *st, void *arg)
     filter_build(w->f, 1, &q);
     unfiltered = q.k == 0;
     queue_only = q.k == 1 && w->f->queue && w->f->queue[0];
-    snprintf(from, sizeof from, "{p}kbjobs_jobs WHERE status = ?%s", q.where);
+    snprintf(from, sizeof from, "%s WHERE status = ?%s", q.from, q.where);
     memcpy(v + 1, q.v, q.k * sizeof *v);
     for (int s = 0; s < KBJ_NSTATUS; s++) {
         v[0] = KBJ_VS(statuses[s]);
@@ -1063,7 +1071,7 @@ static int bounded_counts_do(kbj_store *st, void *arg)
         return KBJ_OK;
     /* InnoDB caps a range's estimate at half the table: the largest status (completed,
      * on a site that has run a million jobs) is the table's size less the others */
-    if ((rc = kbj_table_rows_estimate(st, "{p}kbjobs_jobs", &table)))
+    if ((rc = kbj_table_rows_estimate(st, JOBS_STATE, &table)))
         return rc;
     for (int s = 0; s < KBJ_NSTATUS; s++)
         if (s != top)

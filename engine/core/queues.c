@@ -296,8 +296,7 @@ static int stats_counts(kbj_store *st, int flags, kbj_queue_stats *s, double now
         return rc;
     s->held = (long long)c;
     if (s->held > 0) {
-        rc = kbj_store_query(st, "SELECT d.backlog FROM {p}kbjobs_job_state s JOIN {p}kbjobs_job_data d ON d.id = s.id"
-                             " WHERE s.status = 'held' AND s.queue = ? LIMIT 1",
+        rc = kbj_store_query(st, "SELECT backlog FROM {p}kbjobs_job_state WHERE status = 'held' AND queue = ? LIMIT 1",
                              v, 1, &rows);
         if (rc)
             return rc;

@@ -7,15 +7,17 @@
  *
  *   {p}kbjobs_job_state  the claim state, one narrow row per job: queue, status,
  *                        priority, run_at, attempts, concurrency key, cancel request,
- *                        lease (owner, token, expiry) and the start, finish and update
- *                        times; indexed for the claim (status, queue, priority, run_at,
- *                        id), lists by status in id order (status) and retention
- *                        (finished_at). A claim locks and updates only these rows, and so
- *                        does a completion.
+ *                        lease (owner, token, expiry), backlog, and the start, finish and
+ *                        update times; indexed for the claim (status, queue, priority,
+ *                        run_at, id), lists by status in id order (status), retention
+ *                        (finished_at) and backlogs ((backlog, backlog_status), where
+ *                        backlog_status is the status of a job in a backlog and NULL for
+ *                        the others, so their entries never change). A claim locks and
+ *                        updates only these rows, and so does a completion.
  *   {p}kbjobs_job_data   the rest, written at submit and then only where a job has
  *                        something to keep (a result, an error, progress, metrics, a
  *                        title): public id, type, params and results, retry policy,
- *                        uniqueness, backlog, creation time.
+ *                        uniqueness, creation time.
  *   {p}kbjobs_jobs       a view joining them by id, with the old table's columns: what
  *                        lists, counts, the dashboard and reports read. Statements that
  *                        change rows name the table that holds the columns.
@@ -39,7 +41,7 @@
 /* The state columns, in the order both tables and the copy name them. */
 #define STATE_COLUMNS                                                                   \
     "id, queue, status, priority, run_at, attempts, concurrency_key, cancel_requested," \
-    " lease_owner, lease_token, lease_expires, started_at, finished_at, updated_at"
+    " lease_owner, lease_token, lease_expires, started_at, finished_at, updated_at, backlog"
 
 static const char create_state[] =
     "CREATE TABLE IF NOT EXISTS {p}kbjobs_job_state ("
@@ -57,14 +59,16 @@ static const char create_state[] =
     " started_at DATETIME(6) NULL,"
     " finished_at DATETIME(6) NULL,"
     " updated_at DATETIME(6) NOT NULL,"
+    " backlog VARCHAR(64) CHARACTER SET ascii NULL,"
+    " backlog_status VARCHAR(12) CHARACTER SET ascii AS (IF(backlog IS NULL, NULL, status)) VIRTUAL,"
     " KEY claim (status, queue, priority, run_at, id),"
     " KEY status_id (status),"
     " KEY finished (finished_at),"
-    " KEY ckey (concurrency_key))"
+    " KEY ckey (concurrency_key),"
+    " KEY backlog_status (backlog, backlog_status))"
     " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci";
 
-/* The old table without its state: the columns and the indexes that held them go; the
- * backlog is found by an index of its own (its held jobs' status is in the state). */
+/* The old table without its state: the columns and the indexes that held them go. */
 static const char shrink_data[] =
     "ALTER TABLE {p}kbjobs_job_data"
     " DROP INDEX IF EXISTS claim, DROP INDEX IF EXISTS lease, DROP INDEX IF EXISTS owner,"
@@ -74,8 +78,7 @@ static const char shrink_data[] =
     " DROP COLUMN IF EXISTS run_at, DROP COLUMN IF EXISTS attempts, DROP COLUMN IF EXISTS concurrency_key,"
     " DROP COLUMN IF EXISTS cancel_requested, DROP COLUMN IF EXISTS lease_owner,"
     " DROP COLUMN IF EXISTS lease_token, DROP COLUMN IF EXISTS lease_expires,"
-    " DROP COLUMN IF EXISTS started_at, DROP COLUMN IF EXISTS finished_at,"
-    " ADD KEY IF NOT EXISTS backlog (backlog)";
+    " DROP COLUMN IF EXISTS started_at, DROP COLUMN IF EXISTS finished_at, DROP COLUMN IF EXISTS backlog";
 
 /* The old table's columns, in its order. A completed job's progress reads as done (a
  * completion writes only the state); the last change is the later of the two rows'. */
@@ -93,7 +96,7 @@ static const char create_view[] =
     " s.lease_owner AS lease_owner, s.lease_token AS lease_token, s.lease_expires AS lease_expires,"
     " d.rerun_of AS rerun_of, d.created_at AS created_at, s.started_at AS started_at,"
     " d.progress_at AS progress_at, s.finished_at AS finished_at,"
-    " GREATEST(s.updated_at, d.updated_at) AS updated_at, d.backlog AS backlog"
+    " GREATEST(s.updated_at, d.updated_at) AS updated_at, s.backlog AS backlog"
     " FROM {p}kbjobs_job_state s JOIN {p}kbjobs_job_data d ON d.id = s.id";
 
 /* "BASE TABLE", "VIEW" or "" (none) for a kbjobs table name without the prefix. */
