@@ -194,6 +194,7 @@ final class KBJobs_Scale {
 		$this->q( 'DELETE FROM ' . $this->t( 'failures' ) . " WHERE public_id LIKE '$like'" );
 		$this->q( 'DELETE FROM ' . $this->t( 'audit' ) . " WHERE detail = 'scale.seed'" );
 		$this->q( kbjobs_test_jobs_sql( 'DELETE FROM ' . $this->t( 'jobs' ) . " WHERE public_id LIKE '$like'" ) );
+		$this->q( 'DELETE FROM ' . $this->t( 'job_data' ) . " WHERE public_id LIKE '$like'" ); // a seed stopped between its two inserts
 		$this->q( 'DELETE FROM ' . $this->t( 'runners' ) . " WHERE public_id LIKE '$like'" );
 		$this->q( 'DELETE FROM ' . $this->t( 'metrics' ) . " WHERE type LIKE 'scale.%'" );
 		$this->q( 'DELETE FROM ' . $this->t( 'metrics_hist' ) . " WHERE type LIKE 'scale.%'" );

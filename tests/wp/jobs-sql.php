@@ -43,8 +43,13 @@ function kbjobs_test_clone_jobs_sql( int $tpl, int $n, array $set ): array {
 	$set = array( 'id' => "$max + s.seq" ) + $set;
 	$out = array();
 	foreach ( array( 'kbjobs_job_data', 'kbjobs_job_state' ) as $table ) {
-		$cols = $wpdb->get_col( "SHOW COLUMNS FROM {$wpdb->prefix}$table" ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
-		$sel  = array();
+		$cols = array();
+		foreach ( $wpdb->get_results( "SHOW COLUMNS FROM {$wpdb->prefix}$table" ) as $col ) { // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+			if ( false === stripos( $col->Extra, 'GENERATED' ) ) { // generated columns are computed, not written
+				$cols[] = $col->Field;
+			}
+		}
+		$sel = array();
 		foreach ( $cols as $c ) {
 			$sel[] = $set[ $c ] ?? "t.`$c`";
 		}
