@@ -146,19 +146,30 @@ final class KBJobs_Site_Health {
 
 	/**
 	 * The engine's tables are at the schema version the extension's code expects (the
-	 * plugin migrates when the engine is made: a schema still behind means the migration
-	 * failed), and the code is not older than the schema allows.
+	 * plugin migrates what it can when the engine is made: a schema still behind waits
+	 * for `wp kb migrate`, or the migration failed), and the code is not older than the
+	 * schema allows. Read on a connection of its own: the request's engine refuses to be
+	 * made while the tables wait for `wp kb migrate`.
 	 *
 	 * @return array<string,mixed>
 	 */
 	public static function test_schema(): array {
 		try {
-			$info = KBJobs_Engine::get()->schemaInfo();
+			$info = KBJobs_Engine::connect()->schemaInfo();
 		} catch ( \Throwable $e ) {
 			return self::result( 'kbjobs_schema', 'critical', __( 'kbjobs cannot reach its tables', 'kb-jobs' ), $e->getMessage() );
 		}
 		$version = (int) $info['version'];
 		$code    = (int) $info['code'];
+		if ( ! empty( $info['behind'] ) && $version > 0 ) {
+			return self::result(
+				'kbjobs_schema',
+				'critical',
+				__( 'The kbjobs tables wait for `wp kb migrate`', 'kb-jobs' ),
+				/* translators: 1: schema version of the database, 2: version the extension needs */
+				sprintf( __( 'The tables are at schema version %1$d and the extension needs %2$d, an upgrade that moves rows and so is not run by a page load: stop the runners, run `wp kb migrate`, then start them again. Until then no job runs or can be submitted.', 'kb-jobs' ), $version, $code )
+			);
+		}
 		if ( $version < $code ) {
 			return self::result(
 				'kbjobs_schema',
