@@ -115,56 +115,10 @@ static const char create_state[] =
 
 /* ---- helpers ------------------------------------------------------------------- */
 
-/* Drops every table and view whose name starts with `prefix`. */
-static void drop_prefix(const char *prefix)
-{
-    kbj_store *st = kbj_test_store();
-    kbj_rows *rows = NULL;
-    if (kbj_store_query(st, "SELECT TABLE_NAME, TABLE_TYPE = 'VIEW' FROM information_schema.TABLES"
-                        " WHERE TABLE_SCHEMA = DATABASE() AND LEFT(TABLE_NAME, CHAR_LENGTH(?)) = ?",
-                        (kbj_val[]){ KBJ_VS(prefix), KBJ_VS(prefix) }, 2, &rows) != KBJ_OK)
-        fail_msg("list tables: %s", kbj_store_errmsg(st));
-    for (size_t i = 0; i < kbj_rows_count(rows); i++) {
-        char sql[256];
-        snprintf(sql, sizeof sql, "DROP %s IF EXISTS `%s`", kbj_rows_int(rows, i, 1) ? "VIEW" : "TABLE",
-                 kbj_rows_str(rows, i, 0));
-        if (kbj_store_exec(st, sql, NULL, 0, NULL) != KBJ_OK)
-            fail_msg("%s: %s", sql, kbj_store_errmsg(st));
-    }
-    kbj_rows_free(rows);
-    kbj_store_free(st);
-}
-
-/* A new engine connected with `prefix` (not migrated), with the native job types when it
- * connected; returns kbj_engine_connect's code. The engine is returned either way (free
- * it with kbj_test_engine_free). */
-static int connect_prefix(const char *prefix, unsigned lease_seconds, kbj_engine **out)
-{
-    char dir[512];
-    const char *tmp = getenv("KBJOBS_TEST_TMP");
-    kbj_config cfg = { 0 };
-    kbj_engine *eng = kbj_engine_new();
-    int rc;
-
-    assert_non_null(eng);
-    snprintf(dir, sizeof dir, "%s/kbjobs-msplit-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir))
-        fail_msg("mkdtemp %s failed", dir);
-    cfg.db = kbj_test_settings();
-    cfg.db.prefix = prefix;
-    cfg.data_dir = dir;
-    cfg.lease_seconds = lease_seconds;
-    *out = eng;
-    rc = kbj_engine_connect(eng, &cfg);
-    if (rc == KBJ_OK && kbj_register_builtin_types(eng) != KBJ_OK)
-        fail_msg("types: %s", kbj_errmsg(eng));
-    return rc;
-}
-
 static kbj_engine *connected(const char *prefix, unsigned lease_seconds)
 {
     kbj_engine *eng = NULL;
-    if (connect_prefix(prefix, lease_seconds, &eng) != KBJ_OK)
+    if (kbj_test_connect_prefix(prefix, lease_seconds, &eng) != KBJ_OK)
         fail_msg("connect: %s", kbj_errmsg(eng));
     return eng;
 }
@@ -420,7 +374,7 @@ static void the_split_keeps_every_job_in_every_status(void **state)
     int existed = -1;
     (void)state;
 
-    drop_prefix(P);
+    kbj_test_drop_prefix(P);
     eng = schema13(P);
     for (int i = 0; i < NJOBS; i++)
         insert_old_job(eng, &jobs[i]);
@@ -629,7 +583,7 @@ static void the_split_keeps_every_job_in_every_status(void **state)
     assert_status(eng, id, "queued");
 
     kbj_test_engine_free(eng);
-    drop_prefix(P);
+    kbj_test_drop_prefix(P);
 }
 
 /* ---- a copy interrupted halfway -------------------------------------------------- */
@@ -647,7 +601,7 @@ static void a_split_interrupted_halfway_resumes(void **state)
     char buf[64];
     (void)state;
 
-    drop_prefix(P);
+    kbj_test_drop_prefix(P);
     eng = schema13(P);
     /* 12,000 queued jobs, ids c000000000000001 and on, in id order */
     assert_int_equal(kbj_test_exec(eng, "INSERT INTO {p}kbjobs_jobs (public_id, type, queue, status, run_at, params,"
@@ -715,7 +669,7 @@ static void a_split_interrupted_halfway_resumes(void **state)
         }
     }
     kbj_test_engine_free(eng);
-    drop_prefix(P);
+    kbj_test_drop_prefix(P);
 }
 
 /* ---- the previous release after the split --------------------------------------- */
@@ -728,7 +682,7 @@ static void a_runner_of_the_previous_schema_refuses_after_the_split(void **state
     char sql[160];
     (void)state;
 
-    drop_prefix(P);
+    kbj_test_drop_prefix(P);
     eng = schema13(P);
     insert_old_job(eng, &jobs[J_QUEUED]);
     insert_old_job(eng, &jobs[J_COMPLETED]);
@@ -747,11 +701,11 @@ static void a_runner_of_the_previous_schema_refuses_after_the_split(void **state
              KBJ_SCHEMA_VERSION + 1);
     assert_int_equal(kbj_test_exec(eng, sql), 1);
     kbj_test_engine_free(eng);
-    assert_int_equal(connect_prefix(P, 0, &eng), KBJ_EUNSUPPORTED);
+    assert_int_equal(kbj_test_connect_prefix(P, 0, &eng), KBJ_EUNSUPPORTED);
     if (!strstr(kbj_errmsg(eng), "upgrade"))
         fail_msg("connect message \"%s\" does not say to upgrade", kbj_errmsg(eng));
     kbj_test_engine_free(eng);
-    drop_prefix(P);
+    kbj_test_drop_prefix(P);
 }
 
 int main(void)

@@ -16,50 +16,10 @@ extern const char *kbj_claim_sql(void);
 /* 14 split the jobs table: code before it cannot work with the tables since. */
 #define MIN_CODE 14
 
-/* Drops every table whose name starts with `prefix`. */
-static void drop_prefix(const char *prefix)
-{
-    kbj_store *st = kbj_test_store();
-    kbj_rows *rows = NULL;
-    if (kbj_store_query(st, "SELECT TABLE_NAME, TABLE_TYPE = 'VIEW' FROM information_schema.TABLES"
-                        " WHERE TABLE_SCHEMA = DATABASE() AND LEFT(TABLE_NAME, CHAR_LENGTH(?)) = ?",
-                        (kbj_val[]){ KBJ_VS(prefix), KBJ_VS(prefix) }, 2, &rows) != KBJ_OK)
-        fail_msg("list tables: %s", kbj_store_errmsg(st));
-    for (size_t i = 0; i < kbj_rows_count(rows); i++) {
-        char sql[256];
-        snprintf(sql, sizeof sql, "DROP %s IF EXISTS `%s`", kbj_rows_int(rows, i, 1) ? "VIEW" : "TABLE",
-                 kbj_rows_str(rows, i, 0));
-        if (kbj_store_exec(st, sql, NULL, 0, NULL) != KBJ_OK)
-            fail_msg("%s: %s", sql, kbj_store_errmsg(st));
-    }
-    kbj_rows_free(rows);
-    kbj_store_free(st);
-}
-
-/* A new engine connected with `prefix` (not migrated); returns kbj_engine_connect's code.
- * The engine is returned either way (free it with kbj_test_engine_free). */
-static int connect_prefix(const char *prefix, kbj_engine **out)
-{
-    char dir[512];
-    const char *tmp = getenv("KBJOBS_TEST_TMP");
-    kbj_config cfg = { 0 };
-    kbj_engine *eng = kbj_engine_new();
-
-    assert_non_null(eng);
-    snprintf(dir, sizeof dir, "%s/kbjobs-schema-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir))
-        fail_msg("mkdtemp %s failed", dir);
-    cfg.db = kbj_test_settings();
-    cfg.db.prefix = prefix;
-    cfg.data_dir = dir;
-    *out = eng;
-    return kbj_engine_connect(eng, &cfg);
-}
-
 static kbj_engine *connected(const char *prefix)
 {
     kbj_engine *eng = NULL;
-    if (connect_prefix(prefix, &eng) != KBJ_OK)
+    if (kbj_test_connect_prefix(prefix, 0, &eng) != KBJ_OK)
         fail_msg("connect: %s", kbj_errmsg(eng));
     return eng;
 }
@@ -151,7 +111,7 @@ static void migrating_twice_changes_nothing(void **state)
     char id[17];
     (void)state;
 
-    drop_prefix("kbt_sch1_");
+    kbj_test_drop_prefix("kbt_sch1_");
     eng = connected("kbt_sch1_");
     /* before the first migration there is no schema */
     assert_int_equal(table_count(eng), 0);
@@ -190,7 +150,7 @@ static void migrating_twice_changes_nothing(void **state)
     }
     assert_int_equal(schema_fingerprint(eng), print);
     kbj_test_engine_free(eng);
-    drop_prefix("kbt_sch1_");
+    kbj_test_drop_prefix("kbt_sch1_");
 }
 
 static void a_newer_compatible_schema_still_works_and_is_left_alone(void **state)
@@ -199,7 +159,7 @@ static void a_newer_compatible_schema_still_works_and_is_left_alone(void **state
     long long print;
     (void)state;
 
-    drop_prefix("kbt_sch2_");
+    kbj_test_drop_prefix("kbt_sch2_");
     old = connected("kbt_sch2_");
     assert_int_equal(kbj_migrate(old), KBJ_OK);
     /* what newer code's additive migration would do: a new column (with a default, as
@@ -214,7 +174,7 @@ static void a_newer_compatible_schema_still_works_and_is_left_alone(void **state
 
     /* code already connected keeps working, and so does code that connects now */
     run_one_job(old);
-    assert_int_equal(connect_prefix("kbt_sch2_", &eng), KBJ_OK);
+    assert_int_equal(kbj_test_connect_prefix("kbt_sch2_", 0, &eng), KBJ_OK);
     assert_schema(eng, KBJ_SCHEMA_VERSION + 1, MIN_CODE);
     run_one_job(eng);
 
@@ -230,7 +190,7 @@ static void a_newer_compatible_schema_still_works_and_is_left_alone(void **state
 
     kbj_test_engine_free(eng);
     kbj_test_engine_free(old);
-    drop_prefix("kbt_sch2_");
+    kbj_test_drop_prefix("kbt_sch2_");
 }
 
 static void a_schema_that_needs_newer_code_is_refused(void **state)
@@ -241,7 +201,7 @@ static void a_schema_that_needs_newer_code_is_refused(void **state)
     long long print;
     (void)state;
 
-    drop_prefix("kbt_sch3_");
+    kbj_test_drop_prefix("kbt_sch3_");
     old = connected("kbt_sch3_");
     assert_int_equal(kbj_migrate(old), KBJ_OK);
     set_meta(old, "schema_version", KBJ_SCHEMA_VERSION + 2);
@@ -251,7 +211,7 @@ static void a_schema_that_needs_newer_code_is_refused(void **state)
     snprintf(want[1], sizeof want[1], "schema %d or newer", KBJ_SCHEMA_VERSION + 1);
     snprintf(want[2], sizeof want[2], "(schema %d)", KBJ_SCHEMA_VERSION);
 
-    rc = connect_prefix("kbt_sch3_", &eng);
+    rc = kbj_test_connect_prefix("kbt_sch3_", 0, &eng);
     assert_int_equal(rc, KBJ_EUNSUPPORTED);
     for (int i = 0; i < 3; i++)
         if (!strstr(kbj_errmsg(eng), want[i]))
@@ -271,10 +231,10 @@ static void a_schema_that_needs_newer_code_is_refused(void **state)
     /* the migration lock was released: once the schema is compatible again, migrate runs */
     set_meta(old, "min_code_version", KBJ_SCHEMA_VERSION);
     assert_int_equal(kbj_migrate(old), KBJ_OK);
-    assert_int_equal(connect_prefix("kbt_sch3_", &eng), KBJ_OK);
+    assert_int_equal(kbj_test_connect_prefix("kbt_sch3_", 0, &eng), KBJ_OK);
     kbj_test_engine_free(eng);
     kbj_test_engine_free(old);
-    drop_prefix("kbt_sch3_");
+    kbj_test_drop_prefix("kbt_sch3_");
 }
 
 typedef struct migrate_thread {
@@ -298,7 +258,7 @@ static void concurrent_first_migrations_do_not_collide(void **state)
     pthread_t th[N];
     (void)state;
 
-    drop_prefix("kbt_sch4_");
+    kbj_test_drop_prefix("kbt_sch4_");
     for (int i = 0; i < N; i++) {
         t[i].eng = connected("kbt_sch4_");
         t[i].rc = -100;
@@ -316,7 +276,7 @@ static void concurrent_first_migrations_do_not_collide(void **state)
     run_one_job(t[1].eng);
     for (int i = 0; i < N; i++)
         kbj_test_engine_free(t[i].eng);
-    drop_prefix("kbt_sch4_");
+    kbj_test_drop_prefix("kbt_sch4_");
 }
 
 static void schema_info_refuses_a_missing_engine(void **state)

@@ -91,26 +91,12 @@ int kbj_test_tmpdir_teardown(void **state)
 
 kbj_engine *kbj_test_engine(const char *prefix, unsigned lease_seconds)
 {
-    static const char *const tables[] = { "job_state", "job_data", "keys", "attempts", "runners", "failures", "alerts", "diag", "queues",
-                                          "resources", "artifacts", "audit", "metrics",
+    static const char *const tables[] = { "job_state", "job_data", "keys", "attempts", "runners", "failures",
+                                          "alerts", "diag", "queues", "resources", "artifacts", "audit", "metrics",
                                           "metrics_hist" };
-    char dir[512];
-    const char *tmp = getenv("KBJOBS_TEST_TMP");
-    kbj_config cfg = { 0 };
-    kbj_engine *eng = kbj_engine_new();
-    int rc;
+    kbj_engine *eng = NULL;
+    int rc = kbj_test_connect_prefix(prefix, lease_seconds, &eng);
 
-    assert_non_null(eng);
-    snprintf(dir, sizeof dir, "%s/kbjobs-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir))
-        fail_msg("mkdtemp %s failed", dir);
-    cfg.db = kbj_test_settings();
-    cfg.db.prefix = prefix;
-    cfg.data_dir = dir;
-    cfg.lease_seconds = lease_seconds;
-    rc = kbj_engine_connect(eng, &cfg);
-    if (rc == KBJ_OK)
-        rc = kbj_register_builtin_types(eng);
     if (rc)
         fail_msg("connect: %s", kbj_errmsg(eng));
     rc = kbj_migrate_all(eng, NULL); /* tables an earlier run left at an older schema, with jobs */
@@ -295,4 +281,46 @@ double kbj_test_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void kbj_test_drop_prefix(const char *prefix)
+{
+    kbj_store *st = kbj_test_store();
+    kbj_rows *rows = NULL;
+    if (kbj_store_query(st, "SELECT TABLE_NAME, TABLE_TYPE = 'VIEW' FROM information_schema.TABLES"
+                        " WHERE TABLE_SCHEMA = DATABASE() AND LEFT(TABLE_NAME, CHAR_LENGTH(?)) = ?",
+                        (kbj_val[]){ KBJ_VS(prefix), KBJ_VS(prefix) }, 2, &rows) != KBJ_OK)
+        fail_msg("list tables: %s", kbj_store_errmsg(st));
+    for (size_t i = 0; i < kbj_rows_count(rows); i++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "DROP %s IF EXISTS `%s`", kbj_rows_int(rows, i, 1) ? "VIEW" : "TABLE",
+                 kbj_rows_str(rows, i, 0));
+        if (kbj_store_exec(st, sql, NULL, 0, NULL) != KBJ_OK)
+            fail_msg("%s: %s", sql, kbj_store_errmsg(st));
+    }
+    kbj_rows_free(rows);
+    kbj_store_free(st);
+}
+
+int kbj_test_connect_prefix(const char *prefix, unsigned lease_seconds, kbj_engine **out)
+{
+    char dir[512];
+    const char *tmp = getenv("KBJOBS_TEST_TMP");
+    kbj_config cfg = { 0 };
+    kbj_engine *eng = kbj_engine_new();
+    int rc;
+
+    assert_non_null(eng);
+    snprintf(dir, sizeof dir, "%s/kbjobs-prefix-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir))
+        fail_msg("mkdtemp %s failed", dir);
+    cfg.db = kbj_test_settings();
+    cfg.db.prefix = prefix;
+    cfg.data_dir = dir;
+    cfg.lease_seconds = lease_seconds;
+    *out = eng;
+    rc = kbj_engine_connect(eng, &cfg);
+    if (rc == KBJ_OK && kbj_register_builtin_types(eng) != KBJ_OK)
+        fail_msg("types: %s", kbj_errmsg(eng));
+    return rc;
 }

@@ -40,6 +40,14 @@ kbj_engine *kbj_test_engine_join(kbj_engine *eng);
  * data_dir; for forked children. */
 kbj_engine *kbj_test_engine_open(const char *prefix, unsigned lease_seconds, const char *data_dir);
 
+/* Drops every table and view whose name starts with `prefix` (tests of the schema). */
+void kbj_test_drop_prefix(const char *prefix);
+
+/* A new engine connected with `prefix` and a fresh data directory, not migrated, with the
+ * native job types when it connected; returns kbj_engine_connect's code. The engine is
+ * returned either way (free it with kbj_test_engine_free). */
+int kbj_test_connect_prefix(const char *prefix, unsigned lease_seconds, kbj_engine **out);
+
 /* Runs SQL through the engine's store ("{p}" is the prefix); fails the test on error.
  * Returns the affected-row count. The one way tests write jobs directly: an UPDATE or
  * DELETE of "{p}kbjobs_jobs" (a view) is run on the jobs' two tables joined by id (an
