@@ -106,6 +106,10 @@ typedef struct kbj_config {
 
 /* The defaults of kbj_config's runner settings. */
 #define KBJ_DEFAULT_HEARTBEAT_SECONDS 2
+/* An idle runner's longest pause between looks for due jobs (kbj_run_opts.idle_ms): a job
+ * submitted where no wake-up reaches the runner (another host) waits at most this long,
+ * and each look is one read of the claim index. */
+#define KBJ_DEFAULT_IDLE_MS 200
 #define KBJ_HEARTBEAT_SECONDS_MAX 3600
 #define KBJ_LOST_AFTER_SECONDS_MAX 604800
 
@@ -1095,7 +1099,7 @@ typedef struct kbj_run_opts {
     size_t max_memory;          /* stop when memory_usage() (or the RSS) exceeds this */
     size_t (*memory_usage)(void *arg);
     void *memory_arg;
-    unsigned idle_ms;           /* the longest pause when nothing is due (default 1000): the
+    unsigned idle_ms;           /* the longest pause when nothing is due (default 200): the
                                  * pause starts at idle_min_ms after a claim that found jobs
                                  * and doubles with each claim that finds none, up to this */
     unsigned idle_min_ms;       /* the first pause after activity (default 50; at most idle_ms) */

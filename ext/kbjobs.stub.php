@@ -622,7 +622,7 @@ namespace KBJobs {
 
         /**
          * Options: queues, max_seconds, max_jobs, max_memory, idle_ms (the longest pause
-         * between claims when nothing is due, default 1000), idle_min_ms (the first pause
+         * between looks for due jobs when nothing is due, default 200), idle_min_ms (the first pause
          * after a claim that found work, default 50; it doubles up to idle_ms), wake
          * (default true: wake within milliseconds when a process on this host submits
          * to the same site; false: poll only), until_empty,

@@ -1,5 +1,5 @@
 /* This is a generated file, edit the .stub.php file instead.
- * Stub hash: 9a94680ed993c8184d64b735057557dbf175739f */
+ * Stub hash: 67730965dacc8075317b4a339f7cc2494948b8e4 */
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_KBJobs_versions, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()

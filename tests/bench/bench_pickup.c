@@ -16,7 +16,7 @@
  *
  * Settings: the instance's env.sh (KBJOBS_DB_SOCKET, _USER, _PASSWORD, _NAME,
  * KBJOBS_HOME), KBJOBS_BENCH_OUT, KBJOBS_BENCH_PICKUPS (samples per mode, default 30),
- * KBJOBS_BENCH_IDLE_MS (the runner's idle_ms, default the engine's 1000).
+ * KBJOBS_BENCH_IDLE_MS (the runner's idle_ms, default the engine's KBJ_DEFAULT_IDLE_MS).
  */
 #include "kbj.h"
 
@@ -250,8 +250,8 @@ int main(void)
 
     eng = engine_open();
     register_pickup(eng);
-    printf("== Pickup latency: one idle runner, idle_ms %u (0: the default 1000), %d jobs per mode ==\n",
-           g_idle_ms, n);
+    printf("== Pickup latency: one idle runner, idle_ms %u (0: the default %u), %d jobs per mode ==\n",
+           g_idle_ms, (unsigned)KBJ_DEFAULT_IDLE_MS, n);
     fflush(stdout);
     measure(eng, "wake", 0, n, csv);
     fflush(stdout);

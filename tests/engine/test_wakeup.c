@@ -30,6 +30,7 @@ typedef struct runner_arg {
     double max_seconds;
     unsigned long max_jobs;
     int no_wake;
+    unsigned idle_ms;          /* both pauses (0: 10 s) */
     kbj_run_report rep;
     int rc;
 } runner_arg;
@@ -40,8 +41,9 @@ static void *run_thread(void *p)
 {
     runner_arg *a = p;
     const char *queues[] = { a->queue };
+    unsigned idle = a->idle_ms ? a->idle_ms : 10000;
     kbj_run_opts o = { .queues = queues, .nqueues = 1, .max_seconds = a->max_seconds, .max_jobs = a->max_jobs,
-                       .idle_ms = 10000, .idle_min_ms = 10000, .no_wake = a->no_wake };
+                       .idle_ms = idle, .idle_min_ms = idle, .no_wake = a->no_wake };
     a->rc = kbj_register_builtin_types(a->eng);
     if (a->rc == KBJ_OK)
         a->rc = kbj_run(a->eng, &o, &a->rep);
@@ -89,6 +91,28 @@ static void an_idle_runner_claims_a_job_submitted_on_this_host_at_once(void **st
     assert_string_equal(kbj_test_status(eng, id), "completed");
     if (took >= 1.0)
         fail_msg("the job was done %.3f s after its submit: the wake-up did not reach the runner", took);
+}
+
+/* A runner no wake-up reaches (as on another host) finds a job at one of its looks: an
+ * idle runner reads the claim index for a due job before it claims, and claims when it
+ * finds one. */
+static void a_polling_runner_finds_a_job_at_its_next_look(void **state)
+{
+    kbj_engine *eng = *state;
+    runner_arg a = { .eng = kbj_test_engine_join(eng), .queue = "w", .max_seconds = 8, .max_jobs = 1,
+                     .no_wake = 1, .idle_ms = 100 };
+    pthread_t t;
+    char id[17];
+
+    pthread_create(&t, NULL, run_thread, &a);
+    sleep_ms(500); /* its first claim found nothing: it looks every 100 ms since */
+    snprintf(id, sizeof id, "%s", kbj_test_submit(eng, "diag.echo", "{}", "w"));
+    pthread_join(t, NULL);
+    assert_int_equal(a.rc, KBJ_OK);
+    assert_string_equal(a.rep.stop_reason, "jobs");
+    assert_int_equal(a.rep.completed, 1);
+    assert_int_equal(a.rep.wakeups, 0);
+    assert_string_equal(kbj_test_status(eng, id), "completed");
 }
 
 static void a_runner_on_another_prefix_hears_nothing(void **state)
@@ -253,6 +277,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(an_idle_runner_claims_a_job_submitted_on_this_host_at_once, setup,
+                                        kbj_test_engine_teardown),
+        cmocka_unit_test_setup_teardown(a_polling_runner_finds_a_job_at_its_next_look, setup,
                                         kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(a_runner_on_another_prefix_hears_nothing, setup, kbj_test_engine_teardown),
         cmocka_unit_test_setup_teardown(the_site_is_the_database_settings_as_given, setup, kbj_test_engine_teardown),

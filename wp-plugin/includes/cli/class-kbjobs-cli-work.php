@@ -47,7 +47,7 @@ final class KBJobs_CLI_Work extends KBJobs_CLI_Command {
 	 *
 	 * [--idle-ms=<ms>]
 	 * : The longest pause between two looks for due jobs when nothing is due (default
-	 * 1000): an idle runner costs about one claim query per pause. Jobs submitted on this
+	 * 200): each look is one query. Jobs submitted on this
 	 * host wake it at once (see --[no-]wake); jobs submitted on other hosts wait for its
 	 * next look.
 	 *
