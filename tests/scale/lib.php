@@ -228,7 +228,11 @@ final class KBJobs_Scale {
 					'ms'      => $r['ms'],
 					'queries' => count( $sqls ),
 				);
-				if ( 200 !== $r['status'] ) {
+				// GET /reconcile answers 404 until a reconciliation has run: whether one has
+				// depends on what the suites before this one left; its queries are checked the same
+				$no_report_yet = 404 === $r['status'] && '/wp-json/kbjobs/v1/reconcile' === $target['path']
+					&& false !== strpos( $r['body'], '"kbjobs_not_found"' );
+				if ( 200 !== $r['status'] && ! $no_report_yet ) {
 					++$report['errors'];
 					printf( "ERROR: %s answered %d: %s\n", $target['path'], $r['status'], substr( wp_strip_all_tags( $r['body'] ), 0, 300 ) );
 				}
